@@ -1,0 +1,22 @@
+package org.ehrledger.consensus.api;
+
+import java.util.List;
+
+/**
+ * The replicated state machine. Every correct replica calls it with the same batches in the same
+ * order; it must be deterministic (no wall clock, no randomness, no local configuration in results).
+ */
+public interface Application {
+
+    /** Executes one committed batch in sequence order and returns exactly one result per fresh request. */
+    List<byte[]> execute(OrderedBatch batch);
+
+    /** The sequence number of the last batch this application has durably applied (0 when new). */
+    long lastExecuted();
+
+    /** A canonical encoding of the whole state as of {@link #lastExecuted()}; its hash is the checkpoint digest. */
+    byte[] snapshot();
+
+    /** Replaces the whole state with a snapshot produced by {@link #snapshot()} of a correct replica at {@code sequence}. */
+    void restore(byte[] snapshot, long sequence);
+}

@@ -1,0 +1,11 @@
+package org.ehrledger.consensus.api;
+
+/** Checks transferable signatures of replicas and clients. Must be thread-safe. */
+public interface Verifier {
+
+    /** True when {@code signature} is a valid signature of {@code message} by node {@code signer}. */
+    boolean verify(int signer, byte[] message, byte[] signature);
+
+    /** True when the node is a currently admitted client (known key, not revoked). */
+    boolean isKnownClient(int clientId);
+}

@@ -1,0 +1,145 @@
+package org.ehrledger.consensus.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import org.ehrledger.consensus.crypto.PublicKeys;
+
+/**
+ * The genesis configuration every replica starts from: n = 3f+1 replicas with their addresses and
+ * public keys, and the protocol constants that must be identical everywhere (checkpoint interval K and
+ * watermark window L). Replica ids are {@code 0..n-1}; the primary of view v is {@code v mod n}.
+ */
+public final class ClusterConfig {
+
+    /** Client ids start here, so they never collide with replica ids. */
+    public static final int FIRST_CLIENT_ID = 1024;
+
+    private final List<ReplicaInfo> replicas;
+    private final int f;
+    private final int checkpointInterval;
+    private final int watermarkWindow;
+
+    /** Validates and builds a configuration. */
+    public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow) {
+        int n = replicas.size();
+        if (n < 4 || (n - 1) % 3 != 0) {
+            throw new IllegalArgumentException("PBFT needs n = 3f+1 replicas with f >= 1; got n = " + n);
+        }
+        if (n > FIRST_CLIENT_ID) {
+            throw new IllegalArgumentException("at most " + FIRST_CLIENT_ID + " replicas");
+        }
+        for (int i = 0; i < n; i++) {
+            if (replicas.get(i).id() != i) {
+                throw new IllegalArgumentException("replica ids must be 0.." + (n - 1) + " in order");
+            }
+        }
+        if (checkpointInterval < 1 || watermarkWindow < 2 * checkpointInterval) {
+            throw new IllegalArgumentException("need checkpointInterval >= 1 and watermarkWindow >= 2 * checkpointInterval");
+        }
+        this.replicas = List.copyOf(replicas);
+        this.f = (n - 1) / 3;
+        this.checkpointInterval = checkpointInterval;
+        this.watermarkWindow = watermarkWindow;
+    }
+
+    /** Number of replicas. */
+    public int n() {
+        return replicas.size();
+    }
+
+    /** Number of faulty replicas tolerated. */
+    public int f() {
+        return f;
+    }
+
+    /** Quorum size 2f+1. */
+    public int quorum() {
+        return 2 * f + 1;
+    }
+
+    /** Checkpoint every K sequence numbers. */
+    public int checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    /** L: sequence numbers accepted above the low watermark. */
+    public int watermarkWindow() {
+        return watermarkWindow;
+    }
+
+    /** The replicas in id order. */
+    public List<ReplicaInfo> replicas() {
+        return replicas;
+    }
+
+    /** Whether an id names a replica. */
+    public boolean isReplica(int id) {
+        return id >= 0 && id < replicas.size();
+    }
+
+    /** Public keys of a replica, or null for any other id. */
+    public PublicKeys replicaKeys(int id) {
+        return isReplica(id) ? replicas.get(id).keys() : null;
+    }
+
+    /** The primary of a view. */
+    public int primary(long view) {
+        return (int) (view % replicas.size());
+    }
+
+    /** Loads a genesis file (Java properties format, see {@link #store(Path)}). */
+    public static ClusterConfig load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        int n = Integer.parseInt(required(p, "replicas"));
+        List<ReplicaInfo> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String addr = required(p, "replica." + i + ".address");
+            int colon = addr.lastIndexOf(':');
+            if (colon < 1) {
+                throw new IllegalArgumentException("replica." + i + ".address must be host:port, got " + addr);
+            }
+            list.add(new ReplicaInfo(i, addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1)),
+                    PublicKeys.decode(required(p, "replica." + i + ".publicKeys"))));
+        }
+        return new ClusterConfig(list, Integer.parseInt(p.getProperty("checkpointInterval", "64")),
+                Integer.parseInt(p.getProperty("watermarkWindow", "256")));
+    }
+
+    private static String required(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("genesis file lacks '" + key + "'");
+        }
+        return v.trim();
+    }
+
+    /** Writes the configuration as a genesis file. */
+    public void store(Path file) throws IOException {
+        TreeMap<String, String> entries = new TreeMap<>();
+        entries.put("replicas", Integer.toString(n()));
+        entries.put("checkpointInterval", Integer.toString(checkpointInterval));
+        entries.put("watermarkWindow", Integer.toString(watermarkWindow));
+        for (ReplicaInfo r : replicas) {
+            entries.put("replica." + r.id() + ".address", r.host() + ":" + r.port());
+            entries.put("replica." + r.id() + ".publicKeys", r.keys().encode());
+        }
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("# EHR Ledger genesis configuration: membership and protocol constants (identical on every replica)\n");
+            for (var e : entries.entrySet()) {
+                w.write(e.getKey() + "=" + e.getValue() + "\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package org.ehrledger.consensus.config;
+
+import org.ehrledger.consensus.crypto.PublicKeys;
+
+/** One member of the genesis configuration: its id, network address and public keys. */
+public record ReplicaInfo(int id, String host, int port, PublicKeys keys) {
+}

@@ -1,0 +1,152 @@
+package org.ehrledger.consensus.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.Checkpoint;
+import org.ehrledger.consensus.message.Wire;
+
+/**
+ * Checkpoints every K sequence numbers: the state digest is the SHA-256 of the snapshot (consensus
+ * timestamp, replay table, application state). 2f+1 matching signed checkpoints make it stable, which
+ * advances the watermarks, garbage-collects the log and compacts the write-ahead log.
+ */
+final class Checkpointing {
+
+    private final ReplicaState s;
+    private StateTransfer stateTransfer;
+    private Replica replica;
+    /** Checkpoint messages above the stable one, by sequence then replica. */
+    private final TreeMap<Long, Map<Integer, Checkpoint>> received = new TreeMap<>();
+    /** This replica's snapshots at checkpoints not yet stable. */
+    private final TreeMap<Long, byte[]> ownSnapshots = new TreeMap<>();
+
+    Checkpointing(ReplicaState s) {
+        this.s = s;
+    }
+
+    void wire(StateTransfer t, Replica r) {
+        this.stateTransfer = t;
+        this.replica = r;
+    }
+
+    /** The canonical snapshot of the replicated state after {@code lastExecuted}. */
+    byte[] snapshot() {
+        byte[] app = s.app.snapshot();
+        Wire.Writer w = new Wire.Writer(app.length + 1024);
+        w.i64(s.lastExecutedTimestamp);
+        s.clients.encode(w);
+        w.bytes(app);
+        return w.toBytes();
+    }
+
+    /** Installs a snapshot certified for {@code sequence}; the application is restored only if it is behind. */
+    void install(long sequence, byte[] snapshot) {
+        Wire.Reader r = new Wire.Reader(snapshot);
+        long timestamp = r.i64();
+        s.clients.replaceWith(r);
+        byte[] app = r.bytes();
+        r.expectEnd();
+        if (s.app.lastExecuted() < sequence) {
+            s.app.restore(app, sequence);
+        }
+        s.lastExecuted = sequence;
+        s.lastExecutedTimestamp = timestamp;
+    }
+
+    void take(long sequence) {
+        if (s.app.lastExecuted() != sequence) {
+            return; // a durable application is ahead of the log being replayed; peers provide this checkpoint
+        }
+        byte[] snap = snapshot();
+        Digest digest = Digest.sha256(snap);
+        ownSnapshots.put(sequence, snap);
+        Checkpoint c = new Checkpoint(sequence, digest, s.me,
+                s.crypto.sign(Checkpoint.signedBytes(sequence, digest, s.me)));
+        record(c);
+        s.broadcast(c);
+        checkStable(sequence);
+    }
+
+    void onCheckpoint(Checkpoint c) {
+        if (c.sequence() <= s.stableSequence
+                || c.sequence() > s.stableSequence + 4L * s.config.watermarkWindow()) {
+            return;
+        }
+        record(c);
+        checkStable(c.sequence());
+    }
+
+    private void record(Checkpoint c) {
+        received.computeIfAbsent(c.sequence(), k -> new HashMap<>()).put(c.replica(), c);
+    }
+
+    private void checkStable(long sequence) {
+        Map<Integer, Checkpoint> votes = received.get(sequence);
+        if (votes == null || votes.size() < s.config.quorum()) {
+            return;
+        }
+        Map<Digest, List<Checkpoint>> byDigest = new HashMap<>();
+        for (Checkpoint c : votes.values()) {
+            byDigest.computeIfAbsent(c.stateDigest(), d -> new ArrayList<>()).add(c);
+        }
+        for (var e : byDigest.entrySet()) {
+            if (e.getValue().size() < s.config.quorum()) {
+                continue;
+            }
+            List<Checkpoint> proof = new ArrayList<>(e.getValue());
+            proof.sort(Comparator.comparingInt(Checkpoint::replica));
+            proof = List.copyOf(proof.subList(0, s.config.quorum()));
+            byte[] own = ownSnapshots.get(sequence);
+            if (own != null && Digest.sha256(own).equals(e.getKey())) {
+                makeStable(sequence, e.getKey(), proof, own);
+            } else if (s.lastExecuted < sequence) {
+                stateTransfer.behind(sequence);
+            } else if (own != null) {
+                ReplicaState.LOG.severe(() -> "replica " + s.me + ": state at " + sequence
+                        + " differs from the digest certified by 2f+1 replicas; repairing by state transfer");
+                stateTransfer.repair(sequence);
+            }
+            return;
+        }
+    }
+
+    /** Makes a certified checkpoint stable: advances watermarks, collects garbage, compacts the log. */
+    void makeStable(long sequence, Digest digest, List<Checkpoint> proof, byte[] snapshot) {
+        if (sequence <= s.stableSequence) {
+            return;
+        }
+        s.stableSequence = sequence;
+        s.stableDigest = digest;
+        s.stableProof = proof;
+        s.stableSnapshot = snapshot;
+        s.slots.headMap(sequence, true).clear();
+        s.executedBatches.headMap(sequence, true).clear();
+        received.headMap(sequence, true).clear();
+        ownSnapshots.headMap(sequence, true).clear();
+        Set<Digest> referenced = new HashSet<>();
+        for (Slot slot : s.slots.values()) {
+            if (slot.prePrepare != null) {
+                referenced.add(slot.prePrepare.digest());
+            }
+            if (slot.certificate != null) {
+                referenced.add(slot.certificate.get(0).digest());
+            }
+        }
+        s.batches.keySet().retainAll(referenced);
+        replica.compactLog();
+    }
+
+    /** Forgets checkpoint votes and own snapshots at or below a sequence (after installing state). */
+    void forgetUpTo(long sequence) {
+        received.headMap(sequence, true).clear();
+        ownSnapshots.headMap(sequence, true).clear();
+    }
+}

@@ -1,0 +1,432 @@
+package org.ehrledger.consensus.core;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.BatchContent;
+import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.message.CommittedBatch;
+import org.ehrledger.consensus.message.FetchBatch;
+import org.ehrledger.consensus.message.PrePrepare;
+import org.ehrledger.consensus.message.Prepare;
+import org.ehrledger.consensus.message.PreparedProof;
+import org.ehrledger.consensus.message.ReplyBatch;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.consensus.message.RequestKey;
+
+/**
+ * The normal case: requests, batching at the primary, pre-prepare, prepare, commit, in-order
+ * execution and replies.
+ */
+final class NormalCase {
+
+    private static final long FETCH_RETRY_MILLIS = 200;
+
+    private final ReplicaState s;
+    private Checkpointing checkpointing;
+    private ViewChanges viewChanges;
+    private StateTransfer stateTransfer;
+
+    NormalCase(ReplicaState s) {
+        this.s = s;
+    }
+
+    void wire(Checkpointing c, ViewChanges v, StateTransfer t) {
+        this.checkpointing = c;
+        this.viewChanges = v;
+        this.stateTransfer = t;
+    }
+
+    // ---- requests and batching -------------------------------------------------------------
+
+    void onRequest(Request r, int from) {
+        RequestKey key = r.key();
+        ClientTable.Status status = s.clients.status(key);
+        if (status == ClientTable.Status.DUPLICATE) {
+            byte[] cached = s.clients.cachedReply(key);
+            if (cached != null && from == r.clientId()) {
+                s.send(r.clientId(), new ReplyBatch(s.me, s.view, r.clientId(),
+                        List.of(new ReplyBatch.Reply(r.timestamp(), cached))));
+            }
+            return;
+        }
+        if (status == ClientTable.Status.STALE) {
+            return;
+        }
+        boolean fromClient = from == r.clientId();
+        if (s.inFlight.contains(key) || s.pending.containsKey(key)) {
+            if (fromClient && !s.isPrimary() && s.status == ReplicaState.Status.NORMAL) {
+                s.send(s.primary(), r);
+            }
+            return;
+        }
+        if (s.pending.size() >= s.settings.maxPendingRequests()) {
+            return; // overloaded: the client retransmits later
+        }
+        s.pending.put(key, new ReplicaState.Pending(r, s.now));
+        s.pendingBytes += r.encodedSize();
+        if (s.isPrimary()) {
+            tryPropose();
+        } else {
+            s.watched.putIfAbsent(key, s.now);
+            if (fromClient && s.status == ReplicaState.Status.NORMAL) {
+                s.send(s.primary(), r);
+            }
+        }
+    }
+
+    /** Cuts and proposes batches while the primary has requests and room in the pipeline. */
+    void tryPropose() {
+        if (!s.isPrimary() || s.status != ReplicaState.Status.NORMAL || stateTransfer.active()) {
+            return;
+        }
+        while (!s.pending.isEmpty()) {
+            long inFlightBatches = s.nextSequence - 1 - s.lastExecuted;
+            if (s.nextSequence > s.highWatermark() || inFlightBatches >= s.settings.maxInFlightBatches()) {
+                return;
+            }
+            boolean full = s.pending.size() >= s.settings.maxBatchRequests()
+                    || s.pendingBytes >= s.settings.maxBatchBytes();
+            long oldest = s.pending.values().iterator().next().since();
+            boolean waited = s.now - oldest >= s.settings.batchDelayMillis();
+            if (inFlightBatches > 0 && !full && !waited) {
+                return;
+            }
+            if (!proposeBatch()) {
+                return;
+            }
+        }
+    }
+
+    private boolean proposeBatch() {
+        List<Request> requests = new ArrayList<>();
+        int bytes = 0;
+        Iterator<ReplicaState.Pending> it = s.pending.values().iterator();
+        while (it.hasNext() && requests.size() < s.settings.maxBatchRequests()
+                && bytes < s.settings.maxBatchBytes()) {
+            Request r = it.next().request();
+            it.remove();
+            s.pendingBytes -= r.encodedSize();
+            if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())) {
+                requests.add(r);
+                bytes += r.encodedSize();
+            }
+        }
+        if (requests.isEmpty()) {
+            return false;
+        }
+        long timestamp = Math.max(s.now, Math.max(s.lastProposedTimestamp, s.lastExecutedTimestamp));
+        s.lastProposedTimestamp = timestamp;
+        Batch batch = new Batch(timestamp, requests);
+        long seq = s.nextSequence++;
+        byte[] sig = s.crypto.sign(PrePrepare.signedBytes(s.view, seq, batch.digest()));
+        PrePrepare pp = new PrePrepare(s.view, seq, batch.digest(), sig, batch);
+        accept(s.slot(seq), pp);
+        s.broadcast(pp);
+        return true;
+    }
+
+    // ---- three phases ------------------------------------------------------------------------
+
+    void onPrePrepare(PrePrepare pp) {
+        if (pp.view() != s.view || s.status != ReplicaState.Status.NORMAL) {
+            if (pp.view() > s.view) {
+                stateTransfer.noteFutureView();
+            }
+            return;
+        }
+        if (!s.inWindow(pp.sequence())) {
+            if (pp.sequence() > s.highWatermark()) {
+                stateTransfer.noteAhead();
+            }
+            return;
+        }
+        if (s.isPrimary()) {
+            return;
+        }
+        Slot slot = s.slot(pp.sequence());
+        if (slot.prePrepare != null && slot.prePrepare.view() == s.view) {
+            if (!slot.prePrepare.digest().equals(pp.digest())) {
+                ReplicaState.LOG.warning(() -> "replica " + s.me + ": primary " + s.primary()
+                        + " equivocated at sequence " + pp.sequence() + "; keeping the first pre-prepare");
+            } else {
+                storeBatch(pp.batch());
+                tryExecute();
+            }
+            return;
+        }
+        if (!pp.batch().isEmpty() && Math.abs(pp.batch().timestamp() - s.now) > s.settings.maxClockSkewMillis()) {
+            ReplicaState.LOG.warning(() -> "replica " + s.me + ": rejecting pre-prepare " + pp.sequence()
+                    + " whose timestamp is too far from the local clock");
+            return;
+        }
+        accept(slot, pp);
+        sendPrepare(slot);
+        checkPrepared(slot);
+    }
+
+    /** Accepts a pre-prepare header (with or without its batch) into a slot and logs it. */
+    void accept(Slot slot, PrePrepare pp) {
+        if (pp.batch() != null) {
+            storeBatch(pp.batch());
+        }
+        slot.accept(pp);
+        s.append(LogRecords.prePrepare(pp));
+        Batch content = batchFor(pp.digest());
+        if (content != null) {
+            markInFlight(content);
+        } else {
+            fetch(slot, pp.digest());
+        }
+    }
+
+    private void markInFlight(Batch b) {
+        for (Request r : b.requests()) {
+            RequestKey key = r.key();
+            ReplicaState.Pending p = s.pending.remove(key);
+            if (p != null) {
+                s.pendingBytes -= p.request().encodedSize();
+            }
+            if (s.clients.status(key) == ClientTable.Status.FRESH) {
+                s.inFlight.add(key);
+                if (!s.isPrimary()) {
+                    s.watched.putIfAbsent(key, s.now);
+                }
+            }
+        }
+    }
+
+    void storeBatch(Batch b) {
+        if (b != null && !b.isEmpty() && s.batches.putIfAbsent(b.digest(), b) == null) {
+            s.append(LogRecords.batch(b));
+        }
+    }
+
+    Batch batchFor(Digest d) {
+        return d.equals(Batch.NULL.digest()) ? Batch.NULL : s.batches.get(d);
+    }
+
+    void sendPrepare(Slot slot) {
+        PrePrepare pp = slot.prePrepare;
+        Prepare p = new Prepare(pp.view(), pp.sequence(), pp.digest(), s.me,
+                s.crypto.sign(Prepare.signedBytes(pp.view(), pp.sequence(), pp.digest(), s.me)));
+        slot.prepares.put(s.me, p);
+        slot.prepareSent = true;
+        s.append(LogRecords.prepareSent(p));
+        s.broadcast(p);
+    }
+
+    void onPrepare(Prepare p) {
+        if (p.view() != s.view || s.status != ReplicaState.Status.NORMAL) {
+            if (p.view() > s.view) {
+                stateTransfer.noteFutureView();
+            }
+            return;
+        }
+        if (!s.inWindow(p.sequence())) {
+            return;
+        }
+        Slot slot = s.slot(p.sequence());
+        Prepare existing = slot.prepares.get(p.replica());
+        if (existing == null || p.view() > existing.view()) {
+            slot.prepares.put(p.replica(), p);
+            checkPrepared(slot);
+        }
+    }
+
+    void checkPrepared(Slot slot) {
+        PrePrepare pp = slot.prePrepare;
+        if (pp == null || pp.view() != s.view || slot.commitSent || s.status != ReplicaState.Status.NORMAL) {
+            return;
+        }
+        if (s.config.primary(pp.view()) != s.me && !slot.prepareSent) {
+            return;
+        }
+        List<Prepare> matching = slot.matchingPrepares();
+        if (matching.size() < 2 * s.config.f()) {
+            return;
+        }
+        matching.sort(java.util.Comparator.comparingInt(Prepare::replica));
+        PreparedProof proof = new PreparedProof(pp, List.copyOf(matching.subList(0, 2 * s.config.f())));
+        slot.preparedProof = proof;
+        s.append(LogRecords.prepared(proof));
+        Commit c = new Commit(pp.view(), pp.sequence(), pp.digest(), s.me,
+                s.crypto.sign(Commit.signedBytes(pp.view(), pp.sequence(), pp.digest(), s.me)));
+        slot.commits.put(s.me, c);
+        slot.commitSent = true;
+        s.append(LogRecords.commitSent(c));
+        s.broadcast(c);
+        checkCommitted(slot);
+    }
+
+    void onCommit(Commit c) {
+        if (!s.inWindow(c.sequence())) {
+            if (c.sequence() > s.highWatermark()) {
+                stateTransfer.noteAhead();
+            }
+            return;
+        }
+        Slot slot = s.slot(c.sequence());
+        Commit existing = slot.commits.get(c.replica());
+        if (existing == null || c.view() > existing.view()) {
+            slot.commits.put(c.replica(), c);
+            checkCommitted(slot);
+        }
+    }
+
+    void checkCommitted(Slot slot) {
+        if (slot.certificate != null) {
+            return;
+        }
+        List<Commit> quorum = slot.commitQuorum(s.config.quorum());
+        if (quorum == null) {
+            return;
+        }
+        slot.certificate = quorum;
+        tryExecute();
+    }
+
+    // ---- execution ---------------------------------------------------------------------------
+
+    /** Executes every committed batch that is next in sequence and whose content is known. */
+    void tryExecute() {
+        while (true) {
+            Slot slot = s.slots.get(s.lastExecuted + 1);
+            if (slot == null || slot.certificate == null) {
+                return;
+            }
+            Digest d = slot.certificate.get(0).digest();
+            Batch batch = batchFor(d);
+            if (batch == null) {
+                fetch(slot, d);
+                return;
+            }
+            execute(slot, batch);
+        }
+    }
+
+    private void fetch(Slot slot, Digest d) {
+        if (s.now - slot.lastFetchAt >= FETCH_RETRY_MILLIS) {
+            slot.lastFetchAt = s.now;
+            s.broadcast(new FetchBatch(d));
+        }
+    }
+
+    private void execute(Slot slot, Batch batch) {
+        long seq = slot.sequence;
+        List<Commit> cert = slot.certificate;
+        Commit first = cert.get(0);
+        long timestamp = Math.max(batch.timestamp(), s.lastExecutedTimestamp);
+        List<Request> fresh = new ArrayList<>();
+        Set<RequestKey> seen = new HashSet<>();
+        for (Request r : batch.requests()) {
+            if (seen.add(r.key()) && s.clients.status(r.key()) == ClientTable.Status.FRESH) {
+                fresh.add(r);
+            }
+        }
+        List<byte[]> results = null;
+        if (s.app.lastExecuted() < seq) {
+            results = s.app.execute(new OrderedBatch(seq, first.view(), timestamp, first.digest(), batch,
+                    List.copyOf(fresh), cert));
+            if (results == null || results.size() != fresh.size()) {
+                throw new IllegalStateException("application returned " + (results == null ? "no" : results.size())
+                        + " results for " + fresh.size() + " requests");
+            }
+        }
+        Map<Integer, List<ReplyBatch.Reply>> replies = new LinkedHashMap<>();
+        for (int i = 0; i < fresh.size(); i++) {
+            Request r = fresh.get(i);
+            s.clients.markExecuted(r.key());
+            if (results != null) {
+                s.clients.cacheReply(r.key(), results.get(i));
+                replies.computeIfAbsent(r.clientId(), c -> new ArrayList<>())
+                        .add(new ReplyBatch.Reply(r.timestamp(), results.get(i)));
+            }
+        }
+        for (Request r : batch.requests()) {
+            s.inFlight.remove(r.key());
+            s.watched.remove(r.key());
+            ReplicaState.Pending p = s.pending.remove(r.key());
+            if (p != null) {
+                s.pendingBytes -= p.request().encodedSize();
+            }
+        }
+        s.lastExecuted = seq;
+        s.lastExecutedTimestamp = timestamp;
+        PrePrepare header = slot.prePrepare != null && slot.prePrepare.digest().equals(first.digest())
+                && slot.prePrepare.view() == first.view() ? slot.prePrepare
+                : new PrePrepare(first.view(), seq, first.digest(), new byte[0], null);
+        s.executedBatches.put(seq, new CommittedBatch(header.withBatch(batch), cert));
+        s.append(LogRecords.executed(header, cert));
+        for (var e : replies.entrySet()) {
+            s.send(e.getKey(), new ReplyBatch(s.me, s.view, e.getKey(), e.getValue()));
+        }
+        if (ReplicaState.LOG.isLoggable(Level.FINE)) {
+            ReplicaState.LOG.fine("replica " + s.me + " executed " + seq + " (" + fresh.size() + " requests)");
+        }
+        viewChanges.onProgress();
+        if (seq % s.config.checkpointInterval() == 0) {
+            checkpointing.take(seq);
+        }
+        if (s.isPrimary()) {
+            tryPropose();
+        }
+    }
+
+    // ---- batch content -----------------------------------------------------------------------
+
+    void onFetchBatch(FetchBatch fb, int from) {
+        Batch b = s.batches.get(fb.digest());
+        if (b != null) {
+            s.send(from, new BatchContent(b));
+        }
+    }
+
+    void onBatchContent(BatchContent bc) {
+        Digest d = bc.batch().digest();
+        if (s.batches.containsKey(d)) {
+            return;
+        }
+        boolean wanted = false;
+        for (Slot slot : s.slots.values()) {
+            if (d.equals(slot.digest()) || (slot.certificate != null && d.equals(slot.certificate.get(0).digest()))) {
+                wanted = true;
+                break;
+            }
+        }
+        if (wanted) {
+            storeBatch(bc.batch());
+            for (Slot slot : s.slots.values()) {
+                if (d.equals(slot.digest()) && slot.sequence > s.lastExecuted) {
+                    markInFlight(bc.batch());
+                    break;
+                }
+            }
+            tryExecute();
+        }
+    }
+
+    /** Re-examines every slot, e.g. after entering a new view or installing state. */
+    void recheckAll() {
+        for (Slot slot : new ArrayList<>(s.slots.values())) {
+            checkPrepared(slot);
+            checkCommitted(slot);
+        }
+        tryExecute();
+    }
+
+    /** Periodic work: cut batches whose delay expired and re-fetch missing batch content. */
+    void onTick() {
+        tryPropose();
+        tryExecute();
+    }
+}

@@ -1,0 +1,19 @@
+package org.ehrledger.consensus.core;
+
+/**
+ * An operator's view of a replica at one instant.
+ *
+ * @param replicaId         this replica's id
+ * @param view              current view
+ * @param primary           primary of the current view
+ * @param viewChangeInProgress whether the replica is between views
+ * @param lastExecuted      last executed sequence number
+ * @param stableCheckpoint  sequence of the last stable checkpoint
+ * @param pendingRequests   requests waiting to be ordered
+ * @param stateTransfer     whether the replica is fetching state from peers
+ * @param rejectedMessages  messages dropped because they failed authentication or validation
+ */
+public record ReplicaStatus(int replicaId, long view, int primary, boolean viewChangeInProgress, long lastExecuted,
+                            long stableCheckpoint, int pendingRequests, boolean stateTransfer,
+                            long rejectedMessages) {
+}

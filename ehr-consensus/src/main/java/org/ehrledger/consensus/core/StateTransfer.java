@@ -1,0 +1,192 @@
+package org.ehrledger.consensus.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.CommittedBatch;
+import org.ehrledger.consensus.message.NewView;
+import org.ehrledger.consensus.message.PrePrepare;
+import org.ehrledger.consensus.message.StateRequest;
+import org.ehrledger.consensus.message.StateResponse;
+
+/**
+ * State transfer for a replica that restarted or fell behind: it asks every replica, and installs the
+ * first response whose checkpoint carries 2f+1 signatures (the snapshot must hash to the certified
+ * digest) and whose later batches each carry a commit certificate. No single peer is trusted.
+ */
+final class StateTransfer {
+
+    /** Batches sent in one response; the requester asks again for more. */
+    private static final int MAX_BATCHES_PER_RESPONSE = 64;
+    private static final int MAX_RESPONSE_BYTES = 16 << 20;
+    private static final long MIN_SERVE_INTERVAL_MILLIS = 50;
+
+    private final ReplicaState s;
+    private NormalCase normal;
+    private Checkpointing checkpointing;
+    private ViewChanges viewChanges;
+
+    private long target;
+    private long behindSince = -1;
+    private long lastRequestAt = Long.MIN_VALUE / 2;
+    private boolean active;
+    private boolean repair;
+    private final Map<Integer, Long> lastServed = new HashMap<>();
+
+    StateTransfer(ReplicaState s) {
+        this.s = s;
+    }
+
+    void wire(NormalCase n, Checkpointing c, ViewChanges v) {
+        this.normal = n;
+        this.checkpointing = c;
+        this.viewChanges = v;
+    }
+
+    /** Whether the replica is fetching state it needs before it can order new batches. */
+    boolean active() {
+        return active;
+    }
+
+    /** A checkpoint at {@code sequence} is certified by others but not yet executed here. */
+    void behind(long sequence) {
+        if (sequence <= s.lastExecuted) {
+            return;
+        }
+        target = Math.max(target, sequence);
+        if (behindSince < 0) {
+            behindSince = s.now;
+        }
+    }
+
+    /** This replica's state at {@code sequence} contradicts 2f+1 replicas: fetch theirs. */
+    void repair(long sequence) {
+        repair = true;
+        target = Math.max(target, sequence);
+        active = true;
+        request();
+    }
+
+    /** Traffic from a view above ours: ask peers for their new view (rate limited). */
+    void noteFutureView() {
+        if (s.now - lastRequestAt >= s.settings.stateTransferRetryMillis()) {
+            request();
+        }
+    }
+
+    /** Traffic above our high watermark: we are behind. */
+    void noteAhead() {
+        behind(s.highWatermark() + 1);
+    }
+
+    /** Starts fetching immediately (after a restart). */
+    void startNow() {
+        active = true;
+        request();
+    }
+
+    void onTick() {
+        if (!active && behindSince >= 0 && target > s.lastExecuted
+                && s.now - behindSince >= s.settings.stateTransferRetryMillis()) {
+            ReplicaState.LOG.info(() -> "replica " + s.me + " is behind (executed " + s.lastExecuted
+                    + ", certified checkpoint " + target + "); fetching state");
+            active = true;
+        }
+        if (active && s.now - lastRequestAt >= s.settings.stateTransferRetryMillis()) {
+            request();
+        }
+    }
+
+    private void request() {
+        lastRequestAt = s.now;
+        s.broadcast(new StateRequest(repair ? 0 : s.lastExecuted, s.view));
+    }
+
+    void onStateRequest(StateRequest sr, int from) {
+        Long last = lastServed.get(from);
+        if (last != null && s.now - last < MIN_SERVE_INTERVAL_MILLIS) {
+            return;
+        }
+        boolean needSnapshot = sr.lastExecuted() < s.stableSequence && s.stableSnapshot != null;
+        long after = needSnapshot ? s.stableSequence : sr.lastExecuted();
+        List<CommittedBatch> batches = new ArrayList<>();
+        int bytes = needSnapshot ? s.stableSnapshot.length : 0;
+        for (CommittedBatch cb : s.executedBatches.tailMap(after, false).values()) {
+            if (batches.size() >= MAX_BATCHES_PER_RESPONSE || bytes >= MAX_RESPONSE_BYTES) {
+                break;
+            }
+            batches.add(cb);
+            bytes += cb.prePrepare().batch().byteSize();
+        }
+        NewView nv = s.latestNewView != null && s.latestNewView.view() > sr.view() ? s.latestNewView : null;
+        if (!needSnapshot && batches.isEmpty() && nv == null) {
+            return;
+        }
+        lastServed.put(from, s.now);
+        s.send(from, new StateResponse(s.view, s.stableSequence, s.stableProof,
+                needSnapshot ? s.stableSnapshot : null, batches, nv));
+    }
+
+    void onStateResponse(StateResponse sr) {
+        long before = s.lastExecuted;
+        if (sr.snapshot() != null && (sr.stableSequence() > s.lastExecuted
+                || (repair && sr.stableSequence() >= target))) {
+            install(sr.stableSequence(), sr.snapshot(), sr);
+        }
+        for (CommittedBatch cb : sr.batches()) {
+            PrePrepare pp = cb.prePrepare();
+            if (pp.sequence() <= s.lastExecuted || !s.inWindow(pp.sequence())) {
+                continue;
+            }
+            Slot slot = s.slot(pp.sequence());
+            normal.storeBatch(pp.batch());
+            if (slot.certificate == null) {
+                slot.certificate = cb.certificate();
+            }
+        }
+        normal.tryExecute();
+        NewView nv = sr.latestNewView();
+        if (nv != null && (nv.view() > s.view || (nv.view() == s.view && s.status == ReplicaState.Status.VIEW_CHANGE))) {
+            viewChanges.enter(nv);
+        }
+        if (s.lastExecuted >= target) {
+            if (active && s.lastExecuted > before) {
+                ReplicaState.LOG.info(() -> "replica " + s.me + " caught up to sequence " + s.lastExecuted);
+            }
+            active = false;
+            behindSince = -1;
+            normal.tryPropose();
+        } else if (s.lastExecuted > before) {
+            request(); // progress: ask for the next chunk at once
+        }
+    }
+
+    private void install(long sequence, byte[] snapshot, StateResponse sr) {
+        long from = s.lastExecuted;
+        checkpointing.install(sequence, snapshot);
+        repair = false;
+        Digest digest = Digest.sha256(snapshot);
+        checkpointing.forgetUpTo(sequence);
+        s.slots.headMap(sequence, true).clear();
+        s.inFlight.clear();
+        for (Slot slot : s.slots.values()) {
+            if (slot.prePrepare != null) {
+                var b = normal.batchFor(slot.prePrepare.digest());
+                if (b != null) {
+                    b.requests().forEach(r -> s.inFlight.add(r.key()));
+                }
+            }
+        }
+        s.pending.values().removeIf(p -> s.clients.status(p.request().key()) != ClientTable.Status.FRESH);
+        s.watched.keySet().removeIf(k -> s.clients.status(k) != ClientTable.Status.FRESH);
+        s.pendingBytes = 0;
+        s.pending.values().forEach(p -> s.pendingBytes += p.request().encodedSize());
+        s.nextSequence = Math.max(s.nextSequence, sequence + 1);
+        ReplicaState.LOG.info(() -> "replica " + s.me + " installed the checkpoint at sequence " + sequence
+                + " (was at " + from + ")");
+        checkpointing.makeStable(sequence, digest, sr.checkpointProof(), snapshot);
+    }
+}

@@ -1,0 +1,251 @@
+package org.ehrledger.consensus.core;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.NewView;
+import org.ehrledger.consensus.message.PrePrepare;
+import org.ehrledger.consensus.message.PreparedProof;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.consensus.message.ViewChange;
+
+/**
+ * View change and new view. A backup that waits too long for a known request to execute moves to the
+ * next view; the timeout doubles for each view change that does not lead to progress. The new
+ * primary derives the new view's pre-prepares from 2f+1 view changes, so every batch that may have
+ * committed in an earlier view keeps its sequence number.
+ */
+final class ViewChanges {
+
+    private final ReplicaState s;
+    private NormalCase normal;
+    private Checkpointing checkpointing;
+    private StateTransfer stateTransfer;
+    /** Latest view change of each replica. */
+    private final Map<Integer, ViewChange> latest = new HashMap<>();
+    private ViewChange own;
+    private long deadline;
+    private long resendAt;
+    private int attempts;
+
+    ViewChanges(ReplicaState s) {
+        this.s = s;
+    }
+
+    void wire(NormalCase n, Checkpointing c, StateTransfer t) {
+        this.normal = n;
+        this.checkpointing = c;
+        this.stateTransfer = t;
+    }
+
+    private long timeout() {
+        long t = s.settings.viewChangeTimeoutMillis() << Math.min(attempts, 20);
+        return Math.min(t, s.settings.maxViewChangeTimeoutMillis());
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    /** Called on every execution: the current view makes progress, so the back-off resets. */
+    void onProgress() {
+        attempts = 0;
+    }
+
+    void onTick() {
+        if (s.status == ReplicaState.Status.NORMAL) {
+            if (!s.isPrimary() && !s.watched.isEmpty()) {
+                long oldest = s.watched.values().iterator().next();
+                if (s.now - oldest >= timeout()) {
+                    ReplicaState.LOG.info(() -> "replica " + s.me + ": request waited " + (s.now - oldest)
+                            + " ms in view " + s.view + "; starting view change to " + (s.view + 1));
+                    start(s.view + 1);
+                }
+            }
+        } else if (s.now >= deadline) {
+            attempts++;
+            start(s.view + 1);
+        } else if (s.now >= resendAt && own != null) {
+            resendAt = s.now + timeout() / 4;
+            s.broadcast(own);
+        }
+    }
+
+    /** Moves to {@code newView} and announces it. */
+    void start(long newView) {
+        if (newView <= s.view) {
+            return;
+        }
+        s.view = newView;
+        s.status = ReplicaState.Status.VIEW_CHANGE;
+        deadline = s.now + timeout();
+        resendAt = s.now + timeout() / 4;
+        List<PreparedProof> prepared = new ArrayList<>();
+        for (Slot slot : s.slots.values()) {
+            if (slot.sequence > s.stableSequence && slot.preparedProof != null) {
+                prepared.add(slot.preparedProof);
+            }
+        }
+        ViewChange vc = new ViewChange(newView, s.me, s.stableSequence, s.stableProof, prepared, null);
+        vc = vc.signed(s.crypto.sign(vc.signedBytes()));
+        own = vc;
+        latest.put(s.me, vc);
+        s.append(LogRecords.viewChangeSent(vc));
+        s.broadcast(vc);
+        checkNewView();
+    }
+
+    void onViewChange(ViewChange vc) {
+        if (vc.newView() < s.view || (vc.newView() == s.view && s.status == ReplicaState.Status.NORMAL)) {
+            // A replica behind us: help it with the new view we are in.
+            if (s.latestNewView != null && s.latestNewView.view() >= vc.newView()) {
+                s.send(vc.replica(), s.latestNewView);
+            }
+            return;
+        }
+        ViewChange previous = latest.get(vc.replica());
+        if (previous != null && previous.newView() >= vc.newView()) {
+            return;
+        }
+        latest.put(vc.replica(), vc);
+        // Liveness: f+1 replicas ask for views above ours, so at least one correct replica does; join the smallest.
+        List<Long> higher = new ArrayList<>();
+        for (ViewChange v : latest.values()) {
+            if (v.replica() != s.me && v.newView() > s.view) {
+                higher.add(v.newView());
+            }
+        }
+        if (higher.size() >= s.config.f() + 1) {
+            higher.sort(Comparator.reverseOrder());
+            start(higher.get(s.config.f()));
+        }
+        checkNewView();
+    }
+
+    private void checkNewView() {
+        if (s.status != ReplicaState.Status.VIEW_CHANGE || s.config.primary(s.view) != s.me) {
+            return;
+        }
+        List<ViewChange> quorum = new ArrayList<>();
+        quorum.add(own);
+        List<ViewChange> others = new ArrayList<>();
+        for (ViewChange vc : latest.values()) {
+            if (vc.newView() == s.view && vc.replica() != s.me) {
+                others.add(vc);
+            }
+        }
+        others.sort(Comparator.comparingInt(ViewChange::replica));
+        for (ViewChange vc : others) {
+            if (quorum.size() < s.config.quorum()) {
+                quorum.add(vc);
+            }
+        }
+        if (quorum.size() < s.config.quorum()) {
+            return;
+        }
+        MessageValidator.Derivation d = MessageValidator.derive(quorum);
+        List<PrePrepare> prePrepares = new ArrayList<>();
+        for (var e : d.proposals().entrySet()) {
+            byte[] sig = s.crypto.sign(PrePrepare.signedBytes(s.view, e.getKey(), e.getValue()));
+            prePrepares.add(new PrePrepare(s.view, e.getKey(), e.getValue(), sig, null));
+        }
+        NewView nv = new NewView(s.view, List.copyOf(quorum), prePrepares, null);
+        nv = nv.signed(s.crypto.sign(nv.signedBytes()));
+        ReplicaState.LOG.info("replica " + s.me + " is the primary of view " + s.view + " ("
+                + prePrepares.size() + " batches re-proposed from sequence " + (d.minSequence() + 1) + ")");
+        s.broadcast(nv);
+        enter(nv);
+    }
+
+    void onNewView(NewView nv) {
+        if (nv.view() < s.view || (nv.view() == s.view && s.status == ReplicaState.Status.NORMAL)) {
+            return;
+        }
+        enter(nv);
+    }
+
+    /** Enters the view announced by a validated new-view message. */
+    void enter(NewView nv) {
+        s.view = nv.view();
+        s.status = ReplicaState.Status.NORMAL;
+        s.latestNewView = nv;
+        own = null;
+        latest.values().removeIf(vc -> vc.newView() <= nv.view());
+        s.append(LogRecords.newView(nv));
+        MessageValidator.Derivation d = MessageValidator.derive(nv.viewChanges());
+        long minS = d.minSequence();
+        if (minS > s.stableSequence) {
+            if (s.lastExecuted < minS) {
+                stateTransfer.behind(minS);
+            }
+        }
+        long maxS = d.proposals().isEmpty() ? minS : d.proposals().lastKey();
+        // Batches proposed in earlier views above maxS did not prepare anywhere in the quorum: their
+        // sequence numbers are reassigned, their requests go back to the queue.
+        List<Long> dropped = new ArrayList<>();
+        for (Slot slot : s.slots.tailMap(maxS, false).values()) {
+            if (slot.certificate == null && slot.prePrepare != null && slot.prePrepare.view() < nv.view()) {
+                dropped.add(slot.sequence);
+            }
+        }
+        for (long n : dropped) {
+            Slot slot = s.slots.remove(n);
+            requeue(slot.prePrepare.digest());
+        }
+        for (PrePrepare pp : nv.prePrepares()) {
+            if (!s.inWindow(pp.sequence())) {
+                continue;
+            }
+            Slot slot = s.slot(pp.sequence());
+            if (slot.prePrepare != null && !slot.prePrepare.digest().equals(pp.digest())
+                    && slot.sequence > s.lastExecuted) {
+                requeue(slot.prePrepare.digest());
+            }
+            normal.accept(slot, pp);
+            if (!s.isPrimary()) {
+                normal.sendPrepare(slot);
+            }
+        }
+        s.nextSequence = Math.max(Math.max(maxS, s.lastExecuted), s.stableSequence) + 1;
+        for (Map.Entry<org.ehrledger.consensus.message.RequestKey, Long> e : s.watched.entrySet()) {
+            e.setValue(s.now);
+        }
+        ReplicaState.LOG.info(() -> "replica " + s.me + " entered view " + nv.view() + " (primary "
+                + s.primary() + ")");
+        normal.recheckAll();
+        normal.tryPropose();
+    }
+
+    private void requeue(Digest digest) {
+        Batch b = normal.batchFor(digest);
+        if (b == null) {
+            return;
+        }
+        for (Request r : b.requests()) {
+            if (s.inFlight.remove(r.key()) && !s.pending.containsKey(r.key())
+                    && s.clients.status(r.key()) == ClientTable.Status.FRESH) {
+                s.pending.put(r.key(), new ReplicaState.Pending(r, s.now));
+                s.pendingBytes += r.encodedSize();
+            }
+        }
+    }
+
+    /** Restores the view-change state from the write-ahead log. */
+    void recover(ViewChange vc) {
+        own = vc;
+        latest.put(s.me, vc);
+        s.view = vc.newView();
+        s.status = ReplicaState.Status.VIEW_CHANGE;
+        deadline = s.now + timeout();
+        resendAt = s.now;
+    }
+
+    ViewChange own() {
+        return own;
+    }
+}

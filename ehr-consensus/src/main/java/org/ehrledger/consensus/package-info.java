@@ -1,0 +1,9 @@
+/**
+ * Practical Byzantine Fault Tolerance (Castro and Liskov, OSDI '99 / TOCS '02) as a plain Java library.
+ *
+ * <p>The protocol core ({@link org.ehrledger.consensus.core.Replica}) is single-threaded, owns no
+ * sockets, threads or database, and asks its host for a handful of small interfaces in
+ * {@link org.ehrledger.consensus.api}. {@link org.ehrledger.consensus.core.ReplicaRunner} drives it on
+ * a thread of its own in production; tests drive it message by message through a simulated network.
+ */
+package org.ehrledger.consensus;

@@ -1,0 +1,240 @@
+package org.ehrledger.consensus.testfwk;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+import org.ehrledger.consensus.api.Transport;
+
+/**
+ * A discrete-event network in simulated time. Every delivery is scheduled with a seeded random delay
+ * (so messages reorder), may be lost or duplicated, is dropped across partitions and to crashed nodes,
+ * and passes through interceptors that can rewrite, drop or multiply it. Nodes are ticked every
+ * {@value #TICK_MILLIS} simulated milliseconds.
+ */
+public final class SimulatedNetwork {
+
+    /** Interval between timer ticks of every node. */
+    public static final long TICK_MILLIS = 5;
+
+    /** A node attached to the network. */
+    public interface Node {
+        /** Delivers a frame. */
+        void deliver(byte[] frame, long now);
+
+        /** Drives timers. */
+        void tick(long now);
+    }
+
+    /** Sees every frame before it is scheduled; returns the frames to deliver instead (empty to drop). */
+    @FunctionalInterface
+    public interface Interceptor {
+        /** Rewrites one frame from {@code from} to {@code to}. */
+        List<byte[]> intercept(int from, int to, byte[] frame);
+    }
+
+    private record Event(long time, long order, int to, byte[] frame) {
+    }
+
+    private final Random random;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>((a, b) -> a.time != b.time
+            ? Long.compare(a.time, b.time) : Long.compare(a.order, b.order));
+    private final Map<Integer, Node> nodes = new HashMap<>();
+    private final Map<Integer, Integer> partitionOf = new HashMap<>();
+    private final List<Interceptor> interceptors = new ArrayList<>();
+    private long now = 1_767_225_600_000L; // 2026-01-01T00:00Z
+    private long order;
+    private long nextTick = now;
+    private long minDelay = 1;
+    private long maxDelay = 10;
+    private double lossRate;
+    private double duplicateRate;
+    private long sent;
+    private long delivered;
+    private long dropped;
+
+    /** A network whose every random choice derives from {@code seed}. */
+    public SimulatedNetwork(long seed) {
+        this.random = new Random(seed);
+    }
+
+    /** Current simulated time in epoch milliseconds. */
+    public long now() {
+        return now;
+    }
+
+    /** Sets the range of one-way delays. */
+    public SimulatedNetwork delays(long min, long max) {
+        this.minDelay = min;
+        this.maxDelay = Math.max(min, max);
+        return this;
+    }
+
+    /** Sets the probability that a frame is lost. */
+    public SimulatedNetwork loss(double rate) {
+        this.lossRate = rate;
+        return this;
+    }
+
+    /** Sets the probability that a frame is delivered twice. */
+    public SimulatedNetwork duplication(double rate) {
+        this.duplicateRate = rate;
+        return this;
+    }
+
+    /** Adds an interceptor. */
+    public void addInterceptor(Interceptor i) {
+        interceptors.add(i);
+    }
+
+    /** Removes every interceptor. */
+    public void clearInterceptors() {
+        interceptors.clear();
+    }
+
+    /** Attaches (or re-attaches after a restart) a node. */
+    public void attach(int id, Node node) {
+        nodes.put(id, node);
+    }
+
+    /** Detaches a node: frames to it are dropped, as for a crashed process. */
+    public void detach(int id) {
+        nodes.remove(id);
+    }
+
+    /** Separates the given nodes from all others until {@link #heal()}. */
+    public void partition(Set<Integer> group) {
+        for (int id : group) {
+            partitionOf.put(id, 1);
+        }
+    }
+
+    /** Removes every partition. */
+    public void heal() {
+        partitionOf.clear();
+    }
+
+    private boolean reachable(int from, int to) {
+        return partitionOf.getOrDefault(from, 0).equals(partitionOf.getOrDefault(to, 0));
+    }
+
+    /** The transport of one node. */
+    public Transport transport(int self) {
+        return new Transport() {
+            @Override
+            public void setReceiver(Receiver receiver) {
+            }
+
+            @Override
+            public void start() {
+            }
+
+            @Override
+            public void send(int destination, byte[] message) {
+                SimulatedNetwork.this.send(self, destination, message);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    void send(int from, int to, byte[] frame) {
+        sent++;
+        List<byte[]> frames = List.of(frame);
+        for (Interceptor i : interceptors) {
+            List<byte[]> next = new ArrayList<>();
+            for (byte[] f : frames) {
+                next.addAll(i.intercept(from, to, f));
+            }
+            frames = next;
+        }
+        for (byte[] f : frames) {
+            if (!reachable(from, to) || random.nextDouble() < lossRate) {
+                dropped++;
+                continue;
+            }
+            schedule(to, f);
+            if (random.nextDouble() < duplicateRate) {
+                schedule(to, f);
+            }
+        }
+    }
+
+    private void schedule(int to, byte[] frame) {
+        long delay = minDelay + (long) (random.nextDouble() * (maxDelay - minDelay + 1));
+        queue.add(new Event(now + delay, order++, to, frame));
+    }
+
+    /** Runs the simulation for a span of simulated time. */
+    public void runFor(long millis) {
+        runUntil(() -> false, millis);
+    }
+
+    /**
+     * Runs until the condition holds (checked after each event and tick) or the time is up.
+     *
+     * @return whether the condition held
+     */
+    public boolean runUntil(BooleanSupplier condition, long maxMillis) {
+        long end = now + maxMillis;
+        if (condition.getAsBoolean()) {
+            return true;
+        }
+        while (now < end) {
+            Event next = queue.peek();
+            if (next != null && next.time <= nextTick && next.time <= end) {
+                queue.poll();
+                now = Math.max(now, next.time);
+                Node node = nodes.get(next.to);
+                if (node != null) {
+                    delivered++;
+                    node.deliver(next.frame, now);
+                } else {
+                    dropped++;
+                }
+            } else {
+                now = Math.min(nextTick, end);
+                if (now == nextTick) {
+                    nextTick += TICK_MILLIS;
+                    for (Integer id : new ArrayList<>(new java.util.TreeSet<>(nodes.keySet()))) {
+                        Node node = nodes.get(id);
+                        if (node != null) {
+                            node.tick(now);
+                        }
+                    }
+                }
+            }
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+        }
+        return condition.getAsBoolean();
+    }
+
+    /** Frames handed to the network. */
+    public long sent() {
+        return sent;
+    }
+
+    /** Frames delivered to a node. */
+    public long delivered() {
+        return delivered;
+    }
+
+    /** Frames lost, partitioned away or sent to a crashed node. */
+    public long dropped() {
+        return dropped;
+    }
+
+    /** The random source of this run, for scenario choices that must also be reproducible. */
+    public Random random() {
+        return random;
+    }
+}
