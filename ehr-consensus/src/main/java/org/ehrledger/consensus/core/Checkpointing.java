@@ -144,6 +144,17 @@ final class Checkpointing {
         replica.compactLog();
     }
 
+    /** Re-sends this replica's newest checkpoint that is not yet stable (its first copy may be lost). */
+    void retransmitLatest() {
+        if (!ownSnapshots.isEmpty()) {
+            Map<Integer, Checkpoint> votes = received.get(ownSnapshots.lastKey());
+            Checkpoint own = votes == null ? null : votes.get(s.me);
+            if (own != null) {
+                s.broadcast(own);
+            }
+        }
+    }
+
     /** Forgets checkpoint votes and own snapshots at or below a sequence (after installing state). */
     void forgetUpTo(long sequence) {
         received.headMap(sequence, true).clear();

@@ -362,6 +362,7 @@ final class NormalCase {
         }
         s.lastExecuted = seq;
         s.lastExecutedTimestamp = timestamp;
+        s.lastProgressAt = s.now;
         PrePrepare header = slot.prePrepare != null && slot.prePrepare.digest().equals(first.digest())
                 && slot.prePrepare.view() == first.view() ? slot.prePrepare
                 : new PrePrepare(first.view(), seq, first.digest(), new byte[0], null);
@@ -424,9 +425,51 @@ final class NormalCase {
         tryExecute();
     }
 
-    /** Periodic work: cut batches whose delay expired and re-fetch missing batch content. */
+    /** Periodic work: cut batches whose delay expired, and retransmit when ordering is stuck. */
     void onTick() {
         tryPropose();
         tryExecute();
+        if (s.now - s.lastProgressAt >= s.settings.stateTransferRetryMillis() && hasWorkAbove()) {
+            s.lastProgressAt = s.now;
+            retransmit();
+        }
+    }
+
+    private boolean hasWorkAbove() {
+        for (Slot slot : s.slots.tailMap(s.lastExecuted, false).values()) {
+            if (slot.prePrepare != null || !slot.commits.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Messages are lost: re-send what this replica said about every sequence not yet executed here, and
+     * ask the others for batches they have already committed (they answer with commit certificates).
+     */
+    private void retransmit() {
+        for (Slot slot : s.slots.tailMap(s.lastExecuted, false).values()) {
+            if (slot.certificate != null) {
+                continue;
+            }
+            PrePrepare pp = slot.prePrepare;
+            if (pp != null && pp.view() == s.view && s.isPrimary() && s.status == ReplicaState.Status.NORMAL) {
+                Batch b = batchFor(pp.digest());
+                if (b != null && !b.isEmpty()) {
+                    s.broadcast(pp.withBatch(b));
+                }
+            }
+            Prepare ownPrepare = slot.prepares.get(s.me);
+            if (ownPrepare != null && ownPrepare.view() == s.view) {
+                s.broadcast(ownPrepare);
+            }
+            Commit ownCommit = slot.commits.get(s.me);
+            if (ownCommit != null) {
+                s.broadcast(ownCommit);
+            }
+        }
+        checkpointing.retransmitLatest();
+        stateTransfer.askForCommitted();
     }
 }

@@ -76,6 +76,8 @@ final class ReplicaState {
     final java.util.HashSet<RequestKey> inFlight = new java.util.HashSet<>();
 
     long nextSequence = 1;
+    /** When this replica last executed a batch or retransmitted because it could not. */
+    long lastProgressAt;
     long lastProposedTimestamp;
 
     NewView latestNewView;

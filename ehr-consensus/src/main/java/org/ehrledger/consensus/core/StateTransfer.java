@@ -82,6 +82,11 @@ final class StateTransfer {
         behind(s.highWatermark() + 1);
     }
 
+    /** Asks the others for batches they committed beyond ours (normal-case messages were lost). */
+    void askForCommitted() {
+        request();
+    }
+
     /** Starts fetching immediately (after a restart). */
     void startNow() {
         active = true;
