@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Consensus benchmark: 4 PBFT replicas (f=1) in separate JVMs over JGroups TCP on 127.0.0.1, closed-loop
+# clients sending signed 1 KiB requests (1 KiB replies, trivial in-memory application), warm-up excluded.
+# Last line: replicas=4 request_bytes=1024 throughput_ops_per_s=<N> p50_ms=<x> p99_ms=<y>
+#
+# Tunables (environment): BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_CLIENTS (4), BENCH_LOOPS (64),
+# BENCH_BATCH (512), BENCH_FIRST_PORT (7700).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_TO_RUN=${BENCH_SECONDS:-60}
+WARMUP=${BENCH_WARMUP:-15}
+CLIENTS=${BENCH_CLIENTS:-4}
+LOOPS=${BENCH_LOOPS:-64}
+BATCH=${BENCH_BATCH:-512}
+FIRST_PORT=${BENCH_FIRST_PORT:-7700}
+WORK=target/bench-consensus
+JVM_OPTS=(-Xms256m -Xmx768m -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true)
+
+echo "building ehr-consensus..." >&2
+mvn -B -q -pl ehr-consensus -am package -DskipTests >&2
+CP="ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)"
+
+rm -rf "$WORK"
+mkdir -p "$WORK/data"
+java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.GenesisTool "$WORK/genesis" 4 127.0.0.1 "$FIRST_PORT" "$CLIENTS" >&2
+
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for i in 0 1 2 3; do
+  java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchReplica "$WORK/genesis" "$i" "$WORK/data" "$BATCH" \
+    > "$WORK/replica-$i.log" 2>&1 &
+  PIDS+=($!)
+done
+echo "started 4 replicas (logs in $WORK/replica-*.log); running $CLIENTS x $LOOPS closed-loop clients for ${SECONDS_TO_RUN}s after ${WARMUP}s warm-up" >&2
+
+java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchClient "$WORK/genesis" "$CLIENTS" "$LOOPS" 1024 \
+  "$WARMUP" "$SECONDS_TO_RUN" 2> "$WORK/client.log" | tee "$WORK/result.txt" >&2
+for i in 0 1 2 3; do tail -n 1 "$WORK/replica-$i.log" >&2; done
+tail -n 1 "$WORK/result.txt"

@@ -1,0 +1,55 @@
+package org.ehrledger.consensus.bench;
+
+import java.nio.file.Path;
+
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.config.StaticClientDirectory;
+import org.ehrledger.consensus.core.Replica;
+import org.ehrledger.consensus.core.ReplicaRunner;
+import org.ehrledger.consensus.core.ReplicaStatus;
+import org.ehrledger.consensus.log.FileConsensusLog;
+import org.ehrledger.consensus.testfwk.HashChainApplication;
+import org.ehrledger.consensus.transport.JGroupsTransport;
+
+/**
+ * One benchmark replica in its own JVM: the trivial in-memory {@link HashChainApplication} with 1 KiB
+ * results, a durable (fsync) write-ahead log, JGroups TCP on the genesis address.
+ *
+ * <p>Usage: {@code BenchReplica <genesisDir> <id> <dataDir> [maxBatch]}
+ */
+public final class BenchReplica {
+
+    private BenchReplica() {
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int id = Integer.parseInt(args[1]);
+        Path data = Path.of(args[2]);
+        ClusterConfig config = ClusterConfig.load(dir.resolve("genesis.properties"));
+        StaticClientDirectory clients = StaticClientDirectory.load(dir.resolve("clients.properties"));
+        ReplicaSettings settings = ReplicaSettings.defaults();
+        if (args.length > 3) {
+            settings = settings.withMaxBatchRequests(Integer.parseInt(args[3]));
+        }
+        ReplicaInfo me = config.replicas().get(id);
+        JGroupsTransport transport = new JGroupsTransport(id, "ehr-bench", me.host(), me.port(), config, null);
+        Replica replica = new Replica(config, settings, id, GenesisTool.readPrivate(dir.resolve("replica-" + id + ".key")),
+                clients, new HashChainApplication(1024, null),
+                new FileConsensusLog(data.resolve("replica-" + id + ".wal"), true), transport);
+        ReplicaRunner runner = new ReplicaRunner(replica, transport, 20_000);
+        Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
+        runner.start();
+        System.out.println("replica " + id + " started on " + me.host() + ":" + me.port());
+        while (true) {
+            Thread.sleep(10_000);
+            ReplicaStatus s = replica.status();
+            System.out.println("replica " + id + " view=" + s.view() + " executed=" + s.lastExecuted() + " stable="
+                    + s.stableCheckpoint() + " pending=" + s.pendingRequests() + " rejected=" + s.rejectedMessages()
+                    + " overflow=" + runner.overflow());
+        }
+    }
+}

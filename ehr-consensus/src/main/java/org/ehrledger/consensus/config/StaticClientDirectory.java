@@ -1,0 +1,65 @@
+package org.ehrledger.consensus.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.ehrledger.consensus.api.ClientDirectory;
+import org.ehrledger.consensus.crypto.PublicKeys;
+
+/** A client directory kept in memory and in a properties file ({@code client.<id>.publicKeys=...}); revocable. */
+public final class StaticClientDirectory implements ClientDirectory {
+
+    private final Map<Integer, PublicKeys> clients = new ConcurrentHashMap<>();
+
+    @Override
+    public PublicKeys client(int clientId) {
+        return clients.get(clientId);
+    }
+
+    /** Admits a client. */
+    public void admit(int clientId, PublicKeys keys) {
+        if (clientId < ClusterConfig.FIRST_CLIENT_ID) {
+            throw new IllegalArgumentException("client ids start at " + ClusterConfig.FIRST_CLIENT_ID);
+        }
+        clients.put(clientId, keys);
+    }
+
+    /** Revokes a client: its requests are rejected from now on. */
+    public void revoke(int clientId) {
+        clients.remove(clientId);
+    }
+
+    /** Loads a directory file. */
+    public static StaticClientDirectory load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        StaticClientDirectory d = new StaticClientDirectory();
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("client.") && key.endsWith(".publicKeys")) {
+                int id = Integer.parseInt(key.substring(7, key.length() - 11));
+                d.admit(id, PublicKeys.decode(p.getProperty(key)));
+            }
+        }
+        return d;
+    }
+
+    /** Writes the directory file. */
+    public void store(Path file) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("# Clients admitted to submit requests\n");
+            for (var e : new TreeMap<>(clients).entrySet()) {
+                w.write("client." + e.getKey() + ".publicKeys=" + e.getValue().encode() + "\n");
+            }
+        }
+    }
+}
