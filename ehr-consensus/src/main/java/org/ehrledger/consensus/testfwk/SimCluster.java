@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.ehrledger.consensus.api.ConsensusLog;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.client.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
@@ -42,7 +43,8 @@ public final class SimCluster {
     private final Map<Integer, NodeKeys> clientPrivate = new HashMap<>();
     private final Replica[] replicas;
     private final HashChainApplication[] apps;
-    private final InMemoryConsensusLog[] logs;
+    private final java.util.function.IntFunction<ConsensusLog> logFactory;
+    private final ConsensusLog[] logs;
     private final boolean[] crashed;
     private final List<PbftClient> clients = new ArrayList<>();
     private final int resultSize;
@@ -51,9 +53,19 @@ public final class SimCluster {
     /** Per replica: requests executed (a replay would show up as a second entry). */
     private final List<Set<RequestKey>> executedRequests = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
+    private final Map<Integer, NodeCrypto> cryptoCache = new HashMap<>();
 
     /** Builds a cluster of {@code n} replicas and {@code clientCount} clients. */
     public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize) {
+        this(n, clientCount, seed, settings, resultSize, null);
+    }
+
+    /**
+     * Builds a cluster whose replicas open their write-ahead log through {@code logFactory} at every
+     * boot (a restart reopens it, as a process would); null keeps in-memory logs.
+     */
+    public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
+                      java.util.function.IntFunction<ConsensusLog> logFactory) {
         this.network = new SimulatedNetwork(seed);
         this.settings = settings;
         this.resultSize = resultSize;
@@ -66,10 +78,11 @@ public final class SimCluster {
         this.config = new ClusterConfig(infos, 8, 32);
         this.replicas = new Replica[n];
         this.apps = new HashChainApplication[n];
-        this.logs = new InMemoryConsensusLog[n];
+        this.logs = new ConsensusLog[n];
+        this.logFactory = logFactory;
         this.crashed = new boolean[n];
         for (int i = 0; i < n; i++) {
-            logs[i] = new InMemoryConsensusLog();
+            logs[i] = logFactory == null ? new InMemoryConsensusLog() : null;
             executed.add(new HashMap<>());
             executedRequests.add(new HashSet<>());
             boot(i);
@@ -107,6 +120,9 @@ public final class SimCluster {
     }
 
     private void boot(int i) {
+        if (logFactory != null) {
+            logs[i] = logFactory.apply(i);
+        }
         HashChainApplication app = new HashChainApplication(resultSize, batch -> observe(i, batch));
         apps[i] = app;
         Replica replica = new Replica(config, settings, i, replicaKeys[i], clientKeys::get, app, logs[i],
@@ -149,7 +165,10 @@ public final class SimCluster {
     /** Crashes a replica: it stops, and whatever it had not flushed to its log is lost. */
     public void crash(int i) {
         network.detach(i);
-        logs[i].crash();
+        if (logs[i] instanceof InMemoryConsensusLog mem) {
+            mem.crash();
+        }
+        // A file log is simply abandoned: its unflushed buffer dies with the "process".
         crashed[i] = true;
     }
 
@@ -183,7 +202,7 @@ public final class SimCluster {
     }
 
     /** A replica's write-ahead log. */
-    public InMemoryConsensusLog log(int i) {
+    public ConsensusLog log(int i) {
         return logs[i];
     }
 
@@ -194,9 +213,11 @@ public final class SimCluster {
 
     /** The link crypto of a node, as a Byzantine node would use its own keys to forge traffic. */
     public NodeCrypto cryptoOf(int node) {
-        KeyDirectory dir = new KeyDirectory(config, clientKeys::get);
-        NodeKeys keys = config.isReplica(node) ? replicaKeys[node] : clientPrivate.get(node);
-        return dir.crypto(node, keys);
+        return cryptoCache.computeIfAbsent(node, id -> {
+            KeyDirectory dir = new KeyDirectory(config, clientKeys::get);
+            NodeKeys keys = config.isReplica(id) ? replicaKeys[id] : clientPrivate.get(id);
+            return dir.crypto(id, keys);
+        });
     }
 
     /** Revokes a client's key: replicas reject its requests from now on. */
