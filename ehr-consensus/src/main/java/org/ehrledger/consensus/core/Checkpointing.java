@@ -27,6 +27,9 @@ final class Checkpointing {
     private final TreeMap<Long, Map<Integer, Checkpoint>> received = new TreeMap<>();
     /** This replica's snapshots at checkpoints not yet stable. */
     private final TreeMap<Long, byte[]> ownSnapshots = new TreeMap<>();
+    /** This replica's newest checkpoint message, re-sent periodically. */
+    private Checkpoint latestOwn;
+    private long lastHeartbeatAt;
 
     Checkpointing(ReplicaState s) {
         this.s = s;
@@ -70,6 +73,7 @@ final class Checkpointing {
         ownSnapshots.put(sequence, snap);
         Checkpoint c = new Checkpoint(sequence, digest, s.me,
                 s.crypto.sign(Checkpoint.signedBytes(sequence, digest, s.me)));
+        latestOwn = c;
         record(c);
         s.broadcast(c);
         checkStable(sequence);
@@ -144,14 +148,29 @@ final class Checkpointing {
         replica.compactLog();
     }
 
-    /** Re-sends this replica's newest checkpoint that is not yet stable (its first copy may be lost). */
+    /** Re-sends this replica's newest checkpoint (its first copies may be lost). */
     void retransmitLatest() {
-        if (!ownSnapshots.isEmpty()) {
-            Map<Integer, Checkpoint> votes = received.get(ownSnapshots.lastKey());
-            Checkpoint own = votes == null ? null : votes.get(s.me);
-            if (own != null) {
-                s.broadcast(own);
-            }
+        if (latestOwn != null) {
+            s.broadcast(latestOwn);
+        }
+    }
+
+    /**
+     * Periodically re-announces the newest checkpoint even when idle, so a replica that missed
+     * checkpoints (partitioned, restarted, lossy link) learns it is behind or can make its own stable.
+     */
+    void onTick() {
+        if (s.now - lastHeartbeatAt >= 10 * s.settings.stateTransferRetryMillis()) {
+            lastHeartbeatAt = s.now;
+            retransmitLatest();
+        }
+    }
+
+    /** A checkpoint proof learned from a peer (e.g. in a state response) for state this replica already has. */
+    void onCertified(long sequence, Digest digest, List<Checkpoint> proof) {
+        byte[] own = ownSnapshots.get(sequence);
+        if (sequence > s.stableSequence && own != null && Digest.sha256(own).equals(digest)) {
+            makeStable(sequence, digest, proof, own);
         }
     }
 

@@ -184,6 +184,7 @@ public final class Replica {
         s.now = now;
         normal.onTick();
         viewChanges.onTick();
+        checkpointing.onTick();
         stateTransfer.onTick();
         s.flush();
         publishStatus();

@@ -137,6 +137,11 @@ final class StateTransfer {
 
     void onStateResponse(StateResponse sr) {
         long before = s.lastExecuted;
+        if (sr.stableSequence() > s.stableSequence && sr.stableSequence() <= s.lastExecuted
+                && !sr.checkpointProof().isEmpty()) {
+            checkpointing.onCertified(sr.stableSequence(), sr.checkpointProof().get(0).stateDigest(),
+                    sr.checkpointProof());
+        }
         if (sr.snapshot() != null && (sr.stableSequence() > s.lastExecuted
                 || (repair && sr.stableSequence() >= target))) {
             install(sr.stableSequence(), sr.snapshot(), sr);
