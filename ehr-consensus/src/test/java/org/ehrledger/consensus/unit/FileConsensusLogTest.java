@@ -1,0 +1,284 @@
+package org.ehrledger.consensus.unit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.ehrledger.consensus.log.FileConsensusLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The file write-ahead log: durability on flush, torn-tail recovery and atomic compaction. */
+class FileConsensusLogTest {
+
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("replica-0.log");
+    }
+
+    private static byte[] rec(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void assertRecords(List<byte[]> expected, List<byte[]> actual) {
+        assertEquals(expected.size(), actual.size(), "record count");
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), "record " + i);
+        }
+    }
+
+    private List<byte[]> reopenAndRead() {
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            return log.readAll();
+        }
+    }
+
+    private List<byte[]> writeRecords(int count, long seed) {
+        Random rnd = new Random(seed);
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] r = new byte[i % 7 == 0 ? 0 : rnd.nextInt(300)];
+            rnd.nextBytes(r);
+            records.add(r);
+        }
+        try (FileConsensusLog log = new FileConsensusLog(file(), true)) {
+            assertTrue(log.readAll().isEmpty());
+            for (byte[] r : records) {
+                log.append(r);
+            }
+            log.flush();
+        }
+        return records;
+    }
+
+    @Test
+    void recordsSurviveCloseAndReopenInOrder() {
+        List<byte[]> records = writeRecords(200, 1);
+        assertRecords(records, reopenAndRead());
+        assertRecords(records, reopenAndRead()); // reading does not consume or alter the file
+    }
+
+    @Test
+    void appendsAcrossSessionsAccumulateInOrder() {
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(rec("a"));
+            log.flush();
+        }
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            assertRecords(List.of(rec("a")), log.readAll());
+            log.append(rec("b"));
+            log.append(rec("c"));
+            log.flush();
+            assertRecords(List.of(rec("a")), log.readAll()); // readAll reports the log as found at start-up
+        }
+        assertRecords(List.of(rec("a"), rec("b"), rec("c")), reopenAndRead());
+    }
+
+    @Test
+    void unflushedAppendsAreNotDurable() throws IOException {
+        FileConsensusLog log = new FileConsensusLog(file(), false);
+        try {
+            log.append(rec("durable"));
+            log.flush();
+            long flushedSize = Files.size(file());
+            log.append(rec("buffered only"));
+
+            assertEquals(flushedSize, Files.size(file()), "nothing reaches the file before flush");
+            // What a restart after a crash at this point would find:
+            assertRecords(List.of(rec("durable")), reopenAndRead());
+        } finally {
+            log.close();
+        }
+    }
+
+    @Test
+    void closeFlushesBufferedAppends() {
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(rec("x"));
+        }
+        assertRecords(List.of(rec("x")), reopenAndRead());
+    }
+
+    @Test
+    void aRecordLargerThanTheInitialBufferIsKeptWhole() {
+        byte[] big = new byte[3 << 20];
+        new Random(3).nextBytes(big);
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(rec("before"));
+            log.append(big);
+            log.append(rec("after"));
+            log.flush();
+        }
+        assertRecords(List.of(rec("before"), big, rec("after")), reopenAndRead());
+    }
+
+    @Test
+    void garbageAppendedAfterTheLastRecordIsCutOffAtReopen() throws IOException {
+        List<byte[]> records = writeRecords(20, 2);
+        long validSize = Files.size(file());
+        byte[] garbage = new byte[37];
+        new Random(4).nextBytes(garbage);
+        Files.write(file(), garbage, StandardOpenOption.APPEND);
+
+        assertRecords(records, reopenAndRead());
+        assertEquals(validSize, Files.size(file()), "the torn tail is truncated");
+    }
+
+    @Test
+    void aRecordTruncatedMidwayIsCutOffAndEarlierRecordsAreKept() throws IOException {
+        List<byte[]> records = writeRecords(10, 5);
+        records.add(rec("the last record, torn by a crash"));
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(records.get(records.size() - 1));
+        }
+        byte[] whole = Files.readAllBytes(file());
+        int full = whole.length;
+        // The last record takes 8 header bytes + 32 payload bytes: cut inside its payload and its header.
+        for (int cut : new int[] {full - 1, full - 10, full - 32, full - 36, full - 39}) {
+            Files.write(file(), java.util.Arrays.copyOf(whole, cut));
+            assertRecords(records.subList(0, records.size() - 1), reopenAndRead());
+            assertEquals(full - 40, Files.size(file()), "cut back to the end of the last whole record");
+        }
+        truncate(full - 40);
+        assertRecords(records.subList(0, records.size() - 1), reopenAndRead());
+    }
+
+    @Test
+    void aTornHeaderIsCutOff() throws IOException {
+        List<byte[]> records = writeRecords(5, 6);
+        long validSize = Files.size(file());
+        Files.write(file(), new byte[] {0, 0, 0, 9, 1}, StandardOpenOption.APPEND); // 5 of the 8 header bytes
+        assertRecords(records, reopenAndRead());
+        assertEquals(validSize, Files.size(file()));
+    }
+
+    /**
+     * BUG (main code, minor): CRC32C of zero bytes is 0, so an all-zero header {@code (length 0, crc 0)}
+     * passes the check. A zero-filled tail, which a crash can leave when the file size reached the disk
+     * before the data, is read back as empty records instead of being cut off. Enable once the checksum
+     * also covers the length (or is seeded) so that zeros never verify.
+     */
+    @org.junit.jupiter.api.Disabled("main-code bug: a zero-filled tail is read as empty records (see javadoc)")
+    @Test
+    void aZeroFilledTailIsCutOff() throws IOException {
+        List<byte[]> records = writeRecords(3, 12);
+        long validSize = Files.size(file());
+        Files.write(file(), new byte[16], StandardOpenOption.APPEND);
+        assertRecords(records, reopenAndRead());
+        assertEquals(validSize, Files.size(file()));
+    }
+
+    @Test
+    void aLastRecordWithABadChecksumIsCutOff() throws IOException {
+        List<byte[]> records = writeRecords(5, 7);
+        records.add(rec("checksummed"));
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(records.get(5));
+        }
+        byte[] all = Files.readAllBytes(file());
+        all[all.length - 1] ^= 0x40; // corrupt the payload of the last record
+        Files.write(file(), all);
+        assertRecords(records.subList(0, 5), reopenAndRead());
+    }
+
+    @Test
+    void aLengthFieldClaimingMoreThanTheFileHoldsIsCutOff() throws IOException {
+        List<byte[]> records = writeRecords(3, 8);
+        Files.write(file(), new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0, 1, 2, 3},
+                StandardOpenOption.APPEND);
+        assertRecords(records, reopenAndRead());
+    }
+
+    @Test
+    void appendsAfterATornTailAreReadBackAfterTheSurvivingRecords() throws IOException {
+        List<byte[]> records = writeRecords(4, 9);
+        Files.write(file(), new byte[] {0, 0, 1, 0, 5, 5, 5, 5, 9, 9}, StandardOpenOption.APPEND);
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(rec("after recovery"));
+            log.flush();
+        }
+        List<byte[]> expected = new ArrayList<>(records);
+        expected.add(rec("after recovery"));
+        assertRecords(expected, reopenAndRead());
+    }
+
+    @Test
+    void rewriteReplacesTheContentsAndLaterAppendsFollowIt() {
+        try (FileConsensusLog log = new FileConsensusLog(file(), true)) {
+            for (int i = 0; i < 50; i++) {
+                log.append(rec("old " + i));
+            }
+            log.flush();
+            log.rewrite(List.of(rec("snapshot"), rec("view 3")));
+            log.append(rec("new 1"));
+            log.flush();
+            log.append(rec("new 2"));
+            log.flush();
+        }
+        assertRecords(List.of(rec("snapshot"), rec("view 3"), rec("new 1"), rec("new 2")), reopenAndRead());
+        assertFalse(Files.exists(dir.resolve("replica-0.log.compact")), "no compaction file left behind");
+    }
+
+    @Test
+    void rewriteToNothingEmptiesTheLog() throws IOException {
+        writeRecords(10, 10);
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.rewrite(List.of());
+        }
+        assertEquals(0, Files.size(file()));
+        assertTrue(reopenAndRead().isEmpty());
+    }
+
+    @Test
+    void rewriteDiscardsAppendsThatWereNotYetFlushed() {
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            log.append(rec("flushed"));
+            log.flush();
+            log.append(rec("pending"));
+            log.rewrite(List.of(rec("compacted")));
+        }
+        assertRecords(List.of(rec("compacted")), reopenAndRead());
+    }
+
+    @Test
+    void aLeftoverCompactionFileFromACrashDoesNotAffectTheLog() throws IOException {
+        List<byte[]> records = writeRecords(5, 11);
+        Files.write(dir.resolve("replica-0.log.compact"), rec("half-written compaction garbage"));
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            assertRecords(records, log.readAll());
+            log.rewrite(List.of(rec("only")));
+        }
+        assertRecords(List.of(rec("only")), reopenAndRead());
+    }
+
+    @Test
+    void theLogDirectoryIsCreatedWhenMissing() {
+        Path nested = dir.resolve("a/b/c.log");
+        try (FileConsensusLog log = new FileConsensusLog(nested, false)) {
+            log.append(rec("r"));
+        }
+        assertTrue(Files.exists(nested));
+        try (FileConsensusLog log = new FileConsensusLog(nested, false)) {
+            assertRecords(List.of(rec("r")), log.readAll());
+        }
+    }
+
+    private void truncate(long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(file(), StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        }
+    }
+}
