@@ -29,6 +29,11 @@ class SafetyPropertyTest {
 
     /** 40 + 15 seeds by default; {@code -Dpbft.seeds=N} explores N seeds of each size (and a different range). */
     static Stream<Arguments> seeds() {
+        String only = System.getProperty("pbft.only"); // "n:seed", to replay one failing run
+        if (only != null) {
+            String[] p = only.split(":");
+            return Stream.of(Arguments.of(Integer.parseInt(p[0]), Long.parseLong(p[1])));
+        }
         int wide = Integer.getInteger("pbft.seeds", 0);
         long base = wide > 0 ? 100_000 : 0;
         int n4 = wide > 0 ? wide : 40;

@@ -94,7 +94,7 @@ final class Checkpointing {
 
     private void checkStable(long sequence) {
         Map<Integer, Checkpoint> votes = received.get(sequence);
-        if (votes == null || votes.size() < s.config.quorum()) {
+        if (votes == null || votes.size() < s.config.f() + 1) {
             return;
         }
         Map<Digest, List<Checkpoint>> byDigest = new HashMap<>();
@@ -103,6 +103,9 @@ final class Checkpointing {
         }
         for (var e : byDigest.entrySet()) {
             if (e.getValue().size() < s.config.quorum()) {
+                if (e.getValue().size() >= s.config.f() + 1 && s.lastExecuted < sequence) {
+                    stateTransfer.behind(sequence); // at least one correct replica is past us
+                }
                 continue;
             }
             List<Checkpoint> proof = new ArrayList<>(e.getValue());
@@ -131,6 +134,10 @@ final class Checkpointing {
         s.stableDigest = digest;
         s.stableProof = proof;
         s.stableSnapshot = snapshot;
+        if (latestOwn == null || latestOwn.sequence() < sequence) {
+            // Installed from a peer: this replica now holds that state and may vouch for it.
+            latestOwn = new Checkpoint(sequence, digest, s.me, s.crypto.sign(Checkpoint.signedBytes(sequence, digest, s.me)));
+        }
         s.slots.headMap(sequence, true).clear();
         s.executedBatches.headMap(sequence, true).clear();
         received.headMap(sequence, true).clear();

@@ -114,6 +114,10 @@ public final class Replica {
         } catch (MalformedMessageException | IllegalArgumentException ex) {
             reject(Envelope.claimedSender(frame), ex.getMessage());
             return null;
+        } catch (RuntimeException ex) {
+            // Hostile input must never reach the core or kill a transport thread.
+            reject(Envelope.claimedSender(frame), "undecodable: " + ex);
+            return null;
         }
     }
 

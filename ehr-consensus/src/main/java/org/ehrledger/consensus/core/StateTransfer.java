@@ -102,6 +102,10 @@ final class StateTransfer {
         }
         if (active && s.now - lastRequestAt >= s.settings.stateTransferRetryMillis()) {
             request();
+        } else if (s.now - lastRequestAt >= 10 * s.settings.stateTransferRetryMillis()) {
+            // Anti-entropy: even when idle, ask now and then whether others executed more than we did
+            // (a replica that missed every message about the last batches has no other way to learn it).
+            request();
         }
     }
 

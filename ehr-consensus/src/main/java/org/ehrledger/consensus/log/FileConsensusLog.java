@@ -70,15 +70,22 @@ public final class FileConsensusLog implements ConsensusLog {
             }
             byte[] record = new byte[len];
             in.get(record);
-            CRC32C c = new CRC32C();
-            c.update(record);
-            if ((int) c.getValue() != crc) {
+            if (checksum(len, record) != crc) {
                 break;
             }
             out.add(record);
             validEnd = in.position();
         }
         return validEnd;
+    }
+
+    /** CRC32C over the length and the bytes, seeded so that a zero-filled tail never checks out. */
+    private static int checksum(int length, byte[] record) {
+        CRC32C c = new CRC32C();
+        c.update(new byte[] {(byte) 0xE4, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8),
+            (byte) length});
+        c.update(record);
+        return (int) c.getValue();
     }
 
     @Override
@@ -90,9 +97,7 @@ public final class FileConsensusLog implements ConsensusLog {
             bigger.put(buffer);
             buffer = bigger;
         }
-        CRC32C c = new CRC32C();
-        c.update(record);
-        buffer.putInt(record.length).putInt((int) c.getValue()).put(record);
+        buffer.putInt(record.length).putInt(checksum(record.length, record)).put(record);
     }
 
     @Override
@@ -125,10 +130,8 @@ public final class FileConsensusLog implements ConsensusLog {
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             for (byte[] record : records) {
-                CRC32C c = new CRC32C();
-                c.update(record);
                 ByteBuffer b = ByteBuffer.allocate(8 + record.length);
-                b.putInt(record.length).putInt((int) c.getValue()).put(record).flip();
+                b.putInt(record.length).putInt(checksum(record.length, record)).put(record).flip();
                 while (b.hasRemaining()) {
                     out.write(b);
                 }
@@ -140,6 +143,21 @@ public final class FileConsensusLog implements ConsensusLog {
         try {
             channel.close();
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (sync) {
+                // The rename itself must be durable, or a power loss could bring the old log back.
+                try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+                    directory.force(true);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the compacted consensus log " + file, e);
+        } finally {
+            reopen();
+        }
+    }
+
+    private void reopen() {
+        try {
             channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
             channel.position(channel.size());
             buffer.clear();

@@ -54,8 +54,7 @@ public record PrePrepare(long view, long sequence, Digest digest, byte[] signatu
         long seq = r.u63("sequence");
         Digest d = r.digest();
         byte[] sig = r.bytes();
-        int hasBatch = r.u8();
-        Batch b = hasBatch == 1 ? Batch.decode(r) : null;
+        Batch b = r.flag() ? Batch.decode(r) : null;
         return new PrePrepare(view, seq, d, sig, b);
     }
 

@@ -43,7 +43,7 @@ public record StateResponse(long view, long stableSequence, List<Checkpoint> che
         List<Checkpoint> proof = r.list(48, Checkpoint::decode);
         byte[] snapshot = r.optionalBytes();
         List<CommittedBatch> batches = r.list(64, CommittedBatch::decode);
-        NewView nv = r.u8() == 1 ? NewView.decode(r) : null;
+        NewView nv = r.flag() ? NewView.decode(r) : null;
         return new StateResponse(view, stable, proof, snapshot, batches, nv);
     }
 }

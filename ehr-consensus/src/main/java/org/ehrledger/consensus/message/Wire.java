@@ -126,7 +126,7 @@ public final class Wire {
         }
 
         private void need(int n) {
-            if (n < 0 || pos + n > end) {
+            if (n < 0 || n > end - pos) {
                 throw new MalformedMessageException("message truncated: needs " + n + " more bytes at offset " + pos);
             }
         }
@@ -158,6 +158,15 @@ public final class Wire {
                 throw new MalformedMessageException(what + " is negative");
             }
             return v;
+        }
+
+        /** Reads a presence flag: exactly 0 or 1. */
+        public boolean flag() {
+            int v = u8();
+            if (v > 1) {
+                throw new MalformedMessageException("presence flag " + v);
+            }
+            return v == 1;
         }
 
         /** Reads a count of items, each at least {@code minItemBytes} long, bounded by what remains. */

@@ -42,7 +42,6 @@ import org.ehrledger.consensus.message.StateRequest;
 import org.ehrledger.consensus.message.StateResponse;
 import org.ehrledger.consensus.message.ViewChange;
 import org.ehrledger.consensus.message.Wire;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -363,16 +362,7 @@ class EnvelopeCodecTest {
         rejected(craft(MessageType.REQUEST.tag(), body));
     }
 
-    /**
-     * BUG (main code): {@code Wire.Reader.need} checks {@code pos + n > end} in int arithmetic. For a length
-     * prefix in {@code (Integer.MAX_VALUE - pos, Integer.MAX_VALUE]} the sum overflows, the check passes and
-     * {@code Arrays.copyOfRange} then allocates about 2 GB and throws {@link OutOfMemoryError} or
-     * {@link ArrayIndexOutOfBoundsException} instead of {@link MalformedMessageException}; any admitted
-     * client can send such a request, and the error escapes {@code Replica.authenticate} (which catches only
-     * {@code MalformedMessageException} and {@code IllegalArgumentException}) and {@code PbftClient.receive}.
-     * Enable once {@code need} compares {@code n > end - pos}.
-     */
-    @Disabled("main-code bug: Wire.Reader.need overflows for lengths near Integer.MAX_VALUE (see javadoc)")
+    /** A length prefix near Integer.MAX_VALUE must not overflow the bounds check (it once did). */
     @ParameterizedTest
     @ValueSource(ints = {Integer.MAX_VALUE, Integer.MAX_VALUE - 5, Integer.MAX_VALUE - 20})
     void aLengthPrefixNearIntMaxIsRejectedWithATypedError(int length) {
@@ -390,13 +380,7 @@ class EnvelopeCodecTest {
         }
     }
 
-    /**
-     * BUG (main code, minor): presence flags are not decoded strictly. {@code PrePrepare.decode} treats any
-     * flag other than 1 as "no batch" and {@code StateResponse.decode} any value other than 1 as "no new
-     * view", so 254 distinct frames decode to the same message (non-canonical encoding). Enable once the
-     * decoders reject flags other than 0 and 1.
-     */
-    @Disabled("main-code bug: presence flags other than 0/1 are accepted as 'absent' (see javadoc)")
+    /** Presence flags decode strictly (0 or 1), so every message has exactly one encoding. */
     @ParameterizedTest
     @ValueSource(ints = {2, 7, 255})
     void aPresenceFlagOtherThanZeroOrOneIsRejected(int flag) {

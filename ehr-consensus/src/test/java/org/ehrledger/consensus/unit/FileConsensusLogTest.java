@@ -166,12 +166,9 @@ class FileConsensusLogTest {
     }
 
     /**
-     * BUG (main code, minor): CRC32C of zero bytes is 0, so an all-zero header {@code (length 0, crc 0)}
-     * passes the check. A zero-filled tail, which a crash can leave when the file size reached the disk
-     * before the data, is read back as empty records instead of being cut off. Enable once the checksum
-     * also covers the length (or is seeded) so that zeros never verify.
+     * A zero-filled tail (file size reached the disk before the data) never passes the seeded checksum,
+     * so it is cut off instead of being read back as empty records.
      */
-    @org.junit.jupiter.api.Disabled("main-code bug: a zero-filled tail is read as empty records (see javadoc)")
     @Test
     void aZeroFilledTailIsCutOff() throws IOException {
         List<byte[]> records = writeRecords(3, 12);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command documented in README.md and run by CI (.ci/run): installs what is missing on a
+# fresh Debian machine, then runs every test of every module with `mvn -B verify`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} ..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/.*java.specification.version = //p')
+if [ "${java_major:-0}" -lt 17 ]; then
+  echo "Java 17 or newer is required (found ${java_major:-none}); install openjdk-17-jdk-headless" >&2
+  exit 1
+fi
+
+echo "running mvn -B verify (all modules, all tests)..."
+mvn -B verify "$@"
