@@ -70,6 +70,10 @@ class RestartTest {
         }
         assertAllCompleted(cluster, submit(cluster, 2, 10, "after-restart"), 60_000);
         assertConverged(cluster, 120, Scenarios.all(cluster));
+        for (int r = 0; r < 4; r++) {
+            assertFalse(cluster.replica(r).status().stateTransfer(), "nobody is ahead, so nobody waits for state");
+            assertEquals(0, cluster.replica(r).status().view(), "a clean restart needs no view change");
+        }
     }
 
     @Test

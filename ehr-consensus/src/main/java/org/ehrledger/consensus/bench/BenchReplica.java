@@ -44,12 +44,19 @@ public final class BenchReplica {
         Runtime.getRuntime().addShutdownHook(new Thread(runner::close));
         runner.start();
         System.out.println("replica " + id + " started on " + me.host() + ":" + me.port());
-        while (true) {
-            Thread.sleep(10_000);
+        Path statusFile = data.resolve("replica-" + id + ".status");
+        for (long tick = 1; ; tick++) {
+            Thread.sleep(1_000);
             ReplicaStatus s = replica.status();
-            System.out.println("replica " + id + " view=" + s.view() + " executed=" + s.lastExecuted() + " stable="
-                    + s.stableCheckpoint() + " pending=" + s.pendingRequests() + " rejected=" + s.rejectedMessages()
-                    + " overflow=" + runner.overflow());
+            String line = "replica=" + id + " view=" + s.view() + " primary=" + s.primary() + " executed="
+                    + s.lastExecuted() + " stable=" + s.stableCheckpoint() + " pending=" + s.pendingRequests()
+                    + " members=" + transport.reachable().size() + " rejected=" + s.rejectedMessages()
+                    + " overflow=" + runner.overflow() + (s.viewChangeInProgress() ? " VIEW-CHANGE" : "")
+                    + (s.stateTransfer() ? " STATE-TRANSFER" : "");
+            java.nio.file.Files.writeString(statusFile, line + "\n");
+            if (tick % 10 == 0) {
+                System.out.println(line);
+            }
         }
     }
 }

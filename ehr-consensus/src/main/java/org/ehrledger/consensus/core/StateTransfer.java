@@ -87,9 +87,12 @@ final class StateTransfer {
         request();
     }
 
-    /** Starts fetching immediately (after a restart). */
+    /**
+     * After a restart: asks at once whether others executed more. Ordering is not held back, since
+     * every peer may have restarted too and nobody may be ahead; a peer that is ahead answers with
+     * certified state, and checkpoints from f+1 replicas above us mark us as behind.
+     */
     void startNow() {
-        active = true;
         request();
     }
 
