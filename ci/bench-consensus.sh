@@ -4,7 +4,8 @@
 # Last line: replicas=4 request_bytes=1024 throughput_ops_per_s=<N> p50_ms=<x> p99_ms=<y>
 #
 # Tunables (environment): BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_CLIENTS (4), BENCH_LOOPS (64),
-# BENCH_BATCH (512), BENCH_FIRST_PORT (7700).
+# BENCH_BATCH (512), BENCH_FIRST_PORT (7700), BENCH_INFLIGHT (4 signed requests in flight per client),
+# BENCH_BUNDLE (64 operations at most per signed request; 1 = no bundling), BENCH_JFR (set: record a 20 s flight recording per replica).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,8 @@ CLIENTS=${BENCH_CLIENTS:-4}
 LOOPS=${BENCH_LOOPS:-64}
 BATCH=${BENCH_BATCH:-512}
 FIRST_PORT=${BENCH_FIRST_PORT:-7700}
+INFLIGHT=${BENCH_INFLIGHT:-4}
+BUNDLE=${BENCH_BUNDLE:-64}
 WORK=target/bench-consensus
 JVM_OPTS=(-Xms256m -Xmx768m -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true)
 
@@ -33,13 +36,17 @@ cleanup() {
 trap cleanup EXIT
 
 for i in 0 1 2 3; do
-  java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchReplica "$WORK/genesis" "$i" "$WORK/data" "$BATCH" \
+  PROFILE=()
+  if [ -n "${BENCH_JFR:-}" ]; then
+    PROFILE=(-XX:StartFlightRecording=delay=$((WARMUP + 5))s,duration=20s,settings=profile,filename=$WORK/replica-$i.jfr)
+  fi
+  java "${JVM_OPTS[@]}" "${PROFILE[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchReplica "$WORK/genesis" "$i" "$WORK/data" "$BATCH" \
     > "$WORK/replica-$i.log" 2>&1 &
   PIDS+=($!)
 done
 echo "started 4 replicas (logs in $WORK/replica-*.log); running $CLIENTS x $LOOPS closed-loop clients for ${SECONDS_TO_RUN}s after ${WARMUP}s warm-up" >&2
 
 java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchClient "$WORK/genesis" "$CLIENTS" "$LOOPS" 1024 \
-  "$WARMUP" "$SECONDS_TO_RUN" 2> "$WORK/client.log" | tee "$WORK/result.txt" >&2
+  "$WARMUP" "$SECONDS_TO_RUN" "$INFLIGHT" "$BUNDLE" 2> "$WORK/client.log" | tee "$WORK/result.txt" >&2
 for i in 0 1 2 3; do tail -n 1 "$WORK/replica-$i.log" >&2; done
 tail -n 1 "$WORK/result.txt"

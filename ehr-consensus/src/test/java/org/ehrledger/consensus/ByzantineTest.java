@@ -77,7 +77,8 @@ class ByzantineTest {
             if (from == 1 && to >= 1024) {
                 Message m = Envelope.open(cluster.cryptoOf(to), frame).message();
                 if (m instanceof ReplyBatch rb) {
-                    rb.replies().forEach(r -> honestResults.put(to + "/" + r.timestamp(), r.result()));
+                    rb.replies().forEach(r -> honestResults.put(to + "/" + r.timestamp(),
+                            org.ehrledger.consensus.message.Results.decode(r.result()).get(0)));
                 }
             }
             return List.of(frame);

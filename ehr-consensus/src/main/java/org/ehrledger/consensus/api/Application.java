@@ -8,7 +8,10 @@ import java.util.List;
  */
 public interface Application {
 
-    /** Executes one committed batch in sequence order and returns exactly one result per fresh request. */
+    /**
+     * Executes one committed batch in sequence order and returns exactly one result per operation of
+     * {@link OrderedBatch#operations()}, in the same order.
+     */
     List<byte[]> execute(OrderedBatch batch);
 
     /** The sequence number of the last batch this application has durably applied (0 when new). */

@@ -1,5 +1,6 @@
 package org.ehrledger.consensus.api;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.ehrledger.consensus.crypto.Digest;
@@ -20,4 +21,16 @@ import org.ehrledger.consensus.message.Request;
  */
 public record OrderedBatch(long sequence, long view, long timestamp, Digest digest, Batch batch,
                            List<Request> fresh, List<Commit> certificate) {
+
+    /** The operations to execute, in order: every operation of every fresh request. */
+    public List<Operation> operations() {
+        List<Operation> ops = new ArrayList<>();
+        for (Request r : fresh) {
+            List<byte[]> payloads = r.operations();
+            for (int i = 0; i < payloads.size(); i++) {
+                ops.add(new Operation(r.clientId(), r.timestamp(), i, payloads.get(i)));
+            }
+        }
+        return ops;
+    }
 }

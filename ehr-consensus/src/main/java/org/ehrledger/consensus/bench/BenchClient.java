@@ -20,10 +20,12 @@ import org.ehrledger.consensus.transport.JGroupsTransport;
 
 /**
  * Closed-loop load: {@code clients} client identities (one JGroups member each), each running
- * {@code loops} logical clients that submit a signed request of {@code requestBytes}, wait for f+1
- * matching replies, and submit the next. Warm-up is excluded; the last line is the result.
+ * {@code loops} logical clients that submit an operation of {@code requestBytes}, wait for its result
+ * (f+1 matching replies), and submit the next. Each client signs what its loops submitted meanwhile
+ * as one request (bundling). Warm-up is excluded; the last line is the result.
  *
- * <p>Usage: {@code BenchClient <genesisDir> <clients> <loops> <requestBytes> <warmupSeconds> <seconds>}
+ * <p>Usage: {@code BenchClient <genesisDir> <clients> <loops> <requestBytes> <warmupSeconds> <seconds>
+ * [inFlightRequestsPerClient] [maxOperationsPerRequest]}
  */
 public final class BenchClient {
 
@@ -38,6 +40,8 @@ public final class BenchClient {
         int requestBytes = Integer.parseInt(args[3]);
         int warmup = Integer.parseInt(args[4]);
         int seconds = Integer.parseInt(args[5]);
+        int inFlight = args.length > 6 ? Integer.parseInt(args[6]) : 4;
+        int bundle = args.length > 7 ? Integer.parseInt(args[7]) : 64;
         ClusterConfig config = ClusterConfig.load(dir.resolve("genesis.properties"));
 
         List<PbftClient> pbftClients = new ArrayList<>();
@@ -50,7 +54,8 @@ public final class BenchClient {
             }
             JGroupsTransport t = new JGroupsTransport(id, "ehr-bench", "127.0.0.1", port, config, null);
             PbftClient client = new PbftClient(config, id, GenesisTool.readPrivate(dir.resolve("client-" + id + ".key")),
-                    t, new ClientSettings(1_000, 4_000, 60_000, loops * 2), System::currentTimeMillis);
+                    t, new ClientSettings(1_000, 4_000, 60_000, loops * 2, inFlight, bundle, 256 * 1024),
+                    System::currentTimeMillis);
             t.setReceiver(client::receive);
             t.start();
             transports.add(t);

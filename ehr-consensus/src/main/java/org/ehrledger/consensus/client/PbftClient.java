@@ -1,5 +1,6 @@
 package org.ehrledger.consensus.client;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -18,28 +19,31 @@ import org.ehrledger.consensus.message.Envelope;
 import org.ehrledger.consensus.message.MalformedMessageException;
 import org.ehrledger.consensus.message.ReplyBatch;
 import org.ehrledger.consensus.message.Request;
+import org.ehrledger.consensus.message.Results;
 
 /**
- * Submits signed requests and completes each when f+1 distinct replicas return the same result (at
- * least one of them is correct). Sends to the primary it believes in; on timeout retransmits to all
- * replicas, which lets backups detect a faulty primary. Thread-safe; {@link #tick(long)} must be
- * called periodically (a {@code ReplicaRunner} or the simulated network does it).
+ * Submits operations and completes each when f+1 distinct replicas return the same result (so at least
+ * one correct replica vouches for it). Operations submitted while {@code maxInFlightRequests} signed
+ * requests are already in flight wait and go out together in the next request, one signature for the
+ * bundle. Sends to the primary it believes in; on timeout retransmits to all replicas, which lets backups
+ * detect a faulty primary. Thread-safe; {@link #tick(long)} must be called periodically.
  */
 public final class PbftClient {
 
+    private record Op(byte[] payload, CompletableFuture<byte[]> future, long submittedAt) {
+    }
+
     private static final class Pending {
         final Request request;
-        final CompletableFuture<byte[]> future;
-        final long submittedAt;
+        final List<Op> ops;
         long sentAt;
         long retransmit;
         final Map<Integer, byte[]> results = new HashMap<>();
         final Map<Integer, Long> views = new HashMap<>();
 
-        Pending(Request request, CompletableFuture<byte[]> future, long now, long retransmit) {
+        Pending(Request request, List<Op> ops, long now, long retransmit) {
             this.request = request;
-            this.future = future;
-            this.submittedAt = now;
+            this.ops = ops;
             this.sentAt = now;
             this.retransmit = retransmit;
         }
@@ -52,6 +56,8 @@ public final class PbftClient {
     private final ClientSettings settings;
     private final LongSupplier clock;
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
+    private final ArrayDeque<Op> waiting = new ArrayDeque<>();
+    private int outstanding;
     private long lastTimestamp;
     private long viewGuess;
 
@@ -83,26 +89,47 @@ public final class PbftClient {
 
     /** Submits an operation; the future completes with the result agreed by f+1 replicas. */
     public CompletableFuture<byte[]> submit(byte[] operation) {
-        long ts;
+        CompletableFuture<byte[]> future = new CompletableFuture<>();
+        List<Request> toSend;
         int primary;
         synchronized (this) {
-            if (pending.size() >= settings.maxOutstanding()) {
+            if (outstanding >= settings.maxOutstanding()) {
                 return CompletableFuture.failedFuture(new ClientOverloadedException(
-                        "client " + id + " already has " + pending.size() + " requests in flight"));
+                        "client " + id + " already has " + outstanding + " operations in flight; retry later"));
             }
-            // Microsecond-scaled wall clock, strictly increasing: a restarted client never reuses a timestamp.
-            ts = Math.max(lastTimestamp + 1, clock.getAsLong() * 1000);
-            lastTimestamp = ts;
+            outstanding++;
+            waiting.add(new Op(operation, future, clock.getAsLong()));
+            toSend = bundleWaiting();
             primary = config.primary(viewGuess);
         }
-        Request request = new Request(id, ts, operation, crypto.sign(Request.signedBytes(id, ts, operation)));
-        CompletableFuture<byte[]> future = new CompletableFuture<>();
-        long now = clock.getAsLong();
-        synchronized (this) {
-            pending.put(ts, new Pending(request, future, now, settings.retransmitMillis()));
+        for (Request r : toSend) {
+            send(primary, r);
         }
-        send(primary, request);
         return future;
+    }
+
+    /** Signs the waiting operations into requests while the in-flight limit allows. Caller holds the lock. */
+    private List<Request> bundleWaiting() {
+        List<Request> out = new ArrayList<>();
+        while (!waiting.isEmpty() && pending.size() < settings.maxInFlightRequests()) {
+            List<Op> ops = new ArrayList<>();
+            List<byte[]> payloads = new ArrayList<>();
+            int bytes = 0;
+            while (!waiting.isEmpty() && ops.size() < settings.maxBundleOperations()
+                    && (ops.isEmpty() || bytes + waiting.peek().payload().length <= settings.maxBundleBytes())) {
+                Op op = waiting.poll();
+                ops.add(op);
+                payloads.add(op.payload());
+                bytes += op.payload().length;
+            }
+            // Microsecond-scaled wall clock, strictly increasing: a restarted client never reuses a timestamp.
+            long ts = Math.max(lastTimestamp + 1, clock.getAsLong() * 1000);
+            lastTimestamp = ts;
+            Request request = new Request(id, ts, payloads, crypto.sign(Request.signedBytes(id, ts, payloads)));
+            pending.put(ts, new Pending(request, ops, clock.getAsLong(), settings.retransmitMillis()));
+            out.add(request);
+        }
+        return out;
     }
 
     private void send(int replica, Request request) {
@@ -125,6 +152,8 @@ public final class PbftClient {
             return;
         }
         List<Runnable> completions = new ArrayList<>();
+        List<Request> toSend;
+        int primary;
         synchronized (this) {
             for (ReplyBatch.Reply reply : rb.replies()) {
                 Pending p = pending.get(reply.timestamp());
@@ -139,51 +168,77 @@ public final class PbftClient {
                         agreeingViews.add(p.views.get(r.getKey()));
                     }
                 }
-                if (agreeingViews.size() >= config.f() + 1) {
-                    pending.remove(reply.timestamp());
-                    agreeingViews.sort(java.util.Comparator.reverseOrder());
-                    viewGuess = Math.max(viewGuess, agreeingViews.get(config.f()));
-                    byte[] result = reply.result();
-                    completions.add(() -> p.future.complete(result));
+                if (agreeingViews.size() < config.f() + 1) {
+                    continue;
+                }
+                List<byte[]> results;
+                try {
+                    results = Results.decode(reply.result());
+                } catch (MalformedMessageException ex) {
+                    continue; // f+1 replicas cannot agree on garbage unless more than f are faulty
+                }
+                if (results.size() != p.ops.size()) {
+                    continue;
+                }
+                pending.remove(reply.timestamp());
+                outstanding -= p.ops.size();
+                agreeingViews.sort(java.util.Comparator.reverseOrder());
+                viewGuess = Math.max(viewGuess, agreeingViews.get(config.f()));
+                for (int i = 0; i < p.ops.size(); i++) {
+                    CompletableFuture<byte[]> f = p.ops.get(i).future();
+                    byte[] result = results.get(i);
+                    completions.add(() -> f.complete(result));
                 }
             }
+            toSend = bundleWaiting();
+            primary = config.primary(viewGuess);
+        }
+        for (Request r : toSend) {
+            send(primary, r);
         }
         completions.forEach(Runnable::run);
     }
 
-    /** Retransmits overdue requests to every replica and fails those past the request timeout. */
+    /** Retransmits overdue requests to every replica and fails operations past the request timeout. */
     public void tick(long now) {
         List<Request> resend = new ArrayList<>();
-        List<Pending> expired = new ArrayList<>();
+        List<Op> expired = new ArrayList<>();
+        List<Request> toSend;
+        int primary;
         synchronized (this) {
             Iterator<Pending> it = pending.values().iterator();
             while (it.hasNext()) {
                 Pending p = it.next();
-                if (now - p.submittedAt >= settings.requestTimeoutMillis()) {
+                if (now - p.ops.get(0).submittedAt() >= settings.requestTimeoutMillis()) {
                     it.remove();
-                    expired.add(p);
+                    outstanding -= p.ops.size();
+                    expired.addAll(p.ops);
                 } else if (now - p.sentAt >= p.retransmit) {
                     p.sentAt = now;
                     p.retransmit = Math.min(p.retransmit * 2, settings.maxRetransmitMillis());
                     resend.add(p.request);
                 }
             }
+            toSend = bundleWaiting();
+            primary = config.primary(viewGuess);
         }
         for (Request r : resend) {
             for (int replica = 0; replica < config.n(); replica++) {
                 send(replica, r);
             }
         }
-        for (Pending p : expired) {
-            p.future.completeExceptionally(new ConsensusTimeoutException("no f+1 matching replies within "
-                    + settings.requestTimeoutMillis() + " ms for request " + p.request.timestamp()
-                    + " of client " + id + "; it may still execute"));
+        for (Request r : toSend) {
+            send(primary, r);
+        }
+        for (Op op : expired) {
+            op.future().completeExceptionally(new ConsensusTimeoutException("no f+1 matching replies within "
+                    + settings.requestTimeoutMillis() + " ms from client " + id + "; the operation may still execute"));
         }
     }
 
-    /** Requests submitted and not yet answered. */
+    /** Operations submitted and not yet answered. */
     public synchronized int outstanding() {
-        return pending.size();
+        return outstanding;
     }
 
     /** The view this client believes current (for diagnostics). */

@@ -22,6 +22,7 @@ import org.ehrledger.consensus.message.PreparedProof;
 import org.ehrledger.consensus.message.ReplyBatch;
 import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.RequestKey;
+import org.ehrledger.consensus.message.Results;
 
 /**
  * The normal case: requests, batching at the primary, pre-prepare, prepare, commit, in-order
@@ -333,23 +334,31 @@ final class NormalCase {
                 fresh.add(r);
             }
         }
+        OrderedBatch ordered = new OrderedBatch(seq, first.view(), timestamp, first.digest(), batch,
+                List.copyOf(fresh), cert);
         List<byte[]> results = null;
         if (s.app.lastExecuted() < seq) {
-            results = s.app.execute(new OrderedBatch(seq, first.view(), timestamp, first.digest(), batch,
-                    List.copyOf(fresh), cert));
-            if (results == null || results.size() != fresh.size()) {
+            int operations = 0;
+            for (Request r : fresh) {
+                operations += r.operations().size();
+            }
+            results = s.app.execute(ordered);
+            if (results == null || results.size() != operations) {
                 throw new IllegalStateException("application returned " + (results == null ? "no" : results.size())
-                        + " results for " + fresh.size() + " requests");
+                        + " results for " + operations + " operations");
             }
         }
         Map<Integer, List<ReplyBatch.Reply>> replies = new LinkedHashMap<>();
-        for (int i = 0; i < fresh.size(); i++) {
-            Request r = fresh.get(i);
+        int at = 0;
+        for (Request r : fresh) {
             s.clients.markExecuted(r.key());
             if (results != null) {
-                s.clients.cacheReply(r.key(), results.get(i));
+                int count = r.operations().size();
+                byte[] encoded = Results.encode(results.subList(at, at + count));
+                at += count;
+                s.clients.cacheReply(r.key(), encoded);
                 replies.computeIfAbsent(r.clientId(), c -> new ArrayList<>())
-                        .add(new ReplyBatch.Reply(r.timestamp(), results.get(i)));
+                        .add(new ReplyBatch.Reply(r.timestamp(), encoded));
             }
         }
         for (Request r : batch.requests()) {

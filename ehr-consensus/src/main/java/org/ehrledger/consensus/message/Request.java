@@ -1,40 +1,66 @@
 package org.ehrledger.consensus.message;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.ehrledger.consensus.crypto.Digest;
 
 /**
- * A client request: an opaque operation, signed by the client. The (client, timestamp) pair names the
- * request for replay suppression; timestamps of one client strictly increase.
+ * A client request: one or more opaque operations, signed together by the client. Bundling the
+ * operations a client has waiting into one request amortises the signature and its verification on
+ * every replica. The (client, timestamp) pair names the request for replay suppression; timestamps of
+ * one client strictly increase.
  */
 public final class Request implements Message {
 
-    private static final byte[] TAG = "EHR-REQ1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TAG = "EHR-REQ2".getBytes(StandardCharsets.US_ASCII);
 
     private final int clientId;
     private final long timestamp;
-    private final byte[] operation;
+    private final List<byte[]> operations;
     private final byte[] signature;
+    private final int encodedSize;
     private Digest digest;
 
     /** Creates a request; the arrays are not copied (messages are treated as immutable). */
-    public Request(int clientId, long timestamp, byte[] operation, byte[] signature) {
+    public Request(int clientId, long timestamp, List<byte[]> operations, byte[] signature) {
         this.clientId = clientId;
         this.timestamp = timestamp;
-        this.operation = operation;
+        this.operations = List.copyOf(operations);
         this.signature = signature;
+        int size = 4 + 8 + 4 + 4 + signature.length;
+        for (byte[] op : this.operations) {
+            size += 4 + op.length;
+        }
+        this.encodedSize = size;
+    }
+
+    /** Creates a request with a single operation. */
+    public Request(int clientId, long timestamp, byte[] operation, byte[] signature) {
+        this(clientId, timestamp, List.of(operation), signature);
     }
 
     /** The bytes a client signs. */
+    public static byte[] signedBytes(int clientId, long timestamp, List<byte[]> operations) {
+        int size = TAG.length + 16;
+        for (byte[] op : operations) {
+            size += 4 + op.length;
+        }
+        Wire.Writer w = new Wire.Writer(size).raw(TAG).i32(clientId).i64(timestamp).i32(operations.size());
+        for (byte[] op : operations) {
+            w.bytes(op);
+        }
+        return w.toBytes();
+    }
+
+    /** The bytes a client signs for a single operation. */
     public static byte[] signedBytes(int clientId, long timestamp, byte[] operation) {
-        return new Wire.Writer(operation.length + 24).raw(TAG).i32(clientId).i64(timestamp).bytes(operation)
-                .toBytes();
+        return signedBytes(clientId, timestamp, List.of(operation));
     }
 
     /** The bytes this request's signature covers. */
     public byte[] signedBytes() {
-        return signedBytes(clientId, timestamp, operation);
+        return signedBytes(clientId, timestamp, operations);
     }
 
     /** Client that issued the request. */
@@ -47,9 +73,17 @@ public final class Request implements Message {
         return timestamp;
     }
 
-    /** The operation for the application (do not modify). */
+    /** The operations for the application, in order (do not modify the arrays). */
+    public List<byte[]> operations() {
+        return operations;
+    }
+
+    /** The only operation of a single-operation request. */
     public byte[] operation() {
-        return operation;
+        if (operations.size() != 1) {
+            throw new IllegalStateException("request carries " + operations.size() + " operations");
+        }
+        return operations.get(0);
     }
 
     /** The client's Ed25519 signature. */
@@ -66,7 +100,7 @@ public final class Request implements Message {
     public Digest digest() {
         Digest d = digest;
         if (d == null) {
-            Wire.Writer w = new Wire.Writer(operation.length + 96);
+            Wire.Writer w = new Wire.Writer(encodedSize);
             encode(w);
             d = Digest.sha256(w.buffer(), 0, w.size());
             digest = d;
@@ -76,7 +110,7 @@ public final class Request implements Message {
 
     /** Encoded size in bytes. */
     public int encodedSize() {
-        return 4 + 8 + 4 + operation.length + 4 + signature.length;
+        return encodedSize;
     }
 
     @Override
@@ -86,16 +120,26 @@ public final class Request implements Message {
 
     @Override
     public void encode(Wire.Writer w) {
-        w.i32(clientId).i64(timestamp).bytes(operation).bytes(signature);
+        w.i32(clientId).i64(timestamp).i32(operations.size());
+        for (byte[] op : operations) {
+            w.bytes(op);
+        }
+        w.bytes(signature);
     }
 
-    /** Decodes a request. */
+    /** Decodes a request; a request carries at least one operation. */
     public static Request decode(Wire.Reader r) {
-        return new Request(r.i32(), r.i64(), r.bytes(), r.bytes());
+        int client = r.i32();
+        long ts = r.i64();
+        List<byte[]> ops = r.list(4, Wire.Reader::bytes);
+        if (ops.isEmpty()) {
+            throw new MalformedMessageException("request without operations");
+        }
+        return new Request(client, ts, ops, r.bytes());
     }
 
     @Override
     public String toString() {
-        return "Request[" + clientId + "@" + timestamp + "]";
+        return "Request[" + clientId + "@" + timestamp + ", " + operations.size() + " ops]";
     }
 }

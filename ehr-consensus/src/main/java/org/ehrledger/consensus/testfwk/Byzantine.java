@@ -84,7 +84,7 @@ public final class Byzantine {
             List<ReplyBatch.Reply> lies = new ArrayList<>();
             for (ReplyBatch.Reply r : rb.replies()) {
                 byte[] wrong = r.result().clone();
-                wrong[0] ^= 0x5a;
+                wrong[wrong.length - 1] ^= 0x5a; // inside the last result: still decodes, but differs
                 lies.add(new ReplyBatch.Reply(r.timestamp(), wrong));
             }
             return new ReplyBatch(rb.replica(), rb.view(), rb.clientId(), lies);

@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.Operation;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.Wire;
 
 /**
- * A small deterministic application: its state is a SHA-256 chain over every executed request and a
+ * A small deterministic application: its state is a SHA-256 chain over every executed operation and a
  * count. Each result is the chain value after the request, padded to a configured size, so any
  * divergence between replicas shows up in results, digests and snapshots.
  */
@@ -35,11 +35,12 @@ public final class HashChainApplication implements Application {
 
     @Override
     public List<byte[]> execute(OrderedBatch batch) {
-        List<byte[]> results = new ArrayList<>(batch.fresh().size());
-        for (Request r : batch.fresh()) {
-            byte[] input = new byte[64];
-            System.arraycopy(chain, 0, input, 0, 32);
-            System.arraycopy(r.digest().unsafeBytes(), 0, input, 32, 32);
+        List<Operation> operations = batch.operations();
+        List<byte[]> results = new ArrayList<>(operations.size());
+        for (Operation op : operations) {
+            // chain' = SHA-256(chain || client || timestamp || index || SHA-256(payload))
+            byte[] input = new Wire.Writer(96).raw(chain).i32(op.clientId()).i64(op.timestamp()).i32(op.index())
+                    .digest(Digest.sha256(op.payload())).toBytes();
             chain = Digest.sha256(input).bytes();
             count++;
             results.add(resultSize == 32 ? chain.clone() : Arrays.copyOf(chain, resultSize));
@@ -70,7 +71,7 @@ public final class HashChainApplication implements Application {
         lastExecuted = sequence;
     }
 
-    /** Requests executed so far. */
+    /** Operations executed so far. */
     public long count() {
         return count;
     }

@@ -66,6 +66,22 @@ public final class SimCluster {
      */
     public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
                       java.util.function.IntFunction<ConsensusLog> logFactory) {
+        this(n, clientCount, seed, settings, resultSize, logFactory, unbundledClients());
+    }
+
+    /** Client settings for simulation: one operation per request, many requests in flight. */
+    public static ClientSettings unbundledClients() {
+        return new ClientSettings(300, 2_000, 120_000, 4_096, 1_000, 1, 1 << 20);
+    }
+
+    /** Client settings for simulation with bundling of waiting operations into one signed request. */
+    public static ClientSettings bundledClients() {
+        return new ClientSettings(300, 2_000, 120_000, 4_096, 2, 16, 1 << 20);
+    }
+
+    /** Builds a cluster with explicit client settings (e.g. {@link #bundledClients()}). */
+    public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
+                      java.util.function.IntFunction<ConsensusLog> logFactory, ClientSettings clientSettings) {
         this.network = new SimulatedNetwork(seed);
         this.settings = settings;
         this.resultSize = resultSize;
@@ -93,7 +109,7 @@ public final class SimCluster {
             clientPrivate.put(id, keys);
             clientKeys.put(id, keys.publicKeys());
             PbftClient client = new PbftClient(config, id, keys, network.transport(id),
-                    new ClientSettings(300, 2_000, 120_000, 1_000), network::now);
+                    clientSettings, network::now);
             clients.add(client);
             network.attach(id, new SimulatedNetwork.Node() {
                 @Override
