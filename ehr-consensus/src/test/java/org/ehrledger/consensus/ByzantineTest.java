@@ -141,6 +141,30 @@ class ByzantineTest {
     }
 
     @Test
+    void aByzantineReplicaClaimingToBeFarAheadCannotStallThePrimary() {
+        SimCluster cluster = SimCluster.of(4, 2, 95);
+        NodeCrypto liar = cluster.cryptoOf(3);
+        // Replica 3 keeps announcing signed commits far above everybody's high watermark.
+        cluster.network().addInterceptor((from, to, frame) -> {
+            if (from != 3 || to >= 1024) {
+                return List.of(frame);
+            }
+            long far = cluster.replica(0).status().stableCheckpoint() + 1_000;
+            Digest d = Digest.sha256(new byte[] {9});
+            Commit bogus = new Commit(0, far, d, 3, liar.sign(Commit.signedBytes(0, far, d, 3)));
+            return List.of(frame, Envelope.seal(liar, bogus).to(to));
+        });
+        for (int round = 0; round < 5; round++) {
+            assertAllCompleted(cluster, submit(cluster, 2, 10, "r" + round), 60_000);
+        }
+        assertConverged(cluster, 100, 0, 1, 2);
+        for (int r = 0; r < 3; r++) {
+            assertFalse(cluster.replica(r).status().stateTransfer(), "one replica's claim is no evidence");
+            assertEquals(0, cluster.replica(r).status().view(), "no view change was needed");
+        }
+    }
+
+    @Test
     void replayedRequestsAndOldViewMessagesDoNotExecuteAnythingTwice() {
         SimCluster cluster = SimCluster.of(4, 2, 91);
         List<int[]> routes = new ArrayList<>();

@@ -86,6 +86,27 @@ class ViewChangeTest {
     }
 
     @ParameterizedTest(name = "seed={0}")
+    @ValueSource(longs = {45, 46})
+    void replicasIsolatedForMinutesDoNotRaceThroughViewsAndRecoverQuicklyAfterHealing(long seed) {
+        SimCluster cluster = SimCluster.of(4, 2, seed);
+        assertAllCompleted(cluster, submit(cluster, 2, 5, "before"), 60_000);
+        cluster.crash(3);
+        List<CompletableFuture<byte[]>> waiting = submit(cluster, 2, 5, "during");
+        cluster.network().isolate(0, 1, 2);
+        cluster.network().runFor(100_000); // 100 s with every link down (clients give up after 120 s)
+        for (int r = 0; r < 3; r++) {
+            assertTrue(cluster.replica(r).status().view() <= 2,
+                    "an isolated replica waits for 2f+1 view changes before timing out again, view "
+                            + cluster.replica(r).status().view());
+        }
+        cluster.network().heal();
+        long healedAt = cluster.network().now();
+        assertAllCompleted(cluster, waiting, 60_000);
+        assertTrue(cluster.network().now() - healedAt < 15_000, "progress resumes soon after healing");
+        assertConverged(cluster, 20, 0, 1, 2);
+    }
+
+    @ParameterizedTest(name = "seed={0}")
     @ValueSource(longs = {41})
     void moreThanFFaultyReplicasStopProgressWithoutBreakingSafetyOrHanging(long seed) {
         SimCluster cluster = SimCluster.of(4, 1, seed);

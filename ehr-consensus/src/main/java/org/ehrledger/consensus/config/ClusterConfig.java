@@ -25,11 +25,24 @@ public final class ClusterConfig {
 
     private final List<ReplicaInfo> replicas;
     private final int f;
+    /** Default bound of one encoded request. */
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    /** Default bound of one batch (it must fit a frame with room to spare). */
+    public static final int DEFAULT_MAX_BATCH_BYTES = 16 << 20;
+
     private final int checkpointInterval;
     private final int watermarkWindow;
+    private final int maxRequestBytes;
+    private final int maxBatchBytes;
+
+    /** Validates and builds a configuration with the default size limits. */
+    public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow) {
+        this(replicas, checkpointInterval, watermarkWindow, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_BATCH_BYTES);
+    }
 
     /** Validates and builds a configuration. */
-    public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow) {
+    public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow,
+                         int maxRequestBytes, int maxBatchBytes) {
         int n = replicas.size();
         if (n < 4 || (n - 1) % 3 != 0) {
             throw new IllegalArgumentException("PBFT needs n = 3f+1 replicas with f >= 1; got n = " + n);
@@ -45,6 +58,11 @@ public final class ClusterConfig {
         if (checkpointInterval < 1 || watermarkWindow < 2 * checkpointInterval) {
             throw new IllegalArgumentException("need checkpointInterval >= 1 and watermarkWindow >= 2 * checkpointInterval");
         }
+        if (maxRequestBytes < 1024 || maxBatchBytes < maxRequestBytes || maxBatchBytes > 32 << 20) {
+            throw new IllegalArgumentException("need 1 KiB <= maxRequestBytes <= maxBatchBytes <= 32 MiB");
+        }
+        this.maxRequestBytes = maxRequestBytes;
+        this.maxBatchBytes = maxBatchBytes;
         this.replicas = List.copyOf(replicas);
         this.f = (n - 1) / 3;
         this.checkpointInterval = checkpointInterval;
@@ -74,6 +92,16 @@ public final class ClusterConfig {
     /** L: sequence numbers accepted above the low watermark. */
     public int watermarkWindow() {
         return watermarkWindow;
+    }
+
+    /** Largest encoded request any replica accepts. */
+    public int maxRequestBytes() {
+        return maxRequestBytes;
+    }
+
+    /** Largest batch (sum of encoded requests) any replica accepts in a pre-prepare. */
+    public int maxBatchBytes() {
+        return maxBatchBytes;
     }
 
     /** The replicas in id order. */
@@ -114,7 +142,9 @@ public final class ClusterConfig {
                     PublicKeys.decode(required(p, "replica." + i + ".publicKeys"))));
         }
         return new ClusterConfig(list, Integer.parseInt(p.getProperty("checkpointInterval", "64")),
-                Integer.parseInt(p.getProperty("watermarkWindow", "256")));
+                Integer.parseInt(p.getProperty("watermarkWindow", "256")),
+                Integer.parseInt(p.getProperty("maxRequestBytes", Integer.toString(DEFAULT_MAX_REQUEST_BYTES))),
+                Integer.parseInt(p.getProperty("maxBatchBytes", Integer.toString(DEFAULT_MAX_BATCH_BYTES))));
     }
 
     private static String required(Properties p, String key) {
@@ -131,6 +161,8 @@ public final class ClusterConfig {
         entries.put("replicas", Integer.toString(n()));
         entries.put("checkpointInterval", Integer.toString(checkpointInterval));
         entries.put("watermarkWindow", Integer.toString(watermarkWindow));
+        entries.put("maxRequestBytes", Integer.toString(maxRequestBytes));
+        entries.put("maxBatchBytes", Integer.toString(maxBatchBytes));
         for (ReplicaInfo r : replicas) {
             entries.put("replica." + r.id() + ".address", r.host() + ":" + r.port());
             entries.put("replica." + r.id() + ".publicKeys", r.keys().encode());

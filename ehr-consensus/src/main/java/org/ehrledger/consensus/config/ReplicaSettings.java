@@ -12,29 +12,30 @@ package org.ehrledger.consensus.config;
  * @param stateTransferRetryMillis  interval between state requests while behind
  * @param maxClockSkewMillis  how far a proposed consensus timestamp may be from the local clock
  * @param maxPendingRequests  bound of the queue of requests waiting for a batch
+ * @param maxPendingBytes     bound of that queue in bytes
  * @param replyCacheSize      replies kept per client for retransmitted requests
  */
 public record ReplicaSettings(int maxBatchRequests, int maxBatchBytes, long batchDelayMillis, int maxInFlightBatches,
                               long viewChangeTimeoutMillis, long maxViewChangeTimeoutMillis,
                               long stateTransferRetryMillis, long maxClockSkewMillis, int maxPendingRequests,
-                              int replyCacheSize) {
+                              long maxPendingBytes, int replyCacheSize) {
 
     /** Defaults suited to a LAN or one machine. */
     public static ReplicaSettings defaults() {
-        return new ReplicaSettings(512, 1 << 20, 5, 8, 2_000, 60_000, 500, 120_000, 50_000, 128);
+        return new ReplicaSettings(512, 1 << 20, 5, 8, 2_000, 60_000, 500, 120_000, 50_000, 256L << 20, 128);
     }
 
     /** A copy with another batch size limit. */
     public ReplicaSettings withMaxBatchRequests(int v) {
         return new ReplicaSettings(v, maxBatchBytes, batchDelayMillis, maxInFlightBatches, viewChangeTimeoutMillis,
                 maxViewChangeTimeoutMillis, stateTransferRetryMillis, maxClockSkewMillis, maxPendingRequests,
-                replyCacheSize);
+                maxPendingBytes, replyCacheSize);
     }
 
     /** A copy with another initial view-change timeout. */
     public ReplicaSettings withViewChangeTimeoutMillis(long v) {
         return new ReplicaSettings(maxBatchRequests, maxBatchBytes, batchDelayMillis, maxInFlightBatches, v,
                 maxViewChangeTimeoutMillis, stateTransferRetryMillis, maxClockSkewMillis, maxPendingRequests,
-                replyCacheSize);
+                maxPendingBytes, replyCacheSize);
     }
 }

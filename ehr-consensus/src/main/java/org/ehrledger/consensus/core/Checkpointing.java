@@ -50,14 +50,17 @@ final class Checkpointing {
         return w.toBytes();
     }
 
-    /** Installs a snapshot certified for {@code sequence}; the application is restored only if it is behind. */
-    void install(long sequence, byte[] snapshot) {
+    /**
+     * Installs a snapshot certified for {@code sequence}. The application is restored if it is behind,
+     * or always when {@code force} (its state was found to differ from the certified one).
+     */
+    void install(long sequence, byte[] snapshot, boolean force) {
         Wire.Reader r = new Wire.Reader(snapshot);
         long timestamp = r.i64();
         s.clients.replaceWith(r);
         byte[] app = r.bytes();
         r.expectEnd();
-        if (s.app.lastExecuted() < sequence) {
+        if (force || s.app.lastExecuted() < sequence) {
             s.app.restore(app, sequence);
         }
         s.lastExecuted = sequence;
@@ -144,9 +147,7 @@ final class Checkpointing {
         ownSnapshots.headMap(sequence, true).clear();
         Set<Digest> referenced = new HashSet<>();
         for (Slot slot : s.slots.values()) {
-            if (slot.prePrepare != null) {
-                referenced.add(slot.prePrepare.digest());
-            }
+            referenced.addAll(slot.knownDigests);
             if (slot.certificate != null) {
                 referenced.add(slot.certificate.get(0).digest());
             }

@@ -23,7 +23,11 @@ final class ClientTable {
     enum Status { FRESH, DUPLICATE, STALE }
 
     private final TreeMap<Integer, TreeSet<Long>> executed = new TreeMap<>();
-    private final Map<Integer, LinkedHashMap<Long, byte[]>> replies = new java.util.HashMap<>();
+    /** A cached reply and the digest of the request it answers (a reused timestamp gets no stale answer). */
+    private record Cached(org.ehrledger.consensus.crypto.Digest request, byte[] result) {
+    }
+
+    private final Map<Integer, LinkedHashMap<Long, Cached>> replies = new java.util.HashMap<>();
     private final int replyCacheSize;
 
     ClientTable(int replyCacheSize) {
@@ -52,9 +56,9 @@ final class ClientTable {
         }
     }
 
-    void cacheReply(RequestKey key, byte[] result) {
-        LinkedHashMap<Long, byte[]> cache = replies.computeIfAbsent(key.clientId(), c -> new LinkedHashMap<>());
-        cache.put(key.timestamp(), result);
+    void cacheReply(RequestKey key, org.ehrledger.consensus.crypto.Digest request, byte[] result) {
+        LinkedHashMap<Long, Cached> cache = replies.computeIfAbsent(key.clientId(), c -> new LinkedHashMap<>());
+        cache.put(key.timestamp(), new Cached(request, result));
         if (cache.size() > replyCacheSize) {
             Iterator<Long> it = cache.keySet().iterator();
             it.next();
@@ -62,9 +66,11 @@ final class ClientTable {
         }
     }
 
-    byte[] cachedReply(RequestKey key) {
-        LinkedHashMap<Long, byte[]> cache = replies.get(key.clientId());
-        return cache == null ? null : cache.get(key.timestamp());
+    /** The cached result for this exact request, or null (unknown, evicted, or the timestamp was reused). */
+    byte[] cachedReply(RequestKey key, org.ehrledger.consensus.crypto.Digest request) {
+        LinkedHashMap<Long, Cached> cache = replies.get(key.clientId());
+        Cached c = cache == null ? null : cache.get(key.timestamp());
+        return c != null && c.request().equals(request) ? c.result() : null;
     }
 
     void encode(Wire.Writer w) {

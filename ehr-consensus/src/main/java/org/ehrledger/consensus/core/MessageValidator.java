@@ -62,7 +62,8 @@ public final class MessageValidator {
         } else if (m instanceof ViewChange vc) {
             return vc.replica() != from ? "view change relayed" : validViewChange(vc);
         } else if (m instanceof NewView nv) {
-            return from != config.primary(nv.view()) ? "new view not from its primary" : validNewView(nv);
+            // Self-validating (signed by its primary), so any replica may relay it to a lagging one.
+            return fromReplica ? validNewView(nv) : "new view from a client";
         } else if (m instanceof StateResponse sr) {
             return fromReplica ? validStateResponse(sr) : "state response from a client";
         } else if (m instanceof ReplyBatch rb) {
@@ -75,7 +76,7 @@ public final class MessageValidator {
 
     /** A request is valid when its client is admitted and the signature verifies. */
     public boolean validRequest(Request r) {
-        return verifier.isKnownClient(r.clientId()) && verifier.verify(r.clientId(), r.signedBytes(), r.signature());
+        return r.encodedSize() <= config.maxRequestBytes() && verifier.isKnownClient(r.clientId()) && verifier.verify(r.clientId(), r.signedBytes(), r.signature());
     }
 
     boolean validPrePrepareHeader(PrePrepare pp) {
@@ -92,6 +93,12 @@ public final class MessageValidator {
         }
         if (!pp.batch().digest().equals(pp.digest())) {
             return "pre-prepare whose batch does not match its digest";
+        }
+        if (pp.batch().isEmpty()) {
+            return "pre-prepare of an empty batch (only a new view may fill a gap, with the null batch)";
+        }
+        if (pp.batch().byteSize() > config.maxBatchBytes()) {
+            return "pre-prepare of a batch larger than " + config.maxBatchBytes() + " bytes";
         }
         Set<RequestKey> keys = new HashSet<>();
         for (Request r : pp.batch().requests()) {

@@ -53,7 +53,7 @@ final class NormalCase {
         RequestKey key = r.key();
         ClientTable.Status status = s.clients.status(key);
         if (status == ClientTable.Status.DUPLICATE) {
-            byte[] cached = s.clients.cachedReply(key);
+            byte[] cached = s.clients.cachedReply(key, r.digest());
             if (cached != null && from == r.clientId()) {
                 s.send(r.clientId(), new ReplyBatch(s.me, s.view, r.clientId(),
                         List.of(new ReplyBatch.Reply(r.timestamp(), cached))));
@@ -70,11 +70,12 @@ final class NormalCase {
             }
             return;
         }
-        if (s.pending.size() >= s.settings.maxPendingRequests()) {
-            return; // overloaded: the client retransmits later
+        if (s.pending.size() >= s.settings.maxPendingRequests()
+                || s.pendingBytes + r.encodedSize() > s.settings.maxPendingBytes()
+                || s.pendingPerClient.getOrDefault(r.clientId(), 0) >= ClientTable.WINDOW / 2) {
+            return; // overloaded (or one client hogging the queue): the client retransmits later
         }
-        s.pending.put(key, new ReplicaState.Pending(r, s.now));
-        s.pendingBytes += r.encodedSize();
+        s.addPending(r);
         if (s.isPrimary()) {
             tryPropose();
         } else {
@@ -111,12 +112,15 @@ final class NormalCase {
     private boolean proposeBatch() {
         List<Request> requests = new ArrayList<>();
         int bytes = 0;
+        int limit = Math.min(s.settings.maxBatchBytes(), s.config.maxBatchBytes());
         Iterator<ReplicaState.Pending> it = s.pending.values().iterator();
-        while (it.hasNext() && requests.size() < s.settings.maxBatchRequests()
-                && bytes < s.settings.maxBatchBytes()) {
+        while (it.hasNext() && requests.size() < s.settings.maxBatchRequests()) {
             Request r = it.next().request();
+            if (!requests.isEmpty() && bytes + r.encodedSize() > limit) {
+                break;
+            }
             it.remove();
-            s.pendingBytes -= r.encodedSize();
+            s.pendingRemoved(r);
             if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())) {
                 requests.add(r);
                 bytes += r.encodedSize();
@@ -146,10 +150,7 @@ final class NormalCase {
             return;
         }
         if (!s.inWindow(pp.sequence())) {
-            if (pp.sequence() > s.highWatermark()) {
-                stateTransfer.noteAhead();
-            }
-            return;
+            return; // above the window: if we are behind, checkpoints from f+1 replicas will say so
         }
         if (s.isPrimary()) {
             return;
@@ -195,7 +196,7 @@ final class NormalCase {
             RequestKey key = r.key();
             ReplicaState.Pending p = s.pending.remove(key);
             if (p != null) {
-                s.pendingBytes -= p.request().encodedSize();
+                s.pendingRemoved(p.request());
             }
             if (s.clients.status(key) == ClientTable.Status.FRESH) {
                 s.inFlight.add(key);
@@ -216,8 +217,19 @@ final class NormalCase {
         return d.equals(Batch.NULL.digest()) ? Batch.NULL : s.batches.get(d);
     }
 
+    /**
+     * Sends this replica's prepare for the slot's pre-prepare, or defers it until the batch content is
+     * here: a correct replica vouches only for batches it holds, so every prepared certificate includes
+     * a correct replica able to hand the content out later.
+     */
     void sendPrepare(Slot slot) {
         PrePrepare pp = slot.prePrepare;
+        if (batchFor(pp.digest()) == null) {
+            slot.prepareDeferred = true;
+            fetch(slot, pp.digest());
+            return;
+        }
+        slot.prepareDeferred = false;
         Prepare p = new Prepare(pp.view(), pp.sequence(), pp.digest(), s.me,
                 s.crypto.sign(Prepare.signedBytes(pp.view(), pp.sequence(), pp.digest(), s.me)));
         slot.prepares.put(s.me, p);
@@ -252,6 +264,9 @@ final class NormalCase {
         if (s.config.primary(pp.view()) != s.me && !slot.prepareSent) {
             return;
         }
+        if (batchFor(pp.digest()) == null) {
+            return; // never commit to a batch this replica cannot hand out
+        }
         List<Prepare> matching = slot.matchingPrepares();
         if (matching.size() < 2 * s.config.f()) {
             return;
@@ -271,10 +286,7 @@ final class NormalCase {
 
     void onCommit(Commit c) {
         if (!s.inWindow(c.sequence())) {
-            if (c.sequence() > s.highWatermark()) {
-                stateTransfer.noteAhead();
-            }
-            return;
+            return; // one replica's word is no evidence that we are behind
         }
         Slot slot = s.slot(c.sequence());
         Commit existing = slot.commits.get(c.replica());
@@ -356,7 +368,7 @@ final class NormalCase {
                 int count = r.operations().size();
                 byte[] encoded = Results.encode(results.subList(at, at + count));
                 at += count;
-                s.clients.cacheReply(r.key(), encoded);
+                s.clients.cacheReply(r.key(), r.digest(), encoded);
                 replies.computeIfAbsent(r.clientId(), c -> new ArrayList<>())
                         .add(new ReplyBatch.Reply(r.timestamp(), encoded));
             }
@@ -366,12 +378,13 @@ final class NormalCase {
             s.watched.remove(r.key());
             ReplicaState.Pending p = s.pending.remove(r.key());
             if (p != null) {
-                s.pendingBytes -= p.request().encodedSize();
+                s.pendingRemoved(p.request());
             }
         }
         s.lastExecuted = seq;
         s.lastExecutedTimestamp = timestamp;
         s.lastProgressAt = s.now;
+        s.lastExecutionAt = s.now;
         PrePrepare header = slot.prePrepare != null && slot.prePrepare.digest().equals(first.digest())
                 && slot.prePrepare.view() == first.view() ? slot.prePrepare
                 : new PrePrepare(first.view(), seq, first.digest(), new byte[0], null);
@@ -396,9 +409,20 @@ final class NormalCase {
 
     void onFetchBatch(FetchBatch fb, int from) {
         Batch b = s.batches.get(fb.digest());
-        if (b != null) {
+        if (b != null && isReferenced(fb.digest())) {
             s.send(from, new BatchContent(b));
         }
+    }
+
+    /** Whether an open slot refers to the digest (only those batches are served or accepted). */
+    private boolean isReferenced(Digest d) {
+        for (Slot slot : s.slots.values()) {
+            if (slot.knownDigests.contains(d)
+                    || (slot.certificate != null && d.equals(slot.certificate.get(0).digest()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void onBatchContent(BatchContent bc) {
@@ -406,23 +430,23 @@ final class NormalCase {
         if (s.batches.containsKey(d)) {
             return;
         }
-        boolean wanted = false;
-        for (Slot slot : s.slots.values()) {
-            if (d.equals(slot.digest()) || (slot.certificate != null && d.equals(slot.certificate.get(0).digest()))) {
-                wanted = true;
-                break;
-            }
+        if (bc.batch().isEmpty() || !isReferenced(d)) {
+            return;
         }
-        if (wanted) {
-            storeBatch(bc.batch());
-            for (Slot slot : s.slots.values()) {
-                if (d.equals(slot.digest()) && slot.sequence > s.lastExecuted) {
+        storeBatch(bc.batch());
+        for (Slot slot : new ArrayList<>(s.slots.values())) {
+            if (d.equals(slot.digest())) {
+                if (slot.sequence > s.lastExecuted) {
                     markInFlight(bc.batch());
-                    break;
                 }
+                if (slot.prepareDeferred && slot.prePrepare.view() == s.view
+                        && s.status == ReplicaState.Status.NORMAL) {
+                    sendPrepare(slot);
+                }
+                checkPrepared(slot);
             }
-            tryExecute();
         }
+        tryExecute();
     }
 
     /** Re-examines every slot, e.g. after entering a new view or installing state. */

@@ -60,6 +60,12 @@ final class Recovery {
                 }
             }
             s.nextSequence = Math.max(highest, s.stableSequence) + 1;
+            if (s.latestNewView != null && s.latestNewView.view() == s.view) {
+                // Never reassign a sequence number this replica already assigned in its new-view message.
+                for (var pp : s.latestNewView.prePrepares()) {
+                    s.nextSequence = Math.max(s.nextSequence, pp.sequence() + 1);
+                }
+            }
         } finally {
             s.recovering = false;
         }
@@ -115,7 +121,7 @@ final class Recovery {
             case LogRecords.STABLE -> {
                 LogRecords.Stable st = LogRecords.readStable(r);
                 if (st.sequence() > s.lastExecuted) {
-                    checkpointing.install(st.sequence(), st.snapshot());
+                    checkpointing.install(st.sequence(), st.snapshot(), false);
                 }
                 s.stableSequence = st.sequence();
                 s.stableDigest = st.digest();

@@ -215,11 +215,13 @@ public final class Replica {
             records.add(LogRecords.newView(s.latestNewView));
         }
         for (Slot slot : s.slots.values()) {
-            if (slot.prePrepare != null) {
-                Batch b = normal.batchFor(slot.prePrepare.digest());
+            for (var d : slot.knownDigests) {
+                Batch b = normal.batchFor(d);
                 if (b != null && !b.isEmpty()) {
                     records.add(LogRecords.batch(b));
                 }
+            }
+            if (slot.prePrepare != null) {
                 records.add(LogRecords.prePrepare(slot.prePrepare));
                 Prepare own = slot.prepares.get(s.me);
                 if (own != null && slot.prepareSent) {
@@ -235,7 +237,7 @@ public final class Replica {
             }
             CommittedBatch executed = s.executedBatches.get(slot.sequence);
             if (executed != null) {
-                if (slot.prePrepare == null || !slot.prePrepare.digest().equals(executed.prePrepare().digest())) {
+                if (!slot.knownDigests.contains(executed.prePrepare().digest())) {
                     records.add(LogRecords.batch(executed.prePrepare().batch()));
                 }
                 records.add(LogRecords.executed(executed.prePrepare(), executed.certificate()));

@@ -70,6 +70,8 @@ final class ReplicaState {
     /** Requests known but not yet in an accepted pre-prepare (the primary batches from here). */
     final LinkedHashMap<RequestKey, Pending> pending = new LinkedHashMap<>();
     int pendingBytes;
+    /** Pending requests per client, so no client can fill the queue alone. */
+    final Map<Integer, Integer> pendingPerClient = new HashMap<>();
     /** Requests this replica waits to see executed; the oldest drives the view-change timer. */
     final LinkedHashMap<RequestKey, Long> watched = new LinkedHashMap<>();
     /** Requests in accepted but not yet executed pre-prepares. */
@@ -78,6 +80,8 @@ final class ReplicaState {
     long nextSequence = 1;
     /** When this replica last executed a batch or retransmitted because it could not. */
     long lastProgressAt;
+    /** When this replica last executed a batch (restarts the view-change timer). */
+    long lastExecutionAt;
     long lastProposedTimestamp;
 
     NewView latestNewView;
@@ -98,6 +102,28 @@ final class ReplicaState {
         this.log = log;
         this.transport = transport;
         this.clients = new ClientTable(settings.replyCacheSize());
+    }
+
+    void addPending(Request r) {
+        pending.put(r.key(), new Pending(r, now));
+        pendingBytes += r.encodedSize();
+        pendingPerClient.merge(r.clientId(), 1, Integer::sum);
+    }
+
+    /** Accounts for a request already removed from {@link #pending}. */
+    void pendingRemoved(Request r) {
+        pendingBytes -= r.encodedSize();
+        pendingPerClient.computeIfPresent(r.clientId(), (c, n) -> n <= 1 ? null : n - 1);
+    }
+
+    /** Recomputes the pending accounting after bulk removals. */
+    void recountPending() {
+        pendingBytes = 0;
+        pendingPerClient.clear();
+        for (Pending p : pending.values()) {
+            pendingBytes += p.request().encodedSize();
+            pendingPerClient.merge(p.request().clientId(), 1, Integer::sum);
+        }
     }
 
     int primary() {

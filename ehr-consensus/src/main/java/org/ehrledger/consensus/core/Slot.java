@@ -25,6 +25,10 @@ final class Slot {
     boolean commitSent;
     /** Prepared certificate from the highest view in which this sequence prepared here. */
     PreparedProof preparedProof;
+    /** Every batch digest accepted for this sequence in any view; their content is kept until stable. */
+    final java.util.Set<Digest> knownDigests = new java.util.HashSet<>();
+    /** A prepare is owed for the current pre-prepare as soon as its content arrives. */
+    boolean prepareDeferred;
     /** Commit certificate once 2f+1 matching commits arrived. */
     List<Commit> certificate;
     long lastFetchAt = Long.MIN_VALUE;
@@ -38,8 +42,18 @@ final class Slot {
         if (prePrepare == null || header.view() > prePrepare.view()) {
             prepareSent = false;
             commitSent = false;
+            prepareDeferred = false;
         }
         prePrepare = header.header();
+        knownDigests.add(header.digest());
+    }
+
+    /** Forgets the pre-prepare of an old view whose sequence the new view reassigns; content stays known. */
+    void reset() {
+        prePrepare = null;
+        prepareSent = false;
+        commitSent = false;
+        prepareDeferred = false;
     }
 
     Digest digest() {

@@ -35,6 +35,8 @@ final class StateTransfer {
     private boolean active;
     private boolean repair;
     private final Map<Integer, Long> lastServed = new HashMap<>();
+    /** Per peer, the checkpoint whose snapshot it was last sent and when (snapshots are costly to send). */
+    private final Map<Integer, long[]> snapshotServed = new HashMap<>();
 
     StateTransfer(ReplicaState s) {
         this.s = s;
@@ -75,11 +77,6 @@ final class StateTransfer {
         if (s.now - lastRequestAt >= s.settings.stateTransferRetryMillis()) {
             request();
         }
-    }
-
-    /** Traffic above our high watermark: we are behind. */
-    void noteAhead() {
-        behind(s.highWatermark() + 1);
     }
 
     /** Asks the others for batches they committed beyond ours (normal-case messages were lost). */
@@ -123,21 +120,34 @@ final class StateTransfer {
             return;
         }
         boolean needSnapshot = sr.lastExecuted() < s.stableSequence && s.stableSnapshot != null;
-        long after = needSnapshot ? s.stableSequence : sr.lastExecuted();
+        long[] served = snapshotServed.get(from);
+        if (needSnapshot && served != null && served[0] == s.stableSequence
+                && s.now - served[1] < 20 * s.settings.stateTransferRetryMillis()) {
+            needSnapshot = false; // sent recently: the peer is installing it or asking again too fast
+        }
+        long after = sr.lastExecuted() < s.stableSequence ? s.stableSequence : sr.lastExecuted();
         List<CommittedBatch> batches = new ArrayList<>();
         int bytes = needSnapshot ? s.stableSnapshot.length : 0;
+        if (!needSnapshot && sr.lastExecuted() < s.stableSequence) {
+            after = Long.MAX_VALUE; // batches after our checkpoint are useless to a peer without it
+        }
         for (CommittedBatch cb : s.executedBatches.tailMap(after, false).values()) {
-            if (batches.size() >= MAX_BATCHES_PER_RESPONSE || bytes >= MAX_RESPONSE_BYTES) {
+            int size = cb.prePrepare().batch().byteSize();
+            if (batches.size() >= MAX_BATCHES_PER_RESPONSE || (!batches.isEmpty() && bytes + size > MAX_RESPONSE_BYTES)) {
                 break;
             }
             batches.add(cb);
-            bytes += cb.prePrepare().batch().byteSize();
+            bytes += size;
         }
-        NewView nv = s.latestNewView != null && s.latestNewView.view() > sr.view() ? s.latestNewView : null;
+        NewView nv = s.latestNewView != null && s.latestNewView.view() >= sr.view() && s.view > 0
+                ? s.latestNewView : null;
         if (!needSnapshot && batches.isEmpty() && nv == null) {
             return;
         }
         lastServed.put(from, s.now);
+        if (needSnapshot) {
+            snapshotServed.put(from, new long[] {s.stableSequence, s.now});
+        }
         s.send(from, new StateResponse(s.view, s.stableSequence, s.stableProof,
                 needSnapshot ? s.stableSnapshot : null, batches, nv));
     }
@@ -183,7 +193,7 @@ final class StateTransfer {
 
     private void install(long sequence, byte[] snapshot, StateResponse sr) {
         long from = s.lastExecuted;
-        checkpointing.install(sequence, snapshot);
+        checkpointing.install(sequence, snapshot, repair);
         repair = false;
         Digest digest = Digest.sha256(snapshot);
         checkpointing.forgetUpTo(sequence);
@@ -199,8 +209,7 @@ final class StateTransfer {
         }
         s.pending.values().removeIf(p -> s.clients.status(p.request().key()) != ClientTable.Status.FRESH);
         s.watched.keySet().removeIf(k -> s.clients.status(k) != ClientTable.Status.FRESH);
-        s.pendingBytes = 0;
-        s.pending.values().forEach(p -> s.pendingBytes += p.request().encodedSize());
+        s.recountPending();
         s.nextSequence = Math.max(s.nextSequence, sequence + 1);
         ReplicaState.LOG.info(() -> "replica " + s.me + " installed the checkpoint at sequence " + sequence
                 + " (was at " + from + ")");

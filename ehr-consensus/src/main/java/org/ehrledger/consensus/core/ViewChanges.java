@@ -29,9 +29,11 @@ final class ViewChanges {
     /** Latest view change of each replica. */
     private final Map<Integer, ViewChange> latest = new HashMap<>();
     private ViewChange own;
-    private long deadline;
+    private long deadline = Long.MAX_VALUE;
     private long resendAt;
     private int attempts;
+    /** Per replica, the highest view whose new-view message we relayed to it (relay each at most once). */
+    private final Map<Integer, Long> helped = new HashMap<>();
 
     ViewChanges(ReplicaState s) {
         this.s = s;
@@ -61,7 +63,11 @@ final class ViewChanges {
         if (s.status == ReplicaState.Status.NORMAL) {
             if (!s.isPrimary() && !s.watched.isEmpty()) {
                 long oldest = s.watched.values().iterator().next();
-                if (s.now - oldest >= timeout()) {
+                // As in the paper, the timer restarts whenever something executes; a request starved for
+                // four timeouts while others execute still triggers a view change (censoring primary).
+                boolean stalled = s.now - Math.max(oldest, s.lastExecutionAt) >= timeout();
+                boolean starved = s.now - oldest >= 4 * timeout();
+                if (stalled || starved) {
                     ReplicaState.LOG.info(() -> "replica " + s.me + ": request waited " + (s.now - oldest)
                             + " ms in view " + s.view + "; starting view change to " + (s.view + 1));
                     start(s.view + 1);
@@ -83,7 +89,9 @@ final class ViewChanges {
         }
         s.view = newView;
         s.status = ReplicaState.Status.VIEW_CHANGE;
-        deadline = s.now + timeout();
+        // The new-view timer runs only once 2f+1 replicas want this view (see armDeadline), so a replica
+        // cut off from the others does not race ahead through views on its own.
+        deadline = Long.MAX_VALUE;
         resendAt = s.now + timeout() / 4;
         List<PreparedProof> prepared = new ArrayList<>();
         for (Slot slot : s.slots.values()) {
@@ -97,13 +105,26 @@ final class ViewChanges {
         latest.put(s.me, vc);
         s.append(LogRecords.viewChangeSent(vc));
         s.broadcast(vc);
+        armDeadline();
         checkNewView();
+    }
+
+    private void armDeadline() {
+        if (s.status != ReplicaState.Status.VIEW_CHANGE || deadline != Long.MAX_VALUE) {
+            return;
+        }
+        long votes = latest.values().stream().filter(vc -> vc.newView() == s.view).count();
+        if (votes >= s.config.quorum()) {
+            deadline = s.now + timeout();
+        }
     }
 
     void onViewChange(ViewChange vc) {
         if (vc.newView() < s.view || (vc.newView() == s.view && s.status == ReplicaState.Status.NORMAL)) {
             // A replica behind us: help it with the new view we are in.
-            if (s.latestNewView != null && s.latestNewView.view() >= vc.newView()) {
+            if (s.latestNewView != null && s.latestNewView.view() >= vc.newView()
+                    && helped.getOrDefault(vc.replica(), -1L) < s.latestNewView.view()) {
+                helped.put(vc.replica(), s.latestNewView.view());
                 s.send(vc.replica(), s.latestNewView);
             }
             return;
@@ -124,6 +145,7 @@ final class ViewChanges {
             higher.sort(Comparator.reverseOrder());
             start(higher.get(s.config.f()));
         }
+        armDeadline();
         checkNewView();
     }
 
@@ -175,6 +197,7 @@ final class ViewChanges {
         s.status = ReplicaState.Status.NORMAL;
         s.latestNewView = nv;
         own = null;
+        deadline = Long.MAX_VALUE;
         latest.values().removeIf(vc -> vc.newView() <= nv.view());
         s.append(LogRecords.newView(nv));
         MessageValidator.Derivation d = MessageValidator.derive(nv.viewChanges());
@@ -187,15 +210,11 @@ final class ViewChanges {
         long maxS = d.proposals().isEmpty() ? minS : d.proposals().lastKey();
         // Batches proposed in earlier views above maxS did not prepare anywhere in the quorum: their
         // sequence numbers are reassigned, their requests go back to the queue.
-        List<Long> dropped = new ArrayList<>();
         for (Slot slot : s.slots.tailMap(maxS, false).values()) {
             if (slot.certificate == null && slot.prePrepare != null && slot.prePrepare.view() < nv.view()) {
-                dropped.add(slot.sequence);
+                requeue(slot.prePrepare.digest());
+                slot.reset(); // the content stays known until the sequence is below a stable checkpoint
             }
-        }
-        for (long n : dropped) {
-            Slot slot = s.slots.remove(n);
-            requeue(slot.prePrepare.digest());
         }
         for (PrePrepare pp : nv.prePrepares()) {
             if (!s.inWindow(pp.sequence())) {
@@ -229,8 +248,7 @@ final class ViewChanges {
         for (Request r : b.requests()) {
             if (s.inFlight.remove(r.key()) && !s.pending.containsKey(r.key())
                     && s.clients.status(r.key()) == ClientTable.Status.FRESH) {
-                s.pending.put(r.key(), new ReplicaState.Pending(r, s.now));
-                s.pendingBytes += r.encodedSize();
+                s.addPending(r);
             }
         }
     }
@@ -241,7 +259,7 @@ final class ViewChanges {
         latest.put(s.me, vc);
         s.view = vc.newView();
         s.status = ReplicaState.Status.VIEW_CHANGE;
-        deadline = s.now + timeout();
+        deadline = Long.MAX_VALUE;
         resendAt = s.now;
     }
 

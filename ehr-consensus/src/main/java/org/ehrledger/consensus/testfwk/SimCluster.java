@@ -132,7 +132,7 @@ public final class SimCluster {
 
     /** Replica settings for simulated time: short timers so scenarios finish quickly. */
     public static ReplicaSettings simulationSettings() {
-        return new ReplicaSettings(16, 1 << 20, 2, 4, 400, 10_000, 100, 120_000, 10_000, 64);
+        return new ReplicaSettings(16, 1 << 20, 2, 4, 400, 10_000, 100, 120_000, 10_000, 64L << 20, 64);
     }
 
     private void boot(int i) {

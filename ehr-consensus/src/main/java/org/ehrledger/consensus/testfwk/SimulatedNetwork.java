@@ -114,6 +114,13 @@ public final class SimulatedNetwork {
         }
     }
 
+    /** Cuts each given node off from every other node (each in a partition of its own). */
+    public void isolate(int... ids) {
+        for (int id : ids) {
+            partitionOf.put(id, 100 + id);
+        }
+    }
+
     /** Removes every partition. */
     public void heal() {
         partitionOf.clear();

@@ -141,14 +141,14 @@ class ClientTableTest {
     void replaceWithDiscardsThePreviousStateAndTheReplyCache() {
         ClientTable target = new ClientTable(4);
         execute(target, B, 1, 5);
-        target.cacheReply(new RequestKey(B, 5), bytes("five"));
+        target.cacheReply(new RequestKey(B, 5), REQ, bytes("five"));
 
         execute(table, A, 1, 3);
         target.replaceWith(new Wire.Reader(encode(table)));
 
         assertEquals(FRESH, target.status(new RequestKey(B, 3)));
         assertEquals(DUPLICATE, target.status(new RequestKey(A, 3)));
-        assertNull(target.cachedReply(new RequestKey(B, 5)));
+        assertNull(target.cachedReply(new RequestKey(B, 5), REQ));
     }
 
     @Test
@@ -177,25 +177,36 @@ class ClientTableTest {
     @Test
     void theReplyCacheKeepsTheMostRecentRepliesPerClient() {
         for (long ts = 1; ts <= 6; ts++) {
-            table.cacheReply(new RequestKey(A, ts), bytes("r" + ts));
+            table.cacheReply(new RequestKey(A, ts), REQ, bytes("r" + ts));
         }
-        table.cacheReply(new RequestKey(B, 1), bytes("b1"));
-        assertNull(table.cachedReply(new RequestKey(A, 1)));
-        assertNull(table.cachedReply(new RequestKey(A, 2)));
+        table.cacheReply(new RequestKey(B, 1), REQ, bytes("b1"));
+        assertNull(table.cachedReply(new RequestKey(A, 1), REQ));
+        assertNull(table.cachedReply(new RequestKey(A, 2), REQ));
         for (long ts = 3; ts <= 6; ts++) {
-            assertArrayEquals(bytes("r" + ts), table.cachedReply(new RequestKey(A, ts)));
+            assertArrayEquals(bytes("r" + ts), table.cachedReply(new RequestKey(A, ts), REQ));
         }
-        assertArrayEquals(bytes("b1"), table.cachedReply(new RequestKey(B, 1)));
-        assertNull(table.cachedReply(new RequestKey(3000, 1)));
+        assertArrayEquals(bytes("b1"), table.cachedReply(new RequestKey(B, 1), REQ));
+        assertNull(table.cachedReply(new RequestKey(3000, 1), REQ));
+    }
+
+    @Test
+    void aCachedReplyIsOnlyReturnedForTheRequestItAnswered() {
+        table.cacheReply(new RequestKey(A, 7), REQ, bytes("seven"));
+        assertArrayEquals(bytes("seven"), table.cachedReply(new RequestKey(A, 7), REQ));
+        // Same client and timestamp, different request (a reused timestamp): no stale answer.
+        assertNull(table.cachedReply(new RequestKey(A, 7), org.ehrledger.consensus.crypto.Digest.sha256(bytes("other"))));
     }
 
     @Test
     void theReplyCacheIsNotPartOfTheReplicatedEncoding() {
         execute(table, A, 1, 2);
         byte[] before = encode(table);
-        table.cacheReply(new RequestKey(A, 2), bytes("result"));
+        table.cacheReply(new RequestKey(A, 2), REQ, bytes("result"));
         assertArrayEquals(before, encode(table));
     }
+
+    private static final org.ehrledger.consensus.crypto.Digest REQ =
+            org.ehrledger.consensus.crypto.Digest.sha256(new byte[] {42});
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

@@ -115,7 +115,23 @@ class MessageValidationTest {
         void aPrePrepareFromThePrimaryWithAMatchingBatchPasses() {
             accepted(0, t.prePrepare(0, 1, batch));
             accepted(1, t.prePrepare(1, 1, batch));
-            accepted(0, t.prePrepare(4, 7, Batch.NULL));
+        }
+
+        @Test
+        void aNormalCasePrePrepareOfAnEmptyBatchFails() {
+            // Only a new view fills a gap, with a digest-only null batch; an empty batch with a timestamp of
+            // the primary's choosing could never be fetched or executed.
+            mentions(rejected(0, t.prePrepare(4, 7, Batch.NULL)), "empty batch");
+            mentions(rejected(0, t.prePrepare(0, 8, new Batch(12345, List.of()))), "empty batch");
+        }
+
+        @Test
+        void aBatchAboveTheGenesisSizeLimitFails() {
+            java.util.List<org.ehrledger.consensus.message.Request> big = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                big.add(t.request(100 + i, "x".repeat(1000 * 1000)));
+            }
+            mentions(rejected(0, t.prePrepare(0, 9, new Batch(1, big))), "larger than");
         }
 
         @Test
@@ -381,9 +397,11 @@ class MessageValidationTest {
         }
 
         @Test
-        void aNewViewFromOrSignedByAnotherReplicaFails() {
-            mentions(rejected(2, t.newViewSignedBy(2, 1, quorum, derived)), "not from its primary");
+        void aNewViewSignedByAnotherReplicaFailsButAGenuineOneMayBeRelayed() {
+            mentions(rejected(2, t.newViewSignedBy(2, 1, quorum, derived)), "signature");
             mentions(rejected(1, t.newViewSignedBy(2, 1, quorum, derived)), "signature");
+            // Signed by view 1's primary (replica 1) but relayed by replica 2 to a lagging replica.
+            accepted(2, t.newViewSignedBy(1, 1, quorum, derived));
         }
 
         @Test
