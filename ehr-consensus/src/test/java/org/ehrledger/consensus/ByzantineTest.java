@@ -141,6 +141,18 @@ class ByzantineTest {
     }
 
     @Test
+    void aPrimaryReplayingAnExecutedRequestInLaterBatchesCannotExecuteItTwice() {
+        SimCluster cluster = SimCluster.of(4, 2, 97);
+        cluster.network().addInterceptor(Byzantine.replayingPrimary(cluster, 0));
+        for (int round = 0; round < 4; round++) {
+            assertAllCompleted(cluster, submit(cluster, 2, 5, "r" + round), 60_000);
+        }
+        // The replayed request sits in committed batches, yet each replica executed each request once.
+        assertConverged(cluster, 40, Scenarios.all(cluster));
+        assertTrue(cluster.replica(1).status().lastExecuted() >= 4, "several batches carried the replay");
+    }
+
+    @Test
     void aByzantineReplicaClaimingToBeFarAheadCannotStallThePrimary() {
         SimCluster cluster = SimCluster.of(4, 2, 95);
         NodeCrypto liar = cluster.cryptoOf(3);

@@ -75,6 +75,38 @@ public final class Byzantine {
         });
     }
 
+    /**
+     * The primary slips an already executed request (validly signed by its client, seen in an earlier
+     * batch) into every later batch, the same way for every backup: an attempt to execute it twice.
+     */
+    public static SimulatedNetwork.Interceptor replayingPrimary(SimCluster cluster, int primary) {
+        List<Request> seen = new ArrayList<>();
+        java.util.Map<String, PrePrepare> rewritten = new java.util.HashMap<>();
+        return rewriting(cluster, primary, ctx -> {
+            if (!(ctx.message() instanceof PrePrepare pp) || pp.batch() == null) {
+                return ctx.message();
+            }
+            PrePrepare done = rewritten.get(pp.view() + "/" + pp.sequence());
+            if (done != null) {
+                return done;
+            }
+            List<Request> reqs = new ArrayList<>(pp.batch().requests());
+            Request old = seen.isEmpty() ? null : seen.get(0);
+            seen.addAll(pp.batch().requests());
+            if (old == null || reqs.stream().anyMatch(r -> r.key().equals(old.key()))) {
+                rewritten.put(pp.view() + "/" + pp.sequence(), pp);
+                return pp;
+            }
+            reqs.add(old);
+            Batch replayed = new Batch(pp.batch().timestamp(), reqs);
+            Digest d = replayed.digest();
+            PrePrepare forged = new PrePrepare(pp.view(), pp.sequence(), d,
+                    ctx.crypto().sign(PrePrepare.signedBytes(pp.view(), pp.sequence(), d)), replayed);
+            rewritten.put(pp.view() + "/" + pp.sequence(), forged);
+            return forged;
+        });
+    }
+
     /** The replica lies to clients: every result it returns is altered (and correctly authenticated). */
     public static SimulatedNetwork.Interceptor lyingReplies(SimCluster cluster, int faulty) {
         return rewriting(cluster, faulty, ctx -> {
