@@ -4,15 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.crypto.MerkleTree;
 
 /**
- * An ordered batch of requests with the consensus timestamp proposed by the primary. Its digest
- * covers the timestamp and the digest of every request in order; prepares and commits carry only
- * this digest.
+ * An ordered batch of requests with the consensus timestamp proposed by the primary. Its digest is
+ * {@code SHA-256(tag || timestamp || count || Merkle root of the request digests)}: prepares and
+ * commits carry only this digest, and since it commits to a Merkle root, a commit certificate plus an
+ * audit path proves to a third party that one request was ordered in this batch (see {@link #inclusion}).
  */
 public final class Batch {
 
-    private static final byte[] TAG = "EHR-BAT1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TAG = "EHR-BAT2".getBytes(StandardCharsets.US_ASCII);
 
     /** The empty batch that fills a sequence number left without a prepared batch after a view change. */
     public static final Batch NULL = new Batch(0, List.of());
@@ -46,15 +48,49 @@ public final class Batch {
     public Digest digest() {
         Digest d = digest;
         if (d == null) {
-            Wire.Writer w = new Wire.Writer(TAG.length + 12 + 32 * requests.size());
-            w.raw(TAG).i64(timestamp).i32(requests.size());
-            for (Request r : requests) {
-                w.digest(r.digest());
-            }
-            d = Digest.sha256(w.buffer(), 0, w.size());
+            d = digestOf(timestamp, requests.size(), MerkleTree.root(leafHashes()));
             digest = d;
         }
         return d;
+    }
+
+    /** The batch digest from its parts; what a third party recomputes from an inclusion proof. */
+    public static Digest digestOf(long timestamp, int count, Digest requestsRoot) {
+        return Digest.sha256(new Wire.Writer(TAG.length + 44).raw(TAG).i64(timestamp).i32(count)
+                .digest(requestsRoot).toBytes());
+    }
+
+    private List<Digest> leafHashes() {
+        List<Digest> leaves = new java.util.ArrayList<>(requests.size());
+        for (Request r : requests) {
+            leaves.add(MerkleTree.leafHash(r.digest().unsafeBytes()));
+        }
+        return leaves;
+    }
+
+    /**
+     * Proof that the request at {@code index} is in this batch: with the request itself (whose digest is
+     * the leaf) anyone recomputes {@link #digest()}, which a commit certificate signs.
+     */
+    public Inclusion inclusion(int index) {
+        return new Inclusion(timestamp, requests.size(), index, MerkleTree.auditPath(leafHashes(), index));
+    }
+
+    /**
+     * An audit path from one request to the batch digest.
+     *
+     * @param timestamp the batch's consensus timestamp
+     * @param count     number of requests in the batch
+     * @param index     position of the request
+     * @param path      Merkle audit path of the request digest
+     */
+    public record Inclusion(long timestamp, int count, int index, List<Digest> path) {
+
+        /** The batch digest implied by a request digest, or null if the path does not fit. */
+        public Digest batchDigest(Digest requestDigest) {
+            Digest root = MerkleTree.rootFromPath(MerkleTree.leafHash(requestDigest.unsafeBytes()), index, count, path);
+            return root == null ? null : digestOf(timestamp, count, root);
+        }
     }
 
     /** Total encoded size of the requests. */

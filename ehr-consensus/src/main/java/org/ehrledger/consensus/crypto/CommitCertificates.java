@@ -1,0 +1,39 @@
+package org.ehrledger.consensus.crypto;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.message.Commit;
+
+/**
+ * Checks a commit certificate with nothing but the genesis configuration: 2f+1 commits from distinct
+ * replicas, each a valid Ed25519 signature over the same (view, sequence, batch digest). Proves to a
+ * third party that the batch with that digest was ordered at that sequence number.
+ */
+public final class CommitCertificates {
+
+    private CommitCertificates() {
+    }
+
+    /** Null if the certificate proves that {@code digest} committed at {@code sequence}, else the reason. */
+    public static String check(ClusterConfig genesis, long view, long sequence, Digest digest, List<Commit> certificate) {
+        if (certificate.size() < genesis.quorum()) {
+            return "a commit certificate needs " + genesis.quorum() + " signatures, found " + certificate.size();
+        }
+        Set<Integer> signers = new HashSet<>();
+        for (Commit c : certificate) {
+            if (c.view() != view || c.sequence() != sequence || !c.digest().equals(digest)) {
+                return "commit of replica " + c.replica() + " is for another batch";
+            }
+            if (!genesis.isReplica(c.replica()) || !signers.add(c.replica())) {
+                return "commit from an unknown or repeated replica " + c.replica();
+            }
+            if (!Ed25519.verify(genesis.replicaKeys(c.replica()), c.signedBytes(), c.signature())) {
+                return "bad signature of replica " + c.replica();
+            }
+        }
+        return null;
+    }
+}
