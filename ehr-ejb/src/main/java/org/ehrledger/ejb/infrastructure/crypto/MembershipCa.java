@@ -1,0 +1,143 @@
+package org.ehrledger.ejb.infrastructure.crypto;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * An organisation's membership certificate authority: a self-signed Ed25519 root that certifies its
+ * users' Ed25519 signing keys (key usage digitalSignature) and X25519 encryption keys (keyAgreement).
+ * The subject names the user id (CN), role (OU) and organisation (O).
+ */
+public final class MembershipCa {
+
+    private static final Duration CA_VALIDITY = Duration.ofDays(3650);
+    private static final Duration USER_VALIDITY = Duration.ofDays(730);
+
+    private final String organisation;
+    private final KeyPair keys;
+    private final X509Certificate certificate;
+
+    /** An existing CA. */
+    public MembershipCa(String organisation, KeyPair keys, X509Certificate certificate) {
+        this.organisation = organisation;
+        this.keys = keys;
+        this.certificate = certificate;
+    }
+
+    /** Creates a new CA for an organisation. */
+    public static MembershipCa create(String organisation) {
+        try {
+            KeyPair keys = KeyPairGenerator.getInstance("Ed25519", Providers.BC).generateKeyPair();
+            X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, organisation)
+                    .addRDN(BCStyle.CN, organisation + " membership CA").build();
+            Instant now = Instant.now();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(),
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(CA_VALIDITY)), name, keys.getPublic());
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            return new MembershipCa(organisation, keys, sign(b, keys));
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new CryptoException("cannot create the membership CA of " + organisation, e);
+        }
+    }
+
+    /** The CA certificate (the trust anchor other replicas register for this organisation). */
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    /** The CA's key pair (kept by the organisation's replica, never on chain). */
+    public KeyPair keys() {
+        return keys;
+    }
+
+    /**
+     * Certifies a user's public key.
+     *
+     * @param userId     stable user identifier (CN)
+     * @param role       role such as PATIENT, PRACTITIONER, ADMIN, BILLING (OU)
+     * @param key        the Ed25519 or X25519 public key
+     */
+    public X509Certificate certify(String userId, String role, PublicKey key) {
+        boolean signing = "Ed25519".equalsIgnoreCase(key.getAlgorithm()) || "EdDSA".equalsIgnoreCase(key.getAlgorithm());
+        try {
+            X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, organisation)
+                    .addRDN(BCStyle.OU, role).addRDN(BCStyle.CN, userId).build();
+            Instant now = Instant.now();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(USER_VALIDITY)), subject, key);
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(signing ? KeyUsage.digitalSignature | KeyUsage.nonRepudiation : KeyUsage.keyAgreement));
+            return sign(b, keys);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new CryptoException("cannot certify the key of " + userId, e);
+        }
+    }
+
+    /** Whether a certificate was issued by the given CA certificate (signature and validity at {@code when}). */
+    public static boolean isIssuedBy(X509Certificate cert, X509Certificate ca, Instant when) {
+        try {
+            if (!cert.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+                return false;
+            }
+            cert.verify(ca.getPublicKey(), Providers.BC);
+            cert.checkValidity(Date.from(when));
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** Parses a DER-encoded certificate. */
+    public static X509Certificate parse(byte[] der) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509", Providers.BC)
+                    .generateCertificate(new ByteArrayInputStream(der));
+        } catch (CertificateException | RuntimeException e) {
+            throw new CryptoException("not a valid X.509 certificate", e);
+        }
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuer) throws GeneralSecurityException {
+        try {
+            ContentSigner signer = new JcaContentSignerBuilder("Ed25519").setProvider(Providers.BC).build(issuer.getPrivate());
+            return new JcaX509CertificateConverter().setProvider(Providers.BC).getCertificate(b.build(signer));
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(128, Providers.random());
+    }
+
+    @Override
+    public String toString() {
+        return "MembershipCa[" + organisation + "]";
+    }
+}
