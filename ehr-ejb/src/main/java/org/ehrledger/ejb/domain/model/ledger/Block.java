@@ -1,0 +1,36 @@
+package org.ehrledger.ejb.domain.model.ledger;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.message.Commit;
+
+/**
+ * A block: header, entries in order, the consensus requests of the batch exactly as ordered (encoded),
+ * and the commit certificate of that batch (2f+1 replica signatures over view, sequence and batch
+ * digest). The requests bind every entry to what the replicas signed; the certificate is evidence kept
+ * beside the block, not hashed into it: replicas may hold different, equally valid certificates.
+ */
+public record Block(BlockHeader header, List<LedgerEntry> entries, List<byte[]> requests, long view,
+                    List<Commit> certificate) {
+
+    /** Merkle root over entries. */
+    public static Digest entriesRoot(List<LedgerEntry> entries) {
+        List<Digest> leaves = new ArrayList<>(entries.size());
+        for (LedgerEntry e : entries) {
+            leaves.add(e.leafHash());
+        }
+        return MerkleTree.root(leaves);
+    }
+
+    /** The audit path of entry {@code index} up to {@link BlockHeader#entriesRoot()}. */
+    public List<Digest> auditPath(int index) {
+        List<Digest> leaves = new ArrayList<>(entries.size());
+        for (LedgerEntry e : entries) {
+            leaves.add(e.leafHash());
+        }
+        return MerkleTree.auditPath(leaves, index);
+    }
+}

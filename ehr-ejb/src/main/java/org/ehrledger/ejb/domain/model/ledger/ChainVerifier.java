@@ -1,0 +1,122 @@
+package org.ehrledger.ejb.domain.model.ledger;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.crypto.CommitCertificates;
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.consensus.message.Wire;
+
+/**
+ * Re-verifies a chain from genesis: every header's link to its predecessor, height, entry count and
+ * Merkle root, and (above genesis) the commit certificate over its batch. Reports the first bad height
+ * with exactly what is wrong, so an edited, deleted or reordered row is found and named.
+ */
+public final class ChainVerifier {
+
+    private final ClusterConfig genesis;
+
+    /** A verifier for one network. */
+    public ChainVerifier(ClusterConfig genesis) {
+        this.genesis = genesis;
+    }
+
+    /** The outcome: verified up to {@code height}, or the first bad height and the reason. */
+    public record Report(boolean valid, long blocks, long firstBadHeight, String problem, Digest headHash) {
+        @Override
+        public String toString() {
+            return valid ? "chain verified: " + blocks + " blocks, head " + headHash
+                    : "chain broken at height " + firstBadHeight + ": " + problem;
+        }
+    }
+
+    /** Verifies blocks in height order, starting with genesis (height 0). */
+    public Report verify(Iterable<Block> chain) {
+        Digest previous = BlockHeader.NONE;
+        long expectedHeight = 0;
+        long lastSequence = -1;
+        for (Block b : chain) {
+            BlockHeader h = b.header();
+            String problem = check(b, expectedHeight, previous, lastSequence);
+            if (problem != null) {
+                return new Report(false, expectedHeight, expectedHeight, problem, previous);
+            }
+            previous = h.hash();
+            lastSequence = h.sequence();
+            expectedHeight++;
+        }
+        return new Report(true, expectedHeight, -1, "", previous);
+    }
+
+    /** Every entry must be an operation of a request of the batch whose digest the certificate signs. */
+    private static String checkBatchBinding(Block b) {
+        List<Request> requests = new ArrayList<>();
+        List<Digest> leaves = new ArrayList<>();
+        Map<Digest, Request> byDigest = new HashMap<>();
+        for (byte[] encoded : b.requests()) {
+            Request r;
+            try {
+                Wire.Reader in = new Wire.Reader(encoded);
+                r = Request.decode(in);
+                in.expectEnd();
+            } catch (MalformedMessageException | IllegalArgumentException e) {
+                return "a consensus request stored with the block is malformed";
+            }
+            requests.add(r);
+            leaves.add(MerkleTree.leafHash(r.digest().unsafeBytes()));
+            byDigest.put(r.digest(), r);
+        }
+        Digest batch = Batch.digestOf(b.header().timestamp(), requests.size(), MerkleTree.root(leaves));
+        if (!batch.equals(b.header().batchDigest())) {
+            return "the stored consensus requests do not form the certified batch (a request was altered, added or removed)";
+        }
+        for (int i = 0; i < b.entries().size(); i++) {
+            LedgerEntry e = b.entries().get(i);
+            Request r = byDigest.get(e.requestDigest());
+            if (r == null || e.operationIndex() < 0 || e.operationIndex() >= r.operations().size()
+                    || !Arrays.equals(r.operations().get(e.operationIndex()), e.transaction())) {
+                return "transaction " + i + " is not the operation the replicas ordered (it was altered)";
+            }
+        }
+        return null;
+    }
+
+    private String check(Block b, long expectedHeight, Digest previous, long lastSequence) {
+        BlockHeader h = b.header();
+        if (h.height() != expectedHeight) {
+            return "expected height " + expectedHeight + " but found block " + h.height()
+                    + " (a block is missing or out of order)";
+        }
+        if (!h.previousHash().equals(previous)) {
+            return "previous-hash link does not match the hash of block " + (expectedHeight - 1)
+                    + " (that block or this link was altered)";
+        }
+        if (h.entryCount() != b.entries().size()) {
+            return "header says " + h.entryCount() + " transactions, " + b.entries().size()
+                    + " found (a transaction row was deleted or added)";
+        }
+        if (!Block.entriesRoot(b.entries()).equals(h.entriesRoot())) {
+            return "Merkle root does not match the transactions (a transaction or result was altered or reordered)";
+        }
+        if (expectedHeight == 0) {
+            return null;
+        }
+        if (h.sequence() <= lastSequence) {
+            return "consensus sequence " + h.sequence() + " does not increase";
+        }
+        String binding = checkBatchBinding(b);
+        if (binding != null) {
+            return binding;
+        }
+        String problem = CommitCertificates.check(genesis, b.view(), h.sequence(), h.batchDigest(), b.certificate());
+        return problem == null ? null : "commit certificate invalid: " + problem;
+    }
+}

@@ -1,0 +1,104 @@
+package org.ehrledger.ejb.domain.model.ledger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.crypto.KeyPairs;
+import org.ehrledger.consensus.crypto.NodeCrypto;
+import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.consensus.message.Wire;
+
+/** Builds a realistic chain: requests signed by a gateway client, commits signed by 3 of 4 replicas. */
+final class ChainFixture {
+
+    static final int CLIENT = ClusterConfig.FIRST_CLIENT_ID;
+    final ClusterConfig genesis;
+    private final NodeCrypto[] replicas = new NodeCrypto[4];
+    private final NodeCrypto client;
+    final List<Block> blocks = new ArrayList<>();
+    final List<Batch> batches = new ArrayList<>();
+    private long timestamp = 1_767_225_600_000L;
+    private long clientTs = 1;
+
+    ChainFixture() {
+        List<ReplicaInfo> infos = new ArrayList<>();
+        NodeKeys[] keys = new NodeKeys[4];
+        for (int i = 0; i < 4; i++) {
+            keys[i] = KeyPairs.deterministic(i);
+            infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, keys[i].publicKeys()));
+        }
+        genesis = new ClusterConfig(infos, 8, 32);
+        NodeKeys clientKeys = KeyPairs.deterministic(CLIENT);
+        for (int i = 0; i < 4; i++) {
+            replicas[i] = new NodeCrypto(i, keys[i], id -> id == CLIENT ? clientKeys.publicKeys() : genesis.replicaKeys(id));
+        }
+        client = new NodeCrypto(CLIENT, clientKeys, genesis::replicaKeys);
+        Block genesisBlock = new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()),
+                BlockHeader.NONE, timestamp, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of());
+        blocks.add(genesisBlock);
+        batches.add(Batch.NULL);
+    }
+
+    /** Appends a block with {@code requests} requests of {@code opsPerRequest} transactions each. */
+    ChainFixture append(int requests, int opsPerRequest) {
+        List<Request> reqs = new ArrayList<>();
+        for (int r = 0; r < requests; r++) {
+            List<byte[]> ops = new ArrayList<>();
+            for (int o = 0; o < opsPerRequest; o++) {
+                ops.add(("tx h" + blocks.size() + " r" + r + " o" + o + " add clinical record")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            long ts = clientTs++;
+            reqs.add(new Request(CLIENT, ts, ops, client.sign(Request.signedBytes(CLIENT, ts, ops))));
+        }
+        timestamp += 1_000;
+        Batch batch = new Batch(timestamp, reqs);
+        List<LedgerEntry> entries = new ArrayList<>();
+        List<byte[]> encoded = new ArrayList<>();
+        for (Request r : reqs) {
+            Wire.Writer w = new Wire.Writer(256);
+            r.encode(w);
+            encoded.add(w.toBytes());
+            for (int o = 0; o < r.operations().size(); o++) {
+                boolean ok = o % 3 != 2;
+                entries.add(new LedgerEntry(r.operations().get(o), r.digest(), o, ok, ok ? "" : "consent required"));
+            }
+        }
+        long height = blocks.size();
+        long sequence = height * 2; // sequence numbers need not equal heights (null batches make no block)
+        long view = 1;
+        Block previous = blocks.get(blocks.size() - 1);
+        BlockHeader header = new BlockHeader(height, previous.header().hash(), entries.size(), Block.entriesRoot(entries),
+                Digest.sha256(("state " + height).getBytes(StandardCharsets.UTF_8)), timestamp, sequence, batch.digest());
+        List<Commit> cert = new ArrayList<>();
+        for (int i : new int[] {0, 1, 3}) {
+            cert.add(new Commit(view, sequence, batch.digest(), i,
+                    replicas[i].sign(Commit.signedBytes(view, sequence, batch.digest(), i))));
+        }
+        blocks.add(new Block(header, entries, encoded, view, cert));
+        batches.add(batch);
+        return this;
+    }
+
+    /** The receipt of entry {@code index} of block {@code height}. */
+    Receipt receipt(int height, int index) {
+        Block b = blocks.get(height);
+        LedgerEntry e = b.entries().get(index);
+        Batch batch = batches.get(height);
+        int requestIndex = 0;
+        for (int i = 0; i < batch.requests().size(); i++) {
+            if (batch.requests().get(i).digest().equals(e.requestDigest())) {
+                requestIndex = i;
+            }
+        }
+        return new Receipt(b.header(), index, e, b.auditPath(index), b.requests().get(requestIndex),
+                batch.inclusion(requestIndex), b.view(), b.certificate());
+    }
+}
