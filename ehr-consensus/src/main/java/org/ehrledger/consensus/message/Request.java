@@ -1,6 +1,5 @@
 package org.ehrledger.consensus.message;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.ehrledger.consensus.crypto.Digest;
@@ -8,12 +7,11 @@ import org.ehrledger.consensus.crypto.Digest;
 /**
  * A client request: one or more opaque operations, signed together by the client. Bundling the
  * operations a client has waiting into one request amortises the signature and its verification on
- * every replica. The (client, timestamp) pair names the request for replay suppression; timestamps of
- * one client strictly increase.
+ * every replica. The signature and the digest cover the operations through their SHA-256 digests (see
+ * {@link RequestSkeleton}), so the request can later be proven from its skeleton alone. The
+ * (client, timestamp) pair names the request for replay suppression; timestamps strictly increase.
  */
 public final class Request implements Message {
-
-    private static final byte[] TAG = "EHR-REQ2".getBytes(StandardCharsets.US_ASCII);
 
     private final int clientId;
     private final long timestamp;
@@ -21,6 +19,7 @@ public final class Request implements Message {
     private final byte[] signature;
     private final int encodedSize;
     private Digest digest;
+    private List<Digest> operationDigests;
 
     /** Creates a request; the arrays are not copied (messages are treated as immutable). */
     public Request(int clientId, long timestamp, List<byte[]> operations, byte[] signature) {
@@ -40,17 +39,9 @@ public final class Request implements Message {
         this(clientId, timestamp, List.of(operation), signature);
     }
 
-    /** The bytes a client signs. */
+    /** The bytes a client signs: client, timestamp and the SHA-256 of every operation. */
     public static byte[] signedBytes(int clientId, long timestamp, List<byte[]> operations) {
-        int size = TAG.length + 16;
-        for (byte[] op : operations) {
-            size += 4 + op.length;
-        }
-        Wire.Writer w = new Wire.Writer(size).raw(TAG).i32(clientId).i64(timestamp).i32(operations.size());
-        for (byte[] op : operations) {
-            w.bytes(op);
-        }
-        return w.toBytes();
+        return RequestSkeleton.signedBytes(clientId, timestamp, RequestSkeleton.digestsOf(operations));
     }
 
     /** The bytes a client signs for a single operation. */
@@ -60,7 +51,22 @@ public final class Request implements Message {
 
     /** The bytes this request's signature covers. */
     public byte[] signedBytes() {
-        return signedBytes(clientId, timestamp, operations);
+        return RequestSkeleton.signedBytes(clientId, timestamp, operationDigests());
+    }
+
+    /** SHA-256 of each operation, computed once. */
+    public List<Digest> operationDigests() {
+        List<Digest> d = operationDigests;
+        if (d == null) {
+            d = List.copyOf(RequestSkeleton.digestsOf(operations));
+            operationDigests = d;
+        }
+        return d;
+    }
+
+    /** This request without its operation bytes. */
+    public RequestSkeleton skeleton() {
+        return new RequestSkeleton(clientId, timestamp, operationDigests(), signature);
     }
 
     /** Client that issued the request. */
@@ -96,13 +102,11 @@ public final class Request implements Message {
         return new RequestKey(clientId, timestamp);
     }
 
-    /** SHA-256 of the encoded request, computed once. */
+    /** The request digest (that of its {@link #skeleton()}), computed once. */
     public Digest digest() {
         Digest d = digest;
         if (d == null) {
-            Wire.Writer w = new Wire.Writer(encodedSize);
-            encode(w);
-            d = Digest.sha256(w.buffer(), 0, w.size());
+            d = skeleton().digest();
             digest = d;
         }
         return d;

@@ -75,6 +75,19 @@ class MerkleProofTest {
     }
 
     @Test
+    void aRequestSkeletonProvesTheRequestWithoutItsOperations() {
+        Request r = t.request(77, "a clinical note that may later be crypto-shredded");
+        org.ehrledger.consensus.message.RequestSkeleton skeleton = r.skeleton();
+        assertEquals(r.digest(), skeleton.digest());
+        assertTrue(skeleton.verify(t.clientKeys.publicKeys()), "the client's signature covers the skeleton");
+        assertEquals(Digest.sha256(r.operation()), skeleton.operationDigests().get(0));
+        org.ehrledger.consensus.message.RequestSkeleton altered = new org.ehrledger.consensus.message.RequestSkeleton(
+                skeleton.clientId(), skeleton.timestamp(), List.of(Digest.sha256(new byte[] {1})), skeleton.signature());
+        assertNotEquals(r.digest(), altered.digest());
+        assertTrue(!altered.verify(t.clientKeys.publicKeys()), "another operation breaks the signature");
+    }
+
+    @Test
     void aCommitCertificateIsCheckedWithTheGenesisFileAlone() {
         Digest d = TestNodes.digestOf("batch");
         List<Commit> cert = List.of(t.commit(2, 9, d, 0), t.commit(2, 9, d, 1), t.commit(2, 9, d, 3));

@@ -6,14 +6,16 @@ import java.util.List;
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.crypto.MerkleTree;
 import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.message.RequestSkeleton;
 
 /**
- * A block: header, entries in order, the consensus requests of the batch exactly as ordered (encoded),
- * and the commit certificate of that batch (2f+1 replica signatures over view, sequence and batch
- * digest). The requests bind every entry to what the replicas signed; the certificate is evidence kept
- * beside the block, not hashed into it: replicas may hold different, equally valid certificates.
+ * A block: header, entries in order, the skeletons of the batch's consensus requests exactly as
+ * ordered (client, timestamp, operation digests, client signature), and the commit certificate of that
+ * batch (2f+1 replica signatures over view, sequence and batch digest). The skeletons bind every entry
+ * to what the replicas signed without keeping any operation bytes twice; the certificate is evidence
+ * kept beside the block, not hashed into it: replicas may hold different, equally valid certificates.
  */
-public record Block(BlockHeader header, List<LedgerEntry> entries, List<byte[]> requests, long view,
+public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestSkeleton> requests, long view,
                     List<Commit> certificate) {
 
     /** Merkle root over entries. */

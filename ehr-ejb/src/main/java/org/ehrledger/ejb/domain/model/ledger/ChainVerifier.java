@@ -1,7 +1,6 @@
 package org.ehrledger.ejb.domain.model.ledger;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +10,7 @@ import org.ehrledger.consensus.crypto.CommitCertificates;
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.crypto.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.MalformedMessageException;
-import org.ehrledger.consensus.message.Request;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.message.RequestSkeleton;
 
 /**
  * Re-verifies a chain from genesis: every header's link to its predecessor, height, entry count and
@@ -58,31 +55,22 @@ public final class ChainVerifier {
 
     /** Every entry must be an operation of a request of the batch whose digest the certificate signs. */
     private static String checkBatchBinding(Block b) {
-        List<Request> requests = new ArrayList<>();
         List<Digest> leaves = new ArrayList<>();
-        Map<Digest, Request> byDigest = new HashMap<>();
-        for (byte[] encoded : b.requests()) {
-            Request r;
-            try {
-                Wire.Reader in = new Wire.Reader(encoded);
-                r = Request.decode(in);
-                in.expectEnd();
-            } catch (MalformedMessageException | IllegalArgumentException e) {
-                return "a consensus request stored with the block is malformed";
-            }
-            requests.add(r);
-            leaves.add(MerkleTree.leafHash(r.digest().unsafeBytes()));
-            byDigest.put(r.digest(), r);
+        Map<Digest, RequestSkeleton> byDigest = new HashMap<>();
+        for (RequestSkeleton r : b.requests()) {
+            Digest d = r.digest();
+            leaves.add(MerkleTree.leafHash(d.unsafeBytes()));
+            byDigest.put(d, r);
         }
-        Digest batch = Batch.digestOf(b.header().timestamp(), requests.size(), MerkleTree.root(leaves));
+        Digest batch = Batch.digestOf(b.header().timestamp(), b.requests().size(), MerkleTree.root(leaves));
         if (!batch.equals(b.header().batchDigest())) {
             return "the stored consensus requests do not form the certified batch (a request was altered, added or removed)";
         }
         for (int i = 0; i < b.entries().size(); i++) {
             LedgerEntry e = b.entries().get(i);
-            Request r = byDigest.get(e.requestDigest());
-            if (r == null || e.operationIndex() < 0 || e.operationIndex() >= r.operations().size()
-                    || !Arrays.equals(r.operations().get(e.operationIndex()), e.transaction())) {
+            RequestSkeleton r = byDigest.get(e.requestDigest());
+            if (r == null || e.operationIndex() < 0 || e.operationIndex() >= r.operationDigests().size()
+                    || !r.operationDigests().get(e.operationIndex()).equals(Digest.sha256(e.transaction()))) {
                 return "transaction " + i + " is not the operation the replicas ordered (it was altered)";
             }
         }

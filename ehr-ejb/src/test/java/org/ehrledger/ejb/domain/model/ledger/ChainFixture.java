@@ -13,7 +13,7 @@ import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.Request;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.message.RequestSkeleton;
 
 /** Builds a realistic chain: requests signed by a gateway client, commits signed by 3 of 4 replicas. */
 final class ChainFixture {
@@ -61,11 +61,9 @@ final class ChainFixture {
         timestamp += 1_000;
         Batch batch = new Batch(timestamp, reqs);
         List<LedgerEntry> entries = new ArrayList<>();
-        List<byte[]> encoded = new ArrayList<>();
+        List<RequestSkeleton> encoded = new ArrayList<>();
         for (Request r : reqs) {
-            Wire.Writer w = new Wire.Writer(256);
-            r.encode(w);
-            encoded.add(w.toBytes());
+            encoded.add(r.skeleton());
             for (int o = 0; o < r.operations().size(); o++) {
                 boolean ok = o % 3 != 2;
                 entries.add(new LedgerEntry(r.operations().get(o), r.digest(), o, ok, ok ? "" : "consent required"));
