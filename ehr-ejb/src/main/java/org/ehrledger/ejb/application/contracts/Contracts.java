@@ -1,0 +1,485 @@
+package org.ehrledger.ejb.application.contracts;
+
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.ejb.domain.model.record.AccessBasis;
+import org.ehrledger.ejb.domain.model.record.AccessEvent;
+import org.ehrledger.ejb.domain.model.record.BreakGlass;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Organisation;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.registry.User;
+import org.ehrledger.ejb.domain.model.tx.Fields;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
+import org.ehrledger.ejb.infrastructure.crypto.MembershipCa;
+import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
+
+/**
+ * Executes transactions against a {@link WorldState}. Every check happens before the first change, so
+ * a rejected transaction changes nothing; the only inputs are the transaction bytes, the state and the
+ * consensus timestamp, so every replica reaches the same verdict.
+ */
+public final class Contracts {
+
+    /** Longest break-glass grant. */
+    public static final long MAX_BREAK_GLASS_MINUTES = 240;
+    /** Largest off-chain ciphertext a record may reference. */
+    public static final long MAX_RECORD_BYTES = 64L << 20;
+
+    private final WorldState state;
+
+    /** Contracts over a state. */
+    public Contracts(WorldState state) {
+        this.state = state;
+    }
+
+    /** Executes one ordered transaction at consensus time {@code now} (epoch milliseconds). */
+    public Outcome execute(byte[] transaction, long now) {
+        SignedTransaction tx;
+        try {
+            tx = SignedTransaction.decode(transaction);
+        } catch (MalformedMessageException | IllegalArgumentException e) {
+            return Outcome.rejected("malformed transaction: " + e.getMessage());
+        }
+        Digest id = Digest.sha256(transaction);
+        if (state.seenTransactions.contains(id)) {
+            return Outcome.rejected("replayed transaction " + id);
+        }
+        try {
+            Runnable apply = validate(tx, now);
+            state.seenTransactions.add(id);
+            apply.run();
+            return Outcome.ok();
+        } catch (Rejected r) {
+            state.seenTransactions.add(id);
+            return Outcome.rejected(r.getMessage());
+        } catch (Fields.FieldException e) {
+            state.seenTransactions.add(id);
+            return Outcome.rejected("invalid " + tx.type() + ": " + e.getMessage());
+        }
+    }
+
+    /** Checks everything and returns the change to apply; throws {@link Rejected} otherwise. */
+    private Runnable validate(SignedTransaction tx, long now) {
+        return switch (tx.type()) {
+            case REGISTER_ORGANISATION -> registerOrganisation(tx, now);
+            case REGISTER_ADMIN -> registerStaff(tx, now, EnumSet.of(Role.ADMIN));
+            case REGISTER_PRACTITIONER -> registerStaff(tx, now, EnumSet.of(Role.PRACTITIONER, Role.BILLING));
+            case REGISTER_PATIENT -> registerPatient(tx, now);
+            case ADD_RECORD -> addRecord(tx, now, null);
+            case PRESCRIBE -> addRecord(tx, now, Category.PRESCRIPTION);
+            case GRANT_CONSENT -> grantConsent(tx, now);
+            case REVOKE_CONSENT -> revokeConsent(tx, now);
+            case RECORD_ACCESS -> recordAccess(tx, now);
+            case OPEN_BREAK_GLASS -> openBreakGlass(tx, now);
+            case REVOKE_CERTIFICATE -> revokeCertificate(tx);
+        };
+    }
+
+    // ---- authentication ----------------------------------------------------------------------
+
+    /** The registered, unrevoked author whose key verifies the signature. */
+    private User author(SignedTransaction tx) {
+        User u = state.users.get(tx.author());
+        if (u == null) {
+            throw new Rejected("unknown author " + tx.author());
+        }
+        if (u.revoked()) {
+            throw new Rejected("the certificate of " + tx.author() + " is revoked");
+        }
+        if (!UserKeys.verify(key("Ed25519", u.signingKey()), tx.signedBytes(), tx.signature())) {
+            throw new Rejected("signature does not verify with the registered key of " + tx.author());
+        }
+        return u;
+    }
+
+    private static PublicKey key(String algorithm, byte[] encoded) {
+        try {
+            return UserKeys.publicKey(algorithm, encoded);
+        } catch (CryptoException e) {
+            throw new Rejected("not a valid " + algorithm + " public key");
+        }
+    }
+
+    private static void requireSelfSigned(SignedTransaction tx, byte[] signingKey) {
+        if (!UserKeys.verify(key("Ed25519", signingKey), tx.signedBytes(), tx.signature())) {
+            throw new Rejected("signature does not verify with the key being registered");
+        }
+    }
+
+    /** The certificate must come from the organisation's CA, be valid now and certify exactly this key. */
+    private static void requireCertified(byte[] certificate, byte[] caCertificate, byte[] publicKey, long now,
+                                         String what) {
+        X509Certificate cert;
+        X509Certificate ca;
+        try {
+            cert = MembershipCa.parse(certificate);
+            ca = MembershipCa.parse(caCertificate);
+        } catch (CryptoException e) {
+            throw new Rejected(what + ": not a valid certificate");
+        }
+        if (!MembershipCa.isIssuedBy(cert, ca, Instant.ofEpochMilli(now))) {
+            throw new Rejected(what + ": certificate not issued by the organisation's CA, or expired");
+        }
+        if (!Arrays.equals(cert.getPublicKey().getEncoded(), publicKey)) {
+            throw new Rejected(what + ": certificate is for another key");
+        }
+    }
+
+    // ---- registry ----------------------------------------------------------------------------
+
+    private Runnable registerOrganisation(SignedTransaction tx, long now) {
+        Fields b = tx.body();
+        String orgId = b.string("organisation");
+        String adminId = b.string("adminId");
+        byte[] ca = b.bytes("caCertificate");
+        byte[] signing = b.bytes("adminSigningKey");
+        byte[] encryption = b.bytes("adminEncryptionKey");
+        if (state.organisations.isEmpty()) {
+            // Genesis: the network's first organisation is registered by its own first administrator.
+            if (!tx.author().equals(adminId)) {
+                throw new Rejected("the genesis organisation is registered by its first administrator");
+            }
+            requireSelfSigned(tx, signing);
+        } else {
+            User author = author(tx);
+            if (author.role() != Role.ADMIN) {
+                throw new Rejected("only an administrator registers organisations");
+            }
+        }
+        if (state.organisations.containsKey(orgId)) {
+            throw new Rejected("organisation " + orgId + " already exists");
+        }
+        if (state.users.containsKey(adminId)) {
+            throw new Rejected("user id " + adminId + " is taken");
+        }
+        requireCertified(b.bytes("adminSigningCertificate"), ca, signing, now, "administrator signing key");
+        requireCertified(b.bytes("adminEncryptionCertificate"), ca, encryption, now, "administrator encryption key");
+        key("X25519", encryption);
+        Organisation org = new Organisation(orgId, b.string("name"), ca);
+        User admin = new User(adminId, Role.ADMIN, orgId, signing, encryption, false);
+        return () -> {
+            state.organisations.put(orgId, org);
+            state.users.put(adminId, admin);
+        };
+    }
+
+    private Runnable registerStaff(SignedTransaction tx, long now, Set<Role> allowed) {
+        User author = author(tx);
+        Fields b = tx.body();
+        String userId = b.string("userId");
+        Role role = role(b.string("role"));
+        if (!allowed.contains(role)) {
+            throw new Rejected(tx.type() + " cannot register the role " + role);
+        }
+        if (author.role() != Role.ADMIN) {
+            throw new Rejected("only an administrator registers staff");
+        }
+        Organisation org = state.organisations.get(author.organisation());
+        if (state.users.containsKey(userId)) {
+            throw new Rejected("user id " + userId + " is taken");
+        }
+        byte[] signing = b.bytes("signingKey");
+        byte[] encryption = b.bytes("encryptionKey");
+        key("Ed25519", signing);
+        key("X25519", encryption);
+        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key");
+        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key");
+        User u = new User(userId, role, org.id(), signing, encryption, false);
+        return () -> state.users.put(userId, u);
+    }
+
+    private Runnable registerPatient(SignedTransaction tx, long now) {
+        Fields b = tx.body();
+        String patientId = tx.author();
+        if (state.users.containsKey(patientId)) {
+            throw new Rejected("user id " + patientId + " is taken");
+        }
+        Organisation org = state.organisations.get(b.string("organisation"));
+        if (org == null) {
+            throw new Rejected("unknown organisation " + b.string("organisation"));
+        }
+        byte[] signing = b.bytes("signingKey");
+        byte[] encryption = b.bytes("encryptionKey");
+        requireSelfSigned(tx, signing);
+        key("X25519", encryption);
+        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key");
+        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key");
+        User u = new User(patientId, Role.PATIENT, org.id(), signing, encryption, false);
+        return () -> state.users.put(patientId, u);
+    }
+
+    private Runnable revokeCertificate(SignedTransaction tx) {
+        User author = author(tx);
+        User target = state.users.get(tx.body().string("userId"));
+        if (target == null) {
+            throw new Rejected("unknown user " + tx.body().string("userId"));
+        }
+        boolean self = target.id().equals(author.id());
+        boolean orgAdmin = author.role() == Role.ADMIN && author.organisation().equals(target.organisation());
+        if (!self && !orgAdmin) {
+            throw new Rejected("only the user or an administrator of " + target.organisation() + " revokes this certificate");
+        }
+        if (target.revoked()) {
+            throw new Rejected("the certificate of " + target.id() + " is already revoked");
+        }
+        return () -> state.users.put(target.id(), target.revoke());
+    }
+
+    private static Role role(String name) {
+        try {
+            return Role.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            throw new Rejected("unknown role " + name);
+        }
+    }
+
+    private static Category category(String name) {
+        try {
+            return Category.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            throw new Rejected("unknown category " + name);
+        }
+    }
+
+    // ---- authorisation -----------------------------------------------------------------------
+
+    /**
+     * Why {@code reader} may read {@code category} of {@code patient} at {@code now}, or null. Administrators
+     * never read clinical content; billing staff read billing-relevant categories under a consent only.
+     */
+    AccessBasis basis(User reader, String patient, Category category, long now) {
+        if (reader.revoked()) {
+            return null;
+        }
+        if (reader.role() == Role.PATIENT) {
+            return reader.id().equals(patient) ? AccessBasis.OWNER : null;
+        }
+        if (reader.role() == Role.ADMIN || (reader.role() == Role.BILLING && !category.billingRelevant())) {
+            return null;
+        }
+        for (Consent c : state.consents.values()) {
+            if (c.patient().equals(patient) && c.covers(reader.id(), reader.organisation(), category, now)) {
+                return AccessBasis.CONSENT;
+            }
+        }
+        if (reader.role() == Role.PRACTITIONER) {
+            for (BreakGlass g : state.breakGlass) {
+                if (g.patient().equals(patient) && g.practitioner().equals(reader.id()) && g.openAt(now)) {
+                    return AccessBasis.BREAK_GLASS;
+                }
+            }
+        }
+        return null;
+    }
+
+    private User patient(String id) {
+        User p = state.users.get(id);
+        if (p == null || p.role() != Role.PATIENT) {
+            throw new Rejected("unknown patient " + id);
+        }
+        return p;
+    }
+
+    private static String refusal(User reader, Category category, String patient) {
+        if (reader.role() == Role.ADMIN) {
+            return "administrators cannot read or write clinical content";
+        }
+        if (reader.role() == Role.BILLING) {
+            return "billing staff see only billing-relevant items under a billing consent of " + patient;
+        }
+        return "no consent of " + patient + " covers " + category + " for " + reader.id()
+                + "; ask the patient for consent, or open break-glass access with a reason";
+    }
+
+    // ---- records -----------------------------------------------------------------------------
+
+    /** Wraps listed as {@code "<reader>:<base64>"}. */
+    private static Map<String, byte[]> readerWraps(List<String> entries) {
+        Map<String, byte[]> out = new TreeMap<>();
+        for (String e : entries) {
+            int colon = e.lastIndexOf(':');
+            if (colon < 1) {
+                throw new Rejected("a key wrap is written <reader>:<base64>");
+            }
+            try {
+                if (out.put(e.substring(0, colon), Base64.getDecoder().decode(e.substring(colon + 1))) != null) {
+                    throw new Rejected("two key wraps for " + e.substring(0, colon));
+                }
+            } catch (IllegalArgumentException ex) {
+                throw new Rejected("a key wrap is not base64");
+            }
+        }
+        return out;
+    }
+
+    private Runnable addRecord(SignedTransaction tx, long now, Category forced) {
+        User author = author(tx);
+        Fields b = tx.body();
+        String recordId = b.string("recordId");
+        User patient = patient(b.string("patient"));
+        Category category = forced != null ? forced : category(b.string("category"));
+        byte[] hash = b.bytes("contentHash");
+        long size = b.number("size");
+        if (state.records.containsKey(recordId)) {
+            throw new Rejected("record " + recordId + " already exists");
+        }
+        if (hash.length != Digest.LENGTH || size < 0 || size > MAX_RECORD_BYTES) {
+            throw new Rejected("a record needs a SHA-256 content hash and a size up to " + MAX_RECORD_BYTES + " bytes");
+        }
+        if (forced == Category.PRESCRIPTION && author.role() != Role.PRACTITIONER) {
+            throw new Rejected("only practitioners prescribe");
+        }
+        boolean own = author.id().equals(patient.id());
+        if (own && category == Category.PRESCRIPTION) {
+            throw new Rejected("patients do not prescribe for themselves");
+        }
+        if (!own && (author.role() != Role.PRACTITIONER || basis(author, patient.id(), category, now) == null)) {
+            throw new Rejected(refusal(author, category, patient.id()));
+        }
+        Map<String, byte[]> wraps = readerWraps(b.strings("wraps"));
+        if (!wraps.containsKey(patient.id())) {
+            throw new Rejected("the record key must be wrapped for the patient");
+        }
+        for (String reader : wraps.keySet()) {
+            User r = state.users.get(reader);
+            if (r == null || (!reader.equals(author.id()) && basis(r, patient.id(), category, now) == null)) {
+                throw new Rejected("the record key is wrapped for " + reader + ", who may not read it");
+            }
+        }
+        ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now);
+        return () -> {
+            state.records.put(recordId, record);
+            state.wraps.put(recordId, new TreeMap<>(wraps));
+        };
+    }
+
+    // ---- consent -----------------------------------------------------------------------------
+
+    private Runnable grantConsent(SignedTransaction tx, long now) {
+        User author = author(tx);
+        Fields b = tx.body();
+        String consentId = b.string("consentId");
+        if (author.role() != Role.PATIENT) {
+            throw new Rejected("only the patient grants consent to their record");
+        }
+        String grantee = b.string("grantee");
+        if (grantee.startsWith(Consent.ORGANISATION)
+                ? !state.organisations.containsKey(grantee.substring(Consent.ORGANISATION.length()))
+                : !state.users.containsKey(grantee)) {
+            throw new Rejected("unknown grantee " + grantee);
+        }
+        if (state.consents.containsKey(consentId)) {
+            throw new Rejected("consent " + consentId + " already exists");
+        }
+        EnumSet<Category> categories = EnumSet.noneOf(Category.class);
+        for (String c : b.strings("categories")) {
+            categories.add(category(c));
+        }
+        if (categories.isEmpty()) {
+            throw new Rejected("a consent names at least one category");
+        }
+        long expires = b.number("expiresAt", 0);
+        if (expires != 0 && expires <= now) {
+            throw new Rejected("the consent would already be expired");
+        }
+        Consent consent = new Consent(consentId, author.id(), grantee, Set.copyOf(categories), expires, false);
+        // Existing records' keys re-wrapped by the patient for the new reader(s): "<recordId>/<reader>:<base64>".
+        Map<String, byte[]> added = readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
+        for (String key : added.keySet()) {
+            int slash = key.indexOf('/');
+            ClinicalRecord r = slash < 1 ? null : state.records.get(key.substring(0, slash));
+            String reader = slash < 1 ? "" : key.substring(slash + 1);
+            User u = state.users.get(reader);
+            if (r == null || !r.patient().equals(author.id()) || !categories.contains(r.category()) || u == null
+                    || !consent.covers(u.id(), u.organisation(), r.category(), now)) {
+                throw new Rejected("key wrap " + key + " is not for a record this consent covers");
+            }
+        }
+        return () -> {
+            state.consents.put(consentId, consent);
+            for (var e : added.entrySet()) {
+                int slash = e.getKey().indexOf('/');
+                state.wraps.computeIfAbsent(e.getKey().substring(0, slash), k -> new TreeMap<>())
+                        .put(e.getKey().substring(slash + 1), e.getValue());
+            }
+        };
+    }
+
+    private Runnable revokeConsent(SignedTransaction tx, long now) {
+        User author = author(tx);
+        Consent c = state.consents.get(tx.body().string("consentId"));
+        if (c == null || !c.patient().equals(author.id())) {
+            throw new Rejected("no consent " + tx.body().string("consentId") + " of " + author.id());
+        }
+        if (c.revoked()) {
+            throw new Rejected("consent " + c.id() + " is already revoked");
+        }
+        return () -> {
+            state.consents.put(c.id(), c.revoke());
+            // Readers who no longer have a basis lose their key wraps; later records are not wrapped for them.
+            for (ClinicalRecord r : state.recordsOf(c.patient())) {
+                TreeMap<String, byte[]> w = state.wraps.get(r.id());
+                if (w != null) {
+                    w.keySet().removeIf(reader -> {
+                        User u = state.users.get(reader);
+                        return !reader.equals(c.patient()) && (u == null || basis(u, c.patient(), r.category(), now) == null);
+                    });
+                }
+            }
+        };
+    }
+
+    // ---- access ------------------------------------------------------------------------------
+
+    private Runnable recordAccess(SignedTransaction tx, long now) {
+        User reader = author(tx);
+        Fields b = tx.body();
+        User patient = patient(b.string("patient"));
+        Category category = category(b.string("category"));
+        String reason = b.string("reason", "");
+        AccessBasis basis = basis(reader, patient.id(), category, now);
+        if (basis == null) {
+            throw new Rejected(refusal(reader, category, patient.id()));
+        }
+        if (basis != AccessBasis.OWNER && reason.isBlank()) {
+            throw new Rejected("a reason is required to read another person's record");
+        }
+        AccessEvent event = new AccessEvent(now, patient.id(), reader.id(), reader.organisation(), category, basis, reason);
+        return () -> state.accessLog.add(event);
+    }
+
+    private Runnable openBreakGlass(SignedTransaction tx, long now) {
+        User practitioner = author(tx);
+        Fields b = tx.body();
+        User patient = patient(b.string("patient"));
+        String reason = b.string("reason").strip();
+        long minutes = b.number("minutes");
+        if (practitioner.role() != Role.PRACTITIONER) {
+            throw new Rejected("only practitioners open break-glass access");
+        }
+        if (reason.length() < 10) {
+            throw new Rejected("break-glass access needs a reason of at least 10 characters");
+        }
+        if (minutes < 1 || minutes > MAX_BREAK_GLASS_MINUTES) {
+            throw new Rejected("break-glass access lasts 1 to " + MAX_BREAK_GLASS_MINUTES + " minutes");
+        }
+        BreakGlass grant = new BreakGlass(patient.id(), practitioner.id(), reason, now, now + minutes * 60_000);
+        return () -> state.breakGlass.add(grant);
+    }
+}

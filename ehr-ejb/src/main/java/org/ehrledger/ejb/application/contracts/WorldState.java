@@ -1,0 +1,78 @@
+package org.ehrledger.ejb.application.contracts;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.domain.model.record.AccessEvent;
+import org.ehrledger.ejb.domain.model.record.BreakGlass;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Organisation;
+import org.ehrledger.ejb.domain.model.registry.User;
+
+/**
+ * The ledger state the contracts read and change: registry, records and their key wraps, consents,
+ * break-glass grants, the access log and the transactions already seen. Ordered maps keep every
+ * iteration deterministic. This in-memory form backs the contract tests; the JPA form persists the
+ * same state.
+ */
+public final class WorldState {
+
+    final Map<String, Organisation> organisations = new TreeMap<>();
+    final Map<String, User> users = new TreeMap<>();
+    final Map<String, ClinicalRecord> records = new TreeMap<>();
+    /** Record id to reader id to wrapped data key. */
+    final Map<String, TreeMap<String, byte[]>> wraps = new TreeMap<>();
+    final Map<String, Consent> consents = new TreeMap<>();
+    final List<BreakGlass> breakGlass = new ArrayList<>();
+    final List<AccessEvent> accessLog = new ArrayList<>();
+    final Set<Digest> seenTransactions = new HashSet<>();
+
+    /** A user, or null. */
+    public User user(String id) {
+        return users.get(id);
+    }
+
+    /** An organisation, or null. */
+    public Organisation organisation(String id) {
+        return organisations.get(id);
+    }
+
+    /** A record, or null. */
+    public ClinicalRecord record(String id) {
+        return records.get(id);
+    }
+
+    /** The readers a record's key is wrapped for. */
+    public Set<String> readersOf(String recordId) {
+        TreeMap<String, byte[]> w = wraps.get(recordId);
+        return w == null ? Set.of() : Set.copyOf(w.keySet());
+    }
+
+    /** The wrapped key of a record for a reader, or null. */
+    public byte[] wrappedKey(String recordId, String reader) {
+        TreeMap<String, byte[]> w = wraps.get(recordId);
+        byte[] k = w == null ? null : w.get(reader);
+        return k == null ? null : k.clone();
+    }
+
+    /** A consent, or null. */
+    public Consent consent(String id) {
+        return consents.get(id);
+    }
+
+    /** Every read of a patient's clinical content, oldest first. */
+    public List<AccessEvent> accessLog(String patient) {
+        return accessLog.stream().filter(e -> e.patient().equals(patient)).toList();
+    }
+
+    /** Records of a patient, in id order. */
+    public List<ClinicalRecord> recordsOf(String patient) {
+        return records.values().stream().filter(r -> r.patient().equals(patient)).toList();
+    }
+}

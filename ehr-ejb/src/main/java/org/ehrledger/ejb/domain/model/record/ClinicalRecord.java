@@ -1,0 +1,18 @@
+package org.ehrledger.ejb.domain.model.record;
+
+import org.ehrledger.consensus.crypto.Digest;
+
+/**
+ * A clinical record's on-chain facts. The ciphertext itself is stored off-chain by every replica.
+ *
+ * @param id          record id
+ * @param patient     patient the record belongs to
+ * @param category    category (consent scope)
+ * @param author      user who wrote it
+ * @param contentHash SHA-256 of the ciphertext
+ * @param size        ciphertext size in bytes
+ * @param createdAt   consensus time of the transaction
+ */
+public record ClinicalRecord(String id, String patient, Category category, String author, Digest contentHash,
+                             long size, long createdAt) {
+}

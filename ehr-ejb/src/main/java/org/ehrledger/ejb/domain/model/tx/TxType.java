@@ -1,0 +1,40 @@
+package org.ehrledger.ejb.domain.model.tx;
+
+/**
+ * The transaction types the contracts execute. Each has a fixed wire code (never reuse or renumber a
+ * code: it is part of every signed transaction).
+ */
+public enum TxType {
+    REGISTER_ORGANISATION(1),
+    REGISTER_ADMIN(2),
+    REGISTER_PRACTITIONER(3),
+    REGISTER_PATIENT(4),
+    ADD_RECORD(6),
+    PRESCRIBE(7),
+    GRANT_CONSENT(8),
+    REVOKE_CONSENT(9),
+    RECORD_ACCESS(10),
+    OPEN_BREAK_GLASS(11),
+    REVOKE_CERTIFICATE(15);
+
+    private final int code;
+
+    TxType(int code) {
+        this.code = code;
+    }
+
+    /** The wire code. */
+    public int code() {
+        return code;
+    }
+
+    /** The type with a wire code, or null. */
+    public static TxType of(int code) {
+        for (TxType t : values()) {
+            if (t.code == code) {
+                return t;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,145 @@
+package org.ehrledger.ejb.application.contracts;
+
+import java.security.cert.CertificateEncodingException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import org.ehrledger.ejb.domain.model.tx.Fields;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
+import org.ehrledger.ejb.infrastructure.crypto.MembershipCa;
+import org.ehrledger.ejb.infrastructure.crypto.RecordCipher;
+import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
+
+/** People of a small network and the transactions they sign, for contract tests. */
+final class Actors {
+
+    /** Certificates are issued at the real time, so the simulated consensus clock starts there. */
+    static final long T0 = System.currentTimeMillis();
+
+    final MembershipCa hospital = MembershipCa.create("St Mary");
+    final MembershipCa clinic = MembershipCa.create("Lakeside");
+    private long nonce = 1;
+
+    /** A person with keys and certificates from an organisation's CA. */
+    final class Person {
+        final String id;
+        final UserKeys keys = UserKeys.generate();
+        final MembershipCa ca;
+        final String role;
+
+        Person(String id, MembershipCa ca, String role) {
+            this.id = id;
+            this.ca = ca;
+            this.role = role;
+        }
+
+        byte[] signingKey() {
+            return keys.signing().getPublic().getEncoded();
+        }
+
+        byte[] encryptionKey() {
+            return keys.encryption().getPublic().getEncoded();
+        }
+
+        byte[] cert(boolean signing) {
+            try {
+                return ca.certify(id, role, signing ? keys.signing().getPublic() : keys.encryption().getPublic())
+                        .getEncoded();
+            } catch (CertificateEncodingException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        byte[] sign(TxType type, Fields body) {
+            return signAs(id, type, body);
+        }
+
+        /** Signs with this person's key but names another author (an impersonation attempt). */
+        byte[] signAs(String author, TxType type, Fields body) {
+            long n = nonce++;
+            byte[] sig = keys.sign(SignedTransaction.signedBytes(type, author, n, body));
+            return new SignedTransaction(type, author, n, body, sig).encode();
+        }
+
+        String wrapFor(byte[] dataKey, String recordId) {
+            return id + ":" + Base64.getEncoder().encodeToString(
+                    KeyWrap.wrap(dataKey, keys.encryption().getPublic(), recordId.getBytes()).encode());
+        }
+    }
+
+    final Person admin = new Person("admin-1", hospital, "ADMIN");
+    final Person clinicAdmin = new Person("admin-2", clinic, "ADMIN");
+    final Person doctor = new Person("dr-house", hospital, "PRACTITIONER");
+    final Person otherDoctor = new Person("dr-wilson", clinic, "PRACTITIONER");
+    final Person biller = new Person("bill-1", hospital, "BILLING");
+    final Person alice = new Person("pat-alice", hospital, "PATIENT");
+    final Person bob = new Person("pat-bob", clinic, "PATIENT");
+
+    byte[] genesisOrganisation() {
+        return admin.sign(TxType.REGISTER_ORGANISATION, orgBody("st-mary", "St Mary Hospital", hospital, admin));
+    }
+
+    byte[] secondOrganisation() {
+        return admin.sign(TxType.REGISTER_ORGANISATION, orgBody("lakeside", "Lakeside Clinic", clinic, clinicAdmin));
+    }
+
+    private static Fields orgBody(String org, String name, MembershipCa ca, Person first) {
+        try {
+            return Fields.builder().put("organisation", org).put("name", name)
+                    .put("caCertificate", ca.certificate().getEncoded()).put("adminId", first.id)
+                    .put("adminSigningKey", first.signingKey()).put("adminEncryptionKey", first.encryptionKey())
+                    .put("adminSigningCertificate", first.cert(true)).put("adminEncryptionCertificate", first.cert(false))
+                    .build();
+        } catch (CertificateEncodingException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    byte[] registerStaff(Person by, Person who, TxType type) {
+        return by.sign(type, Fields.builder().put("userId", who.id).put("role", who.role)
+                .put("signingKey", who.signingKey()).put("encryptionKey", who.encryptionKey())
+                .put("signingCertificate", who.cert(true)).put("encryptionCertificate", who.cert(false)).build());
+    }
+
+    byte[] registerPatient(Person p, String org) {
+        return p.sign(TxType.REGISTER_PATIENT, Fields.builder().put("organisation", org)
+                .put("signingKey", p.signingKey()).put("encryptionKey", p.encryptionKey())
+                .put("signingCertificate", p.cert(true)).put("encryptionCertificate", p.cert(false)).build());
+    }
+
+    /** A record written by {@code author} for {@code patient}, key wrapped for the given readers. */
+    byte[] addRecord(Person author, Person patient, String recordId, String category, Person... readers) {
+        byte[] key = RecordCipher.newDataKey();
+        byte[] ct = RecordCipher.encrypt(key, ("content of " + recordId).getBytes(), recordId.getBytes());
+        List<String> wraps = new ArrayList<>();
+        for (Person r : readers) {
+            wraps.add(r.wrapFor(key, recordId));
+        }
+        return author.sign(category.equals("PRESCRIPTION") ? TxType.PRESCRIBE : TxType.ADD_RECORD, Fields.builder()
+                .put("recordId", recordId).put("patient", patient.id).put("category", category)
+                .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(ct).bytes()).put("size", ct.length)
+                .put("wraps", wraps).build());
+    }
+
+    byte[] grant(Person patient, String consentId, String grantee, long expiresAt, String... categories) {
+        return patient.sign(TxType.GRANT_CONSENT, Fields.builder().put("consentId", consentId).put("grantee", grantee)
+                .put("categories", List.of(categories)).put("expiresAt", expiresAt).build());
+    }
+
+    byte[] revoke(Person patient, String consentId) {
+        return patient.sign(TxType.REVOKE_CONSENT, Fields.builder().put("consentId", consentId).build());
+    }
+
+    byte[] read(Person reader, Person patient, String category, String reason) {
+        return reader.sign(TxType.RECORD_ACCESS, Fields.builder().put("patient", patient.id)
+                .put("category", category).put("reason", reason).build());
+    }
+
+    byte[] breakGlass(Person practitioner, Person patient, String reason, long minutes) {
+        return practitioner.sign(TxType.OPEN_BREAK_GLASS, Fields.builder().put("patient", patient.id)
+                .put("reason", reason).put("minutes", minutes).build());
+    }
+}
