@@ -19,6 +19,7 @@ import org.ehrledger.ejb.domain.model.record.BreakGlass;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.record.EmergencyState;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
@@ -81,13 +82,18 @@ public final class Contracts {
             case REGISTER_ADMIN -> registerStaff(tx, now, EnumSet.of(Role.ADMIN));
             case REGISTER_PRACTITIONER -> registerStaff(tx, now, EnumSet.of(Role.PRACTITIONER, Role.BILLING));
             case REGISTER_PATIENT -> registerPatient(tx, now);
+            case UPDATE_DEMOGRAPHICS -> addRecord(tx, now, Category.DEMOGRAPHICS);
             case ADD_RECORD -> addRecord(tx, now, null);
             case PRESCRIBE -> addRecord(tx, now, Category.PRESCRIPTION);
             case GRANT_CONSENT -> grantConsent(tx, now);
             case REVOKE_CONSENT -> revokeConsent(tx, now);
             case RECORD_ACCESS -> recordAccess(tx, now);
             case OPEN_BREAK_GLASS -> openBreakGlass(tx, now);
+            case DECLARE_EMERGENCY -> emergencyVote(tx, now, true);
+            case END_EMERGENCY -> emergencyVote(tx, now, false);
+            case ROTATE_KEY -> rotateKey(tx, now);
             case REVOKE_CERTIFICATE -> revokeCertificate(tx);
+            case ERASE_RECORD -> eraseRecord(tx);
         };
     }
 
@@ -284,6 +290,9 @@ public final class Contracts {
                     return AccessBasis.BREAK_GLASS;
                 }
             }
+            if (state.emergency.inForceAt(now)) {
+                return AccessBasis.EMERGENCY;
+            }
         }
         return null;
     }
@@ -345,6 +354,9 @@ public final class Contracts {
         if (forced == Category.PRESCRIPTION && author.role() != Role.PRACTITIONER) {
             throw new Rejected("only practitioners prescribe");
         }
+        if (forced == Category.DEMOGRAPHICS && !author.id().equals(patient.id())) {
+            throw new Rejected("only the patient updates their demographics");
+        }
         boolean own = author.id().equals(patient.id());
         if (own && category == Category.PRESCRIPTION) {
             throw new Rejected("patients do not prescribe for themselves");
@@ -362,7 +374,8 @@ public final class Contracts {
                 throw new Rejected("the record key is wrapped for " + reader + ", who may not read it");
             }
         }
-        ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now);
+        ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now,
+                false);
         return () -> {
             state.records.put(recordId, record);
             state.wraps.put(recordId, new TreeMap<>(wraps));
@@ -453,6 +466,15 @@ public final class Contracts {
         User patient = patient(b.string("patient"));
         Category category = category(b.string("category"));
         String reason = b.string("reason", "");
+        if (b.has("recordId")) {
+            ClinicalRecord r = state.records.get(b.string("recordId"));
+            if (r == null || !r.patient().equals(patient.id()) || r.category() != category) {
+                throw new Rejected("no " + category + " record " + b.string("recordId") + " of " + patient.id());
+            }
+            if (r.erased()) {
+                throw new Rejected("record " + r.id() + " was erased; its content no longer exists");
+            }
+        }
         AccessBasis basis = basis(reader, patient.id(), category, now);
         if (basis == null) {
             throw new Rejected(refusal(reader, category, patient.id()));
@@ -462,6 +484,102 @@ public final class Contracts {
         }
         AccessEvent event = new AccessEvent(now, patient.id(), reader.id(), reader.organisation(), category, basis, reason);
         return () -> state.accessLog.add(event);
+    }
+
+    /** Longest emergency state. */
+    public static final long MAX_EMERGENCY_MINUTES = 72 * 60;
+    /** How long a vote waits for the others. */
+    public static final long EMERGENCY_VOTE_WINDOW_MILLIS = 60 * 60_000;
+
+    private Runnable emergencyVote(SignedTransaction tx, long now, boolean declare) {
+        User admin = author(tx);
+        if (admin.role() != Role.ADMIN) {
+            throw new Rejected("only administrators declare or end the emergency state");
+        }
+        boolean active = state.emergency.inForceAt(now);
+        if (declare == active) {
+            throw new Rejected(declare ? "the emergency state is already in force" : "no emergency state is in force");
+        }
+        String reason = tx.body().string("reason").strip();
+        long minutes = declare ? tx.body().number("minutes") : 0;
+        if (reason.length() < 10) {
+            throw new Rejected("a reason of at least 10 characters is required");
+        }
+        if (declare && (minutes < 1 || minutes > MAX_EMERGENCY_MINUTES)) {
+            throw new Rejected("an emergency state lasts 1 to " + MAX_EMERGENCY_MINUTES + " minutes");
+        }
+        String kind = declare ? "DECLARE" : "END";
+        return () -> {
+            TreeMap<String, WorldState.EmergencyVote> votes = state.emergencyVotes.computeIfAbsent(kind, k -> new TreeMap<>());
+            // One vote per organisation; votes older than the window lapse.
+            votes.values().removeIf(v -> now - v.at() > EMERGENCY_VOTE_WINDOW_MILLIS);
+            votes.put(admin.organisation(), new WorldState.EmergencyVote(now, admin.id(), minutes, reason));
+            if (votes.size() < state.emergencyQuorum) {
+                return;
+            }
+            java.util.TreeSet<String> by = new java.util.TreeSet<>();
+            long shortest = Long.MAX_VALUE;
+            for (WorldState.EmergencyVote v : votes.values()) {
+                by.add(v.admin());
+                shortest = Math.min(shortest, v.minutes());
+            }
+            state.emergency = declare
+                    ? new EmergencyState(true, reason, now, now + shortest * 60_000, Set.copyOf(by))
+                    : EmergencyState.NONE;
+            state.emergencyVotes.clear();
+        };
+    }
+
+    private Runnable rotateKey(SignedTransaction tx, long now) {
+        User user = author(tx);
+        Fields b = tx.body();
+        Organisation org = state.organisations.get(user.organisation());
+        byte[] signing = b.bytes("signingKey");
+        byte[] encryption = b.bytes("encryptionKey");
+        key("Ed25519", signing);
+        key("X25519", encryption);
+        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "new signing key");
+        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "new encryption key");
+        // The owner re-wraps the keys of the records they may read for the new encryption key: "<recordId>:<base64>".
+        Map<String, byte[]> rewrapped = readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
+        for (String recordId : rewrapped.keySet()) {
+            if (!state.readersOf(recordId).contains(user.id())) {
+                throw new Rejected("record " + recordId + " is not wrapped for " + user.id());
+            }
+        }
+        User rotated = new User(user.id(), user.role(), user.organisation(), signing, encryption, false);
+        return () -> {
+            state.users.put(user.id(), rotated);
+            for (var e : rewrapped.entrySet()) {
+                state.wraps.get(e.getKey()).put(user.id(), e.getValue());
+            }
+        };
+    }
+
+    private Runnable eraseRecord(SignedTransaction tx) {
+        User author = author(tx);
+        ClinicalRecord r = state.records.get(tx.body().string("recordId"));
+        String legalBasis = tx.body().string("legalBasis").strip();
+        if (r == null) {
+            throw new Rejected("unknown record " + tx.body().string("recordId"));
+        }
+        User patient = state.users.get(r.patient());
+        boolean owner = author.id().equals(r.patient());
+        boolean orgAdmin = author.role() == Role.ADMIN && author.organisation().equals(patient.organisation());
+        if (!owner && !orgAdmin) {
+            throw new Rejected("only the patient or an administrator of " + patient.organisation() + " erases a record");
+        }
+        if (r.erased()) {
+            throw new Rejected("record " + r.id() + " is already erased");
+        }
+        if (legalBasis.length() < 5) {
+            throw new Rejected("erasure needs its legal basis (e.g. GDPR Art. 17 request reference)");
+        }
+        return () -> {
+            state.records.put(r.id(), r.erase());
+            state.wraps.remove(r.id()); // crypto-shredding: no reader can unwrap the data key any more
+            state.erasures.add(r.id());
+        };
     }
 
     private Runnable openBreakGlass(SignedTransaction tx, long now) {

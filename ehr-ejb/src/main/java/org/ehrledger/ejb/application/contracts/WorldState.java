@@ -12,6 +12,7 @@ import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.record.EmergencyState;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.User;
 
@@ -32,6 +33,30 @@ public final class WorldState {
     final List<BreakGlass> breakGlass = new ArrayList<>();
     final List<AccessEvent> accessLog = new ArrayList<>();
     final Set<Digest> seenTransactions = new HashSet<>();
+    /** One administrator's pending vote to declare or end the emergency state. */
+    record EmergencyVote(long at, String admin, long minutes, String reason) {
+    }
+
+    /** Pending votes: "DECLARE" or "END", then organisation to its administrator's vote. */
+    final Map<String, TreeMap<String, EmergencyVote>> emergencyVotes = new TreeMap<>();
+    EmergencyState emergency = EmergencyState.NONE;
+    /** Records erased by crypto-shredding, for the off-chain store to delete their ciphertext. */
+    final List<String> erasures = new ArrayList<>();
+    /** Administrators of distinct organisations needed to declare or end the emergency state. */
+    int emergencyQuorum = 2;
+
+    /** The emergency state. */
+    public EmergencyState emergency() {
+        return emergency;
+    }
+
+    /** Sets how many administrators of distinct organisations declare or end an emergency (network policy). */
+    public void emergencyQuorum(int quorum) {
+        if (quorum < 1) {
+            throw new IllegalArgumentException("the emergency quorum is at least 1");
+        }
+        this.emergencyQuorum = quorum;
+    }
 
     /** A user, or null. */
     public User user(String id) {
@@ -69,6 +94,11 @@ public final class WorldState {
     /** Every read of a patient's clinical content, oldest first. */
     public List<AccessEvent> accessLog(String patient) {
         return accessLog.stream().filter(e -> e.patient().equals(patient)).toList();
+    }
+
+    /** Ids of records whose ciphertext must be destroyed (crypto-shredded), in order. */
+    public List<String> erasures() {
+        return List.copyOf(erasures);
     }
 
     /** Records of a patient, in id order. */

@@ -138,6 +138,19 @@ final class Actors {
                 .put("category", category).put("reason", reason).build());
     }
 
+    byte[] emergency(Person admin, boolean declare, String reason, long minutes) {
+        Fields.Builder b = Fields.builder().put("reason", reason);
+        if (declare) {
+            b.put("minutes", minutes);
+        }
+        return admin.sign(declare ? TxType.DECLARE_EMERGENCY : TxType.END_EMERGENCY, b.build());
+    }
+
+    byte[] erase(Person by, String recordId, String legalBasis) {
+        return by.sign(TxType.ERASE_RECORD, Fields.builder().put("recordId", recordId).put("legalBasis", legalBasis)
+                .build());
+    }
+
     byte[] breakGlass(Person practitioner, Person patient, String reason, long minutes) {
         return practitioner.sign(TxType.OPEN_BREAK_GLASS, Fields.builder().put("patient", patient.id)
                 .put("reason", reason).put("minutes", minutes).build());

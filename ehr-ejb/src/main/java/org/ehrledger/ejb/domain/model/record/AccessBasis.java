@@ -7,5 +7,7 @@ public enum AccessBasis {
     /** Under the patient's consent. */
     CONSENT,
     /** Under a time-limited, reasoned break-glass grant for this patient. */
-    BREAK_GLASS
+    BREAK_GLASS,
+    /** During the network emergency state declared by a quorum of administrators. */
+    EMERGENCY
 }

@@ -12,7 +12,13 @@ import org.ehrledger.consensus.crypto.Digest;
  * @param contentHash SHA-256 of the ciphertext
  * @param size        ciphertext size in bytes
  * @param createdAt   consensus time of the transaction
+ * @param erased      whether it was crypto-shredded (keys and ciphertext destroyed, hash kept)
  */
 public record ClinicalRecord(String id, String patient, Category category, String author, Digest contentHash,
-                             long size, long createdAt) {
+                             long size, long createdAt, boolean erased) {
+
+    /** The same record, crypto-shredded. */
+    public ClinicalRecord erase() {
+        return new ClinicalRecord(id, patient, category, author, contentHash, size, createdAt, true);
+    }
 }
