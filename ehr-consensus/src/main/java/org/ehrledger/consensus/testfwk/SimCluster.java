@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ConsensusLog;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.client.ClientSettings;
@@ -42,7 +43,8 @@ public final class SimCluster {
     private final Map<Integer, PublicKeys> clientKeys = new ConcurrentHashMap<>();
     private final Map<Integer, NodeKeys> clientPrivate = new HashMap<>();
     private final Replica[] replicas;
-    private final HashChainApplication[] apps;
+    private final Application[] apps;
+    private final java.util.function.IntFunction<Application> appFactory;
     private final java.util.function.IntFunction<ConsensusLog> logFactory;
     private final ConsensusLog[] logs;
     private final boolean[] crashed;
@@ -82,6 +84,16 @@ public final class SimCluster {
     /** Builds a cluster with explicit client settings (e.g. {@link #bundledClients()}). */
     public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
                       java.util.function.IntFunction<ConsensusLog> logFactory, ClientSettings clientSettings) {
+        this(n, clientCount, seed, settings, resultSize, logFactory, clientSettings, null);
+    }
+
+    /**
+     * Builds a cluster running the application made by {@code appFactory} on each replica (at every
+     * boot: a restart loses in-memory state); null runs {@link HashChainApplication}.
+     */
+    public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
+                      java.util.function.IntFunction<ConsensusLog> logFactory, ClientSettings clientSettings,
+                      java.util.function.IntFunction<Application> appFactory) {
         this.network = new SimulatedNetwork(seed);
         this.settings = settings;
         this.resultSize = resultSize;
@@ -93,7 +105,8 @@ public final class SimCluster {
         }
         this.config = new ClusterConfig(infos, 8, 32);
         this.replicas = new Replica[n];
-        this.apps = new HashChainApplication[n];
+        this.apps = new Application[n];
+        this.appFactory = appFactory;
         this.logs = new ConsensusLog[n];
         this.logFactory = logFactory;
         this.crashed = new boolean[n];
@@ -139,8 +152,31 @@ public final class SimCluster {
         if (logFactory != null) {
             logs[i] = logFactory.apply(i);
         }
-        HashChainApplication app = new HashChainApplication(resultSize, batch -> observe(i, batch));
-        apps[i] = app;
+        Application inner = appFactory == null ? new HashChainApplication(resultSize, null) : appFactory.apply(i);
+        apps[i] = inner;
+        Application app = new Application() {
+            @Override
+            public List<byte[]> execute(OrderedBatch batch) {
+                List<byte[]> results = inner.execute(batch);
+                observe(i, batch);
+                return results;
+            }
+
+            @Override
+            public long lastExecuted() {
+                return inner.lastExecuted();
+            }
+
+            @Override
+            public byte[] snapshot() {
+                return inner.snapshot();
+            }
+
+            @Override
+            public void restore(byte[] snapshot, long sequence) {
+                inner.restore(snapshot, sequence);
+            }
+        };
         Replica replica = new Replica(config, settings, i, replicaKeys[i], clientKeys::get, app, logs[i],
                 network.transport(i));
         replicas[i] = replica;
@@ -212,8 +248,13 @@ public final class SimCluster {
         return replicas[i];
     }
 
-    /** A replica's application. */
+    /** A replica's application, when it is the default {@link HashChainApplication}. */
     public HashChainApplication app(int i) {
+        return (HashChainApplication) apps[i];
+    }
+
+    /** A replica's application, whatever it is. */
+    public Application application(int i) {
         return apps[i];
     }
 
@@ -273,9 +314,9 @@ public final class SimCluster {
     /** Whether every listed replica has executed at least up to the same sequence and holds the same chain. */
     public boolean converged(int... ids) {
         long seq = replicas[ids[0]].status().lastExecuted();
-        Digest chain = apps[ids[0]].chain();
+        byte[] state = apps[ids[0]].snapshot();
         for (int id : ids) {
-            if (replicas[id].status().lastExecuted() != seq || !apps[id].chain().equals(chain)) {
+            if (replicas[id].status().lastExecuted() != seq || !java.util.Arrays.equals(apps[id].snapshot(), state)) {
                 return false;
             }
         }

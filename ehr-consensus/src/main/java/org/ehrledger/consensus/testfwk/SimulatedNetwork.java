@@ -68,6 +68,24 @@ public final class SimulatedNetwork {
         return now;
     }
 
+    /**
+     * Moves the clock forward to a given time (e.g. the real time, so certificates issued now are valid
+     * at the simulated consensus time); pending events and ticks keep their order.
+     */
+    public void advanceTo(long epochMillis) {
+        if (epochMillis < now) {
+            throw new IllegalArgumentException("the simulated clock only moves forward");
+        }
+        long shift = epochMillis - now;
+        List<Event> pending = new ArrayList<>(queue);
+        queue.clear();
+        for (Event e : pending) {
+            queue.add(new Event(e.time + shift, e.order, e.to, e.frame));
+        }
+        now = epochMillis;
+        nextTick += shift;
+    }
+
     /** Sets the range of one-way delays. */
     public SimulatedNetwork delays(long min, long max) {
         this.minDelay = min;

@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.RequestSkeleton;
 
@@ -25,6 +26,26 @@ public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestS
             leaves.add(e.leafHash());
         }
         return MerkleTree.root(leaves);
+    }
+
+    /** The receipt of entry {@code index}: everything needed to check it offline. */
+    public Receipt receipt(int index) {
+        LedgerEntry entry = entries.get(index);
+        List<Digest> leaves = new ArrayList<>(requests.size());
+        int requestIndex = -1;
+        for (int i = 0; i < requests.size(); i++) {
+            Digest d = requests.get(i).digest();
+            leaves.add(MerkleTree.leafHash(d.unsafeBytes()));
+            if (d.equals(entry.requestDigest())) {
+                requestIndex = i;
+            }
+        }
+        if (requestIndex < 0) {
+            throw new IllegalStateException("entry " + index + " of block " + header.height() + " names no request of its batch");
+        }
+        Batch.Inclusion inclusion = new Batch.Inclusion(header.timestamp(), requests.size(), requestIndex,
+                MerkleTree.auditPath(leaves, requestIndex));
+        return new Receipt(header, index, entry, auditPath(index), requests.get(requestIndex), inclusion, view, certificate);
     }
 
     /** The audit path of entry {@code index} up to {@link BlockHeader#entriesRoot()}. */

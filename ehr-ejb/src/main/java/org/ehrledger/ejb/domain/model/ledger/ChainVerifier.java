@@ -104,6 +104,9 @@ public final class ChainVerifier {
         if (binding != null) {
             return binding;
         }
+        if (b.certificate().isEmpty()) {
+            return "no commit certificate is stored for this block (installed from a checkpoint; fetch it from a peer)";
+        }
         String problem = CommitCertificates.check(genesis, b.view(), h.sequence(), h.batchDigest(), b.certificate());
         return problem == null ? null : "commit certificate invalid: " + problem;
     }

@@ -87,16 +87,6 @@ final class ChainFixture {
 
     /** The receipt of entry {@code index} of block {@code height}. */
     Receipt receipt(int height, int index) {
-        Block b = blocks.get(height);
-        LedgerEntry e = b.entries().get(index);
-        Batch batch = batches.get(height);
-        int requestIndex = 0;
-        for (int i = 0; i < batch.requests().size(); i++) {
-            if (batch.requests().get(i).digest().equals(e.requestDigest())) {
-                requestIndex = i;
-            }
-        }
-        return new Receipt(b.header(), index, e, b.auditPath(index), b.requests().get(requestIndex),
-                batch.inclusion(requestIndex), b.view(), b.certificate());
+        return blocks.get(height).receipt(index);
     }
 }

@@ -1,0 +1,132 @@
+package org.ehrledger.ejb.application.ledger;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.ejb.application.contracts.Contracts;
+import org.ehrledger.ejb.application.contracts.Outcome;
+import org.ehrledger.ejb.application.contracts.WorldState;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockCodec;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+
+/**
+ * The ledger in memory: every committed batch with at least one fresh transaction becomes a block;
+ * each transaction runs through the contracts at the batch's consensus timestamp. The snapshot is the
+ * chain without certificates, and restoring replays it through the deterministic contracts. The
+ * JPA-backed form (Derby, one transaction per block) is the next step; this form is what the
+ * simulation tests run on every replica.
+ */
+public final class LedgerApplication implements Application {
+
+    private WorldState state;
+    private Contracts contracts;
+    private final List<Block> chain = new ArrayList<>();
+    private final long genesisTime;
+    private long lastExecuted;
+
+    /** A new ledger whose genesis block carries {@code genesisTime}. */
+    public LedgerApplication(long genesisTime) {
+        this.genesisTime = genesisTime;
+        reset();
+    }
+
+    private void reset() {
+        state = new WorldState();
+        contracts = new Contracts(state);
+        chain.clear();
+        chain.add(new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()), BlockHeader.NONE,
+                genesisTime, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of()));
+        lastExecuted = 0;
+    }
+
+    @Override
+    public List<byte[]> execute(OrderedBatch batch) {
+        List<byte[]> results = new ArrayList<>();
+        List<LedgerEntry> entries = new ArrayList<>();
+        long height = chain.size();
+        for (Request r : batch.fresh()) {
+            List<byte[]> ops = r.operations();
+            for (int i = 0; i < ops.size(); i++) {
+                Outcome o = contracts.execute(ops.get(i), batch.timestamp());
+                results.add(new LedgerResult(o.accepted(), o.reason(), height, entries.size()).encode());
+                entries.add(new LedgerEntry(ops.get(i), r.digest(), i, o.accepted(), o.reason()));
+            }
+        }
+        if (!entries.isEmpty()) {
+            BlockHeader previous = chain.get(chain.size() - 1).header();
+            Digest root = Block.entriesRoot(entries);
+            Digest stateDigest = Digest.sha256(new Wire.Writer(72).digest(previous.stateDigest()).digest(root).toBytes());
+            List<RequestSkeleton> skeletons = new ArrayList<>();
+            for (Request r : batch.batch().requests()) {
+                skeletons.add(r.skeleton());
+            }
+            BlockHeader header = new BlockHeader(height, previous.hash(), entries.size(), root, stateDigest,
+                    batch.timestamp(), batch.sequence(), batch.digest());
+            chain.add(new Block(header, List.copyOf(entries), skeletons, batch.view(), batch.certificate()));
+        }
+        lastExecuted = batch.sequence();
+        return results;
+    }
+
+    @Override
+    public long lastExecuted() {
+        return lastExecuted;
+    }
+
+    /**
+     * The replicated state: every block without its certificate (replicas hold different, equally valid
+     * certificates, so they cannot be part of what checkpoints compare). Canonical, so equal everywhere.
+     */
+    @Override
+    public byte[] snapshot() {
+        Wire.Writer w = new Wire.Writer(4096);
+        w.i64(lastExecuted).i32(chain.size());
+        for (Block b : chain) {
+            BlockCodec.encodeReplicated(b, w);
+        }
+        return w.toBytes();
+    }
+
+    /**
+     * Rebuilds the ledger from a certified snapshot: the blocks are replayed through the contracts, which
+     * must reach every recorded verdict again. Blocks installed this way carry no commit certificate of
+     * their own until one is fetched from a peer; the chain verifier says so for each of them.
+     */
+    @Override
+    public void restore(byte[] snapshot, long sequence) {
+        Wire.Reader r = new Wire.Reader(snapshot);
+        long executed = r.i64();
+        List<Block> blocks = r.list(64, BlockCodec::decodeReplicated);
+        r.expectEnd();
+        reset();
+        for (Block b : blocks.subList(1, blocks.size())) {
+            for (LedgerEntry e : b.entries()) {
+                Outcome o = contracts.execute(e.transaction(), b.header().timestamp());
+                if (o.accepted() != e.accepted() || !o.reason().equals(e.reason())) {
+                    throw new IllegalStateException("snapshot replay diverged at block " + b.header().height());
+                }
+            }
+            chain.add(b);
+        }
+        lastExecuted = executed;
+    }
+
+    /** The blocks, genesis first. */
+    public List<Block> chain() {
+        return List.copyOf(chain);
+    }
+
+    /** The world state the contracts maintain. */
+    public WorldState state() {
+        return state;
+    }
+
+}
