@@ -30,20 +30,28 @@ import org.ehrledger.consensus.message.Results;
  */
 public final class PbftClient {
 
-    private record Op(byte[] payload, CompletableFuture<byte[]> future, long submittedAt) {
+    /** Operations submitted together: they always travel in the same request, in order. */
+    private record Group(List<byte[]> payloads, CompletableFuture<List<byte[]>> future, long submittedAt) {
+        int bytes() {
+            int b = 0;
+            for (byte[] p : payloads) {
+                b += p.length;
+            }
+            return b;
+        }
     }
 
     private static final class Pending {
         final Request request;
-        final List<Op> ops;
+        final List<Group> groups;
         long sentAt;
         long retransmit;
         final Map<Integer, byte[]> results = new HashMap<>();
         final Map<Integer, Long> views = new HashMap<>();
 
-        Pending(Request request, List<Op> ops, long now, long retransmit) {
+        Pending(Request request, List<Group> groups, long now, long retransmit) {
             this.request = request;
-            this.ops = ops;
+            this.groups = groups;
             this.sentAt = now;
             this.retransmit = retransmit;
         }
@@ -56,7 +64,7 @@ public final class PbftClient {
     private final ClientSettings settings;
     private final LongSupplier clock;
     private final TreeMap<Long, Pending> pending = new TreeMap<>();
-    private final ArrayDeque<Op> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Group> waiting = new ArrayDeque<>();
     private int outstanding;
     private long lastTimestamp;
     private long viewGuess;
@@ -89,7 +97,18 @@ public final class PbftClient {
 
     /** Submits an operation; the future completes with the result agreed by f+1 replicas. */
     public CompletableFuture<byte[]> submit(byte[] operation) {
-        CompletableFuture<byte[]> future = new CompletableFuture<>();
+        return submitGroup(List.of(operation)).thenApply(results -> results.get(0));
+    }
+
+    /**
+     * Submits operations that must be ordered together, adjacent and in this order, in one request
+     * (e.g. a transaction and the content it commits to); the future completes with their results.
+     */
+    public CompletableFuture<List<byte[]>> submitGroup(List<byte[]> operations) {
+        if (operations.isEmpty()) {
+            throw new IllegalArgumentException("a group has at least one operation");
+        }
+        CompletableFuture<List<byte[]>> future = new CompletableFuture<>();
         List<Request> toSend;
         int primary;
         synchronized (this) {
@@ -97,8 +116,8 @@ public final class PbftClient {
                 return CompletableFuture.failedFuture(new ClientOverloadedException(
                         "client " + id + " already has " + outstanding + " operations in flight; retry later"));
             }
-            outstanding++;
-            waiting.add(new Op(operation, future, clock.getAsLong()));
+            outstanding += operations.size();
+            waiting.add(new Group(List.copyOf(operations), future, clock.getAsLong()));
             toSend = bundleWaiting();
             primary = config.primary(viewGuess);
         }
@@ -112,21 +131,22 @@ public final class PbftClient {
     private List<Request> bundleWaiting() {
         List<Request> out = new ArrayList<>();
         while (!waiting.isEmpty() && pending.size() < settings.maxInFlightRequests()) {
-            List<Op> ops = new ArrayList<>();
+            List<Group> groups = new ArrayList<>();
             List<byte[]> payloads = new ArrayList<>();
             int bytes = 0;
-            while (!waiting.isEmpty() && ops.size() < settings.maxBundleOperations()
-                    && (ops.isEmpty() || bytes + waiting.peek().payload().length <= settings.maxBundleBytes())) {
-                Op op = waiting.poll();
-                ops.add(op);
-                payloads.add(op.payload());
-                bytes += op.payload().length;
+            while (!waiting.isEmpty() && (groups.isEmpty()
+                    || (payloads.size() + waiting.peek().payloads().size() <= settings.maxBundleOperations()
+                    && bytes + waiting.peek().bytes() <= settings.maxBundleBytes()))) {
+                Group g = waiting.poll();
+                groups.add(g);
+                payloads.addAll(g.payloads());
+                bytes += g.bytes();
             }
             // Microsecond-scaled wall clock, strictly increasing: a restarted client never reuses a timestamp.
             long ts = Math.max(lastTimestamp + 1, clock.getAsLong() * 1000);
             lastTimestamp = ts;
             Request request = new Request(id, ts, payloads, crypto.sign(Request.signedBytes(id, ts, payloads)));
-            pending.put(ts, new Pending(request, ops, clock.getAsLong(), settings.retransmitMillis()));
+            pending.put(ts, new Pending(request, groups, clock.getAsLong(), settings.retransmitMillis()));
             out.add(request);
         }
         return out;
@@ -177,17 +197,18 @@ public final class PbftClient {
                 } catch (MalformedMessageException ex) {
                     continue; // f+1 replicas cannot agree on garbage unless more than f are faulty
                 }
-                if (results.size() != p.ops.size()) {
+                if (results.size() != p.request.operations().size()) {
                     continue;
                 }
                 pending.remove(reply.timestamp());
-                outstanding -= p.ops.size();
+                outstanding -= results.size();
                 agreeingViews.sort(java.util.Comparator.reverseOrder());
                 viewGuess = Math.max(viewGuess, agreeingViews.get(config.f()));
-                for (int i = 0; i < p.ops.size(); i++) {
-                    CompletableFuture<byte[]> f = p.ops.get(i).future();
-                    byte[] result = results.get(i);
-                    completions.add(() -> f.complete(result));
+                int at = 0;
+                for (Group g : p.groups) {
+                    List<byte[]> mine = List.copyOf(results.subList(at, at + g.payloads().size()));
+                    at += g.payloads().size();
+                    completions.add(() -> g.future().complete(mine));
                 }
             }
             toSend = bundleWaiting();
@@ -202,17 +223,17 @@ public final class PbftClient {
     /** Retransmits overdue requests to every replica and fails operations past the request timeout. */
     public void tick(long now) {
         List<Request> resend = new ArrayList<>();
-        List<Op> expired = new ArrayList<>();
+        List<Group> expired = new ArrayList<>();
         List<Request> toSend;
         int primary;
         synchronized (this) {
             Iterator<Pending> it = pending.values().iterator();
             while (it.hasNext()) {
                 Pending p = it.next();
-                if (now - p.ops.get(0).submittedAt() >= settings.requestTimeoutMillis()) {
+                if (now - p.groups.get(0).submittedAt() >= settings.requestTimeoutMillis()) {
                     it.remove();
-                    outstanding -= p.ops.size();
-                    expired.addAll(p.ops);
+                    outstanding -= p.request.operations().size();
+                    expired.addAll(p.groups);
                 } else if (now - p.sentAt >= p.retransmit) {
                     p.sentAt = now;
                     p.retransmit = Math.min(p.retransmit * 2, settings.maxRetransmitMillis());
@@ -230,8 +251,8 @@ public final class PbftClient {
         for (Request r : toSend) {
             send(primary, r);
         }
-        for (Op op : expired) {
-            op.future().completeExceptionally(new ConsensusTimeoutException("no f+1 matching replies within "
+        for (Group g : expired) {
+            g.future().completeExceptionally(new ConsensusTimeoutException("no f+1 matching replies within "
                     + settings.requestTimeoutMillis() + " ms from client " + id + "; the operation may still execute"));
         }
     }

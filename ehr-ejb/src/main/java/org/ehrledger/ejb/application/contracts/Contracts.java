@@ -49,8 +49,29 @@ public final class Contracts {
         this.state = state;
     }
 
-    /** Executes one ordered transaction at consensus time {@code now} (epoch milliseconds). */
+    /** Executes one ordered transaction without content at consensus time {@code now} (epoch milliseconds). */
     public Outcome execute(byte[] transaction, long now) {
+        return execute(transaction, null, now);
+    }
+
+    /**
+     * Executes one ordered transaction at consensus time {@code now}; {@code content} is the ciphertext a
+     * record transaction commits to by hash and size (null for other types).
+     */
+    public Outcome execute(byte[] transaction, byte[] content, long now) {
+        return run(transaction, content, now, false);
+    }
+
+    /**
+     * Re-executes a transaction recorded in a certified block when rebuilding state from a snapshot: its
+     * content was checked against its hash when 2f+1 replicas first executed it, and may since have been
+     * erased, so it is not required again.
+     */
+    public Outcome replay(byte[] transaction, long now) {
+        return run(transaction, null, now, true);
+    }
+
+    private Outcome run(byte[] transaction, byte[] content, long now, boolean replaying) {
         SignedTransaction tx;
         try {
             tx = SignedTransaction.decode(transaction);
@@ -62,6 +83,9 @@ public final class Contracts {
             return Outcome.rejected("replayed transaction " + id);
         }
         try {
+            if (tx.type().carriesContent() && !replaying) {
+                requireContent(tx.body(), content);
+            }
             Runnable apply = validate(tx, now);
             state.seenTransactions.add(id);
             apply.run();
@@ -95,6 +119,23 @@ public final class Contracts {
             case REVOKE_CERTIFICATE -> revokeCertificate(tx);
             case ERASE_RECORD -> eraseRecord(tx);
         };
+    }
+
+    private static void requireContent(Fields body, byte[] content) {
+        if (content == null) {
+            throw new Rejected("the record's content must follow the transaction in the same request");
+        }
+        if (content.length != body.number("size") || !Digest.sha256(content).equals(Digest.of(checkedHash(body)))) {
+            throw new Rejected("the content does not match the record's hash and size");
+        }
+    }
+
+    private static byte[] checkedHash(Fields body) {
+        byte[] hash = body.bytes("contentHash");
+        if (hash.length != Digest.LENGTH) {
+            throw new Rejected("a record needs a SHA-256 content hash");
+        }
+        return hash;
     }
 
     // ---- authentication ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockCodec;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
 /**
  * The ledger in memory: every committed batch with at least one fresh transaction becomes a block;
@@ -27,6 +28,8 @@ import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
 public final class LedgerApplication implements Application {
 
     private WorldState state;
+    /** The off-chain store: record id to ciphertext (every replica keeps every record's ciphertext). */
+    private final java.util.TreeMap<String, byte[]> offChain = new java.util.TreeMap<>();
     private Contracts contracts;
     private final List<Block> chain = new ArrayList<>();
     private final long genesisTime;
@@ -42,6 +45,7 @@ public final class LedgerApplication implements Application {
         state = new WorldState();
         contracts = new Contracts(state);
         chain.clear();
+        offChain.clear();
         chain.add(new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()), BlockHeader.NONE,
                 genesisTime, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of()));
         lastExecuted = 0;
@@ -55,10 +59,28 @@ public final class LedgerApplication implements Application {
         for (Request r : batch.fresh()) {
             List<byte[]> ops = r.operations();
             for (int i = 0; i < ops.size(); i++) {
-                Outcome o = contracts.execute(ops.get(i), batch.timestamp());
-                results.add(new LedgerResult(o.accepted(), o.reason(), height, entries.size()).encode());
-                entries.add(new LedgerEntry(ops.get(i), r.digest(), i, o.accepted(), o.reason()));
+                byte[] tx = ops.get(i);
+                // A record transaction's ciphertext travels as the next operation of the same request: it
+                // is ordered and replicated like the transaction, but only its hash goes on chain.
+                byte[] content = null;
+                if (carriesContent(tx) && i + 1 < ops.size()) {
+                    content = ops.get(i + 1);
+                }
+                Outcome o = contracts.execute(tx, content, batch.timestamp());
+                LedgerResult result = new LedgerResult(o.accepted(), o.reason(), height, entries.size());
+                results.add(result.encode());
+                entries.add(new LedgerEntry(tx, r.digest(), i, o.accepted(), o.reason()));
+                if (content != null) {
+                    results.add(result.encode());
+                    if (o.accepted()) {
+                        offChain.put(recordId(tx), content);
+                    }
+                    i++;
+                }
             }
+        }
+        for (String erased : state.erasures()) {
+            offChain.remove(erased); // crypto-shredding: the ciphertext is destroyed, its hash stays on chain
         }
         if (!entries.isEmpty()) {
             BlockHeader previous = chain.get(chain.size() - 1).header();
@@ -92,6 +114,10 @@ public final class LedgerApplication implements Application {
         for (Block b : chain) {
             BlockCodec.encodeReplicated(b, w);
         }
+        w.i32(offChain.size());
+        for (var e : offChain.entrySet()) {
+            w.bytes(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8)).bytes(e.getValue());
+        }
         return w.toBytes();
     }
 
@@ -105,11 +131,17 @@ public final class LedgerApplication implements Application {
         Wire.Reader r = new Wire.Reader(snapshot);
         long executed = r.i64();
         List<Block> blocks = r.list(64, BlockCodec::decodeReplicated);
+        java.util.TreeMap<String, byte[]> contents = new java.util.TreeMap<>();
+        int n = r.count(8);
+        for (int i = 0; i < n; i++) {
+            contents.put(new String(r.bytes(), java.nio.charset.StandardCharsets.UTF_8), r.bytes());
+        }
         r.expectEnd();
         reset();
+        offChain.putAll(contents);
         for (Block b : blocks.subList(1, blocks.size())) {
             for (LedgerEntry e : b.entries()) {
-                Outcome o = contracts.execute(e.transaction(), b.header().timestamp());
+                Outcome o = contracts.replay(e.transaction(), b.header().timestamp());
                 if (o.accepted() != e.accepted() || !o.reason().equals(e.reason())) {
                     throw new IllegalStateException("snapshot replay diverged at block " + b.header().height());
                 }
@@ -117,6 +149,24 @@ public final class LedgerApplication implements Application {
             chain.add(b);
         }
         lastExecuted = executed;
+    }
+
+    private static boolean carriesContent(byte[] tx) {
+        try {
+            return SignedTransaction.decode(tx).type().carriesContent();
+        } catch (RuntimeException e) {
+            return false; // malformed: the contracts reject it with the reason
+        }
+    }
+
+    private static String recordId(byte[] tx) {
+        return SignedTransaction.decode(tx).body().string("recordId");
+    }
+
+    /** A record's ciphertext from the off-chain store, or null (unknown or erased). */
+    public byte[] content(String recordId) {
+        byte[] c = offChain.get(recordId);
+        return c == null ? null : c.clone();
     }
 
     /** The blocks, genesis first. */

@@ -110,18 +110,22 @@ final class Actors {
                 .put("signingCertificate", p.cert(true)).put("encryptionCertificate", p.cert(false)).build());
     }
 
+    /** A transaction and the content (ciphertext) that travels after it in the same request. */
+    record Submission(byte[] tx, byte[] content) {
+    }
+
     /** A record written by {@code author} for {@code patient}, key wrapped for the given readers. */
-    byte[] addRecord(Person author, Person patient, String recordId, String category, Person... readers) {
+    Submission addRecord(Person author, Person patient, String recordId, String category, Person... readers) {
         byte[] key = RecordCipher.newDataKey();
         byte[] ct = RecordCipher.encrypt(key, ("content of " + recordId).getBytes(), recordId.getBytes());
         List<String> wraps = new ArrayList<>();
         for (Person r : readers) {
             wraps.add(r.wrapFor(key, recordId));
         }
-        return author.sign(category.equals("PRESCRIPTION") ? TxType.PRESCRIBE : TxType.ADD_RECORD, Fields.builder()
-                .put("recordId", recordId).put("patient", patient.id).put("category", category)
-                .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(ct).bytes()).put("size", ct.length)
-                .put("wraps", wraps).build());
+        return new Submission(author.sign(category.equals("PRESCRIPTION") ? TxType.PRESCRIBE : TxType.ADD_RECORD,
+                Fields.builder().put("recordId", recordId).put("patient", patient.id).put("category", category)
+                        .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(ct).bytes()).put("size", ct.length)
+                        .put("wraps", wraps).build()), ct);
     }
 
     byte[] grant(Person patient, String consentId, String grantee, long expiresAt, String... categories) {

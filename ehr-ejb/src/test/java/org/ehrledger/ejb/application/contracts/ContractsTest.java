@@ -27,6 +27,22 @@ class ContractsTest {
         return contracts.execute(tx, now);
     }
 
+    private Outcome run(Actors.Submission s) {
+        now += 1_000;
+        return contracts.execute(s.tx(), s.content(), now);
+    }
+
+    private void ok(Actors.Submission s) {
+        Outcome o = run(s);
+        assertTrue(o.accepted(), o.reason());
+    }
+
+    private String refused(Actors.Submission s) {
+        Outcome o = run(s);
+        assertFalse(o.accepted(), "expected a refusal");
+        return o.reason();
+    }
+
     private void ok(byte[] tx) {
         Outcome o = run(tx);
         assertTrue(o.accepted(), o.reason());

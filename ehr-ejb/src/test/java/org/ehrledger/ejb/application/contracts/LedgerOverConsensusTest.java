@@ -33,6 +33,15 @@ class LedgerOverConsensusTest {
         return LedgerResult.decode(f.join());
     }
 
+    /** A record transaction and its ciphertext go out together, in one request, in this order. */
+    private LedgerResult submit(SimCluster cluster, Actors.Submission s) {
+        CompletableFuture<List<byte[]>> f = cluster.client(0).submitGroup(List.of(s.tx(), s.content()));
+        assertTrue(cluster.network().runUntil(f::isDone, 60_000), "committed");
+        List<byte[]> results = f.join();
+        assertEquals(2, results.size());
+        return LedgerResult.decode(results.get(0));
+    }
+
     @Test
     void fourReplicasAgreeOnTheLedgerAndItsReceiptsVerifyOffline() {
         SimCluster cluster = new SimCluster(4, 1, 7, SimCluster.simulationSettings(), 32, null,
@@ -49,8 +58,20 @@ class LedgerOverConsensusTest {
         assertTrue(refused.reason().contains("no consent"), refused.reason());
 
         assertTrue(submit(cluster, a.grant(a.alice, "c-1", "dr-house", 0, "NOTE")).accepted());
-        LedgerResult note = submit(cluster, a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor));
+        Actors.Submission noteTx = a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor);
+        LedgerResult note = submit(cluster, noteTx);
         assertTrue(note.accepted(), note.reason());
+        assertTrue(cluster.network().runUntil(() -> cluster.converged(0, 1, 2, 3), 30_000));
+        for (int r = 0; r < 4; r++) {
+            assertTrue(java.util.Arrays.equals(noteTx.content(),
+                    ((LedgerApplication) cluster.application(r)).content("r-1")), "ciphertext stored off-chain on replica " + r);
+        }
+        // Without its content, or with other content, a record is refused and nothing is stored.
+        assertFalse(submit(cluster, a.addRecord(a.doctor, a.alice, "r-2", "NOTE", a.alice, a.doctor).tx()).accepted());
+        Actors.Submission other = a.addRecord(a.doctor, a.alice, "r-3", "NOTE", a.alice, a.doctor);
+        LedgerResult mismatch = submit(cluster, new Actors.Submission(other.tx(), "forged".getBytes()));
+        assertFalse(mismatch.accepted());
+        assertTrue(mismatch.reason().contains("does not match"), mismatch.reason());
         assertTrue(submit(cluster, a.read(a.doctor, a.alice, "NOTE", "follow-up")).accepted());
         assertTrue(submit(cluster, a.revoke(a.alice, "c-1")).accepted());
         assertFalse(submit(cluster, a.read(a.doctor, a.alice, "NOTE", "after revoke")).accepted());
@@ -63,7 +84,7 @@ class LedgerOverConsensusTest {
             LedgerApplication ledger = (LedgerApplication) cluster.application(r);
             ChainVerifier.Report report = verifier.verify(ledger.chain());
             assertTrue(report.valid(), "replica " + r + ": " + report);
-            assertEquals(12, report.blocks(), "genesis + one block per transaction");
+            assertEquals(14, report.blocks(), "genesis + one block per submission");
             var log = ledger.state().accessLog("pat-alice");
             assertEquals(List.of(AccessBasis.CONSENT, AccessBasis.BREAK_GLASS),
                     log.stream().map(e -> e.basis()).toList(), "the patient sees both reads and why");
@@ -82,6 +103,9 @@ class LedgerOverConsensusTest {
         Receipt receipt = b.receipt(note.index());
         ReceiptVerifier.Result result = new ReceiptVerifier(cluster.config()).verify(receipt, e.transaction());
         assertTrue(result.valid(), result.problem());
+        // The ordered content hash is the ciphertext's: a patient holding the ciphertext checks it too.
+        assertEquals(receipt.request().operationDigests().get(e.operationIndex() + 1),
+                org.ehrledger.consensus.crypto.Digest.sha256(replica2.content("r-1")));
     }
 
     @Test

@@ -31,6 +31,22 @@ class MoreContractsTest {
         return contracts.execute(tx, now);
     }
 
+    private Outcome run(Actors.Submission s) {
+        now += 1_000;
+        return contracts.execute(s.tx(), s.content(), now);
+    }
+
+    private void ok(Actors.Submission s) {
+        Outcome o = run(s);
+        assertTrue(o.accepted(), o.reason());
+    }
+
+    private String refused(Actors.Submission s) {
+        Outcome o = run(s);
+        assertFalse(o.accepted(), "expected a refusal");
+        return o.reason();
+    }
+
     private void ok(byte[] tx) {
         Outcome o = run(tx);
         assertTrue(o.accepted(), o.reason());
@@ -90,25 +106,30 @@ class MoreContractsTest {
 
     @Test
     void onlyThePatientUpdatesTheirDemographics() {
-        byte[] own = a.alice.sign(TxType.UPDATE_DEMOGRAPHICS, demographics("d-1"));
-        ok(own);
+        ok(new Actors.Submission(a.alice.sign(TxType.UPDATE_DEMOGRAPHICS, demographics("d-1")), CONTENT));
         assertEquals("DEMOGRAPHICS", state.record("d-1").category().name());
-        assertTrue(refused(a.doctor.sign(TxType.UPDATE_DEMOGRAPHICS, demographics("d-2"))).contains("only the patient"));
+        assertTrue(refused(new Actors.Submission(a.doctor.sign(TxType.UPDATE_DEMOGRAPHICS, demographics("d-2")), CONTENT))
+                .contains("only the patient"));
     }
+
+    private static final byte[] CONTENT = "ciphertext of the demographics".getBytes();
 
     private Fields demographics(String id) {
         byte[] key = org.ehrledger.ejb.infrastructure.crypto.RecordCipher.newDataKey();
         return Fields.builder().put("recordId", id).put("patient", "pat-alice").put("category", "DEMOGRAPHICS")
-                .put("contentHash", new byte[32]).put("size", 10).put("wraps", List.of(a.alice.wrapFor(key, id))).build();
+                .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(CONTENT).bytes())
+                .put("size", CONTENT.length).put("wraps", List.of(a.alice.wrapFor(key, id))).build();
     }
 
     @Test
     void aRotatedKeyReplacesTheOldOneForSignaturesAndRecordKeys() {
         ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
         byte[] dataKey = org.ehrledger.ejb.infrastructure.crypto.RecordCipher.newDataKey();
-        ok(a.doctor.sign(TxType.ADD_RECORD, Fields.builder().put("recordId", "r-1").put("patient", "pat-alice")
-                .put("category", "NOTE").put("contentHash", new byte[32]).put("size", 5)
-                .put("wraps", List.of(a.alice.wrapFor(dataKey, "r-1"), a.doctor.wrapFor(dataKey, "r-1"))).build()));
+        ok(new Actors.Submission(a.doctor.sign(TxType.ADD_RECORD, Fields.builder().put("recordId", "r-1")
+                .put("patient", "pat-alice").put("category", "NOTE")
+                .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(CONTENT).bytes()).put("size", CONTENT.length)
+                .put("wraps", List.of(a.alice.wrapFor(dataKey, "r-1"), a.doctor.wrapFor(dataKey, "r-1"))).build()),
+                CONTENT));
 
         UserKeys fresh = UserKeys.generate();
         String rewrapped = "r-1:" + Base64.getEncoder().encodeToString(

@@ -11,6 +11,7 @@ import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.crypto.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
 /**
  * Re-verifies a chain from genesis: every header's link to its predecessor, height, entry count and
@@ -73,8 +74,23 @@ public final class ChainVerifier {
                     || !r.operationDigests().get(e.operationIndex()).equals(Digest.sha256(e.transaction()))) {
                 return "transaction " + i + " is not the operation the replicas ordered (it was altered)";
             }
+            Digest content = contentHash(e);
+            if (content != null && e.accepted() && (e.operationIndex() + 1 >= r.operationDigests().size()
+                    || !r.operationDigests().get(e.operationIndex() + 1).equals(content))) {
+                return "record content of transaction " + i + " is not the content the replicas ordered";
+            }
         }
         return null;
+    }
+
+    /** The content hash a record transaction commits to, or null for other transactions. */
+    private static Digest contentHash(LedgerEntry e) {
+        try {
+            SignedTransaction tx = SignedTransaction.decode(e.transaction());
+            return tx.type().carriesContent() ? Digest.of(tx.body().bytes("contentHash")) : null;
+        } catch (RuntimeException ex) {
+            return null; // a malformed or incomplete transaction was rejected and carries no content
+        }
     }
 
     private String check(Block b, long expectedHeight, Digest previous, long lastSequence) {

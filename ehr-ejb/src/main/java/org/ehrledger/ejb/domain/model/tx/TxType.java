@@ -33,6 +33,14 @@ public enum TxType {
         return code;
     }
 
+    /**
+     * Whether transactions of this type carry content: the record's ciphertext follows as the next
+     * operation of the same request, ordered and replicated with it, while only its hash is on chain.
+     */
+    public boolean carriesContent() {
+        return this == ADD_RECORD || this == PRESCRIBE || this == UPDATE_DEMOGRAPHICS;
+    }
+
     /** The type with a wire code, or null. */
     public static TxType of(int code) {
         for (TxType t : values()) {
