@@ -2,6 +2,7 @@ package org.ehrledger.ejb.application.ledger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.OrderedBatch;
@@ -34,11 +35,30 @@ public final class LedgerApplication implements Application {
     private final List<Block> chain = new ArrayList<>();
     private final long genesisTime;
     private long lastExecuted;
+    private int erasuresApplied;
 
-    /** A new ledger whose genesis block carries {@code genesisTime}. */
+    private final LedgerStore store;
+
+    /** A ledger in memory only, whose genesis block carries {@code genesisTime}. */
     public LedgerApplication(long genesisTime) {
+        this(genesisTime, LedgerStore.NONE);
+    }
+
+    /**
+     * A ledger persisted in {@code store}: the stored chain is loaded and replayed through the
+     * contracts to rebuild the world state (the contracts are deterministic, the verdicts must match).
+     */
+    public LedgerApplication(long genesisTime, LedgerStore store) {
         this.genesisTime = genesisTime;
+        this.store = store;
         reset();
+        List<Block> stored = store.loadChain();
+        if (stored.isEmpty()) {
+            store.append(chain.get(0), Map.of(), List.of(), 0);
+        } else {
+            replay(stored, store.loadContents());
+            lastExecuted = store.lastExecuted();
+        }
     }
 
     private void reset() {
@@ -46,6 +66,7 @@ public final class LedgerApplication implements Application {
         contracts = new Contracts(state);
         chain.clear();
         offChain.clear();
+        erasuresApplied = 0;
         chain.add(new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()), BlockHeader.NONE,
                 genesisTime, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of()));
         lastExecuted = 0;
@@ -79,9 +100,17 @@ public final class LedgerApplication implements Application {
                 }
             }
         }
-        for (String erased : state.erasures()) {
-            offChain.remove(erased); // crypto-shredding: the ciphertext is destroyed, its hash stays on chain
+        Map<String, byte[]> added = new java.util.TreeMap<>();
+        for (LedgerEntry e : entries) {
+            if (e.accepted() && carriesContent(e.transaction())) {
+                added.put(recordId(e.transaction()), offChain.get(recordId(e.transaction())));
+            }
         }
+        List<String> erased = state.erasures().subList(erasuresApplied, state.erasures().size());
+        for (String id : erased) {
+            offChain.remove(id); // crypto-shredding: the ciphertext is destroyed, its hash stays on chain
+        }
+        erasuresApplied = state.erasures().size();
         if (!entries.isEmpty()) {
             BlockHeader previous = chain.get(chain.size() - 1).header();
             Digest root = Block.entriesRoot(entries);
@@ -95,6 +124,7 @@ public final class LedgerApplication implements Application {
             chain.add(new Block(header, List.copyOf(entries), skeletons, batch.view(), batch.certificate()));
         }
         lastExecuted = batch.sequence();
+        store.append(entries.isEmpty() ? null : chain.get(chain.size() - 1), added, erased, lastExecuted);
         return results;
     }
 
@@ -138,17 +168,25 @@ public final class LedgerApplication implements Application {
         }
         r.expectEnd();
         reset();
+        replay(blocks, contents);
+        store.replaceAll(chain(), contents, executed);
+        lastExecuted = executed;
+    }
+
+    /** Rebuilds state from blocks (genesis first) by running their transactions through the contracts again. */
+    private void replay(List<Block> blocks, Map<String, byte[]> contents) {
         offChain.putAll(contents);
         for (Block b : blocks.subList(1, blocks.size())) {
             for (LedgerEntry e : b.entries()) {
                 Outcome o = contracts.replay(e.transaction(), b.header().timestamp());
                 if (o.accepted() != e.accepted() || !o.reason().equals(e.reason())) {
-                    throw new IllegalStateException("snapshot replay diverged at block " + b.header().height());
+                    throw new IllegalStateException("replaying block " + b.header().height()
+                            + " reached another verdict than recorded: the stored chain or the contracts changed");
                 }
             }
             chain.add(b);
         }
-        lastExecuted = executed;
+        erasuresApplied = state.erasures().size();
     }
 
     private static boolean carriesContent(byte[] tx) {

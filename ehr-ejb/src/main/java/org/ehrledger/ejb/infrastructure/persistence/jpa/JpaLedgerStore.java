@@ -1,0 +1,152 @@
+package org.ehrledger.ejb.infrastructure.persistence.jpa;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+import jakarta.persistence.EntityManager;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.ejb.application.ledger.LedgerStore;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+
+/**
+ * The ledger in a relational database through JPA. Every write runs as one unit of work through
+ * {@code transactional}: in the container the caller's JTA transaction, in tests a resource-local one.
+ */
+public final class JpaLedgerStore implements LedgerStore {
+
+    private static final String LAST_EXECUTED = "lastExecuted";
+
+    private final EntityManager em;
+    private final Consumer<Runnable> transactional;
+
+    /**
+     * @param em            the entity manager of the ledger's persistence unit
+     * @param transactional runs a unit of work atomically (commits it, or rolls it back if it throws)
+     */
+    public JpaLedgerStore(EntityManager em, Consumer<Runnable> transactional) {
+        this.em = em;
+        this.transactional = transactional;
+    }
+
+    @Override
+    public List<Block> loadChain() {
+        List<BlockRow> blocks = em.createQuery("SELECT b FROM BlockRow b ORDER BY b.height", BlockRow.class)
+                .getResultList();
+        List<EntryRow> entries = em.createQuery("SELECT e FROM EntryRow e ORDER BY e.height, e.position",
+                EntryRow.class).getResultList();
+        TreeMap<Long, List<LedgerEntry>> byHeight = new TreeMap<>();
+        for (EntryRow e : entries) {
+            byHeight.computeIfAbsent(e.height(), h -> new ArrayList<>()).add(new LedgerEntry(e.transaction(),
+                    Digest.of(e.requestDigest()), e.operationIndex(), e.accepted(), e.reason()));
+        }
+        List<Block> out = new ArrayList<>();
+        for (BlockRow b : blocks) {
+            BlockHeader h = new BlockHeader(b.height(), Digest.of(b.previousHash()), b.entryCount(),
+                    Digest.of(b.entriesRoot()), Digest.of(b.stateDigest()), b.timestamp(), b.sequence(),
+                    Digest.of(b.batchDigest()));
+            Wire.Reader requests = new Wire.Reader(b.requests());
+            Wire.Reader cert = new Wire.Reader(b.certificate());
+            out.add(new Block(h, byHeight.getOrDefault(b.height(), List.of()),
+                    requests.list(16, RequestSkeleton::decode), b.view(), cert.list(56, Commit::decode)));
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, byte[]> loadContents() {
+        Map<String, byte[]> out = new TreeMap<>();
+        for (ContentRow c : em.createQuery("SELECT c FROM ContentRow c", ContentRow.class).getResultList()) {
+            out.put(c.recordId(), c.ciphertext());
+        }
+        return out;
+    }
+
+    @Override
+    public long lastExecuted() {
+        LedgerMetaRow m = em.find(LedgerMetaRow.class, LAST_EXECUTED);
+        return m == null ? 0 : m.value();
+    }
+
+    @Override
+    public void append(Block block, Map<String, byte[]> newContents, Collection<String> erased, long lastExecuted) {
+        transactional.accept(() -> {
+            if (block != null) {
+                BlockRow existing = em.find(BlockRow.class, block.header().height());
+                if (existing == null) {
+                    persist(block);
+                } else if (!Arrays.equals(existing.entriesRoot(), block.header().entriesRoot().bytes())
+                        || !Arrays.equals(existing.batchDigest(), block.header().batchDigest().bytes())) {
+                    throw new IllegalStateException("block " + block.header().height()
+                            + " is already stored with different content: this replica's database diverged");
+                }
+            }
+            for (var c : newContents.entrySet()) {
+                if (em.find(ContentRow.class, c.getKey()) == null) {
+                    em.persist(new ContentRow(c.getKey(), c.getValue()));
+                }
+            }
+            for (String id : erased) {
+                ContentRow row = em.find(ContentRow.class, id);
+                if (row != null) {
+                    em.remove(row);
+                }
+            }
+            LedgerMetaRow meta = em.find(LedgerMetaRow.class, LAST_EXECUTED);
+            if (meta == null) {
+                em.persist(new LedgerMetaRow(LAST_EXECUTED, lastExecuted));
+            } else if (lastExecuted > meta.value()) {
+                meta.value(lastExecuted);
+            }
+            em.flush();
+        });
+    }
+
+    @Override
+    public void replaceAll(List<Block> chain, Map<String, byte[]> contents, long lastExecuted) {
+        transactional.accept(() -> {
+            em.createQuery("DELETE FROM EntryRow").executeUpdate();
+            em.createQuery("DELETE FROM BlockRow").executeUpdate();
+            em.createQuery("DELETE FROM ContentRow").executeUpdate();
+            em.createQuery("DELETE FROM LedgerMetaRow").executeUpdate();
+            for (Block b : chain) {
+                persist(b);
+            }
+            for (var c : contents.entrySet()) {
+                em.persist(new ContentRow(c.getKey(), c.getValue()));
+            }
+            em.persist(new LedgerMetaRow(LAST_EXECUTED, lastExecuted));
+            em.flush();
+        });
+    }
+
+    private void persist(Block block) {
+        BlockHeader h = block.header();
+        Wire.Writer requests = new Wire.Writer(256).i32(block.requests().size());
+        for (RequestSkeleton r : block.requests()) {
+            r.encode(requests);
+        }
+        Wire.Writer cert = new Wire.Writer(512).i32(block.certificate().size());
+        for (Commit c : block.certificate()) {
+            c.encode(cert);
+        }
+        em.persist(new BlockRow(h.height(), h.previousHash().bytes(), h.entryCount(), h.entriesRoot().bytes(),
+                h.stateDigest().bytes(), h.timestamp(), h.sequence(), h.batchDigest().bytes(), block.view(),
+                requests.toBytes(), cert.toBytes()));
+        for (int i = 0; i < block.entries().size(); i++) {
+            LedgerEntry e = block.entries().get(i);
+            em.persist(new EntryRow(h.height(), i, e.transaction(), e.requestDigest().bytes(), e.operationIndex(),
+                    e.accepted(), e.reason()));
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package org.ehrledger.ejb.application.contracts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.Persistence;
+
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.crypto.KeyPairs;
+import org.ehrledger.consensus.crypto.NodeCrypto;
+import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.ejb.application.ledger.LedgerApplication;
+import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ledger in a real embedded Derby database through EclipseLink, outside any container. */
+class LedgerPersistenceTest {
+
+    private static final int CLIENT = ClusterConfig.FIRST_CLIENT_ID;
+
+    @TempDir
+    Path dir;
+
+    private final Actors a = new Actors();
+    private ClusterConfig genesis;
+    private NodeCrypto[] replicas;
+    private NodeCrypto client;
+    private String url;
+    private EntityManagerFactory emf;
+    private EntityManager em;
+    private long sequence;
+    private long clientTs = 1;
+    private long now = Actors.T0;
+
+    @BeforeEach
+    void database() {
+        List<ReplicaInfo> infos = new ArrayList<>();
+        NodeKeys[] keys = new NodeKeys[4];
+        replicas = new NodeCrypto[4];
+        for (int i = 0; i < 4; i++) {
+            keys[i] = KeyPairs.deterministic(i);
+            infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, keys[i].publicKeys()));
+        }
+        genesis = new ClusterConfig(infos, 8, 32);
+        NodeKeys clientKeys = KeyPairs.deterministic(CLIENT);
+        for (int i = 0; i < 4; i++) {
+            replicas[i] = new NodeCrypto(i, keys[i], genesis::replicaKeys);
+        }
+        client = new NodeCrypto(CLIENT, clientKeys, genesis::replicaKeys);
+        url = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";create=true";
+        open();
+    }
+
+    private void open() {
+        emf = Persistence.createEntityManagerFactory("ehr-test", Map.of("jakarta.persistence.jdbc.url", url));
+        em = emf.createEntityManager();
+    }
+
+    @AfterEach
+    void close() {
+        if (em != null) {
+            em.close();
+            emf.close();
+            em = null;
+        }
+        try {
+            DriverManager.getConnection("jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";shutdown=true");
+        } catch (SQLException expected) {
+            // Derby reports a successful shutdown as an exception (SQLState 08006).
+        }
+    }
+
+    private JpaLedgerStore store() {
+        return new JpaLedgerStore(em, work -> {
+            em.getTransaction().begin();
+            try {
+                work.run();
+                em.getTransaction().commit();
+            } catch (RuntimeException e) {
+                if (em.getTransaction().isActive()) {
+                    em.getTransaction().rollback();
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** One committed batch of one request carrying the given operations, with a real certificate. */
+    private OrderedBatch batch(byte[]... operations) {
+        List<byte[]> ops = List.of(operations);
+        long ts = clientTs++;
+        Request r = new Request(CLIENT, ts, ops, client.sign(Request.signedBytes(CLIENT, ts, ops)));
+        now += 1_000;
+        Batch b = new Batch(now, List.of(r));
+        long seq = ++sequence;
+        List<Commit> cert = new ArrayList<>();
+        for (int i : new int[] {0, 2, 3}) {
+            cert.add(new Commit(0, seq, b.digest(), i, replicas[i].sign(Commit.signedBytes(0, seq, b.digest(), i))));
+        }
+        return new OrderedBatch(seq, 0, now, b.digest(), b, List.of(r), cert);
+    }
+
+    private LedgerResult execute(LedgerApplication ledger, byte[]... operations) {
+        return LedgerResult.decode(ledger.execute(batch(operations)).get(0));
+    }
+
+    private LedgerApplication populated() {
+        LedgerApplication ledger = new LedgerApplication(Actors.T0, store());
+        assertTrue(execute(ledger, a.genesisOrganisation()).accepted());
+        assertTrue(execute(ledger, a.registerStaff(a.admin, a.doctor, TxType.REGISTER_PRACTITIONER)).accepted());
+        assertTrue(execute(ledger, a.registerPatient(a.alice, "st-mary")).accepted());
+        assertFalse(execute(ledger, a.read(a.doctor, a.alice, "NOTE", "no consent")).accepted());
+        assertTrue(execute(ledger, a.grant(a.alice, "c-1", "dr-house", 0, "NOTE")).accepted());
+        Actors.Submission note = a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor);
+        assertTrue(execute(ledger, note.tx(), note.content()).accepted());
+        assertTrue(execute(ledger, a.read(a.doctor, a.alice, "NOTE", "follow-up")).accepted());
+        return ledger;
+    }
+
+    @Test
+    void blocksRoundTripThroughJpaWithIdenticalHashesAndTheStateIsRebuiltOnRestart() {
+        LedgerApplication ledger = populated();
+        List<Block> before = ledger.chain();
+        close();
+        open();
+        LedgerApplication reopened = new LedgerApplication(Actors.T0, store());
+        List<Block> after = reopened.chain();
+        assertEquals(before.size(), after.size());
+        for (int h = 0; h < before.size(); h++) {
+            assertEquals(before.get(h).header().hash(), after.get(h).header().hash(), "block " + h);
+        }
+        assertEquals(ledger.lastExecuted(), reopened.lastExecuted());
+        assertNotNull(reopened.state().consent("c-1"), "world state rebuilt from the stored blocks");
+        assertEquals(1, reopened.state().accessLog("pat-alice").size());
+        assertNotNull(reopened.content("r-1"), "off-chain ciphertext persisted");
+        ChainVerifier.Report report = new ChainVerifier(genesis).verify(after);
+        assertTrue(report.valid(), report.toString());
+        assertTrue(execute(reopened, a.revoke(a.alice, "c-1")).accepted(), "and it keeps executing");
+    }
+
+    @Test
+    void replayingAnExecutedBatchChangesNothing() {
+        LedgerApplication ledger = populated();
+        JpaLedgerStore store = store();
+        Block last = ledger.chain().get(ledger.chain().size() - 1);
+        store.append(last, Map.of(), List.of(), ledger.lastExecuted());
+        assertEquals(ledger.chain().size(), store.loadChain().size(), "appending a stored block again is a no-op");
+        Block other = ledger.chain().get(2);
+        Block clash = new Block(new org.ehrledger.ejb.domain.model.ledger.BlockHeader(last.header().height(),
+                other.header().previousHash(), other.header().entryCount(), other.header().entriesRoot(),
+                other.header().stateDigest(), other.header().timestamp(), other.header().sequence(),
+                other.header().batchDigest()), other.entries(), other.requests(), 0, other.certificate());
+        assertThrows(IllegalStateException.class, () -> store.append(clash, Map.of(), List.of(), 99),
+                "a different block at a stored height is a divergence, never silently accepted");
+        assertEquals(ledger.lastExecuted(), store.lastExecuted(), "the failed append was rolled back");
+    }
+
+    @Test
+    void aCrashInTheMiddleOfABlockLeavesThePreviousBlock() {
+        LedgerApplication ledger = populated();
+        int height = ledger.chain().size();
+        JpaLedgerStore failing = new JpaLedgerStore(em, work -> {
+            em.getTransaction().begin();
+            work.run();
+            em.getTransaction().rollback(); // the process dies before commit
+        });
+        LedgerApplication crashed = new LedgerApplication(Actors.T0, failing);
+        crashed.execute(batch(a.revoke(a.alice, "c-1")));
+        close();
+        open();
+        LedgerApplication recovered = new LedgerApplication(Actors.T0, store());
+        assertEquals(height, recovered.chain().size(), "no partial block");
+        assertFalse(recovered.state().consent("c-1").revoked());
+    }
+
+    @Test
+    void chainVerificationNamesRowsEditedDirectlyInDerby() throws SQLException {
+        populated();
+        close();
+        String plain = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath();
+        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
+            assertEquals(1, s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 1 WHERE HEIGHT = 4"));
+        }
+        assertBrokenAt(4, "Merkle root");
+        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 0 WHERE HEIGHT = 4");
+            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 6"));
+        }
+        assertBrokenAt(6, "deleted");
+        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 2");
+            s.executeUpdate("DELETE FROM LEDGER_BLOCK WHERE HEIGHT = 2");
+        }
+        assertBrokenAt(2, "missing or out of order");
+    }
+
+    private void assertBrokenAt(long height, String words) {
+        open();
+        JpaLedgerStore store = store();
+        ChainVerifier.Report r = new ChainVerifier(genesis).verify(store.loadChain());
+        assertFalse(r.valid());
+        assertEquals(height, r.firstBadHeight(), r.toString());
+        assertTrue(r.problem().contains(words), r.problem());
+        close();
+    }
+
+    @Test
+    void erasureDeletesTheCiphertextFromTheDatabaseButKeepsTheHash() {
+        LedgerApplication ledger = populated();
+        assertTrue(execute(ledger, a.erase(a.alice, "r-1", "GDPR Art. 17 request 42")).accepted());
+        close();
+        open();
+        LedgerApplication reopened = new LedgerApplication(Actors.T0, store());
+        assertNull(reopened.content("r-1"), "ciphertext destroyed");
+        assertTrue(reopened.state().record("r-1").erased());
+        assertTrue(new ChainVerifier(genesis).verify(reopened.chain()).valid(), "the chain still verifies");
+    }
+}
