@@ -241,13 +241,8 @@ public final class Contracts {
         if (state.users.containsKey(userId)) {
             throw new Rejected("user id " + userId + " is taken");
         }
-        byte[] signing = b.bytes("signingKey");
-        byte[] encryption = b.bytes("encryptionKey");
-        key("Ed25519", signing);
-        key("X25519", encryption);
-        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key");
-        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key");
-        User u = new User(userId, role, org.id(), signing, encryption, false);
+        byte[][] keys = certifiedKeys(b, org, now);
+        User u = new User(userId, role, org.id(), keys[0], keys[1], false);
         return () -> state.users.put(userId, u);
     }
 
@@ -261,13 +256,9 @@ public final class Contracts {
         if (org == null) {
             throw new Rejected("unknown organisation " + b.string("organisation"));
         }
-        byte[] signing = b.bytes("signingKey");
-        byte[] encryption = b.bytes("encryptionKey");
-        requireSelfSigned(tx, signing);
-        key("X25519", encryption);
-        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key");
-        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key");
-        User u = new User(patientId, Role.PATIENT, org.id(), signing, encryption, false);
+        requireSelfSigned(tx, b.bytes("signingKey"));
+        byte[][] keys = certifiedKeys(b, org, now);
+        User u = new User(patientId, Role.PATIENT, org.id(), keys[0], keys[1], false);
         return () -> state.users.put(patientId, u);
     }
 
@@ -277,15 +268,30 @@ public final class Contracts {
         if (target == null) {
             throw new Rejected("unknown user " + tx.body().string("userId"));
         }
-        boolean self = target.id().equals(author.id());
-        boolean orgAdmin = author.role() == Role.ADMIN && author.organisation().equals(target.organisation());
-        if (!self && !orgAdmin) {
+        if (!actsFor(author, target)) {
             throw new Rejected("only the user or an administrator of " + target.organisation() + " revokes this certificate");
         }
         if (target.revoked()) {
             throw new Rejected("the certificate of " + target.id() + " is already revoked");
         }
         return () -> state.users.put(target.id(), target.revoke());
+    }
+
+    /** Whether {@code author} is {@code subject} or an administrator of the subject's organisation. */
+    private static boolean actsFor(User author, User subject) {
+        return author.id().equals(subject.id())
+                || (author.role() == Role.ADMIN && author.organisation().equals(subject.organisation()));
+    }
+
+    /** The signing and encryption keys of a body, each certified by the organisation's CA. */
+    private static byte[][] certifiedKeys(Fields b, Organisation org, long now) {
+        byte[] signing = b.bytes("signingKey");
+        byte[] encryption = b.bytes("encryptionKey");
+        key("Ed25519", signing);
+        key("X25519", encryption);
+        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key");
+        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key");
+        return new byte[][] {signing, encryption};
     }
 
     private static Role role(String name) {
@@ -575,12 +581,7 @@ public final class Contracts {
         User user = author(tx);
         Fields b = tx.body();
         Organisation org = state.organisations.get(user.organisation());
-        byte[] signing = b.bytes("signingKey");
-        byte[] encryption = b.bytes("encryptionKey");
-        key("Ed25519", signing);
-        key("X25519", encryption);
-        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "new signing key");
-        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "new encryption key");
+        byte[][] keys = certifiedKeys(b, org, now);
         // The owner re-wraps the keys of the records they may read for the new encryption key: "<recordId>:<base64>".
         Map<String, byte[]> rewrapped = readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
         for (String recordId : rewrapped.keySet()) {
@@ -588,7 +589,7 @@ public final class Contracts {
                 throw new Rejected("record " + recordId + " is not wrapped for " + user.id());
             }
         }
-        User rotated = new User(user.id(), user.role(), user.organisation(), signing, encryption, false);
+        User rotated = new User(user.id(), user.role(), user.organisation(), keys[0], keys[1], false);
         return () -> {
             state.users.put(user.id(), rotated);
             for (var e : rewrapped.entrySet()) {
@@ -605,9 +606,7 @@ public final class Contracts {
             throw new Rejected("unknown record " + tx.body().string("recordId"));
         }
         User patient = state.users.get(r.patient());
-        boolean owner = author.id().equals(r.patient());
-        boolean orgAdmin = author.role() == Role.ADMIN && author.organisation().equals(patient.organisation());
-        if (!owner && !orgAdmin) {
+        if (!actsFor(author, patient)) {
             throw new Rejected("only the patient or an administrator of " + patient.organisation() + " erases a record");
         }
         if (r.erased()) {

@@ -11,61 +11,10 @@ import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.domain.model.tx.TxType;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The contracts' authorisation rules, run without a container. */
-class ContractsTest {
-
-    private final Actors a = new Actors();
-    private WorldState state;
-    private Contracts contracts;
-    private long now = Actors.T0;
-
-    private Outcome run(byte[] tx) {
-        now += 1_000;
-        return contracts.execute(tx, now);
-    }
-
-    private Outcome run(Actors.Submission s) {
-        now += 1_000;
-        return contracts.execute(s.tx(), s.content(), now);
-    }
-
-    private void ok(Actors.Submission s) {
-        Outcome o = run(s);
-        assertTrue(o.accepted(), o.reason());
-    }
-
-    private String refused(Actors.Submission s) {
-        Outcome o = run(s);
-        assertFalse(o.accepted(), "expected a refusal");
-        return o.reason();
-    }
-
-    private void ok(byte[] tx) {
-        Outcome o = run(tx);
-        assertTrue(o.accepted(), o.reason());
-    }
-
-    private String refused(byte[] tx) {
-        Outcome o = run(tx);
-        assertFalse(o.accepted(), "expected a refusal");
-        return o.reason();
-    }
-
-    @BeforeEach
-    void network() {
-        state = new WorldState();
-        contracts = new Contracts(state);
-        ok(a.genesisOrganisation());
-        ok(a.secondOrganisation());
-        ok(a.registerStaff(a.admin, a.doctor, TxType.REGISTER_PRACTITIONER));
-        ok(a.registerStaff(a.admin, a.biller, TxType.REGISTER_PRACTITIONER));
-        ok(a.registerStaff(a.clinicAdmin, a.otherDoctor, TxType.REGISTER_PRACTITIONER));
-        ok(a.registerPatient(a.alice, "st-mary"));
-        ok(a.registerPatient(a.bob, "lakeside"));
-    }
+class ContractsTest extends ContractsHarness {
 
     @Test
     void theRegistryRecordsRolesFromTheSigningAdministrator() {
