@@ -1,0 +1,247 @@
+package org.ehrledger.ejb.application.contracts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.net.URISyntaxException;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import jakarta.annotation.Resource;
+import jakarta.inject.Inject;
+import jakarta.transaction.UserTransaction;
+
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.crypto.KeyPairs;
+import org.ehrledger.consensus.crypto.NodeCrypto;
+import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.message.Request;
+import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
+import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+import org.ehrledger.ejb.domain.model.ledger.Receipt;
+import org.ehrledger.ejb.domain.model.ledger.ReceiptVerifier;
+import org.ehrledger.ejb.domain.model.record.AccessBasis;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The ledger inside a real Payara Micro with its own embedded Derby database: every committed batch in
+ * one JTA transaction, the contracts' rules on chain, receipts and tamper detection. The methods share
+ * one deployment and one chain, so they run in order.
+ */
+@ExtendWith(ArquillianExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LedgerInContainerIT {
+
+    private static final int CLIENT = ClusterConfig.FIRST_CLIENT_ID;
+    private static final Actors A = new Actors();
+
+    @Deployment
+    static WebArchive deployment() {
+        return ShrinkWrap.create(WebArchive.class, "ledger-it.war")
+                .addPackages(true, "org.ehrledger.ejb", "org.ehrledger.consensus")
+                .addAsResource(new File("src/main/resources/META-INF/persistence.xml"), "META-INF/persistence.xml")
+                .addAsWebInfResource(new File("src/main/resources/META-INF/beans.xml"), "beans.xml")
+                .addAsLibraries(jarOf(org.bouncycastle.jce.provider.BouncyCastleProvider.class),
+                        jarOf(org.bouncycastle.cert.X509CertificateHolder.class),
+                        jarOf(org.bouncycastle.asn1.misc.MiscObjectIdentifiers.class),
+                        jarOf(org.jgroups.JChannel.class),
+                        jarOf(org.apache.derby.jdbc.EmbeddedDataSource.class),
+                        jarOf(org.apache.derby.shared.common.error.StandardException.class),
+                        jarOf(org.apache.derby.iapi.jdbc.AutoloadedDriver.class));
+    }
+
+    private static File jarOf(Class<?> type) {
+        try {
+            return new File(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Inject
+    LedgerRuntime ledger;
+
+    @Resource(lookup = "java:app/jdbc/ehr")
+    DataSource database;
+
+    @Resource
+    UserTransaction utx;
+
+    // ---- committed batches with a real certificate, as consensus would hand them over -------------
+
+    private static final ClusterConfig GENESIS;
+    private static final NodeCrypto[] REPLICAS = new NodeCrypto[4];
+    private static final NodeCrypto CLIENT_CRYPTO;
+
+    static {
+        List<ReplicaInfo> infos = new ArrayList<>();
+        NodeKeys[] keys = new NodeKeys[4];
+        for (int i = 0; i < 4; i++) {
+            keys[i] = KeyPairs.deterministic(i);
+            infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, keys[i].publicKeys()));
+        }
+        GENESIS = new ClusterConfig(infos, 8, 32);
+        for (int i = 0; i < 4; i++) {
+            REPLICAS[i] = new NodeCrypto(i, keys[i], GENESIS::replicaKeys);
+        }
+        CLIENT_CRYPTO = new NodeCrypto(CLIENT, KeyPairs.deterministic(CLIENT), GENESIS::replicaKeys);
+    }
+
+    private OrderedBatch batch(byte[]... operations) {
+        List<byte[]> ops = List.of(operations);
+        long seq = ledger.lastExecuted() + 1;
+        long ts = System.nanoTime();
+        Request r = new Request(CLIENT, ts, ops, CLIENT_CRYPTO.sign(Request.signedBytes(CLIENT, ts, ops)));
+        long now = System.currentTimeMillis();
+        Batch b = new Batch(now, List.of(r));
+        List<Commit> cert = new ArrayList<>();
+        for (int i : new int[] {1, 2, 3}) {
+            cert.add(new Commit(0, seq, b.digest(), i, REPLICAS[i].sign(Commit.signedBytes(0, seq, b.digest(), i))));
+        }
+        return new OrderedBatch(seq, 0, now, b.digest(), b, List.of(r), cert);
+    }
+
+    private LedgerResult execute(byte[]... operations) {
+        return LedgerResult.decode(ledger.execute(batch(operations)).get(0));
+    }
+
+    // ---- scenarios ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void aDoctorWithoutConsentIsRefusedAndTheRefusalIsOnChain() {
+        assertTrue(execute(A.genesisOrganisation()).accepted());
+        assertTrue(execute(A.registerStaff(A.admin, A.doctor, TxType.REGISTER_PRACTITIONER)).accepted());
+        assertTrue(execute(A.registerPatient(A.alice, "st-mary")).accepted());
+        LedgerResult refused = execute(A.read(A.doctor, A.alice, "NOTE", "no consent yet"));
+        assertFalse(refused.accepted());
+        LedgerEntry onChain = ledger.storedChain().get((int) refused.height()).entries().get(refused.index());
+        assertFalse(onChain.accepted());
+        assertEquals(refused.reason(), onChain.reason());
+    }
+
+    @Test
+    @Order(2)
+    void consentGrantReadRevokeAndBreakGlassAreOnChainAndVisibleToThePatient() {
+        assertTrue(execute(A.grant(A.alice, "c-1", "dr-house", 0, "NOTE")).accepted());
+        Actors.Submission note = A.addRecord(A.doctor, A.alice, "r-1", "NOTE", A.alice, A.doctor);
+        assertTrue(execute(note.tx(), note.content()).accepted());
+        assertTrue(execute(A.read(A.doctor, A.alice, "NOTE", "follow-up")).accepted());
+        assertTrue(execute(A.revoke(A.alice, "c-1")).accepted());
+        assertFalse(execute(A.read(A.doctor, A.alice, "NOTE", "after revoke")).accepted());
+        assertTrue(execute(A.breakGlass(A.doctor, A.alice, "patient unconscious in the ER", 30)).accepted());
+        assertTrue(execute(A.read(A.doctor, A.alice, "NOTE", "emergency treatment")).accepted());
+        assertEquals(List.of(AccessBasis.CONSENT, AccessBasis.BREAK_GLASS),
+                ledger.state().accessLog("pat-alice").stream().map(e -> e.basis()).toList());
+    }
+
+    @Test
+    @Order(3)
+    void blocksRoundTripThroughJpaWithIdenticalHashesAndVerify() {
+        List<Block> memory = ledger.chain();
+        List<Block> stored = ledger.storedChain();
+        assertEquals(memory.size(), stored.size());
+        for (int h = 0; h < memory.size(); h++) {
+            assertEquals(memory.get(h).header().hash(), stored.get(h).header().hash(), "block " + h);
+        }
+        ChainVerifier.Report report = new ChainVerifier(GENESIS).verify(stored);
+        assertTrue(report.valid(), report.toString());
+    }
+
+    @Test
+    @Order(4)
+    void aBatchWhoseTransactionRollsBackLeavesNoPartOfItsBlock() throws Exception {
+        int blocks = ledger.storedChain().size();
+        utx.begin();
+        ledger.execute(batch(A.grant(A.alice, "c-rolled-back", "dr-house", 0, "NOTE")));
+        utx.rollback(); // the replica dies before commit: block, entries and state change go together
+        assertEquals(blocks, ledger.storedChain().size());
+        assertEquals(blocks, ledger.chain().size(), "the in-memory ledger was reloaded from what committed");
+        assertNull(ledger.state().consent("c-rolled-back"));
+    }
+
+    @Test
+    @Order(5)
+    void aReceiptVerifiesOfflineAndFailsAfterAnyByteOfTheRecordChanges() {
+        List<Block> stored = ledger.storedChain();
+        Block block = null;
+        int index = -1;
+        for (Block b : stored) {
+            for (int i = 0; i < b.entries().size(); i++) {
+                if (new String(b.entries().get(i).transaction(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .contains("r-1") && b.entries().get(i).accepted()) {
+                    block = b;
+                    index = i;
+                }
+            }
+        }
+        Receipt receipt = block.receipt(index);
+        ReceiptVerifier verifier = new ReceiptVerifier(GENESIS);
+        assertTrue(verifier.verify(receipt, receipt.entry().transaction()).valid());
+        byte[] ciphertext = ledger.content("r-1");
+        assertEquals(receipt.request().operationDigests().get(receipt.entry().operationIndex() + 1),
+                org.ehrledger.consensus.crypto.Digest.sha256(ciphertext), "the record's hash was ordered");
+        for (int i = 0; i < ciphertext.length; i += 7) {
+            byte[] changed = ciphertext.clone();
+            changed[i] ^= 1;
+            assertFalse(org.ehrledger.consensus.crypto.Digest.sha256(changed)
+                    .equals(receipt.request().operationDigests().get(receipt.entry().operationIndex() + 1)));
+        }
+    }
+
+    @Test
+    @Order(6)
+    void erasureMakesTheRecordUnreadableWhileTheChainStillVerifies() {
+        assertTrue(execute(A.erase(A.alice, "r-1", "GDPR Art. 17 request 7")).accepted());
+        assertNull(ledger.content("r-1"));
+        assertNull(ledger.state().wrappedKey("r-1", "pat-alice"));
+        assertTrue(new ChainVerifier(GENESIS).verify(ledger.storedChain()).valid());
+    }
+
+    @Test
+    @Order(7)
+    void chainVerificationCatchesAnEditedRowADeletedTransactionAndAReorderedBlock() throws Exception {
+        try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
+            assertEquals(1, s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 1 WHERE HEIGHT = 4"));
+        }
+        ChainVerifier.Report edited = new ChainVerifier(GENESIS).verify(ledger.storedChain());
+        assertEquals(4, edited.firstBadHeight(), edited.toString());
+        try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 0 WHERE HEIGHT = 4");
+            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 6"));
+        }
+        ChainVerifier.Report deleted = new ChainVerifier(GENESIS).verify(ledger.storedChain());
+        assertEquals(6, deleted.firstBadHeight(), deleted.toString());
+        assertTrue(deleted.problem().contains("deleted"), deleted.problem());
+        try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE LEDGER_BLOCK SET HEIGHT = 1000 WHERE HEIGHT = 2");
+            s.executeUpdate("UPDATE LEDGER_BLOCK SET HEIGHT = 2 WHERE HEIGHT = 3");
+            s.executeUpdate("UPDATE LEDGER_BLOCK SET HEIGHT = 3 WHERE HEIGHT = 1000");
+        }
+        ChainVerifier.Report reordered = new ChainVerifier(GENESIS).verify(ledger.storedChain());
+        assertEquals(2, reordered.firstBadHeight(), reordered.toString());
+    }
+}
