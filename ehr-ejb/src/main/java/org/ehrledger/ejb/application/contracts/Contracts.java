@@ -62,15 +62,6 @@ public final class Contracts {
         return run(transaction, content, now, false);
     }
 
-    /**
-     * Re-executes a transaction recorded in a certified block when rebuilding state from a snapshot: its
-     * content was checked against its hash when 2f+1 replicas first executed it, and may since have been
-     * erased, so it is not required again.
-     */
-    public Outcome replay(byte[] transaction, long now) {
-        return run(transaction, null, now, true);
-    }
-
     private Outcome run(byte[] transaction, byte[] content, long now, boolean replaying) {
         SignedTransaction tx;
         try {
@@ -82,21 +73,45 @@ public final class Contracts {
         if (state.seenTransactions.contains(id)) {
             return Outcome.rejected("replayed transaction " + id);
         }
+        Runnable apply;
         try {
-            if (tx.type().carriesContent() && !replaying) {
-                requireContent(tx.body(), content);
-            }
-            Runnable apply = validate(tx, now);
-            state.seenTransactions.add(id);
-            apply.run();
-            return Outcome.ok();
+            apply = validate(tx, now);
         } catch (Rejected r) {
             state.seenTransactions.add(id);
             return Outcome.rejected(r.getMessage());
         } catch (Fields.FieldException e) {
             state.seenTransactions.add(id);
             return Outcome.rejected("invalid " + tx.type() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Defensive: no input may escape as an exception; the reason must not depend on the environment.
+            state.seenTransactions.add(id);
+            return Outcome.rejected("invalid " + tx.type() + ": the transaction could not be processed");
         }
+        if (tx.type().carriesContent() && !replaying) {
+            // Checked last and not remembered: the content is not signed, so a wrong one must not let
+            // anyone burn a victim's signed transaction.
+            String problem = contentProblem(tx.body(), content);
+            if (problem != null) {
+                return Outcome.rejected(CONTENT_REFUSAL + problem);
+            }
+        }
+        state.seenTransactions.add(id);
+        apply.run();
+        return Outcome.ok();
+    }
+
+    /** Prefix of every refusal about a record's content (not remembered, reproduced as recorded on replay). */
+    public static final String CONTENT_REFUSAL = "record content refused: ";
+
+    /**
+     * Re-executes a transaction recorded in a certified block. A recorded content refusal is reproduced
+     * as recorded (content may since have been erased); everything else runs through the contracts again.
+     */
+    public Outcome replay(byte[] transaction, long now, boolean recordedAccepted, String recordedReason) {
+        if (!recordedAccepted && recordedReason.startsWith(CONTENT_REFUSAL)) {
+            return Outcome.rejected(recordedReason);
+        }
+        return run(transaction, null, now, true);
     }
 
     /** Checks everything and returns the change to apply; throws {@link Rejected} otherwise. */
@@ -121,21 +136,26 @@ public final class Contracts {
         };
     }
 
-    private static void requireContent(Fields body, byte[] content) {
+    private static String contentProblem(Fields body, byte[] content) {
         if (content == null) {
-            throw new Rejected("the record's content must follow the transaction in the same request");
+            return "the record's content must follow the transaction in the same request";
         }
-        if (content.length != body.number("size") || !Digest.sha256(content).equals(Digest.of(checkedHash(body)))) {
-            throw new Rejected("the content does not match the record's hash and size");
+        if (content.length != body.number("size") || !Digest.sha256(content).equals(Digest.of(body.bytes("contentHash")))) {
+            return "the content does not match the record's hash and size";
         }
+        return null;
     }
 
-    private static byte[] checkedHash(Fields body) {
-        byte[] hash = body.bytes("contentHash");
-        if (hash.length != Digest.LENGTH) {
-            throw new Rejected("a record needs a SHA-256 content hash");
+    /** Identifiers: 1 to 128 of letters, digits, '.', '_' and '-' (never ':' so no id can pose as "org:<id>"). */
+    private static String id(Fields b, String name) {
+        return checkId(b.string(name), name);
+    }
+
+    private static String checkId(String value, String what) {
+        if (!value.matches("[A-Za-z0-9._-]{1,128}")) {
+            throw new Rejected(what + " must be 1 to 128 letters, digits, '.', '_' or '-'");
         }
-        return hash;
+        return value;
     }
 
     // ---- authentication ----------------------------------------------------------------------
@@ -183,7 +203,13 @@ public final class Contracts {
         if (!MembershipCa.isIssuedBy(cert, ca, Instant.ofEpochMilli(now))) {
             throw new Rejected(what + ": certificate not issued by the organisation's CA, or expired");
         }
-        if (!Arrays.equals(cert.getPublicKey().getEncoded(), publicKey)) {
+        PublicKey certified;
+        try {
+            certified = cert.getPublicKey();
+        } catch (RuntimeException e) {
+            certified = null;
+        }
+        if (certified == null || !Arrays.equals(certified.getEncoded(), publicKey)) {
             throw new Rejected(what + ": certificate is for another key");
         }
     }
@@ -192,8 +218,8 @@ public final class Contracts {
 
     private Runnable registerOrganisation(SignedTransaction tx, long now) {
         Fields b = tx.body();
-        String orgId = b.string("organisation");
-        String adminId = b.string("adminId");
+        String orgId = id(b, "organisation");
+        String adminId = id(b, "adminId");
         byte[] ca = b.bytes("caCertificate");
         byte[] signing = b.bytes("adminSigningKey");
         byte[] encryption = b.bytes("adminEncryptionKey");
@@ -229,7 +255,7 @@ public final class Contracts {
     private Runnable registerStaff(SignedTransaction tx, long now, Set<Role> allowed) {
         User author = author(tx);
         Fields b = tx.body();
-        String userId = b.string("userId");
+        String userId = id(b, "userId");
         Role role = role(b.string("role"));
         if (!allowed.contains(role)) {
             throw new Rejected(tx.type() + " cannot register the role " + role);
@@ -248,7 +274,7 @@ public final class Contracts {
 
     private Runnable registerPatient(SignedTransaction tx, long now) {
         Fields b = tx.body();
-        String patientId = tx.author();
+        String patientId = checkId(tx.author(), "patient id");
         if (state.users.containsKey(patientId)) {
             throw new Rejected("user id " + patientId + " is taken");
         }
@@ -344,6 +370,12 @@ public final class Contracts {
         return null;
     }
 
+    /** Whether a consent gives this user read access to a category (the same rules as {@link #basis}). */
+    private static boolean mayReadUnder(User u, Consent c, Category category, long now) {
+        boolean role = u.role() == Role.PRACTITIONER || (u.role() == Role.BILLING && category.billingRelevant());
+        return !u.revoked() && role && c.covers(u.id(), u.organisation(), category, now);
+    }
+
     private User patient(String id) {
         User p = state.users.get(id);
         if (p == null || p.role() != Role.PATIENT) {
@@ -387,7 +419,7 @@ public final class Contracts {
     private Runnable addRecord(SignedTransaction tx, long now, Category forced) {
         User author = author(tx);
         Fields b = tx.body();
-        String recordId = b.string("recordId");
+        String recordId = id(b, "recordId");
         User patient = patient(b.string("patient"));
         Category category = forced != null ? forced : category(b.string("category"));
         byte[] hash = b.bytes("contentHash");
@@ -401,7 +433,7 @@ public final class Contracts {
         if (forced == Category.PRESCRIPTION && author.role() != Role.PRACTITIONER) {
             throw new Rejected("only practitioners prescribe");
         }
-        if (forced == Category.DEMOGRAPHICS && !author.id().equals(patient.id())) {
+        if (category == Category.DEMOGRAPHICS && !author.id().equals(patient.id())) {
             throw new Rejected("only the patient updates their demographics");
         }
         boolean own = author.id().equals(patient.id());
@@ -434,7 +466,7 @@ public final class Contracts {
     private Runnable grantConsent(SignedTransaction tx, long now) {
         User author = author(tx);
         Fields b = tx.body();
-        String consentId = b.string("consentId");
+        String consentId = id(b, "consentId");
         if (author.role() != Role.PATIENT) {
             throw new Rejected("only the patient grants consent to their record");
         }
@@ -466,9 +498,9 @@ public final class Contracts {
             ClinicalRecord r = slash < 1 ? null : state.records.get(key.substring(0, slash));
             String reader = slash < 1 ? "" : key.substring(slash + 1);
             User u = state.users.get(reader);
-            if (r == null || !r.patient().equals(author.id()) || !categories.contains(r.category()) || u == null
-                    || !consent.covers(u.id(), u.organisation(), r.category(), now)) {
-                throw new Rejected("key wrap " + key + " is not for a record this consent covers");
+            if (r == null || r.erased() || !r.patient().equals(author.id()) || !categories.contains(r.category())
+                    || u == null || !mayReadUnder(u, consent, r.category(), now)) {
+                throw new Rejected("key wrap " + key + " is not for a record this consent lets that reader read");
             }
         }
         return () -> {

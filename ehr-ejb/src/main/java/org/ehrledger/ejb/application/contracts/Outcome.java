@@ -7,7 +7,10 @@ public record Outcome(boolean accepted, String reason) {
         return new Outcome(true, "");
     }
 
+    /** Longest reason recorded (the database column holds 2000 characters; input is never echoed in full). */
+    static final int MAX_REASON = 1000;
+
     static Outcome rejected(String reason) {
-        return new Outcome(false, reason);
+        return new Outcome(false, reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason);
     }
 }

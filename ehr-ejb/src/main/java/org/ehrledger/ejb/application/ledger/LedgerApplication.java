@@ -167,8 +167,27 @@ public final class LedgerApplication implements Application {
             contents.put(new String(r.bytes(), java.nio.charset.StandardCharsets.UTF_8), r.bytes());
         }
         r.expectEnd();
-        reset();
-        replay(blocks, contents);
+        WorldState oldState = state;
+        Contracts oldContracts = contracts;
+        List<Block> oldChain = new ArrayList<>(chain);
+        Map<String, byte[]> oldContents = new java.util.TreeMap<>(offChain);
+        long oldExecuted = lastExecuted;
+        int oldErasures = erasuresApplied;
+        try {
+            reset();
+            replay(blocks, contents);
+        } catch (RuntimeException e) {
+            // Keep the ledger as it was: a snapshot that does not replay is never half installed.
+            state = oldState;
+            contracts = oldContracts;
+            chain.clear();
+            chain.addAll(oldChain);
+            offChain.clear();
+            offChain.putAll(oldContents);
+            lastExecuted = oldExecuted;
+            erasuresApplied = oldErasures;
+            throw e;
+        }
         store.replaceAll(chain(), contents, executed);
         lastExecuted = executed;
     }
@@ -178,7 +197,7 @@ public final class LedgerApplication implements Application {
         offChain.putAll(contents);
         for (Block b : blocks.subList(1, blocks.size())) {
             for (LedgerEntry e : b.entries()) {
-                Outcome o = contracts.replay(e.transaction(), b.header().timestamp());
+                Outcome o = contracts.replay(e.transaction(), b.header().timestamp(), e.accepted(), e.reason());
                 if (o.accepted() != e.accepted() || !o.reason().equals(e.reason())) {
                     throw new IllegalStateException("replaying block " + b.header().height()
                             + " reached another verdict than recorded: the stored chain or the contracts changed");

@@ -108,19 +108,69 @@ public final class MembershipCa {
             cert.verify(ca.getPublicKey(), Providers.BC);
             cert.checkValidity(Date.from(when));
             return true;
-        } catch (GeneralSecurityException e) {
-            return false;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false; // includes keys the provider cannot even decode
         }
     }
 
-    /** Parses a DER-encoded certificate. */
+    /** Largest certificate accepted. */
+    public static final int MAX_CERTIFICATE_BYTES = 4096;
+    private static final int MAX_DER_DEPTH = 24;
+
+    /**
+     * Parses a DER-encoded certificate. Size and nesting depth are checked first, without recursion, so
+     * hostile input cannot overflow the parser's stack.
+     */
     public static X509Certificate parse(byte[] der) {
+        if (der == null || der.length > MAX_CERTIFICATE_BYTES || derDepth(der) > MAX_DER_DEPTH) {
+            throw new CryptoException("not a plausible X.509 certificate (too large or too deeply nested)");
+        }
         try {
             return (X509Certificate) CertificateFactory.getInstance("X.509", Providers.BC)
                     .generateCertificate(new ByteArrayInputStream(der));
         } catch (CertificateException | RuntimeException e) {
             throw new CryptoException("not a valid X.509 certificate", e);
         }
+    }
+
+    /** Maximum nesting of constructed DER elements, computed iteratively; Integer.MAX_VALUE if malformed. */
+    static int derDepth(byte[] der) {
+        int max = 0;
+        java.util.ArrayDeque<Integer> ends = new java.util.ArrayDeque<>();
+        int pos = 0;
+        while (pos < der.length) {
+            while (!ends.isEmpty() && pos >= ends.peek()) {
+                ends.pop();
+            }
+            int tag = der[pos++] & 0xff;
+            if ((tag & 0x1f) == 0x1f || pos >= der.length) {
+                return Integer.MAX_VALUE; // high tag numbers do not occur in certificates
+            }
+            int len = der[pos++] & 0xff;
+            if (len == 0x80) {
+                return Integer.MAX_VALUE; // indefinite length is not DER
+            }
+            if (len > 0x80) {
+                int n = len & 0x7f;
+                if (n > 3 || pos + n > der.length) {
+                    return Integer.MAX_VALUE;
+                }
+                len = 0;
+                for (int i = 0; i < n; i++) {
+                    len = (len << 8) | (der[pos++] & 0xff);
+                }
+            }
+            if (pos + len > der.length) {
+                return Integer.MAX_VALUE;
+            }
+            if ((tag & 0x20) != 0) {
+                ends.push(pos + len);
+                max = Math.max(max, ends.size());
+            } else {
+                pos += len;
+            }
+        }
+        return max;
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuer) throws GeneralSecurityException {

@@ -71,8 +71,20 @@ public final class UserKeys {
         }
     }
 
-    /** Decodes an X.509 SubjectPublicKeyInfo ({@code "Ed25519"} or {@code "X25519"}). */
+    private static final byte[] ED25519_SPKI = java.util.HexFormat.of().parseHex("302a300506032b6570032100");
+    private static final byte[] X25519_SPKI = java.util.HexFormat.of().parseHex("302a300506032b656e032100");
+
+    /**
+     * Decodes an X.509 SubjectPublicKeyInfo ({@code "Ed25519"} or {@code "X25519"}). Only the exact
+     * 44-byte encoding is accepted, checked before any ASN.1 parsing, so hostile input can never drive
+     * the parser (deep nesting would otherwise overflow the stack, differently on each replica).
+     */
     public static PublicKey publicKey(String algorithm, byte[] encoded) {
+        byte[] prefix = "Ed25519".equals(algorithm) ? ED25519_SPKI : "X25519".equals(algorithm) ? X25519_SPKI : null;
+        if (prefix == null || encoded == null || encoded.length != prefix.length + 32
+                || !java.util.Arrays.equals(encoded, 0, prefix.length, prefix, 0, prefix.length)) {
+            throw new CryptoException("not a valid " + algorithm + " public key (expected its 44-byte X.509 encoding)");
+        }
         try {
             return KeyFactory.getInstance(algorithm, Providers.BC).generatePublic(new X509EncodedKeySpec(encoded));
         } catch (GeneralSecurityException | RuntimeException e) {

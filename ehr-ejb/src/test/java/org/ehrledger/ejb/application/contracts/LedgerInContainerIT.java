@@ -148,6 +148,7 @@ class LedgerInContainerIT {
     void consentGrantReadRevokeAndBreakGlassAreOnChainAndVisibleToThePatient() {
         assertTrue(execute(A.grant(A.alice, "c-1", "dr-house", 0, "NOTE")).accepted());
         Actors.Submission note = A.addRecord(A.doctor, A.alice, "r-1", "NOTE", A.alice, A.doctor);
+        assertFalse(execute(note.tx()).accepted(), "a record without its content is refused");
         assertTrue(execute(note.tx(), note.content()).accepted());
         assertTrue(execute(A.read(A.doctor, A.alice, "NOTE", "follow-up")).accepted());
         assertTrue(execute(A.revoke(A.alice, "c-1")).accepted());
@@ -231,10 +232,10 @@ class LedgerInContainerIT {
         assertEquals(4, edited.firstBadHeight(), edited.toString());
         try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 0 WHERE HEIGHT = 4");
-            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 6"));
+            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 7"));
         }
         ChainVerifier.Report deleted = new ChainVerifier(GENESIS).verify(ledger.storedChain());
-        assertEquals(6, deleted.firstBadHeight(), deleted.toString());
+        assertEquals(7, deleted.firstBadHeight(), deleted.toString());
         assertTrue(deleted.problem().contains("deleted"), deleted.problem());
         try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE LEDGER_BLOCK SET HEIGHT = 1000 WHERE HEIGHT = 2");

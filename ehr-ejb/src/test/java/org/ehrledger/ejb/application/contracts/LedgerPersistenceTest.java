@@ -139,6 +139,8 @@ class LedgerPersistenceTest {
         assertFalse(execute(ledger, a.read(a.doctor, a.alice, "NOTE", "no consent")).accepted());
         assertTrue(execute(ledger, a.grant(a.alice, "c-1", "dr-house", 0, "NOTE")).accepted());
         Actors.Submission note = a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor);
+        // Without its content first (refused, not remembered), then properly: restarts must replay both.
+        assertFalse(execute(ledger, note.tx()).accepted());
         assertTrue(execute(ledger, note.tx(), note.content()).accepted());
         assertTrue(execute(ledger, a.read(a.doctor, a.alice, "NOTE", "follow-up")).accepted());
         return ledger;
@@ -211,9 +213,9 @@ class LedgerPersistenceTest {
         assertBrokenAt(4, "Merkle root");
         try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 0 WHERE HEIGHT = 4");
-            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 6"));
+            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 7"));
         }
-        assertBrokenAt(6, "deleted");
+        assertBrokenAt(7, "deleted");
         try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
             s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 2");
             s.executeUpdate("DELETE FROM LEDGER_BLOCK WHERE HEIGHT = 2");

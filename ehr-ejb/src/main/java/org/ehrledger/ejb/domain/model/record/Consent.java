@@ -14,7 +14,8 @@ public record Consent(String id, String patient, String grantee, Set<Category> c
 
     /** Whether the consent covers a user of an organisation for a category at a time. */
     public boolean covers(String userId, String organisation, Category category, long at) {
-        boolean whom = grantee.equals(userId) || grantee.equals(ORGANISATION + organisation);
+        boolean whom = grantee.startsWith(ORGANISATION) ? grantee.equals(ORGANISATION + organisation)
+                : grantee.equals(userId);
         return !revoked && whom && categories.contains(category) && (expiresAt == 0 || at < expiresAt);
     }
 

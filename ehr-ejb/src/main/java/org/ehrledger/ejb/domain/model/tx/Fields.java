@@ -163,21 +163,32 @@ public final class Fields {
         TreeMap<String, Object> values = new TreeMap<>();
         String previous = null;
         for (int i = 0; i < n; i++) {
-            String name = new String(r.bytes(), StandardCharsets.UTF_8);
+            String name = utf8(r.bytes());
             if (previous != null && name.compareTo(previous) <= 0) {
                 throw new MalformedMessageException("field names out of order or repeated at '" + name + "'");
             }
             previous = name;
             int type = r.u8();
             switch (type) {
-                case STRING -> values.put(name, new String(r.bytes(), StandardCharsets.UTF_8));
+                case STRING -> values.put(name, utf8(r.bytes()));
                 case LONG -> values.put(name, r.i64());
                 case BYTES -> values.put(name, r.bytes());
-                case STRINGS -> values.put(name, r.list(4, x -> new String(x.bytes(), StandardCharsets.UTF_8)));
+                case STRINGS -> values.put(name, r.list(4, x -> utf8(x.bytes())));
                 default -> throw new MalformedMessageException("unknown field type " + type);
             }
         }
         return new Fields(values);
+    }
+
+    /** Strict UTF-8: malformed bytes are an error, never silently replaced (one encoding per value). */
+    static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new MalformedMessageException("text that is not valid UTF-8");
+        }
     }
 
     @Override

@@ -57,13 +57,21 @@ public record SignedTransaction(TxType type, String author, long nonce, Fields b
         if (type == null) {
             throw new MalformedMessageException("unknown transaction type " + t);
         }
-        String author = new String(r.bytes(), StandardCharsets.UTF_8);
+        byte[] authorBytes = r.bytes();
+        if (authorBytes.length > 128) {
+            throw new MalformedMessageException("author id longer than 128 bytes");
+        }
+        String author = Fields.utf8(authorBytes);
         long nonce = r.i64();
         Wire.Reader body = new Wire.Reader(r.bytes());
         Fields fields = Fields.decode(body);
         body.expectEnd();
         byte[] sig = r.bytes();
         r.expectEnd();
-        return new SignedTransaction(type, author, nonce, fields, sig);
+        SignedTransaction tx = new SignedTransaction(type, author, nonce, fields, sig);
+        if (!java.util.Arrays.equals(tx.encode(), encoded)) {
+            throw new MalformedMessageException("not the canonical encoding of a transaction");
+        }
+        return tx;
     }
 }

@@ -1,0 +1,116 @@
+package org.ehrledger.ejb.application.contracts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.ejb.domain.model.tx.Fields;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
+import org.ehrledger.ejb.infrastructure.crypto.MembershipCa;
+import org.junit.jupiter.api.Test;
+
+/** Hostile transactions get a clear refusal, never an exception, and change nothing. */
+class HostileInputTest extends ContractsHarness {
+
+    private static byte[] deeplyNested() {
+        byte[] b = new byte[12_000];
+        for (int i = 0; i < 6_000; i += 2) {
+            b[i] = 0x30;
+            b[i + 1] = (byte) 0x80;
+        }
+        return b;
+    }
+
+    @Test
+    void deeplyNestedKeysAndCertificatesAreRefusedWithoutParsing() {
+        Actors.Person mallory = a.new Person("mallory", a.hospital, "PATIENT");
+        byte[] tx = mallory.sign(TxType.REGISTER_PATIENT, Fields.builder().put("organisation", "st-mary")
+                .put("signingKey", deeplyNested()).put("encryptionKey", deeplyNested())
+                .put("signingCertificate", deeplyNested()).put("encryptionCertificate", deeplyNested()).build());
+        String why = refused(tx);
+        assertTrue(why.contains("key"), why);
+        assertThrows(CryptoException.class, () -> MembershipCa.parse(deeplyNested()));
+        assertNull(state.user("mallory"));
+    }
+
+    @Test
+    void identifiersAreBoundedAndCannotPoseAsAnOrganisation() {
+        Actors.Person impostor = a.new Person("org:st-mary", a.clinic, "PRACTITIONER");
+        assertTrue(refused(a.registerStaff(a.clinicAdmin, impostor, TxType.REGISTER_PRACTITIONER)).contains("letters"));
+        Actors.Person longId = a.new Person("x".repeat(300), a.hospital, "PRACTITIONER");
+        String why = refused(a.registerStaff(a.admin, longId, TxType.REGISTER_PRACTITIONER));
+        assertTrue(why.length() <= 1000, "reasons stay short enough for the database");
+        byte[] longAuthor = a.doctor.signAs("y".repeat(3000), TxType.RECORD_ACCESS, Fields.builder().build());
+        assertTrue(refused(longAuthor).contains("malformed"));
+    }
+
+    @Test
+    void aRecordWithoutItsContentIsRefusedButNotBurnt() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
+        Actors.Submission note = a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor);
+        assertTrue(refused(note.tx()).startsWith(Contracts.CONTENT_REFUSAL));
+        assertTrue(refused(new Actors.Submission(note.tx(), "wrong".getBytes())).startsWith(Contracts.CONTENT_REFUSAL));
+        ok(note); // the genuine submission still goes through afterwards
+        assertTrue(refused(note).contains("replayed"));
+    }
+
+    @Test
+    void consentCannotSlipRecordKeysToAdministratorsOrBillingForClinicalNotes() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
+        ok(a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor));
+        byte[] forAdmin = a.alice.sign(TxType.GRANT_CONSENT, Fields.builder().put("consentId", "c-2")
+                .put("grantee", "admin-1").put("categories", List.of("NOTE")).put("expiresAt", 0L)
+                .put("wraps", List.of("r-1/" + a.admin.wrapFor(new byte[32], "r-1"))).build());
+        assertTrue(refused(forAdmin).contains("lets that reader read"));
+        byte[] forBilling = a.alice.sign(TxType.GRANT_CONSENT, Fields.builder().put("consentId", "c-3")
+                .put("grantee", "bill-1").put("categories", List.of("NOTE")).put("expiresAt", 0L)
+                .put("wraps", List.of("r-1/" + a.biller.wrapFor(new byte[32], "r-1"))).build());
+        assertTrue(refused(forBilling).contains("lets that reader read"));
+        assertEquals(java.util.Set.of("pat-alice", "dr-house"), state.readersOf("r-1"));
+    }
+
+    @Test
+    void aPractitionerCannotWriteDemographicsThroughAddRecord() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE", "DEMOGRAPHICS"));
+        assertTrue(refused(a.addRecord(a.doctor, a.alice, "d-1", "DEMOGRAPHICS", a.alice, a.doctor))
+                .contains("only the patient"));
+    }
+
+    @Test
+    void aNonCanonicalEncodingOfASignedTransactionIsRefused() {
+        byte[] tx = a.doctor.sign(TxType.RECORD_ACCESS, Fields.builder().put("patient", "pat-alice")
+                .put("category", "NOTE").put("reason", "chart review \uFFFD").build());
+        int at = indexOf(tx, new byte[] {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD});
+        byte[] mangled = Arrays.copyOf(tx, tx.length);
+        mangled[at] = (byte) 0xFF; // invalid UTF-8 that a lenient decoder would turn into U+FFFD again
+        assertThrows(MalformedMessageException.class, () -> SignedTransaction.decode(mangled));
+        assertTrue(refused(mangled).contains("malformed"));
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
+    void anUnknownAuthorNeverRaisesAnException() {
+        Outcome o = contracts.execute(new byte[] {3, 0, 0, 0, 1, 'x'}, now);
+        assertFalse(o.accepted());
+    }
+}
