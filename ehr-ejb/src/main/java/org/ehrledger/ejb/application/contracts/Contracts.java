@@ -191,7 +191,7 @@ public final class Contracts {
 
     /** The certificate must come from the organisation's CA, be valid now and certify exactly this key. */
     private static void requireCertified(byte[] certificate, byte[] caCertificate, byte[] publicKey, long now,
-                                         String what) {
+                                         String what, String userId, Role role) {
         X509Certificate cert;
         X509Certificate ca;
         try {
@@ -211,6 +211,11 @@ public final class Contracts {
         }
         if (certified == null || !Arrays.equals(certified.getEncoded(), publicKey)) {
             throw new Rejected(what + ": certificate is for another key");
+        }
+        // The certificate names who and what: CN = the user id, OU = the role, and it is no CA.
+        if (!(userId.equals(MembershipCa.subjectField(cert, "CN")) && role.name().equals(MembershipCa.subjectField(cert, "OU")))
+                || cert.getBasicConstraints() != -1) {
+            throw new Rejected(what + ": certificate is not issued to " + userId + " as " + role);
         }
     }
 
@@ -241,8 +246,10 @@ public final class Contracts {
         if (state.users.containsKey(adminId)) {
             throw new Rejected("user id " + adminId + " is taken");
         }
-        requireCertified(b.bytes("adminSigningCertificate"), ca, signing, now, "administrator signing key");
-        requireCertified(b.bytes("adminEncryptionCertificate"), ca, encryption, now, "administrator encryption key");
+        requireCertified(b.bytes("adminSigningCertificate"), ca, signing, now, "administrator signing key", adminId,
+                Role.ADMIN);
+        requireCertified(b.bytes("adminEncryptionCertificate"), ca, encryption, now, "administrator encryption key",
+                adminId, Role.ADMIN);
         key("X25519", encryption);
         Organisation org = new Organisation(orgId, b.string("name"), ca);
         User admin = new User(adminId, Role.ADMIN, orgId, signing, encryption, false);
@@ -267,7 +274,7 @@ public final class Contracts {
         if (state.users.containsKey(userId)) {
             throw new Rejected("user id " + userId + " is taken");
         }
-        byte[][] keys = certifiedKeys(b, org, now);
+        byte[][] keys = certifiedKeys(b, org, now, userId, role);
         User u = new User(userId, role, org.id(), keys[0], keys[1], false);
         return () -> state.users.put(userId, u);
     }
@@ -283,7 +290,7 @@ public final class Contracts {
             throw new Rejected("unknown organisation " + b.string("organisation"));
         }
         requireSelfSigned(tx, b.bytes("signingKey"));
-        byte[][] keys = certifiedKeys(b, org, now);
+        byte[][] keys = certifiedKeys(b, org, now, patientId, Role.PATIENT);
         User u = new User(patientId, Role.PATIENT, org.id(), keys[0], keys[1], false);
         return () -> state.users.put(patientId, u);
     }
@@ -300,7 +307,13 @@ public final class Contracts {
         if (target.revoked()) {
             throw new Rejected("the certificate of " + target.id() + " is already revoked");
         }
-        return () -> state.users.put(target.id(), target.revoke());
+        return () -> {
+            state.users.put(target.id(), target.revoke());
+            // A revoked identity reads nothing any more: its key wraps go (its own records keep the patient's).
+            for (TreeMap<String, byte[]> w : state.wraps.values()) {
+                w.remove(target.id());
+            }
+        };
     }
 
     /** Whether {@code author} is {@code subject} or an administrator of the subject's organisation. */
@@ -310,13 +323,14 @@ public final class Contracts {
     }
 
     /** The signing and encryption keys of a body, each certified by the organisation's CA. */
-    private static byte[][] certifiedKeys(Fields b, Organisation org, long now) {
+    private static byte[][] certifiedKeys(Fields b, Organisation org, long now, String userId, Role role) {
         byte[] signing = b.bytes("signingKey");
         byte[] encryption = b.bytes("encryptionKey");
         key("Ed25519", signing);
         key("X25519", encryption);
-        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key");
-        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key");
+        requireCertified(b.bytes("signingCertificate"), org.caCertificate(), signing, now, "signing key", userId, role);
+        requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key", userId,
+                role);
         return new byte[][] {signing, encryption};
     }
 
@@ -603,7 +617,8 @@ public final class Contracts {
                 shortest = Math.min(shortest, v.minutes());
             }
             state.emergency = declare
-                    ? new EmergencyState(true, reason, now, now + shortest * 60_000, Set.copyOf(by))
+                    ? new EmergencyState(true, reason, now, now + shortest * 60_000,
+                            java.util.Collections.unmodifiableSortedSet(by))
                     : EmergencyState.NONE;
             state.emergencyVotes.clear();
         };
@@ -613,7 +628,7 @@ public final class Contracts {
         User user = author(tx);
         Fields b = tx.body();
         Organisation org = state.organisations.get(user.organisation());
-        byte[][] keys = certifiedKeys(b, org, now);
+        byte[][] keys = certifiedKeys(b, org, now, user.id(), user.role());
         // The owner re-wraps the keys of the records they may read for the new encryption key: "<recordId>:<base64>".
         Map<String, byte[]> rewrapped = readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
         for (String recordId : rewrapped.keySet()) {

@@ -42,21 +42,14 @@ public final class WorldState {
     EmergencyState emergency = EmergencyState.NONE;
     /** Records erased by crypto-shredding, for the off-chain store to delete their ciphertext. */
     final List<String> erasures = new ArrayList<>();
-    /** Administrators of distinct organisations needed to declare or end the emergency state. */
-    int emergencyQuorum = 2;
+    /** Administrators of distinct organisations needed to declare or end the emergency state (network policy). */
+    final int emergencyQuorum = 2;
 
     /** The emergency state. */
     public EmergencyState emergency() {
         return emergency;
     }
 
-    /** Sets how many administrators of distinct organisations declare or end an emergency (network policy). */
-    public void emergencyQuorum(int quorum) {
-        if (quorum < 1) {
-            throw new IllegalArgumentException("the emergency quorum is at least 1");
-        }
-        this.emergencyQuorum = quorum;
-    }
 
     /** A user, or null. */
     public User user(String id) {

@@ -113,6 +113,19 @@ public final class MembershipCa {
         }
     }
 
+    /** The value of one attribute (e.g. "CN", "OU", "O") of a certificate's subject, or null. */
+    public static String subjectField(X509Certificate cert, String attribute) {
+        try {
+            X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+            org.bouncycastle.asn1.ASN1ObjectIdentifier oid = BCStyle.INSTANCE.attrNameToOID(attribute);
+            org.bouncycastle.asn1.x500.RDN[] rdns = name.getRDNs(oid);
+            return rdns.length == 1 ? org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(rdns[0].getFirst().getValue())
+                    : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Largest certificate accepted. */
     public static final int MAX_CERTIFICATE_BYTES = 4096;
     private static final int MAX_DER_DEPTH = 24;

@@ -26,7 +26,9 @@ public final class Pkcs12 {
     public static byte[] export(UserKeys keys, X509Certificate signingCert, X509Certificate encryptionCert,
                                 X509Certificate caCert, char[] password) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12", Providers.BC);
+            // The JDK's PKCS#12 writer: PBES2 with PBKDF2-HmacSHA256 and AES-256 for keys and certificates and
+            // an HmacPBESHA256 integrity MAC, rather than Bouncy Castle's legacy 3DES/RC2-40 defaults.
+            KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry(SIGNING, keys.signing().getPrivate(), password, new Certificate[] {signingCert, caCert});
             ks.setKeyEntry(ENCRYPTION, keys.encryption().getPrivate(), password, new Certificate[] {encryptionCert, caCert});
@@ -45,7 +47,7 @@ public final class Pkcs12 {
      */
     public static UserKeys load(byte[] p12, char[] password) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12", Providers.BC);
+            KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(new ByteArrayInputStream(p12), password);
             return new UserKeys(pair(ks, SIGNING, password), pair(ks, ENCRYPTION, password));
         } catch (UnrecoverableKeyException e) {
@@ -66,6 +68,9 @@ public final class Pkcs12 {
         if (key == null || cert == null) {
             throw new CryptoException("the PKCS#12 file has no '" + alias + "' key");
         }
-        return new KeyPair(cert.getPublicKey(), key);
+        // Re-read the JDK's key objects as Bouncy Castle keys, which the rest of this package uses.
+        String algorithm = SIGNING.equals(alias) ? "Ed25519" : "X25519";
+        return new KeyPair(UserKeys.publicKey(algorithm, cert.getPublicKey().getEncoded()),
+                UserKeys.privateKey(algorithm, key.getEncoded()));
     }
 }

@@ -109,6 +109,33 @@ class HostileInputTest extends ContractsHarness {
     }
 
     @Test
+    void aCertificateIssuedToSomeoneElseOrAnotherRoleDoesNotRegister() throws Exception {
+        // Mallory holds a genuine St Mary patient certificate for her key, issued to "mallory" as PATIENT.
+        Actors.Person mallory = a.new Person("mallory", a.hospital, "PATIENT");
+        byte[] signingCert = mallory.cert(true);
+        byte[] encryptionCert = mallory.cert(false);
+        // She tries to claim a known medical record number with it.
+        byte[] squat = mallory.signAs("p-123", TxType.REGISTER_PATIENT, Fields.builder().put("organisation", "st-mary")
+                .put("signingKey", mallory.signingKey()).put("encryptionKey", mallory.encryptionKey())
+                .put("signingCertificate", signingCert).put("encryptionCertificate", encryptionCert).build());
+        assertTrue(refused(squat).contains("not issued to p-123"));
+        // An administrator cannot turn a patient certificate into a practitioner either.
+        byte[] promote = a.admin.sign(TxType.REGISTER_PRACTITIONER, Fields.builder().put("userId", "mallory")
+                .put("role", "PRACTITIONER").put("signingKey", mallory.signingKey())
+                .put("encryptionKey", mallory.encryptionKey()).put("signingCertificate", signingCert)
+                .put("encryptionCertificate", encryptionCert).build());
+        assertTrue(refused(promote).contains("as PRACTITIONER"));
+    }
+
+    @Test
+    void aRevokedReaderLosesEveryKeyWrap() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
+        ok(a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor));
+        ok(a.admin.sign(TxType.REVOKE_CERTIFICATE, Fields.builder().put("userId", "dr-house").build()));
+        assertEquals(java.util.Set.of("pat-alice"), state.readersOf("r-1"));
+    }
+
+    @Test
     void anUnknownAuthorNeverRaisesAnException() {
         Outcome o = contracts.execute(new byte[] {3, 0, 0, 0, 1, 'x'}, now);
         assertFalse(o.accepted());
