@@ -228,6 +228,7 @@ public final class Contracts {
         byte[] ca = b.bytes("caCertificate");
         byte[] signing = b.bytes("adminSigningKey");
         byte[] encryption = b.bytes("adminEncryptionKey");
+        User proposer = null;
         if (state.organisations.isEmpty()) {
             // Genesis: the network's first organisation is registered by its own first administrator.
             if (!tx.author().equals(adminId)) {
@@ -235,8 +236,8 @@ public final class Contracts {
             }
             requireSelfSigned(tx, signing);
         } else {
-            User author = author(tx);
-            if (author.role() != Role.ADMIN) {
+            proposer = author(tx);
+            if (proposer.role() != Role.ADMIN) {
                 throw new Rejected("only an administrator registers organisations");
             }
         }
@@ -253,9 +254,26 @@ public final class Contracts {
         key("X25519", encryption);
         Organisation org = new Organisation(orgId, b.string("name"), ca);
         User admin = new User(adminId, Role.ADMIN, orgId, signing, encryption, false);
-        return () -> {
+        Runnable admit = () -> {
             state.organisations.put(orgId, org);
             state.users.put(adminId, admin);
+            state.admissionVotes.remove(orgId);
+        };
+        if (proposer == null) {
+            return admit;
+        }
+        // A majority of the member organisations must propose the very same admission, each through one
+        // of its administrators, so no single administrator can create organisations (and their votes).
+        String from = proposer.organisation();
+        Digest proposal = Digest.sha256(b.encode());
+        int required = state.organisations.size() / 2 + 1;
+        return () -> {
+            TreeMap<String, Digest> votes = state.admissionVotes.computeIfAbsent(orgId, k -> new TreeMap<>());
+            votes.put(from, proposal);
+            long agreeing = votes.values().stream().filter(proposal::equals).count();
+            if (agreeing >= required) {
+                admit.run();
+            }
         };
     }
 

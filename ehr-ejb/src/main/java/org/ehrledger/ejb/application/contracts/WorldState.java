@@ -40,6 +40,15 @@ public final class WorldState {
     /** Pending votes: "DECLARE" or "END", then organisation to its administrator's vote. */
     final Map<String, TreeMap<String, EmergencyVote>> emergencyVotes = new TreeMap<>();
     EmergencyState emergency = EmergencyState.NONE;
+    /** Pending admissions: organisation id to proposing organisation to the digest of the proposal. */
+    final Map<String, TreeMap<String, Digest>> admissionVotes = new TreeMap<>();
+
+    /** Organisations that proposed admitting {@code organisation} so far (pending only). */
+    public Set<String> admissionVotes(String organisation) {
+        TreeMap<String, Digest> v = admissionVotes.get(organisation);
+        return v == null ? Set.of() : java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(v.keySet()));
+    }
+
     /** Records erased by crypto-shredding, for the off-chain store to delete their ciphertext. */
     final List<String> erasures = new ArrayList<>();
     /** Administrators of distinct organisations needed to declare or end the emergency state (network policy). */

@@ -136,6 +136,28 @@ class HostileInputTest extends ContractsHarness {
     }
 
     @Test
+    void aNewOrganisationNeedsAMajorityOfMemberOrganisations() throws Exception {
+        MembershipCa puppetCa = MembershipCa.create("Puppet");
+        Actors.Person puppetAdmin = a.new Person("admin-p", puppetCa, "ADMIN");
+        Fields proposal = Fields.builder().put("organisation", "puppet").put("name", "Puppet Clinic")
+                .put("caCertificate", puppetCa.certificate().getEncoded()).put("adminId", "admin-p")
+                .put("adminSigningKey", puppetAdmin.signingKey()).put("adminEncryptionKey", puppetAdmin.encryptionKey())
+                .put("adminSigningCertificate", puppetAdmin.cert(true))
+                .put("adminEncryptionCertificate", puppetAdmin.cert(false)).build();
+        ok(a.admin.sign(TxType.REGISTER_ORGANISATION, proposal));
+        assertNull(state.organisation("puppet"), "one organisation of two is no majority");
+        assertEquals(java.util.Set.of("st-mary"), state.admissionVotes("puppet"));
+        // A second administrator of the same organisation adds nothing.
+        Actors.Person admin3 = a.new Person("admin-3", a.hospital, "ADMIN");
+        ok(a.registerStaff(a.admin, admin3, TxType.REGISTER_ADMIN));
+        ok(admin3.sign(TxType.REGISTER_ORGANISATION, proposal));
+        assertNull(state.organisation("puppet"));
+        ok(a.clinicAdmin.sign(TxType.REGISTER_ORGANISATION, proposal));
+        assertEquals("Puppet Clinic", state.organisation("puppet").name());
+        assertEquals(java.util.Set.of(), state.admissionVotes("puppet"));
+    }
+
+    @Test
     void anUnknownAuthorNeverRaisesAnException() {
         Outcome o = contracts.execute(new byte[] {3, 0, 0, 0, 1, 'x'}, now);
         assertFalse(o.accepted());
