@@ -9,7 +9,6 @@ import java.io.File;
 import java.net.URISyntaxException;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -20,13 +19,6 @@ import jakarta.transaction.UserTransaction;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
-import org.ehrledger.consensus.crypto.KeyPairs;
-import org.ehrledger.consensus.crypto.NodeCrypto;
-import org.ehrledger.consensus.crypto.NodeKeys;
-import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.Request;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;
@@ -36,6 +28,7 @@ import org.ehrledger.ejb.domain.model.ledger.Receipt;
 import org.ehrledger.ejb.domain.model.ledger.ReceiptVerifier;
 import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.testing.Certified;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
@@ -55,7 +48,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LedgerInContainerIT {
 
-    private static final int CLIENT = ClusterConfig.FIRST_CLIENT_ID;
     private static final Actors A = new Actors();
 
     @Deployment
@@ -92,36 +84,11 @@ class LedgerInContainerIT {
 
     // ---- committed batches with a real certificate, as consensus would hand them over -------------
 
-    private static final ClusterConfig GENESIS;
-    private static final NodeCrypto[] REPLICAS = new NodeCrypto[4];
-    private static final NodeCrypto CLIENT_CRYPTO;
-
-    static {
-        List<ReplicaInfo> infos = new ArrayList<>();
-        NodeKeys[] keys = new NodeKeys[4];
-        for (int i = 0; i < 4; i++) {
-            keys[i] = KeyPairs.deterministic(i);
-            infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, keys[i].publicKeys()));
-        }
-        GENESIS = new ClusterConfig(infos, 8, 32);
-        for (int i = 0; i < 4; i++) {
-            REPLICAS[i] = new NodeCrypto(i, keys[i], GENESIS::replicaKeys);
-        }
-        CLIENT_CRYPTO = new NodeCrypto(CLIENT, KeyPairs.deterministic(CLIENT), GENESIS::replicaKeys);
-    }
+    private static final Certified NETWORK = new Certified();
+    private static final ClusterConfig GENESIS = NETWORK.genesis;
 
     private OrderedBatch batch(byte[]... operations) {
-        List<byte[]> ops = List.of(operations);
-        long seq = ledger.lastExecuted() + 1;
-        long ts = System.nanoTime();
-        Request r = new Request(CLIENT, ts, ops, CLIENT_CRYPTO.sign(Request.signedBytes(CLIENT, ts, ops)));
-        long now = System.currentTimeMillis();
-        Batch b = new Batch(now, List.of(r));
-        List<Commit> cert = new ArrayList<>();
-        for (int i : new int[] {1, 2, 3}) {
-            cert.add(new Commit(0, seq, b.digest(), i, REPLICAS[i].sign(Commit.signedBytes(0, seq, b.digest(), i))));
-        }
-        return new OrderedBatch(seq, 0, now, b.digest(), b, List.of(r), cert);
+        return NETWORK.batch(ledger.lastExecuted() + 1, System.currentTimeMillis(), List.of(operations));
     }
 
     private LedgerResult execute(byte[]... operations) {

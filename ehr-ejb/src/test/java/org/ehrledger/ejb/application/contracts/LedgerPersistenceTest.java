@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -22,19 +21,13 @@ import jakarta.persistence.Persistence;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
-import org.ehrledger.consensus.crypto.KeyPairs;
-import org.ehrledger.consensus.crypto.NodeCrypto;
-import org.ehrledger.consensus.crypto.NodeKeys;
-import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.Request;
 import org.ehrledger.ejb.application.ledger.LedgerApplication;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
+import org.ehrledger.ejb.testing.Certified;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,37 +36,20 @@ import org.junit.jupiter.api.io.TempDir;
 /** The ledger in a real embedded Derby database through EclipseLink, outside any container. */
 class LedgerPersistenceTest {
 
-    private static final int CLIENT = ClusterConfig.FIRST_CLIENT_ID;
-
     @TempDir
     Path dir;
 
     private final Actors a = new Actors();
-    private ClusterConfig genesis;
-    private NodeCrypto[] replicas;
-    private NodeCrypto client;
+    private final Certified network = new Certified();
+    private final ClusterConfig genesis = network.genesis;
     private String url;
     private EntityManagerFactory emf;
     private EntityManager em;
     private long sequence;
-    private long clientTs = 1;
     private long now = Actors.T0;
 
     @BeforeEach
     void database() {
-        List<ReplicaInfo> infos = new ArrayList<>();
-        NodeKeys[] keys = new NodeKeys[4];
-        replicas = new NodeCrypto[4];
-        for (int i = 0; i < 4; i++) {
-            keys[i] = KeyPairs.deterministic(i);
-            infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, keys[i].publicKeys()));
-        }
-        genesis = new ClusterConfig(infos, 8, 32);
-        NodeKeys clientKeys = KeyPairs.deterministic(CLIENT);
-        for (int i = 0; i < 4; i++) {
-            replicas[i] = new NodeCrypto(i, keys[i], genesis::replicaKeys);
-        }
-        client = new NodeCrypto(CLIENT, clientKeys, genesis::replicaKeys);
         url = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";create=true";
         open();
     }
@@ -114,17 +90,8 @@ class LedgerPersistenceTest {
 
     /** One committed batch of one request carrying the given operations, with a real certificate. */
     private OrderedBatch batch(byte[]... operations) {
-        List<byte[]> ops = List.of(operations);
-        long ts = clientTs++;
-        Request r = new Request(CLIENT, ts, ops, client.sign(Request.signedBytes(CLIENT, ts, ops)));
         now += 1_000;
-        Batch b = new Batch(now, List.of(r));
-        long seq = ++sequence;
-        List<Commit> cert = new ArrayList<>();
-        for (int i : new int[] {0, 2, 3}) {
-            cert.add(new Commit(0, seq, b.digest(), i, replicas[i].sign(Commit.signedBytes(0, seq, b.digest(), i))));
-        }
-        return new OrderedBatch(seq, 0, now, b.digest(), b, List.of(r), cert);
+        return network.batch(++sequence, now, List.of(operations));
     }
 
     private LedgerResult execute(LedgerApplication ledger, byte[]... operations) {

@@ -5,45 +5,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
 import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.KeyPairs;
-import org.ehrledger.consensus.crypto.NodeCrypto;
-import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.ejb.testing.Certified;
 
 /** Builds a realistic chain: requests signed by a gateway client, commits signed by 3 of 4 replicas. */
 final class ChainFixture {
 
-    static final int CLIENT = ClusterConfig.FIRST_CLIENT_ID;
-    final ClusterConfig genesis;
-    private final NodeCrypto[] replicas = new NodeCrypto[4];
-    private final NodeCrypto client;
+    private final Certified network = new Certified();
+    final ClusterConfig genesis = network.genesis;
     final List<Block> blocks = new ArrayList<>();
-    final List<Batch> batches = new ArrayList<>();
     private long timestamp = 1_767_225_600_000L;
-    private long clientTs = 1;
 
     ChainFixture() {
-        List<ReplicaInfo> infos = new ArrayList<>();
-        NodeKeys[] keys = new NodeKeys[4];
-        for (int i = 0; i < 4; i++) {
-            keys[i] = KeyPairs.deterministic(i);
-            infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, keys[i].publicKeys()));
-        }
-        genesis = new ClusterConfig(infos, 8, 32);
-        NodeKeys clientKeys = KeyPairs.deterministic(CLIENT);
-        for (int i = 0; i < 4; i++) {
-            replicas[i] = new NodeCrypto(i, keys[i], id -> id == CLIENT ? clientKeys.publicKeys() : genesis.replicaKeys(id));
-        }
-        client = new NodeCrypto(CLIENT, clientKeys, genesis::replicaKeys);
         Block genesisBlock = new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()),
                 BlockHeader.NONE, timestamp, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of());
         blocks.add(genesisBlock);
-        batches.add(Batch.NULL);
     }
 
     /** Appends a block with {@code requests} requests of {@code opsPerRequest} transactions each. */
@@ -55,8 +35,7 @@ final class ChainFixture {
                 ops.add(("tx h" + blocks.size() + " r" + r + " o" + o + " add clinical record")
                         .getBytes(StandardCharsets.UTF_8));
             }
-            long ts = clientTs++;
-            reqs.add(new Request(CLIENT, ts, ops, client.sign(Request.signedBytes(CLIENT, ts, ops))));
+            reqs.add(network.request(ops));
         }
         timestamp += 1_000;
         Batch batch = new Batch(timestamp, reqs);
@@ -75,13 +54,8 @@ final class ChainFixture {
         Block previous = blocks.get(blocks.size() - 1);
         BlockHeader header = new BlockHeader(height, previous.header().hash(), entries.size(), Block.entriesRoot(entries),
                 Digest.sha256(("state " + height).getBytes(StandardCharsets.UTF_8)), timestamp, sequence, batch.digest());
-        List<Commit> cert = new ArrayList<>();
-        for (int i : new int[] {0, 1, 3}) {
-            cert.add(new Commit(view, sequence, batch.digest(), i,
-                    replicas[i].sign(Commit.signedBytes(view, sequence, batch.digest(), i))));
-        }
+        List<Commit> cert = network.certificate(view, sequence, batch.digest());
         blocks.add(new Block(header, entries, encoded, view, cert));
-        batches.add(batch);
         return this;
     }
 
