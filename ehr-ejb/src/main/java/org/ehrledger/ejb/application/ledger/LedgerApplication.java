@@ -16,6 +16,7 @@ import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockCodec;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
@@ -56,7 +57,20 @@ public final class LedgerApplication implements Application {
         if (stored.isEmpty()) {
             store.append(chain.get(0), Map.of(), List.of(), 0);
         } else {
-            replay(stored, store.loadContents());
+            // Refuse to run on a database that was edited behind the ledger's back.
+            ChainVerifier.Report report = ChainVerifier.structural().verify(stored);
+            if (!report.valid()) {
+                throw new IllegalStateException("the stored ledger is damaged: " + report);
+            }
+            Map<String, byte[]> contents = store.loadContents();
+            replay(stored, contents);
+            for (var c : contents.entrySet()) {
+                var record = state.record(c.getKey());
+                if (record == null || record.erased() || !Digest.sha256(c.getValue()).equals(record.contentHash())) {
+                    throw new IllegalStateException("the stored content of record " + c.getKey()
+                            + " does not match its hash on chain (edited in the database?)");
+                }
+            }
             lastExecuted = store.lastExecuted();
         }
     }

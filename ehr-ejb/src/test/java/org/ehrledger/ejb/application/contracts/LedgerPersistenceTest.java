@@ -201,6 +201,28 @@ class LedgerPersistenceTest {
     }
 
     @Test
+    void aReplicaRefusesToStartOnADatabaseEditedBehindItsBack() throws SQLException {
+        populated();
+        close();
+        String plain = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath();
+        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
+            assertEquals(1, s.executeUpdate("UPDATE RECORD_CONTENT SET CIPHERTEXT = CAST(X'00' AS BLOB) WHERE RECORD_ID = 'r-1'"));
+        }
+        open();
+        IllegalStateException content = assertThrows(IllegalStateException.class,
+                () -> new LedgerApplication(Actors.T0, store()));
+        assertTrue(content.getMessage().contains("record r-1"), content.getMessage());
+        close();
+        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
+            assertEquals(1, s.executeUpdate("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4"));
+        }
+        open();
+        IllegalStateException entry = assertThrows(IllegalStateException.class,
+                () -> new LedgerApplication(Actors.T0, store()));
+        assertTrue(entry.getMessage().contains("height 4"), entry.getMessage());
+    }
+
+    @Test
     void erasureDeletesTheCiphertextFromTheDatabaseButKeepsTheHash() {
         LedgerApplication ledger = populated();
         assertTrue(execute(ledger, a.erase(a.alice, "r-1", "GDPR Art. 17 request 42")).accepted());
