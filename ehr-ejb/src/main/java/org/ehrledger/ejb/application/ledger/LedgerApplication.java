@@ -90,6 +90,7 @@ public final class LedgerApplication implements Application {
     public List<byte[]> execute(OrderedBatch batch) {
         List<byte[]> results = new ArrayList<>();
         List<LedgerEntry> entries = new ArrayList<>();
+        Map<String, byte[]> added = new java.util.TreeMap<>();
         long height = chain.size();
         for (Request r : batch.fresh()) {
             List<byte[]> ops = r.operations();
@@ -97,10 +98,9 @@ public final class LedgerApplication implements Application {
                 byte[] tx = ops.get(i);
                 // A record transaction's ciphertext travels as the next operation of the same request: it
                 // is ordered and replicated like the transaction, but only its hash goes on chain.
-                byte[] content = null;
-                if (carriesContent(tx) && i + 1 < ops.size()) {
-                    content = ops.get(i + 1);
-                }
+                SignedTransaction parsed = parseOrNull(tx);
+                boolean carriesContent = parsed != null && parsed.type().carriesContent();
+                byte[] content = carriesContent && i + 1 < ops.size() ? ops.get(i + 1) : null;
                 Outcome o = contracts.execute(tx, content, batch.timestamp());
                 LedgerResult result = new LedgerResult(o.accepted(), o.reason(), height, entries.size());
                 results.add(result.encode());
@@ -108,16 +108,12 @@ public final class LedgerApplication implements Application {
                 if (content != null) {
                     results.add(result.encode());
                     if (o.accepted()) {
-                        offChain.put(recordId(tx), content);
+                        String recordId = parsed.body().string("recordId");
+                        offChain.put(recordId, content);
+                        added.put(recordId, content);
                     }
                     i++;
                 }
-            }
-        }
-        Map<String, byte[]> added = new java.util.TreeMap<>();
-        for (LedgerEntry e : entries) {
-            if (e.accepted() && carriesContent(e.transaction())) {
-                added.put(recordId(e.transaction()), offChain.get(recordId(e.transaction())));
             }
         }
         List<String> erased = state.erasures().subList(erasuresApplied, state.erasures().size());
@@ -222,16 +218,13 @@ public final class LedgerApplication implements Application {
         erasuresApplied = state.erasures().size();
     }
 
-    private static boolean carriesContent(byte[] tx) {
+    /** The transaction decoded once for routing its content, or null if malformed (the contracts say why). */
+    private static SignedTransaction parseOrNull(byte[] tx) {
         try {
-            return SignedTransaction.decode(tx).type().carriesContent();
+            return SignedTransaction.decode(tx);
         } catch (RuntimeException e) {
-            return false; // malformed: the contracts reject it with the reason
+            return null;
         }
-    }
-
-    private static String recordId(byte[] tx) {
-        return SignedTransaction.decode(tx).body().string("recordId");
     }
 
     /** A record's ciphertext from the off-chain store, or null (unknown or erased). */

@@ -173,21 +173,22 @@ class LedgerPersistenceTest {
     void chainVerificationNamesRowsEditedDirectlyInDerby() throws SQLException {
         populated();
         close();
+        assertEquals(1, sql("UPDATE LEDGER_ENTRY SET ACCEPTED = 1 WHERE HEIGHT = 4"));
+        assertBrokenAt(4, "Merkle root");
+        sql("UPDATE LEDGER_ENTRY SET ACCEPTED = 0 WHERE HEIGHT = 4");
+        assertEquals(1, sql("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 7"));
+        assertBrokenAt(7, "deleted");
+        sql("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 2");
+        sql("DELETE FROM LEDGER_BLOCK WHERE HEIGHT = 2");
+        assertBrokenAt(2, "missing or out of order");
+    }
+
+    /** Edits the closed database directly with JDBC, as someone with file access would; returns the rows changed. */
+    private int sql(String statement) throws SQLException {
         String plain = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath();
         try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            assertEquals(1, s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 1 WHERE HEIGHT = 4"));
+            return s.executeUpdate(statement);
         }
-        assertBrokenAt(4, "Merkle root");
-        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 0 WHERE HEIGHT = 4");
-            assertEquals(1, s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 7"));
-        }
-        assertBrokenAt(7, "deleted");
-        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            s.executeUpdate("DELETE FROM LEDGER_ENTRY WHERE HEIGHT = 2");
-            s.executeUpdate("DELETE FROM LEDGER_BLOCK WHERE HEIGHT = 2");
-        }
-        assertBrokenAt(2, "missing or out of order");
     }
 
     private void assertBrokenAt(long height, String words) {
@@ -204,18 +205,13 @@ class LedgerPersistenceTest {
     void aReplicaRefusesToStartOnADatabaseEditedBehindItsBack() throws SQLException {
         populated();
         close();
-        String plain = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath();
-        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            assertEquals(1, s.executeUpdate("UPDATE RECORD_CONTENT SET CIPHERTEXT = CAST(X'00' AS BLOB) WHERE RECORD_ID = 'r-1'"));
-        }
+        assertEquals(1, sql("UPDATE RECORD_CONTENT SET CIPHERTEXT = CAST(X'00' AS BLOB) WHERE RECORD_ID = 'r-1'"));
         open();
         IllegalStateException content = assertThrows(IllegalStateException.class,
                 () -> new LedgerApplication(Actors.T0, store()));
         assertTrue(content.getMessage().contains("record r-1"), content.getMessage());
         close();
-        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            assertEquals(1, s.executeUpdate("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4"));
-        }
+        assertEquals(1, sql("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4"));
         open();
         IllegalStateException entry = assertThrows(IllegalStateException.class,
                 () -> new LedgerApplication(Actors.T0, store()));
