@@ -1,97 +1,211 @@
 #!/usr/bin/env bash
-# Local 4-replica PBFT network on 127.0.0.1 (JGroups TCP, ports 7800-7803).
+# A local EHR Ledger network: 4 Payara Micro replicas on 127.0.0.1, each with its own Derby database,
+# agreeing over PBFT carried by JGroups (TCP, no multicast).
 #
-#   ci/cluster.sh up        build if needed, create genesis keys once, start 4 replicas, wait for them
-#   ci/cluster.sh status    view, primary, last executed sequence, stable checkpoint of each replica
-#   ci/cluster.sh load [s]  drive closed-loop signed requests for s seconds (default 10) and print figures
-#   ci/cluster.sh kill N    stop replica N with SIGKILL (crash)      ci/cluster.sh start N   restart it
-#   ci/cluster.sh down      stop every replica (data and keys stay in .cluster/)
+#   ci/cluster.sh up        build if needed, create the genesis keys once, start the 4 replicas, wait until they
+#                           form one view, seed the first administrator (credentials printed once), print URLs
+#   ci/cluster.sh status    each replica's view, primary, last executed sequence, block height, checkpoint, head
+#   ci/cluster.sh kill N    crash replica N (1-4) with SIGKILL        ci/cluster.sh start N   restart it
+#   ci/cluster.sh down      stop every replica (data, keys and logs stay in .cluster/)
+#   ci/cluster.sh logs N    follow replica N's log
 #
-# Until the ledger and the Payara packaging land, each replica runs the consensus library with its
-# demonstration application (a SHA-256 hash chain over every request) and a durable write-ahead log.
+# Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel),
+# data in .cluster/node-N/. Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
+# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 
-HOME_DIR=${EHR_CLUSTER_HOME:-.cluster}
+HOME_DIR=$(mkdir -p "${EHR_CLUSTER_HOME:-.cluster}" && cd "${EHR_CLUSTER_HOME:-.cluster}" && pwd)
 GENESIS="$HOME_DIR/genesis"
-DATA="$HOME_DIR/data"
-LOGS="$HOME_DIR/logs"
-FIRST_PORT=${EHR_FIRST_PORT:-7800}
-JVM_OPTS=(-Xms128m -Xmx512m -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true)
+HTTP_BASE=${EHR_HTTP_BASE:-8081}
+JG_BASE=${EHR_JGROUPS_BASE:-7800}
+HEAP=${EHR_REPLICA_HEAP:-512m}
+START_TIMEOUT=${EHR_START_TIMEOUT:-300}
+PAYARA_VERSION=6.2025.10
+MICRO_JAR="$HOME/.m2/repository/fish/payara/extras/payara-micro/$PAYARA_VERSION/payara-micro-$PAYARA_VERSION.jar"
+WAR="$ROOT/ehr-micro/target/ehr.war"
+REPLICAS=(1 2 3 4)
 
-classpath() {
-  if [ ! -f ehr-consensus/target/runtime-classpath.txt ] || [ -n "$(find ehr-consensus/src/main -newer ehr-consensus/target/runtime-classpath.txt -type f | head -1)" ]; then
-    echo "building ehr-consensus (first run downloads dependencies)..." >&2
+say() { printf '%s\n' "$*" >&2; }
+url() { echo "http://127.0.0.1:$((HTTP_BASE + $1 - 1))"; }
+node() { echo "$HOME_DIR/node-$1"; }
+pid_of() { cat "$(node "$1")/replica.pid" 2>/dev/null || true; }
+alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+json_field() { sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\)\"\{0,1\}[,}].*/\1/p" <<<"$1" | head -1; }
+cluster_json() { curl -sf -m 3 "$(url "$1")/api/v1/cluster" 2>/dev/null || true; }
+
+build() {
+  local stale=""
+  if [ ! -f "$WAR" ]; then
+    stale=yes
+  elif [ -n "$(find ehr-consensus/src/main ehr-ejb/src/main ehr-war/src/main ehr-micro/pom.xml -newer "$WAR" -type f 2>/dev/null | head -1)" ]; then
+    stale=yes
+  fi
+  if [ -n "$stale" ]; then
+    say "building the application (the first build downloads dependencies; a few minutes)..."
+    mvn -B -q -pl ehr-micro -am install -DskipTests -DskipITs >&2
+  fi
+  if [ ! -f "$MICRO_JAR" ]; then
+    say "downloading Payara Micro $PAYARA_VERSION..."
+    mvn -B -q dependency:get -Dartifact="fish.payara.extras:payara-micro:$PAYARA_VERSION" >&2
+  fi
+  if [ ! -f ehr-consensus/target/runtime-classpath.txt ]; then
     mvn -B -q -pl ehr-consensus -am package -DskipTests >&2
   fi
-  echo "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)"
 }
 
-pid_of() { cat "$HOME_DIR/replica-$1.pid" 2>/dev/null || true; }
-alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+genesis() {
+  if [ -f "$GENESIS/genesis.properties" ]; then return; fi
+  say "creating the genesis of a new network (replica and client keys) in $GENESIS"
+  java -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
+    org.ehrledger.consensus.bench.GenesisTool "$GENESIS" 4 127.0.0.1 "$JG_BASE" 4 >&2
+}
 
 start_one() {
-  local i=$1 cp=$2
-  if alive "$i"; then echo "replica $i already running (pid $(pid_of "$i"))"; return; fi
-  rm -f "$DATA/replica-$i.status"
-  nohup java "${JVM_OPTS[@]}" -cp "$cp" org.ehrledger.consensus.bench.BenchReplica "$GENESIS" "$i" "$DATA" \
-    >> "$LOGS/replica-$i.log" 2>&1 &
-  echo $! > "$HOME_DIR/replica-$i.pid"
-  echo "replica $i started (pid $!, log $LOGS/replica-$i.log)"
+  local n=$1 dir; dir=$(node "$n")
+  if alive "$n"; then say "replica $n already running (pid $(pid_of "$n"))"; return; fi
+  mkdir -p "$dir"
+  # The effective system properties: the replica's file from server-config/, then this checkout's paths.
+  { cat "server-config/replica-$n.properties"
+    echo "ehr.data.dir=$dir"
+    echo "ehr.genesis.dir=$GENESIS"
+    echo "ehr.jgroups.stack=$ROOT/server-config/jgroups-tcp.xml"
+    echo "ehr.jgroups.port=$((JG_BASE + n - 1))"
+    echo "ehr.jgroups.client-port=$((JG_BASE + 100 + n - 1))"
+    echo "derby.system.home=$dir"
+    echo "derby.stream.error.file=$dir/derby.log"
+  } > "$dir/replica.properties"
+  rm -rf "$dir/payara-runtime"
+  nohup java "-Xmx$HEAP" -Xms256m -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
+    -jar "$MICRO_JAR" --nocluster --disablephonehome --port "$((HTTP_BASE + n - 1))" \
+    --rootdir "$dir/payara-runtime" --systemproperties "$dir/replica.properties" \
+    --logproperties "$ROOT/server-config/logging.properties" \
+    --deploy "$WAR" --contextroot / >> "$dir/replica.log" 2>&1 &
+  echo $! > "$dir/replica.pid"
+  say "replica $n starting (pid $!, HTTP $(url "$n"), log $dir/replica.log)"
 }
 
+# Waits until the given replicas run, see each other, agree on the view; prints progress.
 wait_ready() {
-  local ids=("$@") deadline=$((SECONDS + 120))
+  local deadline=$((SECONDS + START_TIMEOUT)) n
   while :; do
-    local ready=0
-    for i in "${ids[@]}"; do
-      if grep -q "members=[4-9]" "$DATA/replica-$i.status" 2>/dev/null; then ready=$((ready + 1)); fi
-      if ! alive "$i"; then echo "replica $i exited; last log lines:" >&2; tail -n 20 "$LOGS/replica-$i.log" >&2; exit 1; fi
+    local ready=0 views=() detail=""
+    for n in "$@"; do
+      if ! alive "$n"; then
+        say ""; say "replica $n exited during start-up; last log lines:"; tail -n 30 "$(node "$n")/replica.log" >&2; exit 1
+      fi
+      local j; j=$(cluster_json "$n")
+      local state; state=$(json_field "$j" state)
+      local members; members=$(sed -n 's/.*"members":\[\([0-9,]*\)\].*/\1/p' <<<"$j")
+      detail+=" $n:${state:-booting}"
+      if [ "$state" = running ] && [ "$(tr ',' '\n' <<<"$members" | grep -c .)" -ge 4 ]; then
+        ready=$((ready + 1)); views+=("$(json_field "$j" view)")
+      fi
     done
-    printf '\r  waiting for replicas to join the network: %d/%d ready' "$ready" "${#ids[@]}"
-    [ "$ready" -eq "${#ids[@]}" ] && { echo; return; }
+    printf '\r  waiting for replicas (%ds):%s   ' "$((SECONDS))" "$detail" >&2
+    if [ "$ready" -eq "$#" ] && [ "$(printf '%s\n' "${views[@]}" | sort -u | wc -l)" -eq 1 ]; then say ""; return; fi
     if [ $SECONDS -ge $deadline ]; then
-      echo; echo "replicas did not form a network within 120 s; last log lines:" >&2
-      for i in "${ids[@]}"; do tail -n 5 "$LOGS/replica-$i.log" >&2; done
+      say ""; say "replicas did not form a network within ${START_TIMEOUT}s; last log lines:"
+      for n in "$@"; do say "--- replica $n"; grep -E "SEVERE|WARNING|Exception" "$(node "$n")/replica.log" | tail -n 8 >&2 || true; done
       exit 1
     fi
+    sleep 2
+  done
+}
+
+# Seeds the first administrator of the genesis organisation (replica 1) once; prints the password once.
+seed_admin() {
+  local marker="$HOME_DIR/admin-seeded"
+  [ -f "$marker" ] && return
+  local dir secret answer; dir=$(node 1)
+  secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+  (umask 077; printf '%s\n' "$secret" > "$dir/bootstrap.token")
+  answer=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' -H "X-Bootstrap-Secret: $secret" \
+    -d '{"adminId":"admin","name":"Network Administrator"}' "$(url 1)/api/v1/bootstrap")
+  local password; password=$(json_field "$answer" password)
+  if [ -z "$password" ]; then say "seeding the administrator failed: $answer"; exit 1; fi
+  touch "$marker"
+  echo
+  echo "  First administrator (shown once; change it after signing in):"
+  echo "    user id:  admin"
+  echo "    password: $password"
+  echo "    organisation: $(json_field "$answer" organisation) (replica 1)"
+  echo
+}
+
+# Waits until every replica stores the same head (the genesis organisation's block included).
+wait_converged() {
+  local deadline=$((SECONDS + 120)) n
+  while :; do
+    local heads=() heights=()
+    for n in "$@"; do
+      local j; j=$(cluster_json "$n"); heads+=("$(json_field "$j" headHash)"); heights+=("$(json_field "$j" height)")
+    done
+    if [ "$(printf '%s\n' "${heads[@]}" | sort -u | wc -l)" -eq 1 ] && [ "${heights[0]:-0}" -ge 1 ]; then return; fi
+    [ $SECONDS -ge $deadline ] && { say "replicas did not converge: heights ${heights[*]}"; return 1; }
     sleep 1
   done
 }
 
+status() {
+  printf '%-8s %-7s %-10s %5s %7s %9s %7s %10s %-14s %s\n' replica pid state view primary executed height checkpoint head members
+  for n in "${REPLICAS[@]}"; do
+    if ! alive "$n"; then printf '%-8s %-7s %s\n' "$n" - DOWN; continue; fi
+    local j; j=$(cluster_json "$n")
+    if [ -z "$j" ]; then printf '%-8s %-7s %s\n' "$n" "$(pid_of "$n")" starting; continue; fi
+    printf '%-8s %-7s %-10s %5s %7s %9s %7s %10s %-14s %s\n' "$n" "$(pid_of "$n")" "$(json_field "$j" state)" \
+      "$(json_field "$j" view)" "$(( $(json_field "$j" primary) + 1 ))" "$(json_field "$j" lastExecuted)" \
+      "$(json_field "$j" height)" "$(json_field "$j" stableCheckpoint)" "$(json_field "$j" headHash | cut -c1-12)" \
+      "$(sed -n 's/.*"members":\[\([0-9,]*\)\].*/\1/p' <<<"$j" | awk -F, '{for(i=1;i<=NF;i++) printf "%s%d", (i>1?",":""), $i+1}')"
+  done
+  echo "(replica numbers 1-4; the primary and members are shown in the same numbering)"
+}
+
+stop_one() {
+  local n=$1 p; p=$(pid_of "$n")
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+    kill "$p" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$p" 2>/dev/null || true
+  fi
+  rm -f "$(node "$n")/replica.pid"
+}
+
+check_n() { case "${1:-}" in 1|2|3|4) ;; *) say "replica number 1-4 expected"; exit 2 ;; esac; }
+
 cmd=${1:-}
 case "$cmd" in
   up)
-    mkdir -p "$DATA" "$LOGS"
-    cp=$(classpath)
-    if [ ! -f "$GENESIS/genesis.properties" ]; then
-      java "${JVM_OPTS[@]}" -cp "$cp" org.ehrledger.consensus.bench.GenesisTool "$GENESIS" 4 127.0.0.1 "$FIRST_PORT" 4
-    fi
-    for i in 0 1 2 3; do start_one "$i" "$cp"; done
-    wait_ready 0 1 2 3
-    "$0" status
-    echo "network up. Try: ci/cluster.sh load 10   |   ci/cluster.sh kill 0   |   ci/cluster.sh down"
+    command -v java >/dev/null && command -v mvn >/dev/null && command -v curl >/dev/null || {
+      say "java 17, maven and curl are needed: run ci/test.sh once (it installs them) or apt-get install openjdk-17-jdk-headless maven curl"; exit 1; }
+    build
+    genesis
+    for n in "${REPLICAS[@]}"; do start_one "$n"; done
+    wait_ready "${REPLICAS[@]}"
+    seed_admin
+    wait_converged "${REPLICAS[@]}" || true
+    status
+    echo
+    echo "  Portal:        $(url 1)/   (replicas 2-4: $(url 2)/ $(url 3)/ $(url 4)/)"
+    echo "  JSON API:      $(url 1)/api/v1/   e.g. curl $(url 1)/api/v1/cluster"
+    echo "  Stop with ci/cluster.sh down; data stays in $HOME_DIR"
     ;;
-  status)
-    for i in 0 1 2 3; do
-      if alive "$i"; then cat "$DATA/replica-$i.status" 2>/dev/null || echo "replica=$i starting"; else echo "replica=$i DOWN"; fi
-    done
-    ;;
-  load)
-    cp=$(classpath)
-    java "${JVM_OPTS[@]}" -cp "$cp" org.ehrledger.consensus.bench.BenchClient "$GENESIS" 2 16 1024 2 "${2:-10}"
-    ;;
+  status) status ;;
   kill)
-    i=${2:?replica id}; p=$(pid_of "$i"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$HOME_DIR/replica-$i.pid"
-    echo "replica $i killed"
+    check_n "${2:-}"; p=$(pid_of "$2"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$(node "$2")/replica.pid"
+    echo "replica $2 killed (SIGKILL)"
     ;;
   start)
-    i=${2:?replica id}; mkdir -p "$DATA" "$LOGS"; start_one "$i" "$(classpath)"; wait_ready "$i"
-    ;;
+    check_n "${2:-}"; build; start_one "$2"; wait_ready "$2"; status ;;
+  stop)
+    check_n "${2:-}"; stop_one "$2"; echo "replica $2 stopped" ;;
   down)
-    for i in 0 1 2 3; do p=$(pid_of "$i"); if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi; rm -f "$HOME_DIR/replica-$i.pid"; done
+    for n in "${REPLICAS[@]}"; do stop_one "$n" & done; wait
     echo "network stopped (data kept in $HOME_DIR)"
     ;;
+  logs)
+    check_n "${2:-}"; tail -f "$(node "$2")/replica.log" ;;
   *)
-    sed -n '2,11p' "$0"; exit 2 ;;
+    sed -n '2,15p' "$0"; exit 2 ;;
 esac

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -37,11 +38,23 @@ public final class ReplicaRunner implements AutoCloseable {
      * @param queueCapacity bound of the inbound queue
      */
     public ReplicaRunner(Replica replica, Transport transport, int queueCapacity) {
+        this(replica, transport, queueCapacity, r -> {
+            Thread t = new Thread(r, "pbft-replica-" + replica.id());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * As {@link #ReplicaRunner(Replica, Transport, int)}, with the replica thread made by
+     * {@code threads} (an application server's managed thread factory, so that the application runs
+     * with the container's transaction and persistence context).
+     */
+    public ReplicaRunner(Replica replica, Transport transport, int queueCapacity, ThreadFactory threads) {
         this.replica = replica;
         this.transport = transport;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        this.thread = new Thread(this::loop, "pbft-replica-" + replica.id());
-        this.thread.setDaemon(true);
+        this.thread = threads.newThread(this::loop);
     }
 
     /** Connects the transport and starts the replica thread (recovery runs on it first). */

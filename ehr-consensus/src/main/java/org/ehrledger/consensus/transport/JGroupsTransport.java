@@ -53,13 +53,25 @@ public final class JGroupsTransport implements Transport {
      */
     public JGroupsTransport(int self, String clusterName, String bindAddress, int bindPort, ClusterConfig config,
                             Path stackFile) {
+        this(self, clusterName, bindAddress, bindPort, initialHosts(config), stackFile);
+    }
+
+    /**
+     * As above, with discovery seeded by {@code initialHosts} in JGroups form ({@code host[port],...}),
+     * for deployments whose replicas are reached through other addresses than the genesis file names.
+     */
+    public JGroupsTransport(int self, String clusterName, String bindAddress, int bindPort, String initialHosts,
+                            Path stackFile) {
         this.self = self;
         this.clusterName = clusterName;
-        String initialHosts = config.replicas().stream().map(r -> r.host() + "[" + r.port() + "]")
-                .collect(Collectors.joining(","));
         String template = readStack(stackFile);
         this.stackXml = template.replace("${bind_addr}", bindAddress).replace("${bind_port}", Integer.toString(bindPort))
                 .replace("${initial_hosts}", initialHosts);
+    }
+
+    /** TCPPING's initial hosts for the replicas of a genesis configuration. */
+    public static String initialHosts(ClusterConfig config) {
+        return config.replicas().stream().map(r -> r.host() + "[" + r.port() + "]").collect(Collectors.joining(","));
     }
 
     private static String readStack(Path stackFile) {

@@ -65,6 +65,11 @@ public final class WorldState {
         return users.get(id);
     }
 
+    /** Number of member organisations. */
+    public int organisationCount() {
+        return organisations.size();
+    }
+
     /** An organisation, or null. */
     public Organisation organisation(String id) {
         return organisations.get(id);

@@ -233,6 +233,16 @@ public final class LedgerApplication implements Application {
         return c == null ? null : c.clone();
     }
 
+    /** The last block (the genesis block of a new ledger). */
+    public Block head() {
+        return chain.get(chain.size() - 1);
+    }
+
+    /** The block at a height, or null beyond the head. */
+    public Block block(long height) {
+        return height < 0 || height >= chain.size() ? null : chain.get((int) height);
+    }
+
     /** The blocks, genesis first. */
     public List<Block> chain() {
         return List.copyOf(chain);

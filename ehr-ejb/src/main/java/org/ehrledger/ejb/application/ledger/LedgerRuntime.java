@@ -46,9 +46,15 @@ public class LedgerRuntime {
 
     /** Executes one committed batch; the block and everything it changes commit together or not at all. */
     public synchronized List<byte[]> execute(OrderedBatch batch) {
+        return reloadUnlessCommitted().execute(batch);
+    }
+
+    /**
+     * The ledger, arranged to be dropped and reloaded from the database if the caller's transaction does
+     * not commit: the in-memory state must never run ahead of what was stored.
+     */
+    private LedgerApplication reloadUnlessCommitted() {
         LedgerApplication current = ledger();
-        // The in-memory state must never run ahead of the database: if this transaction does not commit,
-        // drop it and reload from what was committed.
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -61,13 +67,33 @@ public class LedgerRuntime {
                 }
             }
         });
-        return current.execute(batch);
+        return current;
     }
 
     private synchronized void discard(LedgerApplication stale) {
         if (ledger == stale) {
             ledger = null;
         }
+    }
+
+    /** The replicated state for a checkpoint or a lagging peer (see {@link LedgerApplication#snapshot()}). */
+    public synchronized byte[] snapshot() {
+        return ledger().snapshot();
+    }
+
+    /** Installs a certified snapshot, replacing the stored chain in this transaction. */
+    public synchronized void restore(byte[] snapshot, long sequence) {
+        reloadUnlessCommitted().restore(snapshot, sequence);
+    }
+
+    /** The last block. */
+    public synchronized Block head() {
+        return ledger().head();
+    }
+
+    /** The block at a height, or null. */
+    public synchronized Block block(long height) {
+        return ledger().block(height);
     }
 
     /** The consensus sequence number of the last executed batch. */
@@ -83,6 +109,15 @@ public class LedgerRuntime {
     /** The chain as stored in the database, read afresh. */
     public List<Block> storedChain() {
         return new JpaLedgerStore(em, Runnable::run).loadChain();
+    }
+
+    /**
+     * Runs a read-only query on the world state, consistent with the executed blocks (it waits while a
+     * block executes). The query must not keep references to mutable state.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public synchronized <T> T query(java.util.function.Function<WorldState, T> q) {
+        return q.apply(ledger().state());
     }
 
     /** The world state (read-only use). */

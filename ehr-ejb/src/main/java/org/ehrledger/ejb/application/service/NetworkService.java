@@ -1,0 +1,57 @@
+package org.ehrledger.ejb.application.service;
+
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
+import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
+import org.ehrledger.ejb.infrastructure.consensus.ConsensusGateway;
+
+/** The network and the chain as this replica sees them: no clinical content. */
+@Stateless
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+public class NetworkService {
+
+    @Inject
+    ConsensusGateway gateway;
+
+    @Inject
+    LedgerRuntime ledger;
+
+    /** This replica's status (public: no clinical content). */
+    @PermitAll
+    public ClusterStatus status() {
+        return gateway.status();
+    }
+
+    /** A block's header (public: hashes, counts and times only). */
+    @PermitAll
+    public BlockHeader header(long height) {
+        Block b = ledger.block(height);
+        if (b == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no block " + height + " yet (head is "
+                    + ledger.head().header().height() + ")");
+        }
+        return b.header();
+    }
+
+    /**
+     * Verifies this replica's whole chain as stored in its database: links, Merkle roots, and the
+     * commit certificates against the genesis replica keys.
+     */
+    @RolesAllowed("ADMIN")
+    public ChainVerifier.Report verifyChain() {
+        var genesis = gateway.genesis();
+        ChainVerifier verifier = genesis == null ? ChainVerifier.structural() : new ChainVerifier(genesis);
+        return verifier.verify(ledger.storedChain());
+    }
+}

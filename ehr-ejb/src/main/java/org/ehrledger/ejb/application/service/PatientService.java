@@ -1,0 +1,148 @@
+package org.ehrledger.ejb.application.service;
+
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.tx.Fields;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.identity.AccountRow;
+import org.ehrledger.ejb.infrastructure.identity.AccountStore;
+
+/** What patients do for themselves: sign up and manage consent. */
+@Stateless
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+public class PatientService {
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    AccountStore accounts;
+
+    @Inject
+    Enrolment enrolment;
+
+    @Inject
+    LedgerWriter writer;
+
+    @Inject
+    LedgerRuntime ledger;
+
+    @Inject
+    GatewayConfig config;
+
+    /** Who a patient is, as they enter it at sign-up (kept encrypted, as their demographics record). */
+    public record Demographics(String name, String birthDate, String contact, String nationalId) {
+    }
+
+    /** A new patient: the id to sign in with, and where the registration is on chain. */
+    public record SignedUp(String patientId, String organisation, Committed registration) {
+    }
+
+    /**
+     * Self-service sign-up at this replica's organisation: keys generated and certified, sealed under the
+     * password; the registration and the encrypted demographics record commit together.
+     */
+    @PermitAll
+    public SignedUp signUp(Demographics who, char[] password) {
+        if (who == null) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "name, date of birth and contact are required");
+        }
+        String name = Inputs.text("name", who.name(), 200);
+        String contact = Inputs.text("contact", who.contact(), 200);
+        String nationalId = Inputs.optional("national id", who.nationalId(), 64);
+        LocalDate born;
+        try {
+            born = LocalDate.parse(Inputs.text("date of birth", who.birthDate(), 10));
+        } catch (DateTimeParseException e) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "date of birth must be a date such as 1980-04-23");
+        }
+        if (born.isAfter(LocalDate.now()) || born.isBefore(LocalDate.of(1880, 1, 1))) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "date of birth is not plausible");
+        }
+        Inputs.password(password);
+        String org = config.organisationId();
+        if (ledger.query(s -> s.organisation(org)) == null) {
+            throw new EhrException(ErrorCode.UNAVAILABLE, "this replica's organisation " + org
+                    + " is not registered on the ledger yet; sign up at a registered organisation");
+        }
+        String id = Ids.patient();
+        Enrolment.Enrolled patient = enrolment.enrol(id, Role.PATIENT, password);
+        byte[] register = LedgerWriter.sign(patient.keys(), id, TxType.REGISTER_PATIENT,
+                patient.putPublic(Fields.builder().put("organisation", org), "").build());
+        byte[] content = Json.createObjectBuilder().add("name", name).add("birthDate", born.toString())
+                .add("contact", contact).add("nationalId", nationalId).build().toString().getBytes(StandardCharsets.UTF_8);
+        String recordId = Ids.record();
+        RecordSealer.Sealed sealed = RecordSealer.seal(recordId, id, Category.DEMOGRAPHICS.name(), content,
+                Map.of(id, patient.keys().encryption().getPublic().getEncoded()));
+        byte[] demographics = LedgerWriter.sign(patient.keys(), id, TxType.UPDATE_DEMOGRAPHICS, sealed.body().build());
+        List<Committed> c = writer.commitAll(List.of(new LedgerWriter.Signed(register, null),
+                new LedgerWriter.Signed(demographics, sealed.ciphertext())));
+        accounts.add(new AccountRow(id, Role.PATIENT.name(), org, name, patient.sealedKeys(), System.currentTimeMillis()));
+        return new SignedUp(id, org, c.get(0));
+    }
+
+    /** A consent as granted. */
+    public record Granted(String consentId, Committed committed) {
+    }
+
+    /**
+     * Grants a practitioner ({@code grantee} = their user id) or a whole organisation ({@code org:<id>})
+     * access to the caller's records of the given categories, until {@code expiresAt} (epoch ms, 0 = none).
+     */
+    @RolesAllowed("PATIENT")
+    public Granted grantConsent(String grantee, List<String> categories, long expiresAt) {
+        String who = Inputs.text("grantee", grantee, 80);
+        if (categories == null || categories.isEmpty() || categories.size() > Category.values().length) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "name at least one category");
+        }
+        TreeMap<String, Boolean> names = new TreeMap<>();
+        for (String c : categories) {
+            names.put(Inputs.category(c).name(), true);
+        }
+        if (expiresAt < 0 || (expiresAt > 0 && expiresAt < System.currentTimeMillis())) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "the expiry must be in the future (or absent)");
+        }
+        boolean organisation = who.startsWith(Consent.ORGANISATION);
+        if (!organisation && ledger.query(s -> s.user(who)) == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner " + who + " on the ledger");
+        }
+        String consentId = Ids.consent();
+        Fields body = Fields.builder().put("consentId", consentId).put("grantee", who)
+                .put("categories", List.copyOf(names.keySet())).put("expiresAt", expiresAt).build();
+        Committed c = writer.commit(new LedgerWriter.Signed(
+                LedgerWriter.sign(caller.keys(), caller.id(), TxType.GRANT_CONSENT, body), null));
+        return new Granted(consentId, c);
+    }
+
+    /** Revokes one of the caller's consents. */
+    @RolesAllowed("PATIENT")
+    public Committed revokeConsent(String consentId) {
+        String id = Inputs.text("consent id", consentId, 80);
+        Consent c = ledger.query(s -> s.consent(id));
+        if (c == null || !c.patient().equals(caller.id())) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "you have no consent " + id);
+        }
+        return writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.REVOKE_CONSENT,
+                Fields.builder().put("consentId", id).build()), null));
+    }
+}

@@ -1,0 +1,30 @@
+package org.ehrledger.ejb.infrastructure.consensus;
+
+import java.util.List;
+
+/**
+ * What one replica reports about itself and the network (no clinical content).
+ *
+ * @param replicaId          this replica's consensus id (0 to n-1)
+ * @param state              "running", "starting" or "unconfigured" (with {@code problem} saying why)
+ * @param organisation       the organisation this replica belongs to
+ * @param n                  replicas in the genesis configuration
+ * @param f                  faulty replicas tolerated
+ * @param view               current view
+ * @param primary            primary of the current view
+ * @param viewChange         whether a view change is in progress
+ * @param lastExecuted       last executed consensus sequence number
+ * @param height             height of the last block
+ * @param headHash           hash of the last block (hex)
+ * @param stableCheckpoint   sequence number of the last stable checkpoint
+ * @param stateTransfer      whether the replica is fetching state from peers
+ * @param pendingRequests    requests waiting to be ordered here
+ * @param members            replica ids this replica currently reaches (itself included)
+ * @param inFlight           transactions submitted through this replica and not yet answered
+ * @param problem            why the replica is not running, or empty
+ */
+public record ClusterStatus(int replicaId, String state, String organisation, int n, int f, long view, int primary,
+                            boolean viewChange, long lastExecuted, long height, String headHash, long stableCheckpoint,
+                            boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight,
+                            String problem) {
+}

@@ -1,0 +1,322 @@
+package org.ehrledger.ejb.infrastructure.consensus;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.annotation.security.PermitAll;
+import jakarta.ejb.ConcurrencyManagement;
+import jakarta.ejb.ConcurrencyManagementType;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.inject.Inject;
+
+import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.client.ClientOverloadedException;
+import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.client.ConsensusTimeoutException;
+import org.ehrledger.consensus.client.PbftClient;
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.config.StaticClientDirectory;
+import org.ehrledger.consensus.core.Replica;
+import org.ehrledger.consensus.core.ReplicaRunner;
+import org.ehrledger.consensus.core.ReplicaStatus;
+import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.log.FileConsensusLog;
+import org.ehrledger.consensus.transport.JGroupsTransport;
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+
+/**
+ * Owns this replica: the PBFT {@link Replica} over its JGroups channel, executing committed batches on
+ * the {@link LedgerRuntime} (one JTA transaction per block, on a container-managed thread), and the PBFT
+ * client through which session beans submit signed transactions and wait for them to commit.
+ *
+ * <p>Submission is bounded: at most {@code ehr.submit.max-in-flight} transactions wait at once; beyond
+ * that a caller waits up to {@code ehr.submit.queue-wait-ms} for a place and then gets {@link ErrorCode#BUSY}.
+ * A transaction not committed within {@code ehr.submit.timeout-ms} gets {@link ErrorCode#COMMIT_TIMEOUT}.
+ *
+ * <p>Internal: reached only by injection from the role-checked session beans (hence no roles here);
+ * it runs outside any transaction so that waiting for consensus never holds a database transaction open.
+ */
+@Singleton
+@Startup
+@ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+@PermitAll
+public class ConsensusGateway {
+
+    private static final Logger LOG = Logger.getLogger(ConsensusGateway.class.getName());
+    private static final int INBOUND_QUEUE = 20_000;
+
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    LedgerRuntime ledger;
+
+    @Resource
+    ManagedThreadFactory threads;
+
+    private volatile ClusterConfig genesis;
+    private volatile Replica replica;
+    private ReplicaRunner runner;
+    private JGroupsTransport replicaTransport;
+    private JGroupsTransport clientTransport;
+    private PbftClient client;
+    private ScheduledExecutorService ticker;
+    private Semaphore permits;
+    private volatile String problem = "";
+    private final Object executed = new Object();
+
+    @PostConstruct
+    void start() {
+        permits = new Semaphore(config.maxInFlight());
+        try {
+            Path dir = config.genesisDir();
+            Path genesisFile = dir.resolve("genesis.properties");
+            if (!Files.isRegularFile(genesisFile)) {
+                problem = "no genesis file at " + genesisFile + ": create the network's genesis (ci/cluster.sh does) and "
+                        + "set ehr.genesis.dir";
+                LOG.severe("replica not started: " + problem);
+                return;
+            }
+            ClusterConfig cluster = ClusterConfig.load(genesisFile);
+            int id = config.replicaId();
+            if (!cluster.isReplica(id)) {
+                problem = "ehr.replica.id=" + id + " is not a replica of the genesis file " + genesisFile;
+                LOG.severe("replica not started: " + problem);
+                return;
+            }
+            StaticClientDirectory clients = StaticClientDirectory.load(dir.resolve("clients.properties"));
+            ReplicaInfo me = cluster.replicas().get(id);
+            String bind = config.bindAddress().orElse(me.host());
+            int port = config.port().orElse(me.port());
+            String initialHosts = config.initialHosts().orElse(JGroupsTransport.initialHosts(cluster));
+            Path stack = config.stackFile().orElse(null);
+
+            replicaTransport = new JGroupsTransport(id, config.clusterName(), bind, port, initialHosts, stack);
+            Path log = config.dataDir().resolve("consensus").resolve("replica-" + id + ".wal");
+            replica = new Replica(cluster, ReplicaSettings.defaults(), id, readKeys(dir.resolve("replica-" + id + ".key")),
+                    clients, new LedgerApplicationAdapter(), new FileConsensusLog(log, true), replicaTransport);
+            runner = new ReplicaRunner(replica, replicaTransport, INBOUND_QUEUE, threads);
+            genesis = cluster;
+            runner.start();
+
+            int clientId = ClusterConfig.FIRST_CLIENT_ID + id;
+            clientTransport = new JGroupsTransport(clientId, config.clusterName(), bind,
+                    config.clientPort().orElse(port + 100), initialHosts, stack);
+            client = new PbftClient(cluster, clientId, readKeys(dir.resolve("client-" + clientId + ".key")),
+                    clientTransport, new ClientSettings(500, 4_000, config.submitTimeoutMillis(),
+                            config.maxInFlight() * 4, 8, 128, 512 * 1024), System::currentTimeMillis);
+            clientTransport.setReceiver(client::receive);
+            clientTransport.start();
+            ticker = Executors.newSingleThreadScheduledExecutor(threads);
+            ticker.scheduleWithFixedDelay(this::tick, 20, 20, TimeUnit.MILLISECONDS);
+            LOG.info(() -> "replica " + id + " of " + cluster.n() + " started: JGroups " + bind + ":" + port
+                    + ", organisation " + config.organisationId() + ", data " + config.dataDir());
+        } catch (Exception e) {
+            problem = "could not start the replica: " + e.getMessage();
+            LOG.log(Level.SEVERE, problem, e);
+            stop();
+        }
+    }
+
+    private void tick() {
+        try {
+            client.tick(System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "client tick failed", e);
+        }
+    }
+
+    private static NodeKeys readKeys(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("private key file " + file + " is missing");
+        }
+        return NodeKeys.decode(Files.readString(file).trim());
+    }
+
+    @PreDestroy
+    void stop() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        if (clientTransport != null) {
+            clientTransport.close();
+        }
+        if (runner != null) {
+            runner.close();
+        }
+        LOG.info("replica stopped");
+    }
+
+    /** Whether the replica runs (configured and started). */
+    public boolean running() {
+        return replica != null && problem.isEmpty();
+    }
+
+    /**
+     * Submits operations that are ordered together (a transaction, then its content if any) and waits
+     * until f+1 replicas agree on the outcome; returns one result per operation.
+     *
+     * @throws EhrException {@link ErrorCode#UNAVAILABLE}, {@link ErrorCode#BUSY} or {@link ErrorCode#COMMIT_TIMEOUT}
+     */
+    public List<LedgerResult> submit(List<byte[]> operations) {
+        if (!running()) {
+            throw new EhrException(ErrorCode.UNAVAILABLE, "this replica is not running: " + problem);
+        }
+        boolean admitted;
+        try {
+            admitted = permits.tryAcquire(config.queueWaitMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EhrException(ErrorCode.UNAVAILABLE, "interrupted while waiting to submit");
+        }
+        if (!admitted) {
+            throw new EhrException(ErrorCode.BUSY, "this replica already has " + config.maxInFlight()
+                    + " transactions waiting to commit; retry in a moment or use another replica");
+        }
+        try {
+            CompletableFuture<List<byte[]>> future = client.submitGroup(operations);
+            List<byte[]> raw = future.get(config.submitTimeoutMillis() + 1_000, TimeUnit.MILLISECONDS);
+            List<LedgerResult> results = new ArrayList<>(raw.size());
+            for (byte[] r : raw) {
+                results.add(LedgerResult.decode(r));
+            }
+            return results;
+        } catch (TimeoutException e) {
+            throw timeout();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ConsensusTimeoutException) {
+                throw timeout();
+            }
+            if (e.getCause() instanceof ClientOverloadedException) {
+                throw new EhrException(ErrorCode.BUSY, "this replica's submission queue is full; retry in a moment");
+            }
+            LOG.log(Level.WARNING, "submission failed", e.getCause());
+            throw new EhrException(ErrorCode.UNAVAILABLE, "the submission failed: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EhrException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the commit");
+        } finally {
+            permits.release();
+        }
+    }
+
+    private EhrException timeout() {
+        return new EhrException(ErrorCode.COMMIT_TIMEOUT, "the transaction was not committed within "
+                + config.submitTimeoutMillis() / 1000 + " s: fewer than " + (genesis.quorum())
+                + " replicas may be reachable (see GET /api/v1/cluster). It may still commit; check before retrying");
+    }
+
+    /**
+     * Waits until this replica has executed up to {@code height} (a write committed by a quorum may reach
+     * this replica's ledger a moment later); returns whether it has.
+     */
+    public boolean awaitHeight(long height, long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (executed) {
+            while (ledger.head().header().height() < height) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    executed.wait(Math.min(left, 50));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** The genesis configuration, or null when the replica is not configured. */
+    public ClusterConfig genesis() {
+        return genesis;
+    }
+
+    /** This replica's status. */
+    public ClusterStatus status() {
+        Replica r = replica;
+        ClusterConfig g = genesis;
+        Block head = ledger.head();
+        String headHash = head.header().hash().hex();
+        if (r == null || g == null) {
+            return new ClusterStatus(config.replicaId(), "unconfigured", config.organisationId(), 0, 0, 0, 0, false,
+                    ledger.lastExecuted(), head.header().height(), headHash, 0, false, 0, List.of(), 0, problem);
+        }
+        ReplicaStatus s = r.status();
+        TreeSet<Integer> members = new TreeSet<>();
+        members.add(r.id());
+        for (int id : replicaTransport.reachable()) {
+            if (g.isReplica(id)) {
+                members.add(id);
+            }
+        }
+        int inFlight = config.maxInFlight() - permits.availablePermits();
+        String state = s.stateTransfer() ? "catching-up" : members.size() >= g.quorum() ? "running" : "waiting-for-peers";
+        return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
+                s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, s.stableCheckpoint(),
+                s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, problem);
+    }
+
+    /** The consensus application: the ledger, each call in its own transaction, waking height waiters after. */
+    private final class LedgerApplicationAdapter implements Application {
+
+        @Override
+        public List<byte[]> execute(OrderedBatch batch) {
+            List<byte[]> results = ledger.execute(batch);
+            wake();
+            return results;
+        }
+
+        @Override
+        public long lastExecuted() {
+            return ledger.lastExecuted();
+        }
+
+        @Override
+        public byte[] snapshot() {
+            return ledger.snapshot();
+        }
+
+        @Override
+        public void restore(byte[] snapshot, long sequence) {
+            ledger.restore(snapshot, sequence);
+            wake();
+        }
+
+        private void wake() {
+            synchronized (executed) {
+                executed.notifyAll();
+            }
+        }
+    }
+}

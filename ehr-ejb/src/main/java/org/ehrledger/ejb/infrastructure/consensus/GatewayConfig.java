@@ -1,0 +1,142 @@
+package org.ehrledger.ejb.infrastructure.consensus;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * This replica's configuration, from MicroProfile Config (system properties, environment variables
+ * such as {@code EHR_REPLICA_ID}, or {@code META-INF/microprofile-config.properties}). The defaults
+ * suit one machine; {@code server-config/replica-N.properties} holds those of the local network.
+ */
+@ApplicationScoped
+public class GatewayConfig {
+
+    @Inject
+    @ConfigProperty(name = "ehr.replica.id", defaultValue = "0")
+    int replicaId;
+
+    /** Where the replica keeps its consensus log and organisation keys; defaults to Derby's home. */
+    @Inject
+    @ConfigProperty(name = "ehr.data.dir")
+    Optional<String> dataDir;
+
+    /** Directory with genesis.properties, clients.properties and this replica's private key files. */
+    @Inject
+    @ConfigProperty(name = "ehr.genesis.dir")
+    Optional<String> genesisDir;
+
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.cluster", defaultValue = "ehr-ledger")
+    String clusterName;
+
+    /** Listen address; defaults to this replica's address in the genesis file. */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.bind-address")
+    Optional<String> bindAddress;
+
+    /** Listen port; defaults to this replica's port in the genesis file. */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.port")
+    Optional<Integer> port;
+
+    /** Port of this replica's client channel (the gateway's PBFT client); defaults to port + 100. */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.client-port")
+    Optional<Integer> clientPort;
+
+    /** TCPPING initial hosts, {@code host[port],...}; defaults to the replicas of the genesis file. */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.initial-hosts")
+    Optional<String> initialHosts;
+
+    /** A JGroups stack XML with the ${bind_addr}, ${bind_port} and ${initial_hosts} placeholders. */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.stack")
+    Optional<String> stackFile;
+
+    @Inject
+    @ConfigProperty(name = "ehr.organisation.id")
+    Optional<String> organisationId;
+
+    @Inject
+    @ConfigProperty(name = "ehr.organisation.name")
+    Optional<String> organisationName;
+
+    /** How long a submitter waits for its transaction to commit. */
+    @Inject
+    @ConfigProperty(name = "ehr.submit.timeout-ms", defaultValue = "30000")
+    long submitTimeoutMillis;
+
+    /** Transactions in flight at once through this replica; beyond it submitters wait briefly, then get "busy". */
+    @Inject
+    @ConfigProperty(name = "ehr.submit.max-in-flight", defaultValue = "2048")
+    int maxInFlight;
+
+    /** Longest wait for a place among the in-flight transactions before answering "busy". */
+    @Inject
+    @ConfigProperty(name = "ehr.submit.queue-wait-ms", defaultValue = "2000")
+    long queueWaitMillis;
+
+    public int replicaId() {
+        return replicaId;
+    }
+
+    /** The data directory (created on first use). */
+    public Path dataDir() {
+        String derbyHome = System.getProperty("derby.system.home");
+        return Path.of(dataDir.orElse(derbyHome != null ? derbyHome : "ehr-data")).toAbsolutePath();
+    }
+
+    public Path genesisDir() {
+        return genesisDir.map(Path::of).orElse(dataDir().resolve("genesis")).toAbsolutePath();
+    }
+
+    public String clusterName() {
+        return clusterName;
+    }
+
+    public Optional<String> bindAddress() {
+        return bindAddress;
+    }
+
+    public Optional<Integer> port() {
+        return port;
+    }
+
+    public Optional<Integer> clientPort() {
+        return clientPort;
+    }
+
+    public Optional<String> initialHosts() {
+        return initialHosts;
+    }
+
+    public Optional<Path> stackFile() {
+        return stackFile.map(Path::of);
+    }
+
+    public String organisationId() {
+        return organisationId.orElse("org-" + (replicaId + 1));
+    }
+
+    public String organisationName() {
+        return organisationName.orElse("Organisation " + (replicaId + 1));
+    }
+
+    public long submitTimeoutMillis() {
+        return submitTimeoutMillis;
+    }
+
+    public int maxInFlight() {
+        return maxInFlight;
+    }
+
+    public long queueWaitMillis() {
+        return queueWaitMillis;
+    }
+}

@@ -1,0 +1,59 @@
+package org.ehrledger.ejb.infrastructure.identity;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
+
+/** The accounts of this replica in its database, each call its own short transaction. */
+@ApplicationScoped
+@Transactional(Transactional.TxType.REQUIRES_NEW)
+public class AccountStore {
+
+    @PersistenceContext(unitName = "ehr")
+    private EntityManager em;
+
+    /** The account, or null. */
+    public AccountRow find(String userId) {
+        return userId == null ? null : em.find(AccountRow.class, userId);
+    }
+
+    /** Stores a new account. */
+    public void add(AccountRow account) {
+        em.persist(account);
+    }
+
+    /** Records the outcome of a sign-in attempt. */
+    public void loginOutcome(String userId, boolean success, long now) {
+        AccountRow a = em.find(AccountRow.class, userId);
+        if (a != null) {
+            if (success) {
+                a.loginSucceeded();
+            } else {
+                a.loginFailed(now);
+            }
+        }
+    }
+
+    /** Suspends or reinstates an account. */
+    public void suspend(String userId, boolean suspended) {
+        AccountRow a = em.find(AccountRow.class, userId);
+        if (a != null) {
+            a.suspended(suspended);
+        }
+    }
+
+    /** Number of accounts with a role. */
+    public long count(String role) {
+        return em.createQuery("select count(a) from AccountRow a where a.role = :r", Long.class).setParameter("r", role)
+                .getSingleResult();
+    }
+
+    /** Accounts by role, newest first. */
+    public List<AccountRow> byRole(String role, int max) {
+        return em.createQuery("select a from AccountRow a where a.role = :r order by a.createdAt desc", AccountRow.class)
+                .setParameter("r", role).setMaxResults(max).getResultList();
+    }
+}

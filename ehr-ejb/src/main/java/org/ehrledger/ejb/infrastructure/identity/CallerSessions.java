@@ -1,0 +1,149 @@
+package org.ehrledger.ejb.infrastructure.identity;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.infrastructure.crypto.Providers;
+import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
+
+/**
+ * Signed-in sessions of this replica. Signing in opens the person's sealed keys with their password;
+ * the session keeps them in memory (never on disk) so the session beans can sign transactions as that
+ * person, and hands out a random bearer token. Only the token's SHA-256 is kept. Sessions end after
+ * 30 minutes without use, 12 hours at most, or on sign-out; at most {@value #MAX_SESSIONS} at once.
+ */
+@ApplicationScoped
+public class CallerSessions {
+
+    /** Most sessions held at once. */
+    public static final int MAX_SESSIONS = 10_000;
+    /** Idle timeout. */
+    public static final long IDLE_MILLIS = 30 * 60_000L;
+    /** Absolute lifetime. */
+    public static final long MAX_LIFETIME_MILLIS = 12 * 3_600_000L;
+
+    /** A signed-in person. */
+    public static final class Session {
+        private final String userId;
+        private final Role role;
+        private final String organisation;
+        private final String displayName;
+        private final UserKeys keys;
+        private final long createdAt;
+        private volatile long lastUsed;
+
+        Session(String userId, Role role, String organisation, String displayName, UserKeys keys, long now) {
+            this.userId = userId;
+            this.role = role;
+            this.organisation = organisation;
+            this.displayName = displayName;
+            this.keys = keys;
+            this.createdAt = now;
+            this.lastUsed = now;
+        }
+
+        public String userId() {
+            return userId;
+        }
+
+        public Role role() {
+            return role;
+        }
+
+        public String organisation() {
+            return organisation;
+        }
+
+        public String displayName() {
+            return displayName;
+        }
+
+        UserKeys keys() {
+            return keys;
+        }
+
+        /** When the session ends if unused from now on. */
+        public long expiresAt() {
+            return Math.min(lastUsed + IDLE_MILLIS, createdAt + MAX_LIFETIME_MILLIS);
+        }
+
+        boolean expired(long now) {
+            return now >= expiresAt();
+        }
+    }
+
+    private final Map<String, Session> byTokenHash = new ConcurrentHashMap<>();
+
+    /** Opens a session and returns its bearer token (shown to the caller once, never stored). */
+    public String open(String userId, Role role, String organisation, String displayName, UserKeys keys) {
+        long now = System.currentTimeMillis();
+        if (byTokenHash.size() >= MAX_SESSIONS) {
+            byTokenHash.values().removeIf(s -> s.expired(now));
+            if (byTokenHash.size() >= MAX_SESSIONS) {
+                throw new EhrException(ErrorCode.BUSY, "too many people are signed in at this replica; try again later");
+            }
+        }
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(32));
+        byTokenHash.put(hash(token), new Session(userId, role, organisation, displayName, keys, now));
+        return token;
+    }
+
+    /** The live session of a token, touched; empty if unknown or expired. */
+    public Optional<Session> find(String token) {
+        if (token == null || token.length() > 100) {
+            return Optional.empty();
+        }
+        String h = hash(token);
+        Session s = byTokenHash.get(h);
+        long now = System.currentTimeMillis();
+        if (s == null) {
+            return Optional.empty();
+        }
+        if (s.expired(now)) {
+            byTokenHash.remove(h);
+            return Optional.empty();
+        }
+        s.lastUsed = now;
+        return Optional.of(s);
+    }
+
+    /** Ends a session. */
+    public void close(String token) {
+        if (token != null) {
+            byTokenHash.remove(hash(token));
+        }
+    }
+
+    /** Ends every session of a person (suspension, revocation, password change). */
+    public void closeAll(String userId) {
+        byTokenHash.values().removeIf(s -> s.userId.equals(userId));
+    }
+
+    /**
+     * The unlocked keys of a signed-in person (the container has authenticated them by a session token).
+     *
+     * @throws EhrException {@link ErrorCode#UNAUTHENTICATED} if they have no live session here
+     */
+    public UserKeys keysOf(String userId) {
+        long now = System.currentTimeMillis();
+        for (Session s : byTokenHash.values()) {
+            if (s.userId.equals(userId) && !s.expired(now)) {
+                return s.keys;
+            }
+        }
+        throw new EhrException(ErrorCode.UNAUTHENTICATED, "your session has ended; sign in again");
+    }
+
+    private static String hash(String token) {
+        return Digest.sha256(token.getBytes(StandardCharsets.US_ASCII)).hex();
+    }
+}

@@ -1,0 +1,93 @@
+package org.ehrledger.ejb.infrastructure.identity;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.GeneralSecurityException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.List;
+import java.util.logging.Logger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
+import org.ehrledger.ejb.infrastructure.crypto.MembershipCa;
+import org.ehrledger.ejb.infrastructure.crypto.Providers;
+
+/**
+ * The membership CA of the organisation this replica belongs to. Created on first use and kept in
+ * {@code <data dir>/organisation/membership-ca.key} (owner-readable only, like the replica's consensus
+ * key); only its certificate goes on chain, when the organisation registers.
+ */
+@ApplicationScoped
+public class OrganisationCa {
+
+    private static final Logger LOG = Logger.getLogger(OrganisationCa.class.getName());
+
+    @Inject
+    GatewayConfig config;
+
+    private MembershipCa ca;
+
+    /** The CA, loaded or created. */
+    public synchronized MembershipCa ca() {
+        if (ca == null) {
+            Path file = config.dataDir().resolve("organisation").resolve("membership-ca.key");
+            ca = Files.isRegularFile(file) ? load(file) : create(file);
+        }
+        return ca;
+    }
+
+    private MembershipCa load(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            Base64.Decoder b64 = Base64.getDecoder();
+            X509Certificate cert = MembershipCa.parse(b64.decode(lines.get(0)));
+            KeyFactory kf = KeyFactory.getInstance("Ed25519", Providers.BC);
+            KeyPair keys = new KeyPair(kf.generatePublic(new X509EncodedKeySpec(b64.decode(lines.get(1)))),
+                    kf.generatePrivate(new PKCS8EncodedKeySpec(b64.decode(lines.get(2)))));
+            return new MembershipCa(config.organisationId(), keys, cert);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new CryptoException("cannot read the organisation's membership CA from " + file
+                    + "; restore it from backup (a new CA would not match the one registered on chain)", e);
+        }
+    }
+
+    private MembershipCa create(Path file) {
+        MembershipCa created = MembershipCa.create(config.organisationId());
+        Base64.Encoder b64 = Base64.getEncoder();
+        try {
+            Files.createDirectories(file.getParent());
+            String text = b64.encodeToString(created.certificate().getEncoded()) + "\n"
+                    + b64.encodeToString(created.keys().getPublic().getEncoded()) + "\n"
+                    + b64.encodeToString(created.keys().getPrivate().getEncoded()) + "\n";
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store the organisation's membership CA in " + file, e);
+        } catch (CertificateEncodingException e) {
+            throw new CryptoException("cannot encode the membership CA", e);
+        }
+        LOG.info(() -> "created the membership CA of " + config.organisationId() + " in " + file);
+        return created;
+    }
+}

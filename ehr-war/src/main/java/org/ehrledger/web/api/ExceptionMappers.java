@@ -1,0 +1,145 @@
+package org.ehrledger.web.api;
+
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.ejb.EJBAccessException;
+import jakarta.ejb.EJBException;
+import jakarta.json.bind.JsonbException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+
+/** Every failure becomes problem details; nothing internal (stack traces, SQL) reaches the caller. */
+public final class ExceptionMappers {
+
+    private static final Logger LOG = Logger.getLogger(ExceptionMappers.class.getName());
+
+    private ExceptionMappers() {
+    }
+
+    static Response of(ErrorCode code, String detail) {
+        return Problems.response(code.httpStatus(), code.name(), code.title(), detail);
+    }
+
+    /** Typed service failures. */
+    @Provider
+    public static class Ehr implements ExceptionMapper<EhrException> {
+        @Override
+        public Response toResponse(EhrException e) {
+            return of(e.code(), e.getMessage());
+        }
+    }
+
+    /** Role checks of the session beans. */
+    @Provider
+    public static class Access implements ExceptionMapper<EJBAccessException> {
+        @Context
+        SecurityContext security;
+
+        @Override
+        public Response toResponse(EJBAccessException e) {
+            return unauthorised(security);
+        }
+    }
+
+    static Response unauthorised(SecurityContext security) {
+        if (security == null || security.getUserPrincipal() == null) {
+            return of(ErrorCode.UNAUTHENTICATED, "sign in first (POST /api/v1/sessions) and send the token as "
+                    + "'Authorization: Bearer <token>'");
+        }
+        return of(ErrorCode.FORBIDDEN, "your role may not do this");
+    }
+
+    /** Anything else from a session bean: typed causes unwrapped, the rest logged with a reference. */
+    @Provider
+    public static class Ejb implements ExceptionMapper<EJBException> {
+        @Context
+        SecurityContext security;
+
+        @Override
+        public Response toResponse(EJBException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e.getCausedByException();
+            if (cause instanceof EhrException ehr) {
+                return of(ehr.code(), ehr.getMessage());
+            }
+            if (e instanceof EJBAccessException || cause instanceof SecurityException) {
+                return unauthorised(security);
+            }
+            return internal(e);
+        }
+    }
+
+    /** Malformed JSON and JAX-RS's own errors (404, 405, 406, 415 ...). */
+    @Provider
+    public static class Web implements ExceptionMapper<WebApplicationException> {
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            if (status == 413) {
+                return of(ErrorCode.PAYLOAD_TOO_LARGE, e.getMessage());
+            }
+            if (status >= 500) {
+                return internal(e);
+            }
+            String code = switch (status) {
+                case 401 -> "UNAUTHENTICATED";
+                case 403 -> "FORBIDDEN";
+                case 404 -> "NOT_FOUND";
+                case 405 -> "METHOD_NOT_ALLOWED";
+                case 406 -> "NOT_ACCEPTABLE";
+                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
+                default -> "INVALID_INPUT";
+            };
+            String detail = status == 400 ? "the request body is not valid JSON of the expected shape"
+                    : e.getResponse().getStatusInfo().getReasonPhrase();
+            return Problems.response(status, code, e.getResponse().getStatusInfo().getReasonPhrase(), detail);
+        }
+    }
+
+    /** JSON that does not bind to the expected types. */
+    @Provider
+    public static class Json implements ExceptionMapper<JsonbException> {
+        @Override
+        public Response toResponse(JsonbException e) {
+            return of(ErrorCode.INVALID_INPUT, "the request body is not valid JSON of the expected shape");
+        }
+    }
+
+    /** A body that cannot be read or bound (malformed JSON, wrong types, too large while streaming). */
+    @Provider
+    public static class Unreadable implements ExceptionMapper<jakarta.ws.rs.ProcessingException> {
+        @Override
+        public Response toResponse(jakarta.ws.rs.ProcessingException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof WebApplicationException w && w.getResponse().getStatus() == 413) {
+                    return of(ErrorCode.PAYLOAD_TOO_LARGE, w.getMessage());
+                }
+            }
+            return of(ErrorCode.INVALID_INPUT, "the request body is not valid JSON of the expected shape");
+        }
+    }
+
+    /** Anything not mapped above. */
+    @Provider
+    public static class Fallback implements ExceptionMapper<Exception> {
+        @Override
+        public Response toResponse(Exception e) {
+            return internal(e);
+        }
+    }
+
+    static Response internal(Throwable e) {
+        String ref = UUID.randomUUID().toString();
+        LOG.log(Level.SEVERE, "internal error " + ref, e);
+        return Problems.response(500, "INTERNAL", "Internal error",
+                "something went wrong on this replica (reference " + ref + "); the operator can find it in the log");
+    }
+}

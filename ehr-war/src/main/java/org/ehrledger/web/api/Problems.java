@@ -1,0 +1,40 @@
+package org.ehrledger.web.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.ws.rs.core.Response;
+
+/** Problem details (RFC 9457) with a stable {@code code}. */
+public final class Problems {
+
+    /** Media type of problem details. */
+    public static final String MEDIA_TYPE = "application/problem+json";
+    private static final String TYPE_BASE = "https://ehr-ledger.org/problems/";
+
+    private Problems() {
+    }
+
+    /** The problem document. */
+    public static JsonObject body(int status, String code, String title, String detail) {
+        return Json.createObjectBuilder().add("type", TYPE_BASE + code.toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+                .add("title", title).add("status", status).add("detail", detail == null ? title : detail)
+                .add("code", code).build();
+    }
+
+    /** A JAX-RS response carrying a problem. */
+    public static Response response(int status, String code, String title, String detail) {
+        return Response.status(status).type(MEDIA_TYPE).entity(body(status, code, title, detail).toString()).build();
+    }
+
+    /** Writes a problem straight to a servlet response (outside JAX-RS). */
+    public static void write(HttpServletResponse response, int status, String code, String title, String detail)
+            throws IOException {
+        response.setStatus(status);
+        response.setContentType(MEDIA_TYPE);
+        response.getOutputStream().write(body(status, code, title, detail).toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

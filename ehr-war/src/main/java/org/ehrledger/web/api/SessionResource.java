@@ -1,0 +1,66 @@
+package org.ehrledger.web.api;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.service.AccountService;
+import org.ehrledger.ejb.application.service.SignedIn;
+
+/** Signing in (a bearer token for the session) and out; the one-time bootstrap of an organisation. */
+@Path("/")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class SessionResource {
+
+    @Inject
+    AccountService accounts;
+
+    /** Credentials. */
+    public record Credentials(String userId, String password) {
+    }
+
+    /** Signs in; the answer carries the bearer token. */
+    @POST
+    @Path("sessions")
+    public Response signIn(Credentials c) {
+        if (c == null) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"userId\": ..., \"password\": ...}");
+        }
+        SignedIn s = accounts.signIn(c.userId(), c.password() == null ? null : c.password().toCharArray());
+        return Response.status(201).entity(s).build();
+    }
+
+    /** Signs out (ends the session of the presented token). */
+    @DELETE
+    @Path("sessions/current")
+    public Response signOut(@HeaderParam("Authorization") String authorization) {
+        accounts.signOut(authorization == null ? null : authorization.replaceFirst("(?i)^Bearer\\s+", ""));
+        return Response.noContent().build();
+    }
+
+    /** Who the first administrator is. */
+    public record FirstAdmin(String adminId, String name) {
+    }
+
+    /**
+     * Registers this replica's organisation with its first administrator; needs the secret from
+     * {@code <data dir>/bootstrap.token} in the {@code X-Bootstrap-Secret} header.
+     */
+    @POST
+    @Path("bootstrap")
+    public Response bootstrap(@HeaderParam("X-Bootstrap-Secret") String secret, FirstAdmin admin) {
+        if (admin == null) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"adminId\": ..., \"name\": ...}");
+        }
+        return Response.status(201).entity(accounts.bootstrap(secret, admin.adminId(), admin.name())).build();
+    }
+}
