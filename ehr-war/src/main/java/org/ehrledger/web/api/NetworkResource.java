@@ -47,7 +47,7 @@ public class NetworkResource {
     public record Verification(boolean valid, long blocks, long firstBadHeight, String problem, String headHash) {
     }
 
-    /** Verifies this replica's stored chain (administrators). */
+    /** Verifies this replica's stored chain (public: no clinical content). */
     @GET
     @Path("blocks/verification")
     public Verification verify() {

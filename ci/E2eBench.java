@@ -1,0 +1,175 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * End-to-end write benchmark against a running network (run by ci/bench-e2e.sh with the JDK's
+ * source launcher; no dependencies). Patients sign up through the JSON API, sign in, and then closed
+ * loops add 1 KiB clinical notes to their own records (authenticated "add clinical record" writes,
+ * each signed, encrypted, ordered by PBFT and stored by all 4 replicas) for the measured period after
+ * a warm-up. Finally every replica verifies its whole stored chain and all must report the same head.
+ *
+ * <p>Arguments: baseUrl... (the replicas' API roots; writes go to the first), loops, warmupSeconds,
+ * seconds, recordBytes.
+ */
+public final class E2eBench {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws Exception {
+        List<String> bases = Arrays.asList(args[0].split(","));
+        int loops = Integer.parseInt(args[1]);
+        int warmup = Integer.parseInt(args[2]);
+        int seconds = Integer.parseInt(args[3]);
+        int recordBytes = Integer.parseInt(args[4]);
+        String api = bases.get(0);
+
+        int patients = Math.max(1, Math.min(16, loops / 8));
+        System.out.println("signing up " + patients + " patients at " + api + " ...");
+        List<String[]> who = new ArrayList<>();
+        for (int p = 0; p < patients; p++) {
+            String password = "bench password " + System.nanoTime();
+            String r = post(api + "/patients", null, "{\"name\":\"Bench Patient " + p + "\",\"birthDate\":\"1975-05-0"
+                    + (1 + p % 9) + "\",\"contact\":\"bench" + p + "@example.org\",\"password\":\"" + password + "\"}", 201);
+            String id = field(r, "patientId");
+            String token = field(post(api + "/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + password + "\"}",
+                    201), "token");
+            who.add(new String[] {id, token});
+        }
+
+        String text = "x".repeat(recordBytes);
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong failures = new AtomicLong();
+        AtomicLong measured = new AtomicLong();
+        long[][] latencies = new long[loops][1 << 16];
+        int[] counts = new int[loops];
+        CountDownLatch done = new CountDownLatch(loops);
+        for (int l = 0; l < loops; l++) {
+            int slot = l;
+            String[] p = who.get(l % who.size());
+            String url = api + "/patients/" + p[0] + "/records";
+            Thread t = new Thread(() -> {
+                int i = 0;
+                try {
+                    while (!stop.get()) {
+                        String body = "{\"category\":\"NOTE\",\"title\":\"Home reading " + i++ + "\",\"text\":\"" + text + "\"}";
+                        long start = System.nanoTime();
+                        boolean ok;
+                        try {
+                            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + p[1])
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                            ok = r.statusCode() == 201;
+                            if (!ok && failures.incrementAndGet() <= 3) {
+                                System.out.println("write failed: " + r.statusCode() + " " + r.body());
+                            }
+                        } catch (Exception e) {
+                            ok = false;
+                            if (failures.incrementAndGet() <= 3) {
+                                System.out.println("write failed: " + e);
+                            }
+                        }
+                        long nanos = System.nanoTime() - start;
+                        if (ok && measuring.get()) {
+                            measured.incrementAndGet();
+                            if (counts[slot] < latencies[slot].length) {
+                                latencies[slot][counts[slot]++] = nanos;
+                            }
+                        }
+                    }
+                } finally {
+                    done.countDown();
+                }
+            }, "bench-loop-" + l);
+            t.setDaemon(true);
+            t.start();
+        }
+        System.out.println("warming up for " + warmup + " s with " + loops + " closed-loop writers ...");
+        Thread.sleep(warmup * 1000L);
+        measuring.set(true);
+        long start = System.nanoTime();
+        for (int s = 1; s <= seconds; s++) {
+            Thread.sleep(1000);
+            if (s % 10 == 0) {
+                System.out.println("  " + s + " s: " + measured.get() / s + " writes/s so far");
+            }
+        }
+        measuring.set(false);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long writes = measured.get();
+        stop.set(true);
+        done.await();
+
+        int total = 0;
+        for (int c : counts) {
+            total += c;
+        }
+        long[] all = new long[total];
+        int at = 0;
+        for (int l = 0; l < loops; l++) {
+            System.arraycopy(latencies[l], 0, all, at, counts[l]);
+            at += counts[l];
+        }
+        Arrays.sort(all);
+        double p50 = all.length == 0 ? 0 : all[all.length / 2] / 1e6;
+        double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
+
+        System.out.println("verifying the chain on every replica ...");
+        boolean verified = true;
+        String head = null;
+        Thread.sleep(2000); // let every replica store the last blocks
+        for (String base : bases) {
+            String v = get(base + "/blocks/verification");
+            boolean valid = v.contains("\"valid\":true");
+            String h = field(v, "headHash");
+            System.out.println("  " + base + ": " + (valid ? "verified" : "FAILED " + v) + ", head " + h.substring(0, 12)
+                    + ", " + field(v, "blocks") + " blocks");
+            verified &= valid && (head == null || head.equals(h));
+            head = h;
+        }
+        if (failures.get() > 0) {
+            System.out.println("failed writes: " + failures.get());
+        }
+        System.out.printf("replicas=%d writes=%d throughput_writes_per_s=%.0f p50_ms=%.1f p99_ms=%.1f chain_verified=%s%n",
+                bases.size(), writes, writes / elapsed, p50, p99, verified);
+        System.exit(verified ? 0 : 1);
+    }
+
+    private static String post(String url, String token, String json, int expected) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != expected) {
+            throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    private static String get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":\"?([^\",}]*)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + json);
+        }
+        return m.group(1);
+    }
+}

@@ -1,0 +1,167 @@
+package org.ehrledger.it;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+/**
+ * Drives a real local network through {@code ci/cluster.sh} (4 Payara Micro processes, Derby, JGroups)
+ * on ports of its own, and talks to its JSON API over HTTP.
+ */
+final class LocalNetwork implements AutoCloseable {
+
+    static final int HTTP_BASE = Integer.getInteger("it.httpBase", 18081);
+    static final int JGROUPS_BASE = Integer.getInteger("it.jgroupsBase", 17800);
+
+    final Path root;
+    final Path home;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    LocalNetwork(Path root, Path home) {
+        this.root = root;
+        this.home = home;
+    }
+
+    /** Runs a cluster.sh command, echoing its output; returns the output. */
+    String cluster(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("ci/cluster.sh").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("EHR_CLUSTER_HOME", home.toString());
+        env.put("EHR_HTTP_BASE", Integer.toString(HTTP_BASE));
+        env.put("EHR_JGROUPS_BASE", Integer.toString(JGROUPS_BASE));
+        env.put("EHR_SKIP_BUILD", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        System.out.println("$ cluster.sh " + String.join(" ", args) + "\n" + out);
+        if (rc != 0) {
+            throw new IllegalStateException("cluster.sh " + String.join(" ", args) + " failed (" + rc + "):\n" + out);
+        }
+        return out;
+    }
+
+    /** The administrator password cluster.sh printed at the first start. */
+    static String adminPassword(String upOutput) {
+        Matcher m = Pattern.compile("password: (\\S+)").matcher(upOutput);
+        if (!m.find()) {
+            throw new IllegalStateException("cluster.sh up printed no administrator password");
+        }
+        return m.group(1);
+    }
+
+    static String base(int replica) {
+        return "http://127.0.0.1:" + (HTTP_BASE + replica - 1) + "/api/v1";
+    }
+
+    /** A response: status and JSON body. */
+    record Reply(int status, JsonObject json, String raw) {
+        String str(String field) {
+            return json.getString(field);
+        }
+
+        JsonObject obj(String field) {
+            return json.getJsonObject(field);
+        }
+    }
+
+    Reply send(int replica, String method, String path, String token, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base(replica) + path)).timeout(Duration.ofSeconds(60))
+                .header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        JsonObject json = JsonValue.EMPTY_JSON_OBJECT;
+        if (r.body() != null && r.body().startsWith("{")) {
+            json = Json.createReader(new StringReader(r.body())).readObject();
+        }
+        return new Reply(r.statusCode(), json, r.body());
+    }
+
+    Reply get(int replica, String path) throws IOException, InterruptedException {
+        return send(replica, "GET", path, null, null);
+    }
+
+    Reply post(int replica, String path, String token, JsonObject body) throws IOException, InterruptedException {
+        return send(replica, "POST", path, token, body.toString());
+    }
+
+    /** Signs in and returns the bearer token. */
+    String signIn(int replica, String user, String password) throws IOException, InterruptedException {
+        Reply r = post(replica, "/sessions", null, Json.createObjectBuilder().add("userId", user)
+                .add("password", password).build());
+        if (r.status() != 201) {
+            throw new IllegalStateException("sign-in of " + user + " at replica " + replica + ": " + r.raw());
+        }
+        return r.str("token");
+    }
+
+    /** The replica's status, or null if it does not answer. */
+    JsonObject status(int replica) {
+        try {
+            Reply r = get(replica, "/cluster");
+            return r.status() == 200 ? r.json() : null;
+        } catch (IOException | InterruptedException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Bootstraps the organisation of a replica (the operator's secret file, then the call) and has the
+     * genesis administrator vote it in; returns the new administrator's password.
+     */
+    String admit(int replica, String adminId, String genesisAdminToken) throws IOException, InterruptedException {
+        Path token = home.resolve("node-" + replica).resolve("bootstrap.token");
+        String secret = "it-secret-" + System.nanoTime();
+        Files.writeString(token, secret + "\n");
+        Reply boot = send(replica, "POST", "/bootstrap", null,
+                Json.createObjectBuilder().add("adminId", adminId).add("name", "Admin " + adminId).build().toString(),
+                secret);
+        if (boot.status() != 201) {
+            throw new IllegalStateException("bootstrap of replica " + replica + ": " + boot.raw());
+        }
+        Reply vote = post(1, "/organisations/admissions", genesisAdminToken,
+                Json.createObjectBuilder().add("admissionRequest", boot.str("admissionRequest")).build());
+        if (vote.status() != 201 || !vote.json().getBoolean("admitted")) {
+            throw new IllegalStateException("admission of replica " + replica + "'s organisation: " + vote.raw());
+        }
+        return boot.str("password");
+    }
+
+    private Reply send(int replica, String method, String path, String token, String body, String bootstrapSecret)
+            throws IOException, InterruptedException {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(base(replica) + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").header("X-Bootstrap-Secret", bootstrapSecret)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
+        return new Reply(resp.statusCode(), Json.createReader(new StringReader(resp.body())).readObject(), resp.body());
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster("down");
+    }
+}

@@ -1,0 +1,291 @@
+package org.ehrledger.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The whole system as an operator runs it: {@code ci/cluster.sh up} starts 4 Payara Micro replicas;
+ * writes go through the JSON API; the primary is killed with SIGKILL under load; the network carries on;
+ * the killed replica comes back and catches up; the whole network restarts with its chain intact.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NetworkIT {
+
+    private static LocalNetwork net;
+    private static String adminToken;
+    private static String lakeAdminPassword;
+    private static String patientId;
+    private static String patientPassword = "it patient password 1";
+    private static String doctorPassword;
+    /** Writes the network acknowledged: transaction id, height, block hash. */
+    private static final List<JsonObject> ACKED = new ArrayList<>();
+
+    @BeforeAll
+    static void up() throws Exception {
+        Path root = Path.of(System.getProperty("it.root", "..")).toAbsolutePath().normalize();
+        Path home = Path.of(System.getProperty("it.home", "target/it-cluster")).toAbsolutePath();
+        net = new LocalNetwork(root, home);
+        if (Files.exists(home)) {
+            net.cluster("down");
+            try (var files = Files.walk(home)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        String out = net.cluster("up");
+        adminToken = net.signIn(1, "admin", LocalNetwork.adminPassword(out));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void allReplicasReportTheSameViewAndHead() {
+        JsonObject first = net.status(1);
+        assertNotNull(first);
+        for (int r = 1; r <= 4; r++) {
+            JsonObject s = net.status(r);
+            assertEquals(r - 1, s.getInt("replicaId"));
+            assertEquals("running", s.getString("state"));
+            assertEquals(4, s.getJsonArray("members").size());
+            assertEquals(first.getInt("view"), s.getInt("view"));
+            for (String field : List.of("primary", "lastExecuted", "height", "headHash", "stableCheckpoint")) {
+                assertTrue(s.containsKey(field), field);
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aWriteThroughReplicaOneIsReadOnReplicaThree() throws Exception {
+        LocalNetwork.Reply staff = net.post(1, "/staff", adminToken, Json.createObjectBuilder().add("userId", "dr-mary")
+                .add("name", "Mary Jones").add("role", "PRACTITIONER").build());
+        assertEquals(201, staff.status(), staff.raw());
+        JsonObject committed = staff.obj("committed");
+        long height = committed.getJsonNumber("height").longValue();
+        JsonObject onThree = awaitBlock(3, height);
+        assertEquals(committed.getString("blockHash"), onThree.getString("hash"));
+        assertTrue(onThree.getInt("entryCount") >= 1);
+    }
+
+    @Test
+    @Order(3)
+    void anotherOrganisationJoinsAndItsDoctorWritesUnderConsent() throws Exception {
+        lakeAdminPassword = net.admit(2, "lake-admin", adminToken);
+        String lakeAdmin = net.signIn(2, "lake-admin", lakeAdminPassword);
+        LocalNetwork.Reply doctor = net.post(2, "/staff", lakeAdmin, Json.createObjectBuilder().add("userId", "dr-lake")
+                .add("name", "Lee Lake").add("role", "PRACTITIONER").build());
+        assertEquals(201, doctor.status(), doctor.raw());
+        doctorPassword = doctor.str("initialPassword");
+        LocalNetwork.Reply patient = net.post(2, "/patients", null, Json.createObjectBuilder().add("name", "Ann Patient")
+                .add("birthDate", "1970-01-02").add("contact", "ann@example.org").add("password", patientPassword).build());
+        assertEquals(201, patient.status(), patient.raw());
+        patientId = patient.str("patientId");
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+
+        LocalNetwork.Reply refused = net.post(2, "/patients/" + patientId + "/records", doctorToken, note("before consent"));
+        assertEquals(422, refused.status(), refused.raw());
+        assertEquals("REFUSED", refused.str("code"));
+
+        String patientToken = net.signIn(2, patientId, patientPassword);
+        LocalNetwork.Reply consent = net.post(2, "/patients/" + patientId + "/consents", patientToken,
+                Json.createObjectBuilder().add("grantee", "dr-lake").add("categories", Json.createArrayBuilder().add("NOTE"))
+                        .build());
+        assertEquals(201, consent.status(), consent.raw());
+        LocalNetwork.Reply ok = net.post(2, "/patients/" + patientId + "/records", doctorToken, note("after consent"));
+        assertEquals(201, ok.status(), ok.raw());
+        ACKED.add(ok.obj("committed"));
+    }
+
+    @Test
+    @Order(4)
+    void killingThePrimaryUnderLoadLosesNoAcknowledgedWrite() throws Exception {
+        int primary = net.status(2).getInt("primary") + 1;
+        int writeVia = primary == 2 ? 3 : 2;
+        assertEquals(2, writeVia, "the test's accounts live on replica 2, which must not be the primary");
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        long viewBefore = net.status(2).getInt("view");
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger failures = new AtomicInteger();
+        ConcurrentLinkedQueue<long[]> ackTimes = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<JsonObject> acked = new ConcurrentLinkedQueue<>();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            int id = w;
+            Thread t = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    try {
+                        LocalNetwork.Reply r = net.post(2, "/patients/" + patientId + "/records", doctorToken,
+                                note("writer " + id + " note " + i++));
+                        if (r.status() == 201) {
+                            acked.add(r.obj("committed"));
+                            ackTimes.add(new long[] {System.currentTimeMillis()});
+                        } else {
+                            failures.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            });
+            t.start();
+            writers.add(t);
+        }
+        awaitCount(acked, 20, 120_000);
+        net.cluster("kill", Integer.toString(primary));
+        long killedAt = System.currentTimeMillis();
+        long deadline = killedAt + 180_000;
+        while (ackTimes.stream().filter(t -> t[0] > killedAt + 1_000).count() < 30 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+        }
+        stop.set(true);
+        for (Thread t : writers) {
+            t.join(90_000);
+        }
+        long afterKill = ackTimes.stream().filter(t -> t[0] > killedAt + 1_000).count();
+        System.out.println("acknowledged writes: " + acked.size() + " (" + afterKill + " after the kill), failed: "
+                + failures.get());
+        assertTrue(afterKill >= 30, "writes must continue after the primary's crash; got " + afterKill);
+        assertTrue(net.status(2).getInt("view") > viewBefore, "a view change must have happened");
+        ACKED.addAll(acked);
+
+        int[] survivors = java.util.stream.IntStream.rangeClosed(1, 4).filter(r -> r != primary).toArray();
+        awaitSameHead(survivors);
+        assertAckedWritesPresent(survivors);
+
+        net.cluster("start", Integer.toString(primary));
+        // A few more writes after the restart: the returning replica learns what it missed from them.
+        for (int i = 0; i < 5; i++) {
+            LocalNetwork.Reply r = net.post(2, "/patients/" + patientId + "/records", doctorToken, note("after restart " + i));
+            assertEquals(201, r.status(), r.raw());
+            ACKED.add(r.obj("committed"));
+        }
+        awaitSameHead(1, 2, 3, 4);
+        assertAckedWritesPresent(1, 2, 3, 4);
+    }
+
+    @Test
+    @Order(5)
+    void theWholeNetworkRestartsWithTheSameHeadAndAVerifiedChain() throws Exception {
+        Map<Integer, String> before = new HashMap<>();
+        for (int r = 1; r <= 4; r++) {
+            before.put(r, net.status(r).getString("headHash"));
+        }
+        net.cluster("down");
+        for (int r = 1; r <= 4; r++) {
+            assertEquals(null, net.status(r), "replica " + r + " must be down");
+        }
+        String out = net.cluster("up");
+        assertFalse(out.contains("password:"), "the administrator is seeded once only");
+        for (int r = 1; r <= 4; r++) {
+            assertEquals(before.get(r), net.status(r).getString("headHash"), "head of replica " + r);
+        }
+        assertAckedWritesPresent(1, 2, 3, 4);
+        for (int r = 1; r <= 4; r++) {
+            LocalNetwork.Reply verification = net.get(r, "/blocks/verification");
+            assertEquals(200, verification.status(), verification.raw());
+            assertTrue(verification.json().getBoolean("valid"), "replica " + r + ": " + verification.raw());
+            assertEquals(before.get(r), verification.str("headHash"));
+        }
+        assertEquals(201, net.post(2, "/sessions", null, Json.createObjectBuilder().add("userId", "lake-admin")
+                .add("password", lakeAdminPassword).build()).status(), "accounts survive the restart");
+        // and the network still takes writes
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        assertEquals(201, net.post(2, "/patients/" + patientId + "/records", doctorToken, note("after restart")).status());
+    }
+
+    private static JsonObject note(String text) {
+        return Json.createObjectBuilder().add("category", "NOTE").add("title", "Progress note")
+                .add("text", text + " " + "x".repeat(900)).build();
+    }
+
+    private static JsonObject awaitBlock(int replica, long height) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            LocalNetwork.Reply r = net.get(replica, "/blocks/" + height);
+            if (r.status() == 200) {
+                return r.json();
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("block " + height + " never reached replica " + replica + ": " + r.raw());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static void awaitCount(java.util.Collection<?> c, int n, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (c.size() < n) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("only " + c.size() + " writes acknowledged");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void awaitSameHead(int... replicas) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 180_000;
+        String seen = "";
+        while (System.currentTimeMillis() < deadline) {
+            List<String> heads = new ArrayList<>();
+            StringBuilder b = new StringBuilder();
+            for (int r : replicas) {
+                JsonObject s = net.status(r);
+                heads.add(s == null ? "down" : s.getString("headHash"));
+                b.append(" ").append(r).append(":").append(s == null ? "down" : s.getJsonNumber("height") + "/"
+                        + s.getString("state"));
+            }
+            seen = b.toString();
+            if (heads.stream().distinct().count() == 1 && !heads.get(0).equals("down")) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("replicas did not reach the same head:" + seen);
+    }
+
+    private static void assertAckedWritesPresent(int... replicas) throws Exception {
+        Map<Long, String> expected = new HashMap<>();
+        for (JsonObject ack : ACKED) {
+            assertFalse(ack.isNull("blockHash"), "an acknowledged write names its block");
+            expected.put(ack.getJsonNumber("height").longValue(), ack.getString("blockHash"));
+        }
+        for (int r : replicas) {
+            for (Map.Entry<Long, String> e : expected.entrySet()) {
+                LocalNetwork.Reply b = net.get(r, "/blocks/" + e.getKey());
+                assertEquals(200, b.status(), "block " + e.getKey() + " on replica " + r + ": " + b.raw());
+                assertEquals(e.getValue(), b.str("hash"), "block " + e.getKey() + " on replica " + r);
+            }
+        }
+        System.out.println(ACKED.size() + " acknowledged writes in " + expected.size() + " blocks present on replicas "
+                + java.util.Arrays.toString(replicas));
+    }
+}
