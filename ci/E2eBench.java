@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class E2eBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) throws Exception {
         List<String> bases = Arrays.asList(args[0].split(","));

@@ -11,7 +11,8 @@
 #
 # Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel),
 # data in .cluster/node-N/. Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
-# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300).
+# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300); for a new network also
+# EHR_CHECKPOINT_INTERVAL (64 batches) and EHR_WATERMARK_WINDOW (256 batches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -56,7 +57,8 @@ genesis() {
   if [ -f "$GENESIS/genesis.properties" ]; then return; fi
   say "creating the genesis of a new network (replica and client keys) in $GENESIS"
   java -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
-    org.ehrledger.consensus.bench.GenesisTool "$GENESIS" 4 127.0.0.1 "$JG_BASE" 4 >&2
+    org.ehrledger.consensus.bench.GenesisTool "$GENESIS" 4 127.0.0.1 "$JG_BASE" 4 \
+    "${EHR_CHECKPOINT_INTERVAL:-64}" "${EHR_WATERMARK_WINDOW:-256}" >&2
 }
 
 start_one() {
@@ -70,6 +72,7 @@ start_one() {
     echo "ehr.jgroups.stack=$ROOT/server-config/jgroups-tcp.xml"
     echo "ehr.jgroups.port=$((JG_BASE + n - 1))"
     echo "ehr.jgroups.client-port=$((JG_BASE + 100 + n - 1))"
+    echo "ehr.peer.urls=$(url 1),$(url 2),$(url 3),$(url 4)"
     echo "derby.system.home=$dir"
     echo "derby.stream.error.file=$dir/derby.log"
   } > "$dir/replica.properties"

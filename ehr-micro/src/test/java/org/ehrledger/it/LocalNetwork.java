@@ -31,7 +31,7 @@ final class LocalNetwork implements AutoCloseable {
 
     final Path root;
     final Path home;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     LocalNetwork(Path root, Path home) {
         this.root = root;
@@ -48,6 +48,9 @@ final class LocalNetwork implements AutoCloseable {
         env.put("EHR_HTTP_BASE", Integer.toString(HTTP_BASE));
         env.put("EHR_JGROUPS_BASE", Integer.toString(JGROUPS_BASE));
         env.put("EHR_SKIP_BUILD", "1");
+        // Short checkpoint intervals, so that a replica down for a few seconds must catch up by state transfer.
+        env.put("EHR_CHECKPOINT_INTERVAL", "8");
+        env.put("EHR_WATERMARK_WINDOW", "16");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int rc = p.waitFor();

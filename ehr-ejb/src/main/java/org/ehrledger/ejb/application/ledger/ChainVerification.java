@@ -35,7 +35,7 @@ public class ChainVerification {
         }
         var genesis = gateway.genesis();
         ChainVerifier verifier = genesis == null ? ChainVerifier.structural() : new ChainVerifier(genesis);
-        last = verifier.verify(ledger.storedChain());
+        last = ledger.verifyStored(verifier);
         lastAt = System.currentTimeMillis();
         lastHeight = height;
         return last;

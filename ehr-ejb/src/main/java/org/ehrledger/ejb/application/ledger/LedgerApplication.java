@@ -21,68 +21,88 @@ import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
 /**
- * The ledger in memory: every committed batch with at least one fresh transaction becomes a block;
- * each transaction runs through the contracts at the batch's consensus timestamp. The snapshot is the
- * chain without certificates, and restoring replays it through the deterministic contracts. The
- * JPA-backed form (Derby, one transaction per block) is the next step; this form is what the
- * simulation tests run on every replica.
+ * The ledger: every committed batch with at least one fresh transaction becomes a block; each
+ * transaction runs through the contracts at the batch's consensus timestamp. Only the head block and
+ * the world state live in memory; blocks and record contents are read from the {@link LedgerStore}.
+ *
+ * <p>The consensus snapshot is small and cheap to take at every checkpoint: the executed sequence, the
+ * head's height and hash (which commits to every block before it). A replica that must catch up to a
+ * certified snapshot fetches the missing blocks from peers ({@link BlockSource}), checks that they link
+ * to its own head and end in the certified hash, and executes them again.
  */
 public final class LedgerApplication implements Application {
 
+    /** Blocks read from the store at a time while loading, and fetched from peers at a time. */
+    static final int PAGE = 256;
+
     private WorldState state;
-    /** The off-chain store: record id to ciphertext (every replica keeps every record's ciphertext). */
-    private final java.util.TreeMap<String, byte[]> offChain = new java.util.TreeMap<>();
     private Contracts contracts;
-    private final List<Block> chain = new ArrayList<>();
-    private final long genesisTime;
+    private Block head;
+    private final Block genesis;
     private long lastExecuted;
     private int erasuresApplied;
 
     private final LedgerStore store;
+    private volatile BlockSource peers = BlockSource.NONE;
+    /** Headers of the most recent blocks by height (what callers ask about right after a commit). */
+    private final java.util.LinkedHashMap<Long, BlockHeader> recentHeaders = new java.util.LinkedHashMap<>(1024, 0.75f,
+            false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, BlockHeader> eldest) {
+            return size() > RECENT_HEADERS;
+        }
+    };
+    private static final int RECENT_HEADERS = 4096;
 
     /** A ledger in memory only, whose genesis block carries {@code genesisTime}. */
     public LedgerApplication(long genesisTime) {
-        this(genesisTime, LedgerStore.NONE);
+        this(genesisTime, LedgerStore.inMemory());
     }
 
     /**
-     * A ledger persisted in {@code store}: the stored chain is loaded and replayed through the
+     * A ledger persisted in {@code store}: the stored chain is checked and replayed through the
      * contracts to rebuild the world state (the contracts are deterministic, the verdicts must match).
      */
     public LedgerApplication(long genesisTime, LedgerStore store) {
-        this.genesisTime = genesisTime;
         this.store = store;
+        this.genesis = new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()), BlockHeader.NONE,
+                genesisTime, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of());
         reset();
-        List<Block> stored = store.loadChain();
-        if (stored.isEmpty()) {
-            store.append(chain.get(0), Map.of(), List.of(), 0);
-        } else {
-            // Refuse to run on a database that was edited behind the ledger's back.
-            ChainVerifier.Report report = ChainVerifier.structural().verify(stored);
-            if (!report.valid()) {
-                throw new IllegalStateException("the stored ledger is damaged: " + report);
-            }
-            Map<String, byte[]> contents = store.loadContents();
-            replay(stored, contents);
-            for (var c : contents.entrySet()) {
-                var record = state.record(c.getKey());
-                if (record == null || record.erased() || !Digest.sha256(c.getValue()).equals(record.contentHash())) {
-                    throw new IllegalStateException("the stored content of record " + c.getKey()
-                            + " does not match its hash on chain (edited in the database?)");
-                }
-            }
-            lastExecuted = store.lastExecuted();
+        Block storedHead = store.head();
+        if (storedHead == null) {
+            store.append(genesis, Map.of(), List.of(), 0);
+            return;
         }
+        // Refuse to run on a database that was edited behind the ledger's back.
+        ChainVerifier.Report report = ChainVerifier.structural().verify(store.pages(0, storedHead.header().height(), PAGE));
+        if (!report.valid()) {
+            throw new IllegalStateException("the stored ledger is damaged: " + report);
+        }
+        for (Block b : store.pages(1, storedHead.header().height(), PAGE)) {
+            replayBlock(b);
+        }
+        store.forEachContent((id, content) -> {
+            var record = state.record(id);
+            if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
+                throw new IllegalStateException("the stored content of record " + id
+                        + " does not match its hash on chain (edited in the database?)");
+            }
+        });
+        erasuresApplied = state.erasures().size();
+        lastExecuted = store.lastExecuted();
+    }
+
+    /** Where to fetch missed blocks from when catching up to a certified snapshot. */
+    public void peers(BlockSource source) {
+        this.peers = source;
     }
 
     private void reset() {
+        recentHeaders.clear();
         state = new WorldState();
         contracts = new Contracts(state);
-        chain.clear();
-        offChain.clear();
+        head = genesis;
         erasuresApplied = 0;
-        chain.add(new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()), BlockHeader.NONE,
-                genesisTime, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of()));
         lastExecuted = 0;
     }
 
@@ -91,7 +111,7 @@ public final class LedgerApplication implements Application {
         List<byte[]> results = new ArrayList<>();
         List<LedgerEntry> entries = new ArrayList<>();
         Map<String, byte[]> added = new java.util.TreeMap<>();
-        long height = chain.size();
+        long height = head.header().height() + 1;
         for (Request r : batch.fresh()) {
             List<byte[]> ops = r.operations();
             for (int i = 0; i < ops.size(); i++) {
@@ -108,21 +128,18 @@ public final class LedgerApplication implements Application {
                 if (content != null) {
                     results.add(result.encode());
                     if (o.accepted()) {
-                        String recordId = parsed.body().string("recordId");
-                        offChain.put(recordId, content);
-                        added.put(recordId, content);
+                        added.put(parsed.body().string("recordId"), content);
                     }
                     i++;
                 }
             }
         }
-        List<String> erased = state.erasures().subList(erasuresApplied, state.erasures().size());
-        for (String id : erased) {
-            offChain.remove(id); // crypto-shredding: the ciphertext is destroyed, its hash stays on chain
-        }
+        // crypto-shredding: the store destroys the ciphertext of erased records; their hashes stay on chain
+        List<String> erased = List.copyOf(state.erasures().subList(erasuresApplied, state.erasures().size()));
         erasuresApplied = state.erasures().size();
+        Block block = null;
         if (!entries.isEmpty()) {
-            BlockHeader previous = chain.get(chain.size() - 1).header();
+            BlockHeader previous = head.header();
             Digest root = Block.entriesRoot(entries);
             Digest stateDigest = Digest.sha256(new Wire.Writer(72).digest(previous.stateDigest()).digest(root).toBytes());
             List<RequestSkeleton> skeletons = new ArrayList<>();
@@ -131,10 +148,14 @@ public final class LedgerApplication implements Application {
             }
             BlockHeader header = new BlockHeader(height, previous.hash(), entries.size(), root, stateDigest,
                     batch.timestamp(), batch.sequence(), batch.digest());
-            chain.add(new Block(header, List.copyOf(entries), skeletons, batch.view(), batch.certificate()));
+            block = new Block(header, List.copyOf(entries), skeletons, batch.view(), batch.certificate());
+        }
+        store.append(block, added, erased, batch.sequence());
+        if (block != null) {
+            head = block;
+            recentHeaders.put(block.header().height(), block.header());
         }
         lastExecuted = batch.sequence();
-        store.append(entries.isEmpty() ? null : chain.get(chain.size() - 1), added, erased, lastExecuted);
         return results;
     }
 
@@ -144,78 +165,116 @@ public final class LedgerApplication implements Application {
     }
 
     /**
-     * The replicated state: every block without its certificate (replicas hold different, equally valid
-     * certificates, so they cannot be part of what checkpoints compare). Canonical, so equal everywhere.
+     * The replicated state, compactly: the executed sequence and the head block's height and hash. The
+     * head hash commits to every block (hash links) and each block to its state digest and contents, so
+     * 2f+1 replicas certifying this snapshot certify the whole ledger. O(1) at every checkpoint.
      */
     @Override
     public byte[] snapshot() {
-        Wire.Writer w = new Wire.Writer(4096);
-        w.i64(lastExecuted).i32(chain.size());
-        for (Block b : chain) {
-            BlockCodec.encodeReplicated(b, w);
-        }
-        w.i32(offChain.size());
-        for (var e : offChain.entrySet()) {
-            w.bytes(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8)).bytes(e.getValue());
-        }
-        return w.toBytes();
+        return new Wire.Writer(64).i64(lastExecuted).i64(head.header().height()).digest(head.header().hash()).toBytes();
     }
 
     /**
-     * Rebuilds the ledger from a certified snapshot: the blocks are replayed through the contracts, which
-     * must reach every recorded verdict again. Blocks installed this way carry no commit certificate of
-     * their own until one is fetched from a peer; the chain verifier says so for each of them.
+     * Catches up to a certified snapshot: the blocks between this ledger's head and the certified head
+     * are fetched from peers, checked (links, Merkle roots, binding to the ordered requests, content
+     * hashes), executed again (every verdict must match), stored, and must end in the certified hash.
+     * If anything fails the ledger stays as it was (the caller's transaction rolls back) and the
+     * consensus layer tries again later.
      */
     @Override
     public void restore(byte[] snapshot, long sequence) {
         Wire.Reader r = new Wire.Reader(snapshot);
         long executed = r.i64();
-        List<Block> blocks = r.list(64, BlockCodec::decodeReplicated);
-        java.util.TreeMap<String, byte[]> contents = new java.util.TreeMap<>();
-        int n = r.count(8);
-        for (int i = 0; i < n; i++) {
-            contents.put(new String(r.bytes(), java.nio.charset.StandardCharsets.UTF_8), r.bytes());
-        }
+        long height = r.i64();
+        Digest headHash = r.digest();
         r.expectEnd();
-        WorldState oldState = state;
-        Contracts oldContracts = contracts;
-        List<Block> oldChain = new ArrayList<>(chain);
-        Map<String, byte[]> oldContents = new java.util.TreeMap<>(offChain);
-        long oldExecuted = lastExecuted;
-        int oldErasures = erasuresApplied;
-        try {
-            reset();
-            replay(blocks, contents);
-        } catch (RuntimeException e) {
-            // Keep the ledger as it was: a snapshot that does not replay is never half installed.
-            state = oldState;
-            contracts = oldContracts;
-            chain.clear();
-            chain.addAll(oldChain);
-            offChain.clear();
-            offChain.putAll(oldContents);
-            lastExecuted = oldExecuted;
-            erasuresApplied = oldErasures;
-            throw e;
+        if (head.header().height() >= height) {
+            Block mine = block(height);
+            if (mine == null || !mine.header().hash().equals(headHash)) {
+                throw new IllegalStateException("this replica's ledger differs from the certified one at height "
+                        + height + ": its database must be restored (from a backup or a peer)");
+            }
+        } else {
+            catchUp(height, headHash);
         }
-        store.replaceAll(chain(), contents, executed);
-        lastExecuted = executed;
+        if (executed > lastExecuted) {
+            store.append(null, Map.of(), List.of(), executed);
+            lastExecuted = executed;
+        }
     }
 
-    /** Rebuilds state from blocks (genesis first) by running their transactions through the contracts again. */
-    private void replay(List<Block> blocks, Map<String, byte[]> contents) {
-        offChain.putAll(contents);
-        for (Block b : blocks.subList(1, blocks.size())) {
+    private void catchUp(long height, Digest headHash) {
+        ChainVerifier structure = ChainVerifier.structural();
+        while (head.header().height() < height) {
+            long from = head.header().height() + 1;
+            BlockSource.Fetched f = peers.fetch(from, (int) Math.min(PAGE, height - from + 1));
+            if (f.blocks().isEmpty()) {
+                throw new IllegalStateException("no peer provided block " + from);
+            }
+            for (Block b : f.blocks()) {
+                if (b.header().height() > height) {
+                    break;
+                }
+                String problem = structure.checkNext(b, head);
+                if (problem != null) {
+                    throw new IllegalStateException("block " + b.header().height() + " from a peer is unsound: " + problem);
+                }
+                Map<String, byte[]> contents = new java.util.TreeMap<>();
+                for (LedgerEntry e : b.entries()) {
+                    SignedTransaction tx = parseOrNull(e.transaction());
+                    if (tx != null && e.accepted() && tx.type().carriesContent()) {
+                        String id = tx.body().string("recordId");
+                        byte[] c = f.contents().get(id);
+                        if (c != null && Digest.of(tx.body().bytes("contentHash")).equals(Digest.sha256(c))) {
+                            contents.put(id, c);
+                        }
+                    }
+                }
+                replayBlock(b);
+                List<String> erased = List.copyOf(state.erasures().subList(erasuresApplied, state.erasures().size()));
+                erasuresApplied = state.erasures().size();
+                contents.keySet().removeAll(erased);
+                store.append(b, contents, erased, b.header().sequence());
+            }
+        }
+        if (!head.header().hash().equals(headHash)) {
+            throw new IllegalStateException("the blocks fetched from peers do not end in the certified head hash");
+        }
+    }
+
+    /**
+     * What a peer that is catching up asks for: up to {@code max} stored blocks from {@code from}, with
+     * the stored contents of the records they carry.
+     */
+    public BlockSource.Fetched serve(long from, int max) {
+        long to = Math.min(head.header().height(), from + Math.max(1, Math.min(max, PAGE)) - 1);
+        List<Block> blocks = from > to ? List.of() : store.blocks(from, to);
+        Map<String, byte[]> contents = new java.util.TreeMap<>();
+        for (Block b : blocks) {
             for (LedgerEntry e : b.entries()) {
-                Outcome o = contracts.replay(e.transaction(), b.header().timestamp(), e.accepted(), e.reason());
-                if (o.accepted() != e.accepted() || !o.reason().equals(e.reason())) {
-                    throw new IllegalStateException("replaying block " + b.header().height()
-                            + " reached another verdict than recorded: the stored chain or the contracts changed");
+                SignedTransaction tx = parseOrNull(e.transaction());
+                if (tx != null && e.accepted() && tx.type().carriesContent()) {
+                    String id = tx.body().string("recordId");
+                    byte[] c = store.content(id);
+                    if (c != null) {
+                        contents.put(id, c);
+                    }
                 }
             }
-            chain.add(b);
         }
-        erasuresApplied = state.erasures().size();
+        return new BlockSource.Fetched(blocks, contents);
+    }
+
+    /** Runs a certified block's transactions through the contracts again; the verdicts must match. */
+    private void replayBlock(Block b) {
+        for (LedgerEntry e : b.entries()) {
+            Outcome o = contracts.replay(e.transaction(), b.header().timestamp(), e.accepted(), e.reason());
+            if (o.accepted() != e.accepted() || !o.reason().equals(e.reason())) {
+                throw new IllegalStateException("replaying block " + b.header().height()
+                        + " reached another verdict than recorded: the stored chain or the contracts changed");
+            }
+        }
+        head = b;
     }
 
     /** The transaction decoded once for routing its content, or null if malformed (the contracts say why). */
@@ -229,23 +288,39 @@ public final class LedgerApplication implements Application {
 
     /** A record's ciphertext from the off-chain store, or null (unknown or erased). */
     public byte[] content(String recordId) {
-        byte[] c = offChain.get(recordId);
-        return c == null ? null : c.clone();
+        return store.content(recordId);
     }
 
     /** The last block (the genesis block of a new ledger). */
     public Block head() {
-        return chain.get(chain.size() - 1);
+        return head;
     }
 
     /** The block at a height, or null beyond the head. */
     public Block block(long height) {
-        return height < 0 || height >= chain.size() ? null : chain.get((int) height);
+        if (height == head.header().height()) {
+            return head;
+        }
+        if (height < 0 || height > head.header().height()) {
+            return null;
+        }
+        List<Block> b = store.blocks(height, height);
+        return b.isEmpty() ? null : b.get(0);
     }
 
-    /** The blocks, genesis first. */
+    /** The header of the block at a height (recent ones from memory), or null beyond the head. */
+    public BlockHeader header(long height) {
+        BlockHeader h = recentHeaders.get(height);
+        if (h != null) {
+            return h;
+        }
+        Block b = block(height);
+        return b == null ? null : b.header();
+    }
+
+    /** Every block, genesis first, read from the store (for verification and tests; O(chain)). */
     public List<Block> chain() {
-        return List.copyOf(chain);
+        return store.blocks(0, head.header().height());
     }
 
     /** The world state the contracts maintain. */

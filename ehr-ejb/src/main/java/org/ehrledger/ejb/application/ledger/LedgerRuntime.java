@@ -1,6 +1,9 @@
 package org.ehrledger.ejb.application.ledger;
 
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,12 +17,16 @@ import jakarta.transaction.Transactional;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 
 /**
  * The replica's ledger inside the application server: the {@link LedgerApplication} over the JPA
  * store, each committed batch executed in one JTA transaction. Internal to the replica (the consensus
  * gateway calls it); people and systems reach the ledger only through the role-checked session beans.
+ *
+ * <p>Reads (many request threads at once) share a read lock; executing a block takes the write lock,
+ * so a read never sees a half-applied block and never delays the others.
  */
 @ApplicationScoped
 @Transactional
@@ -34,19 +41,59 @@ public class LedgerRuntime {
     @Resource
     private TransactionSynchronizationRegistry transactions;
 
-    private LedgerApplication ledger;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile LedgerApplication ledger;
+    private volatile BlockSource peers = BlockSource.NONE;
 
-    /** Loads the stored chain on first use, inside the caller's transaction (interceptors skip @PostConstruct). */
+    /** The ledger, loaded from the database on first use (interceptors skip @PostConstruct). */
     private LedgerApplication ledger() {
-        if (ledger == null) {
-            ledger = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run));
+        LedgerApplication l = ledger;
+        if (l != null) {
+            return l;
         }
-        return ledger;
+        lock.writeLock().lock();
+        try {
+            if (ledger == null) {
+                LedgerApplication loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run));
+                loaded.peers(peers);
+                ledger = loaded;
+            }
+            return ledger;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private <T> T read(Supplier<T> q) {
+        ledger();
+        lock.readLock().lock();
+        try {
+            return q.get();
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Executes one committed batch; the block and everything it changes commit together or not at all. */
-    public synchronized List<byte[]> execute(OrderedBatch batch) {
-        return reloadUnlessCommitted().execute(batch);
+    public List<byte[]> execute(OrderedBatch batch) {
+        ledger();
+        lock.writeLock().lock();
+        try {
+            return reloadUnlessCommitted().execute(batch);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Installs a certified snapshot, fetching the missed blocks from peers, in this transaction. */
+    public void restore(byte[] snapshot, long sequence) {
+        ledger();
+        lock.writeLock().lock();
+        try {
+            reloadUnlessCommitted().restore(snapshot, sequence);
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /**
@@ -54,7 +101,7 @@ public class LedgerRuntime {
      * not commit: the in-memory state must never run ahead of what was stored.
      */
     private LedgerApplication reloadUnlessCommitted() {
-        LedgerApplication current = ledger();
+        LedgerApplication current = ledger;
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -70,63 +117,97 @@ public class LedgerRuntime {
         return current;
     }
 
-    private synchronized void discard(LedgerApplication stale) {
-        if (ledger == stale) {
-            ledger = null;
+    private void discard(LedgerApplication stale) {
+        lock.writeLock().lock();
+        try {
+            if (ledger == stale) {
+                ledger = null;
+            }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
-    /** The replicated state for a checkpoint or a lagging peer (see {@link LedgerApplication#snapshot()}). */
-    public synchronized byte[] snapshot() {
-        return ledger().snapshot();
+    /** The replicated state for a checkpoint (see {@link LedgerApplication#snapshot()}). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public byte[] snapshot() {
+        return read(() -> ledger.snapshot());
     }
 
-    /** Installs a certified snapshot, replacing the stored chain in this transaction. */
-    public synchronized void restore(byte[] snapshot, long sequence) {
-        reloadUnlessCommitted().restore(snapshot, sequence);
+    /** Where to fetch missed blocks from (the other replicas). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void peers(BlockSource source) {
+        peers = source;
+        LedgerApplication l = ledger;
+        if (l != null) {
+            l.peers(source);
+        }
+    }
+
+    /** Blocks and contents for a peer that is catching up (see {@link LedgerApplication#serve}). */
+    public BlockSource.Fetched serve(long from, int max) {
+        return read(() -> ledger.serve(from, max));
     }
 
     /** The last block. */
-    public synchronized Block head() {
-        return ledger().head();
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Block head() {
+        return read(() -> ledger.head());
+    }
+
+    /** The header of the block at a height, or null. */
+    public BlockHeader header(long height) {
+        return read(() -> ledger.header(height));
     }
 
     /** The block at a height, or null. */
-    public synchronized Block block(long height) {
-        return ledger().block(height);
+    public Block block(long height) {
+        return read(() -> ledger.block(height));
+    }
+
+    /**
+     * Runs a read-only query on the world state, consistent with the executed blocks (never during a
+     * block's execution). The query must not keep references to mutable state.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public <T> T query(Function<WorldState, T> q) {
+        return read(() -> q.apply(ledger.state()));
     }
 
     /** The consensus sequence number of the last executed batch. */
-    public synchronized long lastExecuted() {
-        return ledger().lastExecuted();
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public long lastExecuted() {
+        return read(() -> ledger.lastExecuted());
     }
 
-    /** The chain as held in memory (what the store wrote). */
-    public synchronized List<Block> chain() {
-        return ledger().chain();
+    /** The chain as held by the ledger (read from the store). */
+    public List<Block> chain() {
+        return read(() -> ledger.chain());
     }
 
-    /** The chain as stored in the database, read afresh. */
+    /** The chain as stored in the database, read afresh (tests; verification reads it in pages). */
     public List<Block> storedChain() {
         return new JpaLedgerStore(em, Runnable::run).loadChain();
     }
 
     /**
-     * Runs a read-only query on the world state, consistent with the executed blocks (it waits while a
-     * block executes). The query must not keep references to mutable state.
+     * Verifies the chain as stored in the database, read afresh a page at a time outside any transaction
+     * (so that what was read is not kept), up to the current head.
      */
-    @Transactional(Transactional.TxType.SUPPORTS)
-    public synchronized <T> T query(java.util.function.Function<WorldState, T> q) {
-        return q.apply(ledger().state());
+    @Transactional(Transactional.TxType.NOT_SUPPORTED)
+    public org.ehrledger.ejb.domain.model.ledger.ChainVerifier.Report verifyStored(
+            org.ehrledger.ejb.domain.model.ledger.ChainVerifier verifier) {
+        long top = head().header().height();
+        return verifier.verify(new JpaLedgerStore(em, Runnable::run).pages(0, top, 128));
     }
 
-    /** The world state (read-only use). */
-    public synchronized WorldState state() {
-        return ledger().state();
+    /** The world state (tests; people's reads go through {@link #query}). */
+    public WorldState state() {
+        return read(() -> ledger.state());
     }
 
     /** A record's ciphertext, or null. */
-    public synchronized byte[] content(String recordId) {
-        return ledger().content(recordId);
+    public byte[] content(String recordId) {
+        return read(() -> ledger.content(recordId));
     }
 }

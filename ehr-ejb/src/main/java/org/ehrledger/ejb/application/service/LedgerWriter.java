@@ -11,7 +11,7 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
-import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.domain.model.tx.TxType;
@@ -82,9 +82,8 @@ public class LedgerWriter {
         }
         List<Committed> withHashes = new ArrayList<>(out.size());
         for (Committed c : out) {
-            Block b = ledger.block(c.height());
-            withHashes.add(new Committed(c.transactionId(), c.height(), c.index(),
-                    b == null ? null : b.header().hash().hex()));
+            BlockHeader h = ledger.header(c.height());
+            withHashes.add(new Committed(c.transactionId(), c.height(), c.index(), h == null ? null : h.hash().hex()));
         }
         return withHashes;
     }

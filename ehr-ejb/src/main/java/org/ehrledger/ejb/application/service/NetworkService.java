@@ -10,7 +10,6 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.ChainVerification;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
-import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
@@ -39,12 +38,12 @@ public class NetworkService {
     /** A block's header (public: hashes, counts and times only). */
     @PermitAll
     public BlockHeader header(long height) {
-        Block b = ledger.block(height);
+        BlockHeader b = ledger.header(height);
         if (b == null) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no block " + height + " yet (head is "
                     + ledger.head().header().height() + ")");
         }
-        return b.header();
+        return b;
     }
 
     /**

@@ -42,6 +42,7 @@ import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.core.Replica;
 import org.ehrledger.consensus.core.ReplicaRunner;
 import org.ehrledger.consensus.core.ReplicaStatus;
+import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.log.FileConsensusLog;
 import org.ehrledger.consensus.transport.JGroupsTransport;
@@ -92,6 +93,8 @@ public class ConsensusGateway {
     private Semaphore permits;
     private volatile String problem = "";
     private final Object executed = new Object();
+    /** Height of this replica's head block, as of the last executed batch. */
+    private volatile long height = -1;
 
     @PostConstruct
     void start() {
@@ -119,9 +122,12 @@ public class ConsensusGateway {
             String initialHosts = config.initialHosts().orElse(JGroupsTransport.initialHosts(cluster));
             Path stack = config.stackFile().orElse(null);
 
+            NodeKeys replicaKeys = readKeys(dir.resolve("replica-" + id + ".key"));
+            config.peerApiRoots().ifPresent(urls -> ledger.peers(
+                    new PeerBlockSource(id, urls, new NodeCrypto(id, replicaKeys, peer -> null))));
             replicaTransport = new JGroupsTransport(id, config.clusterName(), bind, port, initialHosts, stack);
             Path log = config.dataDir().resolve("consensus").resolve("replica-" + id + ".wal");
-            replica = new Replica(cluster, ReplicaSettings.defaults(), id, readKeys(dir.resolve("replica-" + id + ".key")),
+            replica = new Replica(cluster, ReplicaSettings.defaults().withViewChangeTimeoutMillis(config.viewChangeTimeoutMillis()), id, replicaKeys,
                     clients, new LedgerApplicationAdapter(), new FileConsensusLog(log, true), replicaTransport);
             runner = new ReplicaRunner(replica, replicaTransport, INBOUND_QUEUE, threads);
             genesis = cluster;
@@ -131,7 +137,7 @@ public class ConsensusGateway {
             clientTransport = new JGroupsTransport(clientId, config.clusterName(), bind,
                     config.clientPort().orElse(port + 100), initialHosts, stack);
             client = new PbftClient(cluster, clientId, readKeys(dir.resolve("client-" + clientId + ".key")),
-                    clientTransport, new ClientSettings(500, 4_000, config.submitTimeoutMillis(),
+                    clientTransport, new ClientSettings(config.clientRetransmitMillis(), 4 * config.clientRetransmitMillis(), config.submitTimeoutMillis(),
                             config.maxInFlight() * 4, 8, 128, 512 * 1024), System::currentTimeMillis);
             clientTransport.setReceiver(client::receive);
             clientTransport.start();
@@ -173,6 +179,11 @@ public class ConsensusGateway {
             runner.close();
         }
         LOG.info("replica stopped");
+    }
+
+    /** This replica's consensus id. */
+    public int replicaId() {
+        return config.replicaId();
     }
 
     /** Whether the replica runs (configured and started). */
@@ -241,13 +252,16 @@ public class ConsensusGateway {
     public boolean awaitHeight(long height, long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         synchronized (executed) {
-            while (ledger.head().header().height() < height) {
+            if (this.height < 0) {
+                this.height = ledger.head().header().height();
+            }
+            while (this.height < height) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
                     return false;
                 }
                 try {
-                    executed.wait(Math.min(left, 50));
+                    executed.wait(left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
@@ -302,6 +316,7 @@ public class ConsensusGateway {
             return ledger.lastExecuted();
         }
 
+
         @Override
         public byte[] snapshot() {
             return ledger.snapshot();
@@ -314,7 +329,9 @@ public class ConsensusGateway {
         }
 
         private void wake() {
+            long h = ledger.head().header().height();
             synchronized (executed) {
+                height = h;
                 executed.notifyAll();
             }
         }

@@ -59,6 +59,11 @@ public class GatewayConfig {
     @ConfigProperty(name = "ehr.jgroups.stack")
     Optional<String> stackFile;
 
+    /** Base URLs of all replicas' HTTP listeners in replica id order, comma-separated (block synchronisation). */
+    @Inject
+    @ConfigProperty(name = "ehr.peer.urls")
+    Optional<String> peerUrls;
+
     @Inject
     @ConfigProperty(name = "ehr.organisation.id")
     Optional<String> organisationId;
@@ -81,6 +86,24 @@ public class GatewayConfig {
     @Inject
     @ConfigProperty(name = "ehr.submit.queue-wait-ms", defaultValue = "2000")
     long queueWaitMillis;
+
+    /** How long a backup waits for a request it knows to execute before it suspects the primary. */
+    @Inject
+    @ConfigProperty(name = "ehr.pbft.view-change-timeout-ms", defaultValue = "5000")
+    long viewChangeTimeoutMillis;
+
+    /** How long the gateway's client waits for replies before re-sending a request to every replica. */
+    @Inject
+    @ConfigProperty(name = "ehr.pbft.client-retransmit-ms", defaultValue = "2000")
+    long clientRetransmitMillis;
+
+    public long viewChangeTimeoutMillis() {
+        return viewChangeTimeoutMillis;
+    }
+
+    public long clientRetransmitMillis() {
+        return clientRetransmitMillis;
+    }
 
     public int replicaId() {
         return replicaId;
@@ -118,6 +141,12 @@ public class GatewayConfig {
 
     public Optional<Path> stackFile() {
         return stackFile.map(Path::of);
+    }
+
+    /** The API roots of all replicas by id, if configured. */
+    public Optional<java.util.List<String>> peerApiRoots() {
+        return peerUrls.map(v -> java.util.Arrays.stream(v.split(",")).map(String::strip)
+                .map(u -> (u.endsWith("/") ? u.substring(0, u.length() - 1) : u) + "/api/v1").toList());
     }
 
     public String organisationId() {

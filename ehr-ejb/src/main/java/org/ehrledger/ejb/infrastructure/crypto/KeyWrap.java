@@ -62,7 +62,9 @@ public final class KeyWrap {
     /** Wraps {@code dataKey} for the holder of {@code readerPublic} (X25519), bound to {@code context}. */
     public static Wrapped wrap(byte[] dataKey, PublicKey readerPublic, byte[] context) {
         try {
-            KeyPair ephemeral = KeyPairGenerator.getInstance("X25519", Providers.BC).generateKeyPair();
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("X25519", Providers.BC);
+            generator.initialize(255, Providers.random());
+            KeyPair ephemeral = generator.generateKeyPair();
             byte[] kek = kek(ephemeral.getPrivate(), readerPublic, ephemeral.getPublic().getEncoded(),
                     readerPublic.getEncoded(), context);
             byte[] nonce = Providers.randomBytes(12);

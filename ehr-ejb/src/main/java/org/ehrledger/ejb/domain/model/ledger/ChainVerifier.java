@@ -63,6 +63,16 @@ public final class ChainVerifier {
         return new Report(true, expectedHeight, -1, "", previous);
     }
 
+    /**
+     * Checks one block as the successor of {@code previous} (its height, link, counts, Merkle root,
+     * binding to the ordered requests, and certificate unless this verifier is structural); returns
+     * the problem, or null if it is sound.
+     */
+    public String checkNext(Block b, Block previous) {
+        BlockHeader p = previous.header();
+        return check(b, p.height() + 1, p.hash(), p.height() == 0 ? -1 : p.sequence());
+    }
+
     /** Every entry must be an operation of a request of the batch whose digest the certificate signs. */
     private static String checkBatchBinding(Block b) {
         List<Digest> leaves = new ArrayList<>();

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import jakarta.persistence.EntityManager;
@@ -40,17 +41,22 @@ public final class JpaLedgerStore implements LedgerStore {
     }
 
     @Override
-    public List<Block> loadChain() {
-        List<BlockRow> blocks = em.createQuery("SELECT b FROM BlockRow b ORDER BY b.height", BlockRow.class)
-                .getResultList();
-        List<EntryRow> entries = em.createQuery("SELECT e FROM EntryRow e ORDER BY e.height, e.position",
-                EntryRow.class).getResultList();
+    public List<Block> blocks(long from, long to) {
+        List<BlockRow> blocks = em.createQuery("SELECT b FROM BlockRow b WHERE b.height BETWEEN :f AND :t ORDER BY b.height",
+                BlockRow.class).setParameter("f", from).setParameter("t", to).getResultList();
+        if (blocks.isEmpty()) {
+            return List.of();
+        }
+        long last = blocks.get(blocks.size() - 1).height();
+        List<EntryRow> entries = em.createQuery(
+                "SELECT e FROM EntryRow e WHERE e.height BETWEEN :f AND :t ORDER BY e.height, e.position", EntryRow.class)
+                .setParameter("f", from).setParameter("t", last).getResultList();
         TreeMap<Long, List<LedgerEntry>> byHeight = new TreeMap<>();
         for (EntryRow e : entries) {
             byHeight.computeIfAbsent(e.height(), h -> new ArrayList<>()).add(new LedgerEntry(e.transaction(),
                     Digest.of(e.requestDigest()), e.operationIndex(), e.accepted(), e.reason()));
         }
-        List<Block> out = new ArrayList<>();
+        List<Block> out = new ArrayList<>(blocks.size());
         for (BlockRow b : blocks) {
             BlockHeader h = new BlockHeader(b.height(), Digest.of(b.previousHash()), b.entryCount(),
                     Digest.of(b.entriesRoot()), Digest.of(b.stateDigest()), b.timestamp(), b.sequence(),
@@ -64,12 +70,36 @@ public final class JpaLedgerStore implements LedgerStore {
     }
 
     @Override
-    public Map<String, byte[]> loadContents() {
-        Map<String, byte[]> out = new TreeMap<>();
-        for (ContentRow c : em.createQuery("SELECT c FROM ContentRow c", ContentRow.class).getResultList()) {
-            out.put(c.recordId(), c.ciphertext());
+    public Block head() {
+        List<Long> top = em.createQuery("SELECT MAX(b.height) FROM BlockRow b", Long.class).getResultList();
+        if (top.isEmpty() || top.get(0) == null) {
+            return null;
         }
-        return out;
+        List<Block> b = blocks(top.get(0), top.get(0));
+        return b.isEmpty() ? null : b.get(0);
+    }
+
+    @Override
+    public byte[] content(String recordId) {
+        ContentRow c = em.find(ContentRow.class, recordId);
+        return c == null ? null : c.ciphertext();
+    }
+
+    @Override
+    public void forEachContent(BiConsumer<String, byte[]> visitor) {
+        String after = "";
+        while (true) {
+            List<ContentRow> page = em.createQuery("SELECT c FROM ContentRow c WHERE c.recordId > :a ORDER BY c.recordId",
+                    ContentRow.class).setParameter("a", after).setMaxResults(512).getResultList();
+            if (page.isEmpty()) {
+                return;
+            }
+            for (ContentRow c : page) {
+                visitor.accept(c.recordId(), c.ciphertext());
+                after = c.recordId();
+            }
+            em.clear();
+        }
     }
 
     @Override
@@ -108,24 +138,6 @@ public final class JpaLedgerStore implements LedgerStore {
             } else if (lastExecuted > meta.value()) {
                 meta.value(lastExecuted);
             }
-            em.flush();
-        });
-    }
-
-    @Override
-    public void replaceAll(List<Block> chain, Map<String, byte[]> contents, long lastExecuted) {
-        transactional.accept(() -> {
-            em.createQuery("DELETE FROM EntryRow").executeUpdate();
-            em.createQuery("DELETE FROM BlockRow").executeUpdate();
-            em.createQuery("DELETE FROM ContentRow").executeUpdate();
-            em.createQuery("DELETE FROM LedgerMetaRow").executeUpdate();
-            for (Block b : chain) {
-                persist(b);
-            }
-            for (var c : contents.entrySet()) {
-                em.persist(new ContentRow(c.getKey(), c.getValue()));
-            }
-            em.persist(new LedgerMetaRow(LAST_EXECUTED, lastExecuted));
             em.flush();
         });
     }
