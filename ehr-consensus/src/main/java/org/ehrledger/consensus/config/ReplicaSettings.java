@@ -32,6 +32,13 @@ public record ReplicaSettings(int maxBatchRequests, int maxBatchBytes, long batc
                 maxPendingBytes, replyCacheSize);
     }
 
+    /** A copy with another pipeline depth (batches proposed and not yet executed) and batch delay. */
+    public ReplicaSettings withPipeline(int inFlightBatches, long delayMillis) {
+        return new ReplicaSettings(maxBatchRequests, maxBatchBytes, delayMillis, inFlightBatches, viewChangeTimeoutMillis,
+                maxViewChangeTimeoutMillis, stateTransferRetryMillis, maxClockSkewMillis, maxPendingRequests,
+                maxPendingBytes, replyCacheSize);
+    }
+
     /** A copy with another initial view-change timeout. */
     public ReplicaSettings withViewChangeTimeoutMillis(long v) {
         return new ReplicaSettings(maxBatchRequests, maxBatchBytes, batchDelayMillis, maxInFlightBatches, v,

@@ -102,9 +102,12 @@ final class StateTransfer {
         }
         if (active && s.now - lastRequestAt >= s.settings.stateTransferRetryMillis()) {
             request();
-        } else if (s.now - lastRequestAt >= 10 * s.settings.stateTransferRetryMillis()) {
-            // Anti-entropy: even when idle, ask now and then whether others executed more than we did
+        } else if (s.now - lastRequestAt >= 10 * s.settings.stateTransferRetryMillis()
+                && s.now - s.lastProgressAt >= 10 * s.settings.stateTransferRetryMillis()) {
+            // Anti-entropy: when nothing executed for a while, ask whether others executed more than we did
             // (a replica that missed every message about the last batches has no other way to learn it).
+            // Not while batches execute: peers would answer with certificates for batches this replica
+            // is about to execute anyway, and checking them costs signatures.
             request();
         }
     }

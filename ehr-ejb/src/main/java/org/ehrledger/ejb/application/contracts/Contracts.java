@@ -169,7 +169,7 @@ public final class Contracts {
         if (u.revoked()) {
             throw new Rejected("the certificate of " + tx.author() + " is revoked");
         }
-        if (!UserKeys.verify(key("Ed25519", u.signingKey()), tx.signedBytes(), tx.signature())) {
+        if (!UserKeys.verifyEd25519(u.signingKey(), tx.signedBytes(), tx.signature())) {
             throw new Rejected("signature does not verify with the registered key of " + tx.author());
         }
         return u;

@@ -108,6 +108,22 @@ public final class LedgerApplication implements Application {
 
     @Override
     public List<byte[]> execute(OrderedBatch batch) {
+        Executed e = apply(batch);
+        persist(e);
+        return e.results();
+    }
+
+    /**
+     * A batch applied in memory and not yet stored: the results to reply with and what
+     * {@link #persist} writes. Callers that hold a lock for readers can release it between the two.
+     */
+    public record Executed(List<byte[]> results, Block block, Map<String, byte[]> added, List<String> erased,
+                           long sequence) {
+    }
+
+    /** Runs a batch through the contracts and extends the chain in memory (see {@link #persist}). */
+    public Executed apply(OrderedBatch batch) {
+        preverify(batch);
         List<byte[]> results = new ArrayList<>();
         List<LedgerEntry> entries = new ArrayList<>();
         Map<String, byte[]> added = new java.util.TreeMap<>();
@@ -150,13 +166,39 @@ public final class LedgerApplication implements Application {
                     batch.timestamp(), batch.sequence(), batch.digest());
             block = new Block(header, List.copyOf(entries), skeletons, batch.view(), batch.certificate());
         }
-        store.append(block, added, erased, batch.sequence());
         if (block != null) {
             head = block;
             recentHeaders.put(block.header().height(), block.header());
         }
         lastExecuted = batch.sequence();
-        return results;
+        return new Executed(results, block, added, erased, batch.sequence());
+    }
+
+    /**
+     * Checks the signatures of a batch's transactions in parallel against their authors' current keys,
+     * before the contracts run them one by one (which then find them checked). Only reads the state.
+     */
+    private void preverify(OrderedBatch batch) {
+        List<byte[]> txs = new ArrayList<>();
+        for (Request r : batch.fresh()) {
+            txs.addAll(r.operations());
+        }
+        if (txs.size() < 4) {
+            return;
+        }
+        txs.parallelStream().forEach(bytes -> {
+            SignedTransaction tx = parseOrNull(bytes);
+            var author = tx == null ? null : state.user(tx.author());
+            if (author != null) {
+                org.ehrledger.ejb.infrastructure.crypto.UserKeys.verifyEd25519(author.signingKey(), tx.signedBytes(),
+                        tx.signature());
+            }
+        });
+    }
+
+    /** Stores what {@link #apply} produced (in the caller's transaction, in the container). */
+    public void persist(Executed e) {
+        store.append(e.block(), e.added(), e.erased(), e.sequence());
     }
 
     @Override

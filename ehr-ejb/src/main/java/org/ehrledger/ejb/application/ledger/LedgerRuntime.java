@@ -64,6 +64,14 @@ public class LedgerRuntime {
         }
     }
 
+    /**
+     * Loads (and checks) the stored ledger, creating its genesis block in a new database. Called once at
+     * start, in a transaction, before anything reads it.
+     */
+    public void load() {
+        ledger();
+    }
+
     private <T> T read(Supplier<T> q) {
         ledger();
         lock.readLock().lock();
@@ -74,15 +82,24 @@ public class LedgerRuntime {
         }
     }
 
-    /** Executes one committed batch; the block and everything it changes commit together or not at all. */
+    /**
+     * Executes one committed batch; the block and everything it changes commit together or not at all.
+     * Readers wait only while the contracts run in memory, not while the block is written (if the write
+     * fails, the transaction rolls back and the ledger is reloaded from the database).
+     */
     public List<byte[]> execute(OrderedBatch batch) {
         ledger();
+        LedgerApplication current;
+        LedgerApplication.Executed executed;
         lock.writeLock().lock();
         try {
-            return reloadUnlessCommitted().execute(batch);
+            current = reloadUnlessCommitted();
+            executed = current.apply(batch);
         } finally {
             lock.writeLock().unlock();
         }
+        current.persist(executed);
+        return executed.results();
     }
 
     /** Installs a certified snapshot, fetching the missed blocks from peers, in this transaction. */

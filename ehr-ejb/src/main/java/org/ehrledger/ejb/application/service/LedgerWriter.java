@@ -82,8 +82,12 @@ public class LedgerWriter {
         }
         List<Committed> withHashes = new ArrayList<>(out.size());
         for (Committed c : out) {
-            BlockHeader h = ledger.header(c.height());
-            withHashes.add(new Committed(c.transactionId(), c.height(), c.index(), h == null ? null : h.hash().hex()));
+            String hash = gateway.recentBlockHash(c.height());
+            if (hash == null) {
+                BlockHeader h = ledger.header(c.height());
+                hash = h == null ? null : h.hash().hex();
+            }
+            withHashes.add(new Committed(c.transactionId(), c.height(), c.index(), hash));
         }
         return withHashes;
     }

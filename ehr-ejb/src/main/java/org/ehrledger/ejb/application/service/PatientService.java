@@ -32,6 +32,9 @@ import org.ehrledger.ejb.infrastructure.identity.AccountStore;
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class PatientService {
 
+    /** JSON-P looks its provider up on every static call; one factory is enough. */
+    private static final jakarta.json.JsonBuilderFactory JSON = Json.createBuilderFactory(null);
+
     @Inject
     Caller caller;
 
@@ -89,7 +92,7 @@ public class PatientService {
         Enrolment.Enrolled patient = enrolment.enrol(id, Role.PATIENT, password);
         byte[] register = LedgerWriter.sign(patient.keys(), id, TxType.REGISTER_PATIENT,
                 patient.putPublic(Fields.builder().put("organisation", org), "").build());
-        byte[] content = Json.createObjectBuilder().add("name", name).add("birthDate", born.toString())
+        byte[] content = JSON.createObjectBuilder().add("name", name).add("birthDate", born.toString())
                 .add("contact", contact).add("nationalId", nationalId).build().toString().getBytes(StandardCharsets.UTF_8);
         String recordId = Ids.record();
         RecordSealer.Sealed sealed = RecordSealer.seal(recordId, id, Category.DEMOGRAPHICS.name(), content,

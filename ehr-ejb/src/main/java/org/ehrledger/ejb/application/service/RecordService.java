@@ -24,6 +24,9 @@ import org.ehrledger.ejb.domain.model.tx.TxType;
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class RecordService {
 
+    /** JSON-P looks its provider up on every static call; one factory is enough. */
+    private static final jakarta.json.JsonBuilderFactory JSON = Json.createBuilderFactory(null);
+
     /** Largest text of one record. */
     public static final int MAX_TEXT = 256 * 1024;
 
@@ -54,9 +57,10 @@ public class RecordService {
         String heading = Inputs.text("title", title, 200);
         String body = Inputs.text("text", text, MAX_TEXT);
         String me = caller.id();
-        User author = ledger.query(s -> s.user(me));
         String pid = Inputs.text("patient id", patientId, 64);
-        User patient = ledger.query(s -> s.user(pid));
+        User[] people = ledger.query(s -> new User[] {s.user(me), s.user(pid)});
+        User author = people[0];
+        User patient = people[1];
         if (patient == null || patient.role() != Role.PATIENT) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + patientId);
         }
@@ -66,7 +70,7 @@ public class RecordService {
         Map<String, byte[]> readers = new TreeMap<>();
         readers.put(patient.id(), patient.encryptionKey());
         readers.put(author.id(), author.encryptionKey());
-        byte[] content = Json.createObjectBuilder().add("title", heading).add("text", body).add("author", me)
+        byte[] content = JSON.createObjectBuilder().add("title", heading).add("text", body).add("author", me)
                 .add("category", category.name()).build().toString().getBytes(StandardCharsets.UTF_8);
         String recordId = Ids.record();
         RecordSealer.Sealed sealed = RecordSealer.seal(recordId, patient.id(), category.name(), content, readers);

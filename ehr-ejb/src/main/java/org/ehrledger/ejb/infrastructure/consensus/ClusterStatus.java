@@ -21,10 +21,11 @@ import java.util.List;
  * @param pendingRequests    requests waiting to be ordered here
  * @param members            replica ids this replica currently reaches (itself included)
  * @param inFlight           transactions submitted through this replica and not yet answered
+ * @param blockMillis        recent average time to execute and store one block, in milliseconds
  * @param problem            why the replica is not running, or empty
  */
 public record ClusterStatus(int replicaId, String state, String organisation, int n, int f, long view, int primary,
                             boolean viewChange, long lastExecuted, long height, String headHash, long stableCheckpoint,
-                            boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight,
+                            boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight, double blockMillis,
                             String problem) {
 }

@@ -93,6 +93,11 @@ public class ConsensusGateway {
     private Semaphore permits;
     private volatile String problem = "";
     private final Object executed = new Object();
+    private static final int RECENT_HASHES = 4096;
+    /** Hashes of the most recent blocks by height, for answering submitters without touching the ledger. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, String> recentHashes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Moving average of the time to execute and store one batch (block), in microseconds. */
+    private volatile double executeMicros;
     /** Height of this replica's head block, as of the last executed batch. */
     private volatile long height = -1;
 
@@ -100,6 +105,7 @@ public class ConsensusGateway {
     void start() {
         permits = new Semaphore(config.maxInFlight());
         try {
+            ledger.load();
             Path dir = config.genesisDir();
             Path genesisFile = dir.resolve("genesis.properties");
             if (!Files.isRegularFile(genesisFile)) {
@@ -127,7 +133,9 @@ public class ConsensusGateway {
                     new PeerBlockSource(id, urls, new NodeCrypto(id, replicaKeys, peer -> null))));
             replicaTransport = new JGroupsTransport(id, config.clusterName(), bind, port, initialHosts, stack);
             Path log = config.dataDir().resolve("consensus").resolve("replica-" + id + ".wal");
-            replica = new Replica(cluster, ReplicaSettings.defaults().withViewChangeTimeoutMillis(config.viewChangeTimeoutMillis()), id, replicaKeys,
+            replica = new Replica(cluster, ReplicaSettings.defaults()
+                    .withViewChangeTimeoutMillis(config.viewChangeTimeoutMillis())
+                    .withPipeline(config.pipeline(), config.batchDelayMillis()), id, replicaKeys,
                     clients, new LedgerApplicationAdapter(), new FileConsensusLog(log, true), replicaTransport);
             runner = new ReplicaRunner(replica, replicaTransport, INBOUND_QUEUE, threads);
             genesis = cluster;
@@ -138,7 +146,7 @@ public class ConsensusGateway {
                     config.clientPort().orElse(port + 100), initialHosts, stack);
             client = new PbftClient(cluster, clientId, readKeys(dir.resolve("client-" + clientId + ".key")),
                     clientTransport, new ClientSettings(config.clientRetransmitMillis(), 4 * config.clientRetransmitMillis(), config.submitTimeoutMillis(),
-                            config.maxInFlight() * 4, 8, 128, 512 * 1024), System::currentTimeMillis);
+                            config.maxInFlight() * 4, config.clientInFlight(), 256, 768 * 1024), System::currentTimeMillis);
             clientTransport.setReceiver(client::receive);
             clientTransport.start();
             ticker = Executors.newSingleThreadScheduledExecutor(threads);
@@ -271,6 +279,11 @@ public class ConsensusGateway {
         }
     }
 
+    /** The hash (hex) of a block this replica executed recently, or null. */
+    public String recentBlockHash(long height) {
+        return recentHashes.get(height);
+    }
+
     /** The genesis configuration, or null when the replica is not configured. */
     public ClusterConfig genesis() {
         return genesis;
@@ -284,7 +297,7 @@ public class ConsensusGateway {
         String headHash = head.header().hash().hex();
         if (r == null || g == null) {
             return new ClusterStatus(config.replicaId(), "unconfigured", config.organisationId(), 0, 0, 0, 0, false,
-                    ledger.lastExecuted(), head.header().height(), headHash, 0, false, 0, List.of(), 0, problem);
+                    ledger.lastExecuted(), head.header().height(), headHash, 0, false, 0, List.of(), 0, 0, problem);
         }
         ReplicaStatus s = r.status();
         TreeSet<Integer> members = new TreeSet<>();
@@ -298,7 +311,8 @@ public class ConsensusGateway {
         String state = s.stateTransfer() ? "catching-up" : members.size() >= g.quorum() ? "running" : "waiting-for-peers";
         return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
                 s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, s.stableCheckpoint(),
-                s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, problem);
+                s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, Math.round(executeMicros / 100) / 10.0,
+                problem);
     }
 
     /** The consensus application: the ledger, each call in its own transaction, waking height waiters after. */
@@ -306,7 +320,10 @@ public class ConsensusGateway {
 
         @Override
         public List<byte[]> execute(OrderedBatch batch) {
+            long start = System.nanoTime();
             List<byte[]> results = ledger.execute(batch);
+            double micros = (System.nanoTime() - start) / 1e3;
+            executeMicros = executeMicros == 0 ? micros : executeMicros * 0.9 + micros * 0.1;
             wake();
             return results;
         }
@@ -329,7 +346,10 @@ public class ConsensusGateway {
         }
 
         private void wake() {
-            long h = ledger.head().header().height();
+            Block head = ledger.head();
+            long h = head.header().height();
+            recentHashes.put(h, head.header().hash().hex());
+            recentHashes.remove(h - RECENT_HASHES);
             synchronized (executed) {
                 height = h;
                 executed.notifyAll();

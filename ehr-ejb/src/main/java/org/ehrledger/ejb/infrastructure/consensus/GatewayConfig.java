@@ -97,6 +97,36 @@ public class GatewayConfig {
     @ConfigProperty(name = "ehr.pbft.client-retransmit-ms", defaultValue = "2000")
     long clientRetransmitMillis;
 
+    /**
+     * Batches the primary keeps in flight (proposed, not yet executed). Every block costs a database commit
+     * on every replica, so fewer, larger batches carry more transactions per second.
+     */
+    @Inject
+    @ConfigProperty(name = "ehr.pbft.pipeline", defaultValue = "2")
+    int pipeline;
+
+    /** How long the primary waits to fill a batch. */
+    @Inject
+    @ConfigProperty(name = "ehr.pbft.batch-delay-ms", defaultValue = "5")
+    long batchDelayMillis;
+
+    /** Signed requests the gateway's client keeps in flight; operations submitted meanwhile are bundled. */
+    @Inject
+    @ConfigProperty(name = "ehr.pbft.client-in-flight", defaultValue = "4")
+    int clientInFlight;
+
+    public int pipeline() {
+        return pipeline;
+    }
+
+    public long batchDelayMillis() {
+        return batchDelayMillis;
+    }
+
+    public int clientInFlight() {
+        return clientInFlight;
+    }
+
     public long viewChangeTimeoutMillis() {
         return viewChangeTimeoutMillis;
     }

@@ -71,6 +71,58 @@ public final class UserKeys {
         }
     }
 
+    /** Decoded Ed25519 public keys by their raw bytes (decoding a point costs about as much as a verification). */
+    private static final java.util.concurrent.ConcurrentHashMap<java.nio.ByteBuffer,
+            org.bouncycastle.crypto.params.Ed25519PublicKeyParameters> DECODED = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Signatures found valid recently, by the SHA-256 of key, message and signature (see {@link #verifyEd25519}). */
+    private static final java.util.Set<org.ehrledger.consensus.crypto.Digest> VERIFIED =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int CACHE_LIMIT = 65_536;
+
+    /**
+     * Verifies an Ed25519 signature by a key in its 44-byte X.509 encoding; false for anything malformed.
+     * Valid signatures are remembered for a while, so a transaction checked ahead of time (in parallel,
+     * while a block is prepared) is not checked again when the contracts run; the outcome is the same.
+     */
+    public static boolean verifyEd25519(byte[] spki, byte[] message, byte[] signature) {
+        if (spki == null || spki.length != ED25519_SPKI.length + 32 || signature == null || signature.length != 64
+                || !java.util.Arrays.equals(spki, 0, ED25519_SPKI.length, ED25519_SPKI, 0, ED25519_SPKI.length)) {
+            return false;
+        }
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new CryptoException("SHA-256 is missing from this JDK", e);
+        }
+        md.update(spki);
+        md.update(message);
+        md.update(signature);
+        org.ehrledger.consensus.crypto.Digest memo = org.ehrledger.consensus.crypto.Digest.of(md.digest());
+        if (VERIFIED.contains(memo)) {
+            return true;
+        }
+        org.bouncycastle.crypto.params.Ed25519PublicKeyParameters key;
+        try {
+            key = DECODED.computeIfAbsent(java.nio.ByteBuffer.wrap(spki.clone(), ED25519_SPKI.length, 32).slice(),
+                    b -> new org.bouncycastle.crypto.params.Ed25519PublicKeyParameters(spki, ED25519_SPKI.length));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        if (DECODED.size() > CACHE_LIMIT) {
+            DECODED.clear();
+        }
+        boolean ok = key.verify(org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519, null, message, 0,
+                message.length, signature, 0);
+        if (ok) {
+            if (VERIFIED.size() > CACHE_LIMIT) {
+                VERIFIED.clear();
+            }
+            VERIFIED.add(memo);
+        }
+        return ok;
+    }
+
     private static final byte[] ED25519_SPKI = java.util.HexFormat.of().parseHex("302a300506032b6570032100");
     private static final byte[] X25519_SPKI = java.util.HexFormat.of().parseHex("302a300506032b656e032100");
 

@@ -111,6 +111,7 @@ public final class JpaLedgerStore implements LedgerStore {
     @Override
     public void append(Block block, Map<String, byte[]> newContents, Collection<String> erased, long lastExecuted) {
         transactional.accept(() -> {
+            boolean fresh = true;
             if (block != null) {
                 BlockRow existing = em.find(BlockRow.class, block.header().height());
                 if (existing == null) {
@@ -119,10 +120,13 @@ public final class JpaLedgerStore implements LedgerStore {
                         || !Arrays.equals(existing.batchDigest(), block.header().batchDigest().bytes())) {
                     throw new IllegalStateException("block " + block.header().height()
                             + " is already stored with different content: this replica's database diverged");
+                } else {
+                    fresh = false; // stored before (replay after a restart): its contents came with it
                 }
             }
-            for (var c : newContents.entrySet()) {
-                if (em.find(ContentRow.class, c.getKey()) == null) {
+            if (fresh) {
+                // Record ids are unique on chain (the contracts refuse a second record with the same id).
+                for (var c : newContents.entrySet()) {
                     em.persist(new ContentRow(c.getKey(), c.getValue()));
                 }
             }
