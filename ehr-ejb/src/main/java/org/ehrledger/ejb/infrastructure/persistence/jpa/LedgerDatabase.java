@@ -6,26 +6,23 @@ import java.util.logging.Logger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.sql.DataSourceDefinition;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.Destroyed;
-import jakarta.enterprise.event.Observes;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
 
 /**
  * The replica's own embedded Derby database ({@code ehrdb} under {@code derby.system.home}), defined by
  * the application so it deploys unchanged on Payara Micro and Payara Server. On undeploy the database
- * is shut down, so a redeploy into the same JVM can boot it again (Derby XSDB6 otherwise).
+ * is shut down, so a redeploy into the same JVM can boot it again (Derby XSDB6 otherwise). An EJB, so that
+ * the data source definition is processed before JPA in an EAR on Payara Server too; the consensus
+ * gateway depends on it, so the database outlives the replica on undeploy.
  */
 @DataSourceDefinition(name = "java:app/jdbc/ehr", className = "org.apache.derby.jdbc.EmbeddedDataSource",
         databaseName = "ehrdb", properties = {"createDatabase=create"})
-@ApplicationScoped
+@Singleton
+@Startup
 public class LedgerDatabase {
 
     private static final Logger LOG = Logger.getLogger(LedgerDatabase.class.getName());
-
-    /** Shuts the database down when the application stops. */
-    void onShutdown(@Observes @Destroyed(ApplicationScoped.class) Object event) {
-        shutdown();
-    }
 
     @PreDestroy
     void shutdown() {
