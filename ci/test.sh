@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The test command documented in README.md and run by CI (.ci/run): installs what is missing on a
-# fresh Debian machine, then runs every test of every module with `mvn -B verify`.
+# fresh Debian machine, then runs every test of every module with `mvn -B verify` (unit tests, the
+# in-container tests on Payara Micro, the end-to-end test of a 4-replica network), then the smoke test
+# of the EAR on Payara Server (ci/server-smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} ..."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
@@ -20,3 +24,6 @@ fi
 
 echo "running mvn -B verify (all modules, all tests)..."
 mvn -B verify "$@"
+
+echo "running the Payara Server smoke test (ci/server-smoke.sh)..."
+bash ci/server-smoke.sh

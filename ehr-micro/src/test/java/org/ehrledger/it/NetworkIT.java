@@ -190,6 +190,9 @@ class NetworkIT {
         }
         awaitSameHead(1, 2, 3, 4);
         assertAckedWritesPresent(1, 2, 3, 4);
+        String log = Files.readString(net.home.resolve("node-" + primary).resolve("replica.log"));
+        assertTrue(log.contains("installed the checkpoint"), "the returning replica caught up by state transfer "
+                + "(it missed more than the log window of 16 batches)");
     }
 
     @Test
