@@ -68,10 +68,10 @@ public class Enrolment {
 
     /** A random initial password (20 characters, about 115 bits), shown once to whoever hands it over. */
     public static char[] randomPassword() {
-        byte[] r = Providers.randomBytes(20);
+        java.security.SecureRandom random = Providers.random();
         char[] p = new char[20];
         for (int i = 0; i < p.length; i++) {
-            p[i] = PASSWORD_ALPHABET[(r[i] & 0xff) % PASSWORD_ALPHABET.length];
+            p[i] = PASSWORD_ALPHABET[random.nextInt(PASSWORD_ALPHABET.length)];
         }
         return p;
     }

@@ -82,18 +82,23 @@ public class CallerSessions {
     }
 
     private final Map<String, Session> byTokenHash = new ConcurrentHashMap<>();
+    /** The most recently used session of each person (the keys are the same in all of them). */
+    private final Map<String, Session> latestByUser = new ConcurrentHashMap<>();
 
     /** Opens a session and returns its bearer token (shown to the caller once, never stored). */
     public String open(String userId, Role role, String organisation, String displayName, UserKeys keys) {
         long now = System.currentTimeMillis();
         if (byTokenHash.size() >= MAX_SESSIONS) {
             byTokenHash.values().removeIf(s -> s.expired(now));
+            latestByUser.values().removeIf(s -> s.expired(now));
             if (byTokenHash.size() >= MAX_SESSIONS) {
                 throw new EhrException(ErrorCode.BUSY, "too many people are signed in at this replica; try again later");
             }
         }
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(32));
-        byTokenHash.put(hash(token), new Session(userId, role, organisation, displayName, keys, now));
+        Session session = new Session(userId, role, organisation, displayName, keys, now);
+        byTokenHash.put(hash(token), session);
+        latestByUser.put(userId, session);
         return token;
     }
 
@@ -110,22 +115,28 @@ public class CallerSessions {
         }
         if (s.expired(now)) {
             byTokenHash.remove(h);
+            latestByUser.remove(s.userId, s);
             return Optional.empty();
         }
         s.lastUsed = now;
+        latestByUser.put(s.userId, s);
         return Optional.of(s);
     }
 
     /** Ends a session. */
     public void close(String token) {
         if (token != null) {
-            byTokenHash.remove(hash(token));
+            Session s = byTokenHash.remove(hash(token));
+            if (s != null) {
+                latestByUser.remove(s.userId, s);
+            }
         }
     }
 
     /** Ends every session of a person (suspension, revocation, password change). */
     public void closeAll(String userId) {
         byTokenHash.values().removeIf(s -> s.userId.equals(userId));
+        latestByUser.remove(userId);
     }
 
     /**
@@ -135,11 +146,17 @@ public class CallerSessions {
      */
     public UserKeys keysOf(String userId) {
         long now = System.currentTimeMillis();
+        Session latest = latestByUser.get(userId);
+        if (latest != null && !latest.expired(now)) {
+            return latest.keys;
+        }
         for (Session s : byTokenHash.values()) {
             if (s.userId.equals(userId) && !s.expired(now)) {
+                latestByUser.put(userId, s);
                 return s.keys;
             }
         }
+        latestByUser.remove(userId);
         throw new EhrException(ErrorCode.UNAUTHENTICATED, "your session has ended; sign in again");
     }
 
