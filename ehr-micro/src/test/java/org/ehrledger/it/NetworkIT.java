@@ -225,6 +225,45 @@ class NetworkIT {
         assertEquals(201, net.post(2, "/patients/" + patientId + "/records", doctorToken, note("after restart")).status());
     }
 
+    @Test
+    @Order(6)
+    void badInputGetsTypedProblemsAndChangesNothing() throws Exception {
+        String head = net.status(2).getString("headHash");
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        LocalNetwork.Reply malformed = net.send(2, "POST", "/patients", null, "{\"name\": ");
+        assertProblem(malformed, 400, "INVALID_INPUT");
+        LocalNetwork.Reply wrongTypes = net.send(2, "POST", "/patients/" + patientId + "/consents",
+                net.signIn(2, patientId, patientPassword), "{\"grantee\": [1], \"categories\": \"NOTE\"}");
+        assertProblem(wrongTypes, 400, "INVALID_INPUT");
+        LocalNetwork.Reply unknownCategory = net.post(2, "/patients/" + patientId + "/records", doctorToken,
+                Json.createObjectBuilder().add("category", "GOSSIP").add("title", "t").add("text", "x").build());
+        assertProblem(unknownCategory, 400, "INVALID_INPUT");
+        LocalNetwork.Reply oversized = net.post(2, "/patients/" + patientId + "/records", doctorToken,
+                Json.createObjectBuilder().add("category", "NOTE").add("title", "t").add("text", "x".repeat(2 << 20)).build());
+        assertProblem(oversized, 413, "PAYLOAD_TOO_LARGE");
+        LocalNetwork.Reply forged = net.send(2, "POST", "/patients/" + patientId + "/records", "not-a-real-token",
+                note("forged").toString());
+        assertProblem(forged, 401, "UNAUTHENTICATED");
+        LocalNetwork.Reply anonymous = net.post(2, "/staff", null, Json.createObjectBuilder().add("userId", "dr-evil")
+                .add("name", "Evil").add("role", "ADMIN").build());
+        assertProblem(anonymous, 401, "UNAUTHENTICATED");
+        LocalNetwork.Reply doctorAsAdmin = net.post(2, "/staff", doctorToken, Json.createObjectBuilder()
+                .add("userId", "dr-evil").add("name", "Evil").add("role", "ADMIN").build());
+        assertProblem(doctorAsAdmin, 403, "FORBIDDEN");
+        LocalNetwork.Reply othersConsent = net.post(2, "/patients/" + patientId + "/consents", doctorToken,
+                Json.createObjectBuilder().add("grantee", "dr-lake").add("categories", Json.createArrayBuilder().add("NOTE"))
+                        .build());
+        assertProblem(othersConsent, 403, "FORBIDDEN");
+        assertProblem(net.get(2, "/blocks/99999999"), 404, "NOT_FOUND");
+        assertEquals(head, net.status(2).getString("headHash"), "nothing was committed by any of these");
+    }
+
+    private static void assertProblem(LocalNetwork.Reply r, int status, String code) {
+        assertEquals(status, r.status(), r.raw());
+        assertEquals(code, r.str("code"), r.raw());
+        assertTrue(r.json().containsKey("detail") && r.json().containsKey("type"), r.raw());
+    }
+
     private static JsonObject note(String text) {
         return Json.createObjectBuilder().add("category", "NOTE").add("title", "Progress note")
                 .add("text", text + " " + "x".repeat(900)).build();
