@@ -16,4 +16,4 @@ for n in 0 1 2 3; do
   curl -sf -m 3 "$u/cluster" >/dev/null || { echo "replica $((n + 1)) does not answer at $u: start the network with ci/cluster.sh up" >&2; exit 1; }
   URLS+="${URLS:+,}$u"
 done
-exec java -Xmx512m ci/E2eBench.java "$URLS" "${BENCH_LOOPS:-128}" "${BENCH_WARMUP:-15}" "${BENCH_SECONDS:-60}" "${BENCH_RECORD_BYTES:-1024}"
+exec java -Xmx512m -XX:TieredStopAtLevel=1 ci/E2eBench.java "$URLS" "${BENCH_LOOPS:-128}" "${BENCH_WARMUP:-15}" "${BENCH_SECONDS:-60}" "${BENCH_RECORD_BYTES:-1024}"

@@ -11,7 +11,8 @@
 #
 # Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel),
 # data in .cluster/node-N/. Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
-# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300); for a new network also
+# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300), EHR_JAVA_OPTS (extra JVM
+# options); for a new network also
 # EHR_CHECKPOINT_INTERVAL (64 batches) and EHR_WATERMARK_WINDOW (256 batches); EHR_ONLY ("2 3 4") runs a subset
 # here when the other replicas run elsewhere (ci/server-smoke.sh runs replica 1 on Payara Server).
 set -euo pipefail
@@ -78,7 +79,11 @@ start_one() {
     echo "derby.stream.error.file=$dir/derby.log"
   } > "$dir/replica.properties"
   rm -rf "$dir/payara-runtime"
-  nohup java "-Xmx$HEAP" -Xms256m -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
+  # shellcheck disable=SC2086  # EHR_JAVA_OPTS: extra JVM options (e.g. a profiler agent), split on spaces
+  # C1 only: four application servers on a small machine otherwise spend a third to a half of their CPU
+  # in the C2 compiler, for good (measured with async-profiler; docs/PERFORMANCE.md). On a machine of its
+  # own a replica can drop this (EHR_JIT_OPTS="").
+  nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} "-Xmx$HEAP" -Xms256m -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
     -jar "$MICRO_JAR" --nocluster --disablephonehome --port "$((HTTP_BASE + n - 1))" \
     --rootdir "$dir/payara-runtime" --systemproperties "$dir/replica.properties" \
     --logproperties "$ROOT/server-config/logging.properties" \
