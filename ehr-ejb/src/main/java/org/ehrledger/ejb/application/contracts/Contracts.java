@@ -184,7 +184,8 @@ public final class Contracts {
     }
 
     private static void requireSelfSigned(SignedTransaction tx, byte[] signingKey) {
-        if (!UserKeys.verify(key("Ed25519", signingKey), tx.signedBytes(), tx.signature())) {
+        key("Ed25519", signingKey); // a malformed key is refused as such, before any signature check
+        if (!UserKeys.verifyEd25519(signingKey, tx.signedBytes(), tx.signature())) {
             throw new Rejected("signature does not verify with the key being registered");
         }
     }

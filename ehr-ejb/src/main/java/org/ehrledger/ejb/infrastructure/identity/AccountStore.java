@@ -1,7 +1,5 @@
 package org.ehrledger.ejb.infrastructure.identity;
 
-import java.util.List;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -37,23 +35,10 @@ public class AccountStore {
         }
     }
 
-    /** Suspends or reinstates an account. */
-    public void suspend(String userId, boolean suspended) {
-        AccountRow a = em.find(AccountRow.class, userId);
-        if (a != null) {
-            a.suspended(suspended);
-        }
-    }
-
     /** Number of accounts with a role. */
     public long count(String role) {
         return em.createQuery("select count(a) from AccountRow a where a.role = :r", Long.class).setParameter("r", role)
                 .getSingleResult();
     }
 
-    /** Accounts by role, newest first. */
-    public List<AccountRow> byRole(String role, int max) {
-        return em.createQuery("select a from AccountRow a where a.role = :r order by a.createdAt desc", AccountRow.class)
-                .setParameter("r", role).setMaxResults(max).getResultList();
-    }
 }

@@ -133,12 +133,6 @@ public class CallerSessions {
         }
     }
 
-    /** Ends every session of a person (suspension, revocation, password change). */
-    public void closeAll(String userId) {
-        byTokenHash.values().removeIf(s -> s.userId.equals(userId));
-        latestByUser.remove(userId);
-    }
-
     /**
      * The unlocked keys of a signed-in person (the container has authenticated them by a session token).
      *
