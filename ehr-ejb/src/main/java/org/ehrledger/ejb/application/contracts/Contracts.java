@@ -253,7 +253,11 @@ public final class Contracts {
         requireCertified(b.bytes("adminEncryptionCertificate"), ca, encryption, now, "administrator encryption key",
                 adminId, Role.ADMIN);
         key("X25519", encryption);
-        Organisation org = new Organisation(orgId, b.string("name"), ca);
+        byte[] custodian = b.bytes("custodianKey", null);
+        if (custodian != null) {
+            key("X25519", custodian);
+        }
+        Organisation org = new Organisation(orgId, b.string("name"), ca, custodian);
         User admin = new User(adminId, Role.ADMIN, orgId, signing, encryption, false);
         Runnable admit = () -> {
             state.organisations.put(orgId, org);
@@ -371,6 +375,12 @@ public final class Contracts {
 
     // ---- authorisation -----------------------------------------------------------------------
 
+    /** Why a user may read a category of a patient's record at a time, or null (the contracts' own rule). */
+    public AccessBasis accessBasis(String readerId, String patient, Category category, long now) {
+        User reader = state.users.get(readerId);
+        return reader == null ? null : basis(reader, patient, category, now);
+    }
+
     /**
      * Why {@code reader} may read {@code category} of {@code patient} at {@code now}, or null. Administrators
      * never read clinical content; billing staff read billing-relevant categories under a consent only.
@@ -420,6 +430,9 @@ public final class Contracts {
     private static String refusal(User reader, Category category, String patient) {
         if (reader.role() == Role.ADMIN) {
             return "administrators cannot read or write clinical content";
+        }
+        if (reader.role() == Role.PATIENT) {
+            return "a patient reads only their own record, not the record of " + patient;
         }
         if (reader.role() == Role.BILLING) {
             return "billing staff see only billing-relevant items under a billing consent of " + patient;
@@ -481,6 +494,14 @@ public final class Contracts {
             throw new Rejected("the record key must be wrapped for the patient");
         }
         for (String reader : wraps.keySet()) {
+            if (reader.startsWith(Consent.ORGANISATION)) {
+                Organisation home = state.organisations.get(patient.organisation());
+                if (!reader.equals(home.custodian()) || home.custodianKey() == null) {
+                    throw new Rejected("the record key is wrapped for " + reader
+                            + "; only the custodian of the patient's organisation holds a wrap");
+                }
+                continue;
+            }
             User r = state.users.get(reader);
             if (r == null || (!reader.equals(author.id()) && basis(r, patient.id(), category, now) == null)) {
                 throw new Rejected("the record key is wrapped for " + reader + ", who may not read it");
@@ -562,6 +583,9 @@ public final class Contracts {
                 TreeMap<String, byte[]> w = state.wraps.get(r.id());
                 if (w != null) {
                     w.keySet().removeIf(reader -> {
+                        if (reader.startsWith(Consent.ORGANISATION)) {
+                            return false; // the custodian serves readers only on a committed basis
+                        }
                         User u = state.users.get(reader);
                         return !reader.equals(c.patient()) && (u == null || basis(u, c.patient(), r.category(), now) == null);
                     });

@@ -34,7 +34,7 @@ public final class WorldState {
     final List<AccessEvent> accessLog = new ArrayList<>();
     final Set<Digest> seenTransactions = new HashSet<>();
     /** One administrator's pending vote to declare or end the emergency state. */
-    record EmergencyVote(long at, String admin, long minutes, String reason) {
+    public record EmergencyVote(long at, String admin, long minutes, String reason) {
     }
 
     /** Pending votes: "DECLARE" or "END", then organisation to its administrator's vote. */
@@ -106,6 +106,67 @@ public final class WorldState {
     /** Ids of records whose ciphertext must be destroyed (crypto-shredded), in order. */
     public List<String> erasures() {
         return List.copyOf(erasures);
+    }
+
+    /**
+     * Pending emergency votes of one kind ({@code "DECLARE"} or {@code "END"}): organisation to its
+     * administrator's vote, lapsed votes (older than the vote window at {@code now}) left out.
+     */
+    public java.util.SortedMap<String, EmergencyVote> emergencyVotes(String kind, long now) {
+        TreeMap<String, EmergencyVote> out = new TreeMap<>();
+        TreeMap<String, EmergencyVote> v = emergencyVotes.get(kind);
+        if (v != null) {
+            v.forEach((org, vote) -> {
+                if (now - vote.at() <= Contracts.EMERGENCY_VOTE_WINDOW_MILLIS) {
+                    out.put(org, vote);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Administrators of distinct organisations needed to declare or end the emergency state. */
+    public int emergencyQuorum() {
+        return emergencyQuorum;
+    }
+
+    /** Member organisations, in id order. */
+    public List<Organisation> organisations() {
+        return List.copyOf(organisations.values());
+    }
+
+    /** Users of an organisation, in id order. */
+    public List<User> usersOf(String organisation) {
+        return users.values().stream().filter(u -> u.organisation().equals(organisation)).toList();
+    }
+
+    /** A patient's consents (active, expired and revoked), in id order. */
+    public List<Consent> consentsOf(String patient) {
+        return consents.values().stream().filter(c -> c.patient().equals(patient)).toList();
+    }
+
+    /** Consents in force at {@code now} whose grantee is a user or that user's organisation. */
+    public List<Consent> consentsGrantedTo(String userId, String organisation, long now) {
+        return consents.values().stream().filter(c -> !c.revoked() && (c.expiresAt() == 0 || now < c.expiresAt())
+                && (c.grantee().equals(userId) || c.grantee().equals(Consent.ORGANISATION + organisation))).toList();
+    }
+
+    /** The practitioner's break-glass grant for a patient open at {@code now} that lasts longest, or null. */
+    public BreakGlass openBreakGlass(String practitioner, String patient, long now) {
+        BreakGlass best = null;
+        for (BreakGlass g : breakGlass) {
+            if (g.practitioner().equals(practitioner) && g.patient().equals(patient) && g.openAt(now)
+                    && (best == null || g.until() > best.until())) {
+                best = g;
+            }
+        }
+        return best;
+    }
+
+    /** Why a user may read a category of a patient's record at {@code now}, or null (the contracts' rule). */
+    public org.ehrledger.ejb.domain.model.record.AccessBasis accessBasis(String reader,
+            String patient, org.ehrledger.ejb.domain.model.record.Category category, long now) {
+        return new Contracts(this).accessBasis(reader, patient, category, now);
     }
 
     /** Records of a patient, in id order. */

@@ -63,6 +63,9 @@ public class AccountService {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Caller caller;
+
     /** Sealed keys nobody can open, so an unknown user id costs the same time as a wrong password. */
     private static volatile byte[] decoy;
 
@@ -187,7 +190,8 @@ public class AccountService {
         try {
             body = admin.putPublic(Fields.builder().put("organisation", config.organisationId())
                             .put("name", config.organisationName())
-                            .put("caCertificate", organisation.ca().certificate().getEncoded()).put("adminId", id), "admin")
+                            .put("caCertificate", organisation.ca().certificate().getEncoded()).put("adminId", id)
+                            .put("custodianKey", organisation.custodian().getPublic().getEncoded()), "admin")
                     .build();
         } catch (CertificateEncodingException e) {
             throw new CryptoException("cannot encode the organisation's CA certificate", e);
@@ -206,5 +210,24 @@ public class AccountService {
                 + " with administrator " + id);
         return new Bootstrapped(id, new String(password), config.organisationId(), c,
                 genesis ? null : java.util.Base64.getEncoder().encodeToString(body.encode()));
+    }
+
+    /**
+     * The caller's private keys as a PKCS#12 file under a password of their choosing, with certificates
+     * freshly issued by their organisation's CA for the same keys.
+     */
+    @RolesAllowed({"ADMIN", "PRACTITIONER", "BILLING", "PATIENT"})
+    public byte[] exportKeys(char[] password) {
+        Inputs.password(password);
+        String me = caller.id();
+        AccountRow account = accounts.find(me);
+        if (account == null) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "your account is not held by this replica");
+        }
+        UserKeys keys = sessions.keysOf(me);
+        var ca = organisation.ca();
+        return org.ehrledger.ejb.infrastructure.crypto.Pkcs12.export(keys,
+                ca.certify(me, account.role(), keys.signing().getPublic()),
+                ca.certify(me, account.role(), keys.encryption().getPublic()), ca.certificate(), password);
     }
 }

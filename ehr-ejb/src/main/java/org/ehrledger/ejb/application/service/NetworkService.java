@@ -1,6 +1,10 @@
 package org.ehrledger.ejb.application.service;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
@@ -10,7 +14,10 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.ChainVerification;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
 import org.ehrledger.ejb.infrastructure.consensus.ConsensusGateway;
@@ -54,5 +61,81 @@ public class NetworkService {
     @PermitAll
     public ChainVerifier.Report verifyChain() {
         return verification.verify();
+    }
+
+    /** One transaction of a block as the explorer shows it: no clinical content, no transaction body. */
+    public record TxSummary(int index, String id, String type, String author, boolean accepted, String reason) {
+    }
+
+    /** A block as the explorer shows it ({@code transactions} only for a single block). */
+    public record BlockSummary(long height, String hash, String previousHash, long timestamp, int entries,
+                               long sequence, long view, int signatures, List<TxSummary> transactions) {
+    }
+
+    /** Up to {@code count} blocks below {@code belowHeight} (0: from the head), newest first. */
+    @RolesAllowed("ADMIN")
+    public List<BlockSummary> blocks(long belowHeight, int count) {
+        long top = ledger.head().header().height();
+        long from = belowHeight <= 0 || belowHeight > top + 1 ? top : belowHeight - 1;
+        List<BlockSummary> out = new ArrayList<>();
+        for (long h = from; h >= 1 && out.size() < Math.min(Math.max(count, 1), 100); h--) {
+            BlockHeader b = ledger.header(h);
+            if (b != null) {
+                out.add(new BlockSummary(b.height(), b.hash().hex(), b.previousHash().hex(), b.timestamp(), b.entryCount(),
+                        b.sequence(), 0, 0, List.of()));
+            }
+        }
+        return out;
+    }
+
+    /** One block with its transactions' types, authors and verdicts. */
+    @RolesAllowed("ADMIN")
+    public BlockSummary block(long height) {
+        Block b = ledger.block(height);
+        if (b == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no block " + height + " yet (head is "
+                    + ledger.head().header().height() + ")");
+        }
+        List<TxSummary> txs = new ArrayList<>();
+        for (int i = 0; i < b.entries().size(); i++) {
+            LedgerEntry e = b.entries().get(i);
+            String type = "MALFORMED";
+            String author = "";
+            try {
+                SignedTransaction tx = SignedTransaction.decode(e.transaction());
+                type = tx.type().name();
+                author = tx.author();
+            } catch (RuntimeException ignored) {
+                // shown as malformed, as the contracts recorded it
+            }
+            txs.add(new TxSummary(i, org.ehrledger.consensus.crypto.Digest.sha256(e.transaction()).hex(), type, author,
+                    e.accepted(), e.reason()));
+        }
+        BlockHeader h = b.header();
+        return new BlockSummary(h.height(), h.hash().hex(), h.previousHash().hex(), h.timestamp(), h.entryCount(),
+                h.sequence(), b.view(), b.certificate() == null ? 0 : b.certificate().size(), txs);
+    }
+
+    /**
+     * Committed transactions per {@code bucketSeconds} over the last {@code buckets} buckets, oldest first
+     * (from at most the last 2,000 blocks).
+     */
+    @RolesAllowed("ADMIN")
+    public long[] throughput(int bucketSeconds, int buckets) {
+        int width = Math.min(Math.max(bucketSeconds, 1), 3600);
+        int n = Math.min(Math.max(buckets, 1), 240);
+        long[] counts = new long[n];
+        long now = System.currentTimeMillis();
+        long start = now - (long) width * n * 1000;
+        long h = ledger.head().header().height();
+        for (int seen = 0; h >= 1 && seen < 2_000; h--, seen++) {
+            BlockHeader b = ledger.header(h);
+            if (b == null || b.timestamp() < start) {
+                break;
+            }
+            int bucket = (int) Math.min(n - 1, (b.timestamp() - start) / (width * 1000L));
+            counts[bucket] += b.entryCount();
+        }
+        return counts;
     }
 }

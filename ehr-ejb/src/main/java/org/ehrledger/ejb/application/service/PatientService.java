@@ -3,6 +3,7 @@ package org.ehrledger.ejb.application.service;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,9 +19,13 @@ import jakarta.json.Json;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
@@ -52,6 +57,12 @@ public class PatientService {
 
     @Inject
     GatewayConfig config;
+
+    @Inject
+    org.ehrledger.ejb.infrastructure.identity.OrganisationCa organisationKeys;
+
+    @Inject
+    ClinicalRecords records;
 
     /** Who a patient is, as they enter it at sign-up (kept encrypted, as their demographics record). */
     public record Demographics(String name, String birthDate, String contact, String nationalId) {
@@ -95,8 +106,10 @@ public class PatientService {
         byte[] content = JSON.createObjectBuilder().add("name", name).add("birthDate", born.toString())
                 .add("contact", contact).add("nationalId", nationalId).build().toString().getBytes(StandardCharsets.UTF_8);
         String recordId = Ids.record();
-        RecordSealer.Sealed sealed = RecordSealer.seal(recordId, id, Category.DEMOGRAPHICS.name(), content,
-                Map.of(id, patient.keys().encryption().getPublic().getEncoded()));
+        Map<String, byte[]> readers = new TreeMap<>();
+        readers.put(id, patient.keys().encryption().getPublic().getEncoded());
+        readers.put(Organisation.custodianOf(org), organisationKeys.custodian().getPublic().getEncoded());
+        RecordSealer.Sealed sealed = RecordSealer.seal(recordId, id, Category.DEMOGRAPHICS.name(), content, readers);
         byte[] demographics = LedgerWriter.sign(patient.keys(), id, TxType.UPDATE_DEMOGRAPHICS, sealed.body().build());
         List<Committed> c = writer.commitAll(List.of(new LedgerWriter.Signed(register, null),
                 new LedgerWriter.Signed(demographics, sealed.ciphertext())));
@@ -130,10 +143,18 @@ public class PatientService {
             throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner " + who + " on the ledger");
         }
         String consentId = Ids.consent();
-        Fields body = Fields.builder().put("consentId", consentId).put("grantee", who)
-                .put("categories", List.copyOf(names.keySet())).put("expiresAt", expiresAt).build();
+        Fields.Builder body = Fields.builder().put("consentId", consentId).put("grantee", who)
+                .put("categories", List.copyOf(names.keySet())).put("expiresAt", expiresAt);
+        User granteeUser = organisation ? null : ledger.query(s -> s.user(who));
+        if (granteeUser != null) {
+            // The patient is here with their keys: existing records get wrapped for the new reader at once.
+            List<String> wraps = records.rewrapFor(caller.id(), caller.keys(), granteeUser, List.copyOf(names.keySet()));
+            if (!wraps.isEmpty()) {
+                body.put("wraps", wraps);
+            }
+        }
         Committed c = writer.commit(new LedgerWriter.Signed(
-                LedgerWriter.sign(caller.keys(), caller.id(), TxType.GRANT_CONSENT, body), null));
+                LedgerWriter.sign(caller.keys(), caller.id(), TxType.GRANT_CONSENT, body.build()), null));
         return new Granted(consentId, c);
     }
 
@@ -147,5 +168,109 @@ public class PatientService {
         }
         return writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.REVOKE_CONSENT,
                 Fields.builder().put("consentId", id).build()), null));
+    }
+
+    /** The caller's whole record, decrypted with their own key, newest first (their own reads are not audited). */
+    @RolesAllowed("PATIENT")
+    public List<ClinicalRecords.Opened> myRecord() {
+        String me = caller.id();
+        List<ClinicalRecord> all = ledger.query(s -> s.recordsOf(me));
+        List<ClinicalRecords.Opened> out = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            out.add(records.open(all.get(i), me, caller.keys(), false));
+        }
+        return out;
+    }
+
+    /**
+     * The record of the patient named by a page or a link. The patient themselves get their record;
+     * anyone else's id is never trusted: the attempt is submitted as an access transaction, which the
+     * contracts refuse and the chain keeps as the audit entry, and the caller gets the refusal.
+     */
+    @RolesAllowed("PATIENT")
+    public List<ClinicalRecords.Opened> record(String patientId) {
+        String me = caller.id();
+        String pid = Inputs.text("patient id", patientId, 64);
+        if (pid.equals(me)) {
+            return myRecord();
+        }
+        if (ledger.query(s -> s.user(pid)) == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
+        }
+        writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.RECORD_ACCESS, Fields.builder()
+                .put("patient", pid).put("category", Category.NOTE.name()).put("reason", "opened from the patient portal")
+                .build()), null));
+        throw new EhrException(ErrorCode.FORBIDDEN, "you can open only your own record"); // not reached: refused above
+    }
+
+    /** One read of the caller's record as they see it. */
+    public record Access(long at, String reader, String readerName, String organisation, String category, String basis,
+                         String reason) {
+    }
+
+    /** Who read the caller's record, newest first. */
+    @RolesAllowed("PATIENT")
+    public List<Access> accessLog() {
+        String me = caller.id();
+        List<Access> out = new ArrayList<>();
+        ledger.query(s -> {
+            List<AccessEvent> log = s.accessLog(me);
+            for (int i = log.size() - 1; i >= 0; i--) {
+                AccessEvent e = log.get(i);
+                out.add(new Access(e.at(), e.reader(), "", ClinicalRecords.organisationName(s, e.organisation()),
+                        e.category().name(), e.basis().name(), e.reason()));
+            }
+            return null;
+        });
+        List<Access> named = new ArrayList<>(out.size());
+        Map<String, String> names = new TreeMap<>();
+        for (Access a : out) {
+            String name = names.computeIfAbsent(a.reader(), id -> {
+                AccountRow row = accounts.find(id);
+                return row == null ? "" : row.displayName();
+            });
+            named.add(new Access(a.at(), a.reader(), name, a.organisation(), a.category(), a.basis(), a.reason()));
+        }
+        return named;
+    }
+
+    /** One of the caller's consents: whom it covers, for what, until when, and whether it is in force. */
+    public record ConsentView(String consentId, String grantee, String granteeName, List<String> categories,
+                              long expiresAt, String status) {
+    }
+
+    /** The caller's consents, in force first. */
+    @RolesAllowed("PATIENT")
+    public List<ConsentView> consents() {
+        String me = caller.id();
+        long now = System.currentTimeMillis();
+        List<ConsentView> out = new ArrayList<>(ledger.query(s -> s.consentsOf(me).stream().map(c -> {
+            String name;
+            if (c.grantee().startsWith(Consent.ORGANISATION)) {
+                name = "Everyone at " + ClinicalRecords.organisationName(s, c.grantee().substring(Consent.ORGANISATION.length()));
+            } else {
+                AccountRow row = accounts.find(c.grantee());
+                User u = s.user(c.grantee());
+                name = (row == null ? c.grantee() : row.displayName())
+                        + (u == null ? "" : " (" + ClinicalRecords.organisationName(s, u.organisation()) + ")");
+            }
+            String status = c.revoked() ? "Revoked" : c.expiresAt() != 0 && now >= c.expiresAt() ? "Expired" : "Active";
+            return new ConsentView(c.id(), c.grantee(), name, c.categories().stream().map(Enum::name).sorted().toList(),
+                    c.expiresAt(), status);
+        }).toList()));
+        out.sort(java.util.Comparator.comparing((ConsentView c) -> !c.status().equals("Active")));
+        return out;
+    }
+
+    /** Where one of the caller's records is on chain, with its receipt checked ("verified in block N"). */
+    @RolesAllowed("PATIENT")
+    public ClinicalRecords.RecordReceipt receipt(String recordId) {
+        String me = caller.id();
+        String rid = Inputs.text("record id", recordId, 80);
+        ClinicalRecord r = ledger.query(s -> s.record(rid));
+        if (r == null || !r.patient().equals(me)) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "you have no record " + rid);
+        }
+        return records.receipt(r);
     }
 }

@@ -1,15 +1,13 @@
 package org.ehrledger.ejb.application.service;
 
-import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
@@ -19,16 +17,19 @@ import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.TxType;
 
-/** Writing clinical records: practitioners under the patient's consent (or break-glass), patients for themselves. */
+/**
+ * Writing clinical records: practitioners under the patient's consent (or break-glass, or the emergency
+ * state), patients for themselves.
+ */
 @Stateless
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class RecordService {
 
-    /** JSON-P looks its provider up on every static call; one factory is enough. */
-    private static final jakarta.json.JsonBuilderFactory JSON = Json.createBuilderFactory(null);
-
     /** Largest text of one record. */
     public static final int MAX_TEXT = 256 * 1024;
+    /** Most structured details of one record, and their largest value. */
+    static final int MAX_DETAILS = 20;
+    static final int MAX_DETAIL = 2_000;
 
     @Inject
     Caller caller;
@@ -39,43 +40,91 @@ public class RecordService {
     @Inject
     LedgerRuntime ledger;
 
+    @Inject
+    ClinicalRecords records;
+
     /** A committed record. */
     public record Added(String recordId, String patient, String category, Committed committed) {
     }
 
-    /**
-     * Adds a record (note, observation, allergy, condition, ...) to a patient's record: encrypted for the
-     * patient and the author, hash and wraps on chain, ciphertext replicated off chain. Prescriptions go
-     * through the prescribing workflow, demographics through the patient.
-     */
+    /** Adds a note (or another category) with a title and text. */
     @RolesAllowed({"PRACTITIONER", "PATIENT"})
     public Added addRecord(String patientId, String categoryName, String title, String text) {
+        return addRecord(patientId, categoryName, title, text, Map.of());
+    }
+
+    /**
+     * Adds a record (note, observation or lab result, allergy, condition, ...) to a patient's record with
+     * structured details (e.g. value and unit of an observation; reaction and severity of an allergy):
+     * encrypted for its readers, hash and wraps on chain, ciphertext replicated off chain. Prescriptions go
+     * through {@link PractitionerService#prescribe}, demographics through the patient.
+     */
+    @RolesAllowed({"PRACTITIONER", "PATIENT"})
+    public Added addRecord(String patientId, String categoryName, String title, String text, Map<String, String> details) {
         Category category = Inputs.category(categoryName);
         if (category == Category.PRESCRIPTION || category == Category.DEMOGRAPHICS) {
             throw new EhrException(ErrorCode.INVALID_INPUT, category + " records have their own workflow");
         }
-        String heading = Inputs.text("title", title, 200);
-        String body = Inputs.text("text", text, MAX_TEXT);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("title", Inputs.text("title", title, 200));
+        fields.put("text", Inputs.optional("text", text, MAX_TEXT));
+        putDetails(fields, details);
+        return write(patientId, category, TxType.ADD_RECORD, fields);
+    }
+
+    /**
+     * Prescribes a medicine: drug, dose, route, frequency and duration, with optional instructions, as a
+     * PRESCRIPTION record the contracts accept from practitioners only.
+     */
+    @RolesAllowed("PRACTITIONER")
+    public Added prescribe(String patientId, String drug, String dose, String route, String frequency, String duration,
+                           String instructions) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("title", Inputs.text("drug", drug, 200));
+        fields.put("text", Inputs.optional("instructions", instructions, 4_000));
+        fields.put("dose", Inputs.text("dose", dose, 100));
+        fields.put("route", Inputs.text("route", route, 60));
+        fields.put("frequency", Inputs.text("frequency", frequency, 100));
+        fields.put("duration", Inputs.text("duration", duration, 100));
+        return write(patientId, Category.PRESCRIPTION, TxType.PRESCRIBE, fields);
+    }
+
+    /** Checks and adds structured details (names are short words, values bounded). */
+    static void putDetails(Map<String, String> fields, Map<String, String> details) {
+        if (details == null) {
+            return;
+        }
+        if (details.size() > MAX_DETAILS) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "at most " + MAX_DETAILS + " details per record");
+        }
+        details.forEach((k, v) -> {
+            if (k == null || !k.matches("[a-zA-Z]{1,32}") || fields.containsKey(k)) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "detail names are 1 to 32 letters, other than title and text");
+            }
+            String value = Inputs.optional(k, v, MAX_DETAIL);
+            if (!value.isEmpty()) {
+                fields.put(k, value);
+            }
+        });
+    }
+
+    /** Seals and commits a record written by the caller. */
+    Added write(String patientId, Category category, TxType type, Map<String, String> fields) {
         String me = caller.id();
         String pid = Inputs.text("patient id", patientId, 64);
         User[] people = ledger.query(s -> new User[] {s.user(me), s.user(pid)});
-        User author = people[0];
-        User patient = people[1];
-        if (patient == null || patient.role() != Role.PATIENT) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + patientId);
+        if (people[1] == null || people[1].role() != Role.PATIENT) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
         }
-        if (author == null) {
+        if (people[0] == null) {
             throw new EhrException(ErrorCode.FORBIDDEN, "you are not registered on the ledger");
         }
-        Map<String, byte[]> readers = new TreeMap<>();
-        readers.put(patient.id(), patient.encryptionKey());
-        readers.put(author.id(), author.encryptionKey());
-        byte[] content = JSON.createObjectBuilder().add("title", heading).add("text", body).add("author", me)
-                .add("category", category.name()).build().toString().getBytes(StandardCharsets.UTF_8);
+        fields.put("author", me);
+        fields.put("category", category.name());
         String recordId = Ids.record();
-        RecordSealer.Sealed sealed = RecordSealer.seal(recordId, patient.id(), category.name(), content, readers);
-        byte[] tx = LedgerWriter.sign(caller.keys(), me, TxType.ADD_RECORD, sealed.body().build());
+        RecordSealer.Sealed sealed = records.seal(recordId, pid, me, category, fields);
+        byte[] tx = LedgerWriter.sign(caller.keys(), me, type, sealed.body().build());
         Committed c = writer.commit(new LedgerWriter.Signed(tx, sealed.ciphertext()));
-        return new Added(recordId, patient.id(), category.name(), c);
+        return new Added(recordId, pid, category.name(), c);
     }
 }

@@ -41,4 +41,20 @@ public class AccountStore {
                 .getSingleResult();
     }
 
+
+    /** The accounts of an organisation held here, by user id. */
+    public java.util.List<AccountRow> listOf(String organisation) {
+        return em.createQuery("select a from AccountRow a where a.organisation = :o order by a.userId", AccountRow.class)
+                .setParameter("o", organisation).setMaxResults(10_000).getResultList();
+    }
+
+    /** Suspends or reinstates an account; false if there is none. */
+    public boolean suspend(String userId, boolean suspended) {
+        AccountRow a = em.find(AccountRow.class, userId);
+        if (a == null) {
+            return false;
+        }
+        a.suspended(suspended);
+        return true;
+    }
 }

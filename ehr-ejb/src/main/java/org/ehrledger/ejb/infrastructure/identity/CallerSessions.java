@@ -133,6 +133,12 @@ public class CallerSessions {
         }
     }
 
+    /** Ends every session of a person (suspension, certificate revocation). */
+    public void closeAllOf(String userId) {
+        byTokenHash.values().removeIf(s -> s.userId.equals(userId));
+        latestByUser.remove(userId);
+    }
+
     /**
      * The unlocked keys of a signed-in person (the container has authenticated them by a session token).
      *

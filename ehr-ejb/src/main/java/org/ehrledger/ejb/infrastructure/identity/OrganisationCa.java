@@ -40,6 +40,7 @@ public class OrganisationCa {
     GatewayConfig config;
 
     private MembershipCa ca;
+    private KeyPair custodian;
 
     /** The CA, loaded or created. */
     public synchronized MembershipCa ca() {
@@ -48,6 +49,52 @@ public class OrganisationCa {
             ca = Files.isRegularFile(file) ? load(file) : create(file);
         }
         return ca;
+    }
+
+    /**
+     * The organisation's custodian key pair (X25519), loaded or created, kept in
+     * {@code <data dir>/organisation/custodian.key}; its public key goes on chain with the organisation.
+     */
+    public synchronized KeyPair custodian() {
+        if (custodian == null) {
+            Path file = config.dataDir().resolve("organisation").resolve("custodian.key");
+            try {
+                if (Files.isRegularFile(file)) {
+                    List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+                    Base64.Decoder b64 = Base64.getDecoder();
+                    KeyFactory kf = KeyFactory.getInstance("X25519", Providers.BC);
+                    custodian = new KeyPair(kf.generatePublic(new X509EncodedKeySpec(b64.decode(lines.get(0)))),
+                            kf.generatePrivate(new PKCS8EncodedKeySpec(b64.decode(lines.get(1)))));
+                } else {
+                    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("X25519", Providers.BC);
+                    g.initialize(255, Providers.random());
+                    KeyPair created = g.generateKeyPair();
+                    Base64.Encoder b64 = Base64.getEncoder();
+                    writeSecret(file, b64.encodeToString(created.getPublic().getEncoded()) + "\n"
+                            + b64.encodeToString(created.getPrivate().getEncoded()) + "\n");
+                    custodian = created;
+                    LOG.info(() -> "created the custodian key of " + config.organisationId() + " in " + file);
+                }
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                throw new CryptoException("cannot read or create the organisation's custodian key " + file
+                        + "; restore it from backup (a new key would not match the one registered on chain)", e);
+            }
+        }
+        return custodian;
+    }
+
+    /** Writes a file readable by its owner only, atomically. */
+    private static void writeSecret(Path file, String text) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private MembershipCa load(Path file) {
@@ -69,19 +116,9 @@ public class OrganisationCa {
         MembershipCa created = MembershipCa.create(config.organisationId());
         Base64.Encoder b64 = Base64.getEncoder();
         try {
-            Files.createDirectories(file.getParent());
-            String text = b64.encodeToString(created.certificate().getEncoded()) + "\n"
+            writeSecret(file, b64.encodeToString(created.certificate().getEncoded()) + "\n"
                     + b64.encodeToString(created.keys().getPublic().getEncoded()) + "\n"
-                    + b64.encodeToString(created.keys().getPrivate().getEncoded()) + "\n";
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    + b64.encodeToString(created.keys().getPrivate().getEncoded()) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the organisation's membership CA in " + file, e);
         } catch (CertificateEncodingException e) {

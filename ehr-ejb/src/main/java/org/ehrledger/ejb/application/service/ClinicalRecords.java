@@ -1,0 +1,254 @@
+package org.ehrledger.ejb.application.service;
+
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.contracts.WorldState;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+import org.ehrledger.ejb.domain.model.ledger.ReceiptVerifier;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Organisation;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.registry.User;
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
+import org.ehrledger.ejb.infrastructure.consensus.ConsensusGateway;
+import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
+import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
+import org.ehrledger.ejb.infrastructure.crypto.RecordCipher;
+import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
+import org.ehrledger.ejb.infrastructure.identity.OrganisationCa;
+
+/**
+ * Sealing and opening clinical records, shared by the session beans. A new record is wrapped for the
+ * patient, its author, every user a consent in force lets read it, and the custodian of the patient's
+ * organisation. Opening uses the reader's own wrap; only when the reader has none, and a basis for the
+ * read was committed on chain, does this replica's custodian key open it (break-glass, emergency,
+ * consents given to a whole organisation).
+ */
+@ApplicationScoped
+public class ClinicalRecords {
+
+    /** At most this many existing records are re-wrapped when a consent is granted (the custodian serves the rest). */
+    static final int MAX_REWRAPS = 500;
+
+    @Inject
+    LedgerRuntime ledger;
+
+    @Inject
+    OrganisationCa organisation;
+
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    ConsensusGateway gateway;
+
+    /** A record opened for a reader: its on-chain facts and its decrypted fields (title, text, details). */
+    public record Opened(ClinicalRecord record, Map<String, String> fields) {
+
+        /** A field, or empty. */
+        public String field(String name) {
+            return fields.getOrDefault(name, "");
+        }
+    }
+
+    /** Who a new record is wrapped for, with their X25519 public keys (see the class comment). */
+    public Map<String, byte[]> readers(String patientId, String authorId, Category category) {
+        long now = System.currentTimeMillis();
+        return ledger.query(s -> {
+            User patient = s.user(patientId);
+            Map<String, byte[]> out = new TreeMap<>();
+            out.put(patient.id(), patient.encryptionKey());
+            User author = s.user(authorId);
+            if (author != null) {
+                out.put(author.id(), author.encryptionKey());
+            }
+            for (Consent c : s.consentsOf(patientId)) {
+                User grantee = c.grantee().startsWith(Consent.ORGANISATION) ? null : s.user(c.grantee());
+                if (grantee != null && !grantee.revoked() && s.accessBasis(grantee.id(), patientId, category, now) != null
+                        && c.covers(grantee.id(), grantee.organisation(), category, now)) {
+                    out.put(grantee.id(), grantee.encryptionKey());
+                }
+            }
+            Organisation home = s.organisation(patient.organisation());
+            if (home != null && home.custodianKey() != null) {
+                out.put(home.custodian(), home.custodianKey());
+            }
+            return out;
+        });
+    }
+
+    /** Seals content for {@link #readers}, as the body and ciphertext of a record transaction. */
+    public RecordSealer.Sealed seal(String recordId, String patientId, String authorId, Category category,
+                                    Map<String, String> fields) {
+        var json = Json.createObjectBuilder();
+        fields.forEach(json::add);
+        byte[] content = json.build().toString().getBytes(StandardCharsets.UTF_8);
+        return RecordSealer.seal(recordId, patientId, category.name(), content, readers(patientId, authorId, category));
+    }
+
+    /**
+     * Opens a record for a reader with their own key wrap, or (when {@code custodianMay}, i.e. the
+     * reader's access was committed on chain) with the custodian's.
+     */
+    public Opened open(ClinicalRecord r, String readerId, UserKeys keys, boolean custodianMay) {
+        if (r.erased()) {
+            return new Opened(r, Map.of("title", "Erased", "text", "This record was erased; only its hash remains on chain."));
+        }
+        byte[] ciphertext = ledger.content(r.id());
+        if (ciphertext == null) {
+            throw new EhrException(ErrorCode.UNAVAILABLE, "the content of record " + r.id()
+                    + " has not reached this replica yet; try again in a moment");
+        }
+        byte[] context = r.id().getBytes(StandardCharsets.UTF_8);
+        byte[] wrapped = ledger.query(s -> s.wrappedKey(r.id(), readerId));
+        byte[] dataKey;
+        try {
+            if (wrapped != null) {
+                dataKey = KeyWrap.unwrap(KeyWrap.Wrapped.decode(wrapped), keys.encryption().getPrivate(),
+                        keys.encryption().getPublic(), context);
+            } else if (custodianMay) {
+                dataKey = viaCustodian(r, context);
+            } else {
+                throw new EhrException(ErrorCode.FORBIDDEN, "record " + r.id() + " is not wrapped for " + readerId);
+            }
+            return new Opened(r, parse(RecordCipher.decrypt(dataKey, ciphertext, context)));
+        } catch (CryptoException e) {
+            throw new EhrException(ErrorCode.UNAVAILABLE, "record " + r.id() + " could not be decrypted here");
+        }
+    }
+
+    private byte[] viaCustodian(ClinicalRecord r, byte[] context) {
+        String home = ledger.query(s -> s.user(r.patient()).organisation());
+        if (!home.equals(config.organisationId())) {
+            throw new EhrException(ErrorCode.UNAVAILABLE, "record " + r.id() + " is held for you by " + home
+                    + "; your access is recorded on chain, sign in at a replica of " + home + " to read it");
+        }
+        byte[] wrapped = ledger.query(s -> s.wrappedKey(r.id(), Organisation.custodianOf(home)));
+        if (wrapped == null) {
+            throw new EhrException(ErrorCode.UNAVAILABLE, "record " + r.id() + " has no custodian copy of its key");
+        }
+        KeyPair custodian = organisation.custodian();
+        return KeyWrap.unwrap(KeyWrap.Wrapped.decode(wrapped), custodian.getPrivate(), custodian.getPublic(), context);
+    }
+
+    private static Map<String, String> parse(byte[] json) {
+        Map<String, String> out = new LinkedHashMap<>();
+        try {
+            JsonObject o = Json.createReader(new StringReader(new String(json, StandardCharsets.UTF_8))).readObject();
+            for (Map.Entry<String, JsonValue> e : o.entrySet()) {
+                out.put(e.getKey(), e.getValue() instanceof JsonString s ? s.getString() : e.getValue().toString());
+            }
+        } catch (RuntimeException e) {
+            out.put("text", new String(json, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /**
+     * Key wraps of a patient's existing records for a new user grantee, as {@code <recordId>/<reader>:<base64>}
+     * (the patient unwraps with their own key). Readers the consent would not let read a category get none.
+     */
+    public List<String> rewrapFor(String patientId, UserKeys patientKeys, User grantee, List<String> categories) {
+        if (grantee.role() != Role.PRACTITIONER && grantee.role() != Role.BILLING) {
+            return List.of();
+        }
+        List<ClinicalRecord> records = ledger.query(s -> s.recordsOf(patientId)).stream()
+                .filter(r -> !r.erased() && categories.contains(r.category().name()) && r.category() != Category.DEMOGRAPHICS
+                        && (grantee.role() == Role.PRACTITIONER || r.category().billingRelevant()))
+                .limit(MAX_REWRAPS).toList();
+        List<String> out = new java.util.ArrayList<>();
+        var granteeKey = UserKeys.publicKey("X25519", grantee.encryptionKey());
+        for (ClinicalRecord r : records) {
+            byte[] context = r.id().getBytes(StandardCharsets.UTF_8);
+            byte[] own = ledger.query(s -> s.wrappedKey(r.id(), patientId));
+            if (own == null) {
+                continue;
+            }
+            byte[] key = KeyWrap.unwrap(KeyWrap.Wrapped.decode(own), patientKeys.encryption().getPrivate(),
+                    patientKeys.encryption().getPublic(), context);
+            out.add(r.id() + "/" + grantee.id() + ":" + java.util.Base64.getEncoder()
+                    .encodeToString(KeyWrap.wrap(key, granteeKey, context).encode()));
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+        return out;
+    }
+
+    /** Where a record's transaction is on chain and whether its receipt verifies. */
+    public record RecordReceipt(String recordId, long height, int index, String blockHash, String transactionId,
+                                long committedAt, boolean verified, String problem) {
+    }
+
+    /**
+     * Finds the block of a record's transaction (blocks are ordered by consensus time, and the record
+     * carries its transaction's time) and verifies the receipt: the entry's Merkle path to the block
+     * and the block's commit certificate against the genesis replica keys.
+     */
+    public RecordReceipt receipt(ClinicalRecord r) {
+        long lo = 1;
+        long hi = ledger.head().header().height();
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            BlockHeader h = ledger.header(mid);
+            if (h == null || h.timestamp() < r.createdAt()) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (long height = lo; ; height++) {
+            Block b = ledger.block(height);
+            if (b == null || b.header().timestamp() > r.createdAt()) {
+                throw new EhrException(ErrorCode.NOT_FOUND, "the transaction of record " + r.id() + " is not stored here");
+            }
+            List<LedgerEntry> entries = b.entries();
+            for (int i = 0; i < entries.size(); i++) {
+                LedgerEntry e = entries.get(i);
+                SignedTransaction tx = decodeOrNull(e.transaction());
+                if (e.accepted() && tx != null && tx.type().carriesContent()
+                        && r.id().equals(tx.body().string("recordId", ""))) {
+                    var genesis = gateway.genesis();
+                    ReceiptVerifier.Result v = genesis == null ? new ReceiptVerifier.Result(false, "no genesis configuration")
+                            : new ReceiptVerifier(genesis).verify(b.receipt(i), e.transaction());
+                    return new RecordReceipt(r.id(), height, i, b.header().hash().hex(),
+                            org.ehrledger.consensus.crypto.Digest.sha256(e.transaction()).hex(), b.header().timestamp(),
+                            v.valid(), v.valid() ? "" : v.problem());
+                }
+            }
+        }
+    }
+
+    private static SignedTransaction decodeOrNull(byte[] tx) {
+        try {
+            return SignedTransaction.decode(tx);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The organisation's display name, or its id. */
+    public static String organisationName(WorldState s, String id) {
+        Organisation o = s.organisation(id);
+        return o == null ? id : o.name();
+    }
+}

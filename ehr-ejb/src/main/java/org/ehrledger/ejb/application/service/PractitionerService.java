@@ -1,0 +1,198 @@
+package org.ehrledger.ejb.application.service;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.contracts.Contracts;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.record.AccessBasis;
+import org.ehrledger.ejb.domain.model.record.BreakGlass;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.registry.User;
+import org.ehrledger.ejb.domain.model.tx.Fields;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+
+/**
+ * What practitioners do with a patient's record: find the patient, open the chart (every read audited on
+ * chain first), and open break-glass access. Writing is {@link RecordService}.
+ */
+@Stateless
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+@RolesAllowed("PRACTITIONER")
+public class PractitionerService {
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    LedgerWriter writer;
+
+    @Inject
+    LedgerRuntime ledger;
+
+    @Inject
+    ClinicalRecords records;
+
+    /**
+     * A patient as a practitioner finds them before reading anything.
+     *
+     * @param patientId        the patient id
+     * @param organisation     the patient's organisation (display name)
+     * @param access           category to the caller's basis for reading it now (categories without one absent)
+     * @param breakGlassUntil  end of the caller's open break-glass grant for this patient (0: none)
+     * @param emergencyUntil   end of the network emergency state (0: none)
+     */
+    public record PatientFound(String patientId, String organisation, Map<Category, AccessBasis> access,
+                               long breakGlassUntil, long emergencyUntil) {
+    }
+
+    /** Looks a patient up by id: who holds the record and what the caller may read (nothing is read). */
+    public PatientFound find(String patientId) {
+        String pid = Inputs.text("patient id", patientId, 64).toUpperCase(Locale.ROOT);
+        String me = caller.id();
+        long now = System.currentTimeMillis();
+        PatientFound found = ledger.query(s -> {
+            User p = s.user(pid);
+            if (p == null || p.role() != Role.PATIENT) {
+                return null;
+            }
+            Map<Category, AccessBasis> access = new EnumMap<>(Category.class);
+            for (Category c : Category.values()) {
+                AccessBasis b = s.accessBasis(me, pid, c, now);
+                if (b != null) {
+                    access.put(c, b);
+                }
+            }
+            BreakGlass g = s.openBreakGlass(me, pid, now);
+            return new PatientFound(pid, ClinicalRecords.organisationName(s, p.organisation()), access,
+                    g == null ? 0 : g.until(), s.emergency().inForceAt(now) ? s.emergency().until() : 0);
+        });
+        if (found == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid + "; check the id on the patient's card");
+        }
+        return found;
+    }
+
+    /** A patient found by name and date of birth among those who gave the caller consent. */
+    public record Match(String patientId, String name, String birthDate) {
+    }
+
+    /**
+     * Finds patients by full name and date of birth, among the patients whose consent in force covers
+     * the caller and their demographics (nothing of anyone else is opened).
+     */
+    public List<Match> search(String name, String birthDate) {
+        String wanted = Inputs.text("name", name, 200).toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        String born;
+        try {
+            born = LocalDate.parse(Inputs.text("date of birth", birthDate, 10)).toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "date of birth must be a date such as 1980-04-23");
+        }
+        String me = caller.id();
+        long now = System.currentTimeMillis();
+        List<ClinicalRecord> demographics = ledger.query(s -> {
+            User self = s.user(me);
+            List<ClinicalRecord> out = new ArrayList<>();
+            for (Consent c : s.consentsGrantedTo(me, self.organisation(), now)) {
+                if (c.categories().contains(Category.DEMOGRAPHICS)) {
+                    s.recordsOf(c.patient()).stream().filter(r -> r.category() == Category.DEMOGRAPHICS && !r.erased())
+                            .reduce((a, b) -> b).ifPresent(out::add);
+                }
+            }
+            return out;
+        });
+        List<Match> matches = new ArrayList<>();
+        for (ClinicalRecord r : demographics) {
+            ClinicalRecords.Opened o = records.open(r, me, caller.keys(), true);
+            if (o.field("name").toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").equals(wanted)
+                    && o.field("birthDate").equals(born) && matches.stream().noneMatch(m -> m.patientId().equals(r.patient()))) {
+                matches.add(new Match(r.patient(), o.field("name"), o.field("birthDate")));
+            }
+        }
+        return matches;
+    }
+
+    /**
+     * A patient's chart as the caller may read it now.
+     *
+     * @param patient   who and what the caller may read
+     * @param records   the records read, newest first
+     * @param auditedIn the block that recorded this read (0 if there was nothing to read)
+     */
+    public record Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn) {
+    }
+
+    /**
+     * Opens a patient's chart: one access transaction per category read, with the reason, committed
+     * before anything is decrypted. Without any basis the attempt itself is recorded, and refused.
+     */
+    public Chart chart(String patientId, String reason) {
+        PatientFound p = find(patientId);
+        String why = Inputs.text("reason for access", reason, 500);
+        String me = caller.id();
+        List<ClinicalRecord> all = ledger.query(s -> s.recordsOf(p.patientId()));
+        List<Category> read = new ArrayList<>();
+        for (Category c : p.access().keySet()) {
+            if (all.stream().anyMatch(r -> r.category() == c && !r.erased())) {
+                read.add(c);
+            }
+        }
+        List<LedgerWriter.Signed> txs = new ArrayList<>();
+        if (p.access().isEmpty()) {
+            // No basis at all: the attempt goes on chain too, where the contracts refuse it with the reason.
+            txs.add(access(me, p.patientId(), Category.NOTE, why));
+        }
+        for (Category c : read) {
+            txs.add(access(me, p.patientId(), c, why));
+        }
+        if (txs.isEmpty()) {
+            return new Chart(p, List.of(), 0);
+        }
+        List<Committed> committed = writer.commitAll(txs);
+        List<ClinicalRecords.Opened> opened = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            ClinicalRecord r = all.get(i);
+            if (read.contains(r.category()) && !r.erased()) {
+                opened.add(records.open(r, me, caller.keys(), true));
+            }
+        }
+        return new Chart(p, opened, committed.get(0).height());
+    }
+
+    private LedgerWriter.Signed access(String me, String patient, Category c, String reason) {
+        return new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.RECORD_ACCESS, Fields.builder()
+                .put("patient", patient).put("category", c.name()).put("reason", reason).build()), null);
+    }
+
+    /** Opens time-limited break-glass access to a patient, with a mandatory reason (audited, shown to the patient). */
+    public PatientFound openBreakGlass(String patientId, String reason, long minutes) {
+        PatientFound p = find(patientId);
+        String why = Inputs.text("reason", reason, 500);
+        if (why.length() < 10) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "say why in at least 10 characters; the patient will see it");
+        }
+        if (minutes < 1 || minutes > Contracts.MAX_BREAK_GLASS_MINUTES) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "break-glass access lasts 1 to "
+                    + Contracts.MAX_BREAK_GLASS_MINUTES + " minutes");
+        }
+        writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.OPEN_BREAK_GLASS,
+                Fields.builder().put("patient", p.patientId()).put("reason", why).put("minutes", minutes).build()), null));
+        return find(patientId);
+    }
+}
