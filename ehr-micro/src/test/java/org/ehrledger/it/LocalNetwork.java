@@ -26,16 +26,32 @@ import jakarta.json.JsonValue;
  */
 final class LocalNetwork implements AutoCloseable {
 
-    static final int HTTP_BASE = Integer.getInteger("it.httpBase", 18081);
-    static final int JGROUPS_BASE = Integer.getInteger("it.jgroupsBase", 17800);
-
     final Path root;
     final Path home;
+    final int httpBase;
+    final int jgroupsBase;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    LocalNetwork(Path root, Path home) {
+    /** A network on HTTP ports {@code httpBase}.. and JGroups ports {@code jgroupsBase}.. (4 replicas, 2 ports each). */
+    LocalNetwork(Path root, Path home, int httpBase, int jgroupsBase) {
         this.root = root;
         this.home = home;
+        this.httpBase = httpBase;
+        this.jgroupsBase = jgroupsBase;
+    }
+
+    /** A network from the failsafe configuration: {@code it.root}, a home under {@code it.home}, fresh. */
+    static LocalNetwork fresh(String name, int httpBase, int jgroupsBase) throws IOException, InterruptedException {
+        Path root = Path.of(System.getProperty("it.root", "..")).toAbsolutePath().normalize();
+        Path home = Path.of(System.getProperty("it.home", "target/it-cluster")).resolveSibling(name).toAbsolutePath();
+        LocalNetwork net = new LocalNetwork(root, home, httpBase, jgroupsBase);
+        if (Files.exists(home)) {
+            net.cluster("down");
+            try (var files = Files.walk(home)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return net;
     }
 
     /** Runs a cluster.sh command, echoing its output; returns the output. */
@@ -45,8 +61,8 @@ final class LocalNetwork implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.put("EHR_CLUSTER_HOME", home.toString());
-        env.put("EHR_HTTP_BASE", Integer.toString(HTTP_BASE));
-        env.put("EHR_JGROUPS_BASE", Integer.toString(JGROUPS_BASE));
+        env.put("EHR_HTTP_BASE", Integer.toString(httpBase));
+        env.put("EHR_JGROUPS_BASE", Integer.toString(jgroupsBase));
         env.put("EHR_SKIP_BUILD", "1");
         // Short checkpoint intervals, so that a replica down for a few seconds must catch up by state transfer.
         env.put("EHR_CHECKPOINT_INTERVAL", "8");
@@ -70,8 +86,14 @@ final class LocalNetwork implements AutoCloseable {
         return m.group(1);
     }
 
-    static String base(int replica) {
-        return "http://127.0.0.1:" + (HTTP_BASE + replica - 1) + "/api/v1";
+    /** The JSON API root of a replica (1-4). */
+    String base(int replica) {
+        return web(replica) + "/api/v1";
+    }
+
+    /** The portal root of a replica (1-4). */
+    String web(int replica) {
+        return "http://127.0.0.1:" + (httpBase + replica - 1);
     }
 
     /** A response: status and JSON body. */

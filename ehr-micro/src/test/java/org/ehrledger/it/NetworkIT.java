@@ -44,15 +44,7 @@ class NetworkIT {
 
     @BeforeAll
     static void up() throws Exception {
-        Path root = Path.of(System.getProperty("it.root", "..")).toAbsolutePath().normalize();
-        Path home = Path.of(System.getProperty("it.home", "target/it-cluster")).toAbsolutePath();
-        net = new LocalNetwork(root, home);
-        if (Files.exists(home)) {
-            net.cluster("down");
-            try (var files = Files.walk(home)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        net = LocalNetwork.fresh("it-cluster", 18081, 17800);
         String out = net.cluster("up");
         adminToken = net.signIn(1, "admin", LocalNetwork.adminPassword(out));
     }

@@ -158,8 +158,19 @@ public class PractitionerService {
             // No basis at all: the attempt goes on chain too, where the contracts refuse it with the reason.
             txs.add(access(me, p.patientId(), Category.NOTE, why));
         }
+        long now = System.currentTimeMillis();
+        String[] grounds = ledger.query(s -> {
+            BreakGlass g = s.openBreakGlass(me, p.patientId(), now);
+            return new String[] {g == null ? "" : g.reason(), s.emergency().reason()};
+        });
         for (Category c : read) {
-            txs.add(access(me, p.patientId(), c, why));
+            // Without consent, the patient sees why the glass was broken (or the emergency) with the read itself.
+            String stated = switch (p.access().get(c)) {
+                case BREAK_GLASS -> "Break-glass: " + grounds[0] + " · " + why;
+                case EMERGENCY -> "Emergency state: " + grounds[1] + " · " + why;
+                default -> why;
+            };
+            txs.add(access(me, p.patientId(), c, stated.length() > 1_000 ? stated.substring(0, 1_000) : stated));
         }
         if (txs.isEmpty()) {
             return new Chart(p, List.of(), 0);

@@ -1,0 +1,400 @@
+package org.ehrledger.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.json.Json;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The portal in a real browser (headless Chromium from Debian) against a real 4-replica network: a
+ * patient signs up, an administrator registers a doctor, the doctor is refused until the patient consents,
+ * reads and writes under the consent, is refused again after the patient withdraws it, and breaks the
+ * glass; the patient sees every access with its basis. A patient who edits the URL to open someone else's
+ * record gets a refusal page, and the attempt is on the ledger. Screenshots go to target/screenshots.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PortalIT {
+
+    private static LocalNetwork net;
+    private static WebDriver browser;
+    private static Path shots;
+    private static String adminPassword;
+    private static String patientId;
+    private static final String PATIENT_PASSWORD = "Portal patient pw 1";
+    private static final String PATIENT_NAME = "Ada Lovelace";
+    private static String otherPatientId;
+    private static final String OTHER_PASSWORD = "Other patient pw 22";
+    private static final String DOCTOR = "dr.grey";
+    private static String doctorPassword;
+
+    @BeforeAll
+    static void up() throws Exception {
+        net = LocalNetwork.fresh("it-portal", 18181, 17900);
+        adminPassword = LocalNetwork.adminPassword(net.cluster("up"));
+        shots = Path.of(System.getProperty("it.home", "target/it-cluster")).resolveSibling("screenshots").toAbsolutePath();
+        Files.createDirectories(shots);
+        browser = chromium();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    /** Debian's chromium and chromedriver (no driver download), with the flags a closed, rootful machine needs. */
+    static WebDriver chromium() throws Exception {
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(new File(System.getProperty("it.chromium", "/usr/bin/chromium")));
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
+                "--disable-quic", "--window-size=1280,1000",
+                "--user-data-dir=" + Files.createTempDirectory("ehr-chromium"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(System.getProperty("it.chromedriver", "/usr/bin/chromedriver")))
+                .usingAnyFreePort().build();
+        ChromeDriver driver = new ChromeDriver(service, o);
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+        return driver;
+    }
+
+    @Test
+    @Order(1)
+    void aVisitorAtTheRootGetsTheLoginPageWithASignUpLink() throws Exception {
+        browser.get(net.web(1) + "/");
+        assertTrue(browser.getCurrentUrl().endsWith("/login.xhtml"), browser.getCurrentUrl());
+        assertEquals("Sign in · EHR Ledger", browser.getTitle());
+        assertTrue(browser.findElement(By.id("signUpLink")).isDisplayed());
+        shot("01-login");
+    }
+
+    @Test
+    @Order(2)
+    void aPatientSignsUpAndGetsAPatientId() throws Exception {
+        browser.get(net.web(1) + "/login.xhtml");
+        browser.findElement(By.id("signUpLink")).click();
+        type("name", PATIENT_NAME);
+        date("birthDate", "1985-12-10");
+        type("contact", "ada@example.org");
+        type("nationalId", "AB123456C");
+        type("password", PATIENT_PASSWORD);
+        type("confirm", PATIENT_PASSWORD);
+        shot("02-signup");
+        browser.findElement(By.id("create")).click();
+        patientId = waitFor(By.id("new-patient-id")).getText().strip();
+        assertTrue(patientId.matches("P-[0-9A-Z]{5}-[0-9A-Z]{5}"), patientId);
+        shot("03-signup-done");
+
+        // The second patient, for the tampering test, signs up through the JSON API.
+        var r = net.post(1, "/patients", null, Json.createObjectBuilder().add("name", "Bob Other").add("birthDate", "1970-01-01")
+                .add("contact", "bob@example.org").add("password", OTHER_PASSWORD).build());
+        assertEquals(201, r.status(), r.raw());
+        otherPatientId = r.str("patientId");
+    }
+
+    @Test
+    @Order(3)
+    void anAdministratorRegistersADoctor() throws Exception {
+        signIn("admin", adminPassword);
+        assertTrue(browser.getCurrentUrl().contains("/admin/staff.xhtml"), browser.getCurrentUrl());
+        type("newUserId", DOCTOR);
+        type("newName", "Dr Meredith Grey");
+        new Select(browser.findElement(By.id("newRole"))).selectByValue("PRACTITIONER");
+        browser.findElement(By.id("registerButton")).click();
+        doctorPassword = waitFor(By.id("initial-password")).getText().strip();
+        assertEquals(20, doctorPassword.length());
+        assertTrue(browser.findElement(By.id("people-table")).getText().contains(DOCTOR));
+        shot("04-admin-people");
+        signOut();
+    }
+
+    @Test
+    @Order(4)
+    void theDoctorIsRefusedBeforeThePatientConsents() throws Exception {
+        signIn(DOCTOR, doctorPassword);
+        type("patientId", patientId);
+        browser.findElement(By.id("find")).click();
+        waitFor(By.id("chart-patient-id"));
+        assertTrue(text("access-summary").contains("No access"));
+        browser.findElement(By.id("openRecord")).click();
+        String refusal = waitFor(By.cssSelector(".alert.error")).getText();
+        assertTrue(refusal.contains("consent of " + patientId), refusal);
+        assertTrue(refusal.contains("refusal recorded in block"), refusal);
+        assertTrue(browser.findElements(By.id("chart-records")).isEmpty(), "no record shown");
+        shot("05-doctor-refused");
+        signOut();
+    }
+
+    @Test
+    @Order(5)
+    void thePatientGivesConsent() throws Exception {
+        signIn(patientId, PATIENT_PASSWORD);
+        assertEquals(patientId, text("my-patient-id"));
+        browser.get(net.web(1) + "/patient/consents.xhtml");
+        type("grantee", DOCTOR);
+        // Personal details too, so that the doctor sees the name (the default is notes, results, allergies, prescriptions).
+        browser.findElement(By.cssSelector("input[type=checkbox][value=DEMOGRAPHICS]")).click();
+        browser.findElement(By.id("give")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Consent given to " + DOCTOR));
+        WebElement row = browser.findElement(By.cssSelector("tr[data-grantee='" + DOCTOR + "']"));
+        assertEquals("Active", row.getAttribute("data-status"));
+        assertTrue(row.getText().contains("Dr Meredith Grey"), row.getText());
+        shot("06-patient-consents");
+        signOut();
+    }
+
+    @Test
+    @Order(6)
+    void theDoctorReadsAddsANoteAndPrescribes() throws Exception {
+        signIn(DOCTOR, doctorPassword);
+        openChart(patientId);
+        assertTrue(text("access-summary").contains("Note"));
+        browser.findElement(By.id("openRecord")).click();
+        waitFor(By.id("chart-records"));
+        assertTrue(browser.findElement(By.tagName("h1")).getText().contains(PATIENT_NAME), "the chart shows the patient's name");
+        type("noteTitle", "Annual check-up");
+        type("noteText", "Blood pressure 128/82. Advised more exercise.");
+        browser.findElement(By.id("saveNote")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Note saved"));
+        type("drug", "Amoxicillin");
+        type("dose", "500 mg");
+        new Select(browser.findElement(By.id("route"))).selectByValue("oral");
+        type("frequency", "3 times a day");
+        type("duration", "7 days");
+        type("instructions", "Take with food");
+        browser.findElement(By.id("savePrescription")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Prescription saved"));
+        String chart = text("chart-records");
+        assertTrue(chart.contains("Annual check-up") && chart.contains("Amoxicillin"), chart);
+        shot("07-doctor-chart");
+        signOut();
+    }
+
+    @Test
+    @Order(7)
+    void thePatientSeesTheNoteThePrescriptionAndWhoReadTheRecord() throws Exception {
+        signIn(patientId, PATIENT_PASSWORD);
+        String record = browser.findElement(By.id("record")).getText();
+        assertTrue(record.contains("Annual check-up") && record.contains("Blood pressure 128/82"), record);
+        assertTrue(record.contains("Amoxicillin") && record.contains("500 mg") && record.contains("3 times a day"), record);
+        WebElement prescription = browser.findElement(By.cssSelector("article[data-category=PRESCRIPTION]"));
+        prescription.findElement(By.cssSelector("input.verify")).click();
+        WebElement verified = waitFor(By.cssSelector("article[data-category=PRESCRIPTION] .verified"));
+        assertTrue(verified.getText().matches("(?s)✔ Verified in block \\d+.*"), verified.getText());
+        shot("08-patient-record");
+
+        browser.get(net.web(1) + "/patient/access.xhtml");
+        String log = text("access-log");
+        assertTrue(log.contains(DOCTOR) && log.contains("Dr Meredith Grey") && log.contains("Consent"), log);
+        assertTrue(log.contains("Treatment"), "the reason is shown: " + log);
+        shot("09-patient-access-log");
+        signOut();
+    }
+
+    @Test
+    @Order(8)
+    void afterThePatientWithdrawsConsentTheDoctorIsRefusedAgain() throws Exception {
+        signIn(patientId, PATIENT_PASSWORD);
+        browser.get(net.web(1) + "/patient/consents.xhtml");
+        browser.findElement(By.cssSelector("tr[data-grantee='" + DOCTOR + "'] input.revoke")).click();
+        browser.switchTo().alert().accept();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Consent withdrawn"));
+        assertEquals("Revoked", browser.findElement(By.cssSelector("tr[data-grantee='" + DOCTOR + "']")).getAttribute("data-status"));
+        signOut();
+
+        signIn(DOCTOR, doctorPassword);
+        openChart(patientId);
+        assertTrue(text("access-summary").contains("No access"));
+        browser.findElement(By.id("openRecord")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.error")).getText().contains("consent of " + patientId));
+        assertTrue(browser.findElements(By.id("chart-records")).isEmpty());
+    }
+
+    @Test
+    @Order(9)
+    void theDoctorBreaksTheGlassWithAReasonAndThePatientSeesItFlagged() throws Exception {
+        // still signed in as the doctor, on the chart
+        type("breakGlassReason", "Unconscious in A&E, allergy check needed");
+        new Select(browser.findElement(By.id("breakGlassMinutes"))).selectByValue("30");
+        browser.findElement(By.id("openBreakGlass")).click();
+        waitFor(By.id("break-glass-active"));
+        String countdown = browser.findElement(By.cssSelector("#break-glass-active .countdown")).getText();
+        assertTrue(countdown.matches("(2[0-9]|30):\\d\\d"), "a visible countdown: " + countdown);
+        browser.findElement(By.id("openRecord")).click();
+        String chart = waitFor(By.id("chart-records")).getText();
+        assertTrue(chart.contains("Amoxicillin"), chart);
+        shot("10-doctor-break-glass");
+        signOut();
+
+        signIn(patientId, PATIENT_PASSWORD);
+        browser.get(net.web(1) + "/patient/access.xhtml");
+        List<WebElement> flagged = browser.findElements(By.cssSelector("#access-log tr.access-break_glass"));
+        assertFalse(flagged.isEmpty(), "break-glass reads are flagged");
+        assertTrue(flagged.get(0).getText().contains("Unconscious in A&E"), flagged.get(0).getText());
+        assertTrue(flagged.get(0).getText().contains("Break-glass"));
+        shot("11-patient-sees-break-glass");
+        signOut();
+    }
+
+    @Test
+    @Order(10)
+    void aPatientCannotOpenAnotherPatientsRecordByEditingTheUrlAndTheAttemptIsAudited() throws Exception {
+        signIn(otherPatientId, OTHER_PASSWORD);
+        browser.get(net.web(1) + "/patient/record.xhtml?patient=" + patientId);
+        String refusal = waitFor(By.id("refusal")).getText();
+        assertTrue(refusal.contains("A patient reads only their own record"), refusal);
+        String page = browser.getPageSource();
+        assertFalse(page.contains("Amoxicillin") || page.contains("Annual check-up") || page.contains(PATIENT_NAME),
+                "no data of the other patient");
+        Matcher block = Pattern.compile("refusal recorded in block (\\d+)").matcher(refusal);
+        assertTrue(block.find(), refusal);
+        shot("12-patient-refused");
+
+        // A practitioner's page is refused by role.
+        browser.get(net.web(1) + "/doctor/chart.xhtml?patient=" + patientId);
+        assertTrue(waitFor(By.id("refusal")).isDisplayed());
+        assertFalse(browser.getPageSource().contains("Amoxicillin"));
+        signOut();
+
+        // The attempt is on the ledger: the administrator's explorer shows it, refused, signed by the intruder.
+        signIn("admin", adminPassword);
+        browser.get(net.web(1) + "/admin/ledger.xhtml?height=" + block.group(1));
+        WebElement refused = waitFor(By.cssSelector("#block-transactions tr.refused"));
+        assertTrue(refused.getText().contains(otherPatientId) && refused.getText().contains("Record access"), refused.getText());
+        assertTrue(refused.getText().contains("a patient reads only their own record"), refused.getText());
+        shot("13-ledger-block-with-refusal");
+    }
+
+    @Test
+    @Order(11)
+    void theAdministratorSeesAVerifiedChainTheClusterAndPendingEmergencyVotes() throws Exception {
+        // still signed in as the administrator
+        browser.get(net.web(1) + "/admin/ledger.xhtml");
+        assertEquals("✔ Chain verified", text("verification-status"));
+        browser.findElement(By.id("reverify")).click();
+        assertEquals("✔ Chain verified", waitFor(By.id("verification-status")).getText());
+        assertTrue(browser.findElements(By.cssSelector("#blocks tbody tr")).size() >= 10);
+        shot("14-ledger");
+
+        browser.get(net.web(1) + "/admin/cluster.xhtml");
+        List<WebElement> replicas = browser.findElements(By.cssSelector("#replicas tbody tr"));
+        assertEquals(4, replicas.size());
+        for (WebElement r : replicas) {
+            assertTrue(r.getText().contains("running"), r.getText());
+        }
+        assertEquals(60, browser.findElements(By.cssSelector("#throughput-chart rect")).size());
+        shot("15-cluster");
+
+        browser.get(net.web(1) + "/admin/emergency.xhtml");
+        type("emergencyReason", "Mass-casualty incident on the ring road");
+        browser.findElement(By.id("declare")).click();
+        String pending = waitFor(By.id("pending-declare")).getText();
+        assertTrue(pending.contains("st-mary") && pending.contains("Mass-casualty"), pending);
+        assertTrue(text("emergency-state").contains("Normal operation"), "one organisation alone cannot declare it");
+        shot("16-emergency-pending");
+        signOut();
+    }
+
+    @Test
+    @Order(12)
+    void signingInChangesTheSessionIdSigningOutEndsItAndRepeatedFailuresAreThrottled() throws Exception {
+        browser.get(net.web(1) + "/login.xhtml");
+        Cookie before = browser.manage().getCookieNamed("JSESSIONID");
+        signIn(patientId, PATIENT_PASSWORD);
+        Cookie after = browser.manage().getCookieNamed("JSESSIONID");
+        assertNotEquals(before == null ? null : before.getValue(), after.getValue());
+        signOut();
+        browser.get(net.web(1) + "/patient/record.xhtml");
+        assertTrue(browser.getCurrentUrl().contains("/login.xhtml"), "signed out: " + browser.getCurrentUrl());
+
+        String last = "";
+        for (int i = 0; i < 6; i++) {
+            browser.get(net.web(1) + "/login.xhtml");
+            type("userId", otherPatientId);
+            type("password", "not the password " + i);
+            browser.findElement(By.id("signIn")).click();
+            last = waitFor(By.cssSelector(".alert.error")).getText();
+        }
+        assertTrue(last.startsWith("Too many failed sign-ins"), last);
+        shot("17-login-throttled");
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private static void signIn(String user, String password) {
+        browser.get(net.web(1) + "/login.xhtml");
+        type("userId", user);
+        type("password", password);
+        browser.findElement(By.id("signIn")).click();
+        waitFor(By.id("signOut"));
+    }
+
+    private static void signOut() {
+        browser.findElement(By.id("signOut")).click();
+        waitFor(By.id("signIn"));
+    }
+
+    private static void openChart(String patient) {
+        browser.get(net.web(1) + "/doctor/patients.xhtml");
+        type("patientId", patient);
+        browser.findElement(By.id("find")).click();
+        waitFor(By.id("chart-patient-id"));
+    }
+
+    private static void type(String id, String text) {
+        WebElement e = waitFor(By.id(id));
+        e.clear();
+        e.sendKeys(text);
+    }
+
+    /** Sets a date input (typing into one depends on the browser's locale). */
+    private static void date(String id, String isoDate) {
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];",
+                browser.findElement(By.id(id)), isoDate);
+    }
+
+    private static String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
+    private static WebElement waitFor(By by) {
+        return new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    private static void shot(String name) throws Exception {
+        Files.write(shots.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+}

@@ -1,0 +1,43 @@
+package org.ehrledger.web.security;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Failed portal sign-ins per client address: after {@value #MAX_FAILURES} failures within
+ * {@value #WINDOW_MILLIS} ms the address must wait for the window to pass. Complements the per-account
+ * lockout, which an attacker spreading guesses over many accounts would not trigger. Bounded.
+ */
+@ApplicationScoped
+public class LoginThrottle {
+
+    static final int MAX_FAILURES = 20;
+    static final long WINDOW_MILLIS = 5 * 60_000L;
+    static final int MAX_ADDRESSES = 50_000;
+
+    private record Window(long start, int failures) {
+    }
+
+    private final Map<String, Window> failures = new ConcurrentHashMap<>();
+
+    /** Whether sign-ins from an address are refused now. */
+    public boolean blocked(String address) {
+        Window w = failures.get(address);
+        return w != null && w.failures() >= MAX_FAILURES && System.currentTimeMillis() - w.start() < WINDOW_MILLIS;
+    }
+
+    /** Counts a failed sign-in. */
+    public void failed(String address) {
+        long now = System.currentTimeMillis();
+        if (failures.size() >= MAX_ADDRESSES) {
+            failures.values().removeIf(w -> now - w.start() >= WINDOW_MILLIS);
+            if (failures.size() >= MAX_ADDRESSES) {
+                failures.clear();
+            }
+        }
+        failures.compute(address, (a, w) -> w == null || now - w.start() >= WINDOW_MILLIS ? new Window(now, 1)
+                : new Window(w.start(), w.failures() + 1));
+    }
+}
