@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command documented in README.md and run by CI (.ci/run): installs what is missing on a
 # fresh Debian machine, then runs every test of every module with `mvn -B verify` (unit tests, the
-# in-container tests on Payara Micro, the end-to-end test of a 4-replica network), then the smoke test
+# in-container tests on Payara Micro, the end-to-end tests of a 4-replica network through its JSON API and
+# through the portal in headless Chromium), then the smoke test
 # of the EAR on Payara Server (ci/server-smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
+# The portal's browser tests drive Debian's headless Chromium through Debian's chromedriver.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} ..."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"

@@ -77,18 +77,26 @@ final class Actors {
     final Person biller = new Person("bill-1", hospital, "BILLING");
     final Person alice = new Person("pat-alice", hospital, "PATIENT");
     final Person bob = new Person("pat-bob", clinic, "PATIENT");
+    /** St Mary's custodian key (registered with the organisation); Lakeside registers none. */
+    final Person stMaryCustodian = new Person("org:st-mary", hospital, "CUSTODIAN");
+    final Person lakesideCustodian = new Person("org:lakeside", clinic, "CUSTODIAN");
 
     byte[] genesisOrganisation() {
-        return admin.sign(TxType.REGISTER_ORGANISATION, orgBody("st-mary", "St Mary Hospital", hospital, admin));
+        return admin.sign(TxType.REGISTER_ORGANISATION, orgBody("st-mary", "St Mary Hospital", hospital, admin,
+                stMaryCustodian.encryptionKey()));
     }
 
     byte[] secondOrganisation() {
-        return admin.sign(TxType.REGISTER_ORGANISATION, orgBody("lakeside", "Lakeside Clinic", clinic, clinicAdmin));
+        return admin.sign(TxType.REGISTER_ORGANISATION, orgBody("lakeside", "Lakeside Clinic", clinic, clinicAdmin, null));
     }
 
-    private static Fields orgBody(String org, String name, MembershipCa ca, Person first) {
+    private static Fields orgBody(String org, String name, MembershipCa ca, Person first, byte[] custodianKey) {
         try {
-            return Fields.builder().put("organisation", org).put("name", name)
+            Fields.Builder b = Fields.builder();
+            if (custodianKey != null) {
+                b.put("custodianKey", custodianKey);
+            }
+            return b.put("organisation", org).put("name", name)
                     .put("caCertificate", ca.certificate().getEncoded()).put("adminId", first.id)
                     .put("adminSigningKey", first.signingKey()).put("adminEncryptionKey", first.encryptionKey())
                     .put("adminSigningCertificate", first.cert(true)).put("adminEncryptionCertificate", first.cert(false))

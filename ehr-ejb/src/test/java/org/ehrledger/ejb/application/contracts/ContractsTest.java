@@ -78,6 +78,24 @@ class ContractsTest extends ContractsHarness {
     }
 
     @Test
+    void onlyTheCustodianOfThePatientsOrganisationHoldsAKeyWrapAndKeepsItWhenConsentEnds() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
+        ok(a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor, a.stMaryCustodian));
+        assertEquals(java.util.Set.of("pat-alice", "dr-house", "org:st-mary"), state.readersOf("r-1"));
+        // Another organisation's custodian never holds a wrap of this patient's records.
+        String why = refused(a.addRecord(a.alice, a.alice, "r-2", "NOTE", a.alice, a.lakesideCustodian));
+        assertTrue(why.contains("only the custodian of the patient's organisation"), why);
+        // Lakeside registered no custodian key, so none of its patients' records can name one.
+        assertTrue(refused(a.addRecord(a.bob, a.bob, "r-3", "NOTE", a.bob, a.lakesideCustodian)).contains("custodian"));
+        // Withdrawing consent removes the doctor's wrap; the custodian's stays (it serves only committed reads).
+        ok(a.revoke(a.alice, "c-1"));
+        assertEquals(java.util.Set.of("pat-alice", "org:st-mary"), state.readersOf("r-1"));
+        assertEquals(AccessBasis.OWNER, state.accessBasis("pat-alice", "pat-alice",
+                org.ehrledger.ejb.domain.model.record.Category.NOTE, now));
+        assertEquals(null, state.accessBasis("dr-house", "pat-alice", org.ehrledger.ejb.domain.model.record.Category.NOTE, now));
+    }
+
+    @Test
     void anExpiredConsentNoLongerCovers() {
         ok(a.grant(a.alice, "c-2", "dr-house", now + 5_000, "NOTE"));
         ok(a.read(a.doctor, a.alice, "NOTE", "within the window"));
