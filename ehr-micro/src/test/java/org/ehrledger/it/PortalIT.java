@@ -330,6 +330,27 @@ class PortalIT {
 
     @Test
     @Order(12)
+    void aSuspendedDoctorCannotSignInAndARevokedCertificateEndsTheirAccessNetworkWide() throws Exception {
+        signIn("admin", adminPassword);
+        browser.findElement(By.cssSelector("tr[data-user='" + DOCTOR + "'] input[value=Suspend]")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().contains(DOCTOR + " is suspended"));
+        signOut();
+        assertEquals("This account is suspended; contact your administrator.", failedSignIn(DOCTOR, doctorPassword));
+
+        signIn("admin", adminPassword);
+        browser.findElement(By.cssSelector("tr[data-user='" + DOCTOR + "'] input[value=Reinstate]")).click();
+        waitFor(By.cssSelector(".alert.info"));
+        browser.findElement(By.cssSelector("tr[data-user='" + DOCTOR + "'] input[value='Revoke certificate']")).click();
+        browser.switchTo().alert().accept();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().contains("revoked network-wide"));
+        assertTrue(browser.findElement(By.cssSelector("tr[data-user='" + DOCTOR + "']")).getText().contains("Certificate revoked"));
+        shot("17-admin-revoked");
+        signOut();
+        assertTrue(failedSignIn(DOCTOR, doctorPassword).startsWith("Your certificate was revoked"));
+    }
+
+    @Test
+    @Order(13)
     void signingInChangesTheSessionIdSigningOutEndsItAndRepeatedFailuresAreThrottled() throws Exception {
         browser.get(net.web(1) + "/login.xhtml");
         Cookie before = browser.manage().getCookieNamed("JSESSIONID");
@@ -349,7 +370,7 @@ class PortalIT {
             last = waitFor(By.cssSelector(".alert.error")).getText();
         }
         assertTrue(last.startsWith("Too many failed sign-ins"), last);
-        shot("17-login-throttled");
+        shot("18-login-throttled");
     }
 
     // ---- helpers -------------------------------------------------------------------------------
@@ -360,6 +381,15 @@ class PortalIT {
         type("password", password);
         browser.findElement(By.id("signIn")).click();
         waitFor(By.id("signOut"));
+    }
+
+    /** Tries to sign in and returns the error shown. */
+    private static String failedSignIn(String user, String password) {
+        browser.get(net.web(1) + "/login.xhtml");
+        type("userId", user);
+        type("password", password);
+        browser.findElement(By.id("signIn")).click();
+        return waitFor(By.cssSelector(".alert.error")).getText();
     }
 
     private static void signOut() {
