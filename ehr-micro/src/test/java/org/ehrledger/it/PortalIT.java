@@ -47,6 +47,7 @@ class PortalIT {
     private static LocalNetwork net;
     private static WebDriver browser;
     private static Path shots;
+    private static Path downloads;
     private static String adminPassword;
     private static String patientId;
     private static final String PATIENT_PASSWORD = "Portal patient pw 1";
@@ -62,6 +63,7 @@ class PortalIT {
         adminPassword = LocalNetwork.adminPassword(net.cluster("up"));
         shots = Path.of(System.getProperty("it.home", "target/it-cluster")).resolveSibling("screenshots").toAbsolutePath();
         Files.createDirectories(shots);
+        downloads = Files.createTempDirectory("ehr-downloads");
         browser = chromium();
     }
 
@@ -78,6 +80,8 @@ class PortalIT {
     /** Debian's chromium and chromedriver (no driver download), with the flags a closed, rootful machine needs. */
     static WebDriver chromium() throws Exception {
         ChromeOptions o = new ChromeOptions();
+        o.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false));
         o.setBinary(new File(System.getProperty("it.chromium", "/usr/bin/chromium")));
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
@@ -180,6 +184,11 @@ class PortalIT {
     @Order(6)
     void theDoctorReadsAddsANoteAndPrescribes() throws Exception {
         signIn(DOCTOR, doctorPassword);
+        // The patient consented to their personal details, so the doctor finds them by name and date of birth.
+        type("searchName", "ada  LOVELACE");
+        date("searchBirthDate", "1985-12-10");
+        browser.findElement(By.id("searchButton")).click();
+        assertTrue(waitFor(By.id("matches")).getText().contains(patientId));
         openChart(patientId);
         assertTrue(text("access-summary").contains("Note"));
         browser.findElement(By.id("openRecord")).click();
@@ -215,6 +224,27 @@ class PortalIT {
         WebElement verified = waitFor(By.cssSelector("article[data-category=PRESCRIPTION] .verified"));
         assertTrue(verified.getText().matches("(?s)✔ Verified in block \\d+.*"), verified.getText());
         shot("08-patient-record");
+
+        // Take the record and the keys away: a FHIR bundle, and a PKCS#12 file the chosen password opens.
+        browser.findElement(By.id("downloadBundle")).click();
+        String bundle = Files.readString(download("ehr-record.json"));
+        jakarta.json.JsonObject json = Json.createReader(new java.io.StringReader(bundle)).readObject();
+        assertEquals("Bundle", json.getString("resourceType"));
+        List<String> types = json.getJsonArray("entry").getValuesAs(jakarta.json.JsonObject.class).stream()
+                .map(e -> e.getJsonObject("resource").getString("resourceType")).toList();
+        assertTrue(types.containsAll(List.of("Patient", "MedicationRequest", "DocumentReference")), types.toString());
+        assertTrue(bundle.contains(PATIENT_NAME) && bundle.contains("Amoxicillin"));
+        browser.get(net.web(1) + "/account.xhtml");
+        type("p12password", "my key file password");
+        type("p12confirm", "my key file password");
+        browser.findElement(By.id("downloadKeys")).click();
+        java.security.KeyStore p12 = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(download(patientId + ".p12"))) {
+            p12.load(in, "my key file password".toCharArray());
+        }
+        assertTrue(p12.isKeyEntry("signing") && p12.isKeyEntry("encryption"));
+        assertTrue(((java.security.cert.X509Certificate) p12.getCertificate("signing")).getSubjectX500Principal().getName()
+                .contains("CN=" + patientId));
 
         browser.get(net.web(1) + "/patient/access.xhtml");
         String log = text("access-log");
@@ -422,6 +452,16 @@ class PortalIT {
 
     private static WebElement waitFor(By by) {
         return new WebDriverWait(browser, Duration.ofSeconds(30)).until(ExpectedConditions.visibilityOfElementLocated(by));
+    }
+
+    /** Waits for a downloaded file to be complete. */
+    private static Path download(String name) throws InterruptedException {
+        Path file = downloads.resolve(name);
+        for (int i = 0; i < 300 && !(Files.isRegularFile(file) && file.toFile().length() > 0); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.isRegularFile(file), "downloaded " + name);
+        return file;
     }
 
     private static void shot(String name) throws Exception {

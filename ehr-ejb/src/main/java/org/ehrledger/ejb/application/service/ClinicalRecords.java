@@ -174,7 +174,7 @@ public class ClinicalRecords {
             return List.of();
         }
         List<ClinicalRecord> records = ledger.query(s -> s.recordsOf(patientId)).stream()
-                .filter(r -> !r.erased() && categories.contains(r.category().name()) && r.category() != Category.DEMOGRAPHICS
+                .filter(r -> !r.erased() && categories.contains(r.category().name())
                         && (grantee.role() == Role.PRACTITIONER || r.category().billingRelevant()))
                 .limit(MAX_REWRAPS).toList();
         List<String> out = new java.util.ArrayList<>();
@@ -192,6 +192,20 @@ public class ClinicalRecords {
             java.util.Arrays.fill(key, (byte) 0);
         }
         return out;
+    }
+
+    /** Opens a record as {@link #open} does; a record that cannot be opened here says why in its text instead. */
+    public Opened openOrExplain(ClinicalRecord r, String readerId, UserKeys keys, boolean custodianMay) {
+        try {
+            return open(r, readerId, keys, custodianMay);
+        } catch (EhrException e) {
+            return new Opened(r, Map.of("title", "Not readable here", "text", e.getMessage()));
+        }
+    }
+
+    /** Whether a reader holds their own key wrap of a record. */
+    public boolean wrappedFor(String recordId, String readerId) {
+        return ledger.query(s -> s.wrappedKey(recordId, readerId)) != null;
     }
 
     /** Where a record's transaction is on chain and whether its receipt verifies. */

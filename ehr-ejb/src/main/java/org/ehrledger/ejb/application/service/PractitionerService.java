@@ -93,8 +93,9 @@ public class PractitionerService {
     }
 
     /**
-     * Finds patients by full name and date of birth, among the patients whose consent in force covers
-     * the caller and their demographics (nothing of anyone else is opened).
+     * Finds patients by full name and date of birth, among the patients whose consent in force names the
+     * caller and covers their personal details (nothing of anyone else is opened; patients who consented to
+     * the caller's whole organisation are found by their patient id).
      */
     public List<Match> search(String name, String birthDate) {
         String wanted = Inputs.text("name", name, 200).toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
@@ -112,14 +113,20 @@ public class PractitionerService {
             for (Consent c : s.consentsGrantedTo(me, self.organisation(), now)) {
                 if (c.categories().contains(Category.DEMOGRAPHICS)) {
                     s.recordsOf(c.patient()).stream().filter(r -> r.category() == Category.DEMOGRAPHICS && !r.erased())
-                            .reduce((a, b) -> b).ifPresent(out::add);
+                            .reduce((a, b) -> b).filter(r -> out.stream().noneMatch(x -> x.id().equals(r.id())))
+                            .ifPresent(out::add);
                 }
             }
             return out;
         });
+        // Only personal details wrapped for the caller (a consent to them) are opened: matching against
+        // patients who consented to the whole organisation would mean an audited custodian read of each.
         List<Match> matches = new ArrayList<>();
         for (ClinicalRecord r : demographics) {
-            ClinicalRecords.Opened o = records.open(r, me, caller.keys(), true);
+            if (!records.wrappedFor(r.id(), me)) {
+                continue;
+            }
+            ClinicalRecords.Opened o = records.openOrExplain(r, me, caller.keys(), false);
             if (o.field("name").toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").equals(wanted)
                     && o.field("birthDate").equals(born) && matches.stream().noneMatch(m -> m.patientId().equals(r.patient()))) {
                 matches.add(new Match(r.patient(), o.field("name"), o.field("birthDate")));
@@ -180,7 +187,7 @@ public class PractitionerService {
         for (int i = all.size() - 1; i >= 0; i--) {
             ClinicalRecord r = all.get(i);
             if (read.contains(r.category()) && !r.erased()) {
-                opened.add(records.open(r, me, caller.keys(), true));
+                opened.add(records.openOrExplain(r, me, caller.keys(), true));
             }
         }
         return new Chart(p, opened, committed.get(0).height());
