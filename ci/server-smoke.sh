@@ -91,7 +91,7 @@ secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
 answer=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' -H "X-Bootstrap-Secret: $secret" \
   -d '{"adminId":"smoke-admin","name":"Smoke Administrator"}' "$BASE/bootstrap")
 grep -q '"blockHash":"[0-9a-f]\{64\}"' <<<"$answer" || fail "the signed bootstrap write was not committed: $answer"
-height=$(sed -n 's/.*"height":\([0-9]*\).*/\1/p' <<<"$answer" | head -1)
+height=$(sed -n 's/.*"blockHeight":\([0-9]*\).*/\1/p' <<<"$answer" | head -1)
 block=$(curl -sf "$BASE/blocks/$height") || fail "block $height not readable"
 grep -q '"entryCount":1' <<<"$block" || fail "block $height does not hold the write: $block"
 password=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' <<<"$answer")

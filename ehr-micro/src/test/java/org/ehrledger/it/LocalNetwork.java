@@ -97,7 +97,11 @@ final class LocalNetwork implements AutoCloseable {
     }
 
     /** A response: status and JSON body. */
-    record Reply(int status, JsonObject json, String raw) {
+    record Reply(int status, JsonObject json, String raw, java.net.http.HttpHeaders headers) {
+        Reply(int status, JsonObject json, String raw) {
+            this(status, json, raw, java.net.http.HttpHeaders.of(Map.of(), (a, b) -> true));
+        }
+
         String str(String field) {
             return json.getString(field);
         }
@@ -108,8 +112,15 @@ final class LocalNetwork implements AutoCloseable {
     }
 
     Reply send(int replica, String method, String path, String token, String body) throws IOException, InterruptedException {
+        return send(replica, method, path, token, body, Map.of());
+    }
+
+    /** A request with extra headers (e.g. Idempotency-Key). */
+    Reply send(int replica, String method, String path, String token, String body, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base(replica) + path)).timeout(Duration.ofSeconds(60))
                 .header("Accept", "application/json");
+        headers.forEach(b::header);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -123,7 +134,12 @@ final class LocalNetwork implements AutoCloseable {
         if (r.body() != null && r.body().startsWith("{")) {
             json = Json.createReader(new StringReader(r.body())).readObject();
         }
-        return new Reply(r.statusCode(), json, r.body());
+        return new Reply(r.statusCode(), json, r.body(), r.headers());
+    }
+
+    /** GET with a bearer token. */
+    Reply get(int replica, String path, String token) throws IOException, InterruptedException {
+        return send(replica, "GET", path, token, null);
     }
 
     Reply get(int replica, String path) throws IOException, InterruptedException {

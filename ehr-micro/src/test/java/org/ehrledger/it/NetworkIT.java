@@ -35,6 +35,7 @@ class NetworkIT {
 
     private static LocalNetwork net;
     private static String adminToken;
+    private static String adminPassword;
     private static String lakeAdminPassword;
     private static String patientId;
     private static String patientPassword = "it patient password 1";
@@ -46,7 +47,8 @@ class NetworkIT {
     static void up() throws Exception {
         net = LocalNetwork.fresh("it-cluster", 18081, 17800);
         String out = net.cluster("up");
-        adminToken = net.signIn(1, "admin", LocalNetwork.adminPassword(out));
+        adminPassword = LocalNetwork.adminPassword(out);
+        adminToken = net.signIn(1, "admin", adminPassword);
     }
 
     @AfterAll
@@ -80,7 +82,7 @@ class NetworkIT {
                 .add("name", "Mary Jones").add("role", "PRACTITIONER").build());
         assertEquals(201, staff.status(), staff.raw());
         JsonObject committed = staff.obj("committed");
-        long height = committed.getJsonNumber("height").longValue();
+        long height = committed.getJsonNumber("blockHeight").longValue();
         JsonObject onThree = awaitBlock(3, height);
         assertEquals(committed.getString("blockHash"), onThree.getString("hash"));
         assertTrue(onThree.getInt("entryCount") >= 1);
@@ -250,6 +252,153 @@ class NetworkIT {
         assertEquals(head, net.status(2).getString("headHash"), "nothing was committed by any of these");
     }
 
+    @Test
+    @Order(7)
+    void everyWriteAnswersWithAReceiptWhoseMerkleProofLeadsToItsBlock() throws Exception {
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        LocalNetwork.Reply r = net.post(2, "/patients/" + patientId + "/records", doctorToken, note("with a receipt"));
+        assertEquals(201, r.status(), r.raw());
+        JsonObject committed = r.obj("committed");
+        JsonObject receipt = committed.getJsonObject("receipt");
+        assertTrue(receipt.getBoolean("verifiedByThisReplica"), r.raw());
+        JsonObject header = receipt.getJsonObject("header");
+        assertEquals(committed.getJsonNumber("blockHeight").longValue(), header.getJsonNumber("height").longValue());
+        assertEquals(committed.getString("blockHash"), header.getString("hash"));
+        assertTrue(receipt.getJsonObject("certificate").getJsonArray("commits").size() >= 3, "2f+1 commit signatures");
+        // Offline: the entry's leaf and the Merkle proof give the block's entries root.
+        JsonObject entry = receipt.getJsonObject("entry");
+        var leaf = new org.ehrledger.ejb.domain.model.ledger.LedgerEntry(
+                java.util.Base64.getDecoder().decode(entry.getString("transaction")),
+                org.ehrledger.consensus.crypto.Digest.of(java.util.HexFormat.of().parseHex(entry.getString("requestDigest"))),
+                entry.getInt("operationIndex"), entry.getBoolean("accepted"), entry.getString("reason")).leafHash();
+        List<org.ehrledger.consensus.crypto.Digest> path = receipt.getJsonArray("merkleProof").getValuesAs(jakarta.json.JsonString.class)
+                .stream().map(h -> org.ehrledger.consensus.crypto.Digest.of(java.util.HexFormat.of().parseHex(h.getString()))).toList();
+        var root = org.ehrledger.consensus.crypto.MerkleTree.rootFromPath(leaf, receipt.getInt("entryIndex"),
+                header.getInt("entryCount"), path);
+        assertEquals(header.getString("entriesRoot"), root.hex());
+        // The author fetches the receipt again later; nobody else gets it.
+        String later = "/receipts/" + header.getJsonNumber("height") + "/" + receipt.getInt("entryIndex");
+        assertEquals(200, net.get(2, later, doctorToken).status());
+        assertProblem(net.get(2, later, net.signIn(2, patientId, patientPassword)), 403, "FORBIDDEN");
+    }
+
+    @Test
+    @Order(8)
+    void aRetryWithTheSameIdempotencyKeyCreatesOneRecord() throws Exception {
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        String key = java.util.UUID.randomUUID().toString();
+        String body = note("sent twice").toString();
+        LocalNetwork.Reply first = net.send(2, "POST", "/patients/" + patientId + "/records", doctorToken, body,
+                Map.of("Idempotency-Key", key));
+        assertEquals(201, first.status(), first.raw());
+        LocalNetwork.Reply retry = net.send(2, "POST", "/patients/" + patientId + "/records", doctorToken, body,
+                Map.of("Idempotency-Key", key));
+        assertEquals(201, retry.status(), retry.raw());
+        assertEquals(first.str("recordId"), retry.str("recordId"));
+        assertEquals("true", retry.headers().firstValue("Idempotency-Replayed").orElse(""));
+        assertProblem(net.send(2, "POST", "/patients/" + patientId + "/records", doctorToken, note("something else").toString(),
+                Map.of("Idempotency-Key", key)), 422, "IDEMPOTENCY_KEY_REUSED");
+        String patientToken = net.signIn(2, patientId, patientPassword);
+        long copies = allPages(2, "/patients/" + patientId + "/records?category=NOTE&limit=3", patientToken).stream()
+                .filter(o -> o.getJsonObject("content").getString("text").startsWith("sent twice")).count();
+        assertEquals(1, copies, "one record for two requests with the same key");
+    }
+
+    @Test
+    @Order(9)
+    void recordsAndTheAccessLogArePagedWithStableCursorsAndFiltered() throws Exception {
+        String patientToken = net.signIn(2, patientId, patientPassword);
+        List<JsonObject> all = allPages(2, "/patients/" + patientId + "/records?limit=2", patientToken);
+        assertEquals(all.size(), all.stream().map(o -> o.getString("recordId")).distinct().count(), "no item twice");
+        assertTrue(all.size() >= 5, "sign-up details and the notes: " + all.size());
+        for (JsonObject o : allPages(2, "/patients/" + patientId + "/records?category=DEMOGRAPHICS", patientToken)) {
+            assertEquals("DEMOGRAPHICS", o.getString("category"));
+        }
+        String tomorrow = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1).toString();
+        assertEquals(0, net.get(2, "/patients/" + patientId + "/records?from=" + tomorrow, patientToken).json()
+                .getJsonArray("items").size());
+        assertProblem(net.get(2, "/patients/" + patientId + "/records?from=yesterday", patientToken), 400, "INVALID_INPUT");
+        assertProblem(net.get(2, "/patients/" + patientId + "/records?cursor=bm9wZQ", patientToken), 400, "INVALID_INPUT");
+
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        assertProblem(net.get(2, "/patients/" + patientId + "/records", doctorToken), 400, "INVALID_INPUT");
+        LocalNetwork.Reply read = net.get(2, "/patients/" + patientId + "/records?reason=Follow-up&category=NOTE", doctorToken);
+        assertEquals(200, read.status(), read.raw());
+        List<JsonObject> log = allPages(2, "/patients/" + patientId + "/access-log?limit=1", patientToken);
+        assertTrue(log.stream().anyMatch(e -> e.getString("reader").equals("dr-lake") && e.getString("reason").equals("Follow-up")
+                && e.getString("basis").equals("CONSENT")), log.toString());
+        assertProblem(net.get(2, "/patients/" + patientId + "/access-log", doctorToken), 403, "FORBIDDEN");
+    }
+
+    @Test
+    @Order(10)
+    void consentRevocationBreakGlassAndTheEmergencyStateThroughTheApi() throws Exception {
+        String patientToken = net.signIn(2, patientId, patientPassword);
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        LocalNetwork.Reply consents = net.get(2, "/patients/" + patientId + "/consents", patientToken);
+        assertEquals(200, consents.status(), consents.raw());
+        String consentId = Json.createReader(new java.io.StringReader(consents.raw())).readArray().getJsonObject(0)
+                .getString("consentId");
+        assertEquals(200, net.send(2, "DELETE", "/patients/" + patientId + "/consents/" + consentId, patientToken, null).status());
+        assertProblem(net.get(2, "/patients/" + patientId + "/records?reason=Check", doctorToken), 422, "REFUSED");
+
+        assertProblem(net.post(2, "/patients/" + patientId + "/break-glass", doctorToken,
+                Json.createObjectBuilder().add("reason", "short").add("minutes", 30).build()), 400, "INVALID_INPUT");
+        LocalNetwork.Reply glass = net.post(2, "/patients/" + patientId + "/break-glass", doctorToken,
+                Json.createObjectBuilder().add("reason", "Collapsed at the clinic, no consent possible").add("minutes", 30).build());
+        assertEquals(201, glass.status(), glass.raw());
+        assertEquals(200, net.get(2, "/patients/" + patientId + "/records?reason=Emergency+care", doctorToken).status());
+        assertTrue(allPages(2, "/patients/" + patientId + "/access-log", patientToken).stream()
+                .anyMatch(e -> e.getString("basis").equals("BREAK_GLASS") && e.getString("reason").contains("Collapsed")));
+
+        // The emergency state needs administrators of two organisations.
+        JsonObject reason = Json.createObjectBuilder().add("reason", "Regional power outage, triage mode").add("minutes", 60).build();
+        LocalNetwork.Reply one = net.post(1, "/emergency/declarations", adminToken(), reason);
+        assertEquals(201, one.status(), one.raw());
+        assertFalse(one.json().getBoolean("active"));
+        assertEquals(1, one.json().getJsonArray("pendingDeclare").size());
+        LocalNetwork.Reply two = net.post(2, "/emergency/declarations", net.signIn(2, "lake-admin", lakeAdminPassword), reason);
+        assertEquals(201, two.status(), two.raw());
+        assertTrue(two.json().getBoolean("active"), two.raw());
+        assertProblem(net.post(2, "/emergency/declarations", doctorToken, reason), 403, "FORBIDDEN");
+        JsonObject end = Json.createObjectBuilder().add("reason", "Power restored, back to normal").build();
+        assertEquals(201, net.post(1, "/emergency/endings", adminToken(), end).status());
+        assertFalse(net.post(2, "/emergency/endings", net.signIn(2, "lake-admin", lakeAdminPassword), end).json().getBoolean("active"));
+    }
+
+    @Test
+    @Order(11)
+    void theOpenApiDocumentDescribesTheApi() throws Exception {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(net.web(1) + "/openapi")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        for (String expected : List.of("EHR Ledger JSON API", "/api/v1/patients/{patientId}/records",
+                "/api/v1/patients/{patientId}/prescriptions", "/api/v1/receipts/", "bearer")) {
+            assertTrue(r.body().contains(expected), expected + " in " + r.body().substring(0, Math.min(500, r.body().length())));
+        }
+    }
+
+    private static String adminToken() throws Exception {
+        return net.signIn(1, "admin", adminPassword);
+    }
+
+    /** Follows the cursors of a paged list to its end. */
+    private static List<JsonObject> allPages(int replica, String path, String token) throws Exception {
+        List<JsonObject> out = new ArrayList<>();
+        String cursor = null;
+        for (int i = 0; i < 200; i++) {
+            String sep = path.contains("?") ? "&" : "?";
+            LocalNetwork.Reply r = net.get(replica, path + (cursor == null ? "" : sep + "cursor=" + cursor), token);
+            assertEquals(200, r.status(), r.raw());
+            out.addAll(r.json().getJsonArray("items").getValuesAs(JsonObject.class));
+            if (!r.json().containsKey("nextCursor") || r.json().isNull("nextCursor")) {
+                return out;
+            }
+            cursor = r.str("nextCursor");
+        }
+        throw new AssertionError("more than 200 pages");
+    }
+
     private static void assertProblem(LocalNetwork.Reply r, int status, String code) {
         assertEquals(status, r.status(), r.raw());
         assertEquals(code, r.str("code"), r.raw());
@@ -310,7 +459,7 @@ class NetworkIT {
         Map<Long, String> expected = new HashMap<>();
         for (JsonObject ack : ACKED) {
             assertFalse(ack.isNull("blockHash"), "an acknowledged write names its block");
-            expected.put(ack.getJsonNumber("height").longValue(), ack.getString("blockHash"));
+            expected.put(ack.getJsonNumber("blockHeight").longValue(), ack.getString("blockHash"));
         }
         for (int r : replicas) {
             for (Map.Entry<Long, String> e : expected.entrySet()) {

@@ -10,6 +10,7 @@ public enum ErrorCode {
     FORBIDDEN(403, "Not allowed"),
     NOT_FOUND(404, "Not found"),
     CONFLICT(409, "Conflict"),
+    IDEMPOTENCY_KEY_REUSED(422, "Idempotency key reused"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     REFUSED(422, "Refused by the ledger's rules"),
     TOO_MANY_ATTEMPTS(429, "Too many attempts"),

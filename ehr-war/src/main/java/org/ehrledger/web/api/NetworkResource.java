@@ -1,10 +1,14 @@
 package org.ehrledger.web.api;
 
+import java.util.List;
+
 import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.ehrledger.ejb.application.service.NetworkService;
@@ -53,5 +57,44 @@ public class NetworkResource {
     public Verification verify() {
         ChainVerifier.Report r = network.verifyChain();
         return new Verification(r.valid(), r.blocks(), r.firstBadHeight(), r.problem(), r.headHash().hex());
+    }
+
+    /** The latest blocks, newest first, a page at a time (administrators). */
+    @GET
+    @Path("blocks")
+    public Page<NetworkService.BlockSummary> blocks(@QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+        int size = limit == null ? 50 : limit;
+        long below = 0;
+        if (cursor != null && !cursor.isBlank()) {
+            try {
+                below = Long.parseLong(new String(java.util.Base64.getUrlDecoder().decode(cursor.strip()),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new org.ehrledger.ejb.application.EhrException(org.ehrledger.ejb.application.ErrorCode.INVALID_INPUT,
+                        "not a cursor this API gave out");
+            }
+        }
+        if (size < 1 || size > 100) {
+            throw new org.ehrledger.ejb.application.EhrException(org.ehrledger.ejb.application.ErrorCode.INVALID_INPUT,
+                    "limit is 1 to 100");
+        }
+        List<NetworkService.BlockSummary> page = network.blocks(below, size);
+        long last = page.isEmpty() ? 0 : page.get(page.size() - 1).height();
+        return new Page<>(page, last > 1 && page.size() == size ? java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(Long.toString(last).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null);
+    }
+
+    /** One block's transactions: type, signer, verdict; no bodies, no clinical content (administrators). */
+    @GET
+    @Path("blocks/{height: [0-9]{1,18}}/transactions")
+    public NetworkService.BlockSummary transactions(@PathParam("height") long height) {
+        return network.block(height);
+    }
+
+    /** The receipt of a transaction, for its author: checkable offline with the genesis replica keys. */
+    @GET
+    @Path("receipts/{height: [0-9]{1,18}}/{index: [0-9]{1,9}}")
+    public JsonObject receipt(@PathParam("height") long height, @PathParam("index") int index) {
+        return Receipts.json(network.receipt(height, index));
     }
 }

@@ -4,23 +4,21 @@ import java.util.List;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.json.Json;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
-import org.ehrledger.ejb.application.EhrException;
-import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.AdminService;
-import org.ehrledger.ejb.application.service.PatientService;
-import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.application.service.ReceiptIssuer;
 
-/** Organisations, staff, patients, their consents and records. */
+/** Organisations, staff and users: admission, registration, suspension, revocation. */
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -30,19 +28,40 @@ public class PeopleResource {
     AdminService admin;
 
     @Inject
-    PatientService patients;
+    ReceiptIssuer receipts;
 
-    @Inject
-    RecordService records;
+    /** The member organisations (administrators). */
+    @GET
+    @Path("organisations")
+    public List<AdminService.Member> organisations() {
+        return admin.organisations();
+    }
 
-    @Context
-    SecurityContext security;
+    /** The network emergency state with pending votes (administrators). */
+    @GET
+    @Path("emergency")
+    public AdminService.Emergency emergency() {
+        return admin.emergency();
+    }
 
-    private static <T> T required(T body, String shape) {
-        if (body == null) {
-            throw new EhrException(ErrorCode.INVALID_INPUT, "send " + shape);
-        }
-        return body;
+    /** A vote on the emergency state. */
+    public record EmergencyVote(String reason, Long minutes) {
+    }
+
+    /** Votes to declare the emergency state (administrators; in force once the quorum of organisations voted). */
+    @POST
+    @Path("emergency/declarations")
+    public Response declare(EmergencyVote v) {
+        Params.required(v, "{\"reason\": \"at least 10 characters\", \"minutes\": 1..4320}");
+        return Response.status(201).entity(admin.declareEmergency(v.reason(), v.minutes() == null ? 0 : v.minutes())).build();
+    }
+
+    /** Votes to end the emergency state (administrators). */
+    @POST
+    @Path("emergency/endings")
+    public Response end(EmergencyVote v) {
+        Params.required(v, "{\"reason\": \"at least 10 characters\"}");
+        return Response.status(201).entity(admin.endEmergency(v.reason())).build();
     }
 
     /** An admission request printed by a joining organisation's replica. */
@@ -53,7 +72,7 @@ public class PeopleResource {
     @POST
     @Path("organisations/admissions")
     public Response admit(Admission a) {
-        return Response.status(201).entity(admin.admitOrganisation(required(a, "{\"admissionRequest\": ...}")
+        return Response.status(201).entity(admin.admitOrganisation(Params.required(a, "{\"admissionRequest\": ...}")
                 .admissionRequest())).build();
     }
 
@@ -61,69 +80,46 @@ public class PeopleResource {
     public record NewStaff(String userId, String name, String role) {
     }
 
+    /** The people of the caller's organisation with an account at this replica (administrators). */
+    @GET
+    @Path("staff")
+    public java.util.List<AdminService.StaffMember> staff() {
+        return admin.people();
+    }
+
+    /** Suspends an account at this replica (administrators): sessions end, sign-in refused. */
+    @PUT
+    @Path("staff/{userId}/suspension")
+    public Response suspend(@PathParam("userId") String userId) {
+        admin.suspend(userId, true);
+        return Response.noContent().build();
+    }
+
+    /** Reinstates a suspended account (administrators). */
+    @DELETE
+    @Path("staff/{userId}/suspension")
+    public Response reinstate(@PathParam("userId") String userId) {
+        admin.suspend(userId, false);
+        return Response.noContent().build();
+    }
+
+    /** Revokes a user's certificate network-wide (administrators of their organisation). */
+    @POST
+    @Path("users/{userId}/revocation")
+    public Response revoke(@PathParam("userId") String userId) {
+        return Response.status(201).entity(Json.createObjectBuilder().add("userId", userId)
+                .add("committed", Receipts.of(admin.revokeCertificate(userId), receipts)).build()).build();
+    }
+
     /** Registers a staff member of the caller's organisation (administrators); the answer has the initial password. */
     @POST
     @Path("staff")
     public Response registerStaff(NewStaff s) {
-        required(s, "{\"userId\": ..., \"name\": ..., \"role\": \"PRACTITIONER\"}");
-        return Response.status(201).entity(admin.registerStaff(s.userId(), s.name(), s.role())).build();
+        Params.required(s, "{\"userId\": ..., \"name\": ..., \"role\": \"PRACTITIONER\"}");
+        AdminService.StaffRegistered r = admin.registerStaff(s.userId(), s.name(), s.role());
+        return Response.status(201).entity(Json.createObjectBuilder().add("userId", r.userId()).add("role", r.role())
+                .add("organisation", r.organisation()).add("initialPassword", r.initialPassword())
+                .add("committed", Receipts.of(r.committed(), receipts)).build()).build();
     }
 
-    /** Sign-up details. */
-    public record NewPatient(String name, String birthDate, String contact, String nationalId, String password) {
-    }
-
-    /** Patient self-service sign-up (no authentication: this creates the credentials). */
-    @POST
-    @Path("patients")
-    public Response signUp(NewPatient p) {
-        required(p, "{\"name\", \"birthDate\", \"contact\", \"nationalId\" (optional), \"password\"}");
-        return Response.status(201).entity(patients.signUp(
-                new PatientService.Demographics(p.name(), p.birthDate(), p.contact(), p.nationalId()),
-                p.password() == null ? null : p.password().toCharArray())).build();
-    }
-
-    /** A record to add. */
-    public record NewRecord(String category, String title, String text) {
-    }
-
-    /** Adds a record to a patient's record (practitioners under consent; the patient themselves). */
-    @POST
-    @Path("patients/{patientId}/records")
-    public Response addRecord(@PathParam("patientId") String patientId, NewRecord r) {
-        required(r, "{\"category\": \"NOTE\", \"title\": ..., \"text\": ...}");
-        return Response.status(201).entity(records.addRecord(patientId, r.category(), r.title(), r.text())).build();
-    }
-
-    /** A consent to grant. */
-    public record NewConsent(String grantee, List<String> categories, Long expiresAt) {
-    }
-
-    /** Grants consent (the patient, for their own record only). */
-    @POST
-    @Path("patients/{patientId}/consents")
-    public Response grant(@PathParam("patientId") String patientId, NewConsent c) {
-        requireSelf(patientId);
-        required(c, "{\"grantee\": ..., \"categories\": [...], \"expiresAt\": epochMillis (optional)}");
-        return Response.status(201).entity(patients.grantConsent(c.grantee(), c.categories(),
-                c.expiresAt() == null ? 0 : c.expiresAt())).build();
-    }
-
-    /** Revokes a consent (the patient). */
-    @DELETE
-    @Path("patients/{patientId}/consents/{consentId}")
-    public Response revoke(@PathParam("patientId") String patientId, @PathParam("consentId") String consentId) {
-        requireSelf(patientId);
-        return Response.ok(patients.revokeConsent(consentId)).build();
-    }
-
-    /** A patient manages only their own consents; the service acts as the caller regardless. */
-    private void requireSelf(String patientId) {
-        if (security.getUserPrincipal() == null) {
-            throw new EhrException(ErrorCode.UNAUTHENTICATED, "sign in first (POST /api/v1/sessions)");
-        }
-        if (!security.getUserPrincipal().getName().equals(patientId)) {
-            throw new EhrException(ErrorCode.FORBIDDEN, "you manage consents of your own record only");
-        }
-    }
 }

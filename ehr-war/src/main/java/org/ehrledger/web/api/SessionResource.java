@@ -24,6 +24,9 @@ public class SessionResource {
     @Inject
     AccountService accounts;
 
+    @Inject
+    org.ehrledger.ejb.application.service.ReceiptIssuer receipts;
+
     /** Credentials. */
     public record Credentials(String userId, String password) {
     }
@@ -61,6 +64,15 @@ public class SessionResource {
         if (admin == null) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"adminId\": ..., \"name\": ...}");
         }
-        return Response.status(201).entity(accounts.bootstrap(secret, admin.adminId(), admin.name())).build();
+        AccountService.Bootstrapped b = accounts.bootstrap(secret, admin.adminId(), admin.name());
+        var json = jakarta.json.Json.createObjectBuilder().add("adminId", b.adminId()).add("password", b.password())
+                .add("organisation", b.organisation());
+        if (b.committed() != null) {
+            json.add("committed", Receipts.of(b.committed(), receipts));
+        }
+        if (b.admissionRequest() != null) {
+            json.add("admissionRequest", b.admissionRequest());
+        }
+        return Response.status(201).entity(json.build()).build();
     }
 }

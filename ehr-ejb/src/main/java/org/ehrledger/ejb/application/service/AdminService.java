@@ -191,6 +191,10 @@ public class AdminService {
      */
     public Emergency declareEmergency(String reason, long minutes) {
         String why = Inputs.text("reason", reason, 500);
+        if (minutes < 1 || minutes > org.ehrledger.ejb.application.contracts.Contracts.MAX_EMERGENCY_MINUTES) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "an emergency state lasts 1 to "
+                    + org.ehrledger.ejb.application.contracts.Contracts.MAX_EMERGENCY_MINUTES + " minutes");
+        }
         writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.DECLARE_EMERGENCY,
                 Fields.builder().put("reason", why).put("minutes", minutes).build()), null));
         return emergency();

@@ -39,6 +39,9 @@ public class NetworkService {
     @Inject
     Caller caller;
 
+    @Inject
+    ReceiptIssuer receipts;
+
     /** This replica's status (public: no clinical content). */
     @PermitAll
     public ClusterStatus status() {
@@ -142,32 +145,12 @@ public class NetworkService {
         return counts;
     }
 
-    /** A receipt and whether it verifies against the genesis replica keys here. */
-    public record CheckedReceipt(org.ehrledger.ejb.domain.model.ledger.Receipt receipt, boolean verified, String problem) {
-    }
-
     /**
      * The receipt of one transaction (Merkle path to its block, the consensus request and batch inclusion,
      * the commit certificate), for its author: everything needed to check it offline.
      */
     @RolesAllowed({"ADMIN", "PRACTITIONER", "BILLING", "PATIENT"})
-    public CheckedReceipt receipt(long height, int index) {
-        Block b = ledger.block(height);
-        if (b == null || index < 0 || index >= b.entries().size()) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no transaction " + index + " in block " + height);
-        }
-        String author;
-        try {
-            author = SignedTransaction.decode(b.entries().get(index).transaction()).author();
-        } catch (RuntimeException e) {
-            author = "";
-        }
-        if (!author.equals(caller.id())) {
-            throw new EhrException(ErrorCode.FORBIDDEN, "receipts are given to the transaction's author only");
-        }
-        var r = b.receipt(index);
-        var genesis = gateway.genesis();
-        var v = genesis == null ? null : new org.ehrledger.ejb.domain.model.ledger.ReceiptVerifier(genesis).verify(r);
-        return new CheckedReceipt(r, v != null && v.valid(), v == null ? "no genesis configuration" : v.problem());
+    public ReceiptIssuer.CheckedReceipt receipt(long height, int index) {
+        return receipts.issue(height, index, caller.id());
     }
 }

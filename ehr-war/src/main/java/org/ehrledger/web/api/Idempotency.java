@@ -1,0 +1,115 @@
+package org.ehrledger.web.api;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
+
+import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
+import jakarta.json.JsonValue;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.Provider;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.IdempotencyRow;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.IdempotencyStore;
+
+/**
+ * {@code Idempotency-Key} on writes (POST, PUT, DELETE): a client that retries with the same key gets the
+ * first answer again (marked {@code Idempotency-Replayed: true}) and nothing is done twice. The key is
+ * reserved in the replica's database before the request runs, so a retry while it runs, or after the
+ * replica stopped before answering, gets 409 rather than a second execution. A key used again for a
+ * different request gets 422. Answers that did not change anything and may succeed later (401, 429, 503)
+ * release the key; a commit timeout (504) keeps it, since the write may still commit.
+ */
+@Provider
+@Priority(Priorities.ENTITY_CODER + 10)
+public class Idempotency implements ContainerRequestFilter, ContainerResponseFilter {
+
+    /** The request header. */
+    public static final String HEADER = "Idempotency-Key";
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final String RESERVED = "ehr.idempotency.id";
+    private static final Jsonb JSONB = JsonbBuilder.create();
+
+    @Inject
+    IdempotencyStore store;
+
+    @Override
+    public void filter(ContainerRequestContext request) throws IOException {
+        String key = request.getHeaderString(HEADER);
+        String method = request.getMethod();
+        if (key == null || !(method.equals("POST") || method.equals("PUT") || method.equals("DELETE"))) {
+            return;
+        }
+        if (!KEY.matcher(key).matches()) {
+            request.abortWith(Problems.response(400, "INVALID_INPUT", "The request is invalid",
+                    HEADER + " is 1 to 128 letters, digits, '.', '_', ':' or '-' (a UUID is a good choice)"));
+            return;
+        }
+        byte[] body = request.hasEntity() ? request.getEntityStream().readAllBytes() : new byte[0];
+        request.setEntityStream(new ByteArrayInputStream(body));
+        String caller = request.getSecurityContext().getUserPrincipal() == null ? "anonymous"
+                : request.getSecurityContext().getUserPrincipal().getName();
+        byte[] what = (method + " " + request.getUriInfo().getRequestUri().getRawPath() + "?"
+                + request.getUriInfo().getRequestUri().getRawQuery() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] all = new byte[what.length + body.length];
+        System.arraycopy(what, 0, all, 0, what.length);
+        System.arraycopy(body, 0, all, what.length, body.length);
+        String hash = Digest.sha256(all).hex();
+        String id = IdempotencyStore.id(caller, key);
+        IdempotencyRow first;
+        try {
+            first = store.reserve(id, hash, System.currentTimeMillis());
+        } catch (RuntimeException concurrent) {
+            request.abortWith(inProgress());
+            return;
+        }
+        if (first == null) {
+            request.setProperty(RESERVED, id);
+        } else if (!first.requestHash().equals(hash)) {
+            request.abortWith(Problems.response(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
+                    "this " + HEADER + " was used for a different request; use a new key for a new request"));
+        } else if (first.status() == 0) {
+            request.abortWith(inProgress());
+        } else {
+            request.abortWith(Response.status(first.status()).type(first.status() >= 400 ? Problems.MEDIA_TYPE
+                    : MediaType.APPLICATION_JSON).entity(first.body()).header("Idempotency-Replayed", "true").build());
+        }
+    }
+
+    private static Response inProgress() {
+        return Problems.response(409, "CONFLICT", "Conflict", "the first request with this " + HEADER
+                + " has not been answered: it is still running, or this replica stopped before answering. "
+                + "Check whether it took effect (GET) before sending it again with a new key");
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        Object id = request.getProperty(RESERVED);
+        if (id == null) {
+            return;
+        }
+        int status = response.getStatus();
+        if (status == 401 || status == 429 || status == 503) {
+            store.release((String) id);
+            return;
+        }
+        if (status == 504) {
+            return; // may still commit: the key stays reserved
+        }
+        Object entity = response.getEntity();
+        String body = entity == null ? "" : entity instanceof String s ? s : entity instanceof JsonValue v ? v.toString()
+                : JSONB.toJson(entity);
+        store.answer((String) id, status, body);
+    }
+}
