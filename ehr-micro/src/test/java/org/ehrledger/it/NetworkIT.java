@@ -378,6 +378,77 @@ class NetworkIT {
         }
     }
 
+    @Test
+    @Order(12)
+    void theBillingServiceListsAndAcknowledgesBillableEventsOverSoapWithAUsernameToken() throws Exception {
+        String lakeAdmin = net.signIn(2, "lake-admin", lakeAdminPassword);
+        LocalNetwork.Reply clerk = net.post(2, "/staff", lakeAdmin, Json.createObjectBuilder().add("userId", "billing-lake")
+                .add("name", "Lakeside Billing System").add("role", "BILLING").build());
+        assertEquals(201, clerk.status(), clerk.raw());
+        String clerkPassword = clerk.str("initialPassword");
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        LocalNetwork.Reply rx = net.post(2, "/patients/" + patientId + "/prescriptions", doctorToken, Json.createObjectBuilder()
+                .add("drug", "Metformin").add("dose", "500 mg").add("route", "oral").add("frequency", "twice a day")
+                .add("duration", "90 days").build());
+        assertEquals(201, rx.status(), rx.raw());
+        String recordId = rx.str("recordId");
+        String wsdl = net.web(2) + "/soap/billing?wsdl";
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        org.ehrledger.it.billing.Billing billing = UsernameTokenClient.port(wsdl, "billing-lake", clerkPassword);
+
+        org.ehrledger.it.billing.BillingFault noConsent = org.junit.jupiter.api.Assertions.assertThrows(
+                org.ehrledger.it.billing.BillingFault.class, () -> billing.listBillableEvents(patientId, today, today));
+        assertEquals("REFUSED", noConsent.getFaultInfo().getCode(), noConsent.getFaultInfo().getMessage());
+
+        String patientToken = net.signIn(2, patientId, patientPassword);
+        assertEquals(201, net.post(2, "/patients/" + patientId + "/consents", patientToken, Json.createObjectBuilder()
+                .add("grantee", "billing-lake").add("categories", Json.createArrayBuilder().add("PRESCRIPTION")).build()).status());
+        var event = billing.listBillableEvents(patientId, today, today).stream()
+                .filter(e -> e.getRecordId().equals(recordId)).findFirst().orElseThrow();
+        assertEquals("PRESCRIPTION", event.getKind());
+        assertEquals("Metformin", event.getCode());
+        assertTrue(event.getDescription().contains("500 mg") && event.getDescription().contains("twice a day"));
+        assertEquals("dr-lake", event.getPractitioner());
+        assertFalse(event.isBilled());
+
+        var ack = billing.acknowledgeBilled(recordId, "INV-2026-0042");
+        assertTrue(ack.getBlockHeight() > 0 && ack.getBlockHash().matches("[0-9a-f]{64}"), ack.getBlockHash());
+        var billed = billing.listBillableEvents(patientId, today, today).stream()
+                .filter(e -> e.getRecordId().equals(recordId)).findFirst().orElseThrow();
+        assertTrue(billed.isBilled());
+        assertEquals("INV-2026-0042", billed.getInvoice());
+        org.ehrledger.it.billing.BillingFault twice = org.junit.jupiter.api.Assertions.assertThrows(
+                org.ehrledger.it.billing.BillingFault.class, () -> billing.acknowledgeBilled(recordId, "INV-2026-0043"));
+        assertEquals("REFUSED", twice.getFaultInfo().getCode());
+        assertTrue(twice.getFaultInfo().getMessage().contains("already billed"));
+        assertEquals("INVALID_INPUT", org.junit.jupiter.api.Assertions.assertThrows(org.ehrledger.it.billing.BillingFault.class,
+                () -> billing.listBillableEvents(patientId, "last week", today)).getFaultInfo().getCode());
+
+        // Without a token, with a wrong password, or with a practitioner's account: faults, nothing done.
+        String head = net.status(2).getString("headHash");
+        for (org.ehrledger.it.billing.Billing intruder : List.of(UsernameTokenClient.port(wsdl, null, null),
+                UsernameTokenClient.port(wsdl, "billing-lake", "not the password"))) {
+            jakarta.xml.ws.soap.SOAPFaultException f = org.junit.jupiter.api.Assertions.assertThrows(
+                    jakarta.xml.ws.soap.SOAPFaultException.class, () -> intruder.acknowledgeBilled(recordId, "INV-X"));
+            assertEquals("FailedAuthentication", f.getFault().getFaultCodeAsQName().getLocalPart());
+        }
+        assertEquals("FORBIDDEN", org.junit.jupiter.api.Assertions.assertThrows(org.ehrledger.it.billing.BillingFault.class,
+                () -> UsernameTokenClient.port(wsdl, "dr-lake", doctorPassword).listBillableEvents(patientId, today, today))
+                .getFaultInfo().getCode());
+        // An external entity in the request is refused before any parser resolves it.
+        String xxe = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                + "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:b=\"urn:ehr-ledger:billing:1\">"
+                + "<S:Body><b:AcknowledgeBilled><b:recordId>&x;</b:recordId><b:invoice>I</b:invoice></b:AcknowledgeBilled>"
+                + "</S:Body></S:Envelope>";
+        var raw = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(net.web(2) + "/soap/billing")).header("Content-Type", "text/xml; charset=utf-8")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(xxe)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(500, raw.statusCode());
+        assertTrue(raw.body().contains("document type declarations and entities are not allowed"), raw.body());
+        assertFalse(raw.body().contains("root:"), "no file content");
+        assertEquals(head, net.status(2).getString("headHash"), "none of these committed anything");
+    }
+
     private static String adminToken() throws Exception {
         return net.signIn(1, "admin", adminPassword);
     }

@@ -31,6 +31,8 @@ import org.ehrledger.web.api.Problems;
  * user id and password, which the {@link AccountIdentityStore} checks; the session id then changes and
  * the HTTP session keeps the session token. Portal sessions are never accepted on {@code /api/}, so no
  * cross-site request can ride on the cookie there. Failed logins are throttled per address.</li>
+ * <li>SOAP calls carry a WS-Security UsernameToken, checked by {@link SoapAuthenticator}, which then
+ * presents the session's token here ({@link SessionTokenCredential}).</li>
  * </ul>
  * A protected page without a live session redirects to the login page.
  */
@@ -63,6 +65,12 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
         if (context.isAuthenticationRequest()
                 && context.getAuthParameters().getCredential() instanceof UsernamePasswordCredential credential) {
             return formLogin(credential, request, context);
+        }
+        if (context.isAuthenticationRequest()
+                && context.getAuthParameters().getCredential() instanceof SessionTokenCredential session) {
+            // the SOAP service, having checked a UsernameToken: no HTTP session, just this request
+            return sessions.find(session.token()).map(s -> context.notifyContainerAboutLogin(
+                    new CallerPrincipal(s.userId()), Set.of(s.role().name()))).orElse(AuthenticationStatus.SEND_FAILURE);
         }
         if (request.getRequestURI().startsWith(request.getContextPath() + "/api/")) {
             return context.doNothing();

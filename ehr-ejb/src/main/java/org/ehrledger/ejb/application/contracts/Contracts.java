@@ -133,6 +133,7 @@ public final class Contracts {
             case ROTATE_KEY -> rotateKey(tx, now);
             case REVOKE_CERTIFICATE -> revokeCertificate(tx);
             case ERASE_RECORD -> eraseRecord(tx);
+            case ACKNOWLEDGE_BILLED -> acknowledgeBilled(tx, now);
         };
     }
 
@@ -729,5 +730,34 @@ public final class Contracts {
         }
         BreakGlass grant = new BreakGlass(patient.id(), practitioner.id(), reason, now, now + minutes * 60_000);
         return () -> state.breakGlass.add(grant);
+    }
+
+    /**
+     * A billing clerk acknowledges a billable record (prescription, encounter, procedure) as billed, under
+     * a billing consent in force; once per record, with their invoice reference.
+     */
+    private Runnable acknowledgeBilled(SignedTransaction tx, long now) {
+        User clerk = author(tx);
+        Fields b = tx.body();
+        String invoice = b.string("invoice").strip();
+        ClinicalRecord r = state.records.get(b.string("recordId"));
+        if (clerk.role() != Role.BILLING) {
+            throw new Rejected("only billing staff acknowledge billable events");
+        }
+        if (r == null || r.erased() || !r.category().billingRelevant()) {
+            throw new Rejected("no billable record " + b.string("recordId"));
+        }
+        if (basis(clerk, r.patient(), r.category(), now) != AccessBasis.CONSENT) {
+            throw new Rejected("no billing consent of " + r.patient() + " covers " + r.category() + " for " + clerk.id());
+        }
+        if (invoice.isEmpty() || invoice.length() > 64) {
+            throw new Rejected("an invoice reference has 1 to 64 characters");
+        }
+        if (state.billed.containsKey(r.id())) {
+            throw new Rejected("record " + r.id() + " is already billed (invoice " + state.billed.get(r.id()).invoice() + ")");
+        }
+        org.ehrledger.ejb.domain.model.record.Billed billed = new org.ehrledger.ejb.domain.model.record.Billed(r.id(),
+                clerk.id(), clerk.organisation(), invoice, now);
+        return () -> state.billed.put(r.id(), billed);
     }
 }

@@ -32,6 +32,8 @@ public final class WorldState {
     final Map<String, Consent> consents = new TreeMap<>();
     final List<BreakGlass> breakGlass = new ArrayList<>();
     final List<AccessEvent> accessLog = new ArrayList<>();
+    /** Record id to its billing acknowledgement. */
+    final Map<String, org.ehrledger.ejb.domain.model.record.Billed> billed = new TreeMap<>();
     final Set<Digest> seenTransactions = new HashSet<>();
     /** One administrator's pending vote to declare or end the emergency state. */
     public record EmergencyVote(long at, String admin, long minutes, String reason) {
@@ -167,6 +169,11 @@ public final class WorldState {
     public org.ehrledger.ejb.domain.model.record.AccessBasis accessBasis(String reader,
             String patient, org.ehrledger.ejb.domain.model.record.Category category, long now) {
         return new Contracts(this).accessBasis(reader, patient, category, now);
+    }
+
+    /** A record's billing acknowledgement, or null. */
+    public org.ehrledger.ejb.domain.model.record.Billed billed(String recordId) {
+        return billed.get(recordId);
     }
 
     /** Records of a patient, in id order. */

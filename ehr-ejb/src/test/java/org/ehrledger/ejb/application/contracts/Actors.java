@@ -136,6 +136,10 @@ final class Actors {
                         .put("wraps", wraps).build()), ct);
     }
 
+    byte[] billed(Person clerk, String recordId, String invoice) {
+        return clerk.sign(TxType.ACKNOWLEDGE_BILLED, Fields.builder().put("recordId", recordId).put("invoice", invoice).build());
+    }
+
     byte[] grant(Person patient, String consentId, String grantee, long expiresAt, String... categories) {
         return patient.sign(TxType.GRANT_CONSENT, Fields.builder().put("consentId", consentId).put("grantee", grantee)
                 .put("categories", List.of(categories)).put("expiresAt", expiresAt).build());

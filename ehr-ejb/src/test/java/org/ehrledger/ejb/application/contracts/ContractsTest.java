@@ -96,6 +96,21 @@ class ContractsTest extends ContractsHarness {
     }
 
     @Test
+    void billingStaffAcknowledgeABillableEventOnceUnderABillingConsent() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE", "PRESCRIPTION"));
+        ok(a.addRecord(a.doctor, a.alice, "rx-1", "PRESCRIPTION", a.alice, a.doctor));
+        ok(a.addRecord(a.doctor, a.alice, "n-1", "NOTE", a.alice, a.doctor));
+        assertTrue(refused(a.billed(a.biller, "rx-1", "INV-1")).contains("no billing consent"));
+        ok(a.grant(a.alice, "c-2", "bill-1", 0, "PRESCRIPTION", "NOTE"));
+        assertTrue(refused(a.billed(a.doctor, "rx-1", "INV-1")).contains("only billing staff"));
+        assertTrue(refused(a.billed(a.biller, "n-1", "INV-1")).contains("no billable record"));
+        ok(a.billed(a.biller, "rx-1", "INV-1"));
+        assertEquals("INV-1", state.billed("rx-1").invoice());
+        assertEquals("bill-1", state.billed("rx-1").by());
+        assertTrue(refused(a.billed(a.biller, "rx-1", "INV-2")).contains("already billed (invoice INV-1)"));
+    }
+
+    @Test
     void anExpiredConsentNoLongerCovers() {
         ok(a.grant(a.alice, "c-2", "dr-house", now + 5_000, "NOTE"));
         ok(a.read(a.doctor, a.alice, "NOTE", "within the window"));

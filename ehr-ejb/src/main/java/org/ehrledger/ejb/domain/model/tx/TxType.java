@@ -20,7 +20,8 @@ public enum TxType {
     END_EMERGENCY(13),
     ROTATE_KEY(14),
     REVOKE_CERTIFICATE(15),
-    ERASE_RECORD(16);
+    ERASE_RECORD(16),
+    ACKNOWLEDGE_BILLED(17);
 
     private final int code;
 
