@@ -8,7 +8,7 @@
 #
 # Environment: EHR_EAR (ehr-ear/target/ehr.ear), SMOKE_HTTP_BASE (28081: Payara Server, then 28082-28084),
 # SMOKE_ADMIN_PORT (24848), SMOKE_JGROUPS_BASE (27800).
-# Last line: payara_server=6.2025.9 deploy=ok cluster=ok signed_write=ok portal=ok micro_replicas_agree=ok
+# Last line: payara_server=6.2025.9 deploy=ok cluster=ok signed_write=ok portal=ok soap=ok micro_replicas_agree=ok
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -109,6 +109,8 @@ landing=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$root/")
 [ "$landing" = "302 $root/login.xhtml" ] || fail "the portal root answered '$landing' instead of a redirect to the login page"
 curl -sf "$root/login.xhtml" | grep -q '<title>Sign in · EHR Ledger</title>' || fail "the portal's login page does not render"
 echo "  the portal's root leads to its login page"
+curl -sf "$root/soap/billing?wsdl" | grep -q 'name="BillingService"' || fail "the billing service's WSDL is not served at /soap/billing?wsdl"
+echo "  the billing service's WSDL is served by the server's own Metro"
 expected=$(sed -n 's/.*"hash":"\([0-9a-f]*\)".*/\1/p' <<<"$block")
 for n in 1 2 3; do
   other=""
@@ -121,4 +123,4 @@ echo "  the Payara Micro replicas store the same block $height"
 "$ASADMIN" stop-domain "$DOMAIN" >/dev/null
 trap - EXIT
 env "${CLUSTER_ENV[@]}" bash ci/cluster.sh down >/dev/null
-echo "payara_server=$VERSION deploy=ok cluster=ok signed_write=ok portal=ok micro_replicas_agree=ok"
+echo "payara_server=$VERSION deploy=ok cluster=ok signed_write=ok portal=ok soap=ok micro_replicas_agree=ok"

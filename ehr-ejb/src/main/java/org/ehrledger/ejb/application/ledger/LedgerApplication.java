@@ -45,6 +45,19 @@ public final class LedgerApplication implements Application {
     private final LedgerStore store;
     private volatile BlockSource peers = BlockSource.NONE;
     /** Headers of the most recent blocks by height (what callers ask about right after a commit). */
+    /**
+     * The last blocks, whole: receipts are asked for right after their writes commit. Insertion order
+     * only (a read does not reorder), so readers under the shared lock never modify it.
+     */
+    private final java.util.LinkedHashMap<Long, Block> recentBlocks = new java.util.LinkedHashMap<>(128, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Block> eldest) {
+            return size() > RECENT_BLOCKS;
+        }
+    };
+    static final int RECENT_BLOCKS = 64;
     private final java.util.LinkedHashMap<Long, BlockHeader> recentHeaders = new java.util.LinkedHashMap<>(1024, 0.75f,
             false) {
         @Override
@@ -99,6 +112,7 @@ public final class LedgerApplication implements Application {
 
     private void reset() {
         recentHeaders.clear();
+        recentBlocks.clear();
         state = new WorldState();
         contracts = new Contracts(state);
         head = genesis;
@@ -169,6 +183,7 @@ public final class LedgerApplication implements Application {
         if (block != null) {
             head = block;
             recentHeaders.put(block.header().height(), block.header());
+            recentBlocks.put(block.header().height(), block);
         }
         lastExecuted = batch.sequence();
         return new Executed(results, block, added, erased, batch.sequence());
@@ -345,6 +360,10 @@ public final class LedgerApplication implements Application {
         }
         if (height < 0 || height > head.header().height()) {
             return null;
+        }
+        Block recent = recentBlocks.get(height);
+        if (recent != null) {
+            return recent;
         }
         List<Block> b = store.blocks(height, height);
         return b.isEmpty() ? null : b.get(0);
