@@ -46,17 +46,10 @@ public final class LedgerApplication implements Application {
     private volatile BlockSource peers = BlockSource.NONE;
     /** Headers of the most recent blocks by height (what callers ask about right after a commit). */
     /**
-     * The last blocks, whole: receipts are asked for right after their writes commit. Insertion order
-     * only (a read does not reorder), so readers under the shared lock never modify it.
+     * The last blocks, whole: receipts are asked for right after their writes commit, and are served from
+     * here without waiting for the ledger's lock (blocks are immutable).
      */
-    private final java.util.LinkedHashMap<Long, Block> recentBlocks = new java.util.LinkedHashMap<>(128, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Block> eldest) {
-            return size() > RECENT_BLOCKS;
-        }
-    };
+    private final java.util.concurrent.ConcurrentHashMap<Long, Block> recentBlocks = new java.util.concurrent.ConcurrentHashMap<>();
     static final int RECENT_BLOCKS = 64;
     private final java.util.LinkedHashMap<Long, BlockHeader> recentHeaders = new java.util.LinkedHashMap<>(1024, 0.75f,
             false) {
@@ -184,6 +177,7 @@ public final class LedgerApplication implements Application {
             head = block;
             recentHeaders.put(block.header().height(), block.header());
             recentBlocks.put(block.header().height(), block);
+            recentBlocks.remove(block.header().height() - RECENT_BLOCKS);
         }
         lastExecuted = batch.sequence();
         return new Executed(results, block, added, erased, batch.sequence());
@@ -353,7 +347,12 @@ public final class LedgerApplication implements Application {
         return head;
     }
 
-    /** The block at a height, or null beyond the head. */
+    /** One of the last {@value #RECENT_BLOCKS} blocks, or null; safe without the ledger's lock. */
+    public Block recentBlock(long height) {
+        return recentBlocks.get(height);
+    }
+
+    /** The block at a height, or null. */
     public Block block(long height) {
         if (height == head.header().height()) {
             return head;

@@ -177,6 +177,13 @@ public class LedgerRuntime {
         return read(() -> ledger.header(height));
     }
 
+    /** The block at a height, or null: one of the last blocks without waiting for the lock, else as {@link #block}. */
+    public Block recentBlock(long height) {
+        LedgerApplication l = ledger;
+        Block b = l == null ? null : l.recentBlock(height);
+        return b != null ? b : block(height);
+    }
+
     /** The block at a height, or null. */
     public Block block(long height) {
         return read(() -> ledger.block(height));

@@ -96,11 +96,11 @@ public class BillingService {
         List<ClinicalRecord> inRange = (List<ClinicalRecord>) found[1];
         List<LedgerWriter.Signed> audits = new ArrayList<>();
         if (readable.isEmpty()) {
-            audits.add(access(me, pid, Category.PRESCRIPTION)); // the attempt is recorded, and refused
+            audits.add(LedgerWriter.recordAccess(caller.keys(), me, pid, Category.PRESCRIPTION, "Billing")); // the attempt is recorded, and refused
         }
         for (Category c : readable) {
             if (inRange.stream().anyMatch(r -> r.category() == c)) {
-                audits.add(access(me, pid, c));
+                audits.add(LedgerWriter.recordAccess(caller.keys(), me, pid, c, "Billing"));
             }
         }
         if (!audits.isEmpty()) {
@@ -122,11 +122,6 @@ public class BillingService {
                     b != null, b == null ? "" : b.invoice()));
         }
         return out;
-    }
-
-    private LedgerWriter.Signed access(String me, String patient, Category c) {
-        return new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.RECORD_ACCESS, Fields.builder()
-                .put("patient", patient).put("category", c.name()).put("reason", "Billing").build()), null);
     }
 
     /** Acknowledges a billable event as billed with the caller's invoice reference (on chain; once per event). */

@@ -43,6 +43,13 @@ public class LedgerWriter {
         return new SignedTransaction(type, author, nonce, body, signature).encode();
     }
 
+    /** An access transaction: {@code reader} reads {@code category} of {@code patient}, for {@code reason}. */
+    public static Signed recordAccess(UserKeys keys, String reader, String patient,
+                                      org.ehrledger.ejb.domain.model.record.Category category, String reason) {
+        return new Signed(sign(keys, reader, TxType.RECORD_ACCESS, Fields.builder().put("patient", patient)
+                .put("category", category.name()).put("reason", reason).build()), null);
+    }
+
     /** A signed transaction and, for record types, the ciphertext it commits to (else null). */
     public record Signed(byte[] transaction, byte[] content) {
     }

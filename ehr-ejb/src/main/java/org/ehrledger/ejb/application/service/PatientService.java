@@ -197,9 +197,7 @@ public class PatientService {
         if (ledger.query(s -> s.user(pid)) == null) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
         }
-        writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.RECORD_ACCESS, Fields.builder()
-                .put("patient", pid).put("category", Category.NOTE.name()).put("reason", "opened from the patient portal")
-                .build()), null));
+        writer.commit(LedgerWriter.recordAccess(caller.keys(), me, pid, Category.NOTE, "opened from the patient portal"));
         throw new EhrException(ErrorCode.FORBIDDEN, "you can open only your own record"); // not reached: refused above
     }
 

@@ -163,7 +163,7 @@ public class PractitionerService {
         List<LedgerWriter.Signed> txs = new ArrayList<>();
         if (p.access().isEmpty()) {
             // No basis at all: the attempt goes on chain too, where the contracts refuse it with the reason.
-            txs.add(access(me, p.patientId(), Category.NOTE, why));
+            txs.add(LedgerWriter.recordAccess(caller.keys(), me, p.patientId(), Category.NOTE, why));
         }
         long now = System.currentTimeMillis();
         String[] grounds = ledger.query(s -> {
@@ -177,7 +177,7 @@ public class PractitionerService {
                 case EMERGENCY -> "Emergency state: " + grounds[1] + " · " + why;
                 default -> why;
             };
-            txs.add(access(me, p.patientId(), c, stated.length() > 1_000 ? stated.substring(0, 1_000) : stated));
+            txs.add(LedgerWriter.recordAccess(caller.keys(), me, p.patientId(), c, stated.length() > 1_000 ? stated.substring(0, 1_000) : stated));
         }
         if (txs.isEmpty()) {
             return new Chart(p, List.of(), 0);
@@ -191,11 +191,6 @@ public class PractitionerService {
             }
         }
         return new Chart(p, opened, committed.get(0).height());
-    }
-
-    private LedgerWriter.Signed access(String me, String patient, Category c, String reason) {
-        return new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.RECORD_ACCESS, Fields.builder()
-                .put("patient", patient).put("category", c.name()).put("reason", reason).build()), null);
     }
 
     /** Opens time-limited break-glass access to a patient, with a mandatory reason (audited, shown to the patient). */

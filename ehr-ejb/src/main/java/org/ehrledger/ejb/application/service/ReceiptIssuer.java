@@ -26,6 +26,9 @@ public class ReceiptIssuer {
     @Inject
     ConsensusGateway gateway;
 
+    private final java.util.concurrent.ConcurrentHashMap<String, ReceiptVerifier.Result> certificates =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** A receipt and whether it verifies here. */
     public record CheckedReceipt(Receipt receipt, boolean verified, String problem) {
     }
@@ -37,7 +40,7 @@ public class ReceiptIssuer {
 
     /** The receipt of entry {@code index} of block {@code height}; only for {@code author} unless null. */
     CheckedReceipt issue(long height, int index, String author) {
-        Block b = ledger.block(height);
+        Block b = ledger.recentBlock(height);
         if (b == null || index < 0 || index >= b.entries().size()) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no transaction " + index + " in block " + height + " here");
         }
@@ -54,8 +57,19 @@ public class ReceiptIssuer {
         }
         Receipt r = b.receipt(index);
         var genesis = gateway.genesis();
-        ReceiptVerifier.Result v = genesis == null ? new ReceiptVerifier.Result(false, "no genesis configuration")
-                : new ReceiptVerifier(genesis).verify(r);
+        if (genesis == null) {
+            return new CheckedReceipt(r, false, "no genesis configuration");
+        }
+        ReceiptVerifier verifier = new ReceiptVerifier(genesis);
+        ReceiptVerifier.Result v = verifier.verifyInclusion(r);
+        if (v.valid()) {
+            // Every receipt of a block shares its certificate: checked once per block.
+            String key = height + ":" + b.header().hash().hex();
+            v = certificates.computeIfAbsent(key, k -> verifier.verifyCertificate(r));
+            if (certificates.size() > 256) {
+                certificates.clear();
+            }
+        }
         return new CheckedReceipt(r, v.valid(), v.problem());
     }
 }
