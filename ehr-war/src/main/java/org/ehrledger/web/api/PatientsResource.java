@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -42,6 +41,9 @@ import org.ehrledger.ejb.application.service.RecordService;
 @Produces(MediaType.APPLICATION_JSON)
 public class PatientsResource {
 
+    /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
+
     @Inject
     PatientService patients;
 
@@ -67,7 +69,7 @@ public class PatientsResource {
         Params.required(p, "{\"name\", \"birthDate\", \"contact\", \"nationalId\" (optional), \"password\"}");
         PatientService.SignedUp s = patients.signUp(new PatientService.Demographics(p.name(), p.birthDate(), p.contact(),
                 p.nationalId()), p.password() == null ? null : p.password().toCharArray());
-        return Response.status(201).entity(Json.createObjectBuilder().add("patientId", s.patientId())
+        return Response.status(201).entity(JSON.createObjectBuilder().add("patientId", s.patientId())
                 .add("organisation", s.organisation()).add("registration", Receipts.of(s.registration(), receipts)).build())
                 .build();
     }
@@ -80,7 +82,7 @@ public class PatientsResource {
     @Path("{patientId}")
     public Object patient(@PathParam("patientId") String patientId) {
         if (isSelf(patientId)) {
-            var b = Json.createObjectBuilder().add("patientId", patientId);
+            var b = JSON.createObjectBuilder().add("patientId", patientId);
             patients.myRecord().stream().filter(o -> o.record().category().name().equals("DEMOGRAPHICS")).findFirst()
                     .ifPresent(o -> o.fields().forEach(b::add));
             return b.build();
@@ -115,9 +117,9 @@ public class PatientsResource {
     }
 
     static JsonObject json(ClinicalRecords.Opened o) {
-        var fields = Json.createObjectBuilder();
+        var fields = JSON.createObjectBuilder();
         o.fields().forEach(fields::add);
-        return Json.createObjectBuilder().add("recordId", o.record().id()).add("patientId", o.record().patient())
+        return JSON.createObjectBuilder().add("recordId", o.record().id()).add("patientId", o.record().patient())
                 .add("category", o.record().category().name()).add("author", o.record().author())
                 .add("createdAt", Instant.ofEpochMilli(o.record().createdAt()).toString())
                 .add("contentHash", o.record().contentHash().hex()).add("erased", o.record().erased())
@@ -152,7 +154,7 @@ public class PatientsResource {
     }
 
     private Response created(RecordService.Added a) {
-        return Response.status(201).entity(Json.createObjectBuilder().add("recordId", a.recordId())
+        return Response.status(201).entity(JSON.createObjectBuilder().add("recordId", a.recordId())
                 .add("patientId", a.patient()).add("category", a.category()).add("committed", Receipts.of(a.committed(), receipts))
                 .build()).build();
     }
@@ -176,7 +178,7 @@ public class PatientsResource {
         requireSelf(patientId);
         Params.required(c, "{\"grantee\": ..., \"categories\": [...], \"expiresAt\": epochMillis (optional)}");
         PatientService.Granted g = patients.grantConsent(c.grantee(), c.categories(), c.expiresAt() == null ? 0 : c.expiresAt());
-        return Response.status(201).entity(Json.createObjectBuilder().add("consentId", g.consentId())
+        return Response.status(201).entity(JSON.createObjectBuilder().add("consentId", g.consentId())
                 .add("committed", Receipts.of(g.committed(), receipts)).build()).build();
     }
 
@@ -185,7 +187,7 @@ public class PatientsResource {
     @Path("{patientId}/consents/{consentId}")
     public JsonObject revoke(@PathParam("patientId") String patientId, @PathParam("consentId") String consentId) {
         requireSelf(patientId);
-        return Json.createObjectBuilder().add("consentId", consentId)
+        return JSON.createObjectBuilder().add("consentId", consentId)
                 .add("committed", Receipts.of(patients.revokeConsent(consentId), receipts)).build();
     }
 
@@ -205,7 +207,7 @@ public class PatientsResource {
             PatientService.Access a = all.get(i);
             if ((wanted == null || a.category().equals(wanted)) && a.at() >= since && a.at() < until) {
                 // The position from the oldest entry never changes: the log only grows at the front.
-                log.add(Json.createObjectBuilder().add("entry", all.size() - i).add("at", Instant.ofEpochMilli(a.at()).toString())
+                log.add(JSON.createObjectBuilder().add("entry", all.size() - i).add("at", Instant.ofEpochMilli(a.at()).toString())
                         .add("reader", a.reader()).add("readerName", a.readerName()).add("organisation", a.organisation())
                         .add("category", a.category()).add("basis", a.basis()).add("reason", a.reason()).build());
             }
@@ -224,7 +226,7 @@ public class PatientsResource {
         Params.required(g, "{\"reason\": \"at least 10 characters\", \"minutes\": 1..240}");
         PractitionerService.PatientFound p = practitioners.openBreakGlass(patientId, g.reason(),
                 g.minutes() == null ? 60 : g.minutes());
-        return Response.status(201).entity(Json.createObjectBuilder().add("patientId", p.patientId())
+        return Response.status(201).entity(JSON.createObjectBuilder().add("patientId", p.patientId())
                 .add("until", Instant.ofEpochMilli(p.breakGlassUntil()).toString()).build()).build();
     }
 

@@ -4,7 +4,6 @@ import java.util.List;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.json.Json;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
@@ -23,6 +22,9 @@ import org.ehrledger.ejb.application.service.ReceiptIssuer;
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
 public class PeopleResource {
+
+    /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
     @Inject
     AdminService admin;
@@ -107,7 +109,7 @@ public class PeopleResource {
     @POST
     @Path("users/{userId}/revocation")
     public Response revoke(@PathParam("userId") String userId) {
-        return Response.status(201).entity(Json.createObjectBuilder().add("userId", userId)
+        return Response.status(201).entity(JSON.createObjectBuilder().add("userId", userId)
                 .add("committed", Receipts.of(admin.revokeCertificate(userId), receipts)).build()).build();
     }
 
@@ -117,7 +119,7 @@ public class PeopleResource {
     public Response registerStaff(NewStaff s) {
         Params.required(s, "{\"userId\": ..., \"name\": ..., \"role\": \"PRACTITIONER\"}");
         AdminService.StaffRegistered r = admin.registerStaff(s.userId(), s.name(), s.role());
-        return Response.status(201).entity(Json.createObjectBuilder().add("userId", r.userId()).add("role", r.role())
+        return Response.status(201).entity(JSON.createObjectBuilder().add("userId", r.userId()).add("role", r.role())
                 .add("organisation", r.organisation()).add("initialPassword", r.initialPassword())
                 .add("committed", Receipts.of(r.committed(), receipts)).build()).build();
     }

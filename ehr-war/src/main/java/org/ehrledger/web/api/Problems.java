@@ -3,13 +3,15 @@ package org.ehrledger.web.api;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.core.Response;
 
 /** Problem details (RFC 9457) with a stable {@code code}. */
 public final class Problems {
+
+    /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
     /** Media type of problem details. */
     public static final String MEDIA_TYPE = "application/problem+json";
@@ -20,7 +22,7 @@ public final class Problems {
 
     /** The problem document. */
     public static JsonObject body(int status, String code, String title, String detail) {
-        return Json.createObjectBuilder().add("type", TYPE_BASE + code.toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+        return JSON.createObjectBuilder().add("type", TYPE_BASE + code.toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
                 .add("title", title).add("status", status).add("detail", detail == null ? title : detail)
                 .add("code", code).build();
     }

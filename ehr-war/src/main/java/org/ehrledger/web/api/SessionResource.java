@@ -21,6 +21,9 @@ import org.ehrledger.ejb.application.service.SignedIn;
 @Produces(MediaType.APPLICATION_JSON)
 public class SessionResource {
 
+    /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
+
     @Inject
     AccountService accounts;
 
@@ -65,7 +68,7 @@ public class SessionResource {
             throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"adminId\": ..., \"name\": ...}");
         }
         AccountService.Bootstrapped b = accounts.bootstrap(secret, admin.adminId(), admin.name());
-        var json = jakarta.json.Json.createObjectBuilder().add("adminId", b.adminId()).add("password", b.password())
+        var json = JSON.createObjectBuilder().add("adminId", b.adminId()).add("password", b.password())
                 .add("organisation", b.organisation());
         if (b.committed() != null) {
             json.add("committed", Receipts.of(b.committed(), receipts));

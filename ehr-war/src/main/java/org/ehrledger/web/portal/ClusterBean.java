@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
 import org.ehrledger.ejb.application.service.NetworkService;
@@ -27,6 +26,9 @@ import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
 @Named("cluster")
 @RequestScoped
 public class ClusterBean {
+
+    /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
     static final int BUCKET_SECONDS = 10;
     static final int BUCKETS = 60;
@@ -75,7 +77,7 @@ public class ClusterBean {
                     if (resp.statusCode() != 200) {
                         return down(id, root);
                     }
-                    JsonObject o = Json.createReader(new StringReader(resp.body())).readObject();
+                    JsonObject o = JSON.createReader(new StringReader(resp.body())).readObject();
                     return new Replica(id, root, true, o.getString("state", "?"), o.getJsonNumber("view").longValue(),
                             o.getInt("primary"), o.getJsonNumber("height").longValue(),
                             o.getJsonNumber("stableCheckpoint").longValue(), o.getString("organisation", ""), false);

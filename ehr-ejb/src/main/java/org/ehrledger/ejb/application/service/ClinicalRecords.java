@@ -10,7 +10,6 @@ import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -48,6 +47,9 @@ import org.ehrledger.ejb.infrastructure.identity.OrganisationCa;
 @ApplicationScoped
 public class ClinicalRecords {
 
+    /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
+
     /** At most this many existing records are re-wrapped when a consent is granted (the custodian serves the rest). */
     static final int MAX_REWRAPS = 500;
 
@@ -72,39 +74,36 @@ public class ClinicalRecords {
         }
     }
 
-    /** Who a new record is wrapped for, with their X25519 public keys (see the class comment). */
-    public Map<String, byte[]> readers(String patientId, String authorId, Category category) {
-        long now = System.currentTimeMillis();
-        return ledger.query(s -> {
-            User patient = s.user(patientId);
-            Map<String, byte[]> out = new TreeMap<>();
-            out.put(patient.id(), patient.encryptionKey());
-            User author = s.user(authorId);
-            if (author != null) {
-                out.put(author.id(), author.encryptionKey());
+    /** Who a new record is wrapped for, with their X25519 public keys (see the class comment); inside a query. */
+    public static Map<String, byte[]> readers(WorldState s, String patientId, String authorId, Category category, long now) {
+        User patient = s.user(patientId);
+        Map<String, byte[]> out = new TreeMap<>();
+        out.put(patient.id(), patient.encryptionKey());
+        User author = s.user(authorId);
+        if (author != null) {
+            out.put(author.id(), author.encryptionKey());
+        }
+        for (Consent c : s.consentsOf(patientId)) {
+            User grantee = c.grantee().startsWith(Consent.ORGANISATION) ? null : s.user(c.grantee());
+            if (grantee != null && !grantee.revoked() && s.accessBasis(grantee.id(), patientId, category, now) != null
+                    && c.covers(grantee.id(), grantee.organisation(), category, now)) {
+                out.put(grantee.id(), grantee.encryptionKey());
             }
-            for (Consent c : s.consentsOf(patientId)) {
-                User grantee = c.grantee().startsWith(Consent.ORGANISATION) ? null : s.user(c.grantee());
-                if (grantee != null && !grantee.revoked() && s.accessBasis(grantee.id(), patientId, category, now) != null
-                        && c.covers(grantee.id(), grantee.organisation(), category, now)) {
-                    out.put(grantee.id(), grantee.encryptionKey());
-                }
-            }
-            Organisation home = s.organisation(patient.organisation());
-            if (home != null && home.custodianKey() != null) {
-                out.put(home.custodian(), home.custodianKey());
-            }
-            return out;
-        });
+        }
+        Organisation home = s.organisation(patient.organisation());
+        if (home != null && home.custodianKey() != null) {
+            out.put(home.custodian(), home.custodianKey());
+        }
+        return out;
     }
 
-    /** Seals content for {@link #readers}, as the body and ciphertext of a record transaction. */
-    public RecordSealer.Sealed seal(String recordId, String patientId, String authorId, Category category,
-                                    Map<String, String> fields) {
-        var json = Json.createObjectBuilder();
+    /** Seals content for the given readers, as the body and ciphertext of a record transaction. */
+    public static RecordSealer.Sealed seal(String recordId, String patientId, Category category, Map<String, String> fields,
+                                           Map<String, byte[]> readers) {
+        var json = JSON.createObjectBuilder();
         fields.forEach(json::add);
         byte[] content = json.build().toString().getBytes(StandardCharsets.UTF_8);
-        return RecordSealer.seal(recordId, patientId, category.name(), content, readers(patientId, authorId, category));
+        return RecordSealer.seal(recordId, patientId, category.name(), content, readers);
     }
 
     /**
@@ -155,7 +154,7 @@ public class ClinicalRecords {
     private static Map<String, String> parse(byte[] json) {
         Map<String, String> out = new LinkedHashMap<>();
         try {
-            JsonObject o = Json.createReader(new StringReader(new String(json, StandardCharsets.UTF_8))).readObject();
+            JsonObject o = JSON.createReader(new StringReader(new String(json, StandardCharsets.UTF_8))).readObject();
             for (Map.Entry<String, JsonValue> e : o.entrySet()) {
                 out.put(e.getKey(), e.getValue() instanceof JsonString s ? s.getString() : e.getValue().toString());
             }

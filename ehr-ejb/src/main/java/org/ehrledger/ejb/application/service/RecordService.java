@@ -40,9 +40,6 @@ public class RecordService {
     @Inject
     LedgerRuntime ledger;
 
-    @Inject
-    ClinicalRecords records;
-
     /** A committed record. */
     public record Added(String recordId, String patient, String category, Committed committed) {
     }
@@ -112,17 +109,27 @@ public class RecordService {
     Added write(String patientId, Category category, TxType type, Map<String, String> fields) {
         String me = caller.id();
         String pid = Inputs.text("patient id", patientId, 64);
-        User[] people = ledger.query(s -> new User[] {s.user(me), s.user(pid)});
-        if (people[1] == null || people[1].role() != Role.PATIENT) {
+        long now = System.currentTimeMillis();
+        // One query (one wait for the ledger's read lock) for the people and the record's readers.
+        Object[] found = ledger.query(s -> {
+            User author = s.user(me);
+            User patient = s.user(pid);
+            boolean ok = author != null && patient != null && patient.role() == Role.PATIENT;
+            return new Object[] {author, patient, ok ? ClinicalRecords.readers(s, pid, me, category, now) : null};
+        });
+        User patient = (User) found[1];
+        if (patient == null || patient.role() != Role.PATIENT) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
         }
-        if (people[0] == null) {
+        if (found[0] == null) {
             throw new EhrException(ErrorCode.FORBIDDEN, "you are not registered on the ledger");
         }
         fields.put("author", me);
         fields.put("category", category.name());
         String recordId = Ids.record();
-        RecordSealer.Sealed sealed = records.seal(recordId, pid, me, category, fields);
+        @SuppressWarnings("unchecked")
+        Map<String, byte[]> readers = (Map<String, byte[]>) found[2];
+        RecordSealer.Sealed sealed = ClinicalRecords.seal(recordId, pid, category, fields, readers);
         byte[] tx = LedgerWriter.sign(caller.keys(), me, type, sealed.body().build());
         Committed c = writer.commit(new LedgerWriter.Signed(tx, sealed.ciphertext()));
         return new Added(recordId, pid, category.name(), c);
