@@ -26,7 +26,10 @@ public class ReceiptIssuer {
     @Inject
     ConsensusGateway gateway;
 
+    /** Per recent block (height and hash): its certificate check and its Merkle leaves, computed once. */
     private final java.util.concurrent.ConcurrentHashMap<String, ReceiptVerifier.Result> certificates =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, Block.Leaves> leaves =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A receipt and whether it verifies here. */
@@ -55,7 +58,12 @@ public class ReceiptIssuer {
                 throw new EhrException(ErrorCode.FORBIDDEN, "receipts are given to the transaction's author only");
             }
         }
-        Receipt r = b.receipt(index);
+        String key = height + ":" + b.header().hash().hex();
+        Block.Leaves leaves = this.leaves.computeIfAbsent(key, k -> b.leaves());
+        if (this.leaves.size() > 256) {
+            this.leaves.clear();
+        }
+        Receipt r = b.receipt(index, leaves);
         var genesis = gateway.genesis();
         if (genesis == null) {
             return new CheckedReceipt(r, false, "no genesis configuration");
@@ -64,7 +72,6 @@ public class ReceiptIssuer {
         ReceiptVerifier.Result v = verifier.verifyInclusion(r);
         if (v.valid()) {
             // Every receipt of a block shares its certificate: checked once per block.
-            String key = height + ":" + b.header().hash().hex();
             v = certificates.computeIfAbsent(key, k -> verifier.verifyCertificate(r));
             if (certificates.size() > 256) {
                 certificates.clear();

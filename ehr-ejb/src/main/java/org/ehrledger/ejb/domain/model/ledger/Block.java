@@ -30,22 +30,44 @@ public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestS
 
     /** The receipt of entry {@code index}: everything needed to check it offline. */
     public Receipt receipt(int index) {
-        LedgerEntry entry = entries.get(index);
-        List<Digest> leaves = new ArrayList<>(requests.size());
-        int requestIndex = -1;
-        for (int i = 0; i < requests.size(); i++) {
-            Digest d = requests.get(i).digest();
-            leaves.add(MerkleTree.leafHash(d.unsafeBytes()));
-            if (d.equals(entry.requestDigest())) {
-                requestIndex = i;
-            }
+        return receipt(index, leaves());
+    }
+
+    /**
+     * The Merkle leaves of a block: of its entries (up to the entries root) and of its requests' digests
+     * (up to the batch digest). Computing them is most of a receipt's cost; whoever hands out many
+     * receipts of one block computes them once.
+     */
+    public record Leaves(List<Digest> entries, List<Digest> requestDigests, List<Digest> requests) {
+    }
+
+    /** This block's {@link Leaves}. */
+    public Leaves leaves() {
+        List<Digest> entryLeaves = new ArrayList<>(entries.size());
+        for (LedgerEntry e : entries) {
+            entryLeaves.add(e.leafHash());
         }
+        List<Digest> digests = new ArrayList<>(requests.size());
+        List<Digest> requestLeaves = new ArrayList<>(requests.size());
+        for (RequestSkeleton r : requests) {
+            Digest d = r.digest();
+            digests.add(d);
+            requestLeaves.add(MerkleTree.leafHash(d.unsafeBytes()));
+        }
+        return new Leaves(List.copyOf(entryLeaves), List.copyOf(digests), List.copyOf(requestLeaves));
+    }
+
+    /** The receipt of entry {@code index}, from this block's precomputed {@link #leaves()}. */
+    public Receipt receipt(int index, Leaves leaves) {
+        LedgerEntry entry = entries.get(index);
+        int requestIndex = leaves.requestDigests().indexOf(entry.requestDigest());
         if (requestIndex < 0) {
             throw new IllegalStateException("entry " + index + " of block " + header.height() + " names no request of its batch");
         }
         Batch.Inclusion inclusion = new Batch.Inclusion(header.timestamp(), requests.size(), requestIndex,
-                MerkleTree.auditPath(leaves, requestIndex));
-        return new Receipt(header, index, entry, auditPath(index), requests.get(requestIndex), inclusion, view, certificate);
+                MerkleTree.auditPath(leaves.requests(), requestIndex));
+        return new Receipt(header, index, entry, MerkleTree.auditPath(leaves.entries(), index), requests.get(requestIndex),
+                inclusion, view, certificate);
     }
 
     /** The audit path of entry {@code index} up to {@link BlockHeader#entriesRoot()}. */
