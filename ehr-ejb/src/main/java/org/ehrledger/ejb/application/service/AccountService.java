@@ -224,7 +224,7 @@ public class AccountService {
         if (account == null) {
             throw new EhrException(ErrorCode.FORBIDDEN, "your account is not held by this replica");
         }
-        UserKeys keys = sessions.keysOf(me);
+        UserKeys keys = caller.keys();
         var ca = organisation.ca();
         return org.ehrledger.ejb.infrastructure.crypto.Pkcs12.export(keys,
                 ca.certify(me, account.role(), keys.signing().getPublic()),
