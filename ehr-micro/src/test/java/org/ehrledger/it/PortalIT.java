@@ -206,8 +206,19 @@ class PortalIT {
         type("instructions", "Take with food");
         browser.findElement(By.id("savePrescription")).click();
         assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Prescription saved"));
+        type("obsName", "HbA1c");
+        type("obsValue", "48");
+        type("obsUnit", "mmol/mol");
+        browser.findElement(By.id("saveObservation")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Observation saved"));
+        type("allergySubstance", "Penicillin");
+        type("allergyReaction", "Hives");
+        new Select(browser.findElement(By.id("allergySeverity"))).selectByValue("severe");
+        browser.findElement(By.id("saveAllergy")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Allergy saved"));
         String chart = text("chart-records");
         assertTrue(chart.contains("Annual check-up") && chart.contains("Amoxicillin"), chart);
+        assertTrue(chart.contains("HbA1c") && chart.contains("mmol/mol") && chart.contains("Penicillin"), chart);
         shot("07-doctor-chart");
         signOut();
     }
@@ -219,6 +230,8 @@ class PortalIT {
         String record = browser.findElement(By.id("record")).getText();
         assertTrue(record.contains("Annual check-up") && record.contains("Blood pressure 128/82"), record);
         assertTrue(record.contains("Amoxicillin") && record.contains("500 mg") && record.contains("3 times a day"), record);
+        assertTrue(record.contains("HbA1c") && record.contains("48") && record.contains("Penicillin") && record.contains("severe"),
+                record);
         WebElement prescription = browser.findElement(By.cssSelector("article[data-category=PRESCRIPTION]"));
         prescription.findElement(By.cssSelector("input.verify")).click();
         WebElement verified = waitFor(By.cssSelector("article[data-category=PRESCRIPTION] .verified"));
