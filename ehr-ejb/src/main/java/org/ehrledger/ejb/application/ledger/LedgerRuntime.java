@@ -173,11 +173,13 @@ public class LedgerRuntime {
     }
 
     /** The header of the block at a height, or null. */
+    @Transactional(Transactional.TxType.SUPPORTS)
     public BlockHeader header(long height) {
         return read(() -> ledger.header(height));
     }
 
     /** The block at a height, or null: one of the last blocks without waiting for the lock, else as {@link #block}. */
+    @Transactional(Transactional.TxType.SUPPORTS)
     public Block recentBlock(long height) {
         LedgerApplication l = ledger;
         Block b = l == null ? null : l.recentBlock(height);
@@ -185,6 +187,7 @@ public class LedgerRuntime {
     }
 
     /** The block at a height, or null. */
+    @Transactional(Transactional.TxType.SUPPORTS)
     public Block block(long height) {
         return read(() -> ledger.block(height));
     }
@@ -231,6 +234,7 @@ public class LedgerRuntime {
     }
 
     /** A record's ciphertext, or null. */
+    @Transactional(Transactional.TxType.SUPPORTS)
     public byte[] content(String recordId) {
         return read(() -> ledger.content(recordId));
     }
