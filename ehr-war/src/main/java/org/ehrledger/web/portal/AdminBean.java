@@ -25,7 +25,6 @@ public class AdminBean implements Serializable {
     private AdminService.StaffRegistered registered;
     private List<AdminService.StaffMember> people;
     private String admissionRequest;
-    private AdminService.AdmissionVote admission;
     private AdminService.Emergency emergency;
     private String emergencyReason;
     private long emergencyMinutes = 240;
@@ -63,7 +62,7 @@ public class AdminBean implements Serializable {
     }
 
     public String admit() {
-        admission = Portal.attempt(() -> admin.admitOrganisation(admissionRequest));
+        AdminService.AdmissionVote admission = Portal.attempt(() -> admin.admitOrganisation(admissionRequest));
         if (admission != null) {
             Portal.info(admission.admitted() ? admission.organisation() + " is now a member organisation."
                     : "Your vote for " + admission.organisation() + " is recorded: " + admission.votes() + " of "
@@ -115,7 +114,6 @@ public class AdminBean implements Serializable {
     }
 
     public AdminService.StaffRegistered getRegistered() { return registered; }
-    public AdminService.AdmissionVote getAdmission() { return admission; }
     public String getNewUserId() { return newUserId; }
     public void setNewUserId(String v) { newUserId = v; }
     public String getNewName() { return newName; }

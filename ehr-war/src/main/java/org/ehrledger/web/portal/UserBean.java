@@ -72,11 +72,6 @@ public class UserBean {
         })).orElse("");
     }
 
-    /** When the session ends if unused (for the page's idle notice). */
-    public long getExpiresAt() {
-        return session().map(CallerSessions.Session::expiresAt).orElse(0L);
-    }
-
     /** Ends the session here and in the application. */
     public String signOut() throws ServletException, IOException {
         HttpServletRequest request = (HttpServletRequest) Portal.external().getRequest();
