@@ -67,9 +67,8 @@ public class NetworkResource {
         long below = 0;
         if (cursor != null && !cursor.isBlank()) {
             try {
-                below = Long.parseLong(new String(java.util.Base64.getUrlDecoder().decode(cursor.strip()),
-                        java.nio.charset.StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
+                below = Long.parseLong(Page.key(cursor));
+            } catch (NumberFormatException e) {
                 throw new org.ehrledger.ejb.application.EhrException(org.ehrledger.ejb.application.ErrorCode.INVALID_INPUT,
                         "not a cursor this API gave out");
             }
@@ -80,8 +79,7 @@ public class NetworkResource {
         }
         List<NetworkService.BlockSummary> page = network.blocks(below, size);
         long last = page.isEmpty() ? 0 : page.get(page.size() - 1).height();
-        return new Page<>(page, last > 1 && page.size() == size ? java.util.Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(Long.toString(last).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null);
+        return new Page<>(page, last > 1 && page.size() == size ? Page.cursor(Long.toString(last)) : null);
     }
 
     /** One block's transactions: type, signer, verdict; no bodies, no clinical content (administrators). */

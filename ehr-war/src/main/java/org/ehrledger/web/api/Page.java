@@ -28,12 +28,7 @@ public record Page<T>(List<T> items, String nextCursor) {
         }
         int start = 0;
         if (cursor != null && !cursor.isBlank()) {
-            String after;
-            try {
-                after = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                throw new EhrException(ErrorCode.INVALID_INPUT, "not a cursor this API gave out");
-            }
+            String after = key(cursor);
             start = -1;
             for (int i = 0; i < all.size(); i++) {
                 if (key.apply(all.get(i)).equals(after)) {
@@ -47,9 +42,21 @@ public record Page<T>(List<T> items, String nextCursor) {
         }
         int end = Math.min(all.size(), start + size);
         List<T> items = List.copyOf(all.subList(start, end));
-        String next = end < all.size() && !items.isEmpty()
-                ? Base64.getUrlEncoder().withoutPadding().encodeToString(key.apply(items.get(items.size() - 1))
-                        .getBytes(StandardCharsets.UTF_8)) : null;
+        String next = end < all.size() && !items.isEmpty() ? cursor(key.apply(items.get(items.size() - 1))) : null;
         return new Page<>(items, next);
+    }
+
+    /** The cursor naming an item by its key. */
+    static String cursor(String key) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The key a cursor names. */
+    static String key(String cursor) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "not a cursor this API gave out");
+        }
     }
 }

@@ -174,7 +174,7 @@ public class DoctorBean implements Serializable {
             List<RecordView.Detail> shown = new ArrayList<>();
             details.forEach((k, v) -> {
                 if (v != null && !v.isBlank()) {
-                    shown.add(new RecordView.Detail(Character.toUpperCase(k.charAt(0)) + k.substring(1), v.strip()));
+                    shown.add(new RecordView.Detail(RecordView.label(k), v.strip()));
                 }
             });
             records.add(0, new RecordView(a.recordId(), a.category(), title.strip(), text == null ? "" : text.strip(), shown,

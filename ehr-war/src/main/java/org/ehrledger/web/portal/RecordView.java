@@ -37,7 +37,8 @@ public record RecordView(String id, String category, String title, String text, 
         return opened.stream().map(RecordView::of).toList();
     }
 
-    private static String label(String key) {
+    /** A field name as a label: {@code birthDate} as "Birth date". */
+    static String label(String key) {
         String spaced = key.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT);
         return Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
     }

@@ -109,16 +109,18 @@ public class BillingService {
         List<BillableEvent> out = new ArrayList<>();
         for (ClinicalRecord r : inRange) {
             ClinicalRecords.Opened o = records.openOrExplain(r, me, caller.keys(), true);
-            String[] author = ledger.query(s -> {
+            record Facts(String organisation, Billed billed) {
+            }
+            Facts facts = ledger.query(s -> {
                 User u = s.user(r.author());
-                return new String[] {u == null ? "" : ClinicalRecords.organisationName(s, u.organisation())};
+                return new Facts(u == null ? "" : ClinicalRecords.organisationName(s, u.organisation()), s.billed(r.id()));
             });
-            Billed b = ledger.query(s -> s.billed(r.id()));
+            Billed b = facts.billed();
             String code = o.field("code").isEmpty() ? o.field("title") : o.field("code");
             String description = r.category() == Category.PRESCRIPTION
                     ? String.join(", ", o.field("title"), o.field("dose"), o.field("route"), o.field("frequency"),
                     o.field("duration")) : o.field("title");
-            out.add(new BillableEvent(r.id(), r.category().name(), code, description, r.createdAt(), r.author(), author[0],
+            out.add(new BillableEvent(r.id(), r.category().name(), code, description, r.createdAt(), r.author(), facts.organisation(),
                     b != null, b == null ? "" : b.invoice()));
         }
         return out;

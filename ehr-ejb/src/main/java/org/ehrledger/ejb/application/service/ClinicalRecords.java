@@ -21,7 +21,6 @@ import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
-import org.ehrledger.ejb.domain.model.ledger.ReceiptVerifier;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
@@ -29,7 +28,6 @@ import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
-import org.ehrledger.ejb.infrastructure.consensus.ConsensusGateway;
 import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
 import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
@@ -63,7 +61,7 @@ public class ClinicalRecords {
     GatewayConfig config;
 
     @Inject
-    ConsensusGateway gateway;
+    ReceiptIssuer receipts;
 
     /** A record opened for a reader: its on-chain facts and its decrypted fields (title, text, details). */
     public record Opened(ClinicalRecord record, Map<String, String> fields) {
@@ -240,12 +238,10 @@ public class ClinicalRecords {
                 SignedTransaction tx = decodeOrNull(e.transaction());
                 if (e.accepted() && tx != null && tx.type().carriesContent()
                         && r.id().equals(tx.body().string("recordId", ""))) {
-                    var genesis = gateway.genesis();
-                    ReceiptVerifier.Result v = genesis == null ? new ReceiptVerifier.Result(false, "no genesis configuration")
-                            : new ReceiptVerifier(genesis).verify(b.receipt(i), e.transaction());
+                    ReceiptIssuer.CheckedReceipt checked = receipts.issue(height, i, null);
                     return new RecordReceipt(r.id(), height, i, b.header().hash().hex(),
                             org.ehrledger.consensus.crypto.Digest.sha256(e.transaction()).hex(), b.header().timestamp(),
-                            v.valid(), v.valid() ? "" : v.problem());
+                            checked.verified(), checked.verified() ? "" : checked.problem());
                 }
             }
         }

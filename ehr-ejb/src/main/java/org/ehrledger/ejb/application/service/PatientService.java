@@ -242,20 +242,30 @@ public class PatientService {
     public List<ConsentView> consents() {
         String me = caller.id();
         long now = System.currentTimeMillis();
-        List<ConsentView> out = new ArrayList<>(ledger.query(s -> s.consentsOf(me).stream().map(c -> {
-            String name;
+        // The ledger's facts under its read lock; people's names from this replica's accounts after it.
+        record Found(Consent consent, boolean organisation, String where) {
+        }
+        List<Found> found = ledger.query(s -> s.consentsOf(me).stream().map(c -> {
             if (c.grantee().startsWith(Consent.ORGANISATION)) {
-                name = "Everyone at " + ClinicalRecords.organisationName(s, c.grantee().substring(Consent.ORGANISATION.length()));
+                return new Found(c, true, ClinicalRecords.organisationName(s, c.grantee().substring(Consent.ORGANISATION.length())));
+            }
+            User u = s.user(c.grantee());
+            return new Found(c, false, u == null ? "" : ClinicalRecords.organisationName(s, u.organisation()));
+        }).toList());
+        List<ConsentView> out = new ArrayList<>(found.size());
+        for (Found f : found) {
+            Consent c = f.consent();
+            String name;
+            if (f.organisation()) {
+                name = "Everyone at " + f.where();
             } else {
                 AccountRow row = accounts.find(c.grantee());
-                User u = s.user(c.grantee());
-                name = (row == null ? c.grantee() : row.displayName())
-                        + (u == null ? "" : " (" + ClinicalRecords.organisationName(s, u.organisation()) + ")");
+                name = (row == null ? c.grantee() : row.displayName()) + (f.where().isEmpty() ? "" : " (" + f.where() + ")");
             }
             String status = c.revoked() ? "Revoked" : c.expiresAt() != 0 && now >= c.expiresAt() ? "Expired" : "Active";
-            return new ConsentView(c.id(), c.grantee(), name, c.categories().stream().map(Enum::name).sorted().toList(),
-                    c.expiresAt(), status);
-        }).toList()));
+            out.add(new ConsentView(c.id(), c.grantee(), name, c.categories().stream().map(Enum::name).sorted().toList(),
+                    c.expiresAt(), status));
+        }
         out.sort(java.util.Comparator.comparing((ConsentView c) -> !c.status().equals("Active")));
         return out;
     }

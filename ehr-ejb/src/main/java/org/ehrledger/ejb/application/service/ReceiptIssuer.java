@@ -26,11 +26,12 @@ public class ReceiptIssuer {
     @Inject
     ConsensusGateway gateway;
 
-    /** Per recent block (height and hash): its certificate check and its Merkle leaves, computed once. */
-    private final java.util.concurrent.ConcurrentHashMap<String, ReceiptVerifier.Result> certificates =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.ConcurrentHashMap<String, Block.Leaves> leaves =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /** What all receipts of one block share: its Merkle leaves and its certificate check. */
+    private record Proof(Block.Leaves leaves, ReceiptVerifier.Result certificate) {
+    }
+
+    /** Per recent block (height and hash), computed once. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Proof> proofs = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A receipt and whether it verifies here. */
     public record CheckedReceipt(Receipt receipt, boolean verified, String problem) {
@@ -58,24 +59,23 @@ public class ReceiptIssuer {
                 throw new EhrException(ErrorCode.FORBIDDEN, "receipts are given to the transaction's author only");
             }
         }
-        String key = height + ":" + b.header().hash().hex();
-        Block.Leaves leaves = this.leaves.computeIfAbsent(key, k -> b.leaves());
-        if (this.leaves.size() > 256) {
-            this.leaves.clear();
-        }
-        Receipt r = b.receipt(index, leaves);
         var genesis = gateway.genesis();
         if (genesis == null) {
-            return new CheckedReceipt(r, false, "no genesis configuration");
+            return new CheckedReceipt(b.receipt(index), false, "no genesis configuration");
         }
         ReceiptVerifier verifier = new ReceiptVerifier(genesis);
+        Proof proof = proofs.computeIfAbsent(height + ":" + b.header().hash().hex(), k -> {
+            Block.Leaves leaves = b.leaves();
+            // Every receipt of a block shares its certificate: checked once per block.
+            return new Proof(leaves, verifier.verifyCertificate(b.receipt(0, leaves)));
+        });
+        if (proofs.size() > 256) {
+            proofs.clear();
+        }
+        Receipt r = b.receipt(index, proof.leaves());
         ReceiptVerifier.Result v = verifier.verifyInclusion(r);
         if (v.valid()) {
-            // Every receipt of a block shares its certificate: checked once per block.
-            v = certificates.computeIfAbsent(key, k -> verifier.verifyCertificate(r));
-            if (certificates.size() > 256) {
-                certificates.clear();
-            }
+            v = proof.certificate();
         }
         return new CheckedReceipt(r, v.valid(), v.problem());
     }
