@@ -1,5 +1,7 @@
 package org.ehrledger.web.api;
 
+import java.util.Set;
+
 import jakarta.annotation.security.DeclareRoles;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
@@ -22,4 +24,13 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 @SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer",
         description = "The token from POST /api/v1/sessions (user id and password of a person or an integration account)")
 public class ApiApplication extends Application {
+
+    /** Listed, so that the FHIR facade's resources and providers stay out of the JSON API (and these out of it). */
+    @Override
+    public Set<Class<?>> getClasses() {
+        return Set.of(SessionResource.class, PatientsResource.class, PeopleResource.class, NetworkResource.class,
+                ReplicationResource.class, Idempotency.class, BodyLimit.class, ExceptionMappers.Ehr.class,
+                ExceptionMappers.Access.class, ExceptionMappers.Ejb.class, ExceptionMappers.Web.class,
+                ExceptionMappers.Json.class, ExceptionMappers.Unreadable.class, ExceptionMappers.Fallback.class);
+    }
 }

@@ -18,7 +18,12 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 
 import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
+import org.hl7.fhir.r4.model.OperationOutcome;
+
 import org.ehrledger.web.api.Problems;
+import org.ehrledger.web.fhir.Fhir;
+import org.ehrledger.web.fhir.FhirProviders;
+import org.ehrledger.web.fhir.Outcomes;
 
 /**
  * The one authentication mechanism of the application (Jakarta Security 3 allows one per module), for
@@ -60,7 +65,7 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
                                                 HttpMessageContext context) {
         String header = request.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return bearer(header.substring(BEARER.length()).strip(), response, context);
+            return bearer(header.substring(BEARER.length()).strip(), request, response, context);
         }
         if (context.isAuthenticationRequest()
                 && context.getAuthParameters().getCredential() instanceof UsernamePasswordCredential credential) {
@@ -72,7 +77,7 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
             return sessions.find(session.token()).map(s -> context.notifyContainerAboutLogin(
                     new CallerPrincipal(s.userId()), Set.of(s.role().name()))).orElse(AuthenticationStatus.SEND_FAILURE);
         }
-        if (request.getRequestURI().startsWith(request.getContextPath() + "/api/")) {
+        if (isMachineInterface(request)) {
             return context.doNothing();
         }
         HttpSession http = request.getSession(false);
@@ -94,13 +99,28 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
         return context.doNothing();
     }
 
-    private AuthenticationStatus bearer(String token, HttpServletResponse response, HttpMessageContext context) {
+    /** The JSON API and the FHIR facade: bearer tokens only, never the portal's session. */
+    private static boolean isMachineInterface(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        return uri.startsWith(request.getContextPath() + "/api/") || uri.startsWith(request.getContextPath() + "/fhir/");
+    }
+
+    private AuthenticationStatus bearer(String token, HttpServletRequest request, HttpServletResponse response,
+                                        HttpMessageContext context) {
         Optional<CallerSessions.Session> session = sessions.find(token);
         if (session.isEmpty()) {
             try {
                 response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-                Problems.write(response, 401, "UNAUTHENTICATED", "Authentication required",
-                        "the bearer token is unknown or expired; sign in again (POST /api/v1/sessions)");
+                String why = "the bearer token is unknown or expired; sign in again (POST /api/v1/sessions)";
+                if (request.getRequestURI().startsWith(request.getContextPath() + "/fhir/")) {
+                    FhirProviders.audit(401, null, null, null, why + " (" + request.getRequestURI() + ")");
+                    response.setStatus(401);
+                    response.setContentType(Fhir.JSON + ";charset=UTF-8");
+                    response.getOutputStream().write(Fhir.encode(Outcomes.of(OperationOutcome.IssueSeverity.ERROR,
+                            OperationOutcome.IssueType.LOGIN, "UNAUTHENTICATED", why), false));
+                } else {
+                    Problems.write(response, 401, "UNAUTHENTICATED", "Authentication required", why);
+                }
             } catch (IOException e) {
                 response.setStatus(401);
             }

@@ -15,6 +15,8 @@ import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.ChainVerification;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
@@ -41,6 +43,65 @@ public class NetworkService {
 
     @Inject
     ReceiptIssuer receipts;
+
+    @Inject
+    org.ehrledger.ejb.infrastructure.identity.AccountStore accounts;
+
+    /**
+     * A person registered on the ledger as the directory shows them: role, organisation, whether their
+     * certificate is revoked, and their name when this replica holds their account (names are not on chain).
+     */
+    public record Person(String userId, String role, String organisation, String organisationName, boolean revoked,
+                         String name) {
+    }
+
+    /** A registered person by id (any signed-in user: no clinical content; patients only themselves). */
+    @RolesAllowed({"ADMIN", "PRACTITIONER", "BILLING", "PATIENT"})
+    public Person person(String userId) {
+        String id = Inputs.text("user id", userId, 64);
+        String me = caller.id();
+        Person p = ledger.query(s -> {
+            User u = s.user(id);
+            if (u == null || (u.role() == Role.PATIENT && !id.equals(me))) {
+                return null;
+            }
+            return new Person(u.id(), u.role().name(), u.organisation(), ClinicalRecords.organisationName(s, u.organisation()),
+                    u.revoked(), "");
+        });
+        if (p == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner or staff member " + id);
+        }
+        var row = accounts.find(id);
+        return row == null ? p : new Person(p.userId(), p.role(), p.organisation(), p.organisationName(), p.revoked(),
+                row.displayName());
+    }
+
+    /** The staff (not patients) of an organisation, with names where this replica holds their accounts. */
+    @RolesAllowed({"ADMIN", "PRACTITIONER", "BILLING", "PATIENT"})
+    public List<Person> staffOf(String organisation) {
+        String org = Inputs.text("organisation", organisation, 64);
+        List<Person> found = ledger.query(s -> s.usersOf(org).stream()
+                .filter(u -> u.role() != Role.PATIENT)
+                .map(u -> new Person(u.id(), u.role().name(), u.organisation(), ClinicalRecords.organisationName(s, org),
+                        u.revoked(), "")).toList());
+        List<Person> out = new ArrayList<>(found.size());
+        for (Person p : found) {
+            var row = accounts.find(p.userId());
+            out.add(row == null ? p : new Person(p.userId(), p.role(), p.organisation(), p.organisationName(), p.revoked(),
+                    row.displayName()));
+        }
+        return out;
+    }
+
+    /** A member organisation as the directory shows it. */
+    public record Member(String id, String name) {
+    }
+
+    /** The member organisations (any signed-in user). */
+    @RolesAllowed({"ADMIN", "PRACTITIONER", "BILLING", "PATIENT"})
+    public List<Member> organisations() {
+        return ledger.query(s -> s.organisations().stream().map(o -> new Member(o.id(), o.name())).toList());
+    }
 
     /** This replica's status (public: no clinical content). */
     @PermitAll

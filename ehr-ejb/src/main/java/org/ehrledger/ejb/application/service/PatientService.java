@@ -78,6 +78,27 @@ public class PatientService {
      */
     @PermitAll
     public SignedUp signUp(Demographics who, char[] password) {
+        Inputs.password(password);
+        return enrol(who, password);
+    }
+
+    /** A patient registered by staff, with the initial password to hand over (shown once). */
+    public record Registered(SignedUp patient, String initialPassword) {
+    }
+
+    /**
+     * Registration of a patient by an administrator of this replica's organisation (the registration desk,
+     * or an integration account importing patients): as at sign-up, keys are generated and certified and
+     * the registration and encrypted demographics commit together; the patient signs in with a random
+     * initial password and changes it.
+     */
+    @RolesAllowed("ADMIN")
+    public Registered register(Demographics who) {
+        char[] password = Enrolment.randomPassword();
+        return new Registered(enrol(who, password), new String(password));
+    }
+
+    private SignedUp enrol(Demographics who, char[] password) {
         if (who == null) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "name, date of birth and contact are required");
         }
@@ -93,7 +114,6 @@ public class PatientService {
         if (born.isAfter(LocalDate.now()) || born.isBefore(LocalDate.of(1880, 1, 1))) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "date of birth is not plausible");
         }
-        Inputs.password(password);
         String org = config.organisationId();
         if (ledger.query(s -> s.organisation(org)) == null) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "this replica's organisation " + org

@@ -3,9 +3,11 @@ package org.ehrledger.ejb.application.service;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
@@ -150,20 +152,33 @@ public class PractitionerService {
      * before anything is decrypted. Without any basis the attempt itself is recorded, and refused.
      */
     public Chart chart(String patientId, String reason) {
+        return chart(patientId, reason, EnumSet.allOf(Category.class));
+    }
+
+    /**
+     * Opens the given categories of a patient's chart, as {@link #chart(String, String)} does for all: only
+     * these categories are read and recorded. Without a basis for any of them the attempt is recorded, and
+     * refused.
+     */
+    public Chart chart(String patientId, String reason, Set<Category> categories) {
+        if (categories == null || categories.isEmpty()) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "name at least one category to read");
+        }
         PatientFound p = find(patientId);
         String why = Inputs.text("reason for access", reason, 500);
         String me = caller.id();
         List<ClinicalRecord> all = ledger.query(s -> s.recordsOf(p.patientId()));
         List<Category> read = new ArrayList<>();
         for (Category c : p.access().keySet()) {
-            if (all.stream().anyMatch(r -> r.category() == c && !r.erased())) {
+            if (categories.contains(c) && all.stream().anyMatch(r -> r.category() == c && !r.erased())) {
                 read.add(c);
             }
         }
         List<LedgerWriter.Signed> txs = new ArrayList<>();
-        if (p.access().isEmpty()) {
+        if (categories.stream().noneMatch(p.access()::containsKey)) {
             // No basis at all: the attempt goes on chain too, where the contracts refuse it with the reason.
-            txs.add(LedgerWriter.recordAccess(caller.keys(), me, p.patientId(), Category.NOTE, why));
+            Category asked = categories.contains(Category.NOTE) ? Category.NOTE : categories.iterator().next();
+            txs.add(LedgerWriter.recordAccess(caller.keys(), me, p.patientId(), asked, why));
         }
         long now = System.currentTimeMillis();
         String[] grounds = ledger.query(s -> {

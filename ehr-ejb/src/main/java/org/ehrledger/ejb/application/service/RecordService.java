@@ -1,6 +1,9 @@
 package org.ehrledger.ejb.application.service;
 
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -13,6 +16,7 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.TxType;
@@ -30,6 +34,15 @@ public class RecordService {
     /** Most structured details of one record, and their largest value. */
     static final int MAX_DETAILS = 20;
     static final int MAX_DETAIL = 2_000;
+    /** The field holding a record's HL7 FHIR resource (JSON) when it was written as one. */
+    public static final String RESOURCE = "fhir";
+    /** Largest FHIR resource of one record. */
+    public static final int MAX_RESOURCE = 256 * 1024;
+    /** Most records committed together (each is two operations of one consensus request). */
+    public static final int MAX_BATCH = 100;
+    /** Largest consensus request of records written together (signed transactions and ciphertexts). */
+    static final int MAX_BATCH_BYTES = 768 * 1024;
+    private static final java.util.regex.Pattern RECORD_ID = java.util.regex.Pattern.compile("R(-[0-9A-Z]{5}){4}");
 
     @Inject
     Caller caller;
@@ -39,6 +52,9 @@ public class RecordService {
 
     @Inject
     LedgerRuntime ledger;
+
+    @Inject
+    ClinicalRecords records;
 
     /** A committed record. */
     public record Added(String recordId, String patient, String category, Committed committed) {
@@ -58,15 +74,7 @@ public class RecordService {
      */
     @RolesAllowed({"PRACTITIONER", "PATIENT"})
     public Added addRecord(String patientId, String categoryName, String title, String text, Map<String, String> details) {
-        Category category = Inputs.category(categoryName);
-        if (category == Category.PRESCRIPTION || category == Category.DEMOGRAPHICS) {
-            throw new EhrException(ErrorCode.INVALID_INPUT, category + " records have their own workflow");
-        }
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("title", Inputs.text("title", title, 200));
-        fields.put("text", Inputs.optional("text", text, MAX_TEXT));
-        putDetails(fields, details);
-        return write(patientId, category, TxType.ADD_RECORD, fields);
+        return addAll(patientId, List.of(new Draft(categoryName, title, text, details, null))).get(0);
     }
 
     /**
@@ -76,14 +84,84 @@ public class RecordService {
     @RolesAllowed("PRACTITIONER")
     public Added prescribe(String patientId, String drug, String dose, String route, String frequency, String duration,
                            String instructions) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("title", Inputs.text("drug", drug, 200));
-        fields.put("text", Inputs.optional("instructions", instructions, 4_000));
-        fields.put("dose", Inputs.text("dose", dose, 100));
-        fields.put("route", Inputs.text("route", route, 60));
-        fields.put("frequency", Inputs.text("frequency", frequency, 100));
-        fields.put("duration", Inputs.text("duration", duration, 100));
-        return write(patientId, Category.PRESCRIPTION, TxType.PRESCRIBE, fields);
+        return addAll(patientId, List.of(Draft.prescription(drug, dose, route, frequency, duration, instructions, null))).get(0);
+    }
+
+    /**
+     * A record to write: its category, title, text, structured details and, when it was written as an HL7
+     * FHIR resource, that resource (JSON) kept with it. A prescription's details are its dose, route,
+     * frequency and duration.
+     */
+    public record Draft(String category, String title, String text, Map<String, String> details, String resource,
+                        String recordId) {
+
+        /** A record whose id the ledger assigns. */
+        public Draft(String category, String title, String text, Map<String, String> details, String resource) {
+            this(category, title, text, details, resource, null);
+        }
+
+        /** The same record with an id chosen by the caller beforehand ({@link Ids#record()}), e.g. to refer to it. */
+        public Draft withId(String id) {
+            return new Draft(category, title, text, details, resource, id);
+        }
+
+        /** A prescription: the drug is its title and the instructions its text. */
+        public static Draft prescription(String drug, String dose, String route, String frequency, String duration,
+                                         String instructions, String resource) {
+            Map<String, String> d = new LinkedHashMap<>();
+            d.put("dose", dose);
+            d.put("route", route);
+            d.put("frequency", frequency);
+            d.put("duration", duration);
+            return new Draft(Category.PRESCRIPTION.name(), drug, instructions, d, resource);
+        }
+    }
+
+    /**
+     * Writes records of one patient together, in order, in one consensus request: each is checked first
+     * (inputs, and the caller's basis for its category), so either all are submitted or none is. Practitioners
+     * write under consent, break-glass or the emergency state; patients write their own (not prescriptions).
+     */
+    @RolesAllowed({"PRACTITIONER", "PATIENT"})
+    public List<Added> addAll(String patientId, List<Draft> drafts) {
+        if (drafts == null || drafts.isEmpty() || drafts.size() > MAX_BATCH) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "write 1 to " + MAX_BATCH + " records at a time");
+        }
+        List<Category> categories = new ArrayList<>();
+        List<Map<String, String>> contents = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (Draft d : drafts) {
+            if (d == null) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "a record is missing");
+            }
+            if (d.recordId() != null && (!RECORD_ID.matcher(d.recordId()).matches() || ids.contains(d.recordId()))) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "a record id chosen beforehand is a new id such as R-XXXXX-XXXXX-XXXXX-XXXXX");
+            }
+            ids.add(d.recordId() == null ? Ids.record() : d.recordId());
+            Category category = Inputs.category(d.category());
+            Map<String, String> fields = new LinkedHashMap<>();
+            if (category == Category.PRESCRIPTION) {
+                Map<String, String> details = d.details() == null ? Map.of() : d.details();
+                fields.put("title", Inputs.text("drug", d.title(), 200));
+                fields.put("text", Inputs.optional("instructions", d.text(), 4_000));
+                fields.put("dose", Inputs.text("dose", details.get("dose"), 100));
+                fields.put("route", Inputs.text("route", details.get("route"), 60));
+                fields.put("frequency", Inputs.text("frequency", details.get("frequency"), 100));
+                fields.put("duration", Inputs.text("duration", details.get("duration"), 100));
+            } else if (category == Category.DEMOGRAPHICS) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "personal details are the patient's own; they change them themselves");
+            } else {
+                fields.put("title", Inputs.text("title", d.title(), 200));
+                fields.put("text", Inputs.optional("text", d.text(), MAX_TEXT));
+                putDetails(fields, d.details());
+            }
+            if (d.resource() != null) {
+                fields.put(RESOURCE, Inputs.text("FHIR resource", d.resource(), MAX_RESOURCE));
+            }
+            categories.add(category);
+            contents.add(fields);
+        }
+        return write(patientId, categories, contents, ids);
     }
 
     /** Checks and adds structured details (names are short words, values bounded). */
@@ -105,33 +183,104 @@ public class RecordService {
         });
     }
 
-    /** Seals and commits a record written by the caller. */
-    Added write(String patientId, Category category, TxType type, Map<String, String> fields) {
+    /** Where a record is: its patient and category (patients locate their own records only). */
+    public record Located(String recordId, String patientId, String category) {
+    }
+
+    /** Finds a record by id, without reading it (nothing is decrypted). */
+    @RolesAllowed({"PRACTITIONER", "PATIENT"})
+    public Located locate(String recordId) {
+        String rid = Inputs.text("record id", recordId, 80);
+        String me = caller.id();
+        ClinicalRecord r = ledger.query(s -> {
+            ClinicalRecord found = s.record(rid);
+            User self = s.user(me);
+            return found == null || self == null || (self.role() == Role.PATIENT && !found.patient().equals(me)) ? null : found;
+        });
+        if (r == null || r.erased()) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no record " + rid);
+        }
+        return new Located(r.id(), r.patient(), r.category().name());
+    }
+
+    /**
+     * Where a record is on chain, with its receipt checked: for the patient, and for practitioners who may
+     * read the record's category now (hashes, heights and signatures only; nothing is decrypted).
+     */
+    @RolesAllowed({"PRACTITIONER", "PATIENT"})
+    public ClinicalRecords.RecordReceipt receipt(String recordId) {
+        String rid = Inputs.text("record id", recordId, 80);
+        String me = caller.id();
+        long now = System.currentTimeMillis();
+        ClinicalRecord r = ledger.query(s -> {
+            ClinicalRecord found = s.record(rid);
+            return found != null && (found.patient().equals(me) || s.accessBasis(me, found.patient(), found.category(), now) != null)
+                    ? found : null;
+        });
+        if (r == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no record " + rid + " that you may read");
+        }
+        return records.receipt(r);
+    }
+
+    /** Seals and commits records written by the caller, in one consensus request. */
+    List<Added> write(String patientId, List<Category> categories, List<Map<String, String>> contents, List<String> ids) {
         String me = caller.id();
         String pid = Inputs.text("patient id", patientId, 64);
         long now = System.currentTimeMillis();
-        // One query (one wait for the ledger's read lock) for the people and the record's readers.
-        Object[] found = ledger.query(s -> {
+        // One query (one wait for the ledger's read lock) for the people, the caller's basis and the readers.
+        record Found(User author, User patient, Map<Category, Map<String, byte[]>> readers, Category refused) {
+        }
+        Found found = ledger.query(s -> {
             User author = s.user(me);
             User patient = s.user(pid);
-            boolean ok = author != null && patient != null && patient.role() == Role.PATIENT;
-            return new Object[] {author, patient, ok ? ClinicalRecords.readers(s, pid, me, category, now) : null};
+            if (author == null || patient == null || patient.role() != Role.PATIENT) {
+                return new Found(author, patient, null, null);
+            }
+            Map<Category, Map<String, byte[]>> readers = new EnumMap<>(Category.class);
+            for (Category c : categories) {
+                if (me.equals(pid) ? c == Category.PRESCRIPTION : s.accessBasis(me, pid, c, now) == null) {
+                    return new Found(author, patient, null, c);
+                }
+                readers.computeIfAbsent(c, k -> ClinicalRecords.readers(s, pid, me, k, now));
+            }
+            return new Found(author, patient, readers, null);
         });
-        User patient = (User) found[1];
-        if (patient == null || patient.role() != Role.PATIENT) {
+        if (found.patient() == null || found.patient().role() != Role.PATIENT) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
         }
-        if (found[0] == null) {
+        if (found.author() == null) {
             throw new EhrException(ErrorCode.FORBIDDEN, "you are not registered on the ledger");
         }
-        fields.put("author", me);
-        fields.put("category", category.name());
-        String recordId = Ids.record();
-        @SuppressWarnings("unchecked")
-        Map<String, byte[]> readers = (Map<String, byte[]>) found[2];
-        RecordSealer.Sealed sealed = ClinicalRecords.seal(recordId, pid, category, fields, readers);
-        byte[] tx = LedgerWriter.sign(caller.keys(), me, type, sealed.body().build());
-        Committed c = writer.commit(new LedgerWriter.Signed(tx, sealed.ciphertext()));
-        return new Added(recordId, pid, category.name(), c);
+        if (found.refused() == Category.PRESCRIPTION && me.equals(pid)) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "patients do not prescribe for themselves; nothing was written");
+        }
+        if (found.refused() != null) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "you may not write " + found.refused() + " records of " + pid
+                    + " now: ask the patient for consent, or open break-glass access with a reason; nothing was written");
+        }
+        List<LedgerWriter.Signed> txs = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < categories.size(); i++) {
+            Category category = categories.get(i);
+            Map<String, String> fields = contents.get(i);
+            fields.put("author", me);
+            fields.put("category", category.name());
+            String recordId = ids.get(i);
+            RecordSealer.Sealed sealed = ClinicalRecords.seal(recordId, pid, category, fields, found.readers().get(category));
+            TxType type = category == Category.PRESCRIPTION ? TxType.PRESCRIBE : TxType.ADD_RECORD;
+            txs.add(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, type, sealed.body().build()), sealed.ciphertext()));
+            bytes += txs.get(i).transaction().length + sealed.ciphertext().length;
+        }
+        if (bytes > MAX_BATCH_BYTES) {
+            throw new EhrException(ErrorCode.PAYLOAD_TOO_LARGE, "these records take " + bytes / 1024 + " KiB sealed; at most "
+                    + MAX_BATCH_BYTES / 1024 + " KiB are committed together: send them in smaller parts; nothing was written");
+        }
+        List<Committed> committed = writer.commitAll(txs);
+        List<Added> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            out.add(new Added(ids.get(i), pid, categories.get(i).name(), committed.get(i)));
+        }
+        return out;
     }
 }

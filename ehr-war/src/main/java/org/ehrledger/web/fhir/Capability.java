@@ -1,0 +1,90 @@
+package org.ehrledger.web.fhir;
+
+import java.util.Date;
+import java.util.List;
+
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
+import org.hl7.fhir.r4.model.CapabilityStatement.TypeRestfulInteraction;
+import org.hl7.fhir.r4.model.Enumerations;
+
+/** What the facade supports, as its CapabilityStatement ({@code GET /fhir/r4/metadata}). */
+final class Capability {
+
+    private Capability() {
+    }
+
+    static CapabilityStatement statement(String base) {
+        CapabilityStatement c = new CapabilityStatement();
+        c.setId("CapabilityStatement/ehr-ledger");
+        c.setUrl(base + "/metadata");
+        c.setName("EHRLedgerFhirFacade");
+        c.setTitle("EHR Ledger FHIR R4 facade");
+        c.setStatus(Enumerations.PublicationStatus.ACTIVE);
+        c.setDate(new Date());
+        c.setPublisher("EHR Ledger");
+        c.setDescription("Clinical records of a permissioned PBFT ledger, decrypted for the caller under the patient's consent, "
+                + "break-glass access or the emergency state. Every read of clinical content is committed to the ledger as an "
+                + "access event before anything is returned; every write is committed before it is acknowledged.");
+        c.setKind(CapabilityStatement.CapabilityStatementKind.INSTANCE);
+        c.getSoftware().setName("EHR Ledger").setVersion("0.1.0");
+        c.getImplementation().setDescription("EHR Ledger replica").setUrl(base);
+        c.setFhirVersion(Enumerations.FHIRVersion._4_0_1);
+        c.addFormat("application/fhir+json");
+        c.addFormat("application/fhir+xml");
+        CapabilityStatement.CapabilityStatementRestComponent rest = c.addRest()
+                .setMode(CapabilityStatement.RestfulCapabilityMode.SERVER);
+        rest.getSecurity().setDescription("Send 'Authorization: Bearer <token>' with the token from POST /api/v1/sessions "
+                + "(a person's or an integration account's user id and password). Practitioners may state why they read in "
+                + "the X-Access-Reason header; it is recorded with the read.");
+        rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.TRANSACTION)
+                .setDocumentation("A transaction Bundle of one patient's records, checked and validated as a whole, then "
+                        + "committed in one consensus request");
+        for (String type : List.of("Observation", "Condition", "AllergyIntolerance", "MedicationRequest", "Encounter",
+                "Procedure", "Immunization", "DiagnosticReport", "DocumentReference")) {
+            CapabilityStatementRestResourceComponent r = resource(rest, type, TypeRestfulInteraction.READ,
+                    TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE);
+            search(r, "patient", Enumerations.SearchParamType.REFERENCE, "The patient (required for practitioners)");
+            search(r, "subject", Enumerations.SearchParamType.REFERENCE, "The patient, as Patient/<id>");
+            search(r, "_id", Enumerations.SearchParamType.TOKEN, "Record id");
+            search(r, "_lastUpdated", Enumerations.SearchParamType.DATE, "When the ledger committed the record (ge, gt, le, lt)");
+            search(r, "_count", Enumerations.SearchParamType.NUMBER, "Page size, 1 to 200");
+        }
+        CapabilityStatementRestResourceComponent patient = resource(rest, "Patient", TypeRestfulInteraction.READ,
+                TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE);
+        patient.addOperation().setName("everything").setDefinition("http://hl7.org/fhir/OperationDefinition/Patient-everything");
+        search(patient, "_id", Enumerations.SearchParamType.TOKEN, "Patient id");
+        search(patient, "identifier", Enumerations.SearchParamType.TOKEN, Resources.PATIENT_SYSTEM + "|<patient id>");
+        search(patient, "name", Enumerations.SearchParamType.STRING, "Full name (with birthdate; among patients who consented to you)");
+        search(patient, "birthdate", Enumerations.SearchParamType.DATE, "Date of birth");
+        CapabilityStatementRestResourceComponent consent = resource(rest, "Consent", TypeRestfulInteraction.READ,
+                TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE, TypeRestfulInteraction.DELETE);
+        search(consent, "patient", Enumerations.SearchParamType.REFERENCE, "The patient (themselves)");
+        search(resource(rest, "AuditEvent", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "patient",
+                Enumerations.SearchParamType.REFERENCE, "The patient (themselves): who read their record");
+        search(resource(rest, "Provenance", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "target",
+                Enumerations.SearchParamType.REFERENCE, "The record, as <type>/<id>: its block, transaction and receipt");
+        search(resource(rest, "Practitioner", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
+                Enumerations.SearchParamType.TOKEN, "User id");
+        search(resource(rest, "Organization", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
+                Enumerations.SearchParamType.TOKEN, "Organisation id");
+        return c;
+    }
+
+    private static CapabilityStatementRestResourceComponent resource(CapabilityStatement.CapabilityStatementRestComponent rest,
+                                                                     String type, TypeRestfulInteraction... interactions) {
+        CapabilityStatementRestResourceComponent r = rest.addResource().setType(type)
+                .setVersioning(CapabilityStatement.ResourceVersionPolicy.NOVERSION).setReadHistory(false)
+                .setUpdateCreate(false);
+        for (TypeRestfulInteraction i : interactions) {
+            r.addInteraction().setCode(i);
+        }
+        return r;
+    }
+
+    private static CapabilityStatementRestResourceComponent search(CapabilityStatementRestResourceComponent r, String name,
+                                                                   Enumerations.SearchParamType type, String documentation) {
+        r.addSearchParam().setName(name).setType(type).setDocumentation(documentation);
+        return r;
+    }
+}

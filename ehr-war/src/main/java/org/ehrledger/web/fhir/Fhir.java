@@ -1,0 +1,131 @@
+package org.ehrledger.web.fhir;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Logger;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import ca.uhn.fhir.validation.ValidationResult;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+
+/**
+ * HL7 FHIR R4 for the facade: one {@link FhirContext} (expensive to build, thread-safe), strict parsers
+ * (an unknown element or a wrong type is an error, not silently dropped) and the base-specification
+ * instance validator, offline: no terminology server, no network. The validator loads the R4 definitions
+ * on first use (seconds); {@link #warmUp()} starts that in the background when the facade is first used.
+ */
+public final class Fhir {
+
+    private static final Logger LOG = Logger.getLogger(Fhir.class.getName());
+
+    /** FHIR media types. */
+    public static final String JSON = "application/fhir+json";
+    public static final String XML = "application/fhir+xml";
+
+    private static final FhirContext CONTEXT = FhirContext.forR4Cached();
+    private static volatile CompletableFuture<FhirValidator> validator;
+
+    private Fhir() {
+    }
+
+    /** The R4 context. */
+    public static FhirContext context() {
+        return CONTEXT;
+    }
+
+    /** A strict parser for JSON or XML. */
+    public static IParser parser(boolean xml) {
+        IParser p = xml ? CONTEXT.newXmlParser() : CONTEXT.newJsonParser();
+        p.setParserErrorHandler(new StrictErrorHandler());
+        return p;
+    }
+
+    /** A resource as JSON (compact). */
+    public static String json(IBaseResource resource) {
+        return CONTEXT.newJsonParser().encodeResourceToString(resource);
+    }
+
+    /** A resource as UTF-8 bytes in JSON or XML. */
+    public static byte[] encode(IBaseResource resource, boolean xml) {
+        IParser p = xml ? CONTEXT.newXmlParser() : CONTEXT.newJsonParser();
+        return p.encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Starts loading the validator in the background, if it is not loaded or loading yet. */
+    public static void warmUp() {
+        validatorFuture();
+    }
+
+    private static CompletableFuture<FhirValidator> validatorFuture() {
+        CompletableFuture<FhirValidator> v = validator;
+        if (v == null) {
+            synchronized (Fhir.class) {
+                v = validator;
+                if (v == null) {
+                    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+                    v = new CompletableFuture<>();
+                    CompletableFuture<FhirValidator> result = v;
+                    Thread t = new Thread(() -> {
+                        Thread.currentThread().setContextClassLoader(loader);
+                        try {
+                            result.complete(build());
+                        } catch (RuntimeException | Error e) {
+                            result.completeExceptionally(e);
+                        }
+                    }, "fhir-validator-load");
+                    t.setDaemon(true);
+                    t.start();
+                    validator = v;
+                }
+            }
+        }
+        return v;
+    }
+
+    private static FhirValidator build() {
+        long started = System.nanoTime();
+        ValidationSupportChain chain = new ValidationSupportChain(
+                new DefaultProfileValidationSupport(CONTEXT),
+                new CommonCodeSystemsTerminologyService(CONTEXT),
+                new InMemoryTerminologyServerValidationSupport(CONTEXT),
+                new SnapshotGeneratingValidationSupport(CONTEXT),
+                new UnknownCodeSystemWarningValidationSupport(CONTEXT));
+        FhirInstanceValidator module = new FhirInstanceValidator(chain);
+        module.setAnyExtensionsAllowed(true);
+        FhirValidator v = CONTEXT.newValidator().registerValidatorModule(module);
+        // The first validation loads and indexes the R4 definitions: do it here, not in a caller's request.
+        v.validateWithResult(new org.hl7.fhir.r4.model.Patient().setActive(true));
+        LOG.info(() -> String.format("FHIR R4 validator ready in %.1f s", (System.nanoTime() - started) / 1e9));
+        return v;
+    }
+
+    /** The errors (and fatal errors) the base R4 specification finds in a resource; empty when it is valid. */
+    public static List<SingleValidationMessage> errors(IBaseResource resource) {
+        FhirValidator v;
+        try {
+            v = validatorFuture().join();
+        } catch (RuntimeException e) {
+            synchronized (Fhir.class) {
+                validator = null; // try again next time
+            }
+            throw new IllegalStateException("the FHIR validator could not be loaded", e);
+        }
+        ValidationResult result = v.validateWithResult(resource);
+        return result.getMessages().stream()
+                .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
+                .toList();
+    }
+}

@@ -1,0 +1,66 @@
+package org.ehrledger.web.fhir;
+
+import java.util.List;
+
+import org.hl7.fhir.r4.model.OperationOutcome;
+
+/** A FHIR request that fails: the HTTP status and the OperationOutcome to answer with. */
+public class FhirException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int status;
+    private final transient OperationOutcome outcome;
+
+    public FhirException(int status, OperationOutcome.IssueType type, String code, String diagnostics) {
+        this(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, type, code, diagnostics));
+    }
+
+    public FhirException(int status, OperationOutcome outcome) {
+        super(outcome.getIssueFirstRep().getDiagnostics(), null, false, false);
+        this.status = status;
+        this.outcome = outcome;
+    }
+
+    /** 400: the request is malformed. */
+    public static FhirException invalid(String diagnostics) {
+        return new FhirException(400, OperationOutcome.IssueType.INVALID, "INVALID_INPUT", diagnostics);
+    }
+
+    /** 404: no such resource (or type). */
+    public static FhirException notFound(String diagnostics) {
+        return new FhirException(404, OperationOutcome.IssueType.NOTFOUND, "NOT_FOUND", diagnostics);
+    }
+
+    /** 403: the caller may not do this. */
+    public static FhirException forbidden(String diagnostics) {
+        return new FhirException(403, OperationOutcome.IssueType.FORBIDDEN, "FORBIDDEN", diagnostics);
+    }
+
+    /** 422: the resource is well-formed but breaks the specification's or the ledger's rules. */
+    public static FhirException unprocessable(String code, String diagnostics) {
+        return new FhirException(422, OperationOutcome.IssueType.PROCESSING, code, diagnostics);
+    }
+
+    /** 422 listing every validation error, with its location. */
+    public static FhirException invalidResource(List<ca.uhn.fhir.validation.SingleValidationMessage> errors) {
+        OperationOutcome o = new OperationOutcome();
+        for (var m : errors) {
+            var issue = o.addIssue().setSeverity(OperationOutcome.IssueSeverity.ERROR)
+                    .setCode(OperationOutcome.IssueType.INVARIANT).setDiagnostics(m.getMessage());
+            if (m.getLocationString() != null) {
+                issue.addExpression(m.getLocationString());
+            }
+            issue.setDetails(Outcomes.code("INVALID_RESOURCE", "The resource does not validate against FHIR R4"));
+        }
+        return new FhirException(422, o);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public OperationOutcome outcome() {
+        return outcome;
+    }
+}

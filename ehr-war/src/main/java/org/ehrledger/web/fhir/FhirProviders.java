@@ -1,0 +1,339 @@
+package org.ehrledger.web.fhir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.Priority;
+import jakarta.ejb.EJBAccessException;
+import jakarta.ejb.EJBException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.PreMatching;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.MessageBodyReader;
+import jakarta.ws.rs.ext.MessageBodyWriter;
+
+import ca.uhn.fhir.parser.DataFormatException;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Resource;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+
+/**
+ * The facade's JAX-RS providers: content negotiation ({@code _format} and {@code Accept}), bodies parsed and
+ * written with HAPI, authentication required everywhere but {@code /metadata}, and every failure answered as
+ * an OperationOutcome in the format asked for. Refusals are written to the audit log.
+ */
+public final class FhirProviders {
+
+    static final Logger AUDIT = Logger.getLogger("org.ehrledger.audit");
+    private static final Logger LOG = Logger.getLogger(FhirProviders.class.getName());
+
+    /** Largest request body of the facade (a transaction bundle of up to 200 records). */
+    public static final int MAX_BYTES = 4 << 20;
+
+    private FhirProviders() {
+    }
+
+    /** {@code _format=json|xml|<media type>} overrides {@code Accept}, as the FHIR specification asks. */
+    @PreMatching
+    @Priority(Priorities.HEADER_DECORATOR)
+    public static class Format implements ContainerRequestFilter {
+        @Override
+        public void filter(ContainerRequestContext request) {
+            String format = request.getUriInfo().getQueryParameters().getFirst("_format");
+            Fhir.warmUp();
+            if (format == null || format.isBlank()) {
+                return;
+            }
+            String f = format.strip().toLowerCase(Locale.ROOT);
+            String accept;
+            if (f.equals("json") || f.contains("json")) {
+                accept = Fhir.JSON;
+            } else if (f.equals("xml") || f.contains("xml")) {
+                accept = Fhir.XML;
+            } else {
+                throw FhirException.invalid("_format is json, xml, application/fhir+json or application/fhir+xml");
+            }
+            request.getHeaders().putSingle(HttpHeaders.ACCEPT, accept);
+        }
+    }
+
+    /** Every interaction but the capability statement needs a signed-in caller (a bearer token). */
+    @Priority(Priorities.AUTHENTICATION)
+    public static class Authenticated implements ContainerRequestFilter {
+        @Override
+        public void filter(ContainerRequestContext request) {
+            SecurityContext security = request.getSecurityContext();
+            if (request.getUriInfo().getPath().equals("metadata")
+                    || (security != null && security.getUserPrincipal() != null)) {
+                return;
+            }
+            throw new FhirException(401, OperationOutcome.IssueType.LOGIN, ErrorCode.UNAUTHENTICATED.name(),
+                    "sign in first (POST /api/v1/sessions) and send the token as 'Authorization: Bearer <token>'");
+        }
+    }
+
+    /** Resources in, JSON or XML, strictly parsed, bounded, with no DTDs or entities. */
+    @Consumes({Fhir.JSON, Fhir.XML, MediaType.APPLICATION_JSON, MediaType.APPLICATION_XML, MediaType.TEXT_XML})
+    public static class Reader implements MessageBodyReader<Resource> {
+        @Override
+        public boolean isReadable(Class<?> type, Type generic, Annotation[] annotations, MediaType media) {
+            return Resource.class.isAssignableFrom(type);
+        }
+
+        @Override
+        public Resource readFrom(Class<Resource> type, Type generic, Annotation[] annotations, MediaType media,
+                                 MultivaluedMap<String, String> headers, InputStream in) throws IOException {
+            byte[] body = bounded(in);
+            if (body.length == 0) {
+                throw FhirException.invalid("the request has no body; send a FHIR resource as JSON or XML");
+            }
+            boolean xml = media != null && media.getSubtype().contains("xml");
+            String text = new String(body, StandardCharsets.UTF_8);
+            if (xml && (text.contains("<!DOCTYPE") || text.contains("<!ENTITY"))) {
+                throw FhirException.invalid("XML with a DOCTYPE or entity declarations is not accepted");
+            }
+            IBaseResource parsed;
+            try {
+                parsed = Fhir.parser(xml).parseResource(text);
+            } catch (DataFormatException | ClassCastException e) {
+                throw FhirException.invalid("the body is not a valid FHIR R4 resource in " + (xml ? "XML" : "JSON") + ": "
+                        + trim(e.getMessage()));
+            }
+            if (!type.isInstance(parsed)) {
+                throw FhirException.invalid("expected a " + type.getSimpleName() + ", got a " + parsed.fhirType());
+            }
+            return type.cast(parsed);
+        }
+
+        private static byte[] bounded(InputStream in) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[16 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+                if (out.size() > MAX_BYTES) {
+                    throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE.name(),
+                            "request bodies are limited to " + MAX_BYTES / 1024 / 1024 + " MiB");
+                }
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static String trim(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        return message.length() > 300 ? message.substring(0, 300) + "..." : message;
+    }
+
+    /** Resources out, as JSON or XML. */
+    @Produces({Fhir.JSON, Fhir.XML, MediaType.APPLICATION_JSON, MediaType.APPLICATION_XML, MediaType.TEXT_XML})
+    public static class Writer implements MessageBodyWriter<IBaseResource> {
+        @Override
+        public boolean isWriteable(Class<?> type, Type generic, Annotation[] annotations, MediaType media) {
+            return IBaseResource.class.isAssignableFrom(type);
+        }
+
+        @Override
+        public void writeTo(IBaseResource resource, Class<?> type, Type generic, Annotation[] annotations, MediaType media,
+                            MultivaluedMap<String, Object> headers, OutputStream out) throws IOException {
+            boolean xml = media != null && media.getSubtype().contains("xml");
+            headers.putSingle(HttpHeaders.CONTENT_TYPE, (xml ? Fhir.XML : Fhir.JSON) + ";charset=UTF-8");
+            out.write(Fhir.encode(resource, xml));
+        }
+    }
+
+    /** Whether the caller asked for XML. */
+    static boolean wantsXml(HttpHeaders headers) {
+        if (headers == null) {
+            return false;
+        }
+        for (MediaType m : headers.getAcceptableMediaTypes()) {
+            if (m.getSubtype().contains("xml")) {
+                return true;
+            }
+            if (m.getSubtype().contains("json")) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    static Response outcome(int status, OperationOutcome outcome, HttpHeaders headers) {
+        Response.ResponseBuilder r = Response.status(status).type(wantsXml(headers) ? Fhir.XML : Fhir.JSON).entity(outcome);
+        if (status == 401) {
+            r.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"ehr-ledger\"");
+        }
+        return r.build();
+    }
+
+    static Response outcome(ErrorCode code, String diagnostics, HttpHeaders headers) {
+        int status = code == ErrorCode.REFUSED ? 403 : code.httpStatus();
+        return outcome(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, Outcomes.type(status), code.name(), diagnostics),
+                headers);
+    }
+
+    /** Writes refused requests (401 and 403) to the replica's audit log: who, what, from where. */
+    public static void audit(int status, SecurityContext security, UriInfo uri, HttpHeaders headers, String why) {
+        if (status != 401 && status != 403) {
+            return;
+        }
+        String who = security == null || security.getUserPrincipal() == null ? "anonymous caller"
+                : "user " + security.getUserPrincipal().getName();
+        AUDIT.warning(() -> "FHIR " + status + ": " + who + " refused" + (uri == null ? "" : " on /fhir/r4/" + uri.getPath())
+                + ": " + why);
+    }
+
+    /** Base for the mappers: the request's context, for the format and the audit log. */
+    abstract static class Mapper<E extends Throwable> implements ExceptionMapper<E> {
+        @Context
+        HttpHeaders headers;
+        @Context
+        SecurityContext security;
+        @Context
+        UriInfo uri;
+
+        Response answer(int status, OperationOutcome outcome) {
+            audit(status, security, uri, headers, outcome.getIssueFirstRep().getDiagnostics());
+            return outcome(status, outcome, headers);
+        }
+
+        Response answer(ErrorCode code, String diagnostics) {
+            int status = code == ErrorCode.REFUSED ? 403 : code.httpStatus();
+            return answer(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, Outcomes.type(status), code.name(), diagnostics));
+        }
+
+        Response unauthorised() {
+            if (security == null || security.getUserPrincipal() == null) {
+                return answer(ErrorCode.UNAUTHENTICATED, "sign in first (POST /api/v1/sessions) and send the token as "
+                        + "'Authorization: Bearer <token>'");
+            }
+            return answer(ErrorCode.FORBIDDEN, "your role may not do this");
+        }
+
+        Response internal(Throwable e) {
+            String ref = UUID.randomUUID().toString();
+            LOG.log(Level.SEVERE, "internal error " + ref, e);
+            return outcome(500, Outcomes.of(OperationOutcome.IssueSeverity.FATAL, OperationOutcome.IssueType.EXCEPTION,
+                    "INTERNAL", "something went wrong on this replica (reference " + ref
+                            + "); the operator can find it in the log"), headers);
+        }
+    }
+
+    public static class Failure extends Mapper<FhirException> {
+        @Override
+        public Response toResponse(FhirException e) {
+            return answer(e.status(), e.outcome());
+        }
+    }
+
+    public static class Ehr extends Mapper<EhrException> {
+        @Override
+        public Response toResponse(EhrException e) {
+            return answer(e.code(), e.getMessage());
+        }
+    }
+
+    public static class Access extends Mapper<EJBAccessException> {
+        @Override
+        public Response toResponse(EJBAccessException e) {
+            return unauthorised();
+        }
+    }
+
+    public static class Ejb extends Mapper<EJBException> {
+        @Override
+        public Response toResponse(EJBException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e.getCausedByException();
+            if (cause instanceof EhrException ehr) {
+                return answer(ehr.code(), ehr.getMessage());
+            }
+            if (cause instanceof FhirException f) {
+                return answer(f.status(), f.outcome());
+            }
+            if (e instanceof EJBAccessException || cause instanceof SecurityException) {
+                return unauthorised();
+            }
+            return internal(e);
+        }
+    }
+
+    /** JAX-RS's own errors (404 for unknown paths, 405, 406, 415) and unreadable bodies. */
+    public static class Web extends Mapper<WebApplicationException> {
+        @Override
+        public Response toResponse(WebApplicationException e) {
+            int status = e.getResponse().getStatus();
+            if (status >= 500) {
+                return internal(e);
+            }
+            String detail = switch (status) {
+                case 404 -> "no such resource type or interaction on this server; see /fhir/r4/metadata";
+                case 405 -> "this interaction is not supported on this resource type; see /fhir/r4/metadata";
+                case 406 -> "this server answers application/fhir+json or application/fhir+xml";
+                case 415 -> "send application/fhir+json or application/fhir+xml";
+                default -> e.getResponse().getStatusInfo().getReasonPhrase();
+            };
+            String code = switch (status) {
+                case 404 -> "NOT_FOUND";
+                case 405 -> "METHOD_NOT_ALLOWED";
+                case 406 -> "NOT_ACCEPTABLE";
+                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
+                case 401 -> "UNAUTHENTICATED";
+                case 403 -> "FORBIDDEN";
+                default -> "INVALID_INPUT";
+            };
+            return answer(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, Outcomes.type(status), code, detail));
+        }
+    }
+
+    /** A body that cannot be read (e.g. a broken stream). */
+    public static class Unreadable extends Mapper<jakarta.ws.rs.ProcessingException> {
+        @Override
+        public Response toResponse(jakarta.ws.rs.ProcessingException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof FhirException f) {
+                    return answer(f.status(), f.outcome());
+                }
+            }
+            return answer(ErrorCode.INVALID_INPUT, "the request body could not be read as a FHIR resource");
+        }
+    }
+
+    public static class Fallback extends Mapper<Exception> {
+        @Override
+        public Response toResponse(Exception e) {
+            return internal(e);
+        }
+    }
+
+    /** Every provider of the facade. */
+    static List<Class<?>> all() {
+        return List.of(Format.class, Authenticated.class, Reader.class, Writer.class, Failure.class, Ehr.class, Access.class,
+                Ejb.class, Web.class, Unreadable.class, Fallback.class);
+    }
+}

@@ -1,0 +1,153 @@
+package org.ehrledger.web.fhir;
+
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+
+import org.ehrledger.ejb.application.service.Ids;
+import org.ehrledger.ejb.application.service.RecordService;
+
+/**
+ * A transaction Bundle of one patient's records (as other EHRs and synthetic data generators export them),
+ * planned before anything is written: the patient is identified, every entry is a supported record type
+ * created with POST, references between entries ({@code urn:uuid:...}) are resolved to the ledger ids the
+ * records will have, and every record refers to the same patient. The records then commit together.
+ *
+ * @param patientId the patient
+ * @param drafts    the records to write, in bundle order
+ * @param entries   per bundle entry, the location it gets ({@code Patient/<id>} or {@code <type>/<record id>})
+ */
+record Transaction(String patientId, List<RecordService.Draft> drafts, List<String> entries) {
+
+    static Transaction plan(Bundle bundle, String callerPatient) {
+        Map<String, String> resolved = new HashMap<>();
+        String patientId = null;
+        List<Resource> recordResources = new ArrayList<>();
+        List<String> recordIds = new ArrayList<>();
+        List<String> entries = new ArrayList<>();
+        List<Bundle.BundleEntryComponent> list = bundle.getEntry();
+        for (int i = 0; i < list.size(); i++) {
+            Bundle.BundleEntryComponent e = list.get(i);
+            Resource r = e.getResource();
+            String where = "entry " + i;
+            if (r == null) {
+                throw FhirException.unprocessable("INVALID_INPUT", where + " has no resource");
+            }
+            String type = r.fhirType();
+            Bundle.HTTPVerb method = e.getRequest().getMethod();
+            if (r instanceof Patient p) {
+                if (patientId != null) {
+                    throw FhirException.unprocessable("INVALID_INPUT", where + ": a transaction holds one patient's records");
+                }
+                patientId = patientIdOf(p, e);
+                if (patientId == null) {
+                    throw FhirException.unprocessable("UNKNOWN_PATIENT", where + " would register a new patient: register them "
+                            + "first (POST /fhir/r4/Patient, by the registration desk), then send their records with the "
+                            + "Patient entry as request PUT Patient/<patient id> or with identifier " + Resources.PATIENT_SYSTEM
+                            + "|<patient id>");
+                }
+                if (e.hasFullUrl()) {
+                    resolved.put(e.getFullUrl(), "Patient/" + patientId);
+                }
+                entries.add("Patient/" + patientId);
+                continue;
+            }
+            if (!Resources.isRecordType(type)) {
+                throw FhirException.unprocessable("UNSUPPORTED_TYPE", where + ": " + type + " is not kept by EHR Ledger; a "
+                        + "transaction holds a Patient and " + String.join(", ", new java.util.TreeSet<>(Resources.CATEGORY.keySet())));
+            }
+            if (method != Bundle.HTTPVerb.POST) {
+                throw FhirException.unprocessable("INVALID_INPUT", where + ": records are created with POST; the ledger never "
+                        + "changes or deletes a committed record in place");
+            }
+            String id = Ids.record();
+            if (e.hasFullUrl()) {
+                resolved.put(e.getFullUrl(), type + "/" + id);
+            }
+            recordResources.add(r);
+            recordIds.add(id);
+            entries.add(type + "/" + id);
+        }
+        List<RecordService.Draft> drafts = new ArrayList<>();
+        for (int i = 0; i < recordResources.size(); i++) {
+            Resource r = recordResources.get(i);
+            for (Reference ref : Fhir.context().newTerser().getAllPopulatedChildElementsOfType(r, Reference.class)) {
+                String target = ref.getReference();
+                if (target == null) {
+                    continue;
+                }
+                if (resolved.containsKey(target)) {
+                    ref.setReference(resolved.get(target));
+                } else if (target.startsWith("urn:")) {
+                    throw FhirException.unprocessable("INVALID_INPUT", r.fhirType() + " refers to " + target
+                            + ", which is not an entry of this bundle");
+                }
+            }
+            Reference subject = Resources.subjectOf(r);
+            String about = subject == null || subject.getReference() == null ? "" : subject.getReference();
+            if (patientId == null && about.startsWith("Patient/")) {
+                patientId = about.substring("Patient/".length());
+            }
+            if (!about.equals("Patient/" + patientId)) {
+                throw FhirException.unprocessable("INVALID_INPUT", "every record of a transaction refers to its one patient; a "
+                        + r.fhirType() + " refers to '" + about + "'");
+            }
+            drafts.add(Resources.draft(r).withId(recordIds.get(i)));
+        }
+        if (patientId == null) {
+            throw FhirException.unprocessable("INVALID_INPUT", "the bundle names no patient");
+        }
+        if (callerPatient != null && !callerPatient.equals(patientId)) {
+            throw FhirException.forbidden("a patient sends records of their own only");
+        }
+        return new Transaction(patientId, drafts, entries);
+    }
+
+    /** The ledger id a bundle's Patient entry names, if any (a PUT to it, a conditional create, or an identifier). */
+    private static String patientIdOf(Patient p, Bundle.BundleEntryComponent e) {
+        String url = e.getRequest().getUrl();
+        if (e.getRequest().getMethod() == Bundle.HTTPVerb.PUT && url != null && url.startsWith("Patient/")) {
+            return url.substring("Patient/".length());
+        }
+        String condition = e.getRequest().getIfNoneExist();
+        String prefix = "identifier=" + Resources.PATIENT_SYSTEM + "|";
+        if (condition != null && condition.startsWith(prefix)) {
+            return condition.substring(prefix.length());
+        }
+        for (Identifier i : p.getIdentifier()) {
+            if (Resources.PATIENT_SYSTEM.equals(i.getSystem()) && i.hasValue()) {
+                return i.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** The transaction-response: one entry per bundle entry, in order. */
+    Bundle response(List<RecordService.Added> added) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTIONRESPONSE);
+        b.setId(java.util.UUID.randomUUID().toString());
+        Date now = new Date();
+        int record = 0;
+        for (String location : entries) {
+            Bundle.BundleEntryResponseComponent response = b.addEntry().getResponse();
+            if (location.startsWith("Patient/")) {
+                response.setStatus("200 OK").setLocation(location);
+            } else {
+                RecordService.Added a = added.get(record++);
+                response.setStatus("201 Created").setLocation(location + "/_history/1").setEtag("W/\"1\"").setLastModified(now);
+                if (!location.endsWith("/" + a.recordId())) {
+                    throw new IllegalStateException("records committed out of order");
+                }
+            }
+        }
+        return b;
+    }
+}

@@ -1,0 +1,209 @@
+package org.ehrledger.web.fhir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Timing;
+import org.junit.jupiter.api.Test;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.application.service.ClinicalRecords;
+import org.ehrledger.ejb.application.service.NetworkService;
+import org.ehrledger.ejb.application.service.PatientService;
+import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+
+/**
+ * The facade's mapping, on HAPI's real model and the offline R4 validator: records made in the portal read
+ * as valid resources, resources written through the facade become records with readable fields, and
+ * transaction bundles are planned (references resolved, wrong bundles refused) before anything is written.
+ */
+class FhirMappingTest {
+
+    private static final String PATIENT = "P-7K3MX-9QX2B";
+
+    private static ClinicalRecords.Opened opened(Category category, Map<String, String> fields) {
+        byte[] content = fields.toString().getBytes(StandardCharsets.UTF_8);
+        return new ClinicalRecords.Opened(new ClinicalRecord("R-AAAAA-BBBBB-CCCCC-" + category.ordinal() + "DDDD", PATIENT, category,
+                "dr.ada", Digest.sha256(content), content.length, 1_764_000_000_000L, false), fields);
+    }
+
+    private static Map<String, String> fields(String... kv) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private static void assertValid(Resource r) {
+        var errors = Fhir.errors(r);
+        assertTrue(errors.isEmpty(), () -> r.fhirType() + " does not validate: " + errors.stream()
+                .map(m -> m.getLocationString() + ": " + m.getMessage()).toList() + "\n" + Fhir.json(r));
+    }
+
+    @Test
+    void portalRecordsReadAsValidResourcesOfTheirType() {
+        List<ClinicalRecords.Opened> records = List.of(
+                opened(Category.PRESCRIPTION, fields("title", "Amoxicillin 500 mg", "text", "with food", "dose", "500 mg",
+                        "route", "oral", "frequency", "3 times a day", "duration", "7 days")),
+                opened(Category.OBSERVATION, fields("title", "Haemoglobin", "value", "13.5", "unit", "g/dL")),
+                opened(Category.ALLERGY, fields("title", "Penicillin", "reaction", "hives", "severity", "moderate")),
+                opened(Category.CONDITION, fields("title", "Type 2 diabetes", "text", "diet controlled")),
+                opened(Category.ENCOUNTER, fields("title", "Clinic visit")),
+                opened(Category.PROCEDURE, fields("title", "Appendectomy")),
+                opened(Category.NOTE, fields("title", "Follow-up", "text", "Doing well.")));
+        List<String> types = List.of("MedicationRequest", "Observation", "AllergyIntolerance", "Condition", "Encounter",
+                "Procedure", "DocumentReference");
+        for (int i = 0; i < records.size(); i++) {
+            Resource r = Resources.resource(records.get(i));
+            assertEquals(types.get(i), r.fhirType());
+            assertEquals(records.get(i).record().id(), r.getIdElement().getIdPart());
+            assertValid(r);
+        }
+        Observation o = (Observation) Resources.resource(records.get(1));
+        assertEquals(new BigDecimal("13.5"), o.getValueQuantity().getValue());
+        assertValid(Resources.patient(PATIENT, opened(Category.DEMOGRAPHICS, fields("name", "Ada Lovelace",
+                "birthDate", "1985-12-10", "contact", "ada@example.org"))));
+    }
+
+    @Test
+    void ledgerResourcesValidate() {
+        assertValid(Capability.statement("http://127.0.0.1:8081/fhir/r4"));
+        assertValid(LedgerResources.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-CCCCC", "dr.ada",
+                "Dr Ada", List.of("NOTE", "OBSERVATION"), 1_900_000_000_000L, "Active")));
+        assertValid(LedgerResources.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-DDDDD", "org:st-mary",
+                "Everyone at St Mary", List.of("PRESCRIPTION"), 0, "Revoked")));
+        assertValid(LedgerResources.audit(PATIENT, 3, new PatientService.Access(1_764_000_000_000L, "dr.ada", "Dr Ada",
+                "St Mary", "NOTE", "BREAK_GLASS", "Break-glass: unconscious · treatment")));
+        assertValid(LedgerResources.provenance("Observation", "dr.ada", false, new ClinicalRecords.RecordReceipt(
+                "R-AAAAA-BBBBB-CCCCC-DDDDD", 42, 3, "ab".repeat(32), "cd".repeat(32), 1_764_000_000_000L, true, "")));
+        assertValid(LedgerResources.practitioner(new NetworkService.Person("dr.ada", "PRACTITIONER", "st-mary", "St Mary",
+                false, "Dr Ada")));
+        assertValid(LedgerResources.organisation(new NetworkService.Member("st-mary", "St Mary")));
+    }
+
+    @Test
+    void aPrescriptionBecomesAPrescriptionRecordWithItsDosage() {
+        MedicationRequest m = new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE)
+                .setIntent(MedicationRequest.MedicationRequestIntent.ORDER)
+                .setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "308182",
+                        "Amoxicillin 500 MG Oral Capsule")))
+                .setSubject(new Reference("Patient/" + PATIENT));
+        var dosage = m.addDosageInstruction().setText("one capsule three times a day with food")
+                .setRoute(new CodeableConcept(new Coding("http://snomed.info/sct", "26643006", "Oral route")))
+                .setTiming(new Timing().setRepeat(new Timing.TimingRepeatComponent().setFrequency(3)
+                        .setPeriod(1).setPeriodUnit(Timing.UnitsOfTime.D)));
+        dosage.addDoseAndRate().setDose(new Quantity().setValue(500).setUnit("mg"));
+        m.getDispenseRequest().setExpectedSupplyDuration((org.hl7.fhir.r4.model.Duration) new org.hl7.fhir.r4.model.Duration()
+                .setValue(7).setUnit("days"));
+        assertValid(m);
+        RecordService.Draft d = Resources.draft(m);
+        assertEquals("PRESCRIPTION", d.category());
+        assertEquals("Amoxicillin 500 MG Oral Capsule", d.title());
+        assertEquals(Map.of("dose", "500 mg", "route", "Oral route", "frequency", "3 per 1 d", "duration", "7 days"), d.details());
+        assertFalse(d.resource().contains("\"id\""));
+    }
+
+    @Test
+    void aTransactionResolvesReferencesToTheLedgerIdsTheRecordsWillHave() {
+        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Patient p = new Patient();
+        p.setId(PATIENT);
+        b.addEntry().setFullUrl("urn:uuid:6b1a0d0e-0000-4000-8000-000000000001").setResource(p).getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT).setUrl("Patient/" + PATIENT);
+        Encounter e = new Encounter().setStatus(Encounter.EncounterStatus.FINISHED)
+                .setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"))
+                .setSubject(new Reference("urn:uuid:6b1a0d0e-0000-4000-8000-000000000001"));
+        b.addEntry().setFullUrl("urn:uuid:6b1a0d0e-0000-4000-8000-000000000002").setResource(e).getRequest()
+                .setMethod(Bundle.HTTPVerb.POST).setUrl("Encounter");
+        Observation o = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept(new Coding("http://loinc.org", "8867-4", "Heart rate")))
+                .setSubject(new Reference("urn:uuid:6b1a0d0e-0000-4000-8000-000000000001"))
+                .setEncounter(new Reference("urn:uuid:6b1a0d0e-0000-4000-8000-000000000002"))
+                .setValue(new Quantity().setValue(72).setUnit("/min").setSystem("http://unitsofmeasure.org").setCode("/min"));
+        b.addEntry().setFullUrl("urn:uuid:6b1a0d0e-0000-4000-8000-000000000003").setResource(o).getRequest()
+                .setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+        assertValid(b);
+
+        Transaction t = Transaction.plan(b, null);
+        assertEquals(PATIENT, t.patientId());
+        assertEquals(2, t.drafts().size());
+        String encounterId = t.drafts().get(0).recordId();
+        assertTrue(t.drafts().get(1).resource().contains("\"reference\":\"Encounter/" + encounterId + "\""));
+        assertTrue(t.drafts().get(1).resource().contains("\"reference\":\"Patient/" + PATIENT + "\""));
+        assertEquals(Map.of("value", "72", "unit", "/min"), t.drafts().get(1).details());
+        assertEquals(List.of("Patient/" + PATIENT, "Encounter/" + encounterId, "Observation/" + t.drafts().get(1).recordId()),
+                t.entries());
+        assertThrows(FhirException.class, () -> Transaction.plan(b, "P-OTHER-PATNT"), "a patient sends only their own");
+    }
+
+    @Test
+    void transactionsThatCannotBeKeptAreRefusedWhole() {
+        Bundle newPatient = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        newPatient.addEntry().setFullUrl("urn:uuid:1").setResource(new Patient()).getRequest().setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Patient");
+        FhirException e = assertThrows(FhirException.class, () -> Transaction.plan(newPatient, null));
+        assertEquals("UNKNOWN_PATIENT", e.outcome().getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
+
+        Bundle claim = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        claim.addEntry().setResource(new org.hl7.fhir.r4.model.Claim()).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Claim");
+        assertEquals(422, assertThrows(FhirException.class, () -> Transaction.plan(claim, null)).status());
+
+        Bundle twoPatients = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (String who : List.of(PATIENT, "P-22222-33333")) {
+            twoPatients.addEntry().setResource(new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                    .setCode(new CodeableConcept().setText("x")).setSubject(new Reference("Patient/" + who)))
+                    .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+        }
+        assertThrows(FhirException.class, () -> Transaction.plan(twoPatients, null));
+
+        Bundle dangling = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        dangling.addEntry().setResource(new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept().setText("x")).setSubject(new Reference("Patient/" + PATIENT))
+                .setEncounter(new Reference("urn:uuid:not-in-bundle"))).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+        assertThrows(FhirException.class, () -> Transaction.plan(dangling, null));
+    }
+
+    @Test
+    void anInvalidResourceIsReportedWithItsLocation() {
+        Observation noCode = new Observation().setStatus(Observation.ObservationStatus.FINAL);
+        var errors = Fhir.errors(noCode);
+        assertFalse(errors.isEmpty());
+        FhirException e = FhirException.invalidResource(errors);
+        assertEquals(422, e.status());
+        assertTrue(e.outcome().getIssue().stream().anyMatch(i -> i.getExpression().toString().contains("Observation")));
+    }
+
+    @Test
+    void dateSearchesCompareAtTheGivenPrecision() {
+        long noon = java.time.Instant.parse("2026-03-10T12:00:00Z").toEpochMilli();
+        assertTrue(Search.dates(List.of("ge2026-03-10T00:00:00Z")).test(noon));
+        assertTrue(Search.dates(List.of("eq2026-03-10T12:00:00Z")).test(noon + 999));
+        assertFalse(Search.dates(List.of("eq2026-03-10T12:00:00Z")).test(noon + 1_000));
+        assertFalse(Search.dates(List.of("lt2026-03-10T12:00:00Z")).test(noon));
+        assertTrue(Search.dates(List.of("le2026-03-10T12:00:00Z", "gt2026-03-09T00:00:00Z")).test(noon));
+        assertThrows(FhirException.class, () -> Search.dates(List.of("soon")));
+        assertThrows(FhirException.class, () -> Search.count("0", 50, 200));
+        assertEquals(200, Search.count("200", 50, 200));
+    }
+}
