@@ -8,7 +8,7 @@
 #
 # Environment: EHR_EAR (ehr-ear/target/ehr.ear), SMOKE_HTTP_BASE (28081: Payara Server, then 28082-28084),
 # SMOKE_ADMIN_PORT (24848), SMOKE_JGROUPS_BASE (27800).
-# Last line: payara_server=6.2025.9 deploy=ok cluster=ok signed_write=ok portal=ok soap=ok micro_replicas_agree=ok
+# Last line: payara_server=6.2025.9 deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -111,6 +111,16 @@ curl -sf "$root/login.xhtml" | grep -q '<title>Sign in · EHR Ledger</title>' ||
 echo "  the portal's root leads to its login page"
 curl -sf "$root/soap/billing?wsdl" | grep -q 'name="BillingService"' || fail "the billing service's WSDL is not served at /soap/billing?wsdl"
 echo "  the billing service's WSDL is served by the server's own Metro"
+curl -sf "$root/fhir/r4/metadata" | grep -q '"fhirVersion":"4.0.1"' || fail "the FHIR facade's CapabilityStatement is not served at /fhir/r4/metadata"
+token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$signin")
+registered=$(curl -s -m 120 -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/fhir+json' "$root/fhir/r4/Patient" \
+  -d '{"resourceType":"Patient","name":[{"text":"Smoke Patient"}],"birthDate":"1970-01-01","telecom":[{"system":"phone","value":"+44 20 7946 0000"}]}')
+[ "$registered" = 201 ] || fail "registering a patient through the FHIR facade (parsed, validated, committed) answered $registered"
+invalid=$(curl -s -m 60 -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/fhir+json' \
+  "$root/fhir/r4/Patient" -d '{"resourceType":"Patient","birthDate":"not a date"}')
+grep -q '"resourceType":"OperationOutcome"' <<<"$invalid" || fail "an invalid Patient was not answered with an OperationOutcome: $invalid"
+echo "  the FHIR facade registers a patient (HAPI and the offline validator on the server's class loader)"
 expected=$(sed -n 's/.*"hash":"\([0-9a-f]*\)".*/\1/p' <<<"$block")
 for n in 1 2 3; do
   other=""
@@ -123,4 +133,4 @@ echo "  the Payara Micro replicas store the same block $height"
 "$ASADMIN" stop-domain "$DOMAIN" >/dev/null
 trap - EXIT
 env "${CLUSTER_ENV[@]}" bash ci/cluster.sh down >/dev/null
-echo "payara_server=$VERSION deploy=ok cluster=ok signed_write=ok portal=ok soap=ok micro_replicas_agree=ok"
+echo "payara_server=$VERSION deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok"

@@ -209,11 +209,13 @@ public class FhirEndpoint {
             }
             case "Consent" -> {
                 allow(q, "patient");
+                requirePatient("consents");
                 requireSelfParam(q.getFirst("patient"));
                 yield new ArrayList<>(myConsents());
             }
             case "AuditEvent" -> {
                 allow(q, "patient");
+                requirePatient("the access log");
                 requireSelfParam(q.getFirst("patient"));
                 yield new ArrayList<>(myAccessLog());
             }
@@ -374,14 +376,15 @@ public class FhirEndpoint {
             throw FhirException.unprocessable("INVALID_INPUT", "a patient is registered with a name, a birthDate and a telecom "
                     + "(phone or email) to reach them");
         }
+        Patient kept = p.copy();
+        kept.setIdElement(null);
+        kept.setMeta(null);
+        String json = Fhir.json(kept);
         PatientService.Registered r = patients.register(new PatientService.Demographics(name,
-                p.getBirthDateElement().getValueAsString(), contact, null));
+                p.getBirthDateElement().getValueAsString(), contact, null, json));
         String id = r.patient().patientId();
-        Patient created = p.copy();
-        created.setId("Patient/" + id);
-        created.getIdentifier().removeIf(i -> Resources.PATIENT_SYSTEM.equals(i.getSystem()));
-        created.addIdentifier().setSystem(Resources.PATIENT_SYSTEM).setValue(id);
-        created.getMeta().setVersionId("1").setLastUpdated(new Date());
+        Patient created = Resources.identified((Patient) Fhir.context().newJsonParser().parseResource(json), id,
+                System.currentTimeMillis());
         return Response.fromResponse(created(created, r.patient().registration().height()))
                 .header(INITIAL_PASSWORD_HEADER, r.initialPassword()).build();
     }

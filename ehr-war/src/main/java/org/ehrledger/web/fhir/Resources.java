@@ -223,27 +223,57 @@ public final class Resources {
         };
     }
 
-    /** A patient from their demographics record (or just their id). */
+    /** A patient from their demographics record (or just their id): as registered through FHIR, or mapped. */
     static Patient patient(String patientId, ClinicalRecords.Opened demographics) {
+        Map<String, String> fields = demographics == null ? Map.of() : demographics.fields();
         Patient p = new Patient();
-        p.setId("Patient/" + patientId);
-        p.addIdentifier().setSystem(PATIENT_SYSTEM).setValue(patientId);
-        p.setActive(true);
-        if (demographics != null) {
-            p.getMeta().setVersionId("1").setLastUpdated(new Date(demographics.record().createdAt()));
-            if (!demographics.field("name").isEmpty()) {
-                p.addName().setText(demographics.field("name"));
+        String stored = fields.getOrDefault(RecordService.RESOURCE, "");
+        if (!stored.isEmpty()) {
+            p = (Patient) Fhir.context().newJsonParser().parseResource(stored);
+        } else {
+            p.setActive(true);
+            if (!fields.getOrDefault("name", "").isEmpty()) {
+                p.addName().setText(fields.get("name"));
             }
-            String contact = demographics.field("contact");
+            String contact = fields.getOrDefault("contact", "");
             if (!contact.isEmpty()) {
                 p.addTelecom().setSystem(contact.contains("@") ? ContactPoint.ContactPointSystem.EMAIL
                         : ContactPoint.ContactPointSystem.PHONE).setValue(contact);
             }
-            if (!demographics.field("birthDate").isEmpty()) {
-                p.setBirthDateElement(new org.hl7.fhir.r4.model.DateType(demographics.field("birthDate")));
+            if (!fields.getOrDefault("birthDate", "").isEmpty()) {
+                p.setBirthDateElement(new org.hl7.fhir.r4.model.DateType(fields.get("birthDate")));
             }
         }
+        return identified(p, patientId, demographics == null ? 0 : demographics.record().createdAt());
+    }
+
+    /** A patient with their ledger id (as resource id and first identifier) and, if known, when it was committed. */
+    static Patient identified(Patient p, String patientId, long committedAt) {
+        p.setId("Patient/" + patientId);
+        p.getIdentifier().removeIf(i -> PATIENT_SYSTEM.equals(i.getSystem()));
+        p.getIdentifier().add(0, new org.hl7.fhir.r4.model.Identifier().setSystem(PATIENT_SYSTEM).setValue(patientId));
+        if (committedAt != 0) {
+            p.getMeta().setVersionId("1").setLastUpdated(new Date(committedAt));
+        }
         return p;
+    }
+
+    /**
+     * A patient's whole record as a {@code collection} Bundle (the portal's download): the Patient, then every
+     * record as its resource, newest first. Each resource has its ledger id, so it can be traced on chain.
+     */
+    public static String collection(String patientId, List<ClinicalRecords.Opened> records) {
+        org.hl7.fhir.r4.model.Bundle b = new org.hl7.fhir.r4.model.Bundle()
+                .setType(org.hl7.fhir.r4.model.Bundle.BundleType.COLLECTION).setTimestamp(new Date());
+        ClinicalRecords.Opened demographics = records.stream()
+                .filter(o -> o.record().category() == Category.DEMOGRAPHICS && !o.record().erased()).findFirst().orElse(null);
+        b.addEntry().setFullUrl("urn:ehr-ledger:patient:" + patientId).setResource(patient(patientId, demographics));
+        for (ClinicalRecords.Opened o : records) {
+            if (!o.record().erased() && o.record().category() != Category.DEMOGRAPHICS) {
+                b.addEntry().setFullUrl(RECORD_SYSTEM + ":" + o.record().id()).setResource(resource(o));
+            }
+        }
+        return Fhir.json(b);
     }
 
     static CodeableConcept concept(String system, String code) {

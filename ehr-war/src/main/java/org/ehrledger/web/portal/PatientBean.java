@@ -20,6 +20,7 @@ import jakarta.inject.Named;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.PatientService;
+import org.ehrledger.web.fhir.Resources;
 import org.ehrledger.ejb.domain.model.record.Category;
 
 /** The patient's pages: their record, who accessed it, consents, and their data to take away. */
@@ -121,7 +122,9 @@ public class PatientBean implements Serializable {
 
     /** Downloads the whole record as a FHIR R4 bundle (JSON). */
     public void downloadBundle() throws IOException {
-        byte[] json = FhirExport.bundle(patients.myRecord()).getBytes(StandardCharsets.UTF_8);
+        List<ClinicalRecords.Opened> mine = patients.myRecord();
+        String me = mine.isEmpty() ? "" : mine.get(0).record().patient();
+        byte[] json = Resources.collection(me, mine).getBytes(StandardCharsets.UTF_8);
         send("application/fhir+json", "ehr-record.json", json);
     }
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.ehrledger.ejb.application.service.ClinicalRecords;
+import org.ehrledger.ejb.application.service.RecordService;
 
 /** A decrypted record as a page shows it. */
 public record RecordView(String id, String category, String title, String text, List<Detail> details, String author,
@@ -16,7 +17,8 @@ public record RecordView(String id, String category, String title, String text, 
     public record Detail(String label, String value) implements Serializable {
     }
 
-    private static final Set<String> OWN = Set.of("title", "text", "author", "category");
+    /** Fields shown on their own, or not at all (the FHIR resource a record was written as is for machines). */
+    private static final Set<String> OWN = Set.of("title", "text", "author", "category", RecordService.RESOURCE);
 
     static RecordView of(ClinicalRecords.Opened o) {
         List<Detail> details = new ArrayList<>();

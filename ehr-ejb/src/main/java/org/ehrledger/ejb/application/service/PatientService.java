@@ -65,7 +65,12 @@ public class PatientService {
     ClinicalRecords records;
 
     /** Who a patient is, as they enter it at sign-up (kept encrypted, as their demographics record). */
-    public record Demographics(String name, String birthDate, String contact, String nationalId) {
+    public record Demographics(String name, String birthDate, String contact, String nationalId, String resource) {
+
+        /** Personal details as people enter them (no FHIR Patient resource). */
+        public Demographics(String name, String birthDate, String contact, String nationalId) {
+            this(name, birthDate, contact, nationalId, null);
+        }
     }
 
     /** A new patient: the id to sign in with, and where the registration is on chain. */
@@ -123,8 +128,13 @@ public class PatientService {
         Enrolment.Enrolled patient = enrolment.enrol(id, Role.PATIENT, password);
         byte[] register = LedgerWriter.sign(patient.keys(), id, TxType.REGISTER_PATIENT,
                 patient.putPublic(Fields.builder().put("organisation", org), "").build());
-        byte[] content = JSON.createObjectBuilder().add("name", name).add("birthDate", born.toString())
-                .add("contact", contact).add("nationalId", nationalId).build().toString().getBytes(StandardCharsets.UTF_8);
+        var fields = JSON.createObjectBuilder().add("name", name).add("birthDate", born.toString())
+                .add("contact", contact).add("nationalId", nationalId);
+        if (who.resource() != null) {
+            // registered as an HL7 FHIR Patient: kept whole (gender, address, ...), read back as it was written
+            fields.add(RecordService.RESOURCE, Inputs.text("FHIR resource", who.resource(), RecordService.MAX_RESOURCE));
+        }
+        byte[] content = fields.build().toString().getBytes(StandardCharsets.UTF_8);
         String recordId = Ids.record();
         Map<String, byte[]> readers = new TreeMap<>();
         readers.put(id, patient.keys().encryption().getPublic().getEncoded());

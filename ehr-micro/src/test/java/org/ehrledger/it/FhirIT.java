@@ -1,0 +1,613 @@
+package org.ehrledger.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.MethodOutcome;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.interceptor.AdditionalRequestHeadersInterceptor;
+import ca.uhn.fhir.rest.client.interceptor.BearerTokenAuthInterceptor;
+import ca.uhn.fhir.rest.server.exceptions.AuthenticationException;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.instance.model.api.IBaseOperationOutcome;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.AllergyIntolerance;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Immunization;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.Procedure;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Timing;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The FHIR R4 facade on a running 4-replica network, through HAPI's generic client: capabilities, a patient
+ * registered by the registration desk, consent as a Consent resource, resources created one by one and as a
+ * transaction bundle of realistic clinical data, searches with paging, {@code $everything}, Provenance and
+ * AuditEvent, JSON and XML. Every resource read back is validated against the base R4 specification, offline.
+ * Refusals are OperationOutcomes (401, 403, 400, 422), audited, and change nothing.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FhirIT {
+
+    private static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static final String REASON = "Diabetes review clinic";
+    private static LocalNetwork net;
+    private static FhirValidator validator;
+    private static String adminToken;
+    private static String doctorToken;
+    private static String patientToken;
+    private static String patientId;
+    private static String consentId;
+    private static int validated;
+
+    @BeforeAll
+    static void up() throws Exception {
+        FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
+        FHIR.getRestfulClientFactory().setSocketTimeout(120_000);
+        net = LocalNetwork.fresh("fhir-cluster", 18481, 18500);
+        String out = net.cluster("up");
+        adminToken = net.signIn(1, "admin", LocalNetwork.adminPassword(out));
+        var staff = net.post(1, "/staff", adminToken, Json.createObjectBuilder().add("userId", "dr-fhir")
+                .add("name", "Dr Frances Fhir").add("role", "PRACTITIONER").build());
+        assertEquals(201, staff.status(), staff.raw());
+        doctorToken = net.signIn(1, "dr-fhir", staff.str("initialPassword"));
+        ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(FHIR),
+                new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR),
+                new SnapshotGeneratingValidationSupport(FHIR), new UnknownCodeSystemWarningValidationSupport(FHIR));
+        validator = FHIR.newValidator().registerValidatorModule(new FhirInstanceValidator(chain));
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    private static IGenericClient client(String token) {
+        IGenericClient c = FHIR.newRestfulGenericClient(net.web(1) + "/fhir/r4");
+        c.setEncoding(EncodingEnum.JSON);
+        if (token != null) {
+            c.registerInterceptor(new BearerTokenAuthInterceptor(token));
+        }
+        return c;
+    }
+
+    /** The practitioner's client: every read states why. */
+    private static IGenericClient doctor() {
+        IGenericClient c = client(doctorToken);
+        AdditionalRequestHeadersInterceptor reason = new AdditionalRequestHeadersInterceptor();
+        reason.addHeaderValue("X-Access-Reason", REASON);
+        c.registerInterceptor(reason);
+        return c;
+    }
+
+    /** Validates a resource (and, for a bundle, every entry) against the base R4 specification. */
+    private static <T extends IBaseResource> T valid(T resource) {
+        var errors = validator.validateWithResult(resource).getMessages().stream()
+                .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
+                .map(m -> m.getLocationString() + ": " + m.getMessage()).toList();
+        assertTrue(errors.isEmpty(), () -> resource.fhirType() + " read back does not validate: " + errors + "\n"
+                + FHIR.newJsonParser().encodeResourceToString(resource));
+        validated++;
+        return resource;
+    }
+
+    private static String code(BaseServerResponseException e) {
+        IBaseOperationOutcome o = e.getOperationOutcome();
+        assertNotNull(o, "the error carries an OperationOutcome");
+        OperationOutcome outcome = (OperationOutcome) valid(o);
+        return outcome.getIssueFirstRep().getDetails().getCodingFirstRep().getCode();
+    }
+
+    private static HttpResponse<String> raw(String method, String path, String token, String contentType, String body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(net.web(1) + "/fhir/r4/" + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int count(IGenericClient c, Class<? extends Resource> type) {
+        return c.search().forResource(type).where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class)
+                .execute().getTotal();
+    }
+
+    @Test
+    @Order(1)
+    void theCapabilityStatementDescribesTheFacadeWithoutSigningIn() {
+        CapabilityStatement c = valid(client(null).capabilities().ofType(CapabilityStatement.class).execute());
+        assertEquals(Enumerations.FHIRVersion._4_0_1, c.getFhirVersion());
+        var patient = c.getRestFirstRep().getResource().stream().filter(r -> r.getType().equals("Patient")).findFirst().orElseThrow();
+        assertTrue(patient.getInteraction().stream().anyMatch(i -> i.getCode() == CapabilityStatement.TypeRestfulInteraction.CREATE));
+        assertTrue(patient.getOperation().stream().anyMatch(o -> o.getName().equals("everything")));
+        for (String type : List.of("Practitioner", "Organization", "MedicationRequest", "Observation", "AllergyIntolerance",
+                "Condition", "Encounter", "DocumentReference", "Consent", "AuditEvent", "Provenance")) {
+            assertTrue(c.getRestFirstRep().getResource().stream().anyMatch(r -> r.getType().equals(type)), type);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theRegistrationDeskRegistersAPatientWhoSignsInWithTheInitialPassword() throws Exception {
+        Patient p = new Patient();
+        p.addName().setFamily("Hopper").addGiven("Grace").setText("Grace Hopper");
+        p.setGender(Enumerations.AdministrativeGender.FEMALE);
+        p.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1956-12-09"));
+        p.addTelecom().setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL).setValue("grace@example.org");
+        p.addAddress().setCity("Arlington").setCountry("US");
+        MethodOutcome created = client(adminToken).create().resource(p).execute();
+        patientId = created.getId().getIdPart();
+        assertTrue(patientId.matches("P-[0-9A-Z]{5}-[0-9A-Z]{5}"), patientId);
+        String password = created.getResponseHeaders().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("X-Initial-Password")).findFirst().orElseThrow().getValue().get(0);
+        patientToken = net.signIn(1, patientId, password);
+
+        Patient self = valid(client(patientToken).read().resource(Patient.class).withId(patientId).execute());
+        assertEquals("Grace Hopper", self.getNameFirstRep().getText());
+        assertEquals(Enumerations.AdministrativeGender.FEMALE, self.getGender(), "the whole Patient is kept");
+        assertEquals("Arlington", self.getAddressFirstRep().getCity());
+        assertEquals(patientId, self.getIdentifierFirstRep().getValue());
+
+        // The registration desk is not the clinic: administrators never read clinical content.
+        assertThrows(ForbiddenOperationException.class,
+                () -> client(adminToken).read().resource(Patient.class).withId(patientId).execute());
+        // A patient is registered with the details needed to reach them; nothing is registered otherwise.
+        UnprocessableEntityException noContact = assertThrows(UnprocessableEntityException.class,
+                () -> client(adminToken).create().resource(new Patient().setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1990-01-01"))).execute());
+        assertEquals("INVALID_INPUT", code(noContact));
+    }
+
+    @Test
+    @Order(3)
+    void readsWithoutAuthorisationAreRefusedWithOperationOutcomesAndAudited() throws Exception {
+        // Anonymous: 401, written to the replica's audit log.
+        AuthenticationException anonymous = assertThrows(AuthenticationException.class,
+                () -> client(null).read().resource(Patient.class).withId(patientId).execute());
+        assertEquals("UNAUTHENTICATED", code(anonymous));
+        String log = Files.readString(net.home.resolve("node-1/replica.log"));
+        assertTrue(log.contains("FHIR 401: anonymous caller refused on /fhir/r4/Patient/" + patientId), "audit log line");
+        assertThrows(AuthenticationException.class, () -> client("forged-token").search().forResource(Observation.class)
+                .where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
+
+        // The practitioner has no consent yet: 403, and the attempt is on chain, refused by the contracts.
+        long before = net.status(1).getJsonNumber("height").longValue();
+        ForbiddenOperationException refused = assertThrows(ForbiddenOperationException.class,
+                () -> doctor().read().resource(Patient.class).withId(patientId).execute());
+        assertEquals("FORBIDDEN", code(refused));
+        assertTrue(refusedAccessOnChain("dr-fhir", before), "the refused read is recorded on chain");
+
+        // Another patient asking for this patient's observations: 403, and recorded the same way.
+        var other = net.post(1, "/patients", null, Json.createObjectBuilder().add("name", "Other Patient")
+                .add("birthDate", "1970-01-01").add("contact", "other@example.org").add("password", "other patient pw 1").build());
+        assertEquals(201, other.status(), other.raw());
+        String otherToken = net.signIn(1, other.str("patientId"), "other patient pw 1");
+        long mark = net.status(1).getJsonNumber("height").longValue();
+        assertThrows(ForbiddenOperationException.class, () -> client(otherToken).search().forResource(Observation.class)
+                .where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
+        assertTrue(refusedAccessOnChain(other.str("patientId"), mark));
+    }
+
+    /** Whether a refused RECORD_ACCESS signed by {@code author} is in a block above {@code height}. */
+    private static boolean refusedAccessOnChain(String author, long height) throws Exception {
+        long head = net.status(1).getJsonNumber("height").longValue();
+        for (long h = height + 1; h <= head; h++) {
+            var block = net.get(1, "/blocks/" + h + "/transactions", adminToken);
+            for (JsonObject tx : block.json().getJsonArray("transactions").getValuesAs(JsonObject.class)) {
+                if (tx.getString("type").equals("RECORD_ACCESS") && tx.getString("author").equals(author)
+                        && !tx.getBoolean("accepted")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Test
+    @Order(4)
+    void thePatientConsentsWithAConsentResource() {
+        Consent c = new Consent().setStatus(Consent.ConsentState.ACTIVE)
+                .setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null)))
+                .setPatient(new Reference("Patient/" + patientId))
+                .setPolicyRule(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", null)));
+        c.addCategory(new CodeableConcept(new Coding("http://loinc.org", "59284-0", null)));
+        Consent.ProvisionComponent provision = c.getProvision().setType(Consent.ConsentProvisionType.PERMIT)
+                .setPeriod(new Period().setEnd(new Date(System.currentTimeMillis() + 86_400_000L)));
+        provision.addActor().setRole(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", null)))
+                .setReference(new Reference("Practitioner/dr-fhir"));
+        for (String category : List.of("DEMOGRAPHICS", "NOTE", "OBSERVATION", "ALLERGY", "CONDITION", "ENCOUNTER", "PROCEDURE",
+                "PRESCRIPTION")) {
+            provision.addCode(new CodeableConcept(new Coding("urn:ehr-ledger:category", category, null)));
+        }
+        MethodOutcome created = client(patientToken).create().resource(c).execute();
+        consentId = created.getId().getIdPart();
+        Consent read = valid(client(patientToken).read().resource(Consent.class).withId(consentId).execute());
+        assertEquals(Consent.ConsentState.ACTIVE, read.getStatus());
+        assertEquals("Practitioner/dr-fhir", read.getProvision().getActorFirstRep().getReference().getReference());
+        assertEquals(8, read.getProvision().getCode().size());
+
+        // The practitioner now reads the patient, found by name and date of birth too.
+        Patient p = valid(doctor().read().resource(Patient.class).withId(patientId).execute());
+        assertEquals("Grace Hopper", p.getNameFirstRep().getText());
+        Bundle found = doctor().search().forResource(Patient.class).where(Patient.NAME.matches().value("Grace Hopper"))
+                .and(Patient.BIRTHDATE.exactly().day("1956-12-09")).returnBundle(Bundle.class).execute();
+        assertEquals(1, found.getTotal());
+        Practitioner me = valid(doctor().read().resource(Practitioner.class).withId("dr-fhir").execute());
+        assertEquals("Dr Frances Fhir", me.getNameFirstRep().getText());
+    }
+
+    @Test
+    @Order(5)
+    void aPractitionerCreatesAnObservationAndReadsItBackWithItsProvenance() {
+        Observation weight = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept(new Coding("http://loinc.org", "29463-7", "Body weight")))
+                .setSubject(new Reference("Patient/" + patientId)).setEffective(new DateTimeType(new Date()))
+                .setValue(new Quantity().setValue(new BigDecimal("68.4")).setUnit("kg").setSystem("http://unitsofmeasure.org").setCode("kg"));
+        weight.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs", "Vital Signs")));
+        MethodOutcome created = doctor().create().resource(weight).execute();
+        String id = created.getId().getIdPart();
+        assertTrue(id.startsWith("R-"), id);
+
+        Observation read = valid(doctor().read().resource(Observation.class).withId(id).execute());
+        assertEquals(0, new BigDecimal("68.4").compareTo(read.getValueQuantity().getValue()));
+        assertEquals("29463-7", read.getCode().getCodingFirstRep().getCode());
+        Observation asPatient = valid(client(patientToken).read().resource(Observation.class).withId(id).execute());
+        assertEquals(read.getMeta().getLastUpdated(), asPatient.getMeta().getLastUpdated());
+
+        Provenance prov = valid(doctor().read().resource(Provenance.class).withId(id).execute());
+        assertEquals("Observation/" + id, prov.getTargetFirstRep().getReference());
+        assertEquals("Practitioner/dr-fhir", prov.getAgentFirstRep().getWho().getReference());
+        assertTrue(prov.getEntityFirstRep().getWhat().getDisplay().contains("receipt verified"), prov.getEntityFirstRep().getWhat().getDisplay());
+        assertEquals(64, prov.getEntityFirstRep().getWhat().getIdentifier().getValue().length(), "the transaction id");
+
+        // The same resource in XML.
+        IGenericClient xml = doctor();
+        xml.setEncoding(EncodingEnum.XML);
+        valid(xml.read().resource(Observation.class).withId(id).execute());
+    }
+
+    @Test
+    @Order(6)
+    void invalidOrMalformedResourcesAreRefusedAndChangeNothing() throws Exception {
+        int before = count(doctor(), Observation.class);
+        long height = net.status(1).getJsonNumber("height").longValue();
+
+        // No code: the R4 specification requires one (validated, 422, with where the error is).
+        Observation noCode = new Observation().setStatus(Observation.ObservationStatus.FINAL).setSubject(new Reference("Patient/" + patientId));
+        UnprocessableEntityException invalid = assertThrows(UnprocessableEntityException.class,
+                () -> doctor().create().resource(noCode).execute());
+        assertEquals("INVALID_RESOURCE", code(invalid));
+        OperationOutcome o = (OperationOutcome) invalid.getOperationOutcome();
+        assertTrue(o.getIssue().stream().anyMatch(i -> !i.getExpression().isEmpty()), "errors say where");
+
+        // Malformed JSON, an unknown element, a wrong type, XML with an external entity.
+        assertEquals(400, raw("POST", "Observation", doctorToken, "application/fhir+json", "{\"resourceType\":\"Observation\",").statusCode());
+        HttpResponse<String> unknown = raw("POST", "Observation", doctorToken, "application/fhir+json",
+                "{\"resourceType\":\"Observation\",\"status\":\"final\",\"colour\":\"blue\",\"code\":{\"text\":\"x\"},"
+                        + "\"subject\":{\"reference\":\"Patient/" + patientId + "\"}}");
+        assertEquals(400, unknown.statusCode(), unknown.body());
+        assertTrue(unknown.body().contains("OperationOutcome") && unknown.body().contains("colour"), unknown.body());
+        HttpResponse<String> wrongType = raw("POST", "Condition", doctorToken, "application/fhir+json",
+                "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}");
+        assertEquals(400, wrongType.statusCode(), wrongType.body());
+        HttpResponse<String> xxe = raw("POST", "Observation", doctorToken, "application/fhir+xml",
+                "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+                        + "<Observation xmlns=\"http://hl7.org/fhir\"><status value=\"final\"/><code><text value=\"&e;\"/></code></Observation>");
+        assertEquals(400, xxe.statusCode(), xxe.body());
+        assertFalse(xxe.body().contains("root:"), "no file content");
+        HttpResponse<String> numberForText = raw("POST", "Observation", doctorToken, "application/fhir+json",
+                "{\"resourceType\":\"Observation\",\"status\":42,\"code\":{\"text\":\"x\"}}");
+        assertEquals(400, numberForText.statusCode(), numberForText.body());
+        // An unknown type, an unknown search parameter.
+        assertEquals(404, raw("GET", "Claim?patient=" + patientId, doctorToken, null, null).statusCode());
+        InvalidRequestException badParam = assertThrows(InvalidRequestException.class, () -> doctor().search()
+                .forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.CODE.exactly().code("29463-7")).returnBundle(Bundle.class).execute());
+        assertEquals("INVALID_INPUT", code(badParam));
+
+        assertEquals(before, count(doctor(), Observation.class), "nothing was written");
+        // Only the audited reads of this test were committed: no record.
+        long head = net.status(1).getJsonNumber("height").longValue();
+        for (long h = height + 1; h <= head; h++) {
+            for (JsonObject tx : net.get(1, "/blocks/" + h + "/transactions", adminToken).json().getJsonArray("transactions")
+                    .getValuesAs(JsonObject.class)) {
+                assertEquals("RECORD_ACCESS", tx.getString("type"), "block " + h);
+            }
+        }
+    }
+
+    /** A realistic visit of a patient with type 2 diabetes, as an EHR or a synthetic data generator exports it. */
+    static Bundle diabetesVisit(String patientId) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        String patientUrl = "urn:uuid:" + UUID.randomUUID();
+        Patient p = new Patient();
+        p.setId(patientId);
+        p.addIdentifier().setSystem("urn:ehr-ledger:patient").setValue(patientId);
+        p.addName().setFamily("Hopper").addGiven("Grace");
+        b.addEntry().setFullUrl(patientUrl).setResource(p).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl("Patient/" + patientId);
+        Reference subject = new Reference(patientUrl);
+        Date start = new Date(System.currentTimeMillis() - 3_600_000L);
+        Date end = new Date(System.currentTimeMillis() - 1_800_000L);
+
+        Encounter visit = new Encounter().setStatus(Encounter.EncounterStatus.FINISHED)
+                .setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"))
+                .setSubject(subject).setPeriod(new Period().setStart(start).setEnd(end));
+        visit.addType(new CodeableConcept(new Coding("http://snomed.info/sct", "185349003", "Encounter for check up (procedure)")));
+        visit.addReasonCode(new CodeableConcept(new Coding("http://snomed.info/sct", "44054006", "Diabetes mellitus type 2")));
+        String visitUrl = add(b, visit);
+        Reference encounter = new Reference(visitUrl);
+
+        Condition diabetes = new Condition()
+                .setClinicalStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)))
+                .setVerificationStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", null)))
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "44054006", "Diabetes mellitus type 2")))
+                .setSubject(subject).setEncounter(encounter).setOnset(new DateTimeType("2019-04-02"));
+        diabetes.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item")));
+        add(b, diabetes);
+        Condition hypertension = new Condition()
+                .setClinicalStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)))
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "38341003", "Hypertensive disorder")))
+                .setSubject(subject).setEncounter(encounter);
+        add(b, hypertension);
+
+        add(b, vital("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "7.4", "%", "%", subject, encounter, "laboratory"));
+        add(b, vital("2339-0", "Glucose [Mass/volume] in Blood", "142", "mg/dL", "mg/dL", subject, encounter, "laboratory"));
+        add(b, vital("39156-5", "Body mass index (BMI) [Ratio]", "29.1", "kg/m2", "kg/m2", subject, encounter, "vital-signs"));
+        Observation bp = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept(new Coding("http://loinc.org", "85354-9", "Blood pressure panel with all children optional")))
+                .setSubject(subject).setEncounter(encounter).setEffective(new DateTimeType(start));
+        bp.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/observation-category", "vital-signs", "Vital Signs")));
+        bp.addComponent().setCode(new CodeableConcept(new Coding("http://loinc.org", "8480-6", "Systolic blood pressure")))
+                .setValue(new Quantity().setValue(138).setUnit("mm[Hg]").setSystem("http://unitsofmeasure.org").setCode("mm[Hg]"));
+        bp.addComponent().setCode(new CodeableConcept(new Coding("http://loinc.org", "8462-4", "Diastolic blood pressure")))
+                .setValue(new Quantity().setValue(86).setUnit("mm[Hg]").setSystem("http://unitsofmeasure.org").setCode("mm[Hg]"));
+        add(b, bp);
+
+        AllergyIntolerance penicillin = new AllergyIntolerance()
+                .setClinicalStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", null)))
+                .setVerificationStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed", null)))
+                .setType(AllergyIntolerance.AllergyIntoleranceType.ALLERGY)
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "91936005", "Allergy to penicillin")))
+                .setPatient(subject);
+        penicillin.addCategory(AllergyIntolerance.AllergyIntoleranceCategory.MEDICATION);
+        penicillin.addReaction().setSeverity(AllergyIntolerance.AllergyIntoleranceSeverity.MODERATE)
+                .addManifestation(new CodeableConcept(new Coding("http://snomed.info/sct", "247472004", "Wheal")));
+        add(b, penicillin);
+
+        MedicationRequest metformin = new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE)
+                .setIntent(MedicationRequest.MedicationRequestIntent.ORDER)
+                .setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "860975",
+                        "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet")))
+                .setSubject(subject).setEncounter(encounter).setAuthoredOn(end);
+        var dosage = metformin.addDosageInstruction().setText("one tablet twice a day with meals")
+                .setRoute(new CodeableConcept(new Coding("http://snomed.info/sct", "26643006", "Oral route")))
+                .setTiming(new Timing().setRepeat(new Timing.TimingRepeatComponent().setFrequency(2).setPeriod(1)
+                        .setPeriodUnit(Timing.UnitsOfTime.D)));
+        dosage.addDoseAndRate().setDose(new Quantity().setValue(500).setUnit("mg").setSystem("http://unitsofmeasure.org").setCode("mg"));
+        metformin.getDispenseRequest().setExpectedSupplyDuration((org.hl7.fhir.r4.model.Duration) new org.hl7.fhir.r4.model.Duration()
+                .setValue(90).setUnit("days").setSystem("http://unitsofmeasure.org").setCode("d"));
+        add(b, metformin);
+
+        Procedure foot = new Procedure().setStatus(Procedure.ProcedureStatus.COMPLETED)
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "401191002", "Diabetic foot examination")))
+                .setSubject(subject).setEncounter(encounter).setPerformed(new Period().setStart(start).setEnd(end));
+        add(b, foot);
+        Immunization flu = new Immunization().setStatus(Immunization.ImmunizationStatus.COMPLETED)
+                .setVaccineCode(new CodeableConcept(new Coding("http://hl7.org/fhir/sid/cvx", "140",
+                        "Influenza, seasonal, injectable, preservative free")))
+                .setPatient(subject).setEncounter(encounter).setOccurrence(new DateTimeType(start));
+        add(b, flu);
+        DocumentReference note = new DocumentReference().setStatus(Enumerations.DocumentReferenceStatus.CURRENT)
+                .setType(new CodeableConcept(new Coding("http://loinc.org", "11506-3", "Progress note")))
+                .setSubject(subject).setDate(end).setDescription("Diabetes review");
+        note.addContent().getAttachment().setContentType("text/plain").setData(
+                "HbA1c 7.4 %, up from 7.0. Started metformin XR 500 mg twice daily. Feet normal. Review in 3 months."
+                        .getBytes(StandardCharsets.UTF_8));
+        note.getContext().addEncounter(encounter);
+        add(b, note);
+        return b;
+    }
+
+    private static Observation vital(String loinc, String display, String value, String unit, String ucum, Reference subject,
+                                     Reference encounter, String category) {
+        Observation o = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept(new Coding("http://loinc.org", loinc, display)))
+                .setSubject(subject).setEncounter(encounter).setEffective(new DateTimeType(new Date(System.currentTimeMillis() - 3_000_000L)))
+                .setValue(new Quantity().setValue(new BigDecimal(value)).setUnit(unit).setSystem("http://unitsofmeasure.org").setCode(ucum));
+        o.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/observation-category", category, null)));
+        return o;
+    }
+
+    private static String add(Bundle b, Resource r) {
+        String url = "urn:uuid:" + UUID.randomUUID();
+        b.addEntry().setFullUrl(url).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl(r.fhirType());
+        return url;
+    }
+
+    @Test
+    @Order(7)
+    void aTransactionBundleOfAVisitCommitsAndEveryResourceReadBackValidates() {
+        Bundle visit = diabetesVisit(patientId);
+        valid(visit);
+        Bundle response = doctor().transaction().withBundle(visit).execute();
+        assertEquals(Bundle.BundleType.TRANSACTIONRESPONSE, response.getType());
+        assertEquals(visit.getEntry().size(), response.getEntry().size());
+        assertEquals("200 OK", response.getEntryFirstRep().getResponse().getStatus());
+        List<String> locations = new ArrayList<>();
+        for (var e : response.getEntry().subList(1, response.getEntry().size())) {
+            assertEquals("201 Created", e.getResponse().getStatus());
+            locations.add(e.getResponse().getLocation());
+        }
+
+        // References between entries now point at the ledger ids.
+        String encounterId = new IdType(locations.get(0)).getIdPart();
+        Encounter encounter = valid(doctor().read().resource(Encounter.class).withId(encounterId).execute());
+        assertEquals("Encounter for check up (procedure)", encounter.getTypeFirstRep().getCodingFirstRep().getDisplay());
+        Bundle labs = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .returnBundle(Bundle.class).execute();
+        assertEquals(5, labs.getTotal(), "the weight and the four observations of the visit");
+        for (var e : labs.getEntry()) {
+            Observation o = valid((Observation) e.getResource());
+            assertEquals("Patient/" + patientId, o.getSubject().getReference());
+            if (o.hasEncounter()) {
+                assertEquals("Encounter/" + encounterId, o.getEncounter().getReference());
+            }
+        }
+        MedicationRequest rx = (MedicationRequest) valid(doctor().search().forResource(MedicationRequest.class)
+                .where(MedicationRequest.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute().getEntryFirstRep().getResource());
+        assertEquals("860975", rx.getMedicationCodeableConcept().getCodingFirstRep().getCode());
+
+        // Patient/$everything: the patient and every record, each of which validates.
+        Bundle everything = doctor().operation().onInstance(new IdType("Patient", patientId)).named("$everything")
+                .withNoParameters(Parameters.class).useHttpGet().returnResourceType(Bundle.class).execute();
+        valid(everything);
+        List<String> types = new ArrayList<>();
+        for (var e : everything.getEntry()) {
+            types.add(valid(e.getResource()).fhirType());
+        }
+        for (String type : List.of("Patient", "Encounter", "Condition", "Observation", "AllergyIntolerance", "MedicationRequest",
+                "Procedure", "Immunization", "DocumentReference")) {
+            assertTrue(types.contains(type), type + " in " + types);
+        }
+        assertEquals(1 + 1 + 12, everything.getTotal(), "the patient, the weight and the twelve records of the visit");
+
+        // The patient sees the same record in their portal download, and in their own $everything.
+        Bundle mine = client(patientToken).operation().onInstance(new IdType("Patient", patientId)).named("$everything")
+                .withNoParameters(Parameters.class).useHttpGet().returnResourceType(Bundle.class).execute();
+        assertEquals(everything.getTotal(), mine.getTotal());
+    }
+
+    @Test
+    @Order(8)
+    void aBundleThatCannotBeKeptIsRefusedWholeAndWritesNothing() {
+        int before = count(doctor(), Condition.class);
+        Bundle withClaim = diabetesVisit(patientId);
+        withClaim.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new org.hl7.fhir.r4.model.Basic()
+                .setCode(new CodeableConcept().setText("claim"))).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Basic");
+        UnprocessableEntityException e = assertThrows(UnprocessableEntityException.class,
+                () -> doctor().transaction().withBundle(withClaim).execute());
+        assertEquals("UNSUPPORTED_TYPE", code(e));
+
+        Bundle newPatient = diabetesVisit(patientId);
+        Patient stranger = new Patient();
+        stranger.addName().setText("Someone New");
+        newPatient.getEntryFirstRep().setResource(stranger).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+        assertEquals("UNKNOWN_PATIENT", code(assertThrows(UnprocessableEntityException.class,
+                () -> doctor().transaction().withBundle(newPatient).execute())));
+        assertEquals(before, count(doctor(), Condition.class));
+    }
+
+    @Test
+    @Order(9)
+    void searchesPageWithStableNextLinks() {
+        Bundle first = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId)).count(2)
+                .returnBundle(Bundle.class).execute();
+        assertEquals(5, first.getTotal());
+        List<String> seen = new ArrayList<>();
+        Bundle page = first;
+        while (true) {
+            page.getEntry().forEach(e -> seen.add(e.getResource().getIdElement().getIdPart()));
+            if (page.getLink("next") == null) {
+                break;
+            }
+            page = doctor().loadPage().next(page).execute();
+        }
+        assertEquals(5, seen.size());
+        assertEquals(5, seen.stream().distinct().count(), "no duplicates across pages");
+    }
+
+    @Test
+    @Order(10)
+    void thePatientSeesWhoReadTheirRecordAsAuditEvents() {
+        Bundle log = client(patientToken).search().forResource(AuditEvent.class).where(AuditEvent.PATIENT.hasId(patientId))
+                .returnBundle(Bundle.class).execute();
+        assertTrue(log.getTotal() >= 5, "the practitioner's reads");
+        boolean found = false;
+        for (var e : log.getEntry()) {
+            AuditEvent a = valid((AuditEvent) e.getResource());
+            if (a.getAgentFirstRep().getWho().getReference().equals("Practitioner/dr-fhir") && a.getOutcomeDesc().equals(REASON)) {
+                found = true;
+            }
+        }
+        assertTrue(found, "the practitioner's reason is in the log");
+        String first = log.getEntryFirstRep().getResource().getIdElement().getIdPart();
+        valid(client(patientToken).read().resource(AuditEvent.class).withId(first).execute());
+        // Only the patient sees their log.
+        assertThrows(ForbiddenOperationException.class, () -> doctor().search().forResource(AuditEvent.class)
+                .where(AuditEvent.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
+    }
+
+    @Test
+    @Order(11)
+    void withdrawingConsentEndsThePractitionersAccess() {
+        client(patientToken).delete().resourceById(new IdType("Consent", consentId)).execute();
+        Consent withdrawn = valid(client(patientToken).read().resource(Consent.class).withId(consentId).execute());
+        assertEquals(Consent.ConsentState.INACTIVE, withdrawn.getStatus());
+        assertThrows(ForbiddenOperationException.class, () -> doctor().search().forResource(Observation.class)
+                .where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
+        assertTrue(validated > 40, "resources validated: " + validated);
+    }
+}
