@@ -1,8 +1,6 @@
 package org.ehrledger.web.fhir;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Date;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -24,7 +22,6 @@ import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Dosage;
-import org.hl7.fhir.r4.model.Duration;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Immunization;
@@ -458,17 +455,4 @@ public final class Resources {
         }
         return s.length() <= max ? s : s.substring(0, max);
     }
-
-
-    /** The record ids in resources' references, for callers that need to check them. */
-    static List<String> references(Resource r) {
-        List<String> out = new ArrayList<>();
-        for (Reference ref : Fhir.context().newTerser().getAllPopulatedChildElementsOfType(r, Reference.class)) {
-            if (ref.hasReference()) {
-                out.add(ref.getReference());
-            }
-        }
-        return out;
-    }
-
 }
