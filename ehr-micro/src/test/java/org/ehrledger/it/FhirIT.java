@@ -301,7 +301,7 @@ class FhirIT {
 
     @Test
     @Order(5)
-    void aPractitionerCreatesAnObservationAndReadsItBackWithItsProvenance() {
+    void aPractitionerCreatesAnObservationAndReadsItBackWithItsProvenance() throws Exception {
         Observation weight = new Observation().setStatus(Observation.ObservationStatus.FINAL)
                 .setCode(new CodeableConcept(new Coding("http://loinc.org", "29463-7", "Body weight")))
                 .setSubject(new Reference("Patient/" + patientId)).setEffective(new DateTimeType(new Date()))
@@ -323,10 +323,32 @@ class FhirIT {
         assertTrue(prov.getEntityFirstRep().getWhat().getDisplay().contains("receipt verified"), prov.getEntityFirstRep().getWhat().getDisplay());
         assertEquals(64, prov.getEntityFirstRep().getWhat().getIdentifier().getValue().length(), "the transaction id");
 
-        // The same resource in XML.
+        // The same resource in XML; and a condition, an allergy and a prescription created one by one, in XML.
         IGenericClient xml = doctor();
         xml.setEncoding(EncodingEnum.XML);
         valid(xml.read().resource(Observation.class).withId(id).execute());
+        Reference subject = new Reference("Patient/" + patientId);
+        Condition asthma = new Condition().setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "195967001", "Asthma")))
+                .setClinicalStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)))
+                .setSubject(subject);
+        AllergyIntolerance latex = new AllergyIntolerance()
+                .setClinicalStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", null)))
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "300916003", "Latex allergy"))).setPatient(subject);
+        MedicationRequest salbutamol = new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE)
+                .setIntent(MedicationRequest.MedicationRequestIntent.ORDER).setSubject(subject)
+                .setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "745679",
+                        "200 ACTUAT Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler")));
+        salbutamol.addDosageInstruction().setText("two puffs when needed");
+        for (Resource r : List.of(asthma, latex, salbutamol)) {
+            MethodOutcome made = xml.create().resource(r).execute();
+            Resource back = valid((Resource) doctor().read().resource(r.getClass()).withId(made.getId().getIdPart()).execute());
+            assertEquals(r.fhirType(), back.fhirType());
+        }
+        // The records are the same records the portal and the JSON API show.
+        JsonObject prescriptions = net.get(1, "/patients/" + patientId + "/records?category=PRESCRIPTION&reason=check", doctorToken).json();
+        JsonObject rx = prescriptions.getJsonArray("items").getJsonObject(0).getJsonObject("content");
+        assertEquals("200 ACTUAT Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler", rx.getString("title"));
+        assertEquals("two puffs when needed", rx.getString("text"));
     }
 
     @Test
@@ -532,7 +554,7 @@ class FhirIT {
                 "Procedure", "Immunization", "DocumentReference")) {
             assertTrue(types.contains(type), type + " in " + types);
         }
-        assertEquals(1 + 1 + 12, everything.getTotal(), "the patient, the weight and the twelve records of the visit");
+        assertEquals(1 + 4 + 12, everything.getTotal(), "the patient, the four records made one by one and the twelve of the visit");
 
         // The patient sees the same record in their portal download, and in their own $everything.
         Bundle mine = client(patientToken).operation().onInstance(new IdType("Patient", patientId)).named("$everything")

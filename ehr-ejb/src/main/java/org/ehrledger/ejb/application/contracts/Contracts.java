@@ -511,7 +511,7 @@ public final class Contracts {
         ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now,
                 false);
         return () -> {
-            state.records.put(recordId, record);
+            state.putRecord(record);
             state.wraps.put(recordId, new TreeMap<>(wraps));
         };
     }
@@ -620,7 +620,7 @@ public final class Contracts {
             throw new Rejected("a reason is required to read another person's record");
         }
         AccessEvent event = new AccessEvent(now, patient.id(), reader.id(), reader.organisation(), category, basis, reason);
-        return () -> state.accessLog.add(event);
+        return () -> state.logAccess(event);
     }
 
     /** Longest emergency state. */
@@ -707,7 +707,7 @@ public final class Contracts {
             throw new Rejected("erasure needs its legal basis (e.g. GDPR Art. 17 request reference)");
         }
         return () -> {
-            state.records.put(r.id(), r.erase());
+            state.putRecord(r.erase());
             state.wraps.remove(r.id()); // crypto-shredding: no reader can unwrap the data key any more
             state.erasures.add(r.id());
         };

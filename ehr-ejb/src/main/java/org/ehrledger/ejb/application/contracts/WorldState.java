@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,14 @@ public final class WorldState {
     final Map<String, Organisation> organisations = new TreeMap<>();
     final Map<String, User> users = new TreeMap<>();
     final Map<String, ClinicalRecord> records = new TreeMap<>();
+    /** Patient id to their records in commit order (an index of {@link #records}; see {@link #putRecord}). */
+    private final Map<String, List<ClinicalRecord>> recordsByPatient = new HashMap<>();
     /** Record id to reader id to wrapped data key. */
     final Map<String, TreeMap<String, byte[]>> wraps = new TreeMap<>();
     final Map<String, Consent> consents = new TreeMap<>();
     final List<BreakGlass> breakGlass = new ArrayList<>();
-    final List<AccessEvent> accessLog = new ArrayList<>();
+    /** Patient id to their access events (the access log), in commit order. */
+    private final Map<String, List<AccessEvent>> accessByPatient = new HashMap<>();
     /** Record id to its billing acknowledgement. */
     final Map<String, org.ehrledger.ejb.domain.model.record.Billed> billed = new TreeMap<>();
     final Set<Digest> seenTransactions = new HashSet<>();
@@ -102,7 +106,23 @@ public final class WorldState {
 
     /** Every read of a patient's clinical content, oldest first. */
     public List<AccessEvent> accessLog(String patient) {
-        return accessLog.stream().filter(e -> e.patient().equals(patient)).toList();
+        return List.copyOf(accessByPatient.getOrDefault(patient, List.of()));
+    }
+
+    /** Appends an access event to its patient's log. */
+    void logAccess(AccessEvent event) {
+        accessByPatient.computeIfAbsent(event.patient(), k -> new ArrayList<>()).add(event);
+    }
+
+    /** Adds a record, or replaces it (an erasure) in place, keeping each patient's records in commit order. */
+    void putRecord(ClinicalRecord record) {
+        ClinicalRecord previous = records.put(record.id(), record);
+        List<ClinicalRecord> mine = recordsByPatient.computeIfAbsent(record.patient(), k -> new ArrayList<>());
+        if (previous == null) {
+            mine.add(record);
+        } else {
+            mine.replaceAll(r -> r.id().equals(record.id()) ? record : r);
+        }
     }
 
     /** Ids of records whose ciphertext must be destroyed (crypto-shredded), in order. */
@@ -176,8 +196,8 @@ public final class WorldState {
         return billed.get(recordId);
     }
 
-    /** Records of a patient, in id order. */
+    /** Records of a patient, in commit order (oldest first). */
     public List<ClinicalRecord> recordsOf(String patient) {
-        return records.values().stream().filter(r -> r.patient().equals(patient)).toList();
+        return List.copyOf(recordsByPatient.getOrDefault(patient, List.of()));
     }
 }

@@ -121,4 +121,25 @@ class MoreContractsTest extends ContractsHarness {
         assertTrue(refused(a.erase(a.admin, "r-9", "court order 17/2026")).contains("already erased"));
         assertNotNull(state.record("r-9"));
     }
+
+    @Test
+    void aPatientsRecordsAndAccessLogAreInCommitOrderWhateverTheirIds() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
+        for (String id : List.of("r-z", "r-a", "r-m")) {
+            ok(a.addRecord(a.doctor, a.alice, id, "NOTE", a.alice, a.doctor));
+        }
+        ok(a.addRecord(a.bob, a.bob, "r-b", "NOTE", a.bob));
+        assertEquals(List.of("r-z", "r-a", "r-m"), state.recordsOf("pat-alice").stream().map(r -> r.id()).toList(),
+                "the order the ledger committed them in (lists show them newest first)");
+        ok(a.erase(a.alice, "r-a", "GDPR Art. 17 request 2026-114"));
+        assertEquals(List.of("r-z", "r-a", "r-m"), state.recordsOf("pat-alice").stream().map(r -> r.id()).toList());
+        assertTrue(state.recordsOf("pat-alice").get(1).erased(), "an erasure replaces the record in place");
+        assertEquals(List.of("r-b"), state.recordsOf("pat-bob").stream().map(r -> r.id()).toList());
+
+        ok(a.read(a.doctor, a.alice, "NOTE", "first"));
+        ok(a.read(a.bob, a.bob, "NOTE", "own"));
+        ok(a.read(a.doctor, a.alice, "NOTE", "second"));
+        assertEquals(List.of("first", "second"), state.accessLog("pat-alice").stream().map(e -> e.reason()).toList());
+        assertEquals(List.of("own"), state.accessLog("pat-bob").stream().map(e -> e.reason()).toList());
+    }
 }
