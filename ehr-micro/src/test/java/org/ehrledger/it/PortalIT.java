@@ -172,7 +172,7 @@ class PortalIT {
         // Personal details too, so that the doctor sees the name (the default is notes, results, allergies, prescriptions).
         browser.findElement(By.cssSelector("input[type=checkbox][value=DEMOGRAPHICS]")).click();
         browser.findElement(By.id("give")).click();
-        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Consent given to " + DOCTOR));
+        notice("Consent given to " + DOCTOR);
         WebElement row = browser.findElement(By.cssSelector("tr[data-grantee='" + DOCTOR + "']"));
         assertEquals("Active", row.getAttribute("data-status"));
         assertTrue(row.getText().contains("Dr Meredith Grey"), row.getText());
@@ -197,7 +197,7 @@ class PortalIT {
         type("noteTitle", "Annual check-up");
         type("noteText", "Blood pressure 128/82. Advised more exercise.");
         browser.findElement(By.id("saveNote")).click();
-        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Note saved"));
+        notice("Note saved");
         type("drug", "Amoxicillin");
         type("dose", "500 mg");
         new Select(browser.findElement(By.id("route"))).selectByValue("oral");
@@ -205,17 +205,17 @@ class PortalIT {
         type("duration", "7 days");
         type("instructions", "Take with food");
         browser.findElement(By.id("savePrescription")).click();
-        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Prescription saved"));
+        notice("Prescription saved");
         type("obsName", "HbA1c");
         type("obsValue", "48");
         type("obsUnit", "mmol/mol");
         browser.findElement(By.id("saveObservation")).click();
-        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Observation saved"));
+        notice("Observation saved");
         type("allergySubstance", "Penicillin");
         type("allergyReaction", "Hives");
         new Select(browser.findElement(By.id("allergySeverity"))).selectByValue("severe");
         browser.findElement(By.id("saveAllergy")).click();
-        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Allergy saved"));
+        notice("Allergy saved");
         String chart = text("chart-records");
         assertTrue(chart.contains("Annual check-up") && chart.contains("Amoxicillin"), chart);
         assertTrue(chart.contains("HbA1c") && chart.contains("mmol/mol") && chart.contains("Penicillin"), chart);
@@ -274,7 +274,7 @@ class PortalIT {
         browser.get(net.web(1) + "/patient/consents.xhtml");
         browser.findElement(By.cssSelector("tr[data-grantee='" + DOCTOR + "'] input.revoke")).click();
         browser.switchTo().alert().accept();
-        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().startsWith("Consent withdrawn"));
+        notice("Consent withdrawn");
         assertEquals("Revoked", browser.findElement(By.cssSelector("tr[data-grantee='" + DOCTOR + "']")).getAttribute("data-status"));
         signOut();
 
@@ -461,6 +461,28 @@ class PortalIT {
 
     private static String text(String id) {
         return browser.findElement(By.id(id)).getText();
+    }
+
+    /**
+     * Waits for an information notice starting with {@code start} (the test fails if none comes) and returns
+     * its text. A page re-rendered
+     * by the action that causes it may still show the previous notice for a moment, or replace the element
+     * while it is read: both are waited out.
+     */
+    private static String notice(String start) {
+        String[] last = {""};
+        try {
+            return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+                try {
+                    last[0] = d.findElement(By.cssSelector(".alert.info")).getText();
+                    return last[0].startsWith(start) ? last[0] : null;
+                } catch (org.openqa.selenium.WebDriverException e) {
+                    return null; // not there yet, or replaced while being read
+                }
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("expected a notice starting with '" + start + "', the page shows '" + last[0] + "'", e);
+        }
     }
 
     private static WebElement waitFor(By by) {

@@ -285,34 +285,10 @@ public final class Resources {
 
     /** The patient a clinical resource is about (its subject or patient reference), or null. */
     static Reference subjectOf(Resource r) {
-        if (r instanceof AllergyIntolerance a) {
-            return a.getPatient();
-        }
-        if (r instanceof Immunization i) {
-            return i.getPatient();
-        }
-        if (r instanceof MedicationRequest m) {
-            return m.getSubject();
-        }
-        if (r instanceof Observation o) {
-            return o.getSubject();
-        }
-        if (r instanceof DiagnosticReport d) {
-            return d.getSubject();
-        }
-        if (r instanceof Condition c) {
-            return c.getSubject();
-        }
-        if (r instanceof Encounter e) {
-            return e.getSubject();
-        }
-        if (r instanceof Procedure p) {
-            return p.getSubject();
-        }
-        if (r instanceof DocumentReference d) {
-            return d.getSubject();
-        }
-        return null;
+        var definition = Fhir.context().getResourceDefinition(r);
+        String path = definition.getChildByName("subject") != null ? "subject"
+                : definition.getChildByName("patient") != null ? "patient" : null;
+        return path == null ? null : Fhir.context().newTerser().getSingleValueOrNull(r, path, Reference.class);
     }
 
     /**

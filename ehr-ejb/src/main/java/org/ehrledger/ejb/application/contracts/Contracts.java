@@ -396,8 +396,8 @@ public final class Contracts {
         if (reader.role() == Role.ADMIN || (reader.role() == Role.BILLING && !category.billingRelevant())) {
             return null;
         }
-        for (Consent c : state.consents.values()) {
-            if (c.patient().equals(patient) && c.covers(reader.id(), reader.organisation(), category, now)) {
+        for (Consent c : state.consentsHeldFor(patient)) {
+            if (c.covers(reader.id(), reader.organisation(), category, now)) {
                 return AccessBasis.CONSENT;
             }
         }
@@ -559,7 +559,7 @@ public final class Contracts {
             }
         }
         return () -> {
-            state.consents.put(consentId, consent);
+            state.putConsent(consent);
             for (var e : added.entrySet()) {
                 int slash = e.getKey().indexOf('/');
                 state.wraps.computeIfAbsent(e.getKey().substring(0, slash), k -> new TreeMap<>())
@@ -578,7 +578,7 @@ public final class Contracts {
             throw new Rejected("consent " + c.id() + " is already revoked");
         }
         return () -> {
-            state.consents.put(c.id(), c.revoke());
+            state.putConsent(c.revoke());
             // Readers who no longer have a basis lose their key wraps; later records are not wrapped for them.
             for (ClinicalRecord r : state.recordsOf(c.patient())) {
                 TreeMap<String, byte[]> w = state.wraps.get(r.id());

@@ -33,6 +33,8 @@ public final class WorldState {
     /** Record id to reader id to wrapped data key. */
     final Map<String, TreeMap<String, byte[]>> wraps = new TreeMap<>();
     final Map<String, Consent> consents = new TreeMap<>();
+    /** Patient id to their consents in commit order (an index of {@link #consents}; see {@link #putConsent}). */
+    private final Map<String, List<Consent>> consentsByPatient = new HashMap<>();
     final List<BreakGlass> breakGlass = new ArrayList<>();
     /** Patient id to their access events (the access log), in commit order. */
     private final Map<String, List<AccessEvent>> accessByPatient = new HashMap<>();
@@ -114,15 +116,19 @@ public final class WorldState {
         accessByPatient.computeIfAbsent(event.patient(), k -> new ArrayList<>()).add(event);
     }
 
+    /** Appends {@code item} to the patient's list of an index, or puts it in the place of {@code previous}. */
+    private static <T> void index(Map<String, List<T>> index, String patient, T item, T previous) {
+        List<T> mine = index.computeIfAbsent(patient, k -> new ArrayList<>());
+        if (previous == null) {
+            mine.add(item);
+        } else {
+            mine.set(mine.indexOf(previous), item);
+        }
+    }
+
     /** Adds a record, or replaces it (an erasure) in place, keeping each patient's records in commit order. */
     void putRecord(ClinicalRecord record) {
-        ClinicalRecord previous = records.put(record.id(), record);
-        List<ClinicalRecord> mine = recordsByPatient.computeIfAbsent(record.patient(), k -> new ArrayList<>());
-        if (previous == null) {
-            mine.add(record);
-        } else {
-            mine.replaceAll(r -> r.id().equals(record.id()) ? record : r);
-        }
+        index(recordsByPatient, record.patient(), record, records.put(record.id(), record));
     }
 
     /** Ids of records whose ciphertext must be destroyed (crypto-shredded), in order. */
@@ -164,7 +170,17 @@ public final class WorldState {
 
     /** A patient's consents (active, expired and revoked), in id order. */
     public List<Consent> consentsOf(String patient) {
-        return consents.values().stream().filter(c -> c.patient().equals(patient)).toList();
+        return List.copyOf(consentsByPatient.getOrDefault(patient, List.of()));
+    }
+
+    /** The patient's consents as they are held (no copy): for the contracts' checks. */
+    List<Consent> consentsHeldFor(String patient) {
+        return consentsByPatient.getOrDefault(patient, List.of());
+    }
+
+    /** Adds a consent, or replaces it (a revocation) in place. */
+    void putConsent(Consent consent) {
+        index(consentsByPatient, consent.patient(), consent, consents.put(consent.id(), consent));
     }
 
     /** Consents in force at {@code now} whose grantee is a user or that user's organisation. */
