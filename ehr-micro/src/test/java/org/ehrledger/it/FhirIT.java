@@ -297,6 +297,13 @@ class FhirIT {
         assertEquals(1, found.getTotal());
         Practitioner me = valid(doctor().read().resource(Practitioner.class).withId("dr-fhir").execute());
         assertEquals("Dr Frances Fhir", me.getNameFirstRep().getText());
+        Bundle colleagues = client(patientToken).search().forResource(Practitioner.class).returnBundle(Bundle.class).execute();
+        assertTrue(colleagues.getEntry().stream().anyMatch(e -> valid(e.getResource()).getIdElement().getIdPart().equals("dr-fhir")));
+        org.hl7.fhir.r4.model.Organization hospital = valid(client(patientToken).read()
+                .resource(org.hl7.fhir.r4.model.Organization.class).withId("st-mary").execute());
+        assertEquals("St Mary's Hospital", hospital.getName());
+        assertEquals(1, client(patientToken).search().forResource(org.hl7.fhir.r4.model.Organization.class)
+                .returnBundle(Bundle.class).execute().getTotal(), "one member organisation");
     }
 
     @Test
