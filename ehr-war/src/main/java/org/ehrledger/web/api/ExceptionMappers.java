@@ -66,7 +66,7 @@ public final class ExceptionMappers {
 
         @Override
         public Response toResponse(EJBException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e.getCausedByException();
+            Throwable cause = cause(e);
             if (cause instanceof EhrException ehr) {
                 return of(ehr.code(), ehr.getMessage());
             }
@@ -137,9 +137,18 @@ public final class ExceptionMappers {
     }
 
     static Response internal(Throwable e) {
+        return Problems.response(500, "INTERNAL", "Internal error", internalDetail(e));
+    }
+
+    /** What a session bean threw, inside the container's wrapping. */
+    public static Throwable cause(EJBException e) {
+        return e.getCause() != null ? e.getCause() : e.getCausedByException();
+    }
+
+    /** Logs an unexpected failure under a new reference and says what the caller can do with it. */
+    public static String internalDetail(Throwable e) {
         String ref = UUID.randomUUID().toString();
         LOG.log(Level.SEVERE, "internal error " + ref, e);
-        return Problems.response(500, "INTERNAL", "Internal error",
-                "something went wrong on this replica (reference " + ref + "); the operator can find it in the log");
+        return "something went wrong on this replica (reference " + ref + "); the operator can find it in the log";
     }
 }

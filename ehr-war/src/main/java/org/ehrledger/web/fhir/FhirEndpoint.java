@@ -136,25 +136,40 @@ public class FhirEndpoint {
         return LedgerResources.practitioner(p);
     }
 
-    /** One record, read (and audited) as its category; the type in the URL must be the record's. */
+    /** One record, read (and audited) as its category; the type in the URL, if given, must be the record's. */
     private ClinicalRecords.Opened recordOf(String type, String id) {
         RecordService.Located at = records.locate(id);
         Category category = Category.valueOf(at.category());
-        if (!Resources.categoriesOf(type).contains(category)) {
+        if (type != null && !Resources.categoriesOf(type).contains(category)) {
             throw FhirException.notFound("no " + type + " " + id);
         }
-        return readRecords(at.patientId(), EnumSet.of(category)).stream().filter(o -> o.record().id().equals(id))
-                .filter(o -> Resources.typeOf(o).equals(type)).findFirst()
-                .orElseThrow(() -> FhirException.notFound("no " + type + " " + id));
+        List<ClinicalRecords.Opened> found = security.isUserInRole("PRACTITIONER")
+                ? refusedAsForbidden(() -> practitioners.record(at.patientId(), id, category, reason()).records())
+                : readRecords(at.patientId(), EnumSet.of(category));
+        return found.stream().filter(o -> o.record().id().equals(id))
+                .filter(o -> type == null || Resources.typeOf(o).equals(type)).findFirst()
+                .orElseThrow(() -> FhirException.notFound("no " + (type == null ? "record" : type) + " " + id));
     }
 
     private Resource provenance(String id) {
-        RecordService.Located at = records.locate(id);
-        ClinicalRecords.Opened o = readRecords(at.patientId(), EnumSet.of(Category.valueOf(at.category()))).stream()
-                .filter(r -> r.record().id().equals(id)).findFirst()
-                .orElseThrow(() -> FhirException.notFound("no record " + id));
+        ClinicalRecords.Opened o = recordOf(null, id);
         return LedgerResources.provenance(Resources.typeOf(o), o.record().author(), o.record().author().equals(o.record().patient()),
                 records.receipt(id));
+    }
+
+    /** The practitioner's stated reason for reading, or the default. */
+    private String reason() {
+        String reason = headers.getHeaderString(REASON_HEADER);
+        return reason == null || reason.isBlank() ? DEFAULT_REASON : reason;
+    }
+
+    /** A read the contracts refused (recorded on chain) is a 403 here. */
+    private static <T> T refusedAsForbidden(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (EhrException e) {
+            throw e.code() == ErrorCode.REFUSED ? FhirException.forbidden(e.getMessage()) : e;
+        }
     }
 
     /**
@@ -164,20 +179,11 @@ public class FhirEndpoint {
      */
     private List<ClinicalRecords.Opened> readRecords(String patientId, Set<Category> categories) {
         if (security.isUserInRole("PRACTITIONER")) {
-            String reason = headers.getHeaderString(REASON_HEADER);
-            try {
-                return practitioners.chart(patientId, reason == null || reason.isBlank() ? DEFAULT_REASON : reason,
-                        categories).records();
-            } catch (EhrException e) {
-                throw e.code() == ErrorCode.REFUSED ? FhirException.forbidden(e.getMessage()) : e;
-            }
+            return refusedAsForbidden(() -> practitioners.chart(patientId, reason(), categories).records());
         }
         if (security.isUserInRole("PATIENT")) {
-            try {
-                return patients.record(patientId).stream().filter(o -> categories.contains(o.record().category())).toList();
-            } catch (EhrException e) {
-                throw e.code() == ErrorCode.REFUSED ? FhirException.forbidden(e.getMessage()) : e;
-            }
+            return refusedAsForbidden(() -> patients.record(patientId).stream()
+                    .filter(o -> categories.contains(o.record().category())).toList());
         }
         throw FhirException.forbidden("administrators and billing staff do not read clinical records (billing uses the "
                 + "SOAP billing service under the patient's billing consent)");

@@ -9,8 +9,6 @@ import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.annotation.Priority;
@@ -41,6 +39,7 @@ import org.hl7.fhir.r4.model.Resource;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.web.api.ExceptionMappers;
 
 /**
  * The facade's JAX-RS providers: content negotiation ({@code _format} and {@code Accept}), bodies parsed and
@@ -50,7 +49,6 @@ import org.ehrledger.ejb.application.ErrorCode;
 public final class FhirProviders {
 
     static final Logger AUDIT = Logger.getLogger("org.ehrledger.audit");
-    private static final Logger LOG = Logger.getLogger(FhirProviders.class.getName());
 
     /** Largest request body of the facade (a transaction bundle of up to 200 records). */
     public static final int MAX_BYTES = 4 << 20;
@@ -237,11 +235,8 @@ public final class FhirProviders {
         }
 
         Response internal(Throwable e) {
-            String ref = UUID.randomUUID().toString();
-            LOG.log(Level.SEVERE, "internal error " + ref, e);
             return outcome(500, Outcomes.of(OperationOutcome.IssueSeverity.FATAL, OperationOutcome.IssueType.EXCEPTION,
-                    "INTERNAL", "something went wrong on this replica (reference " + ref
-                            + "); the operator can find it in the log"), headers);
+                    "INTERNAL", ExceptionMappers.internalDetail(e)), headers);
         }
     }
 
@@ -269,7 +264,7 @@ public final class FhirProviders {
     public static class Ejb extends Mapper<EJBException> {
         @Override
         public Response toResponse(EJBException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e.getCausedByException();
+            Throwable cause = ExceptionMappers.cause(e);
             if (cause instanceof EhrException ehr) {
                 return answer(ehr.code(), ehr.getMessage());
             }

@@ -15,14 +15,15 @@ import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.ChainVerification;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;
-import org.ehrledger.ejb.domain.model.registry.Role;
-import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
 import org.ehrledger.ejb.infrastructure.consensus.ConsensusGateway;
+import org.ehrledger.ejb.infrastructure.identity.AccountStore;
 
 /** The network and the chain as this replica sees them: no clinical content. */
 @Stateless
@@ -45,7 +46,7 @@ public class NetworkService {
     ReceiptIssuer receipts;
 
     @Inject
-    org.ehrledger.ejb.infrastructure.identity.AccountStore accounts;
+    AccountStore accounts;
 
     /**
      * A person registered on the ledger as the directory shows them: role, organisation, whether their
@@ -71,7 +72,12 @@ public class NetworkService {
         if (p == null) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner or staff member " + id);
         }
-        var row = accounts.find(id);
+        return named(p);
+    }
+
+    /** The person with their name, if this replica holds their account (called after the ledger's lock is released). */
+    private Person named(Person p) {
+        var row = accounts.find(p.userId());
         return row == null ? p : new Person(p.userId(), p.role(), p.organisation(), p.organisationName(), p.revoked(),
                 row.displayName());
     }
@@ -84,13 +90,7 @@ public class NetworkService {
                 .filter(u -> u.role() != Role.PATIENT)
                 .map(u -> new Person(u.id(), u.role().name(), u.organisation(), ClinicalRecords.organisationName(s, org),
                         u.revoked(), "")).toList());
-        List<Person> out = new ArrayList<>(found.size());
-        for (Person p : found) {
-            var row = accounts.find(p.userId());
-            out.add(row == null ? p : new Person(p.userId(), p.role(), p.organisation(), p.organisationName(), p.revoked(),
-                    row.displayName()));
-        }
-        return out;
+        return found.stream().map(this::named).toList();
     }
 
     /** A member organisation as the directory shows it. */

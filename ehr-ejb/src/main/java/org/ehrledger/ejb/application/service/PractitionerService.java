@@ -161,6 +161,18 @@ public class PractitionerService {
      * refused.
      */
     public Chart chart(String patientId, String reason, Set<Category> categories) {
+        return read(patientId, reason, categories, null);
+    }
+
+    /**
+     * One record of a patient: the read is recorded as {@link #chart(String, String, Set)} records it for the
+     * record's category, but only this record is decrypted (empty if the patient has no such record there).
+     */
+    public Chart record(String patientId, String recordId, Category category, String reason) {
+        return read(patientId, reason, EnumSet.of(category), Inputs.text("record id", recordId, 80));
+    }
+
+    private Chart read(String patientId, String reason, Set<Category> categories, String onlyRecord) {
         if (categories == null || categories.isEmpty()) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "name at least one category to read");
         }
@@ -201,7 +213,7 @@ public class PractitionerService {
         List<ClinicalRecords.Opened> opened = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             ClinicalRecord r = all.get(i);
-            if (read.contains(r.category()) && !r.erased()) {
+            if (read.contains(r.category()) && !r.erased() && (onlyRecord == null || r.id().equals(onlyRecord))) {
                 opened.add(records.openOrExplain(r, me, caller.keys(), true));
             }
         }

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
@@ -42,7 +43,7 @@ public class RecordService {
     public static final int MAX_BATCH = 100;
     /** Largest consensus request of records written together (signed transactions and ciphertexts). */
     static final int MAX_BATCH_BYTES = 768 * 1024;
-    private static final java.util.regex.Pattern RECORD_ID = java.util.regex.Pattern.compile("R(-[0-9A-Z]{5}){4}");
+    private static final Pattern RECORD_ID = Pattern.compile("R(-[0-9A-Z]{5}){4}");
 
     @Inject
     Caller caller;
@@ -74,6 +75,9 @@ public class RecordService {
      */
     @RolesAllowed({"PRACTITIONER", "PATIENT"})
     public Added addRecord(String patientId, String categoryName, String title, String text, Map<String, String> details) {
+        if (Inputs.category(categoryName) == Category.PRESCRIPTION) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "PRESCRIPTION records have their own workflow (prescribe)");
+        }
         return addAll(patientId, List.of(new Draft(categoryName, title, text, details, null))).get(0);
     }
 
