@@ -215,14 +215,12 @@ public class FhirEndpoint {
             }
             case "Consent" -> {
                 allow(q, "patient");
-                requirePatient("consents");
-                requireSelfParam(q.getFirst("patient"));
+                requireSelfParam(q.getFirst("patient"), "consents");
                 yield new ArrayList<>(myConsents());
             }
             case "AuditEvent" -> {
                 allow(q, "patient");
-                requirePatient("the access log");
-                requireSelfParam(q.getFirst("patient"));
+                requireSelfParam(q.getFirst("patient"), "the access log");
                 yield new ArrayList<>(myAccessLog());
             }
             case "Provenance" -> {
@@ -269,11 +267,9 @@ public class FhirEndpoint {
         String date = born.startsWith("eq") ? born.substring(2) : born;
         return practitioners.search(name, date).stream().map(m -> {
             Patient p = new Patient();
-            p.setId("Patient/" + m.patientId());
-            p.addIdentifier().setSystem(Resources.PATIENT_SYSTEM).setValue(m.patientId());
             p.addName().setText(m.name());
             p.setBirthDateElement(new org.hl7.fhir.r4.model.DateType(m.birthDate()));
-            return (Resource) p;
+            return (Resource) Resources.identified(p, m.patientId(), 0);
         }).toList();
     }
 
@@ -467,7 +463,9 @@ public class FhirEndpoint {
         }
     }
 
-    private void requireSelfParam(String patientParam) {
+    /** Only the patient sees {@code what}, and a {@code patient} search parameter must name them. */
+    private void requireSelfParam(String patientParam, String what) {
+        requirePatient(what);
         if (patientParam != null && !isSelf(patientParam(patientParam))) {
             throw FhirException.forbidden("a patient sees only their own consents and access log");
         }
