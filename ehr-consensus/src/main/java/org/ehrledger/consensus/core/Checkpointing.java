@@ -128,16 +128,49 @@ final class Checkpointing {
         }
     }
 
-    /** Makes a certified checkpoint stable: advances watermarks, collects garbage, compacts the log. */
-    void makeStable(long sequence, Digest digest, List<Checkpoint> proof, byte[] snapshot) {
+    /**
+     * Adopts the checkpoint a new view starts from (its min-s, certified by 2f+1 signatures), as the paper
+     * does on entering a view: the low watermark rises to it even when this replica has not executed that
+     * far, so no sequence at or below it can be ordered again here; the state is fetched if missing.
+     */
+    void adopt(long sequence, List<Checkpoint> proof) {
         if (sequence <= s.stableSequence) {
+            return;
+        }
+        Digest digest = proof.get(0).stateDigest();
+        byte[] own = ownSnapshots.get(sequence);
+        if (own != null && Digest.sha256(own).equals(digest)) {
+            makeStable(sequence, digest, proof, own);
+            return;
+        }
+        if (own != null) {
+            ReplicaState.LOG.severe(() -> "replica " + s.me + ": state at " + sequence
+                    + " differs from the digest certified by 2f+1 replicas; repairing by state transfer");
+            makeStable(sequence, digest, proof, null);
+            stateTransfer.repair(sequence);
+            return;
+        }
+        ReplicaState.LOG.info(() -> "replica " + s.me + " adopts the checkpoint at " + sequence
+                + " of the new view (executed " + s.lastExecuted + ")");
+        makeStable(sequence, digest, proof, null);
+        stateTransfer.behind(sequence);
+    }
+
+    /**
+     * Makes a certified checkpoint stable: advances watermarks, collects garbage, compacts the log. The
+     * snapshot is null when the checkpoint was adopted from a new view before this replica held that state;
+     * installing the state later fills it in.
+     */
+    void makeStable(long sequence, Digest digest, List<Checkpoint> proof, byte[] snapshot) {
+        if (sequence < s.stableSequence || (sequence == s.stableSequence
+                && (s.stableSnapshot != null || snapshot == null))) {
             return;
         }
         s.stableSequence = sequence;
         s.stableDigest = digest;
         s.stableProof = proof;
         s.stableSnapshot = snapshot;
-        if (latestOwn == null || latestOwn.sequence() < sequence) {
+        if (snapshot != null && (latestOwn == null || latestOwn.sequence() < sequence)) {
             // Installed from a peer: this replica now holds that state and may vouch for it.
             latestOwn = new Checkpoint(sequence, digest, s.me, s.crypto.sign(Checkpoint.signedBytes(sequence, digest, s.me)));
         }

@@ -26,6 +26,8 @@ final class LogRecords {
     static final int STABLE = 8;
     static final int VIEW_CHANGE_SENT = 9;
     static final int NEW_VIEW = 10;
+    /** A stable checkpoint adopted from a new view, without the snapshot (the state is still to be fetched). */
+    static final int CHECKPOINT_PROOF = 11;
 
     private LogRecords() {
     }
@@ -88,6 +90,15 @@ final class LogRecords {
         return w.toBytes();
     }
 
+    static byte[] checkpointProof(long sequence, List<Checkpoint> proof) {
+        Wire.Writer w = start(CHECKPOINT_PROOF, 512);
+        w.i64(sequence).i32(proof.size());
+        for (Checkpoint c : proof) {
+            c.encode(w);
+        }
+        return w.toBytes();
+    }
+
     static byte[] viewChangeSent(ViewChange vc) {
         Wire.Writer w = start(VIEW_CHANGE_SENT, 1024);
         vc.encode(w);
@@ -109,6 +120,14 @@ final class LogRecords {
         List<Checkpoint> proof = r.list(48, Checkpoint::decode);
         byte[] snapshot = r.bytes();
         return new Stable(seq, proof, snapshot, Digest.sha256(snapshot));
+    }
+
+    /** A decoded checkpoint-proof record. */
+    record CheckpointProof(long sequence, List<Checkpoint> proof) {
+    }
+
+    static CheckpointProof readCheckpointProof(Wire.Reader r) {
+        return new CheckpointProof(r.i64(), r.list(48, Checkpoint::decode));
     }
 
     /** A decoded executed record: the pre-prepare header and the commit certificate. */

@@ -166,6 +166,11 @@ final class NormalCase {
             }
             return;
         }
+        if (contradictsDecision(slot, pp.digest())) {
+            ReplicaState.LOG.warning(() -> "replica " + s.me + ": primary " + s.primary() + " proposed another batch"
+                    + " for sequence " + pp.sequence() + ", which already committed here; ignoring it");
+            return;
+        }
         if (!pp.batch().isEmpty() && Math.abs(pp.batch().timestamp() - s.now) > s.settings.maxClockSkewMillis()) {
             ReplicaState.LOG.warning(() -> "replica " + s.me + ": rejecting pre-prepare " + pp.sequence()
                     + " whose timestamp is too far from the local clock");
@@ -174,6 +179,22 @@ final class NormalCase {
         accept(slot, pp);
         sendPrepare(slot);
         checkPrepared(slot);
+    }
+
+    /**
+     * Whether accepting {@code digest} for the slot's sequence would contradict what this replica already
+     * decided there: a batch it executed or holds a commit certificate for. A correct replica never
+     * prepares or commits anything else at that sequence, in any later view.
+     */
+    boolean contradictsDecision(Slot slot, Digest digest) {
+        if (slot.certificate != null) {
+            return !slot.certificate.get(0).digest().equals(digest);
+        }
+        CommittedBatch executed = s.executedBatches.get(slot.sequence);
+        if (executed != null) {
+            return !executed.prePrepare().digest().equals(digest);
+        }
+        return slot.sequence <= s.lastExecuted; // executed, but the record is gone: vouch for nothing
     }
 
     /** Accepts a pre-prepare header (with or without its batch) into a slot and logs it. */

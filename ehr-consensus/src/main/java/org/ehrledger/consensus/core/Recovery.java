@@ -129,6 +129,16 @@ final class Recovery {
                 s.stableSnapshot = st.snapshot();
                 s.slots.headMap(st.sequence(), true).clear();
             }
+            case LogRecords.CHECKPOINT_PROOF -> {
+                LogRecords.CheckpointProof cp = LogRecords.readCheckpointProof(r);
+                if (cp.sequence() > s.stableSequence) {
+                    s.stableSequence = cp.sequence();
+                    s.stableDigest = cp.proof().get(0).stateDigest();
+                    s.stableProof = cp.proof();
+                    s.stableSnapshot = null;
+                    s.slots.headMap(cp.sequence(), true).clear();
+                }
+            }
             case LogRecords.VIEW_CHANGE_SENT -> viewChanges.recover(ViewChange.decode(r));
             case LogRecords.NEW_VIEW -> {
                 NewView nv = NewView.decode(r);

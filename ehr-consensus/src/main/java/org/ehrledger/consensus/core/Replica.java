@@ -44,6 +44,8 @@ public final class Replica {
     private final StateTransfer stateTransfer;
     private final AtomicLong rejected = new AtomicLong();
     private volatile ReplicaStatus status;
+    /** Why the replica stopped; once set, it handles nothing more (fail-stop). */
+    private volatile String failure;
 
     /**
      * @param config    genesis configuration
@@ -88,13 +90,50 @@ public final class Replica {
      * missed while down. Call once, before any message.
      */
     public void start(long now) {
-        s.now = now;
-        new Recovery(s, normal, checkpointing, viewChanges).run();
-        if (s.lastExecuted > 0 || s.view > 0 || !s.log.readAll().isEmpty()) {
-            stateTransfer.startNow();
+        run(now, () -> {
+            new Recovery(s, normal, checkpointing, viewChanges).run();
+            stateTransfer.behind(s.stableSequence); // a checkpoint adopted from a new view whose state is missing
+            if (s.lastExecuted > 0 || s.view > 0 || !s.log.readAll().isEmpty()) {
+                stateTransfer.startNow();
+            }
+        });
+    }
+
+    /**
+     * Runs one event, then makes its log records durable and releases its messages. An exception in the
+     * middle of an event (the application failing half-way, a log write failing) may leave the state
+     * half-changed: the replica then stops for good rather than run on from a state no correct replica
+     * has, and sends nothing of that event. A restart recovers from the durable log.
+     */
+    private void run(long now, Runnable event) {
+        if (failure != null) {
+            return;
         }
-        s.flush();
+        s.now = now;
+        try {
+            event.run();
+            s.flush();
+        } catch (RuntimeException | Error e) {
+            s.discardOutbox();
+            fail(e);
+        }
         publishStatus();
+    }
+
+    /** Stops the replica for good after an error (fail-stop); every later call is ignored. */
+    public void fail(Throwable cause) {
+        if (failure != null) {
+            return;
+        }
+        failure = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        ReplicaState.LOG.log(Level.SEVERE, "replica " + s.me + " stopped after an error and will handle nothing more"
+                + " (restart it: it recovers from its write-ahead log): " + failure, cause);
+        publishStatus();
+    }
+
+    /** Whether the replica stopped after an error. */
+    public boolean failed() {
+        return failure != null;
     }
 
     /**
@@ -133,27 +172,23 @@ public final class Replica {
         Envelope e = authenticate(frame);
         if (e != null) {
             handle(e, now);
-        } else {
+        } else if (failure == null) {
             s.now = now;
         }
     }
 
     /** Handles an authenticated message on the replica thread. */
     public void handle(Envelope e, long now) {
-        s.now = now;
-        dispatch(e.sender(), e.message());
-        s.flush();
-        publishStatus();
+        run(now, () -> dispatch(e.sender(), e.message()));
     }
 
     /** Handles several authenticated messages, then flushes the log once (group commit). */
     public void handleAll(List<Envelope> batch, long now) {
-        s.now = now;
-        for (Envelope e : batch) {
-            dispatch(e.sender(), e.message());
-        }
-        s.flush();
-        publishStatus();
+        run(now, () -> {
+            for (Envelope e : batch) {
+                dispatch(e.sender(), e.message());
+            }
+        });
     }
 
     private void dispatch(int from, Message m) {
@@ -185,13 +220,12 @@ public final class Replica {
 
     /** Drives timers: batching delay, view-change timeout, state-transfer retries. */
     public void tick(long now) {
-        s.now = now;
-        normal.onTick();
-        viewChanges.onTick();
-        checkpointing.onTick();
-        stateTransfer.onTick();
-        s.flush();
-        publishStatus();
+        run(now, () -> {
+            normal.onTick();
+            viewChanges.onTick();
+            checkpointing.onTick();
+            stateTransfer.onTick();
+        });
     }
 
     /** The latest status; safe to call from any thread. */
@@ -201,7 +235,7 @@ public final class Replica {
 
     private void publishStatus() {
         status = new ReplicaStatus(s.me, s.view, s.primary(), s.status == ReplicaState.Status.VIEW_CHANGE,
-                s.lastExecuted, s.stableSequence, s.pending.size(), stateTransfer.active(), rejected.get());
+                s.lastExecuted, s.stableSequence, s.pending.size(), stateTransfer.active(), rejected.get(), failure);
     }
 
     /** Rewrites the write-ahead log as the minimal records that reproduce the current state. */
@@ -210,6 +244,8 @@ public final class Replica {
         records.add(LogRecords.view(s.view));
         if (s.stableSnapshot != null) {
             records.add(LogRecords.stable(s.stableSequence, s.stableProof, s.stableSnapshot));
+        } else if (s.stableSequence > 0) {
+            records.add(LogRecords.checkpointProof(s.stableSequence, s.stableProof));
         }
         if (s.latestNewView != null) {
             records.add(LogRecords.newView(s.latestNewView));

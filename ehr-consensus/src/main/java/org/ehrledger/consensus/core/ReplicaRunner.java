@@ -7,7 +7,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.ehrledger.consensus.api.Transport;
@@ -73,15 +72,9 @@ public final class ReplicaRunner implements AutoCloseable {
     private void loop() {
         try {
             replica.start(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "replica " + replica.id() + " could not recover from its log", e);
-            running = false;
-            return;
-        }
-        long nextTick = System.currentTimeMillis() + TICK_MILLIS;
-        List<Envelope> group = new ArrayList<>(DRAIN);
-        while (running) {
-            try {
+            long nextTick = System.currentTimeMillis() + TICK_MILLIS;
+            List<Envelope> group = new ArrayList<>(DRAIN);
+            while (running && !replica.failed()) {
                 long wait = Math.max(0, nextTick - System.currentTimeMillis());
                 Envelope first = queue.poll(wait, TimeUnit.MILLISECONDS);
                 if (first != null) {
@@ -95,14 +88,20 @@ public final class ReplicaRunner implements AutoCloseable {
                     replica.tick(now);
                     nextTick = now + TICK_MILLIS;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                // A bug must not silently stop ordering; log it and keep the replica alive.
-                LOG.log(Level.SEVERE, "replica " + replica.id() + " failed handling a message", e);
-                group.clear();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (RuntimeException | Error e) {
+            replica.fail(e); // the replica itself fails stop on errors in events; this is the last net
+        }
+        if (replica.failed()) {
+            // Fail-stop: leave the group, so peers treat this replica as crashed instead of as a member
+            // that stopped answering; the operator restarts it and it recovers from its log.
+            running = false;
+            LOG.severe("replica " + replica.id() + " stopped: " + replica.status().failure());
+            queue.clear();
+            transport.close();
         }
     }
 

@@ -181,6 +181,12 @@ final class ReplicaState {
         logDirty = true;
     }
 
+    /** Forgets what the current event produced: after a failure nothing of it may leave the replica. */
+    void discardOutbox() {
+        outbox.clear();
+        logDirty = false;
+    }
+
     /** Makes the log durable, then releases the outbox (write-ahead rule). */
     void flush() {
         if (logDirty) {

@@ -202,11 +202,9 @@ final class ViewChanges {
         s.append(LogRecords.newView(nv));
         MessageValidator.Derivation d = MessageValidator.derive(nv.viewChanges());
         long minS = d.minSequence();
-        if (minS > s.stableSequence) {
-            if (s.lastExecuted < minS) {
-                stateTransfer.behind(minS);
-            }
-        }
+        // O covers only sequences above min-s: below it, the checkpoint is the only truth. Adopt it so that
+        // no pre-prepare of this view can reuse a sequence at or below it (the fetch follows if behind).
+        checkpointing.adopt(minS, d.checkpointSource().checkpointProof());
         long maxS = d.proposals().isEmpty() ? minS : d.proposals().lastKey();
         // Batches proposed in earlier views above maxS did not prepare anywhere in the quorum: their
         // sequence numbers are reassigned, their requests go back to the queue.
@@ -221,6 +219,13 @@ final class ViewChanges {
                 continue;
             }
             Slot slot = s.slot(pp.sequence());
+            if (normal.contradictsDecision(slot, pp.digest())) {
+                // Impossible with at most f faulty replicas: a committed batch is prepared in some view
+                // change of every quorum, so the derivation re-proposes it.
+                ReplicaState.LOG.severe(() -> "replica " + s.me + ": new view " + nv.view() + " re-proposes sequence "
+                        + pp.sequence() + " with a batch other than the one committed here; not following it");
+                continue;
+            }
             if (slot.prePrepare != null && !slot.prePrepare.digest().equals(pp.digest())
                     && slot.sequence > s.lastExecuted) {
                 requeue(slot.prePrepare.digest());

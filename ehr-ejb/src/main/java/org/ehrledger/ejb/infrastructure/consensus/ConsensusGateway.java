@@ -202,7 +202,17 @@ public class ConsensusGateway {
 
     /** Whether the replica runs (configured and started). */
     public boolean running() {
-        return replica != null && problem.isEmpty();
+        Replica r = replica;
+        return r != null && problem.isEmpty() && !r.failed();
+    }
+
+    /** Why the replica does not run, or "" while it does. */
+    private String problem() {
+        Replica r = replica;
+        if (r != null && r.failed()) {
+            return "the replica stopped after an error (" + r.status().failure() + "); restart it, it recovers from its log";
+        }
+        return problem;
     }
 
     /**
@@ -213,7 +223,7 @@ public class ConsensusGateway {
      */
     public List<LedgerResult> submit(List<byte[]> operations) {
         if (!running()) {
-            throw new EhrException(ErrorCode.UNAVAILABLE, "this replica is not running: " + problem);
+            throw new EhrException(ErrorCode.UNAVAILABLE, "this replica is not running: " + problem());
         }
         boolean admitted;
         try {
@@ -314,11 +324,12 @@ public class ConsensusGateway {
             }
         }
         int inFlight = config.maxInFlight() - permits.availablePermits();
-        String state = s.stateTransfer() ? "catching-up" : members.size() >= g.quorum() ? "running" : "waiting-for-peers";
+        String state = s.failed() ? "stopped" : s.stateTransfer() ? "catching-up"
+                : members.size() >= g.quorum() ? "running" : "waiting-for-peers";
         return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
                 s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, s.stableCheckpoint(),
                 s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, Math.round(executeMicros / 100) / 10.0,
-                problem);
+                problem());
     }
 
     /** The consensus application: the ledger, each call in its own transaction, waking height waiters after. */
