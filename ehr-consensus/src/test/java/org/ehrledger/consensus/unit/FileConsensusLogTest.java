@@ -3,9 +3,11 @@ package org.ehrledger.consensus.unit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,12 +16,20 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import org.ehrledger.consensus.log.FileConsensusLog;
+import org.ehrledger.consensus.testfwk.FaultyDisk;
+import org.ehrledger.consensus.testfwk.FaultyDisk.UnsyncedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The file write-ahead log: durability on flush, torn-tail recovery and atomic compaction. */
+/**
+ * The file write-ahead log: durability on flush, torn-tail recovery, atomic compaction, and fail-stop on
+ * a failed write, fsync or compaction (injected with {@link FaultyDisk}).
+ */
 class FileConsensusLogTest {
 
     @TempDir
@@ -41,7 +51,12 @@ class FileConsensusLogTest {
     }
 
     private List<byte[]> reopenAndRead() {
-        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+        return reopenAndRead(file());
+    }
+
+    /** What a replica restarted on the real disk finds in its log. */
+    private static List<byte[]> reopenAndRead(Path file) {
+        try (FileConsensusLog log = new FileConsensusLog(file, false)) {
             return log.readAll();
         }
     }
@@ -271,6 +286,213 @@ class FileConsensusLogTest {
         try (FileConsensusLog log = new FileConsensusLog(nested, false)) {
             assertRecords(List.of(rec("r")), log.readAll());
         }
+    }
+
+    // ---- Fail-stop on injected disk faults -------------------------------------------------------
+
+    private static final List<byte[]> FLUSHED = List.of(rec("first"), rec(""), rec("third record"));
+    private static final List<byte[]> FAILED_BATCH = List.of(rec("fourth"), rec(""), rec("sixth record"));
+
+    private static List<byte[]> concat(List<byte[]> a, List<byte[]> b) {
+        List<byte[]> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** A log on {@code disk} holding {@link #FLUSHED}, flushed and synced, with {@link #FAILED_BATCH} appended. */
+    private static FileConsensusLog logWithAPendingBatch(Path file, FaultyDisk disk) {
+        FileConsensusLog log = new FileConsensusLog(file, true, disk.opener());
+        FLUSHED.forEach(log::append);
+        log.flush();
+        FAILED_BATCH.forEach(log::append);
+        return log;
+    }
+
+    /**
+     * After a failure the log refuses every later write with a message saying to restart, and neither
+     * that nor closing it touches the disk.
+     */
+    private static void assertFailedForGood(FileConsensusLog log, FaultyDisk disk, Path file) throws IOException {
+        int writes = disk.writes();
+        int forces = disk.forces();
+        int opens = disk.opens();
+        long size = Files.size(file);
+
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> log.append(rec("later")));
+        assertTrue(refused.getMessage().contains(file.toString()), refused.getMessage());
+        assertTrue(refused.getMessage().contains("failed earlier"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("restart the replica"), refused.getMessage());
+        assertThrows(IllegalStateException.class, log::flush);
+        assertThrows(IllegalStateException.class, () -> log.rewrite(List.of(rec("compacted later"))));
+        log.close();
+
+        assertEquals(writes, disk.writes(), "no write after the failure");
+        assertEquals(forces, disk.forces(), "no fsync after the failure");
+        assertEquals(opens, disk.opens(), "no open after the failure");
+        assertEquals(size, Files.size(file), "the file is left as the failure left it");
+    }
+
+    @Test
+    void aTornWriteFailsTheLogForGoodAndARestartFindsOnlyTheRecordsFlushedBefore() throws IOException {
+        FaultyDisk disk = new FaultyDisk();
+        FileConsensusLog log = logWithAPendingBatch(file(), disk);
+        long flushedSize = Files.size(file());
+        disk.failWriteAfter(0, 11); // the header and 3 bytes of the first pending record reach the file
+
+        UncheckedIOException failed = assertThrows(UncheckedIOException.class, log::flush);
+        assertTrue(failed.getMessage().contains(file().toString()), failed.getMessage());
+        assertTrue(failed.getMessage().contains("write"), failed.getMessage());
+        assertEquals(flushedSize + 11, Files.size(file()), "the torn record is on disk");
+        assertFailedForGood(log, disk, file());
+
+        assertRecords(FLUSHED, reopenAndRead());
+        assertEquals(flushedSize, Files.size(file()), "the restart cut the torn record off");
+        try (FileConsensusLog restarted = new FileConsensusLog(file(), true)) {
+            restarted.append(rec("after the restart"));
+            restarted.flush();
+        }
+        assertRecords(concat(FLUSHED, List.of(rec("after the restart"))), reopenAndRead());
+    }
+
+    /** A harness-style sweep: the flush torn after every possible number of bytes. */
+    @Test
+    void aWriteTornAtAnyByteLeavesTheFlushedRecordsAndOnlyWholeRecordsOfTheFailedFlush() throws IOException {
+        int batchBytes = FAILED_BATCH.stream().mapToInt(r -> 8 + r.length).sum();
+        for (int cut = 0; cut <= batchBytes; cut++) {
+            Path file = Files.createDirectories(dir.resolve("cut-" + cut)).resolve("replica-0.log");
+            FaultyDisk disk = new FaultyDisk();
+            FileConsensusLog log = logWithAPendingBatch(file, disk);
+            disk.failWriteAfter(0, cut);
+
+            assertThrows(UncheckedIOException.class, log::flush, "cut " + cut);
+            assertEquals(1, disk.failuresInjected());
+            assertFailedForGood(log, disk, file);
+
+            // Whole records of the failed flush may survive (nobody was told they were durable); no torn one may.
+            List<byte[]> expected = new ArrayList<>(FLUSHED);
+            int end = 0;
+            for (byte[] r : FAILED_BATCH) {
+                end += 8 + r.length;
+                if (end <= cut) {
+                    expected.add(r);
+                }
+            }
+            assertRecords(expected, reopenAndRead(file));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(UnsyncedData.class)
+    void aFailedFsyncFailsTheLogForGoodWhateverBecameOfTheUnsyncedBytes(UnsyncedData unsynced) throws IOException {
+        FaultyDisk disk = new FaultyDisk();
+        FileConsensusLog log = logWithAPendingBatch(file(), disk);
+        disk.failNextForce(unsynced);
+
+        UncheckedIOException failed = assertThrows(UncheckedIOException.class, log::flush);
+        assertTrue(failed.getMessage().contains(file().toString()), failed.getMessage());
+        assertTrue(failed.getMessage().contains("fsync"), failed.getMessage());
+        // A retried fsync could report success for pages the kernel already dropped, so none is tried.
+        assertFailedForGood(log, disk, file());
+
+        assertRecords(unsynced == UnsyncedData.KEPT ? concat(FLUSHED, FAILED_BATCH) : FLUSHED, reopenAndRead());
+    }
+
+    /**
+     * A harness-style sweep over every write, fsync and open a compaction makes: failing any one of
+     * them fails the log, and a restart finds the old log or the compacted one, each whole.
+     */
+    @Test
+    void aFailureAnywhereInACompactionLeavesTheOldOrTheNewLogWhole() throws IOException {
+        List<byte[]> old = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            old.add(rec("old " + i));
+        }
+        List<byte[]> compacted = List.of(rec("snapshot"), rec(""), rec("view 3"));
+
+        // A fault-free run counts the disk operations of the compaction.
+        FaultyDisk counting = new FaultyDisk();
+        int writes;
+        int forces;
+        int opens;
+        try (FileConsensusLog log = new FileConsensusLog(file(), true, counting.opener())) {
+            old.forEach(log::append);
+            log.flush();
+            int w = counting.writes();
+            int f = counting.forces();
+            int o = counting.opens();
+            log.rewrite(compacted);
+            writes = counting.writes() - w;
+            forces = counting.forces() - f;
+            opens = counting.opens() - o;
+        }
+        assertRecords(compacted, reopenAndRead());
+        assertTrue(writes >= compacted.size() && forces >= 1 && opens >= 1, writes + " " + forces + " " + opens);
+
+        List<Consumer<FaultyDisk>> faults = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < writes; i++) {
+            for (int bytes : new int[] {0, 5, Integer.MAX_VALUE}) {
+                int k = i;
+                faults.add(d -> d.failWriteAfter(k, bytes));
+                names.add("write " + i + " torn after " + bytes + " bytes");
+            }
+        }
+        for (int i = 0; i < forces; i++) {
+            for (UnsyncedData unsynced : UnsyncedData.values()) {
+                int k = i;
+                faults.add(d -> d.failForceAfter(k, unsynced));
+                names.add("fsync " + i + " failed, unsynced data " + unsynced);
+            }
+        }
+        for (int i = 0; i < opens; i++) {
+            int k = i;
+            faults.add(d -> d.failOpenAfter(k));
+            names.add("open " + i + " failed");
+        }
+
+        boolean sawOld = false;
+        boolean sawNew = false;
+        for (int c = 0; c < faults.size(); c++) {
+            String name = names.get(c);
+            Path file = Files.createDirectories(dir.resolve("fault-" + c)).resolve("replica-0.log");
+            FaultyDisk disk = new FaultyDisk();
+            FileConsensusLog log = new FileConsensusLog(file, true, disk.opener());
+            old.forEach(log::append);
+            log.flush();
+            faults.get(c).accept(disk);
+
+            UncheckedIOException failed = assertThrows(UncheckedIOException.class, () -> log.rewrite(compacted), name);
+            assertTrue(failed.getMessage().contains(file.toString()), failed.getMessage());
+            assertEquals(1, disk.failuresInjected(), name);
+            assertFailedForGood(log, disk, file);
+
+            List<byte[]> found = reopenAndRead(file);
+            if (found.size() == old.size()) {
+                assertRecords(old, found);
+                sawOld = true;
+            } else {
+                assertRecords(compacted, found);
+                sawNew = true;
+            }
+        }
+        assertTrue(sawOld, "some fault struck before the rename");
+        assertTrue(sawNew, "some fault struck after the rename");
+    }
+
+    @Test
+    void aFaultyDiskThatIsNotArmedBehavesLikeTheRealOneAndCountsItsOperations() {
+        FaultyDisk disk = new FaultyDisk();
+        try (FileConsensusLog log = new FileConsensusLog(file(), true, disk.opener())) {
+            log.append(rec("a"));
+            log.flush();
+            log.rewrite(List.of(rec("b")));
+            log.append(rec("c"));
+            log.flush();
+        }
+        assertRecords(List.of(rec("b"), rec("c")), reopenAndRead());
+        assertTrue(disk.writes() >= 3 && disk.forces() >= 3 && disk.opens() >= 2,
+                disk.writes() + " " + disk.forces() + " " + disk.opens());
+        assertEquals(0, disk.failuresInjected());
     }
 
     private void truncate(long size) throws IOException {
