@@ -92,7 +92,7 @@ final class Recovery {
                 if (p.sequence() > s.stableSequence) {
                     Slot slot = s.slot(p.sequence());
                     slot.prepares.put(s.me, p);
-                    slot.prepareSent = true;
+                    slot.prepareSent = slot.prePrepare == null || slot.prePrepare.view() == p.view();
                 }
             }
             case LogRecords.PREPARED -> {
@@ -106,7 +106,8 @@ final class Recovery {
                 if (c.sequence() > s.stableSequence) {
                     Slot slot = s.slot(c.sequence());
                     slot.commits.put(s.me, c);
-                    slot.commitSent = true;
+                    // Only a commit of the view of the accepted pre-prepare counts as sent in that view.
+                    slot.commitSent = slot.prePrepare == null || slot.prePrepare.view() == c.view();
                 }
             }
             case LogRecords.EXECUTED -> {

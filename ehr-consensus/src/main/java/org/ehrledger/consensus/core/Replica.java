@@ -257,6 +257,14 @@ public final class Replica {
                     records.add(LogRecords.batch(b));
                 }
             }
+            // Records keep the order in which they happened: a commit sent in an older view precedes the
+            // pre-prepare of the newer view, whose acceptance cleared the per-view flags.
+            Commit ownCommit = slot.commits.get(s.me);
+            boolean commitOfOlderView = ownCommit != null && slot.prePrepare != null
+                    && ownCommit.view() < slot.prePrepare.view();
+            if (commitOfOlderView) {
+                records.add(LogRecords.commitSent(ownCommit));
+            }
             if (slot.prePrepare != null) {
                 records.add(LogRecords.prePrepare(slot.prePrepare));
                 Prepare own = slot.prepares.get(s.me);
@@ -267,8 +275,7 @@ public final class Replica {
             if (slot.preparedProof != null) {
                 records.add(LogRecords.prepared(slot.preparedProof));
             }
-            Commit ownCommit = slot.commits.get(s.me);
-            if (ownCommit != null) {
+            if (ownCommit != null && !commitOfOlderView) {
                 records.add(LogRecords.commitSent(ownCommit));
             }
             CommittedBatch executed = s.executedBatches.get(slot.sequence);
