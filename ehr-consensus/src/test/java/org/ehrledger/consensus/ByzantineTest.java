@@ -209,16 +209,58 @@ class ByzantineTest {
     }
 
     @Test
-    void requestsFromUnknownOrRevokedClientsAreNeverExecuted() {
+    void aClientRevokedByAnOrderedOperationIsRefusedFromTheSameSequenceOnEveryReplica() {
         SimCluster cluster = SimCluster.of(4, 2, 101);
+        int revokedClient = cluster.client(1).id();
         assertAllCompleted(cluster, submit(cluster, 2, 5, "admitted"), 30_000);
-        cluster.revokeClient(cluster.client(1).id());
-        CompletableFuture<byte[]> revoked = cluster.submit(1, "from a revoked key".getBytes(StandardCharsets.UTF_8));
-        List<CompletableFuture<byte[]>> fine = submit(cluster, 1, 5, "still-admitted");
-        assertAllCompleted(cluster, fine, 30_000);
-        cluster.network().runFor(10_000);
-        assertFalse(revoked.isDone() && !revoked.isCompletedExceptionally(), "revoked client got no result");
-        assertConverged(cluster, 15, Scenarios.all(cluster));
-        assertArrayEquals(cluster.app(0).chain().bytes(), cluster.app(3).chain().bytes());
+        byte[] op = org.ehrledger.consensus.testfwk.HashChainApplication.revokeOperation(revokedClient);
+        assertAllCompleted(cluster, List.of(cluster.submit(0, op)), 30_000);
+        long revokedAt = cluster.app(0).clientRevokedAt(revokedClient);
+        assertTrue(revokedAt > 0);
+        long effective = revokedAt + cluster.config().watermarkWindow();
+
+        // The primary turns Byzantine: into every batch above the revocation it slips a fresh request of the
+        // revoked client (validly signed by that client, whose key the network still knows).
+        NodeCrypto revokedKeys = cluster.cryptoOf(revokedClient);
+        long[] timestamp = {System.currentTimeMillis()};
+        cluster.network().addInterceptor((from, to, frame) -> {
+            if (from != 0 || to >= 1024) {
+                return List.of(frame);
+            }
+            Message m = Envelope.open(cluster.cryptoOf(to), frame).message();
+            if (!(m instanceof PrePrepare pp) || pp.batch() == null || pp.sequence() <= revokedAt) {
+                return List.of(frame);
+            }
+            byte[] payload = ("smuggled-" + pp.sequence()).getBytes(StandardCharsets.UTF_8);
+            long ts = timestamp[0] + pp.sequence();
+            Request smuggled = new Request(revokedClient, ts, payload,
+                    revokedKeys.sign(Request.signedBytes(revokedClient, ts, payload)));
+            List<Request> requests = new ArrayList<>(pp.batch().requests());
+            requests.add(smuggled);
+            org.ehrledger.consensus.message.Batch b = new org.ehrledger.consensus.message.Batch(pp.batch().timestamp(),
+                    requests);
+            NodeCrypto primary = cluster.cryptoOf(0);
+            PrePrepare forged = new PrePrepare(pp.view(), pp.sequence(), b.digest(),
+                    primary.sign(PrePrepare.signedBytes(pp.view(), pp.sequence(), b.digest())), b);
+            return List.of(Envelope.seal(primary, forged).to(to));
+        });
+        CompletableFuture<byte[]> fromRevoked = cluster.submit(1, "from a revoked client".getBytes(StandardCharsets.UTF_8));
+        // Enough batches, one at a time, to pass the point where the revocation takes effect.
+        for (int i = 0; i < cluster.config().watermarkWindow() + 8; i++) {
+            assertAllCompleted(cluster, List.of(cluster.submit(0, ("later-" + i).getBytes(StandardCharsets.UTF_8))),
+                    120_000);
+        }
+        int[] all = Scenarios.all(cluster);
+        assertTrue(cluster.network().runUntil(() -> cluster.converged(all), 60_000), "converged " + cluster.statuses());
+        assertEquals(List.of(), cluster.violations());
+        for (int r : all) {
+            assertEquals(revokedAt, cluster.app(r).clientRevokedAt(revokedClient), "replica " + r);
+            assertTrue(cluster.app(r).lastSequenceOf(revokedClient) <= effective,
+                    "replica " + r + " executed the revoked client's request at "
+                            + cluster.app(r).lastSequenceOf(revokedClient) + ", past " + effective);
+            assertArrayEquals(cluster.app(0).chain().bytes(), cluster.app(r).chain().bytes());
+        }
+        assertTrue(cluster.replica(1).status().lastExecuted() > effective, "the order went on past " + effective);
+        assertFalse(fromRevoked.isDone() && !fromRevoked.isCompletedExceptionally(), "the revoked client got no result");
     }
 }

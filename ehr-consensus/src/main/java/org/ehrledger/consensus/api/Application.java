@@ -22,4 +22,16 @@ public interface Application {
 
     /** Replaces the whole state with a snapshot produced by {@link #snapshot()} of a correct replica at {@code sequence}. */
     void restore(byte[] snapshot, long sequence);
+
+    /**
+     * The sequence number of the batch whose execution revoked a consensus client, or 0 while the client
+     * is admitted. Revocation is part of the replicated state, changed only by executing an ordered
+     * operation, so every correct replica gives the same answer at the same point of the order. The
+     * replicas refuse a client revoked at sequence s in every batch numbered above s + L (L the
+     * watermark window): a replica can accept such a batch only after it executed s, so every correct
+     * replica judges every batch alike. The default admits every client of the directory for good.
+     */
+    default long clientRevokedAt(int clientId) {
+        return 0;
+    }
 }

@@ -14,7 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.crypto.PublicKeys;
 
-/** A client directory kept in memory and in a properties file ({@code client.<id>.publicKeys=...}); revocable. */
+/**
+ * A client directory kept in memory and in a properties file ({@code client.<id>.publicKeys=...}), written
+ * with the genesis configuration and the same on every replica. Clients are only ever added; a client is
+ * revoked by an ordered operation (see {@link org.ehrledger.consensus.api.Application#clientRevokedAt(int)}).
+ */
 public final class StaticClientDirectory implements ClientDirectory {
 
     private final Map<Integer, PublicKeys> clients = new ConcurrentHashMap<>();
@@ -24,17 +28,15 @@ public final class StaticClientDirectory implements ClientDirectory {
         return clients.get(clientId);
     }
 
-    /** Admits a client. */
+    /** Admits a client; an id keeps its first key for good. */
     public void admit(int clientId, PublicKeys keys) {
         if (clientId < ClusterConfig.FIRST_CLIENT_ID) {
             throw new IllegalArgumentException("client ids start at " + ClusterConfig.FIRST_CLIENT_ID);
         }
-        clients.put(clientId, keys);
-    }
-
-    /** Revokes a client: its requests are rejected from now on. */
-    public void revoke(int clientId) {
-        clients.remove(clientId);
+        PublicKeys previous = clients.putIfAbsent(clientId, keys);
+        if (previous != null && !previous.equals(keys)) {
+            throw new IllegalArgumentException("client " + clientId + " is already admitted with another key");
+        }
     }
 
     /** Loads a directory file. */

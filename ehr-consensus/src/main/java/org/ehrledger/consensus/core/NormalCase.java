@@ -60,7 +60,7 @@ final class NormalCase {
             }
             return;
         }
-        if (status == ClientTable.Status.STALE) {
+        if (status == ClientTable.Status.STALE || s.app.clientRevokedAt(r.clientId()) > 0) {
             return;
         }
         boolean fromClient = from == r.clientId();
@@ -121,7 +121,8 @@ final class NormalCase {
             }
             it.remove();
             s.pendingRemoved(r);
-            if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())) {
+            if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())
+                    && !revokedFor(r.clientId(), s.nextSequence)) {
                 requests.add(r);
                 bytes += r.encodedSize();
             }
@@ -166,6 +167,14 @@ final class NormalCase {
             }
             return;
         }
+        for (Request r : pp.batch().requests()) {
+            if (revokedFor(r.clientId(), pp.sequence())) {
+                ReplicaState.LOG.warning(() -> "replica " + s.me + ": primary " + s.primary() + " proposed at sequence "
+                        + pp.sequence() + " a request of client " + r.clientId() + ", revoked at sequence "
+                        + s.app.clientRevokedAt(r.clientId()) + "; ignoring it");
+                return;
+            }
+        }
         if (contradictsDecision(slot, pp.digest())) {
             ReplicaState.LOG.warning(() -> "replica " + s.me + ": primary " + s.primary() + " proposed another batch"
                     + " for sequence " + pp.sequence() + ", which already committed here; ignoring it");
@@ -179,6 +188,16 @@ final class NormalCase {
         accept(slot, pp);
         sendPrepare(slot);
         checkPrepared(slot);
+    }
+
+    /**
+     * Whether a client's requests are refused in the batch at {@code sequence}: it was revoked by the
+     * batch at s and {@code sequence > s + L}. Judged the same by every correct replica, see
+     * {@link org.ehrledger.consensus.api.Application#clientRevokedAt(int)}.
+     */
+    private boolean revokedFor(int clientId, long sequence) {
+        long at = s.app.clientRevokedAt(clientId);
+        return at > 0 && sequence > at + s.config.watermarkWindow();
     }
 
     /**

@@ -20,9 +20,16 @@ public final class HashChainApplication implements Application {
 
     private final int resultSize;
     private final Consumer<OrderedBatch> observer;
+    /** Prefix of an operation that revokes a consensus client: {@code revoke-client:<id>}. */
+    private static final String REVOKE = "revoke-client:";
+
     private byte[] chain = new byte[32];
     private long count;
     private long lastExecuted;
+    /** Client id to the sequence that revoked it (replicated state, in the snapshot). */
+    private final java.util.TreeMap<Integer, Long> revoked = new java.util.TreeMap<>();
+    /** Client id to the highest sequence at which one of its operations executed (an observation, not state). */
+    private final java.util.Map<Integer, Long> lastSequenceOf = new java.util.HashMap<>();
 
     /**
      * @param resultSize bytes of each result (at least 32)
@@ -43,6 +50,11 @@ public final class HashChainApplication implements Application {
                     .digest(Digest.sha256(op.payload())).toBytes();
             chain = Digest.sha256(input).bytes();
             count++;
+            lastSequenceOf.put(op.clientId(), batch.sequence());
+            String text = new String(op.payload(), java.nio.charset.StandardCharsets.UTF_8);
+            if (text.startsWith(REVOKE)) {
+                revoked.putIfAbsent(Integer.parseInt(text.substring(REVOKE.length())), batch.sequence());
+            }
             results.add(resultSize == 32 ? chain.clone() : Arrays.copyOf(chain, resultSize));
         }
         lastExecuted = batch.sequence();
@@ -59,7 +71,9 @@ public final class HashChainApplication implements Application {
 
     @Override
     public byte[] snapshot() {
-        return new Wire.Writer(48).i64(count).raw(chain).toBytes();
+        Wire.Writer w = new Wire.Writer(64).i64(count).raw(chain).i32(revoked.size());
+        revoked.forEach((client, at) -> w.i32(client).i64(at));
+        return w.toBytes();
     }
 
     @Override
@@ -67,8 +81,28 @@ public final class HashChainApplication implements Application {
         Wire.Reader r = new Wire.Reader(snapshot);
         count = r.i64();
         chain = r.raw(32);
+        revoked.clear();
+        int n = r.i32();
+        for (int i = 0; i < n; i++) {
+            revoked.put(r.i32(), r.i64());
+        }
         r.expectEnd();
         lastExecuted = sequence;
+    }
+
+    @Override
+    public long clientRevokedAt(int clientId) {
+        return revoked.getOrDefault(clientId, 0L);
+    }
+
+    /** The operation that revokes a consensus client when it executes. */
+    public static byte[] revokeOperation(int clientId) {
+        return (REVOKE + clientId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The highest sequence at which an operation of the client executed here (0 if none). */
+    public long lastSequenceOf(int clientId) {
+        return lastSequenceOf.getOrDefault(clientId, 0L);
     }
 
     /** Operations executed so far. */

@@ -176,6 +176,11 @@ public final class SimCluster {
             public void restore(byte[] snapshot, long sequence) {
                 inner.restore(snapshot, sequence);
             }
+
+            @Override
+            public long clientRevokedAt(int clientId) {
+                return inner.clientRevokedAt(clientId);
+            }
         };
         Replica replica = new Replica(config, settings, i, replicaKeys[i], clientKeys::get, app, logs[i],
                 network.transport(i));
@@ -275,11 +280,6 @@ public final class SimCluster {
             NodeKeys keys = config.isReplica(id) ? replicaKeys[id] : clientPrivate.get(id);
             return dir.crypto(id, keys);
         });
-    }
-
-    /** Revokes a client's key: replicas reject its requests from now on. */
-    public void revokeClient(int clientId) {
-        clientKeys.remove(clientId);
     }
 
     /** Submits an operation from client {@code c}. */
