@@ -180,12 +180,15 @@ public final class MessageValidator {
         return null;
     }
 
-    /** What a new view must contain, derived deterministically from 2f+1 view changes. */
-    record Derivation(long minSequence, ViewChange checkpointSource, TreeMap<Long, Digest> proposals) {
+    /**
+     * What a new view must contain, derived deterministically from 2f+1 view changes: min-s, the view
+     * change carrying its checkpoint proof, and the digest to re-propose at each sequence of O.
+     */
+    public record Derivation(long minSequence, ViewChange checkpointSource, TreeMap<Long, Digest> proposals) {
     }
 
     /** Derives the new view's pre-prepares: the highest-view prepared batch per sequence, else a null batch. */
-    static Derivation derive(List<ViewChange> viewChanges) {
+    public static Derivation derive(List<ViewChange> viewChanges) {
         ViewChange source = viewChanges.get(0);
         for (ViewChange vc : viewChanges) {
             if (vc.stableSequence() > source.stableSequence()) {

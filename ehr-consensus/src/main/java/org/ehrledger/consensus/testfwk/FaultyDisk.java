@@ -48,6 +48,7 @@ public final class FaultyDisk {
     private int forceCountdown = -1;
     private UnsyncedData forceLoses = UnsyncedData.LOST;
     private int openCountdown = -1;
+    private boolean simulatedFsync;
 
     /** The opener to pass to {@link FileConsensusLog#FileConsensusLog(Path, boolean, FileConsensusLog.ChannelOpener)}. */
     public FileConsensusLog.ChannelOpener opener() {
@@ -92,6 +93,19 @@ public final class FaultyDisk {
             throw new IllegalArgumentException("negative count: opens " + opens);
         }
         this.openCountdown = opens;
+    }
+
+    /**
+     * Makes a successful fsync only record what it would have made durable, without asking the device
+     * (schedules of thousands of flushes stay fast; a failed fsync still loses what it would lose).
+     */
+    public synchronized FaultyDisk simulateFsync() {
+        simulatedFsync = true;
+        return this;
+    }
+
+    private synchronized boolean fsyncSimulated() {
+        return simulatedFsync;
     }
 
     /** Cancels every armed fault that has not fired yet. */
@@ -241,7 +255,9 @@ public final class FaultyDisk {
         public void force(boolean metaData) throws IOException {
             UnsyncedData failure = nextForce();
             if (failure == null) {
-                real.force(metaData);
+                if (!fsyncSimulated()) {
+                    real.force(metaData);
+                }
                 if (writable) {
                     syncedSize = real.size();
                 }

@@ -55,6 +55,19 @@ public final class SimCluster {
     /** Per replica: requests executed (a replay would show up as a second entry). */
     private final List<Set<RequestKey>> executedRequests = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
+    /** Replicas declared Byzantine: what they execute is not held to agreement. */
+    private final Set<Integer> faulty = new HashSet<>();
+    /** The order correct replicas agreed on: sequence to the batch as executed. */
+    private final java.util.TreeMap<Long, OrderedBatch> agreedOrder = new java.util.TreeMap<>();
+    /** Every operation submitted through {@link #submit(int, byte[])}, for the client-side check. */
+    private final List<Submitted> submitted = new ArrayList<>();
+    private final List<Replica> twins = new ArrayList<>();
+
+    /** Virtual network ids of twins start here (below client ids, above any replica id). */
+    public static final int TWIN_BASE = 900;
+
+    private record Submitted(int clientId, byte[] payload, CompletableFuture<byte[]> result) {
+    }
     private final Map<Integer, NodeCrypto> cryptoCache = new HashMap<>();
 
     /** Builds a cluster of {@code n} replicas and {@code clientCount} clients. */
@@ -202,12 +215,16 @@ public final class SimCluster {
 
     private void observe(int replica, OrderedBatch batch) {
         Digest previous = executed.get(replica).put(batch.sequence(), batch.digest());
+        if (faulty.contains(replica)) {
+            return;
+        }
+        agreedOrder.putIfAbsent(batch.sequence(), batch);
         if (previous != null && !previous.equals(batch.digest())) {
             violations.add("replica " + replica + " re-executed sequence " + batch.sequence() + " differently");
         }
         for (int other = 0; other < replicas.length; other++) {
             Digest d = executed.get(other).get(batch.sequence());
-            if (other != replica && d != null && !d.equals(batch.digest())) {
+            if (other != replica && !faulty.contains(other) && d != null && !d.equals(batch.digest())) {
                 violations.add("replicas " + other + " and " + replica + " executed different batches at sequence "
                         + batch.sequence());
             }
@@ -282,9 +299,92 @@ public final class SimCluster {
         });
     }
 
-    /** Submits an operation from client {@code c}. */
+    /** Submits an operation from client {@code c}; its result is later checked by {@link #linearizabilityViolations()}. */
     public CompletableFuture<byte[]> submit(int c, byte[] op) {
-        return clients.get(c).submit(op);
+        CompletableFuture<byte[]> f = clients.get(c).submit(op);
+        submitted.add(new Submitted(clients.get(c).id(), op.clone(), f));
+        return f;
+    }
+
+    /** Declares a replica Byzantine: its own execution is no longer held to agreement. */
+    public void markFaulty(int replica) {
+        faulty.add(replica);
+    }
+
+    /** The replicas declared Byzantine. */
+    public Set<Integer> faulty() {
+        return Set.copyOf(faulty);
+    }
+
+    /**
+     * Starts a twin of replica {@code i} (Twins, Bano et al.): a second instance with the same keys, an
+     * empty state and its own log, reached under {@link #TWIN_BASE}{@code + i}. The pair counts as one
+     * Byzantine replica; place the instances in different partitions to make them equivocate.
+     *
+     * @return the twin's network id
+     */
+    public int twin(int i) {
+        int virtual = TWIN_BASE + i;
+        markFaulty(i);
+        Replica twin = new Replica(config, settings, i, replicaKeys[i], clientKeys::get,
+                new HashChainApplication(resultSize, null), new InMemoryConsensusLog(), network.transport(virtual));
+        twins.add(twin);
+        network.twin(i, virtual);
+        network.attach(virtual, new SimulatedNetwork.Node() {
+            @Override
+            public void deliver(byte[] frame, long now) {
+                twin.receive(frame, now);
+            }
+
+            @Override
+            public void tick(long now) {
+                twin.tick(now);
+            }
+        });
+        twin.start(network.now());
+        return virtual;
+    }
+
+    /**
+     * The client-side check: replays the agreed order on a fresh application, one operation after
+     * another, and compares every result a client accepted with the result of that sequential
+     * execution (linearizability of the replicated state machine). Returns the violations found.
+     */
+    public List<String> linearizabilityViolations() {
+        List<String> out = new ArrayList<>();
+        HashChainApplication reference = new HashChainApplication(resultSize, null);
+        Map<String, byte[]> expected = new HashMap<>();
+        long next = 1;
+        for (OrderedBatch b : agreedOrder.values()) {
+            if (b.sequence() != next) {
+                break; // no correct replica executed this one itself (all installed a later checkpoint)
+            }
+            List<byte[]> results = reference.execute(b);
+            var ops = b.operations();
+            for (int k = 0; k < ops.size(); k++) {
+                expected.putIfAbsent(ops.get(k).clientId() + "/" + java.util.HexFormat.of().formatHex(ops.get(k).payload()),
+                        results.get(k));
+            }
+            next++;
+        }
+        long checkedUpTo = next - 1;
+        for (Submitted sub : submitted) {
+            if (!sub.result().isDone() || sub.result().isCompletedExceptionally()) {
+                continue;
+            }
+            byte[] accepted = sub.result().join();
+            byte[] want = expected.get(sub.clientId() + "/" + java.util.HexFormat.of().formatHex(sub.payload()));
+            String what = "client " + sub.clientId() + " operation '" + new String(sub.payload(),
+                    java.nio.charset.StandardCharsets.UTF_8) + "'";
+            if (want == null) {
+                if (checkedUpTo == agreedOrder.size()) {
+                    out.add(what + " got a result but is not in the agreed order (checked up to " + checkedUpTo + ")");
+                }
+            } else if (!java.util.Arrays.equals(want, accepted)) {
+                out.add(what + " accepted a result that differs from the sequential execution of the agreed order");
+            }
+        }
+        return out;
     }
 
     /** Status of every replica. */

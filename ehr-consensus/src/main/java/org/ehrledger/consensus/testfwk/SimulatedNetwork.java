@@ -46,6 +46,10 @@ public final class SimulatedNetwork {
             ? Long.compare(a.time, b.time) : Long.compare(a.order, b.order));
     private final Map<Integer, Node> nodes = new HashMap<>();
     private final Map<Integer, Integer> partitionOf = new HashMap<>();
+    /** One-way cuts: frames from the first node to the second are dropped (asymmetric links). */
+    private final java.util.Set<Long> cuts = new java.util.HashSet<>();
+    /** A node's twin: a second instance with the same identity, reached under a virtual id. */
+    private final Map<Integer, Integer> twinOf = new HashMap<>();
     private final List<Interceptor> interceptors = new ArrayList<>();
     private long now = 1_767_225_600_000L; // 2026-01-01T00:00Z
     private long order;
@@ -139,13 +143,39 @@ public final class SimulatedNetwork {
         }
     }
 
-    /** Removes every partition. */
+    /** Puts a node in a numbered partition group (nodes of different groups cannot talk; 0 is the default group). */
+    public void group(int id, int group) {
+        partitionOf.put(id, group);
+    }
+
+    /** The partition group of a node (0 unless placed in another). */
+    public int groupOf(int id) {
+        return partitionOf.getOrDefault(id, 0);
+    }
+
+    /** Drops every frame from {@code from} to {@code to}, but not the other way, until {@link #heal()}. */
+    public void cut(int from, int to) {
+        cuts.add(((long) from << 32) | (to & 0xffffffffL));
+    }
+
+    /** Removes every partition and every one-way cut. */
     public void heal() {
         partitionOf.clear();
+        cuts.clear();
+    }
+
+    /**
+     * Declares {@code virtualId} the twin of {@code id} (Twins, Bano et al.): a second instance holding the
+     * same keys. A frame addressed to {@code id} reaches every instance of it that the sender can reach,
+     * so a twin pair running honest code in different partitions equivocates like a Byzantine node.
+     */
+    public void twin(int id, int virtualId) {
+        twinOf.put(id, virtualId);
     }
 
     private boolean reachable(int from, int to) {
-        return partitionOf.getOrDefault(from, 0).equals(partitionOf.getOrDefault(to, 0));
+        return partitionOf.getOrDefault(from, 0).equals(partitionOf.getOrDefault(to, 0))
+                && !cuts.contains(((long) from << 32) | (to & 0xffffffffL));
     }
 
     /** The transport of one node. */
@@ -180,15 +210,23 @@ public final class SimulatedNetwork {
             }
             frames = next;
         }
+        Integer twin = twinOf.get(to);
         for (byte[] f : frames) {
-            if (!reachable(from, to) || random.nextDouble() < lossRate) {
-                dropped++;
-                continue;
+            deliverTo(from, to, f);
+            if (twin != null) {
+                deliverTo(from, twin, f);
             }
+        }
+    }
+
+    private void deliverTo(int from, int to, byte[] f) {
+        if (!reachable(from, to) || random.nextDouble() < lossRate) {
+            dropped++;
+            return;
+        }
+        schedule(to, f);
+        if (random.nextDouble() < duplicateRate) {
             schedule(to, f);
-            if (random.nextDouble() < duplicateRate) {
-                schedule(to, f);
-            }
         }
     }
 
