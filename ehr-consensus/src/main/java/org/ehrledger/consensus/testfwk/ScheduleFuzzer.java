@@ -456,9 +456,10 @@ public final class ScheduleFuzzer {
                         (System.nanoTime() - start) / 1e9);
             }
         }
+        System.out.printf("elapsed: %.0f s; replay a failed seed alone with: ci/fuzz-consensus.sh --seed SEED%n",
+                (System.nanoTime() - start) / 1e9);
         System.out.println("schedules=" + schedules + " violations=" + violations + " seeds_failed="
-                + String.join(",", failed.stream().map(String::valueOf).toList())
-                + " seconds=" + Math.round((System.nanoTime() - start) / 1e9));
+                + String.join(",", failed.stream().map(String::valueOf).toList()));
         System.exit(failed.isEmpty() ? 0 : 1);
     }
 }
