@@ -32,6 +32,11 @@ public final class E2eBench {
         int warmup = Integer.parseInt(args[2]);
         int seconds = Integer.parseInt(args[3]);
         int recordBytes = Integer.parseInt(args[4]);
+        // Fault mode: pause one replica's process (SIGSTOP) for part of the measured window, then resume it.
+        int pauseReplica = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+        int pauseAt = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+        int pauseSeconds = args.length > 7 ? Integer.parseInt(args[7]) : 0;
+        String pid = args.length > 8 ? args[8] : "";
         String api = bases.get(0);
 
         int patients = Math.max(1, Math.min(16, loops / 8));
@@ -53,6 +58,8 @@ public final class E2eBench {
         AtomicLong failures = new AtomicLong();
         AtomicLong measured = new AtomicLong();
         long[][] latencies = new long[loops][1 << 16];
+        long[][] startedAt = new long[loops][1 << 16];
+        long[] measureStart = new long[1];
         int[] counts = new int[loops];
         CountDownLatch done = new CountDownLatch(loops);
         for (int l = 0; l < loops; l++) {
@@ -85,6 +92,7 @@ public final class E2eBench {
                         if (ok && measuring.get()) {
                             measured.incrementAndGet();
                             if (counts[slot] < latencies[slot].length) {
+                                startedAt[slot][counts[slot]] = start - measureStart[0];
                                 latencies[slot][counts[slot]++] = nanos;
                             }
                         }
@@ -98,13 +106,28 @@ public final class E2eBench {
         }
         System.out.println("warming up for " + warmup + " s with " + loops + " closed-loop writers ...");
         Thread.sleep(warmup * 1000L);
-        measuring.set(true);
         long start = System.nanoTime();
+        measureStart[0] = start;
+        measuring.set(true);
+        long last = 0;
         for (int s = 1; s <= seconds; s++) {
-            Thread.sleep(1000);
-            if (s % 10 == 0) {
-                System.out.println("  " + s + " s: " + measured.get() / s + " writes/s so far");
+            if (pauseReplica > 0 && s - 1 == pauseAt) {
+                signal("STOP", pid);
+                System.out.println("  " + (s - 1) + " s: replica " + pauseReplica + " paused (SIGSTOP) for " + pauseSeconds + " s");
             }
+            if (pauseReplica > 0 && s - 1 == pauseAt + pauseSeconds) {
+                signal("CONT", pid);
+                System.out.println("  " + (s - 1) + " s: replica " + pauseReplica + " resumed (SIGCONT)");
+            }
+            Thread.sleep(Math.max(0, start + s * 1_000_000_000L - System.nanoTime()) / 1_000_000);
+            long now = measured.get();
+            if (pauseReplica > 0 || s % 10 == 0) {
+                System.out.println("  " + s + " s: " + (now - last) + " writes in this second, " + now / s + " writes/s so far");
+            }
+            last = now;
+        }
+        if (pauseReplica > 0 && pauseAt + pauseSeconds >= seconds) {
+            signal("CONT", pid);
         }
         measuring.set(false);
         double elapsed = (System.nanoTime() - start) / 1e9;
@@ -129,7 +152,7 @@ public final class E2eBench {
         System.out.println("verifying the chain on every replica ...");
         boolean verified = true;
         String head = null;
-        Thread.sleep(2000); // let every replica store the last blocks
+        waitForEqualHeads(bases, pauseReplica > 0 ? 180 : 10); // a resumed replica may still be catching up
         for (String base : bases) {
             String v = get(base + "/blocks/verification");
             boolean valid = v.contains("\"valid\":true");
@@ -142,9 +165,65 @@ public final class E2eBench {
         if (failures.get() > 0) {
             System.out.println("failed writes: " + failures.get());
         }
+        if (pauseReplica > 0) {
+            // Writes split by when they started: before the pause (the normal figure), while the replica was
+            // paused, and after it resumed (while it catches up).
+            List<Long> before = new ArrayList<>();
+            List<Long> paused = new ArrayList<>();
+            List<Long> after = new ArrayList<>();
+            long from = pauseAt * 1_000_000_000L;
+            long to = (pauseAt + (long) pauseSeconds) * 1_000_000_000L;
+            for (int l = 0; l < loops; l++) {
+                for (int k = 0; k < counts[l]; k++) {
+                    long t = startedAt[l][k];
+                    (t < from ? before : t < to ? paused : after).add(latencies[l][k]);
+                }
+            }
+            double beforeRate = before.size() / Math.max(1.0, pauseAt);
+            double pausedRate = paused.size() / Math.max(1.0, pauseSeconds);
+            double afterRate = after.size() / Math.max(1.0, seconds - pauseAt - pauseSeconds);
+            double p99Before = percentile(before, 0.99);
+            double p99Paused = percentile(paused, 0.99);
+            System.out.printf("replicas=%d writes=%d paused_replica=%d paused_s=%d throughput_before_writes_per_s=%.0f"
+                    + " throughput_paused_writes_per_s=%.0f throughput_after_resume_writes_per_s=%.0f throughput_ratio=%.2f"
+                    + " p99_before_ms=%.1f p99_paused_ms=%.1f p99_after_resume_ms=%.1f p99_ratio=%.2f failed_writes=%d"
+                    + " chain_verified=%s%n", bases.size(), writes, pauseReplica, pauseSeconds, beforeRate, pausedRate,
+                    afterRate, pausedRate / Math.max(1, beforeRate), p99Before, p99Paused, percentile(after, 0.99),
+                    p99Paused / Math.max(0.001, p99Before), failures.get(), verified);
+            System.exit(verified ? 0 : 1);
+        }
         System.out.printf("replicas=%d writes=%d throughput_writes_per_s=%.0f p50_ms=%.1f p99_ms=%.1f chain_verified=%s%n",
                 bases.size(), writes, writes / elapsed, p50, p99, verified);
         System.exit(verified ? 0 : 1);
+    }
+
+    private static void waitForEqualHeads(List<String> bases, int maxSeconds) throws Exception {
+        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
+        Thread.sleep(2000); // let every replica store the last blocks
+        while (System.nanoTime() < deadline) {
+            java.util.Set<String> heads = new java.util.HashSet<>();
+            for (String base : bases) {
+                heads.add(field(get(base + "/cluster"), "headHash"));
+            }
+            if (heads.size() == 1) {
+                return;
+            }
+            Thread.sleep(1000);
+        }
+        System.out.println("  the replicas' heads still differ after " + maxSeconds + " s");
+    }
+
+    private static double percentile(List<Long> nanos, double q) {
+        if (nanos.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(nanos);
+        sorted.sort(null);
+        return sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * q))) / 1e6;
+    }
+
+    private static void signal(String signal, String pid) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, pid).inheritIO().start().waitFor();
     }
 
     private static String post(String url, String token, String json, int expected) throws Exception {

@@ -221,6 +221,18 @@ public final class Replica {
     /** Drives timers: batching delay, view-change timeout, state-transfer retries. */
     public void tick(long now) {
         run(now, () -> {
+            long gap = now - s.lastTickAt;
+            if (s.lastTickAt > 0 && gap > s.settings.viewChangeTimeoutMillis() / 2) {
+                // This replica was not running (process paused, long GC pause, starved host): the time that
+                // passed says nothing about the primary. Restart the timers instead of suspecting it before
+                // even reading what the others sent meanwhile.
+                ReplicaState.LOG.info(() -> "replica " + s.me + " was not scheduled for " + gap
+                        + " ms; restarting its timers before judging the primary");
+                s.watched.replaceAll((key, since) -> now);
+                s.lastExecutionAt = now;
+                viewChanges.postpone(gap);
+            }
+            s.lastTickAt = now;
             normal.onTick();
             viewChanges.onTick();
             checkpointing.onTick();

@@ -82,6 +82,8 @@ final class ReplicaState {
     long lastProgressAt;
     /** When this replica last executed a batch (restarts the view-change timer). */
     long lastExecutionAt;
+    /** When the timers last ran (a long gap means the replica itself was not running). */
+    long lastTickAt;
     long lastProposedTimestamp;
 
     NewView latestNewView;

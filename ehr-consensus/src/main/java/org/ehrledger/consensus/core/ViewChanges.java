@@ -54,6 +54,14 @@ final class ViewChanges {
         return attempts;
     }
 
+    /** Shifts the running view-change deadlines by a span during which this replica did not run. */
+    void postpone(long millis) {
+        if (deadline != Long.MAX_VALUE) {
+            deadline += millis;
+        }
+        resendAt += millis;
+    }
+
     /** Called on every execution: the current view makes progress, so the back-off resets. */
     void onProgress() {
         attempts = 0;

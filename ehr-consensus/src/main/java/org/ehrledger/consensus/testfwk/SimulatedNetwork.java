@@ -50,6 +50,8 @@ public final class SimulatedNetwork {
     private final java.util.Set<Long> cuts = new java.util.HashSet<>();
     /** A node's twin: a second instance with the same identity, reached under a virtual id. */
     private final Map<Integer, Integer> twinOf = new HashMap<>();
+    /** Paused nodes (SIGSTOP): frames to them wait, and their timers do not run, until they resume. */
+    private final Map<Integer, List<byte[]>> paused = new HashMap<>();
     private final List<Interceptor> interceptors = new ArrayList<>();
     private long now = 1_767_225_600_000L; // 2026-01-01T00:00Z
     private long order;
@@ -158,6 +160,31 @@ public final class SimulatedNetwork {
         cuts.add(((long) from << 32) | (to & 0xffffffffL));
     }
 
+    /**
+     * Pauses a node as SIGSTOP pauses a process: it handles nothing and its timers stand still; frames
+     * sent to it wait (as in its socket buffers) until {@link #resume(int)}.
+     */
+    public void pause(int id) {
+        paused.putIfAbsent(id, new ArrayList<>());
+    }
+
+    /**
+     * Resumes a paused node. As after SIGCONT, its timers run at once, before the frames that waited for it
+     * come in (a process's timer thread is scheduled before its transport has re-read its sockets).
+     */
+    public void resume(int id) {
+        List<byte[]> waiting = paused.remove(id);
+        Node node = nodes.get(id);
+        if (node != null) {
+            node.tick(now);
+        }
+        if (waiting != null) {
+            for (byte[] f : waiting) {
+                queue.add(new Event(now, order++, id, f));
+            }
+        }
+    }
+
     /** Removes every partition and every one-way cut. */
     public void heal() {
         partitionOf.clear();
@@ -256,7 +283,10 @@ public final class SimulatedNetwork {
                 queue.poll();
                 now = Math.max(now, next.time);
                 Node node = nodes.get(next.to);
-                if (node != null) {
+                List<byte[]> waiting = paused.get(next.to);
+                if (waiting != null && node != null) {
+                    waiting.add(next.frame);
+                } else if (node != null) {
                     delivered++;
                     node.deliver(next.frame, now);
                 } else {
@@ -268,7 +298,7 @@ public final class SimulatedNetwork {
                     nextTick += TICK_MILLIS;
                     for (Integer id : new ArrayList<>(new java.util.TreeSet<>(nodes.keySet()))) {
                         Node node = nodes.get(id);
-                        if (node != null) {
+                        if (node != null && !paused.containsKey(id)) {
                             node.tick(now);
                         }
                     }
