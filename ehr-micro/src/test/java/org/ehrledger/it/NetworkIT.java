@@ -470,6 +470,82 @@ class NetworkIT {
         throw new AssertionError("more than 200 pages");
     }
 
+    @Test
+    @Order(13)
+    void aBackupPausedForAMinuteUnderLoadSlowsNobodyAndRejoinsTheSameView() throws Exception {
+        int primary = net.status(2).getInt("primary") + 1;
+        int paused = java.util.stream.IntStream.rangeClosed(1, 4).filter(r -> r != primary && r != 2).findFirst()
+                .orElseThrow();
+        String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
+        String pid = Files.readString(net.home.resolve("node-" + paused).resolve("replica.pid")).trim();
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger phase = new AtomicInteger(); // 0 before, 1 paused, 2 resumed
+        List<ConcurrentLinkedQueue<Long>> latencies = List.of(new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>(),
+                new ConcurrentLinkedQueue<>());
+        List<AtomicInteger> refused = List.of(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+        ConcurrentLinkedQueue<JsonObject> acked = new ConcurrentLinkedQueue<>();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            int id = w;
+            Thread t = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    int during = phase.get();
+                    long start = System.nanoTime();
+                    try {
+                        LocalNetwork.Reply r = net.post(2, "/patients/" + patientId + "/records", doctorToken,
+                                note("pause writer " + id + " note " + i++));
+                        if (r.status() == 201) {
+                            acked.add(r.obj("committed"));
+                            latencies.get(during).add((System.nanoTime() - start) / 1_000_000);
+                        } else {
+                            refused.get(during).incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        refused.get(during).incrementAndGet();
+                    }
+                }
+            });
+            t.start();
+            writers.add(t);
+        }
+        try {
+            Thread.sleep(15_000);
+            new ProcessBuilder("kill", "-STOP", pid).inheritIO().start().waitFor();
+            phase.set(1);
+            Thread.sleep(60_000);
+        } finally {
+            new ProcessBuilder("kill", "-CONT", pid).inheritIO().start().waitFor();
+        }
+        phase.set(2);
+        Thread.sleep(15_000);
+        stop.set(true);
+        for (Thread t : writers) {
+            t.join(90_000);
+        }
+        String[] names = {"before the pause", "while replica " + paused + " was paused", "after it resumed"};
+        for (int p = 0; p < 3; p++) {
+            List<Long> sorted = new ArrayList<>(latencies.get(p));
+            sorted.sort(null);
+            System.out.println("what a user saw " + names[p] + ": " + sorted.size() + " writes acknowledged, "
+                    + refused.get(p).get() + " refused or failed, latency p50 "
+                    + (sorted.isEmpty() ? "-" : sorted.get(sorted.size() / 2)) + " ms, p99 "
+                    + (sorted.isEmpty() ? "-" : sorted.get(Math.min(sorted.size() - 1, sorted.size() * 99 / 100))) + " ms");
+        }
+        assertTrue(latencies.get(1).size() >= 20, "writes go on while one backup is paused: " + latencies.get(1).size());
+        ACKED.addAll(acked);
+        awaitSameHead(1, 2, 3, 4);
+        assertAckedWritesPresent(1, 2, 3, 4);
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (net.status(paused).getInt("view") != net.status(2).getInt("view") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+        }
+        assertEquals(net.status(2).getInt("view"), net.status(paused).getInt("view"),
+                "the resumed replica is back in the others' view, not in a view change of its own");
+        assertFalse(net.status(paused).getBoolean("viewChange"), "the resumed replica takes part in ordering again");
+    }
+
     private static void assertProblem(LocalNetwork.Reply r, int status, String code) {
         assertEquals(status, r.status(), r.raw());
         assertEquals(code, r.str("code"), r.raw());
