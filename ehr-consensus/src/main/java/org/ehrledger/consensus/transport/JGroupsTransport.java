@@ -326,6 +326,9 @@ public final class JGroupsTransport implements Transport {
             });
             channel = ch;
             ch.connect(clusterName);
+            if (!address.equals(ch.getAddress())) {
+                throw new IllegalStateException("the stack replaced the JGroups address derived for node " + self);
+            }
             helloAsking = hello(ch, incarnation, true);
             helloAnswering = hello(ch, incarnation, false);
             timer.scheduleWithFixedDelay(this::helloRound, 0, HELLO_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
@@ -508,7 +511,11 @@ public final class JGroupsTransport implements Transport {
         LOG.fine(() -> "node " + self + " sees view " + view);
     }
 
-    /** Sends hellos to members and replicas whose hello has not been seen; bounded per view change. */
+    /**
+     * Sends hellos to members whose hello has not been seen ({@value #HELLO_ROUNDS} rounds per view change), and to
+     * replicas that are unbound or outside the view (the same, then every {@value #IDLE_HELLO_EVERY} intervals:
+     * their answers keep a replica that a faulty view leaves out within reach, see {@link #HEARD_WINDOW_MILLIS}).
+     */
     private void helloRound() {
         try {
             JChannel ch = channel;
@@ -520,7 +527,7 @@ public final class JGroupsTransport implements Transport {
                 return;
             }
             View view = ch.getView();
-            if (view != null) {
+            if (active && view != null) {
                 for (Address member : view.getMembers()) {
                     if (!member.equals(ch.getAddress()) && !byAddress.containsKey(member)) {
                         sendHello(member, true);

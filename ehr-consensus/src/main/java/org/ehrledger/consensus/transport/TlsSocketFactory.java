@@ -76,9 +76,22 @@ final class TlsSocketFactory implements SocketFactory {
         WATCHDOG.setRemoveOnCancelPolicy(true);
     }
 
+    private static final long FIRST_BACKOFF_MILLIS = 1_000;
+    private static final long MAX_BACKOFF_MILLIS = 8_000;
+    private static final int MAX_SILENT_ADDRESSES = 1_024;
+
     private final LinkTls tls;
     private final AddressOwners owners;
     private final DefaultSocketFactory plain = new DefaultSocketFactory();
+    /**
+     * Addresses that recently let a connection time out. JGroups connects on its sending thread, so every attempt
+     * on a paused peer would stall all sending for the timeout; until the back-off ends, connecting there fails
+     * at once instead (the frames are dropped, which the protocol tolerates).
+     */
+    private final java.util.Map<InetSocketAddress, Silence> silent = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Silence(long until, long backoff) {
+    }
 
     TlsSocketFactory(LinkTls tls, AddressOwners owners) {
         this.tls = tls;
@@ -124,6 +137,27 @@ final class TlsSocketFactory implements SocketFactory {
         return s;
     }
 
+    /** Fails at once if the address let a connection time out and its back-off has not ended. */
+    void checkNotSilent(InetSocketAddress remote) throws SocketTimeoutException {
+        Silence s = silent.get(remote);
+        if (s != null && System.currentTimeMillis() < s.until()) {
+            throw new SocketTimeoutException(remote + " did not answer in time recently (back-off " + s.backoff() + " ms)");
+        }
+    }
+
+    /** Starts or doubles the back-off of an address that let a connection time out. */
+    void timedOut(InetSocketAddress remote) {
+        long now = System.currentTimeMillis();
+        if (silent.size() >= MAX_SILENT_ADDRESSES) {
+            silent.values().removeIf(s -> s.until() < now);
+        }
+        Silence s = silent.compute(remote, (k, old) -> {
+            long backoff = old == null ? FIRST_BACKOFF_MILLIS : Math.min(MAX_BACKOFF_MILLIS, old.backoff() * 2);
+            return new Silence(now + backoff, backoff);
+        });
+        LOG.fine(() -> "node " + tls.self() + ": " + remote + " timed out; no new connection for " + s.backoff() + " ms");
+    }
+
     /** Opens the TLS session of an outgoing JGroups connection, checking who answers at the address. */
     SSLSocket connectTls(Socket raw, InetSocketAddress remote) throws IOException {
         int timeout = tls.handshakeTimeoutMillis();
@@ -140,6 +174,11 @@ final class TlsSocketFactory implements SocketFactory {
                 raw.setSoTimeout(0);
                 return s;
             });
+        } catch (SocketTimeoutException e) {
+            tls.handshakeFailed();
+            timedOut(remote);
+            LOG.fine(() -> "node " + tls.self() + ": TLS connection to " + remote + " failed: " + e);
+            throw e;
         } catch (IOException | RuntimeException e) {
             tls.handshakeFailed();
             LOG.fine(() -> "node " + tls.self() + ": TLS connection to " + remote + " failed: " + e);
@@ -408,16 +447,28 @@ final class TlsSocketFactory implements SocketFactory {
             if (ssl != null) {
                 throw new SocketException("already connected");
             }
-            raw.connect(endpoint, timeout);
+            factory.checkNotSilent(remote);
             try {
+                raw.connect(endpoint, timeout);
                 SSLSocket s = factory.connectTls(raw, remote);
+                silentRemoved(remote);
                 in = s.getInputStream();
                 out = s.getOutputStream();
                 ssl = s;
+            } catch (SocketTimeoutException e) {
+                if (!raw.isConnected()) {
+                    factory.timedOut(remote);
+                }
+                closeQuietly(raw);
+                throw e;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(raw);
                 throw e;
             }
+        }
+
+        private void silentRemoved(InetSocketAddress remote) {
+            factory.silent.remove(remote);
         }
 
         @Override

@@ -266,8 +266,10 @@ class JGroupsSecurityTest {
         }
         net.assertAgree(100);
         watch.close();
+        IpAddress replica2Tcp = new IpAddress("127.0.0.1", net.genesisPort(2));
         for (int r : new int[] {0, 1, 3}) {
-            assertEquals(Set.of(replica2), watch.seen.get(r), "replica " + r + " kept replica 2 where it is");
+            assertEquals(Set.of(raw(replica2)), watch.seen.get(r), "replica " + r + " kept replica 2 where it is");
+            assertEquals(Set.of(replica2Tcp), watch.tcp.get(r), "replica " + r + " sent replica 2's traffic to it");
         }
         assertTrue(totalRejectedHellos(net) > before, "the forged hellos were rejected");
         assertTrue(net.transports[0].droppedFrames() > 0, "the frames claiming replica 2 were dropped");
@@ -318,7 +320,7 @@ class JGroupsSecurityTest {
         net.assertAgree(committed);
         watch.close();
         for (int r : new int[] {0, 1, 3}) {
-            assertEquals(Set.of(net.transports[2].localAddress()), watch.seen.get(r), "replica " + r + " kept replica 2");
+            assertEquals(Set.of(raw(net.transports[2].localAddress())), watch.seen.get(r), "replica " + r + " kept replica 2");
         }
         for (int r = 0; r < N; r++) {
             assertEquals(clientAt.get(r), net.transports[r].boundAddress(CLIENT), "replica " + r + " kept the client");
@@ -428,6 +430,13 @@ class JGroupsSecurityTest {
                 silent.getLocalPort()), 1_000));
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(took < 2_000, "connecting to a silent peer gave up after the handshake timeout: " + took + " ms");
+        // JGroups connects on its sending thread: the next attempt within the back-off fails at once.
+        start = System.nanoTime();
+        Socket again = factory.createSocket("test");
+        assertThrows(IOException.class, () -> again.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                silent.getLocalPort()), 1_000));
+        took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(took < 250, "a peer that just timed out is not waited for again: " + took + " ms");
 
         // Accepting side, with a longer timeout: silent connections do not hold up a genuine one.
         LinkTls serverTls = new LinkTls(0, net.keys[0], net::keys, Duration.ofSeconds(5));
@@ -548,21 +557,27 @@ class JGroupsSecurityTest {
             clientTransport.setReceiver(client::receive);
             clientTransport.start();
             ticker.scheduleAtFixedRate(() -> client.tick(System.currentTimeMillis()), 20, 20, TimeUnit.MILLISECONDS);
-            assertTrue(waitFor(this::allBound, 20_000), "every node bound every other");
+            assertTrue(waitFor(() -> missingBindings().isEmpty(), 20_000), "every node bound every other, missing "
+                    + missingBindings());
         }
 
-        private boolean allBound() {
+        /** "a->b" for every node a that has not bound node b. */
+        private List<String> missingBindings() {
+            List<String> missing = new ArrayList<>();
             for (int i = 0; i < N; i++) {
-                if (clientTransport.boundAddress(i) == null || transports[i].boundAddress(CLIENT) == null) {
-                    return false;
+                if (clientTransport.boundAddress(i) == null) {
+                    missing.add(CLIENT + "->" + i);
+                }
+                if (transports[i].boundAddress(CLIENT) == null) {
+                    missing.add(i + "->" + CLIENT);
                 }
                 for (int j = 0; j < N; j++) {
                     if (i != j && transports[i].boundAddress(j) == null) {
-                        return false;
+                        missing.add(i + "->" + j);
                     }
                 }
             }
-            return true;
+            return missing;
         }
 
         void commit(int count, String prefix) throws Exception {
@@ -636,20 +651,28 @@ class JGroupsSecurityTest {
 
     /** Samples every replica's binding of one id until closed. */
     private static final class BindingWatch implements AutoCloseable {
-        final Map<Integer, Set<Address>> seen = new ConcurrentHashMap<>();
+        final Map<Integer, Set<String>> seen = new ConcurrentHashMap<>();
+        /** The TCP address JGroups would send the bound address's traffic to. */
+        final Map<Integer, Set<Address>> tcp = new ConcurrentHashMap<>();
         private final Thread thread;
         private volatile boolean running = true;
 
         BindingWatch(Net net, int id) {
             for (int r = 0; r < N; r++) {
                 seen.put(r, ConcurrentHashMap.newKeySet());
+                tcp.put(r, ConcurrentHashMap.newKeySet());
             }
             thread = new Thread(() -> {
                 while (running) {
                     for (int r = 0; r < N; r++) {
                         Address a = net.transports[r].boundAddress(id);
                         if (a != null) {
-                            seen.get(r).add(a);
+                            seen.get(r).add(raw(a));
+                            Address physical = net.transports[r].channel().getProtocolStack().getTransport()
+                                    .getPhysicalAddressFromCache(a);
+                            if (physical != null) {
+                                tcp.get(r).add(physical);
+                            }
                         }
                     }
                     try {
@@ -678,15 +701,17 @@ class JGroupsSecurityTest {
         Tap(int target, ByteArrayOutputStream sink) throws IOException {
             Thread t = new Thread(() -> {
                 while (!server.isClosed()) {
+                    Socket a = null;
                     try {
-                        Socket a = server.accept();
+                        a = server.accept();
                         Socket b = new Socket(InetAddress.getLoopbackAddress(), target);
                         sockets.add(a);
                         sockets.add(b);
                         pump(a, b, sink);
                         pump(b, a, sink);
                     } catch (IOException e) {
-                        // closed, or the target is down: the connecting node retries
+                        // closed, or the target is not up yet: refuse like the target would, the node retries
+                        TlsSocketFactory.closeQuietly(a);
                     }
                 }
             }, "tap-" + target);
@@ -736,11 +761,14 @@ class JGroupsSecurityTest {
             SSLSocket s = (SSLSocket) link.context().getSocketFactory().createSocket(raw, "127.0.0.1",
                     net.genesisPort(replica), true);
             s.setSSLParameters(link.clientParameters());
-            s.setSoTimeout(5_000);
+            s.setSoTimeout(3_000);
             s.startHandshake();
             greet(s.getOutputStream(), new IpAddress("127.0.0.1", claimedPort));
             try {
+                // Accepted, this connection would carry (some of) the replica's traffic for the claimed address.
                 return s.getInputStream().read() < 0;
+            } catch (java.net.SocketTimeoutException e) {
+                return false;
             } catch (IOException e) {
                 return true;
             }
@@ -777,6 +805,11 @@ class JGroupsSecurityTest {
         f[4] = (byte) (sender >>> 8);
         f[5] = (byte) sender;
         return f;
+    }
+
+    /** An address as its raw UUID (JGroups prints logical names, which the attackers here imitate). */
+    private static String raw(Address a) {
+        return a instanceof UUID u ? u.toStringLong() : String.valueOf(a);
     }
 
     private static long totalRejectedHellos(Net net) {
@@ -817,10 +850,23 @@ class JGroupsSecurityTest {
         return condition.getAsBoolean();
     }
 
+    /**
+     * A free port below the ephemeral range, so that no outgoing connection of this busy test takes it between
+     * now and the moment a node binds it (JGroups would then quietly bind the next port).
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port");
     }
 
 }
