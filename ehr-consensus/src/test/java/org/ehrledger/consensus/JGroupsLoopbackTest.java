@@ -62,14 +62,16 @@ class JGroupsLoopbackTest {
         try {
             for (int i = 0; i < n; i++) {
                 apps[i] = new HashChainApplication(64, null);
-                JGroupsTransport t = new JGroupsTransport(i, cluster, "127.0.0.1", infos.get(i).port(), config, null);
+                JGroupsTransport t = JGroupsTransport.builder().id(i).keys(keys[i]).genesis(config)
+                        .clients(directory::get).clusterName(cluster).bind("127.0.0.1", infos.get(i).port()).build();
                 Replica r = new Replica(config, ReplicaSettings.defaults(), i, keys[i], directory::get, apps[i],
                         new InMemoryConsensusLog(), t);
                 ReplicaRunner runner = new ReplicaRunner(r, t, 10_000);
                 runner.start();
                 runners.add(runner);
             }
-            clientTransport = new JGroupsTransport(clientId, cluster, "127.0.0.1", freePort(), config, null);
+            clientTransport = JGroupsTransport.builder().id(clientId).keys(clientKeys).genesis(config)
+                    .clients(directory::get).clusterName(cluster).bind("127.0.0.1", freePort()).build();
             PbftClient client = new PbftClient(config, clientId, clientKeys, clientTransport,
                     ClientSettings.defaults(), System::currentTimeMillis);
             clientTransport.setReceiver(client::receive);

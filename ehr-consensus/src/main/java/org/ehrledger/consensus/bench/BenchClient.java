@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.ehrledger.consensus.client.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.StaticClientDirectory;
+import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.JGroupsTransport;
 
 /**
@@ -43,6 +45,8 @@ public final class BenchClient {
         int inFlight = args.length > 6 ? Integer.parseInt(args[6]) : 4;
         int bundle = args.length > 7 ? Integer.parseInt(args[7]) : 64;
         ClusterConfig config = ClusterConfig.load(dir.resolve("genesis.properties"));
+        StaticClientDirectory directory = StaticClientDirectory.load(dir.resolve("clients.properties"));
+        boolean tls = !Boolean.getBoolean("ehr.bench.no-tls");
 
         List<PbftClient> pbftClients = new ArrayList<>();
         List<JGroupsTransport> transports = new ArrayList<>();
@@ -52,8 +56,10 @@ public final class BenchClient {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            JGroupsTransport t = new JGroupsTransport(id, "ehr-bench", "127.0.0.1", port, config, null);
-            PbftClient client = new PbftClient(config, id, GenesisTool.readPrivate(dir.resolve("client-" + id + ".key")),
+            NodeKeys keys = GenesisTool.readPrivate(dir.resolve("client-" + id + ".key"));
+            JGroupsTransport t = JGroupsTransport.builder().id(id).keys(keys).genesis(config).clients(directory)
+                    .clusterName("ehr-bench").bind("127.0.0.1", port).tls(tls).build();
+            PbftClient client = new PbftClient(config, id, keys,
                     t, new ClientSettings(1_000, 4_000, 60_000, loops * 2, inFlight, bundle, 256 * 1024),
                     System::currentTimeMillis);
             t.setReceiver(client::receive);

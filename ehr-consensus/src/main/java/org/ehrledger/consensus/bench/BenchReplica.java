@@ -9,13 +9,15 @@ import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.core.Replica;
 import org.ehrledger.consensus.core.ReplicaRunner;
 import org.ehrledger.consensus.core.ReplicaStatus;
+import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.log.FileConsensusLog;
 import org.ehrledger.consensus.testfwk.HashChainApplication;
 import org.ehrledger.consensus.transport.JGroupsTransport;
 
 /**
  * One benchmark replica in its own JVM: the trivial in-memory {@link HashChainApplication} with 1 KiB
- * results, a durable (fsync) write-ahead log, JGroups TCP on the genesis address.
+ * results, a durable (fsync) write-ahead log, JGroups TCP with TLS on the genesis address ({@code
+ * -Dehr.bench.no-tls=true} measures without TLS).
  *
  * <p>Usage: {@code BenchReplica <genesisDir> <id> <dataDir> [maxBatch]}
  */
@@ -36,8 +38,10 @@ public final class BenchReplica {
             settings = settings.withMaxBatchRequests(Integer.parseInt(args[3]));
         }
         ReplicaInfo me = config.replicas().get(id);
-        JGroupsTransport transport = new JGroupsTransport(id, "ehr-bench", me.host(), me.port(), config, null);
-        Replica replica = new Replica(config, settings, id, GenesisTool.readPrivate(dir.resolve("replica-" + id + ".key")),
+        NodeKeys keys = GenesisTool.readPrivate(dir.resolve("replica-" + id + ".key"));
+        JGroupsTransport transport = JGroupsTransport.builder().id(id).keys(keys).genesis(config).clients(clients)
+                .clusterName("ehr-bench").bind(me.host(), me.port()).tls(!Boolean.getBoolean("ehr.bench.no-tls")).build();
+        Replica replica = new Replica(config, settings, id, keys,
                 clients, new HashChainApplication(1024, null),
                 new FileConsensusLog(data.resolve("replica-" + id + ".wal"), true), transport);
         ReplicaRunner runner = new ReplicaRunner(replica, transport, 20_000);

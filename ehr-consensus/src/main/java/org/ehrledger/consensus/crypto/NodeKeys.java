@@ -1,5 +1,10 @@
 package org.ehrledger.consensus.crypto;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
@@ -47,6 +52,30 @@ public final class NodeKeys {
     /** The public half, as published in the genesis configuration or client directory. */
     public PublicKeys publicKeys() {
         return new PublicKeys(signing.generatePublicKey().getEncoded(), agreement.generatePublicKey().getEncoded());
+    }
+
+    /**
+     * The Ed25519 signing key as JDK key objects, for TLS on the node's links (the certificate and the
+     * handshake signature use the same genesis key that signs protocol messages).
+     */
+    public KeyPair signingKeyPair() {
+        try {
+            KeyFactory factory = KeyFactory.getInstance("Ed25519");
+            return new KeyPair(factory.generatePublic(new X509EncodedKeySpec(publicKeys().signingX509())),
+                    factory.generatePrivate(new PKCS8EncodedKeySpec(concat(PKCS8_PREFIX, signing.getEncoded()))));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no Ed25519 provider", e);
+        }
+    }
+
+    /** DER prefix of an Ed25519 PKCS#8 private key (RFC 8410) before its 32 raw bytes. */
+    private static final byte[] PKCS8_PREFIX = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
+            0x04, 0x22, 0x04, 0x20};
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Override

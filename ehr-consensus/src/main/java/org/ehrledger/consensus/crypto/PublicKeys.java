@@ -43,6 +43,19 @@ public final class PublicKeys {
         return signing.clone();
     }
 
+    /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410) before its 32 raw bytes. */
+    private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+
+    /** The Ed25519 key as an X.509 SubjectPublicKeyInfo (the form of {@link java.security.PublicKey#getEncoded()}). */
+    public byte[] signingX509() {
+        return NodeKeys.concat(X509_PREFIX, signing);
+    }
+
+    /** Whether a JDK public key (e.g. from a peer's TLS certificate) is this node's Ed25519 key. */
+    public boolean isSigningKey(java.security.PublicKey key) {
+        return key != null && java.security.MessageDigest.isEqual(signingX509(), key.getEncoded());
+    }
+
     Ed25519PublicKeyParameters signingParams() {
         return signingParams;
     }

@@ -137,7 +137,12 @@ public class ConsensusGateway {
             NodeKeys replicaKeys = readKeys(dir.resolve("replica-" + id + ".key"));
             config.peerApiRoots().ifPresent(urls -> ledger.peers(
                     new PeerBlockSource(id, urls, new NodeCrypto(id, replicaKeys, peer -> null))));
-            replicaTransport = new JGroupsTransport(id, config.clusterName(), bind, port, initialHosts, stack);
+            if (!config.tls()) {
+                LOG.warning("ehr.jgroups.tls=false: replica links are authenticated but NOT encrypted");
+            }
+            replicaTransport = JGroupsTransport.builder().id(id).keys(replicaKeys).genesis(cluster).clients(clients)
+                    .clusterName(config.clusterName()).bind(bind, port).initialHosts(initialHosts).stackFile(stack)
+                    .tls(config.tls()).build();
             Path log = config.dataDir().resolve("consensus").resolve("replica-" + id + ".wal");
             replica = new Replica(cluster, ReplicaSettings.defaults()
                     .withViewChangeTimeoutMillis(config.viewChangeTimeoutMillis())
@@ -148,9 +153,11 @@ public class ConsensusGateway {
             runner.start();
 
             int clientId = ClusterConfig.FIRST_CLIENT_ID + id;
-            clientTransport = new JGroupsTransport(clientId, config.clusterName(), bind,
-                    config.clientPort().orElse(port + 100), initialHosts, stack);
-            client = new PbftClient(cluster, clientId, readKeys(dir.resolve("client-" + clientId + ".key")),
+            NodeKeys clientKeys = readKeys(dir.resolve("client-" + clientId + ".key"));
+            clientTransport = JGroupsTransport.builder().id(clientId).keys(clientKeys).genesis(cluster).clients(clients)
+                    .clusterName(config.clusterName()).bind(bind, config.clientPort().orElse(port + 100))
+                    .initialHosts(initialHosts).stackFile(stack).tls(config.tls()).build();
+            client = new PbftClient(cluster, clientId, clientKeys,
                     clientTransport, new ClientSettings(config.clientRetransmitMillis(), 4 * config.clientRetransmitMillis(), config.submitTimeoutMillis(),
                             config.maxInFlight() * 4, config.clientInFlight(), 256, 768 * 1024), System::currentTimeMillis);
             clientTransport.setReceiver(client::receive);
@@ -158,6 +165,7 @@ public class ConsensusGateway {
             ticker = Executors.newSingleThreadScheduledExecutor(threads);
             ticker.scheduleWithFixedDelay(this::tick, 20, 20, TimeUnit.MILLISECONDS);
             LOG.info(() -> "replica " + id + " of " + cluster.n() + " started: JGroups " + bind + ":" + port
+                    + (config.tls() ? " (TLS)" : " (no TLS)")
                     + ", organisation " + config.organisationId() + ", data " + config.dataDir());
         } catch (Exception e) {
             problem = "could not start the replica: " + e.getMessage();

@@ -59,6 +59,15 @@ public class GatewayConfig {
     @ConfigProperty(name = "ehr.jgroups.stack")
     Optional<String> stackFile;
 
+    /**
+     * Whether the JGroups links (replica and gateway client channels) use TLS with the genesis keys. On by
+     * default; turn it off only where the links are otherwise encrypted (the replicas cross networks nobody
+     * here controls).
+     */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.tls", defaultValue = "true")
+    boolean tls;
+
     /** Base URLs of all replicas' HTTP listeners in replica id order, comma-separated (block synchronisation). */
     @Inject
     @ConfigProperty(name = "ehr.peer.urls")
@@ -167,6 +176,10 @@ public class GatewayConfig {
 
     public Optional<String> initialHosts() {
         return initialHosts;
+    }
+
+    public boolean tls() {
+        return tls;
     }
 
     public Optional<Path> stackFile() {
