@@ -77,7 +77,12 @@ final class TlsSocketFactory implements SocketFactory {
     }
 
     private static final long FIRST_BACKOFF_MILLIS = 1_000;
-    private static final long MAX_BACKOFF_MILLIS = 8_000;
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
+    /**
+     * Handshake deadline towards an address that already let one time out: a paused process's kernel still
+     * accepts the TCP connection, and JGroups holds its connection lock (and so all sending) while we wait.
+     */
+    private static final int RETRY_HANDSHAKE_MILLIS = 250;
     private static final int MAX_SILENT_ADDRESSES = 1_024;
 
     private final LinkTls tls;
@@ -160,7 +165,8 @@ final class TlsSocketFactory implements SocketFactory {
 
     /** Opens the TLS session of an outgoing JGroups connection, checking who answers at the address. */
     SSLSocket connectTls(Socket raw, InetSocketAddress remote) throws IOException {
-        int timeout = tls.handshakeTimeoutMillis();
+        int timeout = silent.containsKey(remote) ? Math.min(RETRY_HANDSHAKE_MILLIS, tls.handshakeTimeoutMillis())
+                : tls.handshakeTimeoutMillis();
         try {
             return withDeadline(raw, timeout, () -> {
                 SSLSocket s = clientHandshake(raw, remote, timeout);
