@@ -33,6 +33,7 @@ import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.crypto.PublicKeys;
 import org.ehrledger.consensus.log.InMemoryConsensusLog;
+import org.ehrledger.consensus.testfwk.ForwardingApplication;
 import org.ehrledger.consensus.testfwk.HashChainApplication;
 import org.ehrledger.consensus.testfwk.SimCluster;
 import org.junit.jupiter.api.Test;
@@ -42,12 +43,12 @@ import org.junit.jupiter.api.Timeout;
 class FailStopTest {
 
     /** An application that applies a batch and then throws, once, at one sequence number: a half-done event. */
-    private static final class FailingOnce implements Application {
-        private final HashChainApplication inner = new HashChainApplication(32, null);
+    private static final class FailingOnce extends ForwardingApplication {
         private final long failAt;
         private final AtomicBoolean failed = new AtomicBoolean();
 
         FailingOnce(long failAt) {
+            super(new HashChainApplication(32, null));
             this.failAt = failAt;
         }
 
@@ -60,19 +61,8 @@ class FailStopTest {
             return results;
         }
 
-        @Override
-        public long lastExecuted() {
-            return inner.lastExecuted();
-        }
-
-        @Override
-        public byte[] snapshot() {
-            return inner.snapshot();
-        }
-
-        @Override
-        public void restore(byte[] snapshot, long sequence) {
-            inner.restore(snapshot, sequence);
+        HashChainApplication chain() {
+            return (HashChainApplication) inner;
         }
     }
 
@@ -246,7 +236,7 @@ class FailStopTest {
             Replica failed = runners.get(3).replica();
             assertTrue(await(failed::failed), "replica 3 stopped");
             assertEquals(2, failed.status().lastExecuted(), "the failed event was not retried");
-            HashChainApplication broken = ((FailingOnce) apps[3]).inner;
+            HashChainApplication broken = ((FailingOnce) apps[3]).chain();
             assertEquals(3, broken.count(), "the half-done batch was applied once, never twice");
 
             // Restarted from its log with a healthy application, it catches up with the others.

@@ -167,39 +167,25 @@ public final class SimCluster {
         }
         Application inner = appFactory == null ? new HashChainApplication(resultSize, null) : appFactory.apply(i);
         apps[i] = inner;
-        Application app = new Application() {
+        Application app = new ForwardingApplication(inner) {
             @Override
             public List<byte[]> execute(OrderedBatch batch) {
                 List<byte[]> results = inner.execute(batch);
                 observe(i, batch);
                 return results;
             }
-
-            @Override
-            public long lastExecuted() {
-                return inner.lastExecuted();
-            }
-
-            @Override
-            public byte[] snapshot() {
-                return inner.snapshot();
-            }
-
-            @Override
-            public void restore(byte[] snapshot, long sequence) {
-                inner.restore(snapshot, sequence);
-            }
-
-            @Override
-            public long clientRevokedAt(int clientId) {
-                return inner.clientRevokedAt(clientId);
-            }
         };
         Replica replica = new Replica(config, settings, i, replicaKeys[i], clientKeys::get, app, logs[i],
                 network.transport(i));
         replicas[i] = replica;
         crashed[i] = false;
-        network.attach(i, new SimulatedNetwork.Node() {
+        attach(i, replica);
+        replica.start(network.now());
+    }
+
+    /** Attaches a replica to the network under a node id. */
+    private void attach(int networkId, Replica replica) {
+        network.attach(networkId, new SimulatedNetwork.Node() {
             @Override
             public void deliver(byte[] frame, long now) {
                 replica.receive(frame, now);
@@ -210,7 +196,6 @@ public final class SimCluster {
                 replica.tick(now);
             }
         });
-        replica.start(network.now());
     }
 
     private void observe(int replica, OrderedBatch batch) {
@@ -330,17 +315,7 @@ public final class SimCluster {
                 new HashChainApplication(resultSize, null), new InMemoryConsensusLog(), network.transport(virtual));
         twins.add(twin);
         network.twin(i, virtual);
-        network.attach(virtual, new SimulatedNetwork.Node() {
-            @Override
-            public void deliver(byte[] frame, long now) {
-                twin.receive(frame, now);
-            }
-
-            @Override
-            public void tick(long now) {
-                twin.tick(now);
-            }
-        });
+        attach(virtual, twin);
         twin.start(network.now());
         return virtual;
     }
