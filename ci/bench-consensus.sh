@@ -5,7 +5,8 @@
 #
 # Tunables (environment): BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_CLIENTS (4), BENCH_LOOPS (64),
 # BENCH_BATCH (512), BENCH_FIRST_PORT (7700), BENCH_INFLIGHT (4 signed requests in flight per client),
-# BENCH_BUNDLE (64 operations at most per signed request; 1 = no bundling), BENCH_JFR (set: record a 20 s flight recording per replica).
+# BENCH_BUNDLE (64 operations at most per signed request; 1 = no bundling), BENCH_JFR (set: record a 20 s flight recording per replica),
+# BENCH_TLS (1: TLS 1.3 on the JGroups links, as the replicas run by default; 0: links in clear, for comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ INFLIGHT=${BENCH_INFLIGHT:-4}
 BUNDLE=${BENCH_BUNDLE:-64}
 WORK=target/bench-consensus
 JVM_OPTS=(-Xms256m -Xmx768m -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true)
+[ "${BENCH_TLS:-1}" = 0 ] && JVM_OPTS+=(-Dehr.bench.no-tls=true)
 
 echo "building ehr-consensus..." >&2
 mvn -B -q -pl ehr-consensus -am package -DskipTests >&2
