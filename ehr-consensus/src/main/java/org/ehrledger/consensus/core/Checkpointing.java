@@ -120,9 +120,7 @@ final class Checkpointing {
             } else if (s.lastExecuted < sequence) {
                 stateTransfer.behind(sequence);
             } else if (own != null) {
-                ReplicaState.LOG.severe(() -> "replica " + s.me + ": state at " + sequence
-                        + " differs from the digest certified by 2f+1 replicas; repairing by state transfer");
-                stateTransfer.repair(sequence);
+                repairDivergence(sequence);
             }
             return;
         }
@@ -144,16 +142,21 @@ final class Checkpointing {
             return;
         }
         if (own != null) {
-            ReplicaState.LOG.severe(() -> "replica " + s.me + ": state at " + sequence
-                    + " differs from the digest certified by 2f+1 replicas; repairing by state transfer");
             makeStable(sequence, digest, proof, null);
-            stateTransfer.repair(sequence);
+            repairDivergence(sequence);
             return;
         }
         ReplicaState.LOG.info(() -> "replica " + s.me + " adopts the checkpoint at " + sequence
                 + " of the new view (executed " + s.lastExecuted + ")");
         makeStable(sequence, digest, proof, null);
         stateTransfer.behind(sequence);
+    }
+
+    /** This replica's state at {@code sequence} contradicts 2f+1 replicas: fetch theirs. */
+    private void repairDivergence(long sequence) {
+        ReplicaState.LOG.severe(() -> "replica " + s.me + ": state at " + sequence
+                + " differs from the digest certified by 2f+1 replicas; repairing by state transfer");
+        stateTransfer.repair(sequence);
     }
 
     /**
@@ -166,15 +169,11 @@ final class Checkpointing {
                 && (s.stableSnapshot != null || snapshot == null))) {
             return;
         }
-        s.stableSequence = sequence;
-        s.stableDigest = digest;
-        s.stableProof = proof;
-        s.stableSnapshot = snapshot;
+        s.setStable(sequence, digest, proof, snapshot);
         if (snapshot != null && (latestOwn == null || latestOwn.sequence() < sequence)) {
             // Installed from a peer: this replica now holds that state and may vouch for it.
             latestOwn = new Checkpoint(sequence, digest, s.me, s.crypto.sign(Checkpoint.signedBytes(sequence, digest, s.me)));
         }
-        s.slots.headMap(sequence, true).clear();
         s.executedBatches.headMap(sequence, true).clear();
         received.headMap(sequence, true).clear();
         ownSnapshots.headMap(sequence, true).clear();

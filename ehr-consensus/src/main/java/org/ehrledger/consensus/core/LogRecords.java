@@ -80,23 +80,20 @@ final class LogRecords {
         return w.toBytes();
     }
 
-    static byte[] stable(long sequence, List<Checkpoint> proof, byte[] snapshot) {
-        Wire.Writer w = start(STABLE, snapshot.length + 512);
+    private static Wire.Writer proof(Wire.Writer w, long sequence, List<Checkpoint> proof) {
         w.i64(sequence).i32(proof.size());
         for (Checkpoint c : proof) {
             c.encode(w);
         }
-        w.bytes(snapshot);
-        return w.toBytes();
+        return w;
+    }
+
+    static byte[] stable(long sequence, List<Checkpoint> proof, byte[] snapshot) {
+        return proof(start(STABLE, snapshot.length + 512), sequence, proof).bytes(snapshot).toBytes();
     }
 
     static byte[] checkpointProof(long sequence, List<Checkpoint> proof) {
-        Wire.Writer w = start(CHECKPOINT_PROOF, 512);
-        w.i64(sequence).i32(proof.size());
-        for (Checkpoint c : proof) {
-            c.encode(w);
-        }
-        return w.toBytes();
+        return proof(start(CHECKPOINT_PROOF, 512), sequence, proof).toBytes();
     }
 
     static byte[] viewChangeSent(ViewChange vc) {
@@ -116,10 +113,9 @@ final class LogRecords {
     }
 
     static Stable readStable(Wire.Reader r) {
-        long seq = r.i64();
-        List<Checkpoint> proof = r.list(48, Checkpoint::decode);
+        CheckpointProof p = readCheckpointProof(r);
         byte[] snapshot = r.bytes();
-        return new Stable(seq, proof, snapshot, Digest.sha256(snapshot));
+        return new Stable(p.sequence(), p.proof(), snapshot, Digest.sha256(snapshot));
     }
 
     /** A decoded checkpoint-proof record. */

@@ -124,20 +124,12 @@ final class Recovery {
                 if (st.sequence() > s.lastExecuted) {
                     checkpointing.install(st.sequence(), st.snapshot(), false);
                 }
-                s.stableSequence = st.sequence();
-                s.stableDigest = st.digest();
-                s.stableProof = st.proof();
-                s.stableSnapshot = st.snapshot();
-                s.slots.headMap(st.sequence(), true).clear();
+                s.setStable(st.sequence(), st.digest(), st.proof(), st.snapshot());
             }
             case LogRecords.CHECKPOINT_PROOF -> {
                 LogRecords.CheckpointProof cp = LogRecords.readCheckpointProof(r);
                 if (cp.sequence() > s.stableSequence) {
-                    s.stableSequence = cp.sequence();
-                    s.stableDigest = cp.proof().get(0).stateDigest();
-                    s.stableProof = cp.proof();
-                    s.stableSnapshot = null;
-                    s.slots.headMap(cp.sequence(), true).clear();
+                    s.setStable(cp.sequence(), cp.proof().get(0).stateDigest(), cp.proof(), null);
                 }
             }
             case LogRecords.VIEW_CHANGE_SENT -> viewChanges.recover(ViewChange.decode(r));

@@ -106,6 +106,18 @@ final class ReplicaState {
         this.clients = new ClientTable(settings.replyCacheSize());
     }
 
+    /**
+     * Records a stable checkpoint (its snapshot null while the state is still to be fetched) and drops the
+     * protocol state of the sequences at or below it.
+     */
+    void setStable(long sequence, Digest digest, List<Checkpoint> proof, byte[] snapshot) {
+        stableSequence = sequence;
+        stableDigest = digest;
+        stableProof = proof;
+        stableSnapshot = snapshot;
+        slots.headMap(sequence, true).clear();
+    }
+
     void addPending(Request r) {
         pending.put(r.key(), new Pending(r, now));
         pendingBytes += r.encodedSize();
