@@ -86,6 +86,25 @@ final class LocalNetwork implements AutoCloseable {
         return m.group(1);
     }
 
+    /** A session of the first administrator, from the output of the first {@code cluster.sh up}. */
+    String firstAdminToken(String upOutput) throws IOException, InterruptedException {
+        return signIn(1, "admin", adminPassword(upOutput));
+    }
+
+    /**
+     * Registers a staff member (PRACTITIONER, BILLING or ADMIN) of the administrator's organisation and
+     * returns a password they sign in with.
+     */
+    String staff(int replica, String adminToken, String userId, String name, String role)
+            throws IOException, InterruptedException {
+        Reply r = post(replica, "/staff", adminToken, Json.createObjectBuilder().add("userId", userId).add("name", name)
+                .add("role", role).build());
+        if (r.status() != 201) {
+            throw new IllegalStateException("registration of " + userId + " at replica " + replica + ": " + r.raw());
+        }
+        return r.str("initialPassword");
+    }
+
     /** The JSON API root of a replica (1-4). */
     String base(int replica) {
         return web(replica) + "/api/v1";
