@@ -89,6 +89,9 @@ public class AccountService {
             throw new EhrException(ErrorCode.TOO_MANY_ATTEMPTS, "too many failed sign-ins; try again in "
                     + Math.max(1, (account.lockedUntil() - now) / 1000) + " s");
         }
+        if (enrolment.awaitsEnrolment(account.userId())) {
+            refuseBeforeEnrolment(account.userId(), password, now);
+        }
         UserKeys keys;
         try {
             keys = enrolment.open(account.sealedKeys(), password);
@@ -116,6 +119,20 @@ public class AccountService {
                 s.expiresAt());
     }
 
+    /**
+     * Someone registered by another person has no password until they enrol: their enrolment code is told
+     * to complete enrolment, anything else is a wrong password (counted, and answered as for anyone).
+     */
+    private void refuseBeforeEnrolment(String userId, char[] password, long now) {
+        EhrException codeUsed = enrolment.codeInsteadOfPassword(userId, password);
+        accounts.loginOutcome(userId, false, now);
+        if (codeUsed != null) {
+            throw codeUsed;
+        }
+        burn(password);
+        throw wrongCredentials();
+    }
+
     private void burn(char[] password) {
         byte[] d = decoy;
         if (d == null) {
@@ -140,12 +157,13 @@ public class AccountService {
     }
 
     /**
-     * The first administrator of this replica's organisation, with the password shown once; and either the
+     * The first administrator of this replica's organisation, with their one-time enrolment code (shown once;
+     * they enrol with it and choose their password, see {@link Enrolment}); and either the
      * genesis registration ({@code committed}) or, on a network that has organisations already, the
      * admission request ({@code admissionRequest}, base64, public keys and certificates only) that
      * administrators of a majority of the member organisations submit to admit this one.
      */
-    public record Bootstrapped(String adminId, String password, String organisation, Committed committed,
+    public record Bootstrapped(String adminId, Enrolment.IssuedCode enrolment, String organisation, Committed committed,
                                String admissionRequest) {
     }
 
@@ -184,8 +202,8 @@ public class AccountService {
         if (accounts.find(id) != null) {
             throw new EhrException(ErrorCode.CONFLICT, "user id " + id + " is taken on this replica");
         }
-        char[] password = Enrolment.randomPassword();
-        Enrolment.Enrolled admin = enrolment.enrol(id, Role.ADMIN, password);
+        Enrolment.Pending pending = enrolment.register(id, Role.ADMIN);
+        Enrolment.Enrolled admin = pending.enrolled();
         Fields body;
         try {
             body = admin.putPublic(Fields.builder().put("organisation", config.organisationId())
@@ -201,6 +219,7 @@ public class AccountService {
                 LedgerWriter.sign(admin.keys(), id, TxType.REGISTER_ORGANISATION, body), null)) : null;
         accounts.add(new AccountRow(id, Role.ADMIN.name(), config.organisationId(), name, admin.sealedKeys(),
                 System.currentTimeMillis()));
+        enrolment.awaitEnrolment(pending.code());
         try {
             Files.deleteIfExists(file);
         } catch (java.io.IOException e) {
@@ -208,26 +227,7 @@ public class AccountService {
         }
         LOG.info(() -> "organisation " + config.organisationId() + (genesis ? " registered" : " asks for admission")
                 + " with administrator " + id);
-        return new Bootstrapped(id, new String(password), config.organisationId(), c,
+        return new Bootstrapped(id, pending.code(), config.organisationId(), c,
                 genesis ? null : java.util.Base64.getEncoder().encodeToString(body.encode()));
-    }
-
-    /**
-     * The caller's private keys as a PKCS#12 file under a password of their choosing, with certificates
-     * freshly issued by their organisation's CA for the same keys.
-     */
-    @RolesAllowed({"ADMIN", "PRACTITIONER", "BILLING", "PATIENT"})
-    public byte[] exportKeys(char[] password) {
-        Inputs.password(password);
-        String me = caller.id();
-        AccountRow account = accounts.find(me);
-        if (account == null) {
-            throw new EhrException(ErrorCode.FORBIDDEN, "your account is not held by this replica");
-        }
-        UserKeys keys = caller.keys();
-        var ca = organisation.ca();
-        return org.ehrledger.ejb.infrastructure.crypto.Pkcs12.export(keys,
-                ca.certify(me, account.role(), keys.signing().getPublic()),
-                ca.certify(me, account.role(), keys.encryption().getPublic()), ca.certificate(), password);
     }
 }

@@ -73,15 +73,18 @@ public class AdminService {
         return new AdmissionVote(org, admitted, admitted ? required : ledger.query(s -> s.admissionVotes(org)).size(), required, c);
     }
 
-    /** A registered staff member with the initial password, shown once to hand over. */
-    public record StaffRegistered(String userId, String role, String organisation, String initialPassword,
+    /**
+     * A registered staff member with their one-time enrolment code, shown once to hand over; it does not sign
+     * in: they enrol with it and choose their password (see {@link Enrolment}).
+     */
+    public record StaffRegistered(String userId, String role, String organisation, Enrolment.IssuedCode enrolment,
                                   Committed committed) {
     }
 
     /**
-     * Registers a practitioner, billing clerk or administrator of the caller's organisation: keys certified
-     * by the organisation's CA, a registration signed by the caller, and an account on this replica with a
-     * random initial password.
+     * Registers a practitioner, billing clerk or administrator of the caller's organisation: first keys
+     * certified by the organisation's CA, a registration signed by the caller, and an account on this replica
+     * awaiting enrolment with a one-time code.
      */
     public StaffRegistered registerStaff(String userId, String displayName, String roleName) {
         String id = Ids.requireUserId(userId);
@@ -97,28 +100,35 @@ public class AdminService {
         if (accounts.find(id) != null) {
             throw new EhrException(ErrorCode.CONFLICT, "user id " + id + " is taken");
         }
-        char[] password = Enrolment.randomPassword();
-        Enrolment.Enrolled staff = enrolment.enrol(id, role, password);
+        Enrolment.Pending pending = enrolment.register(id, role);
+        Enrolment.Enrolled staff = pending.enrolled();
         Fields body = staff.putPublic(Fields.builder().put("userId", id).put("role", role.name()), "").build();
         TxType type = role == Role.ADMIN ? TxType.REGISTER_ADMIN : TxType.REGISTER_PRACTITIONER;
         Committed c = writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me.userId(), type, body), null));
         accounts.add(new AccountRow(id, role.name(), me.organisation(), name, staff.sealedKeys(), System.currentTimeMillis()));
-        return new StaffRegistered(id, role.name(), me.organisation(), new String(password), c);
+        enrolment.awaitEnrolment(pending.code());
+        return new StaffRegistered(id, role.name(), me.organisation(), pending.code(), c);
     }
 
     /** A person of the caller's organisation who signs in at this replica. */
     public record StaffMember(String userId, String name, String role, long createdAt, boolean suspended,
-                              boolean revoked, boolean onChain) {
+                              boolean revoked, boolean onChain, boolean awaitingEnrolment) {
     }
 
     /** Everyone of the caller's organisation with an account at this replica (patients included), by id. */
     public List<StaffMember> people() {
         AccountRow me = self();
         List<AccountRow> rows = accounts.listOf(me.organisation());
+        java.util.Set<String> awaiting = new java.util.HashSet<>();
+        for (AccountRow a : rows) {
+            if (enrolment.awaitsEnrolment(a.userId())) {
+                awaiting.add(a.userId());
+            }
+        }
         return ledger.query(s -> rows.stream().map(a -> {
             User u = s.user(a.userId());
             return new StaffMember(a.userId(), a.displayName(), a.role(), a.createdAt(), a.suspended(),
-                    u != null && u.revoked(), u != null);
+                    u != null && u.revoked(), u != null, awaiting.contains(a.userId()));
         }).toList());
     }
 

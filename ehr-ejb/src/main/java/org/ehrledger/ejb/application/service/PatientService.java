@@ -84,26 +84,28 @@ public class PatientService {
     @PermitAll
     public SignedUp signUp(Demographics who, char[] password) {
         Inputs.password(password);
-        return enrol(who, password);
+        return enrol(who, id -> new Enrolment.Pending(enrolment.enrol(id, Role.PATIENT, password), null)).patient();
     }
 
-    /** A patient registered by staff, with the initial password to hand over (shown once). */
-    public record Registered(SignedUp patient, String initialPassword) {
+    /**
+     * A patient registered by staff, with their one-time enrolment code to hand over (shown once); it does not
+     * sign in: the patient enrols with it and chooses their password (see {@link Enrolment}).
+     */
+    public record Registered(SignedUp patient, Enrolment.IssuedCode enrolment) {
     }
 
     /**
      * Registration of a patient by an administrator of this replica's organisation (the registration desk,
      * or an integration account importing patients): as at sign-up, keys are generated and certified and
-     * the registration and encrypted demographics commit together; the patient signs in with a random
-     * initial password and changes it.
+     * the registration and encrypted demographics commit together; the patient then enrols with the code.
      */
     @RolesAllowed("ADMIN")
     public Registered register(Demographics who) {
-        char[] password = Enrolment.randomPassword();
-        return new Registered(enrol(who, password), new String(password));
+        return enrol(who, id -> enrolment.register(id, Role.PATIENT));
     }
 
-    private SignedUp enrol(Demographics who, char[] password) {
+    /** Registers a patient with keys from {@code keysFor} (with an enrolment code, or sealed under a password). */
+    private Registered enrol(Demographics who, java.util.function.Function<String, Enrolment.Pending> keysFor) {
         if (who == null) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "name, date of birth and contact are required");
         }
@@ -125,7 +127,8 @@ public class PatientService {
                     + " is not registered on the ledger yet; sign up at a registered organisation");
         }
         String id = Ids.patient();
-        Enrolment.Enrolled patient = enrolment.enrol(id, Role.PATIENT, password);
+        Enrolment.Pending pending = keysFor.apply(id);
+        Enrolment.Enrolled patient = pending.enrolled();
         byte[] register = LedgerWriter.sign(patient.keys(), id, TxType.REGISTER_PATIENT,
                 patient.putPublic(Fields.builder().put("organisation", org), "").build());
         var fields = JSON.createObjectBuilder().add("name", name).add("birthDate", born.toString())
@@ -144,7 +147,10 @@ public class PatientService {
         List<Committed> c = writer.commitAll(List.of(new LedgerWriter.Signed(register, null),
                 new LedgerWriter.Signed(demographics, sealed.ciphertext())));
         accounts.add(new AccountRow(id, Role.PATIENT.name(), org, name, patient.sealedKeys(), System.currentTimeMillis()));
-        return new SignedUp(id, org, c.get(0));
+        if (pending.code() != null) {
+            enrolment.awaitEnrolment(pending.code());
+        }
+        return new Registered(new SignedUp(id, org, c.get(0)), pending.code());
     }
 
     /** A consent as granted. */

@@ -1,7 +1,10 @@
 package org.ehrledger.ejb.infrastructure.identity;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,13 +22,17 @@ import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
  * Signed-in sessions of this replica. Signing in opens the person's sealed keys with their password;
  * the session keeps them in memory (never on disk) so the session beans can sign transactions as that
  * person, and hands out a random bearer token. Only the token's SHA-256 is kept. Sessions end after
- * 30 minutes without use, 12 hours at most, or on sign-out; at most {@value #MAX_SESSIONS} at once.
+ * 30 minutes without use, 12 hours at most, or on sign-out; at most {@value #MAX_SESSIONS} at once, and at most
+ * {@value #MAX_SESSIONS_PER_PERSON} of one person: their next sign-in ends their least recently used session,
+ * so nobody is locked out by sessions they forgot and no account holds more than its share of the slots.
  */
 @ApplicationScoped
 public class CallerSessions {
 
     /** Most sessions held at once. */
     public static final int MAX_SESSIONS = 10_000;
+    /** Most sessions of one person held at once. */
+    public static final int MAX_SESSIONS_PER_PERSON = 10;
     /** Idle timeout. */
     public static final long IDLE_MILLIS = 30 * 60_000L;
     /** Absolute lifetime. */
@@ -95,11 +102,34 @@ public class CallerSessions {
                 throw new EhrException(ErrorCode.BUSY, "too many people are signed in at this replica; try again later");
             }
         }
+        endLeastRecentlyUsedBeyondCap(userId, now);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(32));
         Session session = new Session(userId, role, organisation, displayName, keys, now);
         byTokenHash.put(hash(token), session);
         latestByUser.put(userId, session);
         return token;
+    }
+
+    /** Makes room for one more session of a person: ends their expired sessions, then the least recently used. */
+    private void endLeastRecentlyUsedBeyondCap(String userId, long now) {
+        List<Map.Entry<String, Session>> mine = new ArrayList<>();
+        for (Map.Entry<String, Session> e : byTokenHash.entrySet()) {
+            if (e.getValue().userId.equals(userId)) {
+                if (e.getValue().expired(now)) {
+                    byTokenHash.remove(e.getKey(), e.getValue());
+                } else {
+                    mine.add(e);
+                }
+            }
+        }
+        if (mine.size() < MAX_SESSIONS_PER_PERSON) {
+            return;
+        }
+        mine.sort(Comparator.comparingLong(e -> e.getValue().lastUsed));
+        for (Map.Entry<String, Session> e : mine.subList(0, mine.size() - MAX_SESSIONS_PER_PERSON + 1)) {
+            byTokenHash.remove(e.getKey(), e.getValue());
+            latestByUser.remove(userId, e.getValue());
+        }
     }
 
     /** The live session of a token, touched; empty if unknown or expired. */
@@ -137,6 +167,18 @@ public class CallerSessions {
     public void closeAllOf(String userId) {
         byTokenHash.values().removeIf(s -> s.userId.equals(userId));
         latestByUser.remove(userId);
+    }
+
+    /** Ends every session of a person except the one of {@code keptToken} (a password change). */
+    public void closeAllOfExcept(String userId, String keptToken) {
+        String kept = keptToken == null ? null : hash(keptToken);
+        byTokenHash.entrySet().removeIf(e -> e.getValue().userId.equals(userId) && !e.getKey().equals(kept));
+        Session still = kept == null ? null : byTokenHash.get(kept);
+        if (still != null && still.userId.equals(userId)) {
+            latestByUser.put(userId, still);
+        } else {
+            latestByUser.remove(userId);
+        }
     }
 
     /**

@@ -41,6 +41,7 @@ public class OrganisationCa {
 
     private MembershipCa ca;
     private KeyPair custodian;
+    private byte[] enrolmentKey;
 
     /** The CA, loaded or created. */
     public synchronized MembershipCa ca() {
@@ -81,6 +82,30 @@ public class OrganisationCa {
             }
         }
         return custodian;
+    }
+
+    /**
+     * This replica's enrolment key (32 random bytes), loaded or created, kept in
+     * {@code <data dir>/organisation/enrolment.key}: it seals the first keys of people registered by someone
+     * else until they enrol (see {@code Enrolment}). Never leaves the replica and is never on chain; losing it
+     * only means pending enrolments need a new registration.
+     */
+    public synchronized byte[] enrolmentKey() {
+        if (enrolmentKey == null) {
+            Path file = config.dataDir().resolve("organisation").resolve("enrolment.key");
+            try {
+                if (Files.isRegularFile(file)) {
+                    enrolmentKey = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
+                } else {
+                    byte[] created = Providers.randomBytes(32);
+                    writeSecret(file, Base64.getEncoder().encodeToString(created) + "\n");
+                    enrolmentKey = created;
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new CryptoException("cannot read or create this replica's enrolment key " + file, e);
+            }
+        }
+        return enrolmentKey.clone();
     }
 
     /** Writes a file readable by its owner only, atomically. */
