@@ -3,7 +3,7 @@
 # agreeing over PBFT carried by JGroups (TCP, no multicast).
 #
 #   ci/cluster.sh up        build if needed, create the genesis keys once, start the 4 replicas, wait until they
-#                           form one view, seed the first administrator (credentials printed once), print URLs
+#                           form one view, seed and enrol the first administrator (password printed once), print URLs
 #   ci/cluster.sh status    each replica's view, primary, last executed sequence, block height, checkpoint, head
 #   ci/cluster.sh kill N    crash replica N (1-4) with SIGKILL        ci/cluster.sh start N   restart it
 #   ci/cluster.sh down      stop every replica (data, keys and logs stay in .cluster/)
@@ -124,7 +124,9 @@ wait_ready() {
   done
 }
 
-# Seeds the first administrator of the genesis organisation (replica 1) once; prints the password once.
+# Seeds the first administrator of the genesis organisation (replica 1) once: the bootstrap answers their one-time
+# enrolment code, with which this script completes their enrolment under a password it generates and prints once
+# (the operator's own; the code never leaves the script). The administrator's keys are rotated on chain then.
 seed_admin() {
   local marker="$HOME_DIR/admin-seeded"
   [ -f "$marker" ] && return
@@ -133,11 +135,15 @@ seed_admin() {
   (umask 077; printf '%s\n' "$secret" > "$dir/bootstrap.token")
   answer=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' -H "X-Bootstrap-Secret: $secret" \
     -d '{"adminId":"admin","name":"Network Administrator"}' "$(url 1)/api/v1/bootstrap")
-  local password; password=$(json_field "$answer" password)
-  if [ -z "$password" ]; then say "seeding the administrator failed: $answer"; exit 1; fi
+  local code; code=$(json_field "$answer" enrolmentCode)
+  if [ -z "$code" ]; then say "seeding the administrator failed: $answer"; exit 1; fi
+  local password; password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n' | head -c 24)
+  local enrolled; enrolled=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' \
+    -d "{\"userId\":\"admin\",\"code\":\"$code\",\"password\":\"$password\"}" "$(url 1)/api/v1/enrolments")
+  if [ "$(json_field "$enrolled" userId)" != admin ]; then say "enrolling the administrator failed: $enrolled"; exit 1; fi
   touch "$marker"
   echo
-  echo "  First administrator (shown once; change it after signing in):"
+  echo "  First administrator (shown once; change the password under My account after signing in):"
   echo "    user id:  admin"
   echo "    password: $password"
   echo "    organisation: $(json_field "$answer" organisation) (replica 1)"

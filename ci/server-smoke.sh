@@ -94,7 +94,16 @@ grep -q '"blockHash":"[0-9a-f]\{64\}"' <<<"$answer" || fail "the signed bootstra
 height=$(sed -n 's/.*"blockHeight":\([0-9]*\).*/\1/p' <<<"$answer" | head -1)
 block=$(curl -sf "$BASE/blocks/$height") || fail "block $height not readable"
 grep -q '"entryCount":1' <<<"$block" || fail "block $height does not hold the write: $block"
-password=$(sed -n 's/.*"password":"\([^"]*\)".*/\1/p' <<<"$answer")
+code=$(sed -n 's/.*"enrolmentCode":"\([^"]*\)".*/\1/p' <<<"$answer")
+[ -n "$code" ] || fail "the bootstrap answered no enrolment code: $answer"
+grep -q '"password"' <<<"$answer" && fail "the bootstrap answered a password: $answer"
+refused=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -d "{\"userId\":\"smoke-admin\",\"password\":\"$code\"}" "$BASE/sessions")
+[ "$refused" = 403 ] || fail "signing in with the enrolment code answered $refused instead of 403 (enrolment required)"
+password="smoke admin password $RANDOM$RANDOM"
+enrolled=$(curl -s -m 60 -X POST -H 'Content-Type: application/json' \
+  -d "{\"userId\":\"smoke-admin\",\"code\":\"$code\",\"password\":\"$password\"}" "$BASE/enrolments")
+grep -q '"keyRotation"' <<<"$enrolled" || fail "the administrator's enrolment did not rotate their keys on chain: $enrolled"
 signin=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d "{\"userId\":\"smoke-admin\",\"password\":\"$password\"}" "$BASE/sessions")
 grep -q '"token"' <<<"$signin" || fail "the new administrator cannot sign in: $signin"

@@ -105,10 +105,7 @@ class FhirIT {
         net = LocalNetwork.fresh("fhir-cluster", 18481, 18500);
         String out = net.cluster("up");
         adminToken = net.signIn(1, "admin", LocalNetwork.adminPassword(out));
-        var staff = net.post(1, "/staff", adminToken, Json.createObjectBuilder().add("userId", "dr-fhir")
-                .add("name", "Dr Frances Fhir").add("role", "PRACTITIONER").build());
-        assertEquals(201, staff.status(), staff.raw());
-        doctorToken = net.signIn(1, "dr-fhir", staff.str("initialPassword"));
+        doctorToken = net.signIn(1, "dr-fhir", net.staff(1, adminToken, "dr-fhir", "Dr Frances Fhir", "PRACTITIONER"));
         ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(FHIR),
                 new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR),
                 new SnapshotGeneratingValidationSupport(FHIR), new UnknownCodeSystemWarningValidationSupport(FHIR));
@@ -192,7 +189,7 @@ class FhirIT {
 
     @Test
     @Order(2)
-    void theRegistrationDeskRegistersAPatientWhoSignsInWithTheInitialPassword() throws Exception {
+    void theRegistrationDeskRegistersAPatientWhoEnrolsWithTheCodeAndSignsInWithTheirOwnPassword() throws Exception {
         Patient p = new Patient();
         p.addName().setFamily("Hopper").addGiven("Grace").setText("Grace Hopper");
         p.setGender(Enumerations.AdministrativeGender.FEMALE);
@@ -202,9 +199,11 @@ class FhirIT {
         MethodOutcome created = client(adminToken).create().resource(p).execute();
         patientId = created.getId().getIdPart();
         assertTrue(patientId.matches("P-[0-9A-Z]{5}-[0-9A-Z]{5}"), patientId);
-        String password = created.getResponseHeaders().entrySet().stream()
-                .filter(e -> e.getKey().equalsIgnoreCase("X-Initial-Password")).findFirst().orElseThrow().getValue().get(0);
-        patientToken = net.signIn(1, patientId, password);
+        assertTrue(created.getResponseHeaders().keySet().stream().noneMatch(h -> h.equalsIgnoreCase("X-Initial-Password")),
+                "no password is handed to the desk");
+        String code = created.getResponseHeaders().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("X-Enrolment-Code")).findFirst().orElseThrow().getValue().get(0);
+        patientToken = net.signIn(1, patientId, net.enrol(1, patientId, code));
 
         Patient self = valid(client(patientToken).read().resource(Patient.class).withId(patientId).execute());
         assertEquals("Grace Hopper", self.getNameFirstRep().getText());

@@ -92,8 +92,8 @@ final class LocalNetwork implements AutoCloseable {
     }
 
     /**
-     * Registers a staff member (PRACTITIONER, BILLING or ADMIN) of the administrator's organisation and
-     * returns a password they sign in with.
+     * Registers a staff member (PRACTITIONER, BILLING or ADMIN) of the administrator's organisation, has them
+     * complete their enrolment with the code the administrator was given, and returns the password they chose.
      */
     String staff(int replica, String adminToken, String userId, String name, String role)
             throws IOException, InterruptedException {
@@ -102,7 +102,18 @@ final class LocalNetwork implements AutoCloseable {
         if (r.status() != 201) {
             throw new IllegalStateException("registration of " + userId + " at replica " + replica + ": " + r.raw());
         }
-        return r.str("initialPassword");
+        return enrol(replica, userId, r.str("enrolmentCode"));
+    }
+
+    /** Completes someone's enrolment with their one-time code under a password of their own, which it returns. */
+    String enrol(int replica, String userId, String code) throws IOException, InterruptedException {
+        String password = "own password of " + userId + " " + Long.toHexString(System.nanoTime());
+        Reply r = post(replica, "/enrolments", null, Json.createObjectBuilder().add("userId", userId).add("code", code)
+                .add("password", password).build());
+        if (r.status() != 201) {
+            throw new IllegalStateException("enrolment of " + userId + " at replica " + replica + ": " + r.raw());
+        }
+        return password;
     }
 
     /** The JSON API root of a replica (1-4). */
@@ -190,8 +201,8 @@ final class LocalNetwork implements AutoCloseable {
     }
 
     /**
-     * Bootstraps the organisation of a replica (the operator's secret file, then the call) and has the
-     * genesis administrator vote it in; returns the new administrator's password.
+     * Bootstraps the organisation of a replica (the operator's secret file, then the call), has the genesis
+     * administrator vote it in, and has the new administrator enrol with their code; returns their password.
      */
     String admit(int replica, String adminId, String genesisAdminToken) throws IOException, InterruptedException {
         Path token = home.resolve("node-" + replica).resolve("bootstrap.token");
@@ -208,7 +219,7 @@ final class LocalNetwork implements AutoCloseable {
         if (vote.status() != 201 || !vote.json().getBoolean("admitted")) {
             throw new IllegalStateException("admission of replica " + replica + "'s organisation: " + vote.raw());
         }
-        return boot.str("password");
+        return enrol(replica, adminId, boot.str("enrolmentCode"));
     }
 
     private Reply send(int replica, String method, String path, String token, String body, String bootstrapSecret)

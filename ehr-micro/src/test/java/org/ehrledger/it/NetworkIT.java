@@ -93,10 +93,7 @@ class NetworkIT {
     void anotherOrganisationJoinsAndItsDoctorWritesUnderConsent() throws Exception {
         lakeAdminPassword = net.admit(2, "lake-admin", adminToken);
         String lakeAdmin = net.signIn(2, "lake-admin", lakeAdminPassword);
-        LocalNetwork.Reply doctor = net.post(2, "/staff", lakeAdmin, Json.createObjectBuilder().add("userId", "dr-lake")
-                .add("name", "Lee Lake").add("role", "PRACTITIONER").build());
-        assertEquals(201, doctor.status(), doctor.raw());
-        doctorPassword = doctor.str("initialPassword");
+        doctorPassword = net.staff(2, lakeAdmin, "dr-lake", "Lee Lake", "PRACTITIONER");
         LocalNetwork.Reply patient = net.post(2, "/patients", null, Json.createObjectBuilder().add("name", "Ann Patient")
                 .add("birthDate", "1970-01-02").add("contact", "ann@example.org").add("password", patientPassword).build());
         assertEquals(201, patient.status(), patient.raw());
@@ -382,10 +379,7 @@ class NetworkIT {
     @Order(12)
     void theBillingServiceListsAndAcknowledgesBillableEventsOverSoapWithAUsernameToken() throws Exception {
         String lakeAdmin = net.signIn(2, "lake-admin", lakeAdminPassword);
-        LocalNetwork.Reply clerk = net.post(2, "/staff", lakeAdmin, Json.createObjectBuilder().add("userId", "billing-lake")
-                .add("name", "Lakeside Billing System").add("role", "BILLING").build());
-        assertEquals(201, clerk.status(), clerk.raw());
-        String clerkPassword = clerk.str("initialPassword");
+        String clerkPassword = net.staff(2, lakeAdmin, "billing-lake", "Lakeside Billing System", "BILLING");
         String doctorToken = net.signIn(2, "dr-lake", doctorPassword);
         LocalNetwork.Reply rx = net.post(2, "/patients/" + patientId + "/prescriptions", doctorToken, Json.createObjectBuilder()
                 .add("drug", "Metformin").add("dose", "500 mg").add("route", "oral").add("frequency", "twice a day")

@@ -55,6 +55,7 @@ class PortalIT {
     private static String otherPatientId;
     private static final String OTHER_PASSWORD = "Other patient pw 22";
     private static final String DOCTOR = "dr.grey";
+    private static final String DOCTOR_PASSWORD = "Grey's own password 7";
     private static String doctorPassword;
 
     @BeforeAll
@@ -138,11 +139,22 @@ class PortalIT {
         type("newName", "Dr Meredith Grey");
         new Select(browser.findElement(By.id("newRole"))).selectByValue("PRACTITIONER");
         browser.findElement(By.id("registerButton")).click();
-        doctorPassword = waitFor(By.id("initial-password")).getText().strip();
-        assertEquals(20, doctorPassword.length());
-        assertTrue(browser.findElement(By.id("people-table")).getText().contains(DOCTOR));
+        String code = waitFor(By.id("enrolment-code")).getText().strip();
+        assertTrue(browser.findElement(By.id("people-table")).getText().contains("Awaiting enrolment"));
         shot("04-admin-people");
         signOut();
+
+        // The code is no password: the doctor completes their enrolment with it and chooses their own.
+        assertTrue(failedSignIn(DOCTOR, code).contains("complete your enrolment"), "the code does not sign in");
+        browser.get(net.web(1) + "/login.xhtml");
+        browser.findElement(By.id("enrolLink")).click();
+        type("userId", DOCTOR);
+        type("code", code);
+        type("password", DOCTOR_PASSWORD);
+        type("confirm", DOCTOR_PASSWORD);
+        browser.findElement(By.id("completeEnrolment")).click();
+        assertEquals(DOCTOR, waitFor(By.id("enrolled-id")).getText().strip());
+        doctorPassword = DOCTOR_PASSWORD;
     }
 
     @Test
@@ -248,6 +260,7 @@ class PortalIT {
         assertTrue(types.containsAll(List.of("Patient", "MedicationRequest", "DocumentReference")), types.toString());
         assertTrue(bundle.contains(PATIENT_NAME) && bundle.contains("Amoxicillin"));
         browser.get(net.web(1) + "/account.xhtml");
+        type("accountPassword", PATIENT_PASSWORD);
         type("p12password", "my key file password");
         type("p12confirm", "my key file password");
         browser.findElement(By.id("downloadKeys")).click();

@@ -113,14 +113,18 @@ public class PeopleResource {
                 .add("committed", Receipts.of(admin.revokeCertificate(userId), receipts)).build()).build();
     }
 
-    /** Registers a staff member of the caller's organisation (administrators); the answer has the initial password. */
+    /**
+     * Registers a staff member of the caller's organisation (administrators); the answer has their one-time
+     * enrolment code to hand over (it does not sign in: they enrol with it and choose their password).
+     */
     @POST
     @Path("staff")
     public Response registerStaff(NewStaff s) {
         Params.required(s, "{\"userId\": ..., \"name\": ..., \"role\": \"PRACTITIONER\"}");
         AdminService.StaffRegistered r = admin.registerStaff(s.userId(), s.name(), s.role());
         return Response.status(201).entity(JSON.createObjectBuilder().add("userId", r.userId()).add("role", r.role())
-                .add("organisation", r.organisation()).add("initialPassword", r.initialPassword())
+                .add("organisation", r.organisation()).add("enrolmentCode", r.enrolment().code())
+                .add("enrolmentExpiresAt", r.enrolment().expiresAtIso())
                 .add("committed", Receipts.of(r.committed(), receipts)).build()).build();
     }
 

@@ -59,7 +59,8 @@ public class SessionResource {
 
     /**
      * Registers this replica's organisation with its first administrator; needs the secret from
-     * {@code <data dir>/bootstrap.token} in the {@code X-Bootstrap-Secret} header.
+     * {@code <data dir>/bootstrap.token} in the {@code X-Bootstrap-Secret} header. The answer carries the
+     * administrator's one-time enrolment code (not a password: they enrol with it, POST /api/v1/enrolments).
      */
     @POST
     @Path("bootstrap")
@@ -68,7 +69,8 @@ public class SessionResource {
             throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"adminId\": ..., \"name\": ...}");
         }
         AccountService.Bootstrapped b = accounts.bootstrap(secret, admin.adminId(), admin.name());
-        var json = JSON.createObjectBuilder().add("adminId", b.adminId()).add("password", b.password())
+        var json = JSON.createObjectBuilder().add("adminId", b.adminId())
+                .add("enrolmentCode", b.enrolment().code()).add("enrolmentExpiresAt", b.enrolment().expiresAtIso())
                 .add("organisation", b.organisation());
         if (b.committed() != null) {
             json.add("committed", Receipts.of(b.committed(), receipts));

@@ -55,8 +55,10 @@ public class FhirEndpoint {
 
     /** The header carrying a practitioner's reason for reading. */
     public static final String REASON_HEADER = "X-Access-Reason";
-    /** The header carrying a registered patient's initial password (once, on create). */
-    public static final String INITIAL_PASSWORD_HEADER = "X-Initial-Password";
+    /** The header carrying a registered patient's one-time enrolment code (once, on create; it does not sign in). */
+    public static final String ENROLMENT_CODE_HEADER = "X-Enrolment-Code";
+    /** The header carrying when that code expires (an ISO-8601 instant). */
+    public static final String ENROLMENT_EXPIRES_HEADER = "X-Enrolment-Expires-At";
     static final String DEFAULT_REASON = "Treatment (FHIR R4 API)";
     private static final int DEFAULT_COUNT = 50;
     private static final int MAX_COUNT = 200;
@@ -388,7 +390,8 @@ public class FhirEndpoint {
         Patient created = Resources.identified((Patient) Fhir.context().newJsonParser().parseResource(json), id,
                 System.currentTimeMillis());
         return Response.fromResponse(created(created, r.patient().registration().height()))
-                .header(INITIAL_PASSWORD_HEADER, r.initialPassword()).build();
+                .header(ENROLMENT_CODE_HEADER, r.enrolment().code())
+                .header(ENROLMENT_EXPIRES_HEADER, r.enrolment().expiresAtIso()).build();
     }
 
     private Response grantConsent(Consent c) {

@@ -19,25 +19,41 @@ public class AdminBean implements Serializable {
     @Inject
     AdminService admin;
 
+    @Inject
+    org.ehrledger.ejb.application.service.EnrolmentService enrolments;
+
     private String newUserId;
     private String newName;
     private String newRole = "PRACTITIONER";
-    private AdminService.StaffRegistered registered;
+    /** The enrolment code just issued (registration or re-issue), shown once. */
+    private org.ehrledger.ejb.application.service.Enrolment.IssuedCode issued;
     private List<AdminService.StaffMember> people;
     private String admissionRequest;
     private AdminService.Emergency emergency;
     private String emergencyReason;
     private long emergencyMinutes = 240;
 
-    /** Registers a staff member; the initial password is shown once. */
+    /** Registers a staff member; their one-time enrolment code is shown once. */
     public String register() {
-        registered = Portal.attempt(() -> admin.registerStaff(newUserId == null ? null : newUserId.strip(), newName, newRole));
+        AdminService.StaffRegistered registered = Portal.attempt(() -> admin.registerStaff(
+                newUserId == null ? null : newUserId.strip(), newName, newRole));
         if (registered != null) {
+            issued = registered.enrolment();
             Portal.info(registered.userId() + " is registered as " + registered.role() + " (block "
-                    + registered.committed().height() + "). Hand over the initial password below; it is shown only once.");
+                    + registered.committed().height() + "). Hand over the enrolment code below; it is shown only once.");
             newUserId = null;
             newName = null;
             people = null;
+        }
+        return null;
+    }
+
+    /** Issues a new enrolment code for someone who has not enrolled yet (the previous one stops working). */
+    public String reissue(String userId) {
+        var code = Portal.attempt(() -> enrolments.reissue(userId));
+        if (code != null) {
+            issued = code;
+            Portal.info("A new enrolment code for " + userId + " is below; the previous one no longer works.");
         }
         return null;
     }
@@ -113,7 +129,7 @@ public class AdminBean implements Serializable {
         return emergency;
     }
 
-    public AdminService.StaffRegistered getRegistered() { return registered; }
+    public org.ehrledger.ejb.application.service.Enrolment.IssuedCode getIssued() { return issued; }
     public String getNewUserId() { return newUserId; }
     public void setNewUserId(String v) { newUserId = v; }
     public String getNewName() { return newName; }

@@ -153,14 +153,14 @@ public class Enrolment {
         if (e == null || typed == null || !EnrolmentCode.matches(e.codeVerifier(), userId, java.nio.CharBuffer.wrap(typed))) {
             return null;
         }
-        return e.expiresAt() <= System.currentTimeMillis() ? expired(e.expiresAt())
+        return e.expired(System.currentTimeMillis()) ? expiredCode(e.expiresAt())
                 : new EhrException(ErrorCode.ENROLMENT_REQUIRED, "this is your enrolment code, not a password: complete "
                         + "your enrolment first and choose your password (portal: Complete enrolment on the sign-in page; "
                         + "API: POST /api/v1/enrolments)");
     }
 
     /** The answer to a right code past its expiry. */
-    static EhrException expired(long expiresAt) {
+    static EhrException expiredCode(long expiresAt) {
         return new EhrException(ErrorCode.ENROLMENT_CODE_EXPIRED, "your enrolment code expired at "
                 + Instant.ofEpochMilli(expiresAt) + "; ask your administrator (or the registration desk) for a new one");
     }

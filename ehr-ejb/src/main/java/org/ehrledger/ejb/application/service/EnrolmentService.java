@@ -89,8 +89,8 @@ public class EnrolmentService {
             LOG.info(() -> "failed enrolment attempt for " + id);
             throw noSuchEnrolment();
         }
-        if (pending.expiresAt() <= now) {
-            throw Enrolment.expired(pending.expiresAt());
+        if (pending.expired(now)) {
+            throw Enrolment.expiredCode(pending.expiresAt());
         }
         if (account.suspended()) {
             throw new EhrException(ErrorCode.FORBIDDEN, "this account is suspended; contact your administrator");

@@ -55,6 +55,11 @@ public class EnrolmentRow {
         return expiresAt;
     }
 
+    /** Whether the code has expired at {@code now} (it is valid until, not at, {@link #expiresAt}). */
+    public boolean expired(long now) {
+        return now >= expiresAt;
+    }
+
     public int codesIssued() {
         return codesIssued;
     }
