@@ -119,12 +119,7 @@ public class AdminService {
     public List<StaffMember> people() {
         AccountRow me = self();
         List<AccountRow> rows = accounts.listOf(me.organisation());
-        java.util.Set<String> awaiting = new java.util.HashSet<>();
-        for (AccountRow a : rows) {
-            if (enrolment.awaitsEnrolment(a.userId())) {
-                awaiting.add(a.userId());
-            }
-        }
+        java.util.Set<String> awaiting = enrolment.awaitingEnrolment(rows.stream().map(AccountRow::userId).toList());
         return ledger.query(s -> rows.stream().map(a -> {
             User u = s.user(a.userId());
             return new StaffMember(a.userId(), a.displayName(), a.role(), a.createdAt(), a.suspended(),

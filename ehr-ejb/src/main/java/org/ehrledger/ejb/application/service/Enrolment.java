@@ -143,6 +143,11 @@ public class Enrolment {
         return enrolments.find(userId) != null;
     }
 
+    /** Who awaits enrolment among the given people. */
+    public java.util.Set<String> awaitingEnrolment(java.util.Collection<String> userIds) {
+        return enrolments.awaitingAmong(userIds);
+    }
+
     /**
      * Why a person who has not enrolled cannot sign in with what they typed, if it is their enrolment code
      * ({@link ErrorCode#ENROLMENT_REQUIRED}, or {@link ErrorCode#ENROLMENT_CODE_EXPIRED}); null for anything

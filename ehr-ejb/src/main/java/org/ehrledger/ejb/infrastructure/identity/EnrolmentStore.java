@@ -18,6 +18,14 @@ public class EnrolmentStore {
         return userId == null ? null : em.find(EnrolmentRow.class, userId);
     }
 
+    /** Who awaits enrolment among the given people (the table holds only enrolments in progress: small). */
+    public java.util.Set<String> awaitingAmong(java.util.Collection<String> userIds) {
+        java.util.Set<String> out = new java.util.HashSet<>(em.createQuery("select e.userId from EnrolmentRow e",
+                String.class).setMaxResults(100_000).getResultList());
+        out.retainAll(new java.util.HashSet<>(userIds));
+        return out;
+    }
+
     /** Stores a new enrolment in progress. */
     public void add(EnrolmentRow enrolment) {
         em.persist(enrolment);
