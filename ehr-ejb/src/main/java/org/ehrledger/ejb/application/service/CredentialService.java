@@ -93,10 +93,7 @@ public class CredentialService {
     /** Opens the caller's sealed keys with the password they re-entered; a wrong one counts toward the lock. */
     private UserKeys confirm(AccountRow account, char[] password) {
         long now = System.currentTimeMillis();
-        if (account.lockedUntil() > now) {
-            throw new EhrException(ErrorCode.TOO_MANY_ATTEMPTS, "too many wrong passwords; try again in "
-                    + Math.max(1, (account.lockedUntil() - now) / 1000) + " s");
-        }
+        AccountLock.refuseWhileLocked(account, now);
         if (password == null || password.length == 0 || password.length > 256) {
             throw new EhrException(ErrorCode.FORBIDDEN, "enter your current account password to do this");
         }

@@ -79,10 +79,7 @@ public class EnrolmentService {
         if (pending == null) {
             throw noSuchEnrolment();
         }
-        if (account.lockedUntil() > now) {
-            throw new EhrException(ErrorCode.TOO_MANY_ATTEMPTS, "too many failed attempts; try again in "
-                    + Math.max(1, (account.lockedUntil() - now) / 1000) + " s");
-        }
+        AccountLock.refuseWhileLocked(account, now);
         String verifier = pending.codeVerifier();
         if (!EnrolmentCode.matches(verifier, id, code)) {
             accounts.loginOutcome(id, false, now);
