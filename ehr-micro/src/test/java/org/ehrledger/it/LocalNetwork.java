@@ -108,8 +108,12 @@ final class LocalNetwork implements AutoCloseable {
     /** Completes someone's enrolment with their one-time code under a password of their own, which it returns. */
     String enrol(int replica, String userId, String code) throws IOException, InterruptedException {
         String password = "own password of " + userId + " " + Long.toHexString(System.nanoTime());
-        Reply r = post(replica, "/enrolments", null, Json.createObjectBuilder().add("userId", userId).add("code", code)
-                .add("password", password).build());
+        JsonObject body = Json.createObjectBuilder().add("userId", userId).add("code", code).add("password", password).build();
+        Reply r = post(replica, "/enrolments", null, body);
+        for (int i = 0; i < 20 && r.status() == 403 && r.raw().contains("awaits admission"); i++) {
+            Thread.sleep(250); // the admission committed; this replica is storing its block
+            r = post(replica, "/enrolments", null, body);
+        }
         if (r.status() != 201) {
             throw new IllegalStateException("enrolment of " + userId + " at replica " + replica + ": " + r.raw());
         }
