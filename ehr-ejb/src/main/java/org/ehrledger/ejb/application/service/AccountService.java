@@ -63,9 +63,6 @@ public class AccountService {
     @Inject
     GatewayConfig config;
 
-    @Inject
-    Caller caller;
-
     /** Sealed keys nobody can open, so an unknown user id costs the same time as a wrong password. */
     private static volatile byte[] decoy;
 
