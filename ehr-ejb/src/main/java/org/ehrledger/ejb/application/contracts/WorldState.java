@@ -121,6 +121,20 @@ public final class WorldState {
         return k == null ? null : k.clone();
     }
 
+    /** Up to {@code max} records (not erased) whose key is wrapped for a reader, in id order. */
+    public List<String> recordsWrappedFor(String reader, int max) {
+        List<String> out = new ArrayList<>();
+        for (var e : wraps.entrySet()) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (e.getValue().containsKey(reader)) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
     /** A consent, or null. */
     public Consent consent(String id) {
         return consents.get(id);

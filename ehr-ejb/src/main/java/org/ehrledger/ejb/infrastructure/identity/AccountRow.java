@@ -78,6 +78,11 @@ public class AccountRow {
         return sealedKeys.clone();
     }
 
+    /** Replaces the sealed keys (enrolment, a password change). */
+    void sealedKeys(byte[] sealed) {
+        sealedKeys = sealed.clone();
+    }
+
     public long createdAt() {
         return createdAt;
     }

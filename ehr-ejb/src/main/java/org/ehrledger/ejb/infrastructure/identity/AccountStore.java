@@ -57,4 +57,14 @@ public class AccountStore {
         a.suspended(suspended);
         return true;
     }
+
+    /** Replaces a person's sealed keys (enrolment, a password change); false if there is no such account. */
+    public boolean reseal(String userId, byte[] sealedKeys) {
+        AccountRow a = em.find(AccountRow.class, userId);
+        if (a == null) {
+            return false;
+        }
+        a.sealedKeys(sealedKeys);
+        return true;
+    }
 }
