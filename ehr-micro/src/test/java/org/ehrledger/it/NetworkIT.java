@@ -97,6 +97,7 @@ class NetworkIT {
                 .add("name", "Lee Lake").add("role", "PRACTITIONER").build());
         assertEquals(201, doctor.status(), doctor.raw());
         doctorPassword = doctor.str("initialPassword");
+        net.confirmBySecondAdmin(2, lakeAdmin, "lake-admin-2", "dr-lake");
         LocalNetwork.Reply patient = net.post(2, "/patients", null, Json.createObjectBuilder().add("name", "Ann Patient")
                 .add("birthDate", "1970-01-02").add("contact", "ann@example.org").add("password", patientPassword).build());
         assertEquals(201, patient.status(), patient.raw());
