@@ -120,6 +120,22 @@ final class LocalNetwork implements AutoCloseable {
         return password;
     }
 
+    /**
+     * The two-person rule: registers a second administrator of the organisation (by the first) and has them
+     * confirm a registration the first made, so that account may open break-glass access. Returns the
+     * second administrator's session.
+     */
+    String confirmBySecondAdmin(int replica, String firstAdminToken, String secondAdminId, String userId)
+            throws IOException, InterruptedException {
+        String token = signIn(replica, secondAdminId,
+                staff(replica, firstAdminToken, secondAdminId, "Second admin " + secondAdminId, "ADMIN"));
+        Reply r = post(replica, "/staff/" + userId + "/confirmation", token, JsonValue.EMPTY_JSON_OBJECT);
+        if (r.status() != 201) {
+            throw new IllegalStateException("confirmation of " + userId + " by " + secondAdminId + ": " + r.raw());
+        }
+        return token;
+    }
+
     /** The JSON API root of a replica (1-4). */
     String base(int replica) {
         return web(replica) + "/api/v1";

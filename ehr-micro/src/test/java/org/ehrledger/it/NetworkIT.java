@@ -94,6 +94,7 @@ class NetworkIT {
         lakeAdminPassword = net.admit(2, "lake-admin", adminToken);
         String lakeAdmin = net.signIn(2, "lake-admin", lakeAdminPassword);
         doctorPassword = net.staff(2, lakeAdmin, "dr-lake", "Lee Lake", "PRACTITIONER");
+        net.confirmBySecondAdmin(2, lakeAdmin, "lake-admin-2", "dr-lake");
         LocalNetwork.Reply patient = net.post(2, "/patients", null, Json.createObjectBuilder().add("name", "Ann Patient")
                 .add("birthDate", "1970-01-02").add("contact", "ann@example.org").add("password", patientPassword).build());
         assertEquals(201, patient.status(), patient.raw());

@@ -155,6 +155,12 @@ class PortalIT {
         browser.findElement(By.id("completeEnrolment")).click();
         assertEquals(DOCTOR, waitFor(By.id("enrolled-id")).getText().strip());
         doctorPassword = DOCTOR_PASSWORD;
+        // The two-person rule: a second administrator confirms the registration, or the doctor cannot break the glass.
+        String secondAdminPassword = net.staff(1, net.signIn(1, "admin", adminPassword), "admin.two", "Second Admin", "ADMIN");
+        signIn("admin.two", secondAdminPassword);
+        browser.findElement(By.cssSelector("#pending-confirmations tr[data-user='" + DOCTOR + "'] input[type=submit]")).click();
+        assertTrue(waitFor(By.cssSelector(".alert.info")).getText().contains("confirmed the registration of " + DOCTOR));
+        signOut();
     }
 
     @Test

@@ -28,8 +28,8 @@ public class ApiApplication extends Application {
     /** Listed, so that the FHIR facade's resources and providers stay out of the JSON API (and these out of it). */
     @Override
     public Set<Class<?>> getClasses() {
-        return Set.of(SessionResource.class, AccountResource.class, PatientsResource.class, PeopleResource.class, NetworkResource.class,
-                ReplicationResource.class, Idempotency.class, BodyLimit.class, ExceptionMappers.Ehr.class,
+        return Set.of(SessionResource.class, AccountResource.class, PatientsResource.class, PeopleResource.class,
+                IdentityResource.class, NetworkResource.class, ReplicationResource.class, Idempotency.class, BodyLimit.class, ExceptionMappers.Ehr.class,
                 ExceptionMappers.Access.class, ExceptionMappers.Ejb.class, ExceptionMappers.Web.class,
                 ExceptionMappers.Json.class, ExceptionMappers.Unreadable.class, ExceptionMappers.Fallback.class);
     }

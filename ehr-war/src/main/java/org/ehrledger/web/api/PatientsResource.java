@@ -209,7 +209,8 @@ public class PatientsResource {
                 // The position from the oldest entry never changes: the log only grows at the front.
                 log.add(JSON.createObjectBuilder().add("entry", all.size() - i).add("at", Instant.ofEpochMilli(a.at()).toString())
                         .add("reader", a.reader()).add("readerName", a.readerName()).add("organisation", a.organisation())
-                        .add("category", a.category()).add("basis", a.basis()).add("reason", a.reason()).build());
+                        .add("category", a.category()).add("basis", a.basis()).add("reason", a.reason())
+                        .add("readerRegisteredBy", a.registeredBy()).add("readerConfirmedBy", a.confirmedBy()).build());
             }
         }
         return Page.of(log, o -> Integer.toString(o.getInt("entry")), cursor, limit);

@@ -144,6 +144,15 @@ final class LedgerResources {
                 .setDisplay(a.readerName().isEmpty() ? null : a.readerName()));
         agent.setType(Resources.concept("http://terminology.hl7.org/CodeSystem/extra-security-role-type", "humanuser"));
         agent.setName(a.readerName().isEmpty() ? null : a.readerName());
+        // Who vouched for the reader: the administrator who registered the account and the one who confirmed it.
+        if (!a.registeredBy().isEmpty()) {
+            e.addAgent().setRequestor(false).setWho(new Reference().setDisplay(a.registeredBy()))
+                    .setType(new org.hl7.fhir.r4.model.CodeableConcept().setText("registered the reader's account"));
+        }
+        if (!a.confirmedBy().isEmpty()) {
+            e.addAgent().setRequestor(false).setWho(new Reference().setDisplay(a.confirmedBy()))
+                    .setType(new org.hl7.fhir.r4.model.CodeableConcept().setText("confirmed the reader's registration"));
+        }
         e.getSource().setSite(a.organisation()).setObserver(new Reference().setDisplay("EHR Ledger (" + a.organisation() + ")"));
         e.addEntity().setWhat(Resources.patientReference(patientId))
                 .setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-entity-type", "1", "Person"))

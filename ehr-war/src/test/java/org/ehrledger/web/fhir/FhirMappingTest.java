@@ -94,7 +94,7 @@ class FhirMappingTest {
         assertValid(LedgerResources.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-DDDDD", "org:st-mary",
                 "Everyone at St Mary", List.of("PRESCRIPTION"), 0, "Revoked")));
         assertValid(LedgerResources.audit(PATIENT, 3, new PatientService.Access(1_764_000_000_000L, "dr.ada", "Dr Ada",
-                "St Mary", "NOTE", "BREAK_GLASS", "Break-glass: unconscious · treatment")));
+                "St Mary", "NOTE", "BREAK_GLASS", "Break-glass: unconscious · treatment", "admin-1", "admin-2")));
         assertValid(LedgerResources.provenance("Observation", "dr.ada", false, new ClinicalRecords.RecordReceipt(
                 "R-AAAAA-BBBBB-CCCCC-DDDDD", 42, 3, "ab".repeat(32), "cd".repeat(32), 1_764_000_000_000L, true, "")));
         assertValid(LedgerResources.practitioner(new NetworkService.Person("dr.ada", "PRACTITIONER", "st-mary", "St Mary",

@@ -37,16 +37,25 @@ import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
  */
 public final class Contracts {
 
+    /**
+     * Consensus time (2026-12-01T00:00:00Z) from which break-glass needs a confirmed registration (the
+     * two-person rule); earlier break-glass grants replay as they were decided.
+     */
+    public static final long TWO_PERSON_RULE_SINCE = 1_796_083_200_000L;
+    /** How long each step of a recovery (approval, then completion) may wait. */
+    public static final long RECOVERY_STEP_MILLIS = 72 * 60 * 60_000L;
     /** Longest break-glass grant. */
     public static final long MAX_BREAK_GLASS_MINUTES = 240;
     /** Largest off-chain ciphertext a record may reference. */
     public static final long MAX_RECORD_BYTES = 64L << 20;
 
     private final WorldState state;
+    private final IdentityContracts identities;
 
     /** Contracts over a state. */
     public Contracts(WorldState state) {
         this.state = state;
+        this.identities = new IdentityContracts(state, this);
     }
 
     /** Executes one ordered transaction without content at consensus time {@code now} (epoch milliseconds). */
@@ -134,6 +143,10 @@ public final class Contracts {
             case REVOKE_CERTIFICATE -> revokeCertificate(tx);
             case ERASE_RECORD -> eraseRecord(tx);
             case ACKNOWLEDGE_BILLED -> acknowledgeBilled(tx, now);
+            case CONFIRM_REGISTRATION -> identities.confirmRegistration(tx);
+            case REQUEST_RECOVERY -> identities.requestRecovery(tx, now);
+            case APPROVE_RECOVERY -> identities.approveRecovery(tx, now);
+            case COMPLETE_RECOVERY -> identities.completeRecovery(tx, now);
         };
     }
 
@@ -148,7 +161,7 @@ public final class Contracts {
     }
 
     /** Identifiers: 1 to 128 of letters, digits, '.', '_' and '-' (never ':' so no id can pose as "org:<id>"). */
-    private static String id(Fields b, String name) {
+    static String id(Fields b, String name) {
         return checkId(b.string(name), name);
     }
 
@@ -162,13 +175,16 @@ public final class Contracts {
     // ---- authentication ----------------------------------------------------------------------
 
     /** The registered, unrevoked author whose key verifies the signature. */
-    private User author(SignedTransaction tx) {
+    User author(SignedTransaction tx) {
         User u = state.users.get(tx.author());
         if (u == null) {
             throw new Rejected("unknown author " + tx.author());
         }
         if (u.revoked()) {
             throw new Rejected("the certificate of " + tx.author() + " is revoked");
+        }
+        if (u.recovering()) {
+            throw new Rejected("the keys of " + tx.author() + " were retired by an approved recovery");
         }
         if (!UserKeys.verifyEd25519(u.signingKey(), tx.signedBytes(), tx.signature())) {
             throw new Rejected("signature does not verify with the registered key of " + tx.author());
@@ -184,7 +200,7 @@ public final class Contracts {
         }
     }
 
-    private static void requireSelfSigned(SignedTransaction tx, byte[] signingKey) {
+    static void requireSelfSigned(SignedTransaction tx, byte[] signingKey) {
         key("Ed25519", signingKey); // a malformed key is refused as such, before any signature check
         if (!UserKeys.verifyEd25519(signingKey, tx.signedBytes(), tx.signature())) {
             throw new Rejected("signature does not verify with the key being registered");
@@ -254,6 +270,7 @@ public final class Contracts {
         requireCertified(b.bytes("adminEncryptionCertificate"), ca, encryption, now, "administrator encryption key",
                 adminId, Role.ADMIN);
         key("X25519", encryption);
+        requireUnusedKeys(new byte[][] {signing, encryption}, adminId);
         byte[] custodian = b.bytes("custodianKey", null);
         if (custodian != null) {
             key("X25519", custodian);
@@ -299,7 +316,8 @@ public final class Contracts {
             throw new Rejected("user id " + userId + " is taken");
         }
         byte[][] keys = certifiedKeys(b, org, now, userId, role);
-        User u = new User(userId, role, org.id(), keys[0], keys[1], false);
+        requireUnusedKeys(keys, userId);
+        User u = new User(userId, role, org.id(), keys[0], keys[1], false, author.id(), null, false);
         return () -> state.users.put(userId, u);
     }
 
@@ -315,6 +333,7 @@ public final class Contracts {
         }
         requireSelfSigned(tx, b.bytes("signingKey"));
         byte[][] keys = certifiedKeys(b, org, now, patientId, Role.PATIENT);
+        requireUnusedKeys(keys, patientId);
         User u = new User(patientId, Role.PATIENT, org.id(), keys[0], keys[1], false);
         return () -> state.users.put(patientId, u);
     }
@@ -347,7 +366,7 @@ public final class Contracts {
     }
 
     /** The signing and encryption keys of a body, each certified by the organisation's CA. */
-    private static byte[][] certifiedKeys(Fields b, Organisation org, long now, String userId, Role role) {
+    static byte[][] certifiedKeys(Fields b, Organisation org, long now, String userId, Role role) {
         byte[] signing = b.bytes("signingKey");
         byte[] encryption = b.bytes("encryptionKey");
         key("Ed25519", signing);
@@ -356,6 +375,19 @@ public final class Contracts {
         requireCertified(b.bytes("encryptionCertificate"), org.caCertificate(), encryption, now, "encryption key", userId,
                 role);
         return new byte[][] {signing, encryption};
+    }
+
+    /**
+     * One key pair, one account: keys another user already registered are refused, so nobody holds the
+     * administrator role and a practitioner role under the same keys.
+     */
+    void requireUnusedKeys(byte[][] keys, String userId) {
+        for (User u : state.users.values()) {
+            if (!u.id().equals(userId)
+                    && (Arrays.equals(u.signingKey(), keys[0]) || Arrays.equals(u.encryptionKey(), keys[1]))) {
+                throw new Rejected("these keys are registered to another account; every account has its own keys");
+            }
+        }
     }
 
     private static Role role(String name) {
@@ -445,7 +477,7 @@ public final class Contracts {
     // ---- records -----------------------------------------------------------------------------
 
     /** Wraps listed as {@code "<reader>:<base64>"}. */
-    private static Map<String, byte[]> readerWraps(List<String> entries) {
+    static Map<String, byte[]> readerWraps(List<String> entries) {
         Map<String, byte[]> out = new TreeMap<>();
         for (String e : entries) {
             int colon = e.lastIndexOf(':');
@@ -673,6 +705,7 @@ public final class Contracts {
         Fields b = tx.body();
         Organisation org = state.organisations.get(user.organisation());
         byte[][] keys = certifiedKeys(b, org, now, user.id(), user.role());
+        requireUnusedKeys(keys, user.id());
         // The owner re-wraps the keys of the records they may read for the new encryption key: "<recordId>:<base64>".
         Map<String, byte[]> rewrapped = readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
         for (String recordId : rewrapped.keySet()) {
@@ -680,7 +713,7 @@ public final class Contracts {
                 throw new Rejected("record " + recordId + " is not wrapped for " + user.id());
             }
         }
-        User rotated = new User(user.id(), user.role(), user.organisation(), keys[0], keys[1], false);
+        User rotated = user.withKeys(keys[0], keys[1]);
         return () -> {
             state.users.put(user.id(), rotated);
             for (var e : rewrapped.entrySet()) {
@@ -727,6 +760,11 @@ public final class Contracts {
         }
         if (minutes < 1 || minutes > MAX_BREAK_GLASS_MINUTES) {
             throw new Rejected("break-glass access lasts 1 to " + MAX_BREAK_GLASS_MINUTES + " minutes");
+        }
+        if (practitioner.awaitsConfirmation() && now >= TWO_PERSON_RULE_SINCE) {
+            throw new Rejected("the registration of " + practitioner.id() + " by " + practitioner.registeredBy()
+                    + " awaits confirmation by a second administrator of " + practitioner.organisation()
+                    + "; break-glass access is refused until then");
         }
         BreakGlass grant = new BreakGlass(patient.id(), practitioner.id(), reason, now, now + minutes * 60_000);
         return () -> state.breakGlass.add(grant);

@@ -57,6 +57,26 @@ public final class WorldState {
         return v == null ? Set.of() : java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(v.keySet()));
     }
 
+    /** Pending identity recoveries (requested, or approved and waiting for the person), by user id. */
+    final Map<String, org.ehrledger.ejb.domain.model.registry.Recovery> recoveries = new TreeMap<>();
+    /** Completed identity recoveries of each user, oldest first. */
+    final Map<String, List<org.ehrledger.ejb.domain.model.registry.Recovery>> recovered = new TreeMap<>();
+
+    /** The pending recovery of a user's identity, or null. */
+    public org.ehrledger.ejb.domain.model.registry.Recovery pendingRecovery(String userId) {
+        return recoveries.get(userId);
+    }
+
+    /** Pending recoveries of the users of an organisation, by user id. */
+    public List<org.ehrledger.ejb.domain.model.registry.Recovery> pendingRecoveriesOf(String organisation) {
+        return recoveries.values().stream().filter(r -> users.get(r.userId()).organisation().equals(organisation)).toList();
+    }
+
+    /** The completed recoveries of a user's identity, oldest first. */
+    public List<org.ehrledger.ejb.domain.model.registry.Recovery> recoveriesOf(String userId) {
+        return List.copyOf(recovered.getOrDefault(userId, List.of()));
+    }
+
     /** Records erased by crypto-shredding, for the off-chain store to delete their ciphertext. */
     final List<String> erasures = new ArrayList<>();
     /** Administrators of distinct organisations needed to declare or end the emergency state (network policy). */
@@ -99,6 +119,20 @@ public final class WorldState {
         TreeMap<String, byte[]> w = wraps.get(recordId);
         byte[] k = w == null ? null : w.get(reader);
         return k == null ? null : k.clone();
+    }
+
+    /** Up to {@code max} records (not erased) whose key is wrapped for a reader, in id order. */
+    public List<String> recordsWrappedFor(String reader, int max) {
+        List<String> out = new ArrayList<>();
+        for (var e : wraps.entrySet()) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (e.getValue().containsKey(reader)) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
     }
 
     /** A consent, or null. */

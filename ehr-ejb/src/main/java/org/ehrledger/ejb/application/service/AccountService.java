@@ -108,6 +108,10 @@ public class AccountService {
         if (onChain.revoked()) {
             throw new EhrException(ErrorCode.FORBIDDEN, "your certificate was revoked; contact your administrator");
         }
+        if (onChain.recovering()) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "your keys were retired by an approved recovery; complete the "
+                    + "recovery with the two codes your administrators gave you");
+        }
         accounts.loginOutcome(account.userId(), true, now);
         String token = sessions.open(account.userId(), Role.valueOf(account.role()), account.organisation(),
                 account.displayName(), keys);

@@ -112,7 +112,12 @@ public class AdminService {
 
     /** A person of the caller's organisation who signs in at this replica. */
     public record StaffMember(String userId, String name, String role, long createdAt, boolean suspended,
-                              boolean revoked, boolean onChain, boolean awaitingEnrolment) {
+                              boolean revoked, boolean onChain, boolean awaitingEnrolment, String registeredBy, String confirmedBy) {
+
+        /** Whether a second administrator has yet to confirm this registration (the two-person rule). */
+        public boolean awaitsConfirmation() {
+            return !registeredBy.isEmpty() && confirmedBy.isEmpty();
+        }
     }
 
     /** Everyone of the caller's organisation with an account at this replica (patients included), by id. */
@@ -123,8 +128,19 @@ public class AdminService {
         return ledger.query(s -> rows.stream().map(a -> {
             User u = s.user(a.userId());
             return new StaffMember(a.userId(), a.displayName(), a.role(), a.createdAt(), a.suspended(),
-                    u != null && u.revoked(), u != null, awaiting.contains(a.userId()));
+                    u != null && u.revoked(), u != null, awaiting.contains(a.userId()), u == null || u.registeredBy() == null ? "" : u.registeredBy(),
+                    u == null || u.confirmedBy() == null ? "" : u.confirmedBy());
         }).toList());
+    }
+
+    /**
+     * Confirms, as a second administrator, a registration another administrator of the organisation made:
+     * until then the account cannot open break-glass access (the two-person rule, enforced on chain).
+     */
+    public Committed confirmRegistration(String userId) {
+        String id = Inputs.text("user id", userId, 64);
+        return writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(),
+                TxType.CONFIRM_REGISTRATION, Fields.builder().put("userId", id).build()), null));
     }
 
     /**

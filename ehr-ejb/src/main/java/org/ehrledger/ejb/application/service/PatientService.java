@@ -239,7 +239,7 @@ public class PatientService {
 
     /** One read of the caller's record as they see it. */
     public record Access(long at, String reader, String readerName, String organisation, String category, String basis,
-                         String reason) {
+                         String reason, String registeredBy, String confirmedBy) {
     }
 
     /** Who read the caller's record, newest first. */
@@ -251,8 +251,10 @@ public class PatientService {
             List<AccessEvent> log = s.accessLog(me);
             for (int i = log.size() - 1; i >= 0; i--) {
                 AccessEvent e = log.get(i);
+                User reader = s.user(e.reader());
                 out.add(new Access(e.at(), e.reader(), "", ClinicalRecords.organisationName(s, e.organisation()),
-                        e.category().name(), e.basis().name(), e.reason()));
+                        e.category().name(), e.basis().name(), e.reason(), orEmpty(reader.registeredBy()),
+                        orEmpty(reader.confirmedBy())));
             }
             return null;
         });
@@ -263,9 +265,14 @@ public class PatientService {
                 AccountRow row = accounts.find(id);
                 return row == null ? "" : row.displayName();
             });
-            named.add(new Access(a.at(), a.reader(), name, a.organisation(), a.category(), a.basis(), a.reason()));
+            named.add(new Access(a.at(), a.reader(), name, a.organisation(), a.category(), a.basis(), a.reason(),
+                    a.registeredBy(), a.confirmedBy()));
         }
         return named;
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     /** One of the caller's consents: whom it covers, for what, until when, and whether it is in force. */

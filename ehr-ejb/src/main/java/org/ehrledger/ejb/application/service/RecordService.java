@@ -310,4 +310,21 @@ public class RecordService {
         }
         return out;
     }
+
+    /**
+     * Erases a record by crypto-shredding (the patient, or an administrator of the patient's organisation,
+     * with the legal basis): every key wrap goes and each replica deletes the ciphertext; the hash stays on
+     * chain. The contracts decide who may.
+     */
+    @RolesAllowed({"PATIENT", "ADMIN"})
+    public Committed erase(String recordId, String legalBasis) {
+        String rid = Inputs.text("record id", recordId, 128);
+        String basis = Inputs.text("legal basis", legalBasis, 500);
+        if (ledger.query(s -> s.record(rid)) == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no record " + rid);
+        }
+        return writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.ERASE_RECORD,
+                org.ehrledger.ejb.domain.model.tx.Fields.builder().put("recordId", rid).put("legalBasis", basis).build()),
+                null));
+    }
 }

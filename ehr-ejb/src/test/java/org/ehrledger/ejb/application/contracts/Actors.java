@@ -26,14 +26,20 @@ final class Actors {
     /** A person with keys and certificates from an organisation's CA. */
     final class Person {
         final String id;
-        final UserKeys keys = UserKeys.generate();
+        final UserKeys keys;
         final MembershipCa ca;
         final String role;
 
         Person(String id, MembershipCa ca, String role) {
+            this(id, ca, role, UserKeys.generate());
+        }
+
+        /** A person with given keys (a second account under someone's keys, or a lost identity's new keys). */
+        Person(String id, MembershipCa ca, String role, UserKeys keys) {
             this.id = id;
             this.ca = ca;
             this.role = role;
+            this.keys = keys;
         }
 
         byte[] signingKey() {
@@ -71,6 +77,8 @@ final class Actors {
     }
 
     final Person admin = new Person("admin-1", hospital, "ADMIN");
+    /** St Mary's second administrator, registered by the first: confirms the registrations the first made. */
+    final Person secondAdmin = new Person("admin-1b", hospital, "ADMIN");
     final Person clinicAdmin = new Person("admin-2", clinic, "ADMIN");
     final Person doctor = new Person("dr-house", hospital, "PRACTITIONER");
     final Person otherDoctor = new Person("dr-wilson", clinic, "PRACTITIONER");
@@ -165,6 +173,37 @@ final class Actors {
     byte[] erase(Person by, String recordId, String legalBasis) {
         return by.sign(TxType.ERASE_RECORD, Fields.builder().put("recordId", recordId).put("legalBasis", legalBasis)
                 .build());
+    }
+
+    byte[] confirm(Person admin, Person registered) {
+        return admin.sign(TxType.CONFIRM_REGISTRATION, Fields.builder().put("userId", registered.id).build());
+    }
+
+    /** The second administrator of St Mary registered by the first, who then confirms the doctor's registration. */
+    List<byte[]> secondAdminConfirmsDoctor() {
+        return List.of(registerStaff(admin, secondAdmin, TxType.REGISTER_ADMIN), confirm(secondAdmin, doctor));
+    }
+
+    byte[] requestRecovery(Person admin, Person who, String code) {
+        return admin.sign(TxType.REQUEST_RECOVERY, Fields.builder().put("userId", who.id)
+                .put("reason", "lost their password, identity checked in person").put("codeHash", sha256(code)).build());
+    }
+
+    byte[] approveRecovery(Person admin, Person who, String code) {
+        return admin.sign(TxType.APPROVE_RECOVERY, Fields.builder().put("userId", who.id).put("codeHash", sha256(code))
+                .build());
+    }
+
+    /** {@code renewed}'s new keys (the same id as the lost identity), with both codes and re-wrapped record keys. */
+    byte[] completeRecovery(Person renewed, String requestCode, String approvalCode, List<String> wraps) {
+        return renewed.sign(TxType.COMPLETE_RECOVERY, Fields.builder().put("userId", renewed.id)
+                .put("signingKey", renewed.signingKey()).put("encryptionKey", renewed.encryptionKey())
+                .put("signingCertificate", renewed.cert(true)).put("encryptionCertificate", renewed.cert(false))
+                .put("requestCode", requestCode).put("approvalCode", approvalCode).put("wraps", wraps).build());
+    }
+
+    private static byte[] sha256(String code) {
+        return org.ehrledger.consensus.crypto.Digest.sha256(code.getBytes(java.nio.charset.StandardCharsets.UTF_8)).bytes();
     }
 
     byte[] breakGlass(Person practitioner, Person patient, String reason, long minutes) {

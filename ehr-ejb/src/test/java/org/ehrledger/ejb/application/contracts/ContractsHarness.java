@@ -57,5 +57,6 @@ abstract class ContractsHarness {
         ok(a.registerStaff(a.clinicAdmin, a.otherDoctor, TxType.REGISTER_PRACTITIONER));
         ok(a.registerPatient(a.alice, "st-mary"));
         ok(a.registerPatient(a.bob, "lakeside"));
+        a.secondAdminConfirmsDoctor().forEach(this::ok);
     }
 }

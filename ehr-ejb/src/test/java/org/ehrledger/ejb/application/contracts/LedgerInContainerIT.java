@@ -120,6 +120,9 @@ class LedgerInContainerIT {
         assertTrue(execute(A.read(A.doctor, A.alice, "NOTE", "follow-up")).accepted());
         assertTrue(execute(A.revoke(A.alice, "c-1")).accepted());
         assertFalse(execute(A.read(A.doctor, A.alice, "NOTE", "after revoke")).accepted());
+        for (byte[] confirmation : A.secondAdminConfirmsDoctor()) {
+            assertTrue(execute(confirmation).accepted());
+        }
         assertTrue(execute(A.breakGlass(A.doctor, A.alice, "patient unconscious in the ER", 30)).accepted());
         assertTrue(execute(A.read(A.doctor, A.alice, "NOTE", "emergency treatment")).accepted());
         assertEquals(List.of(AccessBasis.CONSENT, AccessBasis.BREAK_GLASS),

@@ -75,6 +75,9 @@ class LedgerOverConsensusTest {
         assertTrue(submit(cluster, a.read(a.doctor, a.alice, "NOTE", "follow-up")).accepted());
         assertTrue(submit(cluster, a.revoke(a.alice, "c-1")).accepted());
         assertFalse(submit(cluster, a.read(a.doctor, a.alice, "NOTE", "after revoke")).accepted());
+        for (byte[] confirmation : a.secondAdminConfirmsDoctor()) {
+            assertTrue(submit(cluster, confirmation).accepted());
+        }
         assertTrue(submit(cluster, a.breakGlass(a.doctor, a.alice, "patient unconscious in ER", 30)).accepted());
         assertTrue(submit(cluster, a.read(a.doctor, a.alice, "NOTE", "emergency")).accepted());
 
@@ -84,7 +87,7 @@ class LedgerOverConsensusTest {
             LedgerApplication ledger = (LedgerApplication) cluster.application(r);
             ChainVerifier.Report report = verifier.verify(ledger.chain());
             assertTrue(report.valid(), "replica " + r + ": " + report);
-            assertEquals(14, report.blocks(), "genesis + one block per submission");
+            assertEquals(16, report.blocks(), "genesis + one block per submission");
             var log = ledger.state().accessLog("pat-alice");
             assertEquals(List.of(AccessBasis.CONSENT, AccessBasis.BREAK_GLASS),
                     log.stream().map(e -> e.basis()).toList(), "the patient sees both reads and why");

@@ -21,7 +21,15 @@ public enum TxType {
     ROTATE_KEY(14),
     REVOKE_CERTIFICATE(15),
     ERASE_RECORD(16),
-    ACKNOWLEDGE_BILLED(17);
+    ACKNOWLEDGE_BILLED(17),
+    /** A second administrator confirms a staff registration (the two-person rule). */
+    CONFIRM_REGISTRATION(18),
+    /** An administrator asks to re-certify a person who lost their password. */
+    REQUEST_RECOVERY(19),
+    /** A second administrator approves a pending recovery; the old keys stop at once. */
+    APPROVE_RECOVERY(20),
+    /** The person's new keys, signed by the new key, with their records re-wrapped by the custodian. */
+    COMPLETE_RECOVERY(21);
 
     private final int code;
 
