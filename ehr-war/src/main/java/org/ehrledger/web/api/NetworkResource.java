@@ -11,6 +11,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import org.ehrledger.ejb.application.ledger.VerificationCache;
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
@@ -47,16 +48,29 @@ public class NetworkResource {
         return Header.of(network.header(height));
     }
 
-    /** Outcome of verifying the whole stored chain. */
-    public record Verification(boolean valid, long blocks, long firstBadHeight, String problem, String headHash) {
+    /**
+     * Outcome of verifying the stored chain: valid or the first bad height and why, the head it reached,
+     * how many blocks this answer checked (0: the cached result), whether it is a full verification from
+     * genesis, and when the whole chain was last verified from genesis.
+     */
+    public record Verification(boolean valid, long blocks, long firstBadHeight, String problem, String headHash,
+                               long checked, boolean full, long fullyVerifiedAt) {
+        static Verification of(VerificationCache.Result result) {
+            ChainVerifier.Report r = result.report();
+            return new Verification(r.valid(), r.blocks(), r.firstBadHeight(), r.problem(), r.headHash().hex(),
+                    result.checked(), result.full(), result.fullyVerifiedAt());
+        }
     }
 
-    /** Verifies this replica's stored chain (public: no clinical content). */
+    /**
+     * Verifies this replica's stored chain (public: no clinical content): the cached result for the current
+     * head, extended by the blocks committed since; {@code full=true} re-verifies the whole chain from
+     * genesis (administrators only).
+     */
     @GET
     @Path("blocks/verification")
-    public Verification verify() {
-        ChainVerifier.Report r = network.verifyChain();
-        return new Verification(r.valid(), r.blocks(), r.firstBadHeight(), r.problem(), r.headHash().hex());
+    public Verification verify(@QueryParam("full") boolean full) {
+        return Verification.of(full ? network.verifyChainFully() : network.verifyChain());
     }
 
     /** The latest blocks, newest first, a page at a time (administrators). */

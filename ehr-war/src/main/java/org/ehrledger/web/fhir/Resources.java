@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import ca.uhn.fhir.parser.DataFormatException;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Attachment;
@@ -86,15 +85,11 @@ public final class Resources {
         return EnumSet.of(CATEGORY.get(type));
     }
 
-    /** The FHIR type a record reads as. */
+    /** The FHIR type a record reads as: the type it was written as, if that resource can be used, or its category's. */
     static String typeOf(ClinicalRecords.Opened o) {
-        String stored = o.field(RecordService.RESOURCE);
-        if (!stored.isEmpty()) {
-            int at = stored.indexOf("\"resourceType\":\"");
-            if (at >= 0) {
-                int from = at + "\"resourceType\":\"".length();
-                return stored.substring(from, stored.indexOf('"', from));
-            }
+        Resource stored = StoredResources.of(o);
+        if (stored != null) {
+            return stored.fhirType();
         }
         return switch (o.record().category()) {
             case PRESCRIPTION -> "MedicationRequest";
@@ -108,21 +103,15 @@ public final class Resources {
         };
     }
 
-    /** A record as a resource: as it was written, or mapped from its fields. */
+    /**
+     * A record as a resource: as it was written (with what the ledger knows in place of what the writer
+     * claimed, {@link StoredResources}), or mapped from its fields.
+     */
     static Resource resource(ClinicalRecords.Opened o) {
         ClinicalRecord r = o.record();
-        String stored = o.field(RecordService.RESOURCE);
-        Resource resource;
-        if (!stored.isEmpty()) {
-            try {
-                resource = (Resource) Fhir.context().newJsonParser().parseResource(stored);
-            } catch (DataFormatException e) {
-                throw new IllegalStateException("record " + r.id() + " holds a resource that no longer parses", e);
-            }
-        } else {
-            resource = mapped(o);
-        }
-        resource.setId(typeOf(o) + "/" + r.id());
+        Resource stored = StoredResources.of(o);
+        Resource resource = stored == null ? mapped(o) : StoredResources.attributed(stored, r);
+        resource.setId(resource.fhirType() + "/" + r.id());
         resource.getMeta().setVersionId("1").setLastUpdated(new Date(r.createdAt()));
         return resource;
     }
@@ -141,7 +130,7 @@ public final class Resources {
             case PRESCRIPTION -> {
                 MedicationRequest m = new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE)
                         .setIntent(MedicationRequest.MedicationRequestIntent.ORDER).setMedication(code).setSubject(subject)
-                        .setAuthoredOn(when);
+                        .setAuthoredOn(when).setRequester(StoredResources.authorOf(r));
                 m.addDosageInstruction().setText(String.join(", ", o.field("dose"), o.field("route"), o.field("frequency"),
                                 "for " + o.field("duration")) + (text.isEmpty() ? "" : ". " + text))
                         .setRoute(new CodeableConcept().setText(orDefault(o.field("route"), "as directed")));
@@ -212,6 +201,7 @@ public final class Resources {
             default -> {
                 DocumentReference d = new DocumentReference().setStatus(Enumerations.DocumentReferenceStatus.CURRENT)
                         .setDescription(code.getText()).setSubject(subject).setDate(when);
+                d.addAuthor(StoredResources.authorOf(r));
                 d.addContent().setAttachment(new Attachment().setContentType("text/plain; charset=utf-8")
                         .setData(text.getBytes(StandardCharsets.UTF_8)).setTitle(code.getText()));
                 d.addIdentifier().setSystem(RECORD_SYSTEM).setValue(r.id());
@@ -224,9 +214,10 @@ public final class Resources {
     static Patient patient(String patientId, ClinicalRecords.Opened demographics) {
         Map<String, String> fields = demographics == null ? Map.of() : demographics.fields();
         Patient p = new Patient();
-        String stored = fields.getOrDefault(RecordService.RESOURCE, "");
-        if (!stored.isEmpty()) {
-            p = (Patient) Fhir.context().newJsonParser().parseResource(stored);
+        Resource stored = demographics == null ? null : StoredResources.of(demographics);
+        if (stored instanceof Patient registered) {
+            p = registered;
+            p.setMeta(null);
         } else {
             p.setActive(true);
             if (!fields.getOrDefault("name", "").isEmpty()) {

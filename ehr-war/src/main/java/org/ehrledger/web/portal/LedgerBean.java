@@ -7,6 +7,7 @@ import jakarta.faces.view.ViewScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
+import org.ehrledger.ejb.application.ledger.VerificationCache;
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 
@@ -35,15 +36,19 @@ public class LedgerBean implements Serializable {
             block = Portal.attempt(() -> network.block(height));
         }
         if (verification == null) {
-            verify();
+            show(network.verifyChain()); // a GET: the cached verification, extended by the blocks since
         }
     }
 
-    /** Verifies the whole stored chain again. */
+    /** Verifies the whole stored chain again from genesis (the button: a postback). */
     public String verify() {
-        verification = network.verifyChain();
-        verifiedAt = System.currentTimeMillis();
+        show(network.verifyChainFully());
         return null;
+    }
+
+    private void show(VerificationCache.Result r) {
+        verification = r.report();
+        verifiedAt = r.fullyVerifiedAt();
     }
 
     /** The height below which the next (older) page starts, or 0 if there is none. */

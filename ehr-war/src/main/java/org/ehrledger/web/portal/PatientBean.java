@@ -17,7 +17,6 @@ import jakarta.faces.view.ViewScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
-import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.web.fhir.Resources;
@@ -33,8 +32,6 @@ public class PatientBean implements Serializable {
     @Inject
     PatientService patients;
 
-    /** The patient id a link or URL names (a patient may open only their own). */
-    private String patientParam;
     private List<RecordView> records;
     private final Map<String, ClinicalRecords.RecordReceipt> receipts = new HashMap<>();
     private List<PatientService.Access> accessLog;
@@ -43,17 +40,10 @@ public class PatientBean implements Serializable {
     private List<String> categories = new ArrayList<>(List.of("NOTE", "OBSERVATION", "ALLERGY", "PRESCRIPTION"));
     private String expires;
 
-    /** Loads the record named by the page (view action); another patient's id gets the refusal page. */
-    public String load() {
-        try {
-            records = RecordView.of(patientParam == null || patientParam.isBlank() ? patients.myRecord()
-                    : patients.record(patientParam.strip()));
-            return null;
-        } catch (EhrException e) {
-            return Portal.refuse(e.getMessage());
-        }
-    }
-
+    /**
+     * The caller's own record. The page takes no patient id: opening it never names anyone else, so no link
+     * (from this site or another) can make it submit anything in the visitor's name.
+     */
     public List<RecordView> getRecords() {
         if (records == null) {
             records = RecordView.of(patients.myRecord());
@@ -144,14 +134,6 @@ public class PatientBean implements Serializable {
     /** Category names for the consent form. */
     public List<String> getCategoryChoices() {
         return java.util.Arrays.stream(Category.values()).map(Enum::name).toList();
-    }
-
-    public String getPatientParam() {
-        return patientParam;
-    }
-
-    public void setPatientParam(String patientParam) {
-        this.patientParam = patientParam;
     }
 
     public String getGrantee() {

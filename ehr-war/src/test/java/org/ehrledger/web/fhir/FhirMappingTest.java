@@ -124,6 +124,68 @@ class FhirMappingTest {
         assertFalse(d.resource().contains("\"id\""));
     }
 
+    private static ClinicalRecords.Opened openedBy(String author, Category category, Map<String, String> fields) {
+        ClinicalRecord r = opened(category, fields).record();
+        return new ClinicalRecords.Opened(new ClinicalRecord(r.id(), r.patient(), category, author, r.contentHash(), r.size(),
+                r.createdAt(), false), fields);
+    }
+
+    @Test
+    void aStoredResourceShowsTheLedgersAuthorSubjectAndIdWhateverItsWriterClaimed() {
+        MedicationRequest claimed = new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE)
+                .setIntent(MedicationRequest.MedicationRequestIntent.ORDER).setMedication(new CodeableConcept().setText("Oxycodone"))
+                .setSubject(new Reference("Patient/P-OTHER-00000")).setRequester(new Reference("Practitioner/dr.someone-else"))
+                .setRecorder(new Reference("Practitioner/dr.someone-else"));
+        claimed.addIdentifier().setSystem(Resources.RECORD_SYSTEM).setValue("R-FAKE0-FAKE0-FAKE0-FAKE0");
+        ClinicalRecords.Opened o = openedBy("dr.ada", Category.PRESCRIPTION, fields("title", "Oxycodone", "dose", "5 mg",
+                "route", "oral", "frequency", "once", "duration", "1 day", RecordService.RESOURCE, Fhir.json(claimed)));
+        MedicationRequest shown = (MedicationRequest) Resources.resource(o);
+        assertEquals("Practitioner/dr.ada", shown.getRequester().getReference());
+        assertEquals("Patient/" + PATIENT, shown.getSubject().getReference());
+        assertFalse(shown.hasRecorder());
+        assertEquals(o.record().createdAt(), shown.getAuthoredOn().getTime());
+        assertEquals(o.record().id(), shown.getIdentifierFirstRep().getValue());
+        assertFalse(Fhir.json(shown).contains("someone-else") || Fhir.json(shown).contains("FAKE0"), Fhir.json(shown));
+        assertValid(shown);
+
+        Observation byPatient = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept().setText("Home blood pressure")).setSubject(new Reference("Patient/" + PATIENT));
+        byPatient.addPerformer(new Reference("Practitioner/dr.ada"));
+        Observation read = (Observation) Resources.resource(openedBy(PATIENT, Category.OBSERVATION,
+                fields("title", "Home blood pressure", RecordService.RESOURCE, Fhir.json(byPatient))));
+        assertEquals(List.of("Patient/" + PATIENT), read.getPerformer().stream().map(Reference::getReference).toList());
+        assertValid(read);
+    }
+
+    @Test
+    void aResourceOfTheWrongTypeOrMalformedIsShownAsTheRecordsFieldsAndNeverFails() {
+        String prescription = Fhir.json(new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.ACTIVE)
+                .setIntent(MedicationRequest.MedicationRequestIntent.ORDER).setMedication(new CodeableConcept().setText("Oxycodone"))
+                .setRequester(new Reference("Practitioner/dr.ada")));
+        ClinicalRecords.Opened planted = openedBy(PATIENT, Category.NOTE, fields("title", "My diary", "text", "felt fine",
+                RecordService.RESOURCE, prescription));
+        assertEquals("DocumentReference", Resources.typeOf(planted));
+        Resource note = Resources.resource(planted);
+        assertEquals("DocumentReference", note.fhirType());
+        assertFalse(Fhir.json(note).contains("Oxycodone"), Fhir.json(note));
+        assertValid(note);
+
+        for (String malformed : List.of("{\"resourceType\":\"MedicationRequest\",\"requester\":", "{\"resourceType\":\"",
+                "not json at all", "{\"resourceType\":\"Patient\",\"id\":\"x\"}")) {
+            ClinicalRecords.Opened broken = openedBy("dr.ada", Category.PRESCRIPTION, fields("title", "Amoxicillin",
+                    "dose", "500 mg", "route", "oral", "frequency", "3 times a day", "duration", "7 days",
+                    RecordService.RESOURCE, malformed));
+            assertEquals("MedicationRequest", Resources.typeOf(broken), malformed);
+            MedicationRequest m = (MedicationRequest) Resources.resource(broken);
+            assertEquals("Amoxicillin", m.getMedicationCodeableConcept().getText());
+            assertEquals("Practitioner/dr.ada", m.getRequester().getReference());
+            assertValid(m);
+            String bundle = Resources.collection(PATIENT, List.of(broken, opened(Category.DEMOGRAPHICS, fields("name", "Ada",
+                    RecordService.RESOURCE, malformed))));
+            assertTrue(bundle.contains("Amoxicillin"), bundle);
+        }
+    }
+
     @Test
     void aTransactionResolvesReferencesToTheLedgerIdsTheRecordsWillHave() {
         Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);

@@ -228,6 +228,18 @@ public class LedgerRuntime {
         return verifier.verify(new JpaLedgerStore(em, Runnable::run).pages(0, top, 128));
     }
 
+    /**
+     * Verifies the stored blocks after {@code previous} (a block already verified; null: from genesis) up to
+     * height {@code to}, read afresh a page at a time outside any transaction.
+     */
+    @Transactional(Transactional.TxType.NOT_SUPPORTED)
+    public org.ehrledger.ejb.domain.model.ledger.ChainVerifier.Progress verifyStored(
+            org.ehrledger.ejb.domain.model.ledger.ChainVerifier verifier,
+            org.ehrledger.ejb.domain.model.ledger.BlockHeader previous, long to) {
+        long from = previous == null ? 0 : previous.height() + 1;
+        return verifier.extend(previous, new JpaLedgerStore(em, Runnable::run).pages(from, to, 128));
+    }
+
     /** The world state (tests; people's reads go through {@link #query}). */
     public WorldState state() {
         return read(() -> ledger.state());

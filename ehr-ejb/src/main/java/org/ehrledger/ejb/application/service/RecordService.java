@@ -37,6 +37,11 @@ public class RecordService {
     static final int MAX_DETAIL = 2_000;
     /** The field holding a record's HL7 FHIR resource (JSON) when it was written as one. */
     public static final String RESOURCE = "fhir";
+    /**
+     * Field names a writer's structured details may not use: the record's own fields, and the FHIR resource,
+     * which only the FHIR facade sets after validating it (a planted one would be served as the record).
+     */
+    public static final java.util.Set<String> RESERVED_DETAILS = java.util.Set.of("title", "text", RESOURCE, "author", "category");
     /** Largest FHIR resource of one record. */
     public static final int MAX_RESOURCE = 256 * 1024;
     /** Most records committed together (each is two operations of one consensus request). */
@@ -169,7 +174,7 @@ public class RecordService {
         return write(patientId, categories, contents, ids);
     }
 
-    /** Checks and adds structured details (names are short words, values bounded). */
+    /** Checks and adds structured details (names are short words other than the reserved ones, values bounded). */
     static void putDetails(Map<String, String> fields, Map<String, String> details) {
         if (details == null) {
             return;
@@ -178,8 +183,10 @@ public class RecordService {
             throw new EhrException(ErrorCode.INVALID_INPUT, "at most " + MAX_DETAILS + " details per record");
         }
         details.forEach((k, v) -> {
-            if (k == null || !k.matches("[a-zA-Z]{1,32}") || fields.containsKey(k)) {
-                throw new EhrException(ErrorCode.INVALID_INPUT, "detail names are 1 to 32 letters, other than title and text");
+            if (k == null || !k.matches("[a-zA-Z]{1,32}") || fields.containsKey(k)
+                    || RESERVED_DETAILS.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "detail names are 1 to 32 letters, other than the reserved "
+                        + String.join(", ", new java.util.TreeSet<>(RESERVED_DETAILS)));
             }
             String value = Inputs.optional(k, v, MAX_DETAIL);
             if (!value.isEmpty()) {

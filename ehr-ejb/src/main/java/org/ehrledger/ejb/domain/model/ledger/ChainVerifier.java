@@ -45,22 +45,39 @@ public final class ChainVerifier {
         }
     }
 
+    /**
+     * How far a verification got: its report and the last block it found sound (null if none), from which a
+     * later verification of the blocks that follow can go on ({@link #extend}).
+     */
+    public record Progress(Report report, BlockHeader last) {
+    }
+
     /** Verifies blocks in height order, starting with genesis (height 0). */
     public Report verify(Iterable<Block> chain) {
-        Digest previous = BlockHeader.NONE;
-        long expectedHeight = 0;
-        long lastSequence = -1;
-        for (Block b : chain) {
+        return extend(null, chain).report();
+    }
+
+    /**
+     * Verifies the blocks that follow {@code previous}, a block already verified (null: the chain from
+     * genesis), in height order; the report counts every block up to the last one checked.
+     */
+    public Progress extend(BlockHeader previous, Iterable<Block> blocks) {
+        Digest previousHash = previous == null ? BlockHeader.NONE : previous.hash();
+        long expectedHeight = previous == null ? 0 : previous.height() + 1;
+        long lastSequence = previous == null || previous.height() == 0 ? -1 : previous.sequence();
+        BlockHeader last = previous;
+        for (Block b : blocks) {
             BlockHeader h = b.header();
-            String problem = check(b, expectedHeight, previous, lastSequence);
+            String problem = check(b, expectedHeight, previousHash, lastSequence);
             if (problem != null) {
-                return new Report(false, expectedHeight, expectedHeight, problem, previous);
+                return new Progress(new Report(false, expectedHeight, expectedHeight, problem, previousHash), last);
             }
-            previous = h.hash();
+            previousHash = h.hash();
             lastSequence = h.sequence();
+            last = h;
             expectedHeight++;
         }
-        return new Report(true, expectedHeight, -1, "", previous);
+        return new Progress(new Report(true, expectedHeight, -1, "", previousHash), last);
     }
 
     /**

@@ -38,6 +38,26 @@ class LedgerVerificationTest {
     }
 
     @Test
+    void extendingAVerifiedPrefixChecksOnlyTheNewBlocksAndGivesTheSameReport() {
+        ChainVerifier.Progress prefix = verifier.extend(null, chain.blocks.subList(0, 4));
+        assertTrue(prefix.report().valid());
+        assertEquals(chain.blocks.get(3).header(), prefix.last());
+        ChainVerifier.Progress rest = verifier.extend(prefix.last(), chain.blocks.subList(4, 6));
+        assertEquals(verifier.verify(chain.blocks), rest.report());
+        assertEquals(chain.blocks.get(5).header(), rest.last());
+
+        Block b = chain.blocks.get(5);
+        List<LedgerEntry> shorter = new ArrayList<>(b.entries().subList(0, b.entries().size() - 1));
+        ChainVerifier.Progress broken = verifier.extend(prefix.last(), List.of(chain.blocks.get(4),
+                new Block(b.header(), shorter, b.requests(), b.view(), b.certificate())));
+        assertFalse(broken.report().valid());
+        assertEquals(5, broken.report().firstBadHeight());
+        assertEquals(chain.blocks.get(4).header(), broken.last(), "the last sound block");
+        assertFalse(verifier.extend(chain.blocks.get(2).header(), chain.blocks.subList(4, 6)).report().valid(),
+                "a gap is not a continuation");
+    }
+
+    @Test
     void anEditedTransactionIsReportedAtItsHeight() {
         Block b = chain.blocks.get(3);
         List<LedgerEntry> entries = new ArrayList<>(b.entries());
