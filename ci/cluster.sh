@@ -264,7 +264,7 @@ repair() {
       "$((SECONDS - start))" "${state:-booting}" "${height:--}" "${target%% *}" >&2
     if [ "$state" = running ] && [ -n "$target" ] && [ "$height $head" = "$target" ]; then
       say ""
-      echo "replica $n repaired: height $height, head $head, the same as replicas ${peers[*]}"
+      echo "replica $n repaired: height $height, head $head, the same as replicas ${peers[*]} (stable checkpoint $(json_field "$j" stableCheckpoint))"
       echo "its damaged data is kept in $aside"
       return
     fi

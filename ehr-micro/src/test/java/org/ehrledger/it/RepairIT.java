@@ -55,7 +55,14 @@ class RepairIT {
         assertEquals(201, patient.status(), patient.raw());
         patientId = patient.str("patientId");
         tamperedHeight = patient.obj("registration").getJsonNumber("blockHeight").longValue();
+        // Beyond the first checkpoint (every 8 batches here): the repair then starts from a checkpoint 2f+1
+        // replicas signed and fetches the blocks below it from the peers.
+        String token = net.signIn(DAMAGED, patientId, PATIENT_PASSWORD);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(201, net.post(DAMAGED, "/patients/" + patientId + "/records", token, note("before " + i)).status());
+        }
         awaitSameHead(1, 2, 3, DAMAGED);
+        assertTrue(net.status(1).getJsonNumber("stableCheckpoint").longValue() > 0, "a checkpoint is certified");
     }
 
     @AfterAll
@@ -113,6 +120,8 @@ class RepairIT {
 
         assertEquals("running", net.status(DAMAGED).getString("state"));
         awaitSameHead(1, 2, 3, DAMAGED);
+        assertTrue(Files.readString(net.home.resolve("node-" + DAMAGED).resolve("replica.log"))
+                .contains("blocks from height 1 from replica"), "the blocks below the checkpoint came from the peers");
 
         Path node = net.home.resolve("node-" + DAMAGED);
         try (var kept = Files.list(node)) {
@@ -125,9 +134,13 @@ class RepairIT {
         assertEquals(200, records.status(), records.raw());
         assertTrue(records.raw().contains("Rhea Repair"), "the rebuilt record content opens with the kept keys: "
                 + records.raw());
-        LocalNetwork.Reply write = net.post(DAMAGED, "/patients/" + patientId + "/records", token, Json.createObjectBuilder()
-                .add("category", "NOTE").add("title", "After the repair").add("text", "written through replica 4").build());
+        assertTrue(records.raw().contains("before 9"), records.raw());
+        LocalNetwork.Reply write = net.post(DAMAGED, "/patients/" + patientId + "/records", token, note("after"));
         assertEquals(201, write.status(), "the repaired replica takes part in the network again: " + write.raw());
+    }
+
+    private static JsonObject note(String text) {
+        return Json.createObjectBuilder().add("category", "NOTE").add("title", "Self-reported").add("text", text).build();
     }
 
     /** Edits replica 4's stopped database directly, as someone with file access would; returns the rows changed. */
