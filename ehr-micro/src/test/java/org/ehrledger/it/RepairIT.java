@@ -106,6 +106,10 @@ class RepairIT {
                 .header("Accept", "text/html").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(503, portal.statusCode());
         assertTrue(portal.body().contains("damaged at height " + tamperedHeight), portal.body());
+        HttpResponse<String> fhir = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(net.web(DAMAGED) + "/fhir/r4/metadata")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, fhir.statusCode());
+        assertTrue(fhir.body().contains("OperationOutcome") && fhir.body().contains("DAMAGED"), fhir.body());
 
         List<String> logged = Files.readAllLines(net.home.resolve("node-" + DAMAGED).resolve("replica.log")).stream()
                 .filter(l -> l.contains("is damaged at height")).toList();
