@@ -4,10 +4,15 @@
 #
 #   ci/cluster.sh up        build if needed, create the genesis keys once, start the 4 replicas, wait until they
 #                           form one view, seed and enrol the first administrator (password printed once), print URLs
-#   ci/cluster.sh status    each replica's view, primary, last executed sequence, block height, checkpoint, head
+#   ci/cluster.sh status    each replica's view, primary, last executed sequence, block height, checkpoint, head;
+#                           "damaged" (with the first bad height) for a replica whose stored ledger was edited
 #   ci/cluster.sh kill N    crash replica N (1-4) with SIGKILL        ci/cluster.sh start N   restart it
+#   ci/cluster.sh stop N    stop replica N                            ci/cluster.sh logs N    follow its log
+#   ci/cluster.sh repair N  keep a copy of replica N's data in .cluster/node-N/damaged-<time>/, empty its ledger
+#                           (keys, configuration and local accounts stay), restart it and wait until it has rebuilt
+#                           the ledger from its peers (verified against their certified checkpoint) and its head
+#                           equals theirs (README "Repairing a replica")
 #   ci/cluster.sh down      stop every replica (data, keys and logs stay in .cluster/)
-#   ci/cluster.sh logs N    follow replica N's log
 #
 # Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel),
 # data in .cluster/node-N/. Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
@@ -27,6 +32,7 @@ HEAP=${EHR_REPLICA_HEAP:-512m}
 START_TIMEOUT=${EHR_START_TIMEOUT:-300}
 PAYARA_VERSION=6.2025.10
 MICRO_JAR="$HOME/.m2/repository/fish/payara/extras/payara-micro/$PAYARA_VERSION/payara-micro-$PAYARA_VERSION.jar"
+DERBY_VERSION=$(sed -n 's:.*<derby.version>\(.*\)</derby.version>.*:\1:p' pom.xml)
 WAR="$ROOT/ehr-micro/target/ehr.war"
 read -r -a REPLICAS <<<"${EHR_ONLY:-1 2 3 4}"   # EHR_ONLY: a subset run here (others run elsewhere)
 
@@ -36,7 +42,14 @@ node() { echo "$HOME_DIR/node-$1"; }
 pid_of() { cat "$(node "$1")/replica.pid" 2>/dev/null || true; }
 alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 json_field() { sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\)\"\{0,1\}[,}].*/\1/p" <<<"$1" | head -1; }
+json_text() { sed -E -n "s/.*\"$2\":\"(([^\"\\\\]|\\\\.)*)\".*/\1/p" <<<"$1" | head -1; }
 cluster_json() { curl -sf -m 3 "$(url "$1")/api/v1/cluster" 2>/dev/null || true; }
+
+# A damaged replica (its stored ledger was edited behind its back): what it says, and what to do.
+say_damaged() {
+  say "replica $1: $(json_text "$2" problem)"
+  say "  next: $(json_text "$2" remedy)"
+}
 
 build() {
   if [ -n "${EHR_SKIP_BUILD:-}" ]; then   # set by the Maven build's own tests: the WAR was just built
@@ -107,6 +120,7 @@ wait_ready() {
       fi
       local j; j=$(cluster_json "$n")
       local state; state=$(json_field "$j" state)
+      if [ "$state" = damaged ]; then say ""; say_damaged "$n" "$j"; exit 1; fi
       local members; members=$(sed -n 's/.*"members":\[\([0-9,]*\)\].*/\1/p' <<<"$j")
       detail+=" $n:${state:-booting}"
       if [ "$state" = running ] && [ "$(tr ',' '\n' <<<"$members" | grep -c .)" -ge 4 ]; then
@@ -170,6 +184,11 @@ status() {
     if ! alive "$n"; then printf '%-8s %-7s %s\n' "$n" - DOWN; continue; fi
     local j; j=$(cluster_json "$n")
     if [ -z "$j" ]; then printf '%-8s %-7s %s\n' "$n" "$(pid_of "$n")" starting; continue; fi
+    if [ "$(json_field "$j" state)" = damaged ]; then
+      printf '%-8s %-7s %-10s %s\n' "$n" "$(pid_of "$n")" damaged "$(json_text "$j" problem)"
+      printf '%-8s %-7s %-10s %s\n' "" "" "" "next: $(json_text "$j" remedy)"
+      continue
+    fi
     printf '%-8s %-7s %-10s %5s %7s %9s %7s %10s %-14s %s\n' "$n" "$(pid_of "$n")" "$(json_field "$j" state)" \
       "$(json_field "$j" view)" "$(( $(json_field "$j" primary) + 1 ))" "$(json_field "$j" lastExecuted)" \
       "$(json_field "$j" height)" "$(json_field "$j" stableCheckpoint)" "$(json_field "$j" headHash | cut -c1-12)" \
@@ -186,6 +205,80 @@ stop_one() {
     kill -9 "$p" 2>/dev/null || true
   fi
   rm -f "$(node "$n")/replica.pid"
+}
+
+# Runs SQL statements on a stopped replica's Derby database with Derby's ij tool; fails on any SQL error.
+derby_sql() {
+  local db=$1 sql=$2 cp="" a out
+  for a in derby derbytools derbyshared; do
+    local jar="$HOME/.m2/repository/org/apache/derby/$a/$DERBY_VERSION/$a-$DERBY_VERSION.jar"
+    [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact="org.apache.derby:$a:$DERBY_VERSION" >&2
+    cp+="$jar:"
+  done
+  out=$(printf "connect 'jdbc:derby:%s';\n%s\nexit;\n" "$db" "$sql" | java -Dderby.infolog.append=true \
+    -Dderby.stream.error.file="$(dirname "$db")/derby.log" -cp "$cp" org.apache.derby.tools.ij 2>&1)
+  if grep -q "ERROR" <<<"$out"; then say "$out"; say "the database $db was not changed as intended"; exit 1; fi
+}
+
+# The tables of the replicated ledger in a replica's database (blocks, entries, record contents, executed
+# sequence), rebuilt from the peers by a repair. Every other table is the replica's own and stays: ACCOUNT
+# (the local accounts with their sealed keys), the stored idempotent answers.
+LEDGER_TABLES="LEDGER_ENTRY LEDGER_BLOCK RECORD_CONTENT LEDGER_META"
+
+# The head most of the given running replicas report ("height hash"), if at least two agree on it.
+peer_head() {
+  local p j
+  for p in "$@"; do
+    j=$(cluster_json "$p")
+    [ "$(json_field "$j" state)" = running ] && echo "$(json_field "$j" height) $(json_field "$j" headHash)"
+  done | sort | uniq -c | sort -rn | awk '$1 >= 2 {print $2, $3; exit}'
+}
+
+repair() {
+  local n=$1 dir p peers=() j; dir=$(node "$n")
+  [ -d "$dir/ehrdb" ] || { say "replica $n has no database in $dir: nothing to repair (start it)"; exit 1; }
+  for p in 1 2 3 4; do
+    [ "$p" = "$n" ] && continue
+    [ "$(json_field "$(cluster_json "$p")" state)" = running ] && peers+=("$p")
+  done
+  if [ "${#peers[@]}" -lt 2 ]; then
+    say "replica $n is rebuilt from its peers: at least 2 of them must be running (running: ${peers[*]:-none})"; exit 1
+  fi
+  j=$(cluster_json "$n")
+  if [ "$(json_field "$j" state)" = damaged ]; then say_damaged "$n" "$j"; fi
+  say "stopping replica $n"
+  stop_one "$n"
+  local aside; aside="$dir/damaged-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$aside"
+  # The whole database as it was (ledger and local tables) and the consensus log: nothing is deleted.
+  cp -a "$dir/ehrdb" "$aside/"
+  if [ -d "$dir/consensus" ]; then cp -a "$dir/consensus" "$aside/"; fi
+  if [ -f "$dir/replica.log" ]; then cp -a "$dir/replica.log" "$aside/"; fi
+  say "replica $n's data as it was: $aside"
+  local t sql=""; for t in $LEDGER_TABLES; do sql+="DELETE FROM $t;"$'\n'; done
+  derby_sql "$dir/ehrdb" "$sql"
+  say "emptied its ledger ($LEDGER_TABLES); kept its keys, configuration, organisation keys, accounts and consensus log"
+  start_one "$n"
+  local start=$SECONDS deadline=$((SECONDS + START_TIMEOUT))
+  while :; do
+    if ! alive "$n"; then say ""; say "replica $n exited while rebuilding; last log lines:"; tail -n 30 "$dir/replica.log" >&2; exit 1; fi
+    j=$(cluster_json "$n")
+    local state height head target; state=$(json_field "$j" state); height=$(json_field "$j" height)
+    head=$(json_field "$j" headHash); target=$(peer_head "${peers[@]}")
+    if [ "$state" = damaged ]; then say ""; say_damaged "$n" "$j"; exit 1; fi
+    printf '\r  rebuilding replica %s from replicas %s (%ds): %s, height %s of %s   ' "$n" "${peers[*]}" \
+      "$((SECONDS - start))" "${state:-booting}" "${height:--}" "${target%% *}" >&2
+    if [ "$state" = running ] && [ -n "$target" ] && [ "$height $head" = "$target" ]; then
+      say ""
+      echo "replica $n repaired: height $height, head $head, the same as replicas ${peers[*]} (stable checkpoint $(json_field "$j" stableCheckpoint))"
+      echo "its damaged data is kept in $aside"
+      return
+    fi
+    if [ $SECONDS -ge $deadline ]; then
+      say ""; say "replica $n did not reach its peers' head ${target:-?} within ${START_TIMEOUT}s; its log: $dir/replica.log"; exit 1
+    fi
+    sleep 2
+  done
 }
 
 check_n() { case "${1:-}" in 1|2|3|4) ;; *) say "replica number 1-4 expected"; exit 2 ;; esac; }
@@ -215,6 +308,8 @@ case "$cmd" in
     check_n "${2:-}"; build; start_one "$2"; wait_ready "$2"; status ;;
   stop)
     check_n "${2:-}"; stop_one "$2"; echo "replica $2 stopped" ;;
+  repair)
+    check_n "${2:-}"; build; repair "$2" ;;
   down)
     for n in "${REPLICAS[@]}"; do stop_one "$n" & done; wait
     echo "network stopped (data kept in $HOME_DIR)"
@@ -222,5 +317,5 @@ case "$cmd" in
   logs)
     check_n "${2:-}"; tail -f "$(node "$2")/replica.log" ;;
   *)
-    sed -n '2,15p' "$0"; exit 2 ;;
+    sed -n '2,/^set -e/{/^#/p}' "$0"; exit 2 ;;
 esac

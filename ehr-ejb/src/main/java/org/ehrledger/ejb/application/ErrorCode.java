@@ -18,6 +18,8 @@ public enum ErrorCode {
     TOO_MANY_ATTEMPTS(429, "Too many attempts"),
     BUSY(503, "The replica is busy"),
     UNAVAILABLE(503, "The replica is not ready"),
+    /** The replica's stored ledger is damaged; it serves nothing until the operator repairs it. */
+    DAMAGED(503, "The replica's ledger is damaged"),
     COMMIT_TIMEOUT(504, "Not committed in time");
 
     private final int httpStatus;

@@ -68,6 +68,8 @@ public final class LedgerApplication implements Application {
     /**
      * A ledger persisted in {@code store}: the stored chain is checked and replayed through the
      * contracts to rebuild the world state (the contracts are deterministic, the verdicts must match).
+     *
+     * @throws DamagedLedgerException if the stored chain or a stored content contradicts itself
      */
     public LedgerApplication(long genesisTime, LedgerStore store) {
         this.store = store;
@@ -82,15 +84,19 @@ public final class LedgerApplication implements Application {
         // Refuse to run on a database that was edited behind the ledger's back.
         ChainVerifier.Report report = ChainVerifier.structural().verify(store.pages(0, storedHead.header().height(), PAGE));
         if (!report.valid()) {
-            throw new IllegalStateException("the stored ledger is damaged: " + report);
+            throw new DamagedLedgerException(report.firstBadHeight(), report.problem());
         }
         for (Block b : store.pages(1, storedHead.header().height(), PAGE)) {
-            replayBlock(b);
+            try {
+                replayBlock(b);
+            } catch (RuntimeException e) {
+                throw new DamagedLedgerException(b.header().height(), e.getMessage());
+            }
         }
         store.forEachContent((id, content) -> {
             var record = state.record(id);
             if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
-                throw new IllegalStateException("the stored content of record " + id
+                throw new DamagedLedgerException(-1, "the stored content of record " + id
                         + " does not match its hash on chain (edited in the database?)");
             }
         });
@@ -242,8 +248,8 @@ public final class LedgerApplication implements Application {
         if (head.header().height() >= height) {
             Block mine = block(height);
             if (mine == null || !mine.header().hash().equals(headHash)) {
-                throw new IllegalStateException("this replica's ledger differs from the certified one at height "
-                        + height + ": its database must be restored (from a backup or a peer)");
+                throw new DamagedLedgerException(height, "this replica's block differs from the one 2f+1 replicas "
+                        + "certified in a checkpoint");
             }
         } else {
             catchUp(height, headHash);

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,8 @@ import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 
 import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
@@ -27,6 +30,9 @@ import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
  *
  * <p>Reads (many request threads at once) share a read lock; executing a block takes the write lock,
  * so a read never sees a half-applied block and never delays the others.
+ *
+ * <p>A ledger found damaged (its database edited behind its back, see {@link LedgerDamage}) is not loaded
+ * again: every later call answers {@link ErrorCode#DAMAGED} at once, and the damage is logged once.
  */
 @ApplicationScoped
 @Transactional
@@ -34,6 +40,7 @@ public class LedgerRuntime {
 
     /** Genesis time of a new ledger (the genesis block carries it; the chain's own times come from consensus). */
     private static final long GENESIS_TIME = 0L;
+    private static final Logger LOG = Logger.getLogger(LedgerRuntime.class.getName());
 
     @PersistenceContext(unitName = "ehr")
     private EntityManager em;
@@ -44,6 +51,7 @@ public class LedgerRuntime {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile LedgerApplication ledger;
     private volatile BlockSource peers = BlockSource.NONE;
+    private volatile LedgerDamage damage;
 
     /** The ledger, loaded from the database on first use (interceptors skip @PostConstruct). */
     private LedgerApplication ledger() {
@@ -53,8 +61,16 @@ public class LedgerRuntime {
         }
         lock.writeLock().lock();
         try {
+            if (damage != null) {
+                throw damaged();
+            }
             if (ledger == null) {
-                LedgerApplication loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run));
+                LedgerApplication loaded;
+                try {
+                    loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run));
+                } catch (DamagedLedgerException e) {
+                    throw damaged(e);
+                }
                 loaded.peers(peers);
                 ledger = loaded;
             }
@@ -62,6 +78,28 @@ public class LedgerRuntime {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Remembers (and logs, once) that the stored ledger is damaged; the ledger is not used again. */
+    private EhrException damaged(DamagedLedgerException e) {
+        if (damage == null) {
+            damage = e.damage();
+            LOG.severe(() -> damage.summary() + ". This replica serves no requests until it is repaired: "
+                    + "GET /api/v1/cluster says how (README 'Repairing a replica')");
+        }
+        ledger = null;
+        return damaged();
+    }
+
+    private EhrException damaged() {
+        return new EhrException(ErrorCode.DAMAGED, "this replica's ledger is damaged (" + damage.summary()
+                + "); it serves nothing until it is repaired, see GET /api/v1/cluster");
+    }
+
+    /** The damage found in the stored ledger, or null while it is sound. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public LedgerDamage damage() {
+        return damage;
     }
 
     /**
@@ -108,6 +146,8 @@ public class LedgerRuntime {
         lock.writeLock().lock();
         try {
             reloadUnlessCommitted().restore(snapshot, sequence);
+        } catch (DamagedLedgerException e) {
+            throw damaged(e);
         } finally {
             lock.writeLock().unlock();
         }

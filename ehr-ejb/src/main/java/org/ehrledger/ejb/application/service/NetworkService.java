@@ -109,6 +109,15 @@ public class NetworkService {
         return gateway.status();
     }
 
+    /**
+     * Why this replica serves nothing (its stored ledger is damaged) and what the operator does next, or
+     * null while it is sound (public: the same text as the status).
+     */
+    @PermitAll
+    public String damaged() {
+        return gateway.damaged();
+    }
+
     /** A block's header (public: hashes, counts and times only). */
     @PermitAll
     public BlockHeader header(long height) {

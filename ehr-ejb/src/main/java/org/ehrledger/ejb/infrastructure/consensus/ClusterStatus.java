@@ -6,7 +6,10 @@ import java.util.List;
  * What one replica reports about itself and the network (no clinical content).
  *
  * @param replicaId          this replica's consensus id (0 to n-1)
- * @param state              "running", "starting" or "unconfigured" (with {@code problem} saying why)
+ * @param state              "running", "waiting-for-peers" (fewer than 2f+1 replicas reachable), "catching-up"
+ *                           (state transfer), "stopped" (after an error), "damaged" (its stored ledger was found
+ *                           damaged: {@code firstBadHeight}, {@code problem} and {@code remedy} say where, what and
+ *                           what to do) or "unconfigured" (with {@code problem} saying why)
  * @param organisation       the organisation this replica belongs to
  * @param n                  replicas in the genesis configuration
  * @param f                  faulty replicas tolerated
@@ -23,9 +26,12 @@ import java.util.List;
  * @param inFlight           transactions submitted through this replica and not yet answered
  * @param blockMillis        recent average time to execute and store one block, in milliseconds
  * @param problem            why the replica is not running, or empty
+ * @param firstBadHeight     the first damaged height of a damaged ledger (-1 when none, or when the damage is a
+ *                           stored content rather than a block)
+ * @param remedy             what the operator does next about a damaged ledger, or empty
  */
 public record ClusterStatus(int replicaId, String state, String organisation, int n, int f, long view, int primary,
                             boolean viewChange, long lastExecuted, long height, String headHash, long stableCheckpoint,
                             boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight, double blockMillis,
-                            String problem) {
+                            String problem, long firstBadHeight, String remedy) {
 }

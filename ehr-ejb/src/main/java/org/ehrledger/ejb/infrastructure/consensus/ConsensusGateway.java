@@ -49,6 +49,7 @@ import org.ehrledger.consensus.log.FileConsensusLog;
 import org.ehrledger.consensus.transport.JGroupsTransport;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.ledger.LedgerDamage;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;
@@ -168,8 +169,13 @@ public class ConsensusGateway {
                     + (config.tls() ? " (TLS)" : " (no TLS)")
                     + ", organisation " + config.organisationId() + ", data " + config.dataDir());
         } catch (Exception e) {
-            problem = "could not start the replica: " + e.getMessage();
-            LOG.log(Level.SEVERE, problem, e);
+            LedgerDamage damage = ledger.damage();
+            if (damage != null) {
+                problem = damage.summary(); // the ledger logged it, once
+            } else {
+                problem = "could not start the replica: " + e.getMessage();
+                LOG.log(Level.SEVERE, problem, e);
+            }
             stop();
         }
     }
@@ -313,15 +319,32 @@ public class ConsensusGateway {
         return genesis;
     }
 
+    /**
+     * Why this replica serves nothing and what the operator does about it, or null while its ledger is
+     * sound.
+     */
+    public String damaged() {
+        LedgerDamage d = ledger.damage();
+        return d == null ? null : d.summary() + ". This replica serves no requests until it is repaired: "
+                + LedgerDamage.remedy(config.replicaId() + 1);
+    }
+
     /** This replica's status. */
     public ClusterStatus status() {
         Replica r = replica;
         ClusterConfig g = genesis;
+        LedgerDamage damage = ledger.damage();
+        if (damage != null) {
+            return new ClusterStatus(config.replicaId(), "damaged", config.organisationId(), g == null ? 0 : g.n(),
+                    g == null ? 0 : g.f(), 0, 0, false, -1, -1, "", 0, false, 0, List.of(config.replicaId()), 0, 0,
+                    damage.summary(), damage.height(), LedgerDamage.remedy(config.replicaId() + 1));
+        }
         Block head = ledger.head();
         String headHash = head.header().hash().hex();
         if (r == null || g == null) {
             return new ClusterStatus(config.replicaId(), "unconfigured", config.organisationId(), 0, 0, 0, 0, false,
-                    ledger.lastExecuted(), head.header().height(), headHash, 0, false, 0, List.of(), 0, 0, problem);
+                    ledger.lastExecuted(), head.header().height(), headHash, 0, false, 0, List.of(), 0, 0, problem,
+                    -1, "");
         }
         ReplicaStatus s = r.status();
         TreeSet<Integer> members = new TreeSet<>();
@@ -337,7 +360,7 @@ public class ConsensusGateway {
         return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
                 s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, s.stableCheckpoint(),
                 s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, Math.round(executeMicros / 100) / 10.0,
-                problem());
+                problem(), -1, "");
     }
 
     /** The consensus application: the ledger, each call in its own transaction, waking height waiters after. */

@@ -21,6 +21,7 @@ import jakarta.persistence.Persistence;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.ejb.application.ledger.DamagedLedgerException;
 import org.ehrledger.ejb.application.ledger.LedgerApplication;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.domain.model.ledger.Block;
@@ -207,14 +208,16 @@ class LedgerPersistenceTest {
         close();
         assertEquals(1, sql("UPDATE RECORD_CONTENT SET CIPHERTEXT = CAST(X'00' AS BLOB) WHERE RECORD_ID = 'r-1'"));
         open();
-        IllegalStateException content = assertThrows(IllegalStateException.class,
+        DamagedLedgerException content = assertThrows(DamagedLedgerException.class,
                 () -> new LedgerApplication(Actors.T0, store()));
         assertTrue(content.getMessage().contains("record r-1"), content.getMessage());
+        assertEquals(-1, content.damage().height(), "a content is not tied to one block");
         close();
         assertEquals(1, sql("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4"));
         open();
-        IllegalStateException entry = assertThrows(IllegalStateException.class,
+        DamagedLedgerException entry = assertThrows(DamagedLedgerException.class,
                 () -> new LedgerApplication(Actors.T0, store()));
+        assertEquals(4, entry.damage().height(), entry.getMessage());
         assertTrue(entry.getMessage().contains("height 4"), entry.getMessage());
     }
 

@@ -1,0 +1,69 @@
+package org.ehrledger.web.api;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.annotation.WebFilter;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.service.NetworkService;
+import org.ehrledger.web.fhir.Outcomes;
+
+/**
+ * A replica whose stored ledger is damaged serves nothing but its status ({@code GET /api/v1/cluster}):
+ * every other request of every channel (portal, JSON API, FHIR, SOAP, block sync to peers) answers
+ * {@link ErrorCode#DAMAGED} (503) saying where the damage is and what the operator does next: browsers as
+ * a page, FHIR clients as an OperationOutcome, the others as problem details.
+ */
+@WebFilter(urlPatterns = "/*", asyncSupported = true)
+public class DamagedReplicaFilter extends HttpFilter {
+
+    private static final long serialVersionUID = 1L;
+    private static final String STATUS_PATH = "/api/v1/cluster";
+
+    @Inject
+    NetworkService network;
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String damaged = STATUS_PATH.equals(path) ? null : network.damaged();
+        if (damaged == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        ErrorCode code = ErrorCode.DAMAGED;
+        String accept = request.getHeader("Accept");
+        if (!path.startsWith("/api/") && !path.startsWith("/fhir/") && accept != null && accept.contains("text/html")) {
+            response.setStatus(code.httpStatus());
+            response.setContentType("text/html;charset=UTF-8");
+            String text = damaged.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+            response.getOutputStream().write(("<!DOCTYPE html><html lang=\"en\"><head><title>" + code.title()
+                    + "</title></head><body><h1>" + code.title() + "</h1><p>" + text + "</p></body></html>")
+                    .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (path.startsWith("/fhir/")) {
+            // Written by hand: a damaged replica should not load HAPI's FHIR context just to say so.
+            var coding = Json.createObjectBuilder().add("system", Outcomes.ERROR_SYSTEM).add("code", code.name());
+            var issue = Json.createObjectBuilder().add("severity", "fatal").add("code", "transient")
+                    .add("details", Json.createObjectBuilder().add("coding", Json.createArrayBuilder().add(coding))
+                            .add("text", code.title()))
+                    .add("diagnostics", damaged);
+            response.setStatus(code.httpStatus());
+            response.setContentType("application/fhir+json;charset=UTF-8");
+            response.getOutputStream().write(Json.createObjectBuilder().add("resourceType", "OperationOutcome")
+                    .add("issue", Json.createArrayBuilder().add(issue)).build().toString().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        Problems.write(response, code.httpStatus(), code.name(), code.title(), damaged);
+    }
+}
