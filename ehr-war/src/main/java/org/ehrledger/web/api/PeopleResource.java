@@ -114,6 +114,7 @@ public class PeopleResource {
     }
 
     /** Registers a staff member of the caller's organisation (administrators); the answer has the initial password. */
+    @AnswerCarriesSecret
     @POST
     @Path("staff")
     public Response registerStaff(NewStaff s) {

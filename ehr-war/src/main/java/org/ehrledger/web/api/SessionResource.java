@@ -50,6 +50,7 @@ public class SessionResource {
      */
     @POST
     @Path("sessions")
+    @AnswerCarriesSecret
     public Response signIn(Credentials c) {
         String address = request.getRemoteAddr();
         long wait = throttle.retryAfterSeconds(address);
@@ -90,6 +91,7 @@ public class SessionResource {
      */
     @POST
     @Path("bootstrap")
+    @AnswerCarriesSecret
     public Response bootstrap(@HeaderParam("X-Bootstrap-Secret") String secret, FirstAdmin admin) {
         if (admin == null) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"adminId\": ..., \"name\": ...}");
