@@ -153,7 +153,8 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
         String body = entity == null ? "" : entity instanceof String s ? s : entity instanceof JsonValue v ? v.toString()
                 : Binding.JSONB.toJson(entity);
         Method method = resource.getResourceMethod();
-        if ((method != null && method.isAnnotationPresent(AnswerCarriesSecret.class)) || namesSecret(body)) {
+        boolean secret = status < 400 && method != null && method.isAnnotationPresent(AnswerCarriesSecret.class);
+        if (secret || namesSecret(body)) {
             store.withheld((String) id, status);
         } else {
             store.answer((String) id, status, body);
