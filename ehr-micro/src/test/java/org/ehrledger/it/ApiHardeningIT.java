@@ -203,6 +203,11 @@ class ApiHardeningIT {
                 .build().toString();
         assertEquals(shape(net.send(1, "POST", "/patients/" + existing + "/records", readerToken, note), existing),
                 shape(net.send(1, "POST", "/patients/" + unknown + "/records", readerToken, note), unknown));
+        for (String[] grantee : List.of(new String[] {existing, unknown}, new String[] {"admin", "nobody-here"})) {
+            assertEquals(shape(net.post(1, "/patients/" + reader + "/consents", readerToken, consentTo(grantee[0])), grantee[0]),
+                    shape(net.post(1, "/patients/" + reader + "/consents", readerToken, consentTo(grantee[1])), grantee[1]),
+                    "consent to " + grantee[0]);
+        }
 
         // FHIR: a patient, a staff member who is not a practitioner, and nobody.
         net.staff(1, adminToken, "clerk-enum", "Clara Clerk", "BILLING");
@@ -232,6 +237,11 @@ class ApiHardeningIT {
         }
         assertEquals(real, fake);
         assertTrue(real.get(5).startsWith("429 TOO_MANY_ATTEMPTS"), real.get(5));
+    }
+
+    private static JsonObject consentTo(String grantee) {
+        return Json.createObjectBuilder().add("grantee", grantee).add("categories", Json.createArrayBuilder().add("NOTE"))
+                .build();
     }
 
     /** Status, issue code and diagnostics of a FHIR read. */

@@ -169,8 +169,10 @@ public class PatientService {
             throw new EhrException(ErrorCode.INVALID_INPUT, "the expiry must be in the future (or absent)");
         }
         boolean organisation = who.startsWith(Consent.ORGANISATION);
-        if (!organisation && ledger.query(s -> s.user(who)) == null) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner " + who + " on the ledger");
+        User named = organisation ? null : ledger.query(s -> s.user(who));
+        if (!organisation && (named == null || (named.role() != Role.PRACTITIONER && named.role() != Role.BILLING))) {
+            // patients and administrators read no one's records: answered as nobody, so no id is revealed
+            throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner or billing account " + who + " on the ledger");
         }
         String consentId = Ids.consent();
         Fields.Builder body = Fields.builder().put("consentId", consentId).put("grantee", who)
