@@ -44,6 +44,7 @@ public class AccountResource {
      * Completes an enrolment (no authentication: the code is the credential, once): the person's keys are
      * replaced on chain by keys sealed under their password; they then sign in with it.
      */
+    @AnswerCarriesSecret
     @POST
     @Path("enrolments")
     public Response enrol(NewEnrolment e) {
@@ -75,6 +76,7 @@ public class AccountResource {
     }
 
     /** The caller's keys as a PKCS#12 file under {@code filePassword}; only with the account password. */
+    @AnswerCarriesSecret
     @POST
     @Path("account/keys")
     @Produces({"application/x-pkcs12", MediaType.APPLICATION_JSON})
@@ -86,6 +88,7 @@ public class AccountResource {
     }
 
     /** A new enrolment code for someone of the caller's organisation who has not enrolled (administrators). */
+    @AnswerCarriesSecret
     @POST
     @Path("users/{userId}/enrolment-codes")
     public Response reissue(@PathParam("userId") String userId) {

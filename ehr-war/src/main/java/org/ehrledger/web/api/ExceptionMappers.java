@@ -16,6 +16,7 @@ import jakarta.ws.rs.ext.Provider;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.TooManyAttemptsException;
 
 /** Every failure becomes problem details; nothing internal (stack traces, SQL) reaches the caller. */
 public final class ExceptionMappers {
@@ -29,12 +30,19 @@ public final class ExceptionMappers {
         return Problems.response(code.httpStatus(), code.name(), code.title(), detail);
     }
 
+    /** A typed failure; a refusal to try again later says when ({@code Retry-After}). */
+    static Response of(EhrException e) {
+        Response r = of(e.code(), e.getMessage());
+        return e instanceof TooManyAttemptsException later
+                ? Response.fromResponse(r).header("Retry-After", later.retryAfterSeconds()).build() : r;
+    }
+
     /** Typed service failures. */
     @Provider
     public static class Ehr implements ExceptionMapper<EhrException> {
         @Override
         public Response toResponse(EhrException e) {
-            return of(e.code(), e.getMessage());
+            return of(e);
         }
     }
 
@@ -68,7 +76,7 @@ public final class ExceptionMappers {
         public Response toResponse(EJBException e) {
             Throwable cause = cause(e);
             if (cause instanceof EhrException ehr) {
-                return of(ehr.code(), ehr.getMessage());
+                return of(ehr);
             }
             if (e instanceof EJBAccessException || cause instanceof SecurityException) {
                 return unauthorised(security);

@@ -2,7 +2,9 @@ package org.ehrledger.web.api;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import jakarta.annotation.Priority;
@@ -15,6 +17,8 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
@@ -30,6 +34,16 @@ import org.ehrledger.ejb.infrastructure.persistence.jpa.IdempotencyStore;
  * replica stopped before answering, gets 409 rather than a second execution. A key used again for a
  * different request gets 422. Answers that did not change anything and may succeed later (401, 429, 503)
  * release the key; a commit timeout (504) keeps it, since the write may still commit.
+ * <ul>
+ * <li>Keys belong to the signed-in caller: the same key of two callers are two keys. An anonymous request
+ * with a key (signing in, signing up, bootstrap) is refused with 400 {@code INVALID_INPUT}: nothing is
+ * stored for anonymous callers.</li>
+ * <li>An answer carrying a secret ({@link AnswerCarriesSecret}, or a field named like one of
+ * {@link #SECRET_FIELDS}) is never stored: a retry gets 409 {@code CONFLICT} saying the first request was
+ * carried out, and never the secret.</li>
+ * <li>Keys expire after 24 hours and a caller holds at most {@value IdempotencyStore#MAX_KEYS_PER_CALLER};
+ * beyond that a request with a new key gets 429 ({@link IdempotencyStore}).</li>
+ * </ul>
  */
 @Provider
 @Priority(Priorities.ENTITY_CODER + 10)
@@ -39,10 +53,17 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
     public static final String HEADER = "Idempotency-Key";
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final String RESERVED = "ehr.idempotency.id";
-    private static final Jsonb JSONB = JsonbBuilder.create();
+    /** Names of JSON fields whose values are secrets; an answer with one is never stored. */
+    static final List<String> SECRET_FIELDS = List.of("token", "password", "initialPassword", "enrolmentCode",
+            "recoveryCode", "secret", "privateKey", "pkcs12");
+    private static final Pattern SECRET_FIELD = Pattern.compile("\"(" + String.join("|", SECRET_FIELDS) + ")\"\\s*:",
+            Pattern.CASE_INSENSITIVE);
 
     @Inject
     IdempotencyStore store;
+
+    @Context
+    ResourceInfo resource;
 
     @Override
     public void filter(ContainerRequestContext request) throws IOException {
@@ -56,35 +77,56 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
                     HEADER + " is 1 to 128 letters, digits, '.', '_', ':' or '-' (a UUID is a good choice)"));
             return;
         }
+        if (request.getSecurityContext().getUserPrincipal() == null) {
+            request.abortWith(Problems.response(400, "INVALID_INPUT", "The request is invalid", HEADER
+                    + " is for signed-in callers only (Authorization: Bearer): signing in, signing up and bootstrap "
+                    + "answer with credentials, which are never stored to be replayed. Send this request without "
+                    + HEADER));
+            return;
+        }
         byte[] body = request.hasEntity() ? request.getEntityStream().readAllBytes() : new byte[0];
         request.setEntityStream(new ByteArrayInputStream(body));
-        String caller = request.getSecurityContext().getUserPrincipal() == null ? "anonymous"
-                : request.getSecurityContext().getUserPrincipal().getName();
+        String caller = request.getSecurityContext().getUserPrincipal().getName();
         byte[] what = (method + " " + request.getUriInfo().getRequestUri().getRawPath() + "?"
                 + request.getUriInfo().getRequestUri().getRawQuery() + "\n").getBytes(StandardCharsets.UTF_8);
         byte[] all = new byte[what.length + body.length];
         System.arraycopy(what, 0, all, 0, what.length);
         System.arraycopy(body, 0, all, what.length, body.length);
         String hash = Digest.sha256(all).hex();
-        String id = IdempotencyStore.id(caller, key);
-        IdempotencyRow first;
+        IdempotencyStore.Reservation reservation;
         try {
-            first = store.reserve(id, hash, System.currentTimeMillis());
+            reservation = store.reserve(caller, key, hash, System.currentTimeMillis());
         } catch (RuntimeException concurrent) {
             request.abortWith(inProgress());
             return;
         }
-        if (first == null) {
-            request.setProperty(RESERVED, id);
-        } else if (!first.requestHash().equals(hash)) {
-            request.abortWith(Problems.response(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
-                    "this " + HEADER + " was used for a different request; use a new key for a new request"));
-        } else if (first.status() == 0) {
-            request.abortWith(inProgress());
+        if (reservation instanceof IdempotencyStore.Used used) {
+            request.abortWith(replay(used.first(), hash));
+        } else if (reservation instanceof IdempotencyStore.Full) {
+            request.abortWith(Problems.response(429, "TOO_MANY_ATTEMPTS", "Too many attempts", "you hold "
+                    + IdempotencyStore.MAX_KEYS_PER_CALLER + " idempotency keys of the last 24 hours, the most kept per "
+                    + "caller; send this request without " + HEADER + ", or wait for your oldest keys to expire"));
         } else {
-            request.abortWith(Response.status(first.status()).type(first.status() >= 400 ? Problems.MEDIA_TYPE
-                    : MediaType.APPLICATION_JSON).entity(first.body()).header("Idempotency-Replayed", "true").build());
+            request.setProperty(RESERVED, IdempotencyStore.id(caller, key));
         }
+    }
+
+    /** The answer to a retry of a key used before. */
+    private static Response replay(IdempotencyRow first, String hash) {
+        if (!first.requestHash().equals(hash)) {
+            return Problems.response(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
+                    "this " + HEADER + " was used for a different request; use a new key for a new request");
+        }
+        if (first.status() == 0) {
+            return inProgress();
+        }
+        if (!first.replayable()) {
+            return Problems.response(409, "CONFLICT", "Conflict", "the first request with this " + HEADER
+                    + " was carried out (answered " + first.status() + "); its answer carried a credential, which is "
+                    + "never stored, so it cannot be shown again. Look the result up (GET) instead of retrying");
+        }
+        return Response.status(first.status()).type(first.status() >= 400 ? Problems.MEDIA_TYPE : MediaType.APPLICATION_JSON)
+                .entity(first.body()).header("Idempotency-Replayed", "true").build();
     }
 
     private static Response inProgress() {
@@ -109,7 +151,23 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
         }
         Object entity = response.getEntity();
         String body = entity == null ? "" : entity instanceof String s ? s : entity instanceof JsonValue v ? v.toString()
-                : JSONB.toJson(entity);
-        store.answer((String) id, status, body);
+                : Binding.JSONB.toJson(entity);
+        Method method = resource.getResourceMethod();
+        boolean secret = status < 400 && method != null && method.isAnnotationPresent(AnswerCarriesSecret.class);
+        if (secret || namesSecret(body)) {
+            store.withheld((String) id, status);
+        } else {
+            store.answer((String) id, status, body);
+        }
+    }
+
+    /** JSON-B, made when first needed (the container provides it). */
+    private static final class Binding {
+        static final Jsonb JSONB = JsonbBuilder.create();
+    }
+
+    /** Whether a JSON answer has a field named like a secret (a safety net under {@link AnswerCarriesSecret}). */
+    static boolean namesSecret(String json) {
+        return SECRET_FIELD.matcher(json).find();
     }
 }

@@ -61,6 +61,7 @@ public class IdentityResource {
     }
 
     /** Requests the recovery of a person's identity (administrators); the answer has this administrator's code half. */
+    @AnswerCarriesSecret
     @POST
     @Path("users/{userId}/recovery")
     public Response requestRecovery(@PathParam("userId") String userId, RecoveryRequest r) {
@@ -69,6 +70,7 @@ public class IdentityResource {
     }
 
     /** Approves a pending recovery as a second administrator; the answer has this administrator's code half. */
+    @AnswerCarriesSecret
     @POST
     @Path("users/{userId}/recovery/approval")
     public Response approveRecovery(@PathParam("userId") String userId) {
@@ -80,6 +82,7 @@ public class IdentityResource {
     }
 
     /** Completes an approved recovery (anyone holding both code halves): new keys under the new password. */
+    @AnswerCarriesSecret
     @POST
     @Path("users/{userId}/recovery/completion")
     public Response completeRecovery(@PathParam("userId") String userId, Completion c) {

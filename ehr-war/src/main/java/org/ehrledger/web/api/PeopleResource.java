@@ -117,6 +117,7 @@ public class PeopleResource {
      * Registers a staff member of the caller's organisation (administrators); the answer has their one-time
      * enrolment code to hand over (it does not sign in: they enrol with it and choose their password).
      */
+    @AnswerCarriesSecret
     @POST
     @Path("staff")
     public Response registerStaff(NewStaff s) {

@@ -1,19 +1,23 @@
 package org.ehrledger.web.api;
 
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.TooManyAttemptsException;
 import org.ehrledger.ejb.application.service.AccountService;
 import org.ehrledger.ejb.application.service.SignedIn;
+import org.ehrledger.web.security.LoginThrottle;
 
 /** Signing in (a bearer token for the session) and out; the one-time bootstrap of an organisation. */
 @Path("/")
@@ -28,20 +32,44 @@ public class SessionResource {
     AccountService accounts;
 
     @Inject
+    LoginThrottle throttle;
+
+    @Context
+    HttpServletRequest request;
+
+    @Inject
     org.ehrledger.ejb.application.service.ReceiptIssuer receipts;
 
     /** Credentials. */
     public record Credentials(String userId, String password) {
     }
 
-    /** Signs in; the answer carries the bearer token. */
+    /**
+     * Signs in; the answer carries the bearer token. An address with too many failed sign-ins is refused
+     * (429 with {@code Retry-After}) before any password is checked.
+     */
     @POST
     @Path("sessions")
+    @AnswerCarriesSecret
     public Response signIn(Credentials c) {
+        String address = request.getRemoteAddr();
+        long wait = throttle.retryAfterSeconds(address);
+        if (wait > 0) {
+            throw new TooManyAttemptsException("too many failed sign-ins from your address; try again in " + wait + " s",
+                    wait);
+        }
         if (c == null) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"userId\": ..., \"password\": ...}");
         }
-        SignedIn s = accounts.signIn(c.userId(), c.password() == null ? null : c.password().toCharArray());
+        SignedIn s;
+        try {
+            s = accounts.signIn(c.userId(), c.password() == null ? null : c.password().toCharArray());
+        } catch (EhrException e) {
+            if (e.code() == ErrorCode.UNAUTHENTICATED) {
+                throttle.failed(address);
+            }
+            throw e;
+        }
         return Response.status(201).entity(s).build();
     }
 
@@ -64,6 +92,7 @@ public class SessionResource {
      */
     @POST
     @Path("bootstrap")
+    @AnswerCarriesSecret
     public Response bootstrap(@HeaderParam("X-Bootstrap-Secret") String secret, FirstAdmin admin) {
         if (admin == null) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"adminId\": ..., \"name\": ...}");

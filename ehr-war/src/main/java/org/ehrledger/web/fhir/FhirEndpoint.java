@@ -130,9 +130,18 @@ public class FhirEndpoint {
                 .findFirst().orElse(null);
     }
 
+    /** A practitioner; anyone else (a patient, other staff, nobody) is answered alike, so that no id is revealed. */
     private Resource practitioner(String id) {
-        NetworkService.Person p = network.person(id);
-        if (!p.role().equals("PRACTITIONER")) {
+        NetworkService.Person p;
+        try {
+            p = network.person(id);
+        } catch (EhrException e) {
+            if (e.code() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+            p = null;
+        }
+        if (p == null || !p.role().equals("PRACTITIONER")) {
             throw FhirException.notFound("no practitioner " + id);
         }
         return LedgerResources.practitioner(p);

@@ -6,9 +6,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Failed portal sign-ins per client address: after {@value #MAX_FAILURES} failures within
- * {@value #WINDOW_MILLIS} ms the address must wait for the window to pass. Complements the per-account
- * lockout, which an attacker spreading guesses over many accounts would not trigger. Bounded.
+ * Failed sign-ins per client address, on every sign-in path (the JSON API's sessions, the portal's form,
+ * SOAP's UsernameToken): after {@value #MAX_FAILURES} failures within {@value #WINDOW_MILLIS} ms the
+ * address must wait for the window to pass, and is refused before any password is checked (no PBKDF2).
+ * Complements the per-account lockout, which an attacker spreading guesses over many accounts would not
+ * trigger. Bounded to {@value #MAX_ADDRESSES} addresses. The address is the connection's: behind a reverse
+ * proxy all clients share the proxy's, so the proxy must throttle instead.
  */
 @ApplicationScoped
 public class LoginThrottle {
@@ -24,8 +27,14 @@ public class LoginThrottle {
 
     /** Whether sign-ins from an address are refused now. */
     public boolean blocked(String address) {
+        return retryAfterSeconds(address) > 0;
+    }
+
+    /** Seconds until sign-ins from an address are accepted again (0: they are now). */
+    public long retryAfterSeconds(String address) {
         Window w = failures.get(address);
-        return w != null && w.failures() >= MAX_FAILURES && System.currentTimeMillis() - w.start() < WINDOW_MILLIS;
+        long left = w == null || w.failures() < MAX_FAILURES ? 0 : w.start() + WINDOW_MILLIS - System.currentTimeMillis();
+        return left <= 0 ? 0 : (left + 999) / 1000;
     }
 
     /** Counts a failed sign-in. */

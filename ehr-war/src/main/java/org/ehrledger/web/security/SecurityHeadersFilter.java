@@ -11,8 +11,10 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Browser hardening for every answer: no sniffing, no framing, no referrer; for the portal a strict
- * content security policy (scripts and styles from the application only, nothing inline) and no caching
- * of pages that show clinical data.
+ * content security policy (scripts and styles from the application only, nothing inline). Nothing but the
+ * portal's static resources may be cached: every portal page, every JSON API answer and every FHIR answer
+ * is {@code Cache-Control: no-store} (and {@code Pragma: no-cache} for HTTP/1.0 caches), since any of them
+ * may carry health data or a credential.
  */
 @WebFilter(urlPatterns = "/*", asyncSupported = true)
 public class SecurityHeadersFilter extends HttpFilter {
@@ -30,9 +32,10 @@ public class SecurityHeadersFilter extends HttpFilter {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         if (!path.startsWith("/api/") && !path.startsWith("/openapi")) {
             response.setHeader("Content-Security-Policy", CSP);
-            if (!path.startsWith("/jakarta.faces.resource/")) {
-                response.setHeader("Cache-Control", "no-store");
-            }
+        }
+        if (!path.startsWith("/jakarta.faces.resource/") && !path.startsWith("/openapi")) {
+            response.setHeader("Cache-Control", "no-store");
+            response.setHeader("Pragma", "no-cache");
         }
         chain.doFilter(request, response);
     }

@@ -55,8 +55,11 @@ public class SoapAuthenticator {
             try {
                 token = accounts.signIn(userId, password).token();
             } catch (EhrException e) {
-                throttle.failed(address);
-                return e.code() == ErrorCode.UNAUTHENTICATED ? "wrong user id or password" : e.getMessage();
+                if (e.code() == ErrorCode.UNAUTHENTICATED) {
+                    throttle.failed(address); // a password checked and wrong; a lock or a wait costs nothing
+                    return "wrong user id or password";
+                }
+                return e.getMessage();
             }
             if (tokens.size() >= MAX_CACHED) {
                 tokens.clear();

@@ -17,7 +17,7 @@ public class BillingFault extends Exception {
     @XmlAccessorType(XmlAccessType.FIELD)
     @XmlType(name = "BillingFaultInfo", propOrder = {"code", "message"})
     public static class Info {
-        /** INVALID_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, REFUSED, BUSY, COMMIT_TIMEOUT ... */
+        /** INVALID_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, REFUSED, BUSY, COMMIT_TIMEOUT, INTERNAL ... */
         @XmlElement(required = true)
         public String code;
         @XmlElement(required = true)

@@ -5,9 +5,13 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import jakarta.ejb.EJBAccessException;
+import jakarta.ejb.EJBException;
 import jakarta.enterprise.inject.spi.CDI;
 
 import org.ehrledger.ejb.application.EhrException;
@@ -20,6 +24,10 @@ import org.ehrledger.ejb.application.service.Committed;
  */
 final class BillingOperations {
 
+    private static final Logger LOG = Logger.getLogger(BillingOperations.class.getName());
+    static final int FIRST_YEAR = 1900;
+    static final int LAST_YEAR = 9999;
+
     private BillingOperations() {
     }
 
@@ -28,8 +36,13 @@ final class BillingOperations {
     }
 
     static List<BillableEvent> list(String patientId, String from, String to) throws BillingFault {
-        long start = day(from, "from");
-        long end = day(to, "to") + 86_400_000L;
+        LocalDate first = day(from, "from");
+        LocalDate last = day(to, "to");
+        if (first.isAfter(last)) {
+            throw new BillingFault("INVALID_INPUT", "from (" + first + ") is after to (" + last + "); send from <= to");
+        }
+        long start = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long end = last.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         return call(() -> billing().billableEvents(patientId, start, end).stream().map(e -> {
             BillableEvent x = new BillableEvent();
             x.recordId = e.recordId();
@@ -49,7 +62,7 @@ final class BillingOperations {
         Committed c = call(() -> billing().acknowledge(recordId, invoice));
         Acknowledgement a = new Acknowledgement();
         a.recordId = recordId;
-        a.invoice = invoice.strip();
+        a.invoice = invoice.strip(); // not null: the service refused a missing invoice
         a.transactionId = c.transactionId();
         a.blockHeight = c.height();
         a.transactionIndex = c.index();
@@ -57,14 +70,25 @@ final class BillingOperations {
         return a;
     }
 
-    private static long day(String value, String name) throws BillingFault {
+    /** A day of the range: an ISO date from {@value #FIRST_YEAR} to {@value #LAST_YEAR} (wider ones overflow the clock). */
+    static LocalDate day(String value, String name) throws BillingFault {
+        LocalDate d;
         try {
-            return LocalDate.parse(value == null ? "" : value.strip()).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            d = LocalDate.parse(value == null ? "" : value.strip());
         } catch (DateTimeParseException e) {
             throw new BillingFault("INVALID_INPUT", name + " must be a date such as 2026-11-25");
         }
+        if (d.getYear() < FIRST_YEAR || d.getYear() > LAST_YEAR) {
+            throw new BillingFault("INVALID_INPUT", name + " must be a date from " + FIRST_YEAR + "-01-01 to " + LAST_YEAR
+                    + "-12-31, such as 2026-11-25");
+        }
+        return d;
     }
 
+    /**
+     * Runs an operation; every failure becomes a coded fault. Anything unexpected is logged with a reference
+     * and answered without its text, which could name internals.
+     */
     private static <T> T call(Supplier<T> action) throws BillingFault {
         try {
             return action.get();
@@ -72,6 +96,20 @@ final class BillingOperations {
             throw new BillingFault(e.code().name(), e.getMessage());
         } catch (EJBAccessException e) {
             throw new BillingFault("FORBIDDEN", "this operation needs a billing account (role BILLING)");
+        } catch (EJBException e) {
+            if (e.getCausedByException() instanceof EhrException ehr) {
+                throw new BillingFault(ehr.code().name(), ehr.getMessage());
+            }
+            throw internal(e);
+        } catch (RuntimeException e) {
+            throw internal(e);
         }
+    }
+
+    private static BillingFault internal(RuntimeException e) {
+        String reference = UUID.randomUUID().toString();
+        LOG.log(Level.SEVERE, "billing operation failed, reference " + reference, e);
+        return new BillingFault("INTERNAL", "the operation failed on this replica; nothing was changed by this answer. "
+                + "Report reference " + reference + " to the operator");
     }
 }

@@ -8,6 +8,7 @@ import javax.xml.namespace.QName;
 import jakarta.enterprise.inject.spi.CDI;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.xml.soap.Detail;
 import jakarta.xml.soap.SOAPElement;
 import jakarta.xml.soap.SOAPException;
 import jakarta.xml.soap.SOAPFactory;
@@ -98,8 +99,34 @@ public class UsernameTokenHandler implements SOAPHandler<SOAPMessageContext> {
         }
     }
 
+    /**
+     * Faults of the SOAP runtime itself (a body that does not match the WSDL, a missing element) would carry
+     * the runtime's exception text: they become the coded {@link BillingFault} {@code INVALID_INPUT}.
+     * Billing faults and the WS-Security fault pass unchanged.
+     */
     @Override
     public boolean handleFault(SOAPMessageContext context) {
+        try {
+            SOAPFault fault = context.getMessage().getSOAPBody().getFault();
+            if (fault == null || WSSE.equals(fault.getFaultCodeAsQName().getNamespaceURI())) {
+                return true;
+            }
+            Detail detail = fault.getDetail();
+            if (detail != null && detail.getChildElements(new QName(BillingEndpoint.NS, "BillingFault")).hasNext()) {
+                return true;
+            }
+            String why = "the request does not match the billing service's WSDL (" + BillingEndpoint.NS + ")";
+            fault.setFaultString(why);
+            if (detail != null) {
+                detail.detachNode();
+            }
+            SOAPElement info = fault.addDetail().addChildElement(new QName(BillingEndpoint.NS, "BillingFault", "b"));
+            info.addChildElement(new QName(BillingEndpoint.NS, "code", "b")).addTextNode("INVALID_INPUT");
+            info.addChildElement(new QName(BillingEndpoint.NS, "message", "b")).addTextNode(why);
+            context.getMessage().saveChanges();
+        } catch (SOAPException | RuntimeException e) {
+            // the fault stays as the runtime made it; nothing else can be done while answering
+        }
         return true;
     }
 

@@ -63,12 +63,16 @@ public class AccountService {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    SignInGate gate;
+
     /** Sealed keys nobody can open, so an unknown user id costs the same time as a wrong password. */
     private static volatile byte[] decoy;
 
     /**
      * Opens a session: the password opens the person's sealed keys. Five failures in a row lock the
-     * account for a growing while (30 s, doubling, at most 15 minutes).
+     * account for a growing while (30 s, doubling, at most 15 minutes); a user id without an account locks
+     * the same way. One sign-in of a user id is evaluated at a time ({@link SignInGate}).
      *
      * @throws EhrException {@link ErrorCode#UNAUTHENTICATED} for a wrong user id or password (the same
      *                      answer for both), {@link ErrorCode#TOO_MANY_ATTEMPTS} while locked,
@@ -76,16 +80,31 @@ public class AccountService {
      */
     @PermitAll
     public SignedIn signIn(String userId, char[] password) {
-        long now = System.currentTimeMillis();
-        AccountRow account = userId == null || userId.length() > 64 ? null : accounts.find(userId.strip());
-        if (account == null || password == null || password.length == 0 || password.length > 256) {
+        String id = userId == null || userId.length() > 64 ? null : userId.strip();
+        if (id == null) {
             burn(password);
             throw wrongCredentials();
         }
-        if (account.lockedUntil() > now) {
-            throw new EhrException(ErrorCode.TOO_MANY_ATTEMPTS, "too many failed sign-ins; try again in "
-                    + Math.max(1, (account.lockedUntil() - now) / 1000) + " s");
+        try (SignInGate.Pass evaluating = gate.enter(id)) {
+            return signIn(id, password, System.currentTimeMillis());
         }
+    }
+
+    /** The sign-in of a user id held by the {@link SignInGate}: lock check, password and outcome at once. */
+    private SignedIn signIn(String id, char[] password, long now) {
+        AccountRow account = accounts.find(id);
+        boolean plausible = password != null && password.length > 0 && password.length <= 256;
+        if (account == null || !plausible) {
+            if (account == null && plausible) {
+                SignInGate.requireUnlocked(gate.unknownLockedUntil(id), now); // as if it were an account
+                burn(password);
+                gate.unknownFailed(id, now);
+            } else {
+                burn(password);
+            }
+            throw wrongCredentials();
+        }
+        SignInGate.requireUnlocked(account.lockedUntil(), now);
         if (enrolment.awaitsEnrolment(account.userId())) {
             refuseBeforeEnrolment(account.userId(), password, now);
         }

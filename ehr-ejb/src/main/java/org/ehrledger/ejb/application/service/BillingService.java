@@ -87,13 +87,12 @@ public class BillingService {
                     && !r.erased() && r.createdAt() >= from && r.createdAt() < to).toList();
             return new Object[] {readable, inRange};
         });
-        if (found == null) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
-        }
+        // An unknown id is treated as a patient without billing consent: the same refused attempt on chain and
+        // the same answer, so that the answer does not tell who is registered.
         @SuppressWarnings("unchecked")
-        List<Category> readable = (List<Category>) found[0];
+        List<Category> readable = found == null ? List.of() : (List<Category>) found[0];
         @SuppressWarnings("unchecked")
-        List<ClinicalRecord> inRange = (List<ClinicalRecord>) found[1];
+        List<ClinicalRecord> inRange = found == null ? List.of() : (List<ClinicalRecord>) found[1];
         List<LedgerWriter.Signed> audits = new ArrayList<>();
         if (readable.isEmpty()) {
             audits.add(LedgerWriter.recordAccess(caller.keys(), me, pid, Category.PRESCRIPTION, "Billing")); // the attempt is recorded, and refused
@@ -104,7 +103,15 @@ public class BillingService {
             }
         }
         if (!audits.isEmpty()) {
-            writer.commitAll(audits);
+            try {
+                writer.commitAll(audits);
+            } catch (EhrException refused) {
+                if (readable.isEmpty() && refused.code() == ErrorCode.REFUSED) {
+                    throw new EhrException(ErrorCode.REFUSED, "billing staff see only billing-relevant items under a "
+                            + "billing consent of " + pid + LedgerWriter.whereRecorded(refused));
+                }
+                throw refused;
+            }
         }
         List<BillableEvent> out = new ArrayList<>();
         for (ClinicalRecord r : inRange) {

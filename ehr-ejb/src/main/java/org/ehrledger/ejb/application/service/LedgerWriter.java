@@ -27,6 +27,17 @@ import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
 @ApplicationScoped
 public class LedgerWriter {
 
+    /** How a refusal's message says where the chain keeps it: {@code " (refusal recorded in block <height>)"}. */
+    private static final String RECORDED_IN = " (refusal recorded in block ";
+
+    /** Where the chain keeps a refusal thrown by {@link #commitAll}: its message's ending, or "" for other failures. */
+    static String whereRecorded(EhrException refused) {
+        String m = refused.getMessage();
+        int at = m == null ? -1 : m.lastIndexOf(RECORDED_IN);
+        return at < 0 ? "" : m.substring(at);
+    }
+
+
     /** How long to wait for this replica to store a block the network already committed. */
     private static final long LOCAL_WAIT_MILLIS = 5_000;
 
@@ -79,7 +90,7 @@ public class LedgerWriter {
         for (int i = 0; i < txs.size(); i++) {
             LedgerResult r = results.get(txPositions.get(i));
             if (!r.accepted()) {
-                throw new EhrException(ErrorCode.REFUSED, r.reason() + " (refusal recorded in block " + r.height() + ")");
+                throw new EhrException(ErrorCode.REFUSED, r.reason() + RECORDED_IN + r.height() + ")");
             }
             highest = Math.max(highest, r.height());
             out.add(new Committed(Digest.sha256(txs.get(i).transaction()).hex(), r.height(), r.index(), null));

@@ -175,8 +175,10 @@ public class PatientService {
             throw new EhrException(ErrorCode.INVALID_INPUT, "the expiry must be in the future (or absent)");
         }
         boolean organisation = who.startsWith(Consent.ORGANISATION);
-        if (!organisation && ledger.query(s -> s.user(who)) == null) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner " + who + " on the ledger");
+        User named = organisation ? null : ledger.query(s -> s.user(who));
+        if (!organisation && (named == null || (named.role() != Role.PRACTITIONER && named.role() != Role.BILLING))) {
+            // patients and administrators read no one's records: answered as nobody, so no id is revealed
+            throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner or billing account " + who + " on the ledger");
         }
         String consentId = Ids.consent();
         Fields.Builder body = Fields.builder().put("consentId", consentId).put("grantee", who)
@@ -220,8 +222,9 @@ public class PatientService {
 
     /**
      * The record of the patient named by a page or a link. The patient themselves get their record;
-     * anyone else's id is never trusted: the attempt is submitted as an access transaction, which the
-     * contracts refuse and the chain keeps as the audit entry, and the caller gets the refusal.
+     * anyone else's id, registered or not, is never trusted: the attempt is submitted as an access
+     * transaction, which the contracts refuse and the chain keeps as the audit entry, and the caller gets
+     * the same refusal either way.
      */
     @RolesAllowed("PATIENT")
     public List<ClinicalRecords.Opened> record(String patientId) {
@@ -230,10 +233,17 @@ public class PatientService {
         if (pid.equals(me)) {
             return myRecord();
         }
-        if (ledger.query(s -> s.user(pid)) == null) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
+        // Registered or not, the id gets the same refused attempt on chain and the same answer, which so
+        // does not tell who is registered.
+        try {
+            writer.commit(LedgerWriter.recordAccess(caller.keys(), me, pid, Category.NOTE, "opened from the patient portal"));
+        } catch (EhrException refused) {
+            if (refused.code() != ErrorCode.REFUSED) {
+                throw refused;
+            }
+            throw new EhrException(ErrorCode.REFUSED, "a patient reads only their own record, not the record of " + pid
+                    + LedgerWriter.whereRecorded(refused));
         }
-        writer.commit(LedgerWriter.recordAccess(caller.keys(), me, pid, Category.NOTE, "opened from the patient portal"));
         throw new EhrException(ErrorCode.FORBIDDEN, "you can open only your own record"); // not reached: refused above
     }
 

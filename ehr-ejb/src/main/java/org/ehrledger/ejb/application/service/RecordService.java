@@ -280,6 +280,10 @@ public class RecordService {
             }
             found = find(me, pid, categories, true);
         }
+        if (found.author() != null && found.author().role() == Role.PATIENT && !me.equals(pid)) {
+            // before looking at the id, so that the answer does not tell whether it is registered
+            throw new EhrException(ErrorCode.FORBIDDEN, "a patient writes only in their own record; nothing was written");
+        }
         if (found.patient() == null || found.patient().role() != Role.PATIENT) {
             throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
         }

@@ -106,9 +106,15 @@ public class AccountRow {
     /** Records a failed sign-in; from the fifth in a row the account locks for a growing while. */
     public void loginFailed(long now) {
         failedLogins++;
-        if (failedLogins >= 5) {
-            lockedUntil = now + Math.min(15L * 60_000, 30_000L << Math.min(10, failedLogins - 5));
-        }
+        lockedUntil = Math.max(lockedUntil, lockUntil(failedLogins, now));
+    }
+
+    /**
+     * Until when a user id is locked after {@code failures} failed sign-ins in a row, the last at {@code now}
+     * (0: not locked): from the fifth, 30 s, doubling, at most 15 minutes.
+     */
+    public static long lockUntil(int failures, long now) {
+        return failures < 5 ? 0 : now + Math.min(15L * 60_000, 30_000L << Math.min(10, failures - 5));
     }
 
     /** Records a successful sign-in. */

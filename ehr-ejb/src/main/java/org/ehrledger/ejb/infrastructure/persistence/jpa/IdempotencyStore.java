@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.infrastructure.persistence.jpa;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -12,7 +13,12 @@ import org.ehrledger.consensus.crypto.Digest;
 /**
  * Idempotency keys of API writes, in the replica's database so that they outlive a restart: the first
  * request with a key is reserved before it runs and its answer stored after; a retry gets that answer.
- * Each call is its own short transaction. Keys are kept {@value #KEEP_MILLIS} ms.
+ * Each call is its own short transaction.
+ * <p>
+ * Bounded: a key is kept {@value #KEEP_MILLIS} ms (expired rows are deleted on a reservation, at most once
+ * every {@value #PURGE_EVERY_MILLIS} ms), and one caller holds at most {@value #MAX_KEYS_PER_CALLER} keys at a
+ * time, so the table holds at most that many rows per account of this replica. A row's id starts with a hash
+ * of its caller ({@link #id}), which is how a caller's keys are counted.
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.REQUIRES_NEW)
@@ -20,40 +26,104 @@ public class IdempotencyStore {
 
     /** How long keys are kept. */
     public static final long KEEP_MILLIS = 24 * 3_600_000L;
+    /** Most keys one caller holds at a time. */
+    public static final int MAX_KEYS_PER_CALLER = 10_000;
+    /** Least time between two deletions of expired keys. */
+    static final long PURGE_EVERY_MILLIS = 60_000L;
+    private static final int CALLER_HEX = 16;
+
+    /** The outcome of a reservation. */
+    public sealed interface Reservation {
+    }
+
+    /** The key is new and now reserved for this request: go on. */
+    public record Reserved() implements Reservation {
+    }
+
+    /** The key was used before, by the request of this row. */
+    public record Used(IdempotencyRow first) implements Reservation {
+    }
+
+    /** The caller holds {@value #MAX_KEYS_PER_CALLER} keys already; nothing was reserved. */
+    public record Full() implements Reservation {
+    }
 
     @PersistenceContext(unitName = "ehr")
-    private EntityManager em;
+    EntityManager em;
 
-    /** The id of a caller's key. */
+    private final AtomicLong lastPurge = new AtomicLong();
+
+    /** The id of a caller's key: a hash of the caller, then a hash of the caller and the key (64 hex digits). */
     public static String id(String caller, String key) {
-        return Digest.sha256((caller + "\n" + key).getBytes(StandardCharsets.UTF_8)).hex();
+        return callerPrefix(caller) + Digest.sha256((caller + "\n" + key).getBytes(StandardCharsets.UTF_8)).hex()
+                .substring(CALLER_HEX);
+    }
+
+    /** The beginning shared by the ids of all keys of a caller. */
+    static String callerPrefix(String caller) {
+        return Digest.sha256(("caller\n" + caller).getBytes(StandardCharsets.UTF_8)).hex().substring(0, CALLER_HEX);
+    }
+
+    /** Whether a key created at {@code createdAt} is no longer kept at {@code now}. */
+    public static boolean expired(long createdAt, long now) {
+        return now - createdAt > KEEP_MILLIS;
     }
 
     /**
-     * Reserves a key for a request: null if it is new (the caller goes on), else the row of the request that
-     * used it first (answered, or still running, or never answered because the replica stopped).
+     * Reserves a caller's key for a request: {@link Reserved} if it is new (the caller goes on), {@link Used}
+     * with the row of the request that used it first (answered, or still running, or never answered because
+     * the replica stopped), or {@link Full} when the caller holds too many keys.
      */
-    public IdempotencyRow reserve(String id, String requestHash, long now) {
+    public Reservation reserve(String caller, String key, String requestHash, long now) {
+        purgeExpired(now);
+        String id = id(caller, key);
         IdempotencyRow existing = em.find(IdempotencyRow.class, id);
-        if (existing != null && now - existing.createdAt() > KEEP_MILLIS) {
+        if (existing != null && expired(existing.createdAt(), now)) {
             em.remove(existing);
             em.flush();
             existing = null;
         }
         if (existing != null) {
             em.detach(existing);
-            return existing;
+            return new Used(existing);
+        }
+        long held = em.createQuery("select count(r) from IdempotencyRow r where r.id like :caller and r.createdAt >= :since",
+                Long.class).setParameter("caller", callerPrefix(caller) + "%").setParameter("since", now - KEEP_MILLIS)
+                .getSingleResult();
+        if (held >= MAX_KEYS_PER_CALLER) {
+            return new Full();
         }
         em.persist(new IdempotencyRow(id, requestHash, now));
         em.flush(); // a concurrent reservation of the same key fails here, and is reported to its caller as such
-        return null;
+        return new Reserved();
     }
 
-    /** Stores the answer of a reserved key. */
+    /** Deletes expired keys, at most once every {@value #PURGE_EVERY_MILLIS} ms; the number deleted. */
+    int purgeExpired(long now) {
+        long last = lastPurge.get();
+        if (now - last < PURGE_EVERY_MILLIS || !lastPurge.compareAndSet(last, now)) {
+            return 0;
+        }
+        return em.createQuery("delete from IdempotencyRow r where r.createdAt < :cutoff")
+                .setParameter("cutoff", now - KEEP_MILLIS).executeUpdate();
+    }
+
+    /** Stores the answer of a reserved key, to be replayed to a retry. */
     public void answer(String id, int status, String body) {
         IdempotencyRow row = em.find(IdempotencyRow.class, id);
         if (row != null) {
             row.answer(status, body);
+        }
+    }
+
+    /**
+     * Stores that a reserved key's request was carried out with an answer that is not kept (it carried a
+     * secret): a retry learns the status, never the answer.
+     */
+    public void withheld(String id, int status) {
+        IdempotencyRow row = em.find(IdempotencyRow.class, id);
+        if (row != null) {
+            row.withheld(status);
         }
     }
 
