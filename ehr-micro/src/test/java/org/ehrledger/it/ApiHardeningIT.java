@@ -292,4 +292,48 @@ class ApiHardeningIT {
         BillingFault noInvoice = assertThrows(BillingFault.class, () -> billing.acknowledgeBilled("no-such-record", null));
         assertEquals("INVALID_INPUT", noInvoice.getFaultInfo().getCode(), noInvoice.getFaultInfo().getMessage());
     }
+
+    /**
+     * The expected-safe properties: another patient, an administrator and a billing clerk read no clinical
+     * content of a patient through the JSON API, FHIR or SOAP (the portal's own check is in PortalIT).
+     */
+    @Test
+    void noOtherPatientAdministratorOrBillingClerkReadsAPatientsClinicalContent() throws Exception {
+        String marker = "private-" + UUID.randomUUID();
+        String owner = patient("Private Owner", "private owner password");
+        String ownerToken = net.signIn(1, owner, "private owner password");
+        LocalNetwork.Reply note = net.post(1, "/patients/" + owner + "/records", ownerToken, Json.createObjectBuilder()
+                .add("category", "NOTE").add("title", "Private").add("text", marker).build());
+        assertEquals(201, note.status(), note.raw());
+        assertTrue(net.get(1, "/patients/" + owner + "/records", ownerToken).raw().contains(marker),
+                "the owner reads the note");
+
+        String other = patient("Curious Other", "curious other password");
+        String clerk = net.staff(1, adminToken, "billing-safe", "Safe Billing", "BILLING");
+        Map<String, String> readers = Map.of("another patient", net.signIn(1, other, "curious other password"),
+                "an administrator", adminToken, "a billing clerk", net.signIn(1, "billing-safe", clerk));
+        for (var reader : readers.entrySet()) {
+            LocalNetwork.Reply records = net.get(1, "/patients/" + owner + "/records", reader.getValue());
+            assertTrue(records.status() >= 400, reader.getKey() + ": " + records.raw());
+            for (String path : List.of("/patients/%s/records?category=NOTE", "/patients/%s", "/patients/%s/access-log")) {
+                assertFalse(net.get(1, path.formatted(owner), reader.getValue()).raw().contains(marker),
+                        reader.getKey() + " " + path);
+            }
+            for (String path : List.of("Patient/%s/$everything", "DocumentReference?patient=%s",
+                    "Observation?patient=%s", "Patient/%s")) {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(net.web(1) + "/fhir/r4/"
+                        + path.formatted(owner))).timeout(Duration.ofSeconds(60)).header("Accept", "application/fhir+json")
+                        .header("Authorization", "Bearer " + reader.getValue()).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertFalse(r.body().contains(marker), reader.getKey() + " FHIR " + path);
+                if (path.endsWith("$everything")) {
+                    assertTrue(r.statusCode() >= 400, reader.getKey() + " FHIR " + path + ": " + r.statusCode());
+                }
+            }
+        }
+        Billing billing = UsernameTokenClient.port(net.web(1) + "/soap/billing?wsdl", "billing-safe", clerk);
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        BillingFault refused = assertThrows(BillingFault.class, () -> billing.listBillableEvents(owner, today, today));
+        assertFalse(refused.getFaultInfo().getMessage().contains(marker));
+    }
 }
