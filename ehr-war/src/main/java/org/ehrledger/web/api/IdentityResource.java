@@ -16,7 +16,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.ehrledger.ejb.application.service.AdminService;
 import org.ehrledger.ejb.application.service.Committed;
-import org.ehrledger.ejb.application.service.KeyRotationService;
+import org.ehrledger.ejb.application.service.CredentialService;
 import org.ehrledger.ejb.application.service.ReceiptIssuer;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.application.service.RecoveryService;
@@ -40,7 +40,7 @@ public class IdentityResource {
     RecoveryService recovery;
 
     @Inject
-    KeyRotationService rotation;
+    CredentialService credentials;
 
     @Inject
     RecordService records;
@@ -116,7 +116,7 @@ public class IdentityResource {
     @Path("account/keys/rotation")
     public Response rotate(Password p) {
         Params.required(p, "{\"password\": \"your current password\"}");
-        KeyRotationService.Rotated r = rotation.rotate(p.password() == null ? null : p.password().toCharArray());
+        CredentialService.Rotated r = credentials.rotateKeys(p.password() == null ? null : p.password().toCharArray());
         return created(JSON.createObjectBuilder().add("userId", r.userId()).add("recordsRewrapped", r.recordsRewrapped()),
                 r.committed());
     }

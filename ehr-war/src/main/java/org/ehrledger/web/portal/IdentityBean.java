@@ -10,7 +10,7 @@ import jakarta.inject.Named;
 import jakarta.servlet.ServletException;
 
 import org.ehrledger.ejb.application.service.AdminService;
-import org.ehrledger.ejb.application.service.KeyRotationService;
+import org.ehrledger.ejb.application.service.CredentialService;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.application.service.RecoveryService;
 
@@ -32,7 +32,7 @@ public class IdentityBean implements Serializable {
     RecoveryService recovery;
 
     @Inject
-    KeyRotationService rotation;
+    CredentialService credentials;
 
     @Inject
     RecordService records;
@@ -108,7 +108,7 @@ public class IdentityBean implements Serializable {
     public String rotate() throws ServletException, IOException {
         char[] p = password == null ? null : password.toCharArray();
         password = null;
-        KeyRotationService.Rotated r = Portal.attempt(() -> rotation.rotate(p));
+        CredentialService.Rotated r = Portal.attempt(() -> credentials.rotateKeys(p));
         if (r == null) {
             return null;
         }

@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.infrastructure.crypto.Pkcs12;
 import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
 import org.ehrledger.ejb.infrastructure.crypto.WrongPasswordException;
@@ -46,6 +47,13 @@ public class CredentialService {
     @Inject
     OrganisationCa organisation;
 
+    @Inject
+    KeyRotation rotation;
+
+    /** A committed rotation of the caller's keys. */
+    public record Rotated(String userId, int recordsRewrapped, Committed committed) {
+    }
+
     /**
      * Changes the caller's password: the keys are re-sealed under the new one and every session of theirs
      * but {@code currentSessionToken} ends.
@@ -80,6 +88,25 @@ public class CredentialService {
         LOG.info(() -> account.userId() + " exported their keys");
         return Pkcs12.export(keys, ca.certify(account.userId(), account.role(), keys.signing().getPublic()),
                 ca.certify(account.userId(), account.role(), keys.encryption().getPublic()), ca.certificate(), filePassword);
+    }
+
+    /**
+     * Rotates the caller's keys ({@code ROTATE_KEY}): new keys certified by their organisation's CA, signed
+     * with the keys they replace, the records they hold re-wrapped for the new key, the new keys sealed under
+     * the same password; only after re-entering it. Every session of theirs ends (they sign in again).
+     *
+     * @throws EhrException {@link ErrorCode#FORBIDDEN} if the password is wrong or missing
+     */
+    public Rotated rotateKeys(char[] password) {
+        AccountRow account = self();
+        UserKeys current = confirm(account, password);
+        String me = account.userId();
+        UserKeys fresh = UserKeys.generate();
+        KeyRotation.Rotation r = rotation.rotate(me, Role.valueOf(account.role()), current, fresh);
+        accounts.reseal(me, enrolment.seal(fresh, password));
+        sessions.closeAllOf(me);
+        LOG.info(() -> me + " rotated their keys; " + r.recordsRewrapped() + " records re-wrapped, their sessions ended");
+        return new Rotated(me, r.recordsRewrapped(), r.committed());
     }
 
     private AccountRow self() {

@@ -108,7 +108,8 @@ public class EnrolmentService {
         byte[] sealed = enrolment.seal(fresh, password);
         Committed rotated;
         try {
-            rotated = rotation.rotate(id, Role.valueOf(account.role()), enrolment.openPending(id, account.sealedKeys()), fresh);
+            rotated = rotation.rotate(id, Role.valueOf(account.role()), enrolment.openPending(id, account.sealedKeys()), fresh)
+                    .committed();
         } catch (RuntimeException e) {
             if (!rotation.registered(id, fresh)) {
                 enrolments.release(id, verifier); // nothing changed: the code may be tried again
