@@ -1,19 +1,23 @@
 package org.ehrledger.web.api;
 
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.CredentialService;
 import org.ehrledger.ejb.application.service.Enrolment;
 import org.ehrledger.ejb.application.service.EnrolmentService;
 import org.ehrledger.ejb.application.service.ReceiptIssuer;
+import org.ehrledger.web.security.LoginThrottle;
 
 /**
  * One's own credentials: completing an enrolment with a one-time code, changing the password, exporting the
@@ -36,6 +40,12 @@ public class AccountResource {
     @Inject
     ReceiptIssuer receipts;
 
+    @Inject
+    LoginThrottle throttle;
+
+    @Context
+    HttpServletRequest request;
+
     /** An enrolment to complete: the user id, the one-time code, the password the person chooses. */
     public record NewEnrolment(String userId, String code, String password) {
     }
@@ -49,7 +59,8 @@ public class AccountResource {
     @Path("enrolments")
     public Response enrol(NewEnrolment e) {
         Params.required(e, "{\"userId\": ..., \"code\": \"the enrolment code\", \"password\": \"at least 12 characters\"}");
-        EnrolmentService.Completed c = enrolments.complete(e.userId(), e.code(), chars(e.password()));
+        EnrolmentService.Completed c = throttle.attempt(request.getRemoteAddr(), ErrorCode.UNAUTHENTICATED,
+                () -> enrolments.complete(e.userId(), e.code(), chars(e.password())));
         var json = JSON.createObjectBuilder().add("userId", c.userId()).add("role", c.role())
                 .add("organisation", c.organisation());
         if (c.rotation() != null) {

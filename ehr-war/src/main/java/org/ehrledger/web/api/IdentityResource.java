@@ -5,21 +5,25 @@ import java.util.List;
 
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.AdminService;
 import org.ehrledger.ejb.application.service.Committed;
 import org.ehrledger.ejb.application.service.CredentialService;
 import org.ehrledger.ejb.application.service.ReceiptIssuer;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.application.service.RecoveryService;
+import org.ehrledger.web.security.LoginThrottle;
 
 /**
  * The two-person rules and the life of a person's keys: confirming a registration, recovering a lost
@@ -32,6 +36,12 @@ public class IdentityResource {
 
     /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
     private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
+
+    @Inject
+    LoginThrottle throttle;
+
+    @Context
+    HttpServletRequest request;
 
     @Inject
     AdminService admin;
@@ -87,8 +97,9 @@ public class IdentityResource {
     @Path("users/{userId}/recovery/completion")
     public Response completeRecovery(@PathParam("userId") String userId, Completion c) {
         Params.required(c, "{\"requestCode\": ..., \"approvalCode\": ..., \"password\": \"the new password\"}");
-        RecoveryService.Completed done = recovery.complete(userId, c.requestCode(), c.approvalCode(),
-                c.password() == null ? null : c.password().toCharArray());
+        RecoveryService.Completed done = throttle.attempt(request.getRemoteAddr(), ErrorCode.FORBIDDEN,
+                () -> recovery.complete(userId, c.requestCode(), c.approvalCode(),
+                        c.password() == null ? null : c.password().toCharArray()));
         return created(JSON.createObjectBuilder().add("userId", done.userId())
                 .add("recordsRewrapped", done.recordsRewrapped()), done.committed());
     }

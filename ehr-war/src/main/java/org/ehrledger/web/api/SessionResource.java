@@ -14,7 +14,6 @@ import jakarta.ws.rs.core.Response;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.TooManyAttemptsException;
 import org.ehrledger.ejb.application.service.AccountService;
 import org.ehrledger.ejb.application.service.SignedIn;
 import org.ehrledger.web.security.LoginThrottle;
@@ -52,24 +51,12 @@ public class SessionResource {
     @Path("sessions")
     @AnswerCarriesSecret
     public Response signIn(Credentials c) {
-        String address = request.getRemoteAddr();
-        long wait = throttle.retryAfterSeconds(address);
-        if (wait > 0) {
-            throw new TooManyAttemptsException("too many failed sign-ins from your address; try again in " + wait + " s",
-                    wait);
-        }
-        if (c == null) {
-            throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"userId\": ..., \"password\": ...}");
-        }
-        SignedIn s;
-        try {
-            s = accounts.signIn(c.userId(), c.password() == null ? null : c.password().toCharArray());
-        } catch (EhrException e) {
-            if (e.code() == ErrorCode.UNAUTHENTICATED) {
-                throttle.failed(address);
+        SignedIn s = throttle.attempt(request.getRemoteAddr(), ErrorCode.UNAUTHENTICATED, () -> {
+            if (c == null) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "send {\"userId\": ..., \"password\": ...}");
             }
-            throw e;
-        }
+            return accounts.signIn(c.userId(), c.password() == null ? null : c.password().toCharArray());
+        });
         return Response.status(201).entity(s).build();
     }
 

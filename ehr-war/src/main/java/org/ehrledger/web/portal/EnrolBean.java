@@ -6,7 +6,6 @@ import jakarta.inject.Named;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.service.EnrolmentService;
 import org.ehrledger.web.security.LoginThrottle;
 
@@ -38,20 +37,12 @@ public class EnrolBean {
             return null;
         }
         String address = ((HttpServletRequest) Portal.external().getRequest()).getRemoteAddr();
-        if (throttle.blocked(address)) {
-            Portal.error("Too many failed attempts from your address. Wait a few minutes and try again.");
-            return null;
-        }
         char[] secret = password.toCharArray();
         password = null;
         confirm = null;
         try {
-            done = enrolments.complete(userId == null ? null : userId.strip(), code, secret);
-        } catch (EhrException e) {
-            if (e.code() == ErrorCode.UNAUTHENTICATED) {
-                throttle.failed(address);
-            }
-            Portal.error(Portal.sentence(e.getMessage()));
+            done = Portal.attempt(() -> throttle.attempt(address, ErrorCode.UNAUTHENTICATED,
+                    () -> enrolments.complete(userId == null ? null : userId.strip(), code, secret)));
         } finally {
             java.util.Arrays.fill(secret, '\0');
         }

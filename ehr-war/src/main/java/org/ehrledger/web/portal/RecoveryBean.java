@@ -3,16 +3,25 @@ package org.ehrledger.web.portal;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
+import jakarta.servlet.http.HttpServletRequest;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.RecoveryService;
+import org.ehrledger.web.security.LoginThrottle;
 
-/** The recovery page: the person completes an approved recovery with both code halves and a new password. */
+/**
+ * The recovery page: the person completes an approved recovery with both code halves and a new password.
+ * Wrong codes count toward the per-address throttle of every sign-in path.
+ */
 @Named("recovery")
 @RequestScoped
 public class RecoveryBean {
 
     @Inject
     RecoveryService recovery;
+
+    @Inject
+    LoginThrottle throttle;
 
     private String userId;
     private String requestCode;
@@ -28,7 +37,9 @@ public class RecoveryBean {
         char[] p = password.toCharArray();
         password = null;
         confirm = null;
-        RecoveryService.Completed done = Portal.attempt(() -> recovery.complete(userId, requestCode, approvalCode, p));
+        String address = ((HttpServletRequest) Portal.external().getRequest()).getRemoteAddr();
+        RecoveryService.Completed done = Portal.attempt(() -> throttle.attempt(address, ErrorCode.FORBIDDEN,
+                () -> recovery.complete(userId, requestCode, approvalCode, p)));
         if (done == null) {
             return null;
         }

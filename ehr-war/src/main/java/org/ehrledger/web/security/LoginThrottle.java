@@ -2,8 +2,13 @@ package org.ehrledger.web.security;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
+
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.TooManyAttemptsException;
 
 /**
  * Failed sign-ins per client address, on every sign-in path (the JSON API's sessions, the portal's form,
@@ -24,6 +29,28 @@ public class LoginThrottle {
     }
 
     private final Map<String, Window> failures = new ConcurrentHashMap<>();
+
+    /**
+     * Checks a secret presented from {@code address} (a password, an enrolment code, recovery codes): refused
+     * before the check runs while the address is blocked ({@link TooManyAttemptsException}, with the seconds
+     * to wait), and counted as a failure when the check answers {@code wrongSecret}, the code by which it
+     * says the secret was wrong (the per-account lock and every other refusal are not counted).
+     */
+    public <T> T attempt(String address, ErrorCode wrongSecret, Supplier<T> check) {
+        long wait = retryAfterSeconds(address);
+        if (wait > 0) {
+            throw new TooManyAttemptsException("too many failed attempts from your address; try again in " + wait + " s",
+                    wait);
+        }
+        try {
+            return check.get();
+        } catch (EhrException e) {
+            if (e.code() == wrongSecret) {
+                failed(address);
+            }
+            throw e;
+        }
+    }
 
     /** Whether sign-ins from an address are refused now. */
     public boolean blocked(String address) {
