@@ -120,7 +120,7 @@ public class CredentialService {
     /** Opens the caller's sealed keys with the password they re-entered; a wrong one counts toward the lock. */
     private UserKeys confirm(AccountRow account, char[] password) {
         long now = System.currentTimeMillis();
-        AccountLock.refuseWhileLocked(account, now);
+        SignInGate.requireUnlocked(account.lockedUntil(), now, "attempts");
         if (password == null || password.length == 0 || password.length > 256) {
             throw new EhrException(ErrorCode.FORBIDDEN, "enter your current account password to do this");
         }

@@ -79,7 +79,7 @@ public class EnrolmentService {
         if (pending == null) {
             throw noSuchEnrolment();
         }
-        AccountLock.refuseWhileLocked(account, now);
+        SignInGate.requireUnlocked(account.lockedUntil(), now, "attempts");
         String verifier = pending.codeVerifier();
         if (!EnrolmentCode.matches(verifier, id, code)) {
             accounts.loginOutcome(id, false, now);

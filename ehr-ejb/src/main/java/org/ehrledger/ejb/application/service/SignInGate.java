@@ -98,9 +98,19 @@ public class SignInGate {
      * @throws TooManyAttemptsException if {@code lockedUntil} is after {@code now}
      */
     public static void requireUnlocked(long lockedUntil, long now) {
+        requireUnlocked(lockedUntil, now, "sign-ins");
+    }
+
+    /**
+     * Refuses any check of an account's secret (a sign-in, an enrolment code, a password re-entered) while
+     * the account is locked; {@code attempts} names what failed, e.g. "sign-ins".
+     *
+     * @throws TooManyAttemptsException if {@code lockedUntil} is after {@code now}
+     */
+    static void requireUnlocked(long lockedUntil, long now, String attempts) {
         if (lockedUntil > now) {
             long seconds = Math.max(1, (lockedUntil - now + 999) / 1000);
-            throw new TooManyAttemptsException("too many failed sign-ins; try again in " + seconds + " s", seconds);
+            throw new TooManyAttemptsException("too many failed " + attempts + "; try again in " + seconds + " s", seconds);
         }
     }
 
