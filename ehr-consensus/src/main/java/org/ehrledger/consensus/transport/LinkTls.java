@@ -75,6 +75,7 @@ public final class LinkTls {
     private final AtomicLong rejectedPeers = new AtomicLong();
     private final AtomicLong failedHandshakes = new AtomicLong();
     private final AtomicLong refusedAddresses = new AtomicLong();
+    private final AtomicLong overflowedLinks = new AtomicLong();
 
     /**
      * @param self             this node's id (named in its certificate)
@@ -163,6 +164,15 @@ public final class LinkTls {
     /** Authenticated peers refused because they claimed, or answered at, an address of another node. */
     public long refusedAddresses() {
         return refusedAddresses.get();
+    }
+
+    /** Connections closed because their peer left too much unread (a paused or Byzantine peer). */
+    public long overflowedLinks() {
+        return overflowedLinks.get();
+    }
+
+    void linkOverflowed() {
+        overflowedLinks.incrementAndGet();
     }
 
     void handshakeFailed() {

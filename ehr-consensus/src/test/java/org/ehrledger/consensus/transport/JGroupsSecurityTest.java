@@ -426,10 +426,16 @@ class JGroupsSecurityTest {
         holder.start();
         long start = System.nanoTime();
         Socket out = factory.createSocket("test");
-        assertThrows(IOException.class, () -> out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-                silent.getLocalPort()), 1_000));
+        // JGroups connects on its sending thread: connect() returns once TCP is up, the handshake runs on the
+        // link's own thread and fails within its timeout.
+        out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 1_000);
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(took < 2_000, "connecting to a silent peer gave up after the handshake timeout: " + took + " ms");
+        assertTrue(took < 250, "connect() did not wait for the silent peer's handshake: " + took + " ms");
+        out.getOutputStream().write(new byte[100]);
+        assertThrows(IOException.class, () -> out.getInputStream().read());
+        took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(took < 2_000, "the link to a silent peer failed after the handshake timeout: " + took + " ms");
+        assertTrue(out.isClosed(), "and is closed");
         // JGroups connects on its sending thread: the next attempt within the back-off fails at once.
         start = System.nanoTime();
         Socket again = factory.createSocket("test");
