@@ -1,5 +1,7 @@
 package org.ehrledger.consensus.transport;
 
+import static org.ehrledger.consensus.transport.Loopback.freePorts;
+import static org.ehrledger.consensus.transport.Loopback.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -18,14 +20,12 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 import org.ehrledger.consensus.bench.BenchReplica;
 import org.ehrledger.consensus.bench.GenesisTool;
@@ -51,17 +51,11 @@ import org.junit.jupiter.api.io.TempDir;
 class StuckPeerTest {
 
     private static final int CHUNK = 64 * 1024;
-    private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final Loopback.Closer cleanup = new Loopback.Closer();
 
     @AfterEach
     void closeEverything() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        cleanup.close();
     }
 
     @Test
@@ -262,35 +256,5 @@ class StuckPeerTest {
             cleanup.add(s);
             return s;
         }
-    }
-
-    private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
-
-    /** The first of {@code count} consecutive free ports below the ephemeral range. */
-    private static int freePorts(int count) throws IOException {
-        java.util.Random random = new java.util.Random();
-        next:
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int first = 20_000 + random.nextInt(12_000);
-            for (int p = first; p < first + count; p++) {
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(false);
-                    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p));
-                } catch (IOException taken) {
-                    continue next;
-                }
-            }
-            return first;
-        }
-        throw new IOException("no free ports");
     }
 }
