@@ -46,9 +46,9 @@ final class LinkSocket extends Socket {
     /**
      * Bytes a connection queues for its peer beyond the kernel's socket buffers. More waits for the peer to read
      * (backpressure, as a blocking write would: a large state transfer to a healthy peer loses nothing), but only
-     * while the peer takes bytes: one that took none for {@link #STUCK_NANOS} has its connection closed. At the
-     * end-to-end rate (about 1 MB/s to each backup) this is many seconds of traffic, so the kernel's buffers fill
-     * and the peer counts as stuck long before the queue is full.
+     * while the peer takes bytes: one that took none for {@link #STUCK_NANOS} has its connection closed. A paused
+     * peer is usually stuck long before the queue is full (its kernel's buffers filled first), so closing its
+     * connection costs the sending thread nothing.
      */
     static final int MAX_QUEUED_BYTES = 16 << 20;
     /** How long a peer may take nothing from a full queue before its connection is closed. */
