@@ -38,14 +38,23 @@ cleanup() {
 trap cleanup EXIT
 
 for i in 0 1 2 3; do
-  PROFILE=()
-  if [ -n "${BENCH_JFR:-}" ]; then
-    PROFILE=(-XX:StartFlightRecording=delay=$((WARMUP + 5))s,duration=20s,settings=profile,filename=$WORK/replica-$i.jfr)
-  fi
-  java "${JVM_OPTS[@]}" "${PROFILE[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchReplica "$WORK/genesis" "$i" "$WORK/data" "$BATCH" \
+  java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchReplica "$WORK/genesis" "$i" "$WORK/data" "$BATCH" \
     > "$WORK/replica-$i.log" 2>&1 &
   PIDS+=($!)
 done
+if [ -n "${BENCH_JFR:-}" ]; then
+  # Recorded under load: 20 s starting 5 s into the measured window (forming the JGroups cluster before the
+  # warm-up takes a varying time, so a delay counted from JVM start can miss the load altogether).
+  REPLICA_PIDS=("${PIDS[@]}")
+  (
+    until grep -q "warming up" "$WORK/result.txt" 2>/dev/null; do sleep 1; done
+    sleep $((WARMUP + 5))
+    for i in 0 1 2 3; do
+      jcmd "${REPLICA_PIDS[$i]}" JFR.start duration=20s settings=profile filename="$PWD/$WORK/replica-$i.jfr" >/dev/null
+    done
+  ) &
+  PIDS+=($!)
+fi
 echo "started 4 replicas (logs in $WORK/replica-*.log); running $CLIENTS x $LOOPS closed-loop clients for ${SECONDS_TO_RUN}s after ${WARMUP}s warm-up" >&2
 
 java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchClient "$WORK/genesis" "$CLIENTS" "$LOOPS" 1024 \

@@ -86,6 +86,15 @@ public final class JGroupsTransport implements Transport {
      */
     private static final long HEARD_WINDOW_MILLIS = 6_000;
 
+    /**
+     * PBFT frames go without JGroups' retransmission and flow control. PBFT recovers lost frames itself, and both
+     * would make a peer that stops reading hold up the sender: UFC blocks the sending thread (the replica's) once
+     * the peer has not granted credits for 16 MB, until JGroups excludes the peer or forever if it keeps sending
+     * heartbeats; UNICAST3 keeps every unacknowledged frame for it. A frame is lost only when its connection
+     * breaks, which {@link LinkSocket} does to a peer that leaves 16 MB unread.
+     */
+    private static final Message.Flag[] PBFT_FLAGS = {Message.Flag.NO_RELIABILITY, Message.Flag.NO_FC};
+
     /** An id bound by a verified hello. */
     record Binding(int id, UUID address, IpAddress physical, long incarnation) {
     }
@@ -575,7 +584,7 @@ public final class JGroupsTransport implements Transport {
             return;
         }
         try {
-            ch.send(new BytesMessage(b.address(), frame));
+            ch.send(new BytesMessage(b.address(), frame).setFlag(PBFT_FLAGS));
         } catch (Exception e) {
             unroutable.incrementAndGet();
         }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,11 +14,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -46,11 +43,13 @@ import org.jgroups.util.Util;
  * The JGroups socket factory of {@link LinkTls}: every TCP connection JGroups opens or accepts is TLS 1.3 with
  * genesis-pinned certificates, and two things JGroups' own TLS support does not do are done here.
  *
- * <p><b>Bounded handshakes.</b> JGroups starts a TLS handshake without a timeout while it holds the lock that
- * every new connection of the node needs, and handshakes accepted connections on its single acceptor thread;
- * one silent peer would stall all connection set-up. Here a connecting socket completes its handshake inside
- * {@code connect()} under a deadline, and a listening socket hands each accepted connection to a small pool
- * that handshakes under the same deadline and queues only finished ones for JGroups' acceptor.
+ * <p><b>Bounded handshakes, writes that never block.</b> JGroups starts a TLS handshake without a timeout while it
+ * holds the lock that every new connection of the node needs, handshakes accepted connections on its single
+ * acceptor thread, and writes to every connection from one bundler thread; one silent peer would stall all
+ * connection set-up and all sending. Here a connecting socket ({@link LinkSocket}) handshakes on its own writer
+ * thread under a deadline and queues writes (bounded) for that thread, and a listening socket hands each accepted
+ * connection to a small pool that handshakes under the same deadline and queues only finished ones for JGroups'
+ * acceptor.
  *
  * <p><b>Addresses bound to node ids.</b> JGroups files a connection under the TCP address the peer claims in
  * its greeting (cookie, version, address), and sends everything for that address over it. An accepted
@@ -163,7 +162,20 @@ final class TlsSocketFactory implements SocketFactory {
         LOG.fine(() -> "node " + tls.self() + ": " + remote + " timed out; no new connection for " + s.backoff() + " ms");
     }
 
-    /** Opens the TLS session of an outgoing JGroups connection, checking who answers at the address. */
+    /** A link to the address works again: no back-off for it. */
+    void answered(InetSocketAddress remote) {
+        silent.remove(remote);
+    }
+
+    /** A link was closed because its peer left too much unread ({@link LinkSocket#MAX_QUEUED_BYTES}). */
+    void overflowed() {
+        tls.linkOverflowed();
+    }
+
+    /**
+     * Opens the TLS session of an outgoing JGroups connection, checking who answers at the address; on success the
+     * address's back-off ends.
+     */
     SSLSocket connectTls(Socket raw, InetSocketAddress remote) throws IOException {
         int timeout = silent.containsKey(remote) ? Math.min(RETRY_HANDSHAKE_MILLIS, tls.handshakeTimeoutMillis())
                 : tls.handshakeTimeoutMillis();
@@ -178,6 +190,7 @@ final class TlsSocketFactory implements SocketFactory {
                 }
                 owners.found(remote, peer);
                 raw.setSoTimeout(0);
+                answered(remote);
                 return s;
             });
         } catch (SocketTimeoutException e) {
@@ -413,286 +426,6 @@ final class TlsSocketFactory implements SocketFactory {
     @Override
     public void close(DatagramSocket sock) {
         Util.close(sock);
-    }
-
-    /**
-     * A TCP socket whose streams are those of a TLS session over it. Not an {@link SSLSocket}, so JGroups does not
-     * start an unbounded handshake of its own: outgoing ones handshake in {@link #connect(SocketAddress, int)},
-     * accepted ones arrive handshaken.
-     */
-    static final class LinkSocket extends Socket {
-        private final TlsSocketFactory factory;
-        private final Socket raw;
-        private volatile SSLSocket ssl;
-        private volatile InputStream in;
-        private volatile OutputStream out;
-
-        LinkSocket(TlsSocketFactory factory) {
-            this.factory = factory;
-            this.raw = new Socket();
-        }
-
-        LinkSocket(TlsSocketFactory factory, Socket raw, SSLSocket ssl, byte[] greeting) throws IOException {
-            this.factory = factory;
-            this.raw = raw;
-            this.ssl = ssl;
-            this.in = new SequenceInputStream(new ByteArrayInputStream(greeting), ssl.getInputStream());
-            this.out = ssl.getOutputStream();
-        }
-
-        @Override
-        public void connect(SocketAddress endpoint) throws IOException {
-            connect(endpoint, 0);
-        }
-
-        @Override
-        public void connect(SocketAddress endpoint, int timeout) throws IOException {
-            if (!(endpoint instanceof InetSocketAddress remote) || remote.isUnresolved()) {
-                throw new SocketException("cannot connect to " + endpoint);
-            }
-            if (ssl != null) {
-                throw new SocketException("already connected");
-            }
-            factory.checkNotSilent(remote);
-            try {
-                raw.connect(endpoint, timeout);
-                SSLSocket s = factory.connectTls(raw, remote);
-                silentRemoved(remote);
-                in = s.getInputStream();
-                out = s.getOutputStream();
-                ssl = s;
-            } catch (SocketTimeoutException e) {
-                if (!raw.isConnected()) {
-                    factory.timedOut(remote);
-                }
-                closeQuietly(raw);
-                throw e;
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(raw);
-                throw e;
-            }
-        }
-
-        private void silentRemoved(InetSocketAddress remote) {
-            factory.silent.remove(remote);
-        }
-
-        @Override
-        public InputStream getInputStream() throws IOException {
-            InputStream i = in;
-            if (i == null) {
-                throw new SocketException("not connected");
-            }
-            return i;
-        }
-
-        @Override
-        public OutputStream getOutputStream() throws IOException {
-            OutputStream o = out;
-            if (o == null) {
-                throw new SocketException("not connected");
-            }
-            return o;
-        }
-
-        @Override
-        public void close() throws IOException {
-            // The TCP socket first: it unblocks any reader or writer at once; SSLSocket.close() alone may wait for
-            // a writer stuck on a peer that does not read. No close_notify is needed, JGroups frames its data.
-            closeQuietly(raw);
-            closeQuietly(ssl);
-        }
-
-        @Override
-        public void bind(SocketAddress bindpoint) throws IOException {
-            raw.bind(bindpoint);
-        }
-
-        @Override
-        public boolean isConnected() {
-            return ssl != null && raw.isConnected();
-        }
-
-        @Override
-        public boolean isBound() {
-            return raw.isBound();
-        }
-
-        @Override
-        public boolean isClosed() {
-            return raw.isClosed();
-        }
-
-        @Override
-        public boolean isInputShutdown() {
-            return raw.isInputShutdown();
-        }
-
-        @Override
-        public boolean isOutputShutdown() {
-            return raw.isOutputShutdown();
-        }
-
-        @Override
-        public void shutdownInput() throws IOException {
-            raw.shutdownInput();
-        }
-
-        @Override
-        public void shutdownOutput() throws IOException {
-            raw.shutdownOutput();
-        }
-
-        @Override
-        public InetAddress getInetAddress() {
-            return raw.getInetAddress();
-        }
-
-        @Override
-        public InetAddress getLocalAddress() {
-            return raw.getLocalAddress();
-        }
-
-        @Override
-        public int getPort() {
-            return raw.getPort();
-        }
-
-        @Override
-        public int getLocalPort() {
-            return raw.getLocalPort();
-        }
-
-        @Override
-        public SocketAddress getRemoteSocketAddress() {
-            return raw.getRemoteSocketAddress();
-        }
-
-        @Override
-        public SocketAddress getLocalSocketAddress() {
-            return raw.getLocalSocketAddress();
-        }
-
-        @Override
-        public java.nio.channels.SocketChannel getChannel() {
-            return null;
-        }
-
-        @Override
-        public void setTcpNoDelay(boolean on) throws SocketException {
-            raw.setTcpNoDelay(on);
-        }
-
-        @Override
-        public boolean getTcpNoDelay() throws SocketException {
-            return raw.getTcpNoDelay();
-        }
-
-        @Override
-        public void setSoLinger(boolean on, int linger) throws SocketException {
-            raw.setSoLinger(on, linger);
-        }
-
-        @Override
-        public int getSoLinger() throws SocketException {
-            return raw.getSoLinger();
-        }
-
-        @Override
-        public void sendUrgentData(int data) throws IOException {
-            throw new SocketException("no urgent data over TLS");
-        }
-
-        @Override
-        public void setOOBInline(boolean on) throws SocketException {
-            raw.setOOBInline(on);
-        }
-
-        @Override
-        public boolean getOOBInline() throws SocketException {
-            return raw.getOOBInline();
-        }
-
-        @Override
-        public void setSoTimeout(int timeout) throws SocketException {
-            raw.setSoTimeout(timeout);
-        }
-
-        @Override
-        public int getSoTimeout() throws SocketException {
-            return raw.getSoTimeout();
-        }
-
-        @Override
-        public void setSendBufferSize(int size) throws SocketException {
-            raw.setSendBufferSize(size);
-        }
-
-        @Override
-        public int getSendBufferSize() throws SocketException {
-            return raw.getSendBufferSize();
-        }
-
-        @Override
-        public void setReceiveBufferSize(int size) throws SocketException {
-            raw.setReceiveBufferSize(size);
-        }
-
-        @Override
-        public int getReceiveBufferSize() throws SocketException {
-            return raw.getReceiveBufferSize();
-        }
-
-        @Override
-        public void setKeepAlive(boolean on) throws SocketException {
-            raw.setKeepAlive(on);
-        }
-
-        @Override
-        public boolean getKeepAlive() throws SocketException {
-            return raw.getKeepAlive();
-        }
-
-        @Override
-        public void setTrafficClass(int tc) throws SocketException {
-            raw.setTrafficClass(tc);
-        }
-
-        @Override
-        public int getTrafficClass() throws SocketException {
-            return raw.getTrafficClass();
-        }
-
-        @Override
-        public void setReuseAddress(boolean on) throws SocketException {
-            raw.setReuseAddress(on);
-        }
-
-        @Override
-        public boolean getReuseAddress() throws SocketException {
-            return raw.getReuseAddress();
-        }
-
-        @Override
-        public <T> Socket setOption(SocketOption<T> name, T value) throws IOException {
-            raw.setOption(name, value);
-            return this;
-        }
-
-        @Override
-        public <T> T getOption(SocketOption<T> name) throws IOException {
-            return raw.getOption(name);
-        }
-
-        @Override
-        public Set<SocketOption<?>> supportedOptions() {
-            return raw.supportedOptions();
-        }
-
-        @Override
-        public String toString() {
-            return "TLS" + raw;
-        }
     }
 
     /**

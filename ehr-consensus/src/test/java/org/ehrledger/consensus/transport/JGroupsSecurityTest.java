@@ -1,5 +1,7 @@
 package org.ehrledger.consensus.transport;
 
+import static org.ehrledger.consensus.transport.Loopback.freePorts;
+import static org.ehrledger.consensus.transport.Loopback.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -31,7 +33,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import javax.net.ssl.SSLSocket;
 
@@ -83,17 +84,11 @@ class JGroupsSecurityTest {
     private static final int CHURNER = CLIENT + 2;
     private static final String STACK = "/org/ehrledger/consensus/transport/jgroups-pbft.xml";
 
-    private final List<AutoCloseable> cleanup = new CopyOnWriteArrayList<>();
+    private final Loopback.Closer cleanup = new Loopback.Closer();
 
     @AfterEach
     void closeEverything() {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            try {
-                cleanup.get(i).close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        cleanup.close();
     }
 
     // ------------------------------------------------------------------ tests
@@ -150,13 +145,13 @@ class JGroupsSecurityTest {
         Map<Integer, PublicKeys> rogueDirectory = new ConcurrentHashMap<>(net.directory);
         rogueDirectory.put(rogueId, rogueKeys.publicKeys());
         JGroupsTransport rogue = JGroupsTransport.builder().id(rogueId).keys(rogueKeys).genesis(net.config)
-                .clients(rogueDirectory::get).clusterName(net.cluster).bind("127.0.0.1", freePort()).build();
+                .clients(rogueDirectory::get).clusterName(net.cluster).bind("127.0.0.1", freePorts(1)).build();
         cleanup.add(rogue);
         rogue.start();
         // And a rogue without TLS at all.
         JGroupsTransport plain = JGroupsTransport.builder().id(rogueId + 1).keys(rogueKeys).genesis(net.config)
                 .clients(id -> id == rogueId + 1 ? rogueKeys.publicKeys() : rogueDirectory.get(id))
-                .clusterName(net.cluster).bind("127.0.0.1", freePort()).tls(false).build();
+                .clusterName(net.cluster).bind("127.0.0.1", freePorts(1)).tls(false).build();
         cleanup.add(plain);
         plain.start();
 
@@ -426,10 +421,16 @@ class JGroupsSecurityTest {
         holder.start();
         long start = System.nanoTime();
         Socket out = factory.createSocket("test");
-        assertThrows(IOException.class, () -> out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-                silent.getLocalPort()), 1_000));
+        // JGroups connects on its sending thread: connect() returns once TCP is up, the handshake runs on the
+        // link's own thread and fails within its timeout.
+        out.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 1_000);
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        assertTrue(took < 2_000, "connecting to a silent peer gave up after the handshake timeout: " + took + " ms");
+        assertTrue(took < 250, "connect() did not wait for the silent peer's handshake: " + took + " ms");
+        out.getOutputStream().write(new byte[100]);
+        assertThrows(IOException.class, () -> out.getInputStream().read());
+        took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(took < 2_000, "the link to a silent peer failed after the handshake timeout: " + took + " ms");
+        assertTrue(out.isClosed(), "and is closed");
         // JGroups connects on its sending thread: the next attempt within the back-off fails at once.
         start = System.nanoTime();
         Socket again = factory.createSocket("test");
@@ -508,7 +509,7 @@ class JGroupsSecurityTest {
 
         /** Allocates the node's ports; with a tap, the advertised (genesis) port is the forwarder's. */
         private int port(int id) throws IOException {
-            int bind = freePort();
+            int bind = freePorts(1);
             bindPorts.put(id, bind);
             int advertised = bind;
             if (tap != null) {
@@ -609,7 +610,7 @@ class JGroupsSecurityTest {
             try (InputStream in = JGroupsSecurityTest.class.getResourceAsStream(STACK)) {
                 xml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
-            xml = xml.replace("${bind_addr}", "127.0.0.1").replace("${bind_port}", Integer.toString(freePort()))
+            xml = xml.replace("${bind_addr}", "127.0.0.1").replace("${bind_port}", Integer.toString(freePorts(1)))
                     .replace("${initial_hosts}", JGroupsTransport.initialHosts(config));
             JChannel ch = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
             ch.name(name);
@@ -838,35 +839,4 @@ class JGroupsSecurityTest {
         }
         return -1;
     }
-
-    private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
-
-    /**
-     * A free port below the ephemeral range, so that no outgoing connection of this busy test takes it between
-     * now and the moment a node binds it (JGroups would then quietly bind the next port).
-     */
-    private static int freePort() throws IOException {
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int port = 20_000 + random.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no free port");
-    }
-
 }
