@@ -33,7 +33,7 @@ import org.ehrledger.ejb.application.ledger.BlockSource;
  * TLS 1.3 ({@link LinkTls}, trusting exactly the genesis replica keys), nothing else and nobody else.
  *
  * <p>Bounded against a Byzantine replica or a stranger: at most {@value #MAX_CONNECTIONS} connections at once
- * (more are closed at once), {@value #MAX_PER_PEER} of them per replica, each replica at most
+ * (more are closed at once), {@value #MAX_PER_ADDRESS} from one network address, {@value #MAX_PER_PEER} per replica, each replica at most
  * {@value #REQUESTS_PER_SECOND} requests a second (beyond that it is answered {@link ErrorCode#BUSY}); a
  * connection lives at most {@link #CONNECTION_MILLIS} (handshake, one fixed-size request, one answer of at
  * most {@link BlockSync#MAX_ANSWER_BYTES}), and every read waits at most {@link BlockSync#IO_TIMEOUT_MILLIS}.
@@ -43,6 +43,8 @@ final class BlockSyncServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlockSyncServer.class.getName());
     static final int MAX_CONNECTIONS = 8;
     static final int MAX_PER_PEER = 2;
+    /** Connections at once from one network address, authenticated or not (a stranger cannot take every slot). */
+    static final int MAX_PER_ADDRESS = 3;
     static final int REQUESTS_PER_SECOND = 50;
     static final long CONNECTION_MILLIS = 60_000;
 
@@ -55,6 +57,7 @@ final class BlockSyncServer implements AutoCloseable {
     private final InetSocketAddress bind;
     private final AtomicInteger[] open;
     private final RateLimit[] rates;
+    private final java.util.Map<java.net.InetAddress, Integer> perAddress = new java.util.HashMap<>();
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private ServerSocket listener;
@@ -126,12 +129,43 @@ final class BlockSyncServer implements AutoCloseable {
                 }
                 continue;
             }
+            java.net.InetAddress from = raw.getInetAddress();
+            if (!admit(from)) {
+                refused.incrementAndGet();
+                close(raw);
+                continue;
+            }
             try {
-                workers.execute(() -> serve(raw));
+                workers.execute(() -> {
+                    try {
+                        serve(raw);
+                    } finally {
+                        release(from);
+                    }
+                });
             } catch (RejectedExecutionException e) {
+                release(from);
                 refused.incrementAndGet();
                 close(raw);
             }
+        }
+    }
+
+    /** Counts a connection from an address, unless it already has {@value #MAX_PER_ADDRESS}. */
+    private boolean admit(java.net.InetAddress from) {
+        synchronized (perAddress) {
+            int n = perAddress.getOrDefault(from, 0);
+            if (n >= MAX_PER_ADDRESS) {
+                return false;
+            }
+            perAddress.put(from, n + 1);
+            return true;
+        }
+    }
+
+    private void release(java.net.InetAddress from) {
+        synchronized (perAddress) {
+            perAddress.computeIfPresent(from, (a, n) -> n > 1 ? n - 1 : null);
         }
     }
 

@@ -146,6 +146,24 @@ class BlockSyncTest {
     }
 
     @Test
+    void aStrangerHoldingConnectionsOpenDoesNotStarveTheReplicas() throws IOException {
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < BlockSyncServer.MAX_CONNECTIONS; i++) {
+                Socket s = new Socket();
+                s.bind(new InetSocketAddress("127.0.0.2", 0)); // another host, saying nothing
+                s.connect(new InetSocketAddress("127.0.0.1", server.port()));
+                idle.add(s);
+            }
+            assertArrayEquals(NOTE, source(0, keys[0], 1).fetch(3, 1).contents().get("rec-3"));
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void aMalformedRequestGetsATypedRefusal() {
         EhrException e = assertThrows(EhrException.class, () -> ask(tls(2, keys[2]), "GET /blocks HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)));
         assertEquals(ErrorCode.INVALID_INPUT, e.code());
