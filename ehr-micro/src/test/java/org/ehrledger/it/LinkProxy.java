@@ -27,7 +27,7 @@ import java.util.function.Predicate;
 final class LinkProxy implements AutoCloseable {
 
     private static final int MAX_CONNECTIONS = 64;
-    private static final int MAX_QUEUED_CHUNKS = 512;
+    private static final int MAX_QUEUED_CHUNKS = 2048;
     private static final int CHUNK = 16 * 1024;
 
     private final String name;
