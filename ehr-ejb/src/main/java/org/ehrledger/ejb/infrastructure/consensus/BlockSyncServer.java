@@ -126,6 +126,7 @@ final class BlockSyncServer implements AutoCloseable {
             } catch (IOException e) {
                 if (!s.isClosed()) {
                     LOG.fine(() -> "block sync accept failed: " + e);
+                    pause(); // e.g. out of file descriptors: do not spin
                 }
                 continue;
             }
@@ -148,6 +149,14 @@ final class BlockSyncServer implements AutoCloseable {
                 refused.incrementAndGet();
                 close(raw);
             }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
