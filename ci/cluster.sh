@@ -14,8 +14,9 @@
 #                           equals theirs (README "Repairing a replica")
 #   ci/cluster.sh down      stop every replica (data, keys and logs stay in .cluster/)
 #
-# Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel),
-# data in .cluster/node-N/. Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
+# Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel, +200 for its
+# block sync listener: mutual TLS with the genesis keys), data in .cluster/node-N/; .cluster/node-N/local.properties,
+# if present, is added last to the replica's system properties (its own overrides, e.g. addresses behind NAT). Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
 # EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300), EHR_JAVA_OPTS (extra JVM
 # options); for a new network also
 # EHR_CHECKPOINT_INTERVAL (64 batches) and EHR_WATERMARK_WINDOW (256 batches); EHR_ONLY ("2 3 4") runs a subset
@@ -87,6 +88,7 @@ start_one() {
     echo "ehr.jgroups.stack=$ROOT/server-config/jgroups-tcp.xml"
     echo "ehr.jgroups.port=$((JG_BASE + n - 1))"
     echo "ehr.jgroups.client-port=$((JG_BASE + 100 + n - 1))"
+    echo "ehr.sync.port=$((JG_BASE + 200 + n - 1))"
     echo "ehr.peer.urls=$(url 1),$(url 2),$(url 3),$(url 4)"
     echo "derby.system.home=$dir"
     echo "derby.stream.error.file=$dir/derby.log"
@@ -94,6 +96,8 @@ start_one() {
     # anyway, and the reflection model it builds kept about 65 MB of each replica's heap alive.
     echo "com.sun.xml.ws.monitoring.endpoint=false"
     echo "com.sun.xml.ws.monitoring.client=false"
+    # This replica's own overrides, last so that they win.
+    if [ -f "$dir/local.properties" ]; then cat "$dir/local.properties"; fi
   } > "$dir/replica.properties"
   rm -rf "$dir/payara-runtime"
   # shellcheck disable=SC2086  # EHR_JAVA_OPTS: extra JVM options (e.g. a profiler agent), split on spaces

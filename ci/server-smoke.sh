@@ -2,12 +2,12 @@
 # The EAR on a full Payara Server 6: downloads the distribution from Maven Central (cached in the local
 # repository), creates a domain configured as replica 1 of a new 4-replica network, deploys
 # ehr-ear/target/ehr.ear, starts replicas 2-4 on Payara Micro (ci/cluster.sh, the same modules as a WAR),
-# checks GET /api/v1/cluster, a signed write through the API on Payara Server (the bootstrap registers the
+# checks GET /api/v1/cluster, the block sync listener (mutual TLS, no clear HTTP), a signed write through the API on Payara Server (the bootstrap registers the
 # organisation: a transaction signed by the new administrator, ordered by all four replicas) and that the
 # Payara Micro replicas store the same block, then stops everything.
 #
 # Environment: EHR_EAR (ehr-ear/target/ehr.ear), SMOKE_HTTP_BASE (28081: Payara Server, then 28082-28084),
-# SMOKE_ADMIN_PORT (24848), SMOKE_JGROUPS_BASE (27800).
+# SMOKE_ADMIN_PORT (24848), SMOKE_JGROUPS_BASE (27800; block sync listeners at +200).
 # Last line: payara_server=6.2025.9 deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,6 +85,13 @@ for field in replicaId view primary lastExecuted height headHash stableCheckpoin
   grep -q "\"$field\":" <<<"$status" || fail "GET /api/v1/cluster lacks $field: $status"
 done
 echo "  GET /api/v1/cluster: $status"
+# Block sync on Payara Server: the gateway's own mutual-TLS listener (genesis JGroups port + 200), no HTTP path.
+SYNC=$((JG + 200))
+grep -q "block sync: mutual TLS on 127.0.0.1:$SYNC" "$LOG" || fail "the block sync listener did not start on port $SYNC"
+if curl -s -m 5 -o /dev/null "http://127.0.0.1:$SYNC/"; then fail "the block sync port answered clear HTTP"; fi
+gone=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/replication/blocks?from=1&max=1")
+[ "$gone" = 404 ] || fail "the clear HTTP block sync endpoint answered $gone instead of 404"
+echo "  block sync: mutual TLS on port $SYNC only (clear HTTP refused, the old endpoint is gone)"
 
 secret=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
 (umask 077; echo "$secret" > "$WORK/data/bootstrap.token")

@@ -251,6 +251,61 @@ final class LocalNetwork implements AutoCloseable {
         return new Reply(resp.statusCode(), Json.createReader(new StringReader(resp.body())).readObject(), resp.body());
     }
 
+    /**
+     * Adds system properties of a replica (1-4) of its own, which ci/cluster.sh passes last at its next start
+     * ({@code node-N/local.properties}).
+     */
+    void localProperties(int replica, String... lines) throws IOException {
+        Path dir = home.resolve("node-" + replica);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("local.properties"), String.join("\n", lines) + "\n");
+    }
+
+    /** Waits until the replicas (1-4) report the same head hash. */
+    void awaitSameHead(long timeoutMillis, int... replicas) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        String seen = "";
+        while (System.currentTimeMillis() < deadline) {
+            List<String> heads = new ArrayList<>();
+            StringBuilder b = new StringBuilder();
+            for (int r : replicas) {
+                JsonObject s = status(r);
+                heads.add(s == null ? "down" : s.getString("headHash"));
+                b.append(" ").append(r).append(":").append(s == null ? "down" : s.getJsonNumber("height") + "/"
+                        + s.getString("state"));
+            }
+            seen = b.toString();
+            if (heads.stream().distinct().count() == 1 && !heads.get(0).equals("down")) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("replicas did not reach the same head:" + seen);
+    }
+
+    /** Checks that every acknowledged write ({@code committed} of a 201 answer) is in the same block on each replica. */
+    void assertAckedWritesPresent(java.util.Collection<JsonObject> acked, int... replicas)
+            throws IOException, InterruptedException {
+        Map<Long, String> expected = new java.util.HashMap<>();
+        for (JsonObject ack : acked) {
+            if (ack.isNull("blockHash")) {
+                throw new AssertionError("an acknowledged write names its block: " + ack);
+            }
+            expected.put(ack.getJsonNumber("blockHeight").longValue(), ack.getString("blockHash"));
+        }
+        for (int r : replicas) {
+            for (Map.Entry<Long, String> e : expected.entrySet()) {
+                Reply b = get(r, "/blocks/" + e.getKey());
+                if (b.status() != 200 || !e.getValue().equals(b.str("hash"))) {
+                    throw new AssertionError("block " + e.getKey() + " on replica " + r + " is not the acknowledged "
+                            + e.getValue() + ": " + b.raw());
+                }
+            }
+        }
+        System.out.println(acked.size() + " acknowledged writes in " + expected.size() + " blocks present on replicas "
+                + java.util.Arrays.toString(replicas));
+    }
+
     @Override
     public void close() throws Exception {
         cluster("down");

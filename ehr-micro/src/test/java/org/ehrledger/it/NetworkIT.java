@@ -577,40 +577,10 @@ class NetworkIT {
     }
 
     private static void awaitSameHead(int... replicas) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 180_000;
-        String seen = "";
-        while (System.currentTimeMillis() < deadline) {
-            List<String> heads = new ArrayList<>();
-            StringBuilder b = new StringBuilder();
-            for (int r : replicas) {
-                JsonObject s = net.status(r);
-                heads.add(s == null ? "down" : s.getString("headHash"));
-                b.append(" ").append(r).append(":").append(s == null ? "down" : s.getJsonNumber("height") + "/"
-                        + s.getString("state"));
-            }
-            seen = b.toString();
-            if (heads.stream().distinct().count() == 1 && !heads.get(0).equals("down")) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("replicas did not reach the same head:" + seen);
+        net.awaitSameHead(180_000, replicas);
     }
 
     private static void assertAckedWritesPresent(int... replicas) throws Exception {
-        Map<Long, String> expected = new HashMap<>();
-        for (JsonObject ack : ACKED) {
-            assertFalse(ack.isNull("blockHash"), "an acknowledged write names its block");
-            expected.put(ack.getJsonNumber("blockHeight").longValue(), ack.getString("blockHash"));
-        }
-        for (int r : replicas) {
-            for (Map.Entry<Long, String> e : expected.entrySet()) {
-                LocalNetwork.Reply b = net.get(r, "/blocks/" + e.getKey());
-                assertEquals(200, b.status(), "block " + e.getKey() + " on replica " + r + ": " + b.raw());
-                assertEquals(e.getValue(), b.str("hash"), "block " + e.getKey() + " on replica " + r);
-            }
-        }
-        System.out.println(ACKED.size() + " acknowledged writes in " + expected.size() + " blocks present on replicas "
-                + java.util.Arrays.toString(replicas));
+        net.assertAckedWritesPresent(ACKED, replicas);
     }
 }

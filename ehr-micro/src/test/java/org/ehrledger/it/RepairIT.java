@@ -2,10 +2,15 @@ package org.ehrledger.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,11 +21,24 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLSocket;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.transport.LinkTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,7 +49,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * An operator's view of a replica whose database was edited behind its back: it says it is damaged and
  * where, serves nothing else, and {@code ci/cluster.sh repair N} rebuilds it from its peers while its
- * own accounts survive.
+ * own accounts survive. The links between the replicas cross networks nobody here controls: the blocks of
+ * a repair travel encrypted and only between replicas, and a slow link to the primary slows writes down
+ * without losing any.
+ *
+ * <p>Every replica's JGroups port sits behind a {@link LinkProxy} at its genesis address (the replica binds
+ * another port and advertises the genesis one, as behind port forwarding); replica 1 (the primary of view 0)
+ * binds to 127.0.0.2 for all of its JGroups traffic, so the proxies can tell its connections apart and delay
+ * them. Replica 4 fetches blocks from the other replicas through recording proxies.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RepairIT {
@@ -39,13 +64,26 @@ class RepairIT {
     private static final int DAMAGED = 4;
     private static final String PATIENT_PASSWORD = "repair it patient password 1";
 
+    private static final int HTTP_BASE = 18981;
+    private static final int JGROUPS_BASE = 19000;
+    /** Where the replicas really listen for JGroups, behind the proxies at their genesis addresses. */
+    private static final int HIDDEN_JGROUPS_BASE = JGROUPS_BASE + 50;
+    private static final int SYNC_BASE = JGROUPS_BASE + 200;
+    /** Recording proxies in front of replicas 1-3's block sync listeners, for replica 4. */
+    private static final int RECORDED_SYNC_BASE = JGROUPS_BASE + 250;
+    private static final String PRIMARY_HOST = "127.0.0.2";
+
     private static LocalNetwork net;
     private static String patientId;
     private static long tamperedHeight;
+    private static String transactionWithPatientId;
+    private static final List<LinkProxy> JGROUPS_PROXIES = new ArrayList<>();
+    private static final List<LinkProxy> SYNC_PROXIES = new ArrayList<>();
 
     @BeforeAll
     static void up() throws Exception {
-        net = LocalNetwork.fresh("it-repair", 18981, 19000);
+        net = LocalNetwork.fresh("it-repair", HTTP_BASE, JGROUPS_BASE);
+        proxies();
         String adminToken = net.firstAdminToken(net.cluster("up"));
         // Replica 4's own organisation, and a patient whose account lives on replica 4 only.
         net.admit(DAMAGED, "river-admin", adminToken);
@@ -59,16 +97,60 @@ class RepairIT {
         // replicas signed and fetches the blocks below it from the peers.
         String token = net.signIn(DAMAGED, patientId, PATIENT_PASSWORD);
         for (int i = 0; i < 10; i++) {
-            assertEquals(201, net.post(DAMAGED, "/patients/" + patientId + "/records", token, note("before " + i)).status());
+            LocalNetwork.Reply r = net.post(DAMAGED, "/patients/" + patientId + "/records", token, note("before " + i));
+            assertEquals(201, r.status(), r.raw());
+            transactionWithPatientId = r.obj("committed").getJsonObject("receipt").getJsonObject("entry").getString("transaction");
         }
         awaitSameHead(1, 2, 3, DAMAGED);
         assertTrue(net.status(1).getJsonNumber("stableCheckpoint").longValue() > 0, "a checkpoint is certified");
+    }
+
+    /** Starts the proxies and gives the replicas the addresses behind them (node-N/local.properties). */
+    private static void proxies() throws Exception {
+        String stack = Files.readString(net.root.resolve("server-config/jgroups-tcp.xml"));
+        String primaryStack = stack.replace("bind_port=\"${bind_port}\"",
+                "bind_port=\"${bind_port}\" client_bind_addr=\"${bind_addr}\"");
+        assertNotEquals(stack, primaryStack, "the primary's outgoing JGroups connections leave from its own address");
+        Path primaryStackFile = net.home.resolve("primary-jgroups-tcp.xml");
+        Files.createDirectories(net.home);
+        Files.writeString(primaryStackFile, primaryStack);
+        for (int id = 0; id < 4; id++) {
+            String host = id == 0 ? PRIMARY_HOST : "127.0.0.1";
+            JGROUPS_PROXIES.add(new LinkProxy("jgroups-" + id, new InetSocketAddress("127.0.0.1", JGROUPS_BASE + id),
+                    new InetSocketAddress(host, HIDDEN_JGROUPS_BASE + id)));
+            List<String> own = new ArrayList<>(List.of("ehr.jgroups.bind-address=" + host,
+                    "ehr.jgroups.port=" + (HIDDEN_JGROUPS_BASE + id),
+                    "ehr.jgroups.advertise=127.0.0.1:" + (JGROUPS_BASE + id),
+                    "ehr.sync.bind-address=127.0.0.1"));
+            if (id == 0) {
+                own.add("ehr.jgroups.stack=" + primaryStackFile);
+            }
+            if (id == DAMAGED - 1) {
+                StringBuilder peers = new StringBuilder();
+                for (int p = 0; p < 4; p++) {
+                    int port = p == id ? SYNC_BASE + p : RECORDED_SYNC_BASE + p;
+                    peers.append(p == 0 ? "" : ",").append("127.0.0.1:").append(port);
+                    if (p != id) {
+                        SYNC_PROXIES.add(new LinkProxy("sync-" + p, new InetSocketAddress("127.0.0.1", RECORDED_SYNC_BASE + p),
+                                new InetSocketAddress("127.0.0.1", SYNC_BASE + p)));
+                    }
+                }
+                own.add("ehr.sync.peers=" + peers);
+            }
+            net.localProperties(id + 1, own.toArray(String[]::new));
+        }
     }
 
     @AfterAll
     static void down() throws Exception {
         if (net != null) {
             net.close();
+        }
+        for (LinkProxy p : JGROUPS_PROXIES) {
+            p.close();
+        }
+        for (LinkProxy p : SYNC_PROXIES) {
+            p.close();
         }
     }
 
@@ -119,6 +201,9 @@ class RepairIT {
     @Test
     @Order(2)
     void repairRebuildsTheReplicaFromItsPeersAndItsOwnAccountsStillSignInAndRead() throws Exception {
+        for (LinkProxy p : SYNC_PROXIES) {
+            p.record(64 << 20);
+        }
         String out = net.cluster("repair", Integer.toString(DAMAGED));
         assertTrue(out.contains("replica " + DAMAGED + " repaired"), out);
 
@@ -143,6 +228,146 @@ class RepairIT {
         assertEquals(201, write.status(), "the repaired replica takes part in the network again: " + write.raw());
     }
 
+    @Test
+    @Order(3)
+    void theBlocksOfARepairCrossTheLinkEncrypted() throws Exception {
+        byte[] id = patientId.getBytes(StandardCharsets.UTF_8);
+        assertTrue(contains(Base64.getDecoder().decode(transactionWithPatientId), id),
+                "the ledger's transactions name the patient in clear, so a clear link would show the id");
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        for (LinkProxy p : SYNC_PROXIES) {
+            seen.write(p.recorded());
+        }
+        byte[] bytes = seen.toByteArray();
+        assertTrue(bytes.length > 10_000, "the repair's blocks went through the recording proxies: " + bytes.length + " bytes");
+        assertFalse(contains(bytes, id), "a host on the path sees the patient id");
+        assertFalse(contains(bytes, "Rhea Repair".getBytes(StandardCharsets.UTF_8)), "a host on the path sees a name");
+        assertFalse(contains(bytes, "EHRB".getBytes(StandardCharsets.US_ASCII)), "a host on the path sees the protocol");
+    }
+
+    @Test
+    @Order(4)
+    void onlyTheNetworksReplicasCanFetchBlocks() throws Exception {
+        Path genesis = net.home.resolve("genesis");
+        ClusterConfig network = ClusterConfig.load(genesis.resolve("genesis.properties"));
+        NodeKeys replica3 = NodeKeys.decode(Files.readString(genesis.resolve("replica-2.key")).strip());
+        assertEquals(0, syncAnswer(new LinkTls(2, replica3, network::replicaKeys, Duration.ofSeconds(5))),
+                "a replica of the network fetches blocks (the control)");
+
+        // A stranger claiming to be replica 3 with a self-signed certificate over a key of its own.
+        NodeKeys stranger = org.ehrledger.consensus.crypto.KeyPairs.deterministic(System.nanoTime());
+        assertNotEquals(replica3.publicKeys(), stranger.publicKeys());
+        assertEquals(-1, syncAnswer(new LinkTls(2, stranger, network::replicaKeys, Duration.ofSeconds(5))),
+                "a node without a genesis certificate gets no blocks");
+        // A client of the network (the gateway client of replica 2): a genesis key, but not a replica's.
+        int client = ClusterConfig.FIRST_CLIENT_ID + 1;
+        NodeKeys clientKeys = NodeKeys.decode(Files.readString(genesis.resolve("client-" + client + ".key")).strip());
+        assertEquals(-1, syncAnswer(new LinkTls(client, clientKeys,
+                        i -> i == client ? clientKeys.publicKeys() : network.replicaKeys(i), Duration.ofSeconds(5))),
+                "a client of the network that is not a replica gets no blocks");
+        // The clear HTTP endpoint of earlier versions is gone.
+        assertEquals(404, net.get(1, "/replication/blocks?from=1&max=1").status());
+    }
+
+    @Test
+    @Order(5)
+    void aSlowLinkToThePrimaryDelaysWritesButLosesNoAcknowledgedWrite() throws Exception {
+        assertEquals(0, net.status(1).getInt("primary"), "replica 1 is the primary (view 0)");
+        String token = net.signIn(DAMAGED, patientId, PATIENT_PASSWORD);
+        AtomicInteger phase = new AtomicInteger(0); // 0 before, 1 during, 2 after the fault
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<JsonObject> acked = new ConcurrentLinkedQueue<>();
+        List<ConcurrentLinkedQueue<Long>> latencies = List.of(new ConcurrentLinkedQueue<>(), new ConcurrentLinkedQueue<>(),
+                new ConcurrentLinkedQueue<>());
+        Map<String, AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    int during = phase.get();
+                    long start = System.nanoTime();
+                    try {
+                        LocalNetwork.Reply r = net.post(DAMAGED, "/patients/" + patientId + "/records", token,
+                                note("slow primary, writer " + writer + " note " + i));
+                        if (r.status() == 201) {
+                            acked.add(r.obj("committed"));
+                            latencies.get(during).add((System.nanoTime() - start) / 1_000_000);
+                        } else {
+                            failures.computeIfAbsent("HTTP " + r.status(), k -> new AtomicInteger()).incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failures.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
+                    }
+                }
+            });
+            t.start();
+            writers.add(t);
+        }
+        Thread.sleep(15_000);
+        long delayedBefore = JGROUPS_PROXIES.get(0).delayedBytes();
+        for (int id = 0; id < 4; id++) {
+            // In front of replica 1 every connection; in front of the others, the connections replica 1 opened.
+            JGROUPS_PROXIES.get(id).delay(SLOW_LINK_MILLIS, id == 0 ? a -> true : a -> a.getHostAddress().equals(PRIMARY_HOST));
+        }
+        phase.set(1);
+        Thread.sleep(25_000);
+        for (LinkProxy p : JGROUPS_PROXIES) {
+            p.delay(0, a -> true);
+        }
+        phase.set(2);
+        Thread.sleep(15_000);
+        stop.set(true);
+        for (Thread t : writers) {
+            t.join(90_000);
+        }
+        String summary = "slow primary link (" + SLOW_LINK_MILLIS + " ms each way): before " + stats(latencies.get(0))
+                + "; during " + stats(latencies.get(1)) + "; after " + stats(latencies.get(2)) + "; failed " + failures
+                + "; view " + net.status(1).getInt("view") + "; delayed bytes by proxy "
+                + JGROUPS_PROXIES.stream().map(p -> Long.toString(p.delayedBytes())).toList();
+        System.out.println(summary);
+        assertTrue(JGROUPS_PROXIES.get(0).delayedBytes() > delayedBefore, "the primary's traffic was delayed");
+        assertTrue(percentile(latencies.get(1), 50) >= percentile(latencies.get(0), 50) + SLOW_LINK_MILLIS / 2,
+                "writes were slower while the primary's link was slow: " + summary);
+        assertTrue(latencies.get(2).size() >= 10, "writes go on after the fault: " + summary);
+
+        net.awaitSameHead(120_000, 1, 2, 3, 4);
+        net.assertAckedWritesPresent(acked, 1, 2, 3, 4);
+    }
+
+    private static final int SLOW_LINK_MILLIS = 300;
+
+    private static String stats(java.util.Collection<Long> millis) {
+        return "n=" + millis.size() + " p50=" + percentile(millis, 50) + "ms p99=" + percentile(millis, 99) + "ms";
+    }
+
+    private static long percentile(java.util.Collection<Long> millis, int p) {
+        List<Long> sorted = millis.stream().sorted().toList();
+        return sorted.isEmpty() ? -1 : sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * p / 100.0) - 1));
+    }
+
+    /**
+     * Asks replica 1's block sync listener for block 1 over mutual TLS with the given certificate; the answer's
+     * status (0: blocks), or -1 if the connection fails or closes without one.
+     */
+    private static int syncAnswer(LinkTls tls) {
+        try (Socket raw = new Socket("127.0.0.1", SYNC_BASE)) {
+            raw.setSoTimeout(10_000);
+            SSLSocket ssl = (SSLSocket) tls.context().getSocketFactory().createSocket(raw, "127.0.0.1", SYNC_BASE, true);
+            ssl.setSSLParameters(tls.clientParameters());
+            ssl.getOutputStream().write(new byte[] {'E', 'H', 'R', 'B', 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1});
+            ssl.getOutputStream().flush();
+            return ssl.getInputStream().read();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Whether {@code needle} occurs in {@code haystack}, byte for byte. */
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        return new String(haystack, StandardCharsets.ISO_8859_1).contains(new String(needle, StandardCharsets.ISO_8859_1));
+    }
+
     private static JsonObject note(String text) {
         return Json.createObjectBuilder().add("category", "NOTE").add("title", "Self-reported").add("text", text).build();
     }
@@ -165,22 +390,6 @@ class RepairIT {
     }
 
     private static void awaitSameHead(int... replicas) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        String seen = "";
-        while (System.currentTimeMillis() < deadline) {
-            StringBuilder b = new StringBuilder();
-            java.util.Set<String> heads = new java.util.HashSet<>();
-            for (int r : replicas) {
-                JsonObject s = net.status(r);
-                heads.add(s == null ? "down" : s.getString("headHash"));
-                b.append(' ').append(r).append(':').append(s == null ? "down" : s.getJsonNumber("height"));
-            }
-            seen = b.toString();
-            if (heads.size() == 1 && !heads.contains("down")) {
-                return;
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("replicas did not reach the same head:" + seen);
+        net.awaitSameHead(60_000, replicas);
     }
 }

@@ -3,6 +3,7 @@ package org.ehrledger.ejb.infrastructure.consensus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -43,10 +44,10 @@ import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.core.Replica;
 import org.ehrledger.consensus.core.ReplicaRunner;
 import org.ehrledger.consensus.core.ReplicaStatus;
-import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.log.FileConsensusLog;
 import org.ehrledger.consensus.transport.JGroupsTransport;
+import org.ehrledger.consensus.transport.LinkTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerDamage;
@@ -93,6 +94,8 @@ public class ConsensusGateway {
     private JGroupsTransport clientTransport;
     private PbftClient client;
     private ScheduledExecutorService ticker;
+    private ScheduledExecutorService syncTimer;
+    private BlockSyncServer syncServer;
     private Semaphore permits;
     private volatile String problem = "";
     private final Object executed = new Object();
@@ -136,14 +139,15 @@ public class ConsensusGateway {
             Path stack = config.stackFile().orElse(null);
 
             NodeKeys replicaKeys = readKeys(dir.resolve("replica-" + id + ".key"));
-            config.peerApiRoots().ifPresent(urls -> ledger.peers(
-                    new PeerBlockSource(id, urls, new NodeCrypto(id, replicaKeys, peer -> null))));
+            startBlockSync(cluster, id, replicaKeys);
             if (!config.tls()) {
                 LOG.warning("ehr.jgroups.tls=false: replica links are authenticated but NOT encrypted");
             }
-            replicaTransport = JGroupsTransport.builder().id(id).keys(replicaKeys).genesis(cluster).clients(clients)
-                    .clusterName(config.clusterName()).bind(bind, port).initialHosts(initialHosts).stackFile(stack)
-                    .tls(config.tls()).build();
+            JGroupsTransport.Builder replicaLink = JGroupsTransport.builder().id(id).keys(replicaKeys).genesis(cluster)
+                    .clients(clients).clusterName(config.clusterName()).bind(bind, port).initialHosts(initialHosts)
+                    .stackFile(stack).tls(config.tls());
+            config.advertise().ifPresent(a -> replicaLink.advertise(a.getHostString(), a.getPort()));
+            replicaTransport = replicaLink.build();
             Path log = config.dataDir().resolve("consensus").resolve("replica-" + id + ".wal");
             replica = new Replica(cluster, ReplicaSettings.defaults()
                     .withViewChangeTimeoutMillis(config.viewChangeTimeoutMillis())
@@ -188,6 +192,18 @@ public class ConsensusGateway {
         }
     }
 
+    /**
+     * Starts this replica's block sync listener and points the ledger at the other replicas' listeners: mutual
+     * TLS 1.3 with the genesis replica keys, always (there is no clear-text block sync).
+     */
+    private void startBlockSync(ClusterConfig cluster, int id, NodeKeys keys) throws IOException {
+        LinkTls tls = new LinkTls(id, keys, cluster::replicaKeys, Duration.ofMillis(BlockSync.IO_TIMEOUT_MILLIS));
+        syncTimer = Executors.newSingleThreadScheduledExecutor(threads);
+        syncServer = new BlockSyncServer(id, cluster, tls, ledger::serve, threads, syncTimer, config.syncBind(cluster));
+        syncServer.start();
+        ledger.peers(new PeerBlockSource(id, config.syncPeers(cluster), tls, syncTimer));
+    }
+
     private static NodeKeys readKeys(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException("private key file " + file + " is missing");
@@ -205,6 +221,13 @@ public class ConsensusGateway {
         }
         if (runner != null) {
             runner.close();
+        }
+        if (syncServer != null) {
+            syncServer.close();
+            LOG.info(() -> "block sync: " + syncServer.counters());
+        }
+        if (syncTimer != null) {
+            syncTimer.shutdownNow();
         }
         LOG.info("replica stopped");
     }

@@ -1,12 +1,17 @@
 package org.ehrledger.ejb.infrastructure.consensus;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.config.ReplicaInfo;
 
 /**
  * This replica's configuration, from MicroProfile Config (system properties, environment variables
@@ -68,7 +73,33 @@ public class GatewayConfig {
     @ConfigProperty(name = "ehr.jgroups.tls", defaultValue = "true")
     boolean tls;
 
-    /** Base URLs of all replicas' HTTP listeners in replica id order, comma-separated (block synchronisation). */
+    /**
+     * The address the other replicas reach this replica's JGroups port at, {@code host:port}, when it is not the
+     * bind address (port forwarding, NAT, a proxy): what this replica advertises, normally its genesis address.
+     */
+    @Inject
+    @ConfigProperty(name = "ehr.jgroups.advertise")
+    Optional<String> advertise;
+
+    /** Port of this replica's block sync listener (mutual TLS); defaults to its genesis JGroups port + 200. */
+    @Inject
+    @ConfigProperty(name = "ehr.sync.port")
+    Optional<Integer> syncPort;
+
+    /** Listen address of the block sync listener; defaults to the JGroups bind address. */
+    @Inject
+    @ConfigProperty(name = "ehr.sync.bind-address")
+    Optional<String> syncBindAddress;
+
+    /**
+     * Block sync addresses of all replicas in replica id order, {@code host:port,...}; defaults to each replica's
+     * genesis host and genesis JGroups port + 200.
+     */
+    @Inject
+    @ConfigProperty(name = "ehr.sync.peers")
+    Optional<String> syncPeers;
+
+    /** Base URLs of all replicas' HTTP listeners in replica id order, comma-separated (the portal's network page). */
     @Inject
     @ConfigProperty(name = "ehr.peer.urls")
     Optional<String> peerUrls;
@@ -184,6 +215,42 @@ public class GatewayConfig {
 
     public Optional<Path> stackFile() {
         return stackFile.map(Path::of);
+    }
+
+    /** The advertised JGroups address, if configured. */
+    public Optional<InetSocketAddress> advertise() {
+        return advertise.map(a -> address(a, "ehr.jgroups.advertise"));
+    }
+
+    /** Where this replica's block sync listener listens. */
+    public InetSocketAddress syncBind(ClusterConfig genesis) {
+        ReplicaInfo me = genesis.replicas().get(replicaId);
+        return new InetSocketAddress(syncBindAddress.orElse(bindAddress.orElse(me.host())),
+                syncPort.orElse(me.port() + BlockSync.PORT_OFFSET));
+    }
+
+    /** The block sync addresses of all replicas by id. */
+    public List<InetSocketAddress> syncPeers(ClusterConfig genesis) {
+        if (syncPeers.isPresent()) {
+            List<InetSocketAddress> list = Arrays.stream(syncPeers.get().split(",")).map(String::strip)
+                    .map(a -> address(a, "ehr.sync.peers")).toList();
+            if (list.size() != genesis.n()) {
+                throw new IllegalArgumentException("ehr.sync.peers lists " + list.size() + " addresses for "
+                        + genesis.n() + " replicas");
+            }
+            return list;
+        }
+        return genesis.replicas().stream()
+                .map(r -> new InetSocketAddress(r.host(), r.port() + BlockSync.PORT_OFFSET)).toList();
+    }
+
+    private static InetSocketAddress address(String hostPort, String key) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + ": '" + hostPort + "' is not host:port");
+        }
     }
 
     /** The API roots of all replicas by id, if configured. */

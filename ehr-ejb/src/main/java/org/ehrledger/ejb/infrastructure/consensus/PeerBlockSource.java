@@ -1,74 +1,112 @@
 package org.ehrledger.ejb.infrastructure.consensus;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
-import org.ehrledger.consensus.crypto.NodeCrypto;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
+
+import org.ehrledger.consensus.transport.LinkTls;
+import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ledger.BlockSource;
 
 /**
- * Fetches missed blocks from the other replicas over HTTP ({@link BlockSync}), asking them in random
- * order until one answers. What they send is checked by the ledger, so any peer will do.
+ * Fetches missed blocks from the other replicas' block sync listeners ({@link BlockSyncServer}) over mutual
+ * TLS with the genesis keys, asking them in random order until one answers. The replica at each address must
+ * prove it is the replica expected there; what it sends is checked by the ledger, so any replica will do.
  */
 final class PeerBlockSource implements BlockSource {
 
     private static final Logger LOG = Logger.getLogger(PeerBlockSource.class.getName());
+    private static final int CONNECT_TIMEOUT_MILLIS = 3_000;
 
     private final int self;
-    private final List<String> peerUrls;
-    private final NodeCrypto crypto;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(3)).build();
+    private final List<InetSocketAddress> peers;
+    private final LinkTls tls;
+    private final ScheduledExecutorService timer;
 
     /**
-     * @param self     this replica's id
-     * @param peerUrls API roots of all replicas by id (e.g. {@code http://10.0.0.2:8080/api/v1}); this one's is skipped
-     * @param crypto   this replica's keys, to sign requests
+     * @param self  this replica's id
+     * @param peers block sync addresses of all replicas by id; this one's is skipped
+     * @param tls   this replica's TLS (its genesis certificate; trusts the replicas' genesis keys only)
+     * @param timer closes a connection that outlives {@link BlockSyncServer#CONNECTION_MILLIS}
      */
-    PeerBlockSource(int self, List<String> peerUrls, NodeCrypto crypto) {
+    PeerBlockSource(int self, List<InetSocketAddress> peers, LinkTls tls, ScheduledExecutorService timer) {
         this.self = self;
-        this.peerUrls = List.copyOf(peerUrls);
-        this.crypto = crypto;
+        this.peers = List.copyOf(peers);
+        this.tls = tls;
+        this.timer = timer;
     }
 
     @Override
     public Fetched fetch(long from, int max) {
         List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < peerUrls.size(); i++) {
+        for (int i = 0; i < peers.size(); i++) {
             if (i != self) {
                 order.add(i);
             }
         }
         Collections.shuffle(order);
-        int want = Math.min(max, BlockSync.MAX_BLOCKS);
+        BlockSync.Request request = new BlockSync.Request(from, Math.min(max, BlockSync.MAX_BLOCKS));
         StringBuilder failures = new StringBuilder();
         for (int peer : order) {
-            long time = System.currentTimeMillis();
-            String signature = Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(crypto.sign(BlockSync.signedBytes(self, from, want, time)));
             try {
-                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(peerUrls.get(peer) + BlockSync.PATH
-                                + "?from=" + from + "&max=" + want)).timeout(Duration.ofSeconds(60))
-                        .header("X-Replica-Id", Integer.toString(self)).header("X-Replica-Time", Long.toString(time))
-                        .header("X-Replica-Signature", signature).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-                if (r.statusCode() == 200) {
-                    Fetched f = BlockSync.decode(r.body());
-                    LOG.info(() -> "fetched " + f.blocks().size() + " blocks from height " + from + " from replica " + peer);
-                    return f;
-                }
-                failures.append(" replica ").append(peer).append(": HTTP ").append(r.statusCode());
-            } catch (Exception e) {
-                failures.append(" replica ").append(peer).append(": ").append(e.getMessage());
+                Fetched f = fetch(peer, request);
+                LOG.info(() -> "fetched " + f.blocks().size() + " blocks from height " + from + " from replica " + peer);
+                return f;
+            } catch (EhrException e) {
+                failures.append(" replica ").append(peer).append(" refused (").append(e.code()).append("): ")
+                        .append(e.getMessage()).append(';');
+            } catch (IOException | RuntimeException e) {
+                failures.append(" replica ").append(peer).append(" at ").append(peers.get(peer)).append(": ")
+                        .append(e.getMessage()).append(';');
             }
         }
         throw new IllegalStateException("no peer provided blocks from height " + from + ":" + failures);
+    }
+
+    private Fetched fetch(int peer, BlockSync.Request request) throws IOException {
+        InetSocketAddress address = peers.get(peer);
+        Socket raw = new Socket();
+        ScheduledFuture<?> deadline = timer.schedule(() -> close(raw), BlockSyncServer.CONNECTION_MILLIS,
+                TimeUnit.MILLISECONDS);
+        try {
+            raw.connect(address, CONNECT_TIMEOUT_MILLIS);
+            raw.setSoTimeout(BlockSync.IO_TIMEOUT_MILLIS);
+            SSLSocket ssl = (SSLSocket) tls.context().getSocketFactory()
+                    .createSocket(raw, address.getHostString(), address.getPort(), true);
+            ssl.setSSLParameters(tls.clientParameters());
+            ssl.startHandshake(); // the trust manager admits genesis replica keys only
+            int answering = LinkTls.peerId(ssl.getSession());
+            if (answering != peer) {
+                throw new SSLPeerUnverifiedException("replica " + answering + " answered at the block sync address of replica "
+                        + peer);
+            }
+            BlockSync.writeRequest(new DataOutputStream(new BufferedOutputStream(ssl.getOutputStream())), request);
+            return BlockSync.readAnswer(new DataInputStream(new BufferedInputStream(ssl.getInputStream(), 64 * 1024)));
+        } finally {
+            deadline.cancel(false);
+            close(raw);
+        }
+    }
+
+    private static void close(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // closing is best effort
+        }
     }
 }
