@@ -39,16 +39,21 @@ public final class Fhir {
     private static final FhirContext CONTEXT = FhirContext.forR4Cached();
     /** At most this many definitions, value set checks and code lookups stay cached by the validator. */
     static final int CACHED = 1_000;
-    /** The resource types the facade validates: what it creates, and the transaction bundle. */
-    static final Set<String> VALIDATED = validated();
+    /**
+     * The resource types of the facade (what it creates and serves, the transaction Bundle, the capability
+     * statement and OperationOutcome): the validator knows these as top-level resources. Any R4 type may
+     * appear inside a bundle or as a contained resource; its definition is loaded when one does.
+     */
+    static final Set<String> TYPES = types();
     private static volatile CompletableFuture<FhirValidator> validator;
 
     private Fhir() {
     }
 
-    private static Set<String> validated() {
+    private static Set<String> types() {
         Set<String> types = new java.util.TreeSet<>(Resources.CATEGORY.keySet());
-        types.addAll(List.of("Patient", "Consent", "Bundle"));
+        types.addAll(List.of("Patient", "Consent", "Bundle", "AuditEvent", "Provenance", "Practitioner", "Organization",
+                "CapabilityStatement", "OperationOutcome"));
         return Set.copyOf(types);
     }
 
@@ -116,7 +121,7 @@ public final class Fhir {
         long started = System.nanoTime();
         ValidationSupportChain chain = new ValidationSupportChain(
                 ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED),
-                new Definitions(CONTEXT, VALIDATED),
+                new Definitions(CONTEXT, TYPES),
                 new CommonCodeSystemsTerminologyService(CONTEXT),
                 new InMemoryTerminologyServerValidationSupport(CONTEXT),
                 new SnapshotGeneratingValidationSupport(CONTEXT),
