@@ -67,6 +67,35 @@ class FhirValidatorTest {
         }
     }
 
+    @Test
+    void theIndexHoldsEveryDefinitionOfTheSpecificationAsHapiLoadsIt() {
+        var ctx = Fhir.context();
+        Definitions lazy = new Definitions(ctx, Fhir.TYPES);
+        var whole = new ca.uhn.fhir.context.support.DefaultProfileValidationSupport(ctx);
+        int definitions = 0;
+        List<IBaseResource> all = new ArrayList<>(whole.fetchAllConformanceResources());
+        all.addAll(whole.fetchAllStructureDefinitions());
+        for (IBaseResource r : all) {
+            String url = ((org.hl7.fhir.r4.model.MetadataResource) r).getUrl();
+            IBaseResource mine = switch (r.fhirType()) {
+                case "StructureDefinition" -> lazy.fetchStructureDefinition(url);
+                case "ValueSet" -> lazy.fetchValueSet(url);
+                case "CodeSystem" -> lazy.fetchCodeSystem(url);
+                default -> r;
+            };
+            assertTrue(mine != null, r.fhirType() + " " + url);
+            if (r instanceof org.hl7.fhir.r4.model.StructureDefinition sd) {
+                var m = (org.hl7.fhir.r4.model.StructureDefinition) mine;
+                assertEquals(sd.getSnapshot().getElement().size(), m.getSnapshot().getElement().size(), url);
+                assertEquals(sd.getDifferential().getElement().size(), m.getDifferential().getElement().size(), url);
+                definitions++;
+            } else if (r instanceof org.hl7.fhir.r4.model.CodeSystem cs) {
+                assertEquals(cs.getConcept().size(), ((org.hl7.fhir.r4.model.CodeSystem) mine).getConcept().size(), url);
+            }
+        }
+        assertTrue(definitions > 600, "the R4 StructureDefinitions: " + definitions);
+    }
+
     private static List<String> errors(FhirValidator v, IBaseResource r) {
         return v.validateWithResult(r).getMessages().stream()
                 .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
@@ -81,6 +110,7 @@ class FhirValidatorTest {
         assertEquals(m.group(3), m.group(2), "every invalid sample is refused: " + out);
         assertEquals("0", m.group(4), "no valid sample is refused: " + out);
         int retained = Integer.parseInt(m.group(1));
+        System.out.println("FHIR validator footprint: " + m.group());
         assertTrue(retained <= MAX_RETAINED_MB, "the FHIR validator keeps " + retained + " MB of live heap (at most "
                 + MAX_RETAINED_MB + " MB): " + out);
     }
