@@ -90,8 +90,9 @@ final class Definitions implements IValidationSupport {
         core = Collections.unmodifiableList(parsed);
     }
 
-    /** How many resources are indexed, and their compressed size in bytes. */
-    long[] size() {
+    /** How many resources are indexed, and their compressed size. */
+    @Override
+    public String toString() {
         long bytes = 0;
         int n = 0;
         for (Map<String, byte[]> m : List.of(structureDefinitions, valueSets, codeSystems)) {
@@ -100,7 +101,7 @@ final class Definitions implements IValidationSupport {
                 n++;
             }
         }
-        return new long[] {n, bytes};
+        return String.format("%d R4 definitions indexed in %.1f MB, %d parsed up front", n, bytes / 1048576.0, core.size());
     }
 
     // ---- IValidationSupport ---------------------------------------------------------------------------------

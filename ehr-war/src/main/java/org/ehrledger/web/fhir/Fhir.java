@@ -119,9 +119,9 @@ public final class Fhir {
      */
     static FhirValidator newValidator() {
         long started = System.nanoTime();
+        Definitions definitions = new Definitions(CONTEXT, TYPES);
         ValidationSupportChain chain = new ValidationSupportChain(
-                ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED),
-                new Definitions(CONTEXT, TYPES),
+                ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED), definitions,
                 new CommonCodeSystemsTerminologyService(CONTEXT),
                 new InMemoryTerminologyServerValidationSupport(CONTEXT),
                 new SnapshotGeneratingValidationSupport(CONTEXT),
@@ -129,9 +129,9 @@ public final class Fhir {
         FhirInstanceValidator module = new FhirInstanceValidator(chain);
         module.setAnyExtensionsAllowed(true);
         FhirValidator v = CONTEXT.newValidator().registerValidatorModule(module);
-        // The first validation loads and indexes the R4 definitions: do it here, not in a caller's request.
+        // The first validation builds HAPI's worker context (the core definitions in R5): here, not in a request.
         v.validateWithResult(new org.hl7.fhir.r4.model.Patient().setActive(true));
-        LOG.info(() -> String.format("FHIR R4 validator ready in %.1f s", (System.nanoTime() - started) / 1e9));
+        LOG.info(() -> String.format("FHIR R4 validator ready in %.1f s (%s)", (System.nanoTime() - started) / 1e9, definitions));
         return v;
     }
 
