@@ -74,6 +74,7 @@ final class Definitions implements IValidationSupport {
         for (String file : FILES) {
             index(file, coreUrls);
         }
+        indexHapiCodeSystem();
         for (String type : resourceTypes) {
             coreUrls.add(BASE + type);
         }
@@ -129,31 +130,36 @@ final class Definitions implements IValidationSupport {
 
     @Override
     public IBaseResource fetchStructureDefinition(String url) {
-        String u = canonical(url);
-        if (u != null && !u.contains("/")) {
-            u = BASE + u;
-        }
-        return parse(structureDefinitions.get(u));
+        return parse(find(structureDefinitions, url != null && !url.contains("/") ? BASE + url : url));
     }
 
     @Override
     public IBaseResource fetchValueSet(String url) {
-        return parse(valueSets.get(canonical(url)));
+        return parse(find(valueSets, url));
     }
 
     @Override
     public IBaseResource fetchCodeSystem(String url) {
-        return parse(codeSystems.get(canonical(url)));
+        return parse(find(codeSystems, url));
     }
 
     @Override
     public boolean isCodeSystemSupported(ValidationSupportContext support, String system) {
-        return codeSystems.containsKey(canonical(system));
+        return find(codeSystems, system) != null;
     }
 
     @Override
     public boolean isValueSetSupported(ValidationSupportContext support, String url) {
-        return valueSets.containsKey(canonical(url));
+        return find(valueSets, url) != null;
+    }
+
+    /** The resource with this canonical URL and version, else with this URL (any version). */
+    private static byte[] find(Map<String, byte[]> index, String url) {
+        if (url == null) {
+            return null;
+        }
+        byte[] exact = index.get(url);
+        return exact != null ? exact : index.get(canonical(url));
     }
 
     /** A canonical URL without its {@code |version}. */
@@ -172,6 +178,20 @@ final class Definitions implements IValidationSupport {
             return null;
         }
         return context.newXmlParser().parseResource(new String(inflate(deflated), StandardCharsets.UTF_8));
+    }
+
+    /** HAPI's own code system of storage response codes, which its default support serves too. */
+    private void indexHapiCodeSystem() {
+        try (InputStream in = IValidationSupport.class.getResourceAsStream("HapiFhirStorageResponseCode.json")) {
+            if (in == null) {
+                return;
+            }
+            IBaseResource cs = context.newJsonParser().parseResource(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            String xml = context.newXmlParser().encodeResourceToString(cs);
+            codeSystems.putIfAbsent(((org.hl7.fhir.r4.model.CodeSystem) cs).getUrl(), deflate(xml.getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading HAPI's storage response codes", e);
+        }
     }
 
     /**
@@ -207,10 +227,13 @@ final class Definitions implements IValidationSupport {
                                 case "ValueSet" -> valueSets;
                                 default -> codeSystems;
                             };
-                            if (target.putIfAbsent(url, deflate(xml.toString().getBytes(StandardCharsets.UTF_8))) == null
-                                    && file.endsWith("profiles-types.xml")) {
+                            byte[] deflated = deflate(xml.toString().getBytes(StandardCharsets.UTF_8));
+                            // A few v2 code systems come in versions, their URL ending in |version: found by
+                            // that, and by the URL alone as the first of them.
+                            if (target.putIfAbsent(url, deflated) == null && file.endsWith("profiles-types.xml")) {
                                 core.add(url);
                             }
+                            target.putIfAbsent(canonical(url), deflated);
                         }
                     }
                 } else if (event == XMLStreamConstants.END_ELEMENT) {
