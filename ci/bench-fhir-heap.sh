@@ -5,6 +5,7 @@
 # the patient, Observation by a practitioner), after a search and a read, and after the same steps again; and
 # the latency of each first request. Stops the network at the end. Run it under the IT lock:
 #   flock /tmp/ehr-it.lock ci/bench-fhir-heap.sh
+# Class histograms (fresh, after the creates, at the end) are left in the network's home.
 # Last line: fresh_mb=<a> metadata_mb=<b> create_mb=<c> search_read_mb=<d> again_mb=<e> growth_mb=<e-a>
 #            metadata_ms=<t1> first_create_ms=<t2> histogram=<file>
 # Environment: EHR_HTTP_BASE (19181), EHR_JGROUPS_BASE (19200), BENCH_HOME (a new directory under /tmp).
@@ -42,6 +43,7 @@ enrol dr-heap "$code" "dr heap password 1"
 doctor=$(sign_in dr-heap "dr heap password 1")
 sleep 5
 fresh=$(live_mb)
+jcmd "$PID" GC.class_histogram > "$EHR_CLUSTER_HOME/histogram-fresh.txt"
 
 fhir GET metadata "" "" 200; metadata_ms=$MS
 sleep 20   # the old facade loaded its validator in the background after the first request
@@ -70,6 +72,7 @@ oid=$(jq -r '.id' <<<"$FHIR_BODY")
 invalid='{"resourceType":"Observation","subject":{"reference":"Patient/'"$pid"'"}}'
 fhir POST Observation "$doctor" "$invalid" 422
 create=$(live_mb)
+jcmd "$PID" GC.class_histogram > "$EHR_CLUSTER_HOME/histogram-create.txt"
 
 fhir GET "Observation?patient=$pid" "$doctor" "" 200
 fhir GET "Observation/$oid" "$doctor" "" 200
