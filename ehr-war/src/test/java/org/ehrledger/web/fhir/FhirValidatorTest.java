@@ -27,8 +27,11 @@ import org.junit.jupiter.api.Test;
  */
 class FhirValidatorTest {
 
-    /** Live heap the validator may keep after validating the samples (measured: about 40 MB; before: about 185 MB). */
-    static final int MAX_RETAINED_MB = 90;
+    /**
+     * Live heap the facade's first use may keep: HAPI's R4 model of the sample types, and the validator after
+     * validating them (measured: 88 MB, of which the validator 63 MB; with every definition parsed: 207 MB).
+     */
+    static final int MAX_RETAINED_MB = 110;
 
     /** A sample resource and whether the base R4 specification accepts it. */
     record Sample(boolean valid, IBaseResource resource) {
@@ -111,7 +114,7 @@ class FhirValidatorTest {
         assertEquals("0", m.group(4), "no valid sample is refused: " + out);
         int retained = Integer.parseInt(m.group(1));
         System.out.println("FHIR validator footprint: " + m.group());
-        assertTrue(retained <= MAX_RETAINED_MB, "the FHIR validator keeps " + retained + " MB of live heap (at most "
+        assertTrue(retained <= MAX_RETAINED_MB, "the FHIR facade's first use keeps " + retained + " MB of live heap (at most "
                 + MAX_RETAINED_MB + " MB): " + out);
     }
 

@@ -16,8 +16,8 @@ import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 
 /**
- * Run in a fresh JVM by {@link FhirValidatorTest}: the live heap the facade's validator keeps after validating
- * the samples (each accepted type, valid and invalid), measured after full collections. Prints
+ * Run in a fresh JVM by {@link FhirValidatorTest}: the live heap the facade's first use keeps (HAPI's R4 model,
+ * parsing and validating the samples of each type, valid and invalid), measured after full collections. Prints
  * {@code retained_mb=<n> errors=<invalid samples found invalid>/<invalid samples> wrong=<valid samples with errors>}.
  * With the argument {@code whole}, measures a validator on HAPI's default support (every definition parsed),
  * as the facade had it before, for comparison.
@@ -28,8 +28,8 @@ public final class ValidatorFootprint {
     }
 
     public static void main(String[] args) throws Exception {
-        List<FhirValidatorTest.Sample> samples = FhirValidatorTest.samples(); // parsed before the baseline
         long before = liveBytes();
+        List<FhirValidatorTest.Sample> samples = FhirValidatorTest.samples(); // HAPI's R4 model of these types, too
         FhirValidator validator = args.length > 0 && args[0].equals("whole") ? whole() : Fhir.newValidator();
         int found = 0;
         int invalid = 0;
