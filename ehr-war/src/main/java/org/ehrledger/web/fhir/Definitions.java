@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,13 +31,13 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  * The R4 base specification's conformance resources (the StructureDefinitions, ValueSets and CodeSystems of
  * {@code hapi-fhir-validation-resources-r4}, as HAPI's {@code DefaultProfileValidationSupport} serves them),
  * kept compressed and parsed only when the validator asks for one. HAPI's default support parses all of
- * them (about 2,900 resources, 47 MB of XML) on first use, and its worker context converts every
- * StructureDefinition to R5 and keeps both: about 200 MB of a replica's heap, for good. Here one streaming
- * pass indexes each resource by its canonical URL as deflated XML (a few MB); a resource is parsed when the
- * validator fetches it (HAPI's validation support chain caches what it fetched, bounded).
+ * them (about 3,000 resources, 46 MB of XML) on first use, and its worker context converts every
+ * StructureDefinition to R5 and keeps both: about 180 MB of a replica's heap, for good. Here one streaming
+ * pass indexes each resource by its canonical URL as deflated XML without narrative (7 MB); a resource is
+ * parsed when the validator fetches it (HAPI's validation support chain caches what it fetched, bounded).
  *
  * <p>{@link #fetchAllStructureDefinitions()} (from which the validator's worker context learns the type
- * system) answers the data types and the base definitions of the resource types the facade accepts, not
+ * system) answers the data types and the base definitions of the facade's resource types, not
  * every definition: the validator fetches the others (a contained resource's type, a profile, an extension)
  * by URL when an instance needs them.
  */
