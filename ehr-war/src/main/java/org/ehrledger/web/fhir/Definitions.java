@@ -207,9 +207,13 @@ final class Definitions implements IValidationSupport {
         if (marker == null || !marker.getProtocol().equals("jar")) {
             return Definitions.class.getResourceAsStream(file);
         }
-        java.net.URLConnection c = new java.net.URL(marker, file).openConnection();
-        c.setUseCaches(false); // its own JarFile, closed with the stream
-        return c.getInputStream();
+        try {
+            java.net.URLConnection c = new java.net.URL(marker, file).openConnection();
+            c.setUseCaches(false); // its own JarFile, closed with the stream
+            return c.getInputStream();
+        } catch (IOException | RuntimeException e) {
+            return Definitions.class.getResourceAsStream(file); // the class loader, then
+        }
     }
 
     /**
