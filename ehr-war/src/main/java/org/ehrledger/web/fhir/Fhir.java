@@ -2,6 +2,7 @@ package org.ehrledger.web.fhir;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.logging.Logger;
 
@@ -12,7 +13,6 @@ import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
 import ca.uhn.fhir.validation.ValidationResult;
-import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
@@ -24,8 +24,9 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 /**
  * HL7 FHIR R4 for the facade: one {@link FhirContext} (expensive to build, thread-safe), strict parsers
  * (an unknown element or a wrong type is an error, not silently dropped) and the base-specification
- * instance validator, offline: no terminology server, no network. The validator loads the R4 definitions
- * on first use (seconds); {@link #warmUp()} starts that in the background when the facade is first used.
+ * instance validator, offline: no terminology server, no network. The validator indexes the R4 definitions
+ * on first use (seconds) and parses only those it needs ({@link Definitions}); {@link #warmUp()} starts that
+ * in the background when a signed-in caller first uses the facade.
  */
 public final class Fhir {
 
@@ -36,9 +37,24 @@ public final class Fhir {
     public static final String XML = "application/fhir+xml";
 
     private static final FhirContext CONTEXT = FhirContext.forR4Cached();
+    /** At most this many definitions, value set checks and code lookups stay cached by the validator. */
+    static final int CACHED = 1_000;
+    /**
+     * The resource types of the facade (what it creates and serves, the transaction Bundle, the capability
+     * statement and OperationOutcome): the validator knows these as top-level resources. Any R4 type may
+     * appear inside a bundle or as a contained resource; its definition is loaded when one does.
+     */
+    static final Set<String> TYPES = types();
     private static volatile CompletableFuture<FhirValidator> validator;
 
     private Fhir() {
+    }
+
+    private static Set<String> types() {
+        Set<String> types = new java.util.TreeSet<>(Resources.CATEGORY.keySet());
+        types.addAll(List.of("Patient", "Consent", "Bundle", "AuditEvent", "Provenance", "Practitioner", "Organization",
+                "CapabilityStatement", "OperationOutcome"));
+        return Set.copyOf(types);
     }
 
     /** The R4 context. */
@@ -81,7 +97,7 @@ public final class Fhir {
                     Thread t = new Thread(() -> {
                         Thread.currentThread().setContextClassLoader(loader);
                         try {
-                            result.complete(build());
+                            result.complete(newValidator());
                         } catch (RuntimeException | Error e) {
                             result.completeExceptionally(e);
                         }
@@ -95,10 +111,17 @@ public final class Fhir {
         return v;
     }
 
-    private static FhirValidator build() {
+    /**
+     * A validator as the facade uses it: the R4 base definitions ({@link Definitions}, parsed as needed), the
+     * common code systems, in-memory terminology, snapshots for profiles without one, unknown code systems a
+     * warning; HAPI's cache of what it fetched bounded to {@link #CACHED} entries for ten minutes. Warmed up
+     * with one validation.
+     */
+    static FhirValidator newValidator() {
         long started = System.nanoTime();
+        Definitions definitions = new Definitions(CONTEXT, TYPES);
         ValidationSupportChain chain = new ValidationSupportChain(
-                new DefaultProfileValidationSupport(CONTEXT),
+                ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED), definitions,
                 new CommonCodeSystemsTerminologyService(CONTEXT),
                 new InMemoryTerminologyServerValidationSupport(CONTEXT),
                 new SnapshotGeneratingValidationSupport(CONTEXT),
@@ -106,9 +129,9 @@ public final class Fhir {
         FhirInstanceValidator module = new FhirInstanceValidator(chain);
         module.setAnyExtensionsAllowed(true);
         FhirValidator v = CONTEXT.newValidator().registerValidatorModule(module);
-        // The first validation loads and indexes the R4 definitions: do it here, not in a caller's request.
+        // The first validation builds HAPI's worker context (the core definitions in R5): here, not in a request.
         v.validateWithResult(new org.hl7.fhir.r4.model.Patient().setActive(true));
-        LOG.info(() -> String.format("FHIR R4 validator ready in %.1f s", (System.nanoTime() - started) / 1e9));
+        LOG.info(() -> String.format("FHIR R4 validator ready in %.1f s (%s)", (System.nanoTime() - started) / 1e9, definitions));
         return v;
     }
 

@@ -63,7 +63,6 @@ public final class FhirProviders {
         @Override
         public void filter(ContainerRequestContext request) {
             String format = request.getUriInfo().getQueryParameters().getFirst("_format");
-            Fhir.warmUp();
             if (format == null || format.isBlank()) {
                 return;
             }
@@ -80,14 +79,20 @@ public final class FhirProviders {
         }
     }
 
-    /** Every interaction but the capability statement needs a signed-in caller (a bearer token). */
+    /**
+     * Every interaction but the capability statement needs a signed-in caller (a bearer token). A signed-in
+     * caller's first request starts loading the validator in the background; the capability statement does not.
+     */
     @Priority(Priorities.AUTHENTICATION)
     public static class Authenticated implements ContainerRequestFilter {
         @Override
         public void filter(ContainerRequestContext request) {
             SecurityContext security = request.getSecurityContext();
-            if (request.getUriInfo().getPath().equals("metadata")
-                    || (security != null && security.getUserPrincipal() != null)) {
+            if (request.getUriInfo().getPath().equals("metadata")) {
+                return;
+            }
+            if (security != null && security.getUserPrincipal() != null) {
+                Fhir.warmUp();
                 return;
             }
             throw new FhirException(401, OperationOutcome.IssueType.LOGIN, ErrorCode.UNAUTHENTICATED.name(),

@@ -1,0 +1,134 @@
+package org.ehrledger.web.fhir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The facade's validator, built as in production ({@link Fhir#newValidator()}): it finds exactly the errors
+ * HAPI's validator on the whole R4 specification finds, in a resource of every type the facade accepts (valid
+ * and invalid ones, a transaction bundle with an unsupported type, a contained resource, a declared profile,
+ * an extension), and it keeps little heap: measured in a fresh JVM with a replica's default heap.
+ */
+class FhirValidatorTest {
+
+    /**
+     * Live heap the facade's first use may keep: HAPI's R4 model of the sample types, and the validator after
+     * validating them (measured: 88 MB, of which the validator 63 MB; with every definition parsed: 207 MB).
+     */
+    static final int MAX_RETAINED_MB = 110;
+
+    /** A sample resource and whether the base R4 specification accepts it. */
+    record Sample(boolean valid, IBaseResource resource) {
+    }
+
+    static List<Sample> samples() throws IOException {
+        List<Sample> samples = new ArrayList<>();
+        try (InputStream in = FhirValidatorTest.class.getResourceAsStream("validation-samples.txt")) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                int space = line.indexOf(' ');
+                samples.add(new Sample(line.substring(0, space).equals("valid"), ValidatorFootprint.parse(line.substring(space + 1))));
+            }
+        }
+        return samples;
+    }
+
+    @Test
+    void everyTypeTheFacadeAcceptsHasASample() throws IOException {
+        Set<String> types = new java.util.HashSet<>();
+        samples().forEach(s -> types.add(s.resource().fhirType()));
+        assertTrue(types.containsAll(Fhir.TYPES), () -> "samples lack " + Fhir.TYPES.stream().filter(t -> !types.contains(t)).toList());
+    }
+
+    @Test
+    void findsTheSameErrorsAsTheValidatorOnTheWholeSpecification() throws IOException {
+        FhirValidator whole = ValidatorFootprint.whole();
+        for (Sample s : samples()) {
+            List<String> expected = errors(whole, s.resource());
+            List<String> found = Fhir.errors(s.resource()).stream().map(m -> m.getLocationString() + ": " + m.getMessage()).toList();
+            String json = Fhir.json((org.hl7.fhir.r4.model.Resource) s.resource());
+            assertEquals(expected, found, json);
+            assertEquals(!s.valid(), !found.isEmpty(), () -> (s.valid() ? "valid, but: " + found : "invalid, but no error: ") + json);
+        }
+    }
+
+    @Test
+    void theIndexHoldsEveryDefinitionOfTheSpecificationAsHapiLoadsIt() {
+        var ctx = Fhir.context();
+        Definitions lazy = new Definitions(ctx, Fhir.TYPES);
+        var whole = new ca.uhn.fhir.context.support.DefaultProfileValidationSupport(ctx);
+        int definitions = 0;
+        List<IBaseResource> all = new ArrayList<>(whole.fetchAllConformanceResources());
+        all.addAll(whole.fetchAllStructureDefinitions());
+        for (IBaseResource r : all) {
+            String url = ((org.hl7.fhir.r4.model.MetadataResource) r).getUrl();
+            IBaseResource mine = switch (r.fhirType()) {
+                case "StructureDefinition" -> lazy.fetchStructureDefinition(url);
+                case "ValueSet" -> lazy.fetchValueSet(url);
+                case "CodeSystem" -> lazy.fetchCodeSystem(url);
+                default -> r;
+            };
+            assertTrue(mine != null, r.fhirType() + " " + url);
+            if (r instanceof org.hl7.fhir.r4.model.StructureDefinition sd) {
+                var m = (org.hl7.fhir.r4.model.StructureDefinition) mine;
+                assertEquals(sd.getSnapshot().getElement().size(), m.getSnapshot().getElement().size(), url);
+                assertEquals(sd.getDifferential().getElement().size(), m.getDifferential().getElement().size(), url);
+                definitions++;
+            } else if (r instanceof org.hl7.fhir.r4.model.CodeSystem cs) {
+                assertEquals(cs.getConcept().size(), ((org.hl7.fhir.r4.model.CodeSystem) mine).getConcept().size(), url);
+            }
+        }
+        assertTrue(definitions > 600, "the R4 StructureDefinitions: " + definitions);
+    }
+
+    private static List<String> errors(FhirValidator v, IBaseResource r) {
+        return v.validateWithResult(r).getMessages().stream()
+                .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
+                .map(m -> m.getLocationString() + ": " + m.getMessage()).toList();
+    }
+
+    @Test
+    void theValidatorKeepsLittleHeapInAFreshReplicaSizedJvm() throws Exception {
+        String out = footprint();
+        Matcher m = Pattern.compile("retained_mb=(\\d+) errors=(\\d+)/(\\d+) wrong=(\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        assertEquals(m.group(3), m.group(2), "every invalid sample is refused: " + out);
+        assertEquals("0", m.group(4), "no valid sample is refused: " + out);
+        int retained = Integer.parseInt(m.group(1));
+        System.out.println("FHIR validator footprint: " + m.group());
+        assertTrue(retained <= MAX_RETAINED_MB, "the FHIR facade's first use keeps " + retained + " MB of live heap (at most "
+                + MAX_RETAINED_MB + " MB): " + out);
+    }
+
+    /** Runs {@link ValidatorFootprint} in a new JVM like a replica's (512 MB heap, parallel GC, C1 only). */
+    static String footprint(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                ValidatorFootprint.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the footprint JVM finished");
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), text);
+        return text;
+    }
+}
