@@ -12,6 +12,8 @@
 #                           (keys, configuration and local accounts stay), restart it and wait until it has rebuilt
 #                           the ledger from its peers (verified against their certified checkpoint) and its head
 #                           equals theirs (README "Repairing a replica")
+#   ci/cluster.sh database  PostgreSQL networks: create and start the network's server and databases only (for
+#                           replicas run elsewhere, e.g. on Payara Server by ci/server-smoke.sh)
 #   ci/cluster.sh down      stop every replica, and the network's PostgreSQL server if it has one (data, keys and
 #                           logs stay in .cluster/)
 #
@@ -450,6 +452,11 @@ case "$cmd" in
     echo "  Stop with ci/cluster.sh down; data stays in $HOME_DIR"
     ;;
   status) status ;;
+  database)
+    [ "$DB" = postgresql ] || { say "this network's replicas use embedded Derby: no database server to start"; exit 2; }
+    echo "$DB" > "$HOME_DIR/database"; pg_up
+    echo "PostgreSQL at 127.0.0.1:$PG_PORT (databases ehr1-ehr4), server files in $(pg_dir)"
+    ;;
   kill)
     check_n "${2:-}"; p=$(pid_of "$2"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$(node "$2")/replica.pid"
     echo "replica $2 killed (SIGKILL)"
