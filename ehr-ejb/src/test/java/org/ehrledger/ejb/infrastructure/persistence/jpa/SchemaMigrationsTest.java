@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SchemaMigrationsTest {
 
     /** Changesets of the changelog today (version 1: one per table). */
-    private static final int CHANGESETS = 7;
+    static final int CHANGESETS = 7;
 
     @TempDir
     Path dir;
@@ -101,27 +101,33 @@ class SchemaMigrationsTest {
     void everyEntityIsWrittenAndReadBackOnTheMigratedSchema() {
         EntityManagerFactory emf = TestDatabase.migrated(url("fresh"));
         try {
-            inTransaction(emf, em -> everyEntity().forEach(em::persist));
-            EntityManager em = emf.createEntityManager();
-            for (EntityType<?> entity : emf.getMetamodel().getEntities()) {
-                // Selects every mapped column of every table: a missing or mistyped column fails here.
-                List<?> rows = em.createQuery("SELECT e FROM " + entity.getName() + " e", entity.getJavaType()).getResultList();
-                assertEquals(1, rows.size(), entity.getName());
-            }
-            assertEquals(7, emf.getMetamodel().getEntities().size());
-            EntryRow entry = em.find(EntryRow.class, new EntryRow.Key(7, 0));
-            assertTrue(entry.accepted());
-            assertEquals("x".repeat(2000), entry.reason());
-            assertEquals("{\"answer\":\"" + "y".repeat(40_000) + "\"}",
-                    em.find(IdempotencyRow.class, "k").body());
-            em.close();
+            assertEveryEntityRoundTrips(emf);
         } finally {
             emf.close();
         }
     }
 
+    /** Writes one row of each entity, then reads every entity back through JPA. */
+    static void assertEveryEntityRoundTrips(EntityManagerFactory emf) {
+        inTransaction(emf, em -> everyEntity().forEach(em::persist));
+        EntityManager em = emf.createEntityManager();
+        for (EntityType<?> entity : emf.getMetamodel().getEntities()) {
+            // Selects every mapped column of every table: a missing or mistyped column fails here.
+            List<?> rows = em.createQuery("SELECT e FROM " + entity.getName() + " e", entity.getJavaType()).getResultList();
+            assertEquals(1, rows.size(), entity.getName());
+        }
+        assertEquals(7, emf.getMetamodel().getEntities().size());
+        EntryRow entry = em.find(EntryRow.class, new EntryRow.Key(7, 0));
+        assertTrue(entry.accepted());
+        assertEquals("x".repeat(2000), entry.reason());
+        assertArrayEquals(bytes(100_000, 5), em.find(BlockRow.class, 7L).requests());
+        assertTrue(em.find(AccountRow.class, "dr-a").sealedKeys().length == 3000 && !em.find(AccountRow.class, "dr-a").suspended());
+        assertEquals("{\"answer\":\"" + "y".repeat(40_000) + "\"}", em.find(IdempotencyRow.class, "k").body());
+        em.close();
+    }
+
     /** One row of each table, with the largest values the mappings allow where that matters. */
-    private static List<Object> everyEntity() {
+    static List<Object> everyEntity() {
         IdempotencyRow idempotency = new IdempotencyRow("k", "h".repeat(64), 1L);
         idempotency.answer(200, "{\"answer\":\"" + "y".repeat(40_000) + "\"}");
         return List.of(
@@ -135,7 +141,7 @@ class SchemaMigrationsTest {
                 idempotency);
     }
 
-    private static void inTransaction(EntityManagerFactory emf, Consumer<EntityManager> work) {
+    static void inTransaction(EntityManagerFactory emf, Consumer<EntityManager> work) {
         EntityManager em = emf.createEntityManager();
         em.getTransaction().begin();
         work.accept(em);
@@ -143,7 +149,7 @@ class SchemaMigrationsTest {
         em.close();
     }
 
-    private static byte[] bytes(int length, int fill) {
+    static byte[] bytes(int length, int fill) {
         byte[] b = new byte[length];
         java.util.Arrays.fill(b, (byte) fill);
         return b;
@@ -154,9 +160,13 @@ class SchemaMigrationsTest {
      * per table its primary key and indexes (Liquibase's own tables left out). Constraint and index names are the
      * database's own choice and left out too.
      */
-    private static String schema(String url) throws SQLException {
+    static String schema(String url) throws SQLException {
+        return schema(url, new java.util.Properties());
+    }
+
+    static String schema(String url, java.util.Properties login) throws SQLException {
         TreeMap<String, String> lines = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection(url)) {
+        try (Connection c = DriverManager.getConnection(url, login)) {
             DatabaseMetaData meta = c.getMetaData();
             try (ResultSet t = meta.getTables(null, null, "%", new String[] {"TABLE"})) {
                 while (t.next()) {
