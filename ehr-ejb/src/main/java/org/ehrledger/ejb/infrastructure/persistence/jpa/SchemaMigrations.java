@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import liquibase.Scope;
 import liquibase.UpdateSummaryEnum;
@@ -30,6 +32,13 @@ import liquibase.ui.LoggerUIService;
  * version's changesets find their tables and are recorded as ran without running.
  */
 public final class SchemaMigrations {
+
+    /** Liquibase reports every step at INFO; the replica logs one line per migration instead (LedgerDatabase). */
+    private static final Logger LIQUIBASE_LOG = Logger.getLogger("liquibase");
+
+    static {
+        LIQUIBASE_LOG.setLevel(Level.WARNING);
+    }
 
     /** The changelog, on the class path; one file per version under {@code db/changelog/}. */
     public static final String CHANGELOG = "db/changelog/changelog.xml";
