@@ -130,6 +130,10 @@ pg_dir() {
   local dir="$HOME_DIR/postgresql"
   if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$HOME_DIR"; then
     dir="/var/lib/postgresql/ehr-ledger/$(basename "$HOME_DIR")-$(printf '%s' "$HOME_DIR" | sha256sum | cut -c1-12)"
+    if [ -d "$dir" ]; then   # left by a network of the same path that was deleted since: not this one's
+      runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+      rm -rf "$dir"
+    fi
   fi
   echo "$dir" > "$HOME_DIR/postgresql.dir"
   echo "$dir"
