@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A local EHR Ledger network: 4 Payara Micro replicas on 127.0.0.1, each with its own Derby database,
-# agreeing over PBFT carried by JGroups (TCP, no multicast).
+# A local EHR Ledger network: 4 Payara Micro replicas on 127.0.0.1, each with its own database (embedded Derby,
+# or PostgreSQL with EHR_DB=postgresql), agreeing over PBFT carried by JGroups (TCP, no multicast).
 #
 #   ci/cluster.sh up        build if needed, create the genesis keys once, start the 4 replicas, wait until they
 #                           form one view, seed and enrol the first administrator (password printed once), print URLs
@@ -12,7 +12,10 @@
 #                           (keys, configuration and local accounts stay), restart it and wait until it has rebuilt
 #                           the ledger from its peers (verified against their certified checkpoint) and its head
 #                           equals theirs (README "Repairing a replica")
-#   ci/cluster.sh down      stop every replica (data, keys and logs stay in .cluster/)
+#   ci/cluster.sh database  PostgreSQL networks: create and start the network's server and databases only (for
+#                           replicas run elsewhere, e.g. on Payara Server by ci/server-smoke.sh)
+#   ci/cluster.sh down      stop every replica, and the network's PostgreSQL server if it has one (data, keys and
+#                           logs stay in .cluster/)
 #
 # Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel, +200 for its
 # block sync listener: mutual TLS with the genesis keys), data in .cluster/node-N/; .cluster/node-N/local.properties,
@@ -21,6 +24,12 @@
 # options); for a new network also
 # EHR_CHECKPOINT_INTERVAL (64 batches) and EHR_WATERMARK_WINDOW (256 batches); EHR_ONLY ("2 3 4") runs a subset
 # here when the other replicas run elsewhere (ci/server-smoke.sh runs replica 1 on Payara Server).
+#
+# Database: EHR_DB=derby (the default: .cluster/node-N/ehrdb) or EHR_DB=postgresql, chosen when a network is
+# created and kept with it (.cluster/database). PostgreSQL: installed from Debian's packages if missing; one server
+# per network (data in .cluster/postgresql/, 127.0.0.1 port EHR_PG_PORT, default JGroups base + 50), started and
+# stopped with the network, one database and role per replica (ehr1..ehr4) with a password generated once and kept
+# in .cluster/node-N/db.password (mode 0600, never printed). README "Running on PostgreSQL".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -36,6 +45,7 @@ MICRO_JAR="$HOME/.m2/repository/fish/payara/extras/payara-micro/$PAYARA_VERSION/
 DERBY_VERSION=$(sed -n 's:.*<derby.version>\(.*\)</derby.version>.*:\1:p' pom.xml)
 WAR="$ROOT/ehr-micro/target/ehr.war"
 read -r -a REPLICAS <<<"${EHR_ONLY:-1 2 3 4}"   # EHR_ONLY: a subset run here (others run elsewhere)
+PG_PORT=${EHR_PG_PORT:-$((JG_BASE + 50))}
 
 say() { printf '%s\n' "$*" >&2; }
 url() { echo "http://127.0.0.1:$((HTTP_BASE + $1 - 1))"; }
@@ -77,6 +87,130 @@ genesis() {
     "${EHR_CHECKPOINT_INTERVAL:-64}" "${EHR_WATERMARK_WINDOW:-256}" >&2
 }
 
+# ---- The network's database: embedded Derby (per replica, nothing to run) or one PostgreSQL server per network.
+
+# The database this network was created with (recorded at its first start; EHR_DB only chooses for a new one).
+db_kind() {
+  local recorded=""
+  [ -f "$HOME_DIR/database" ] && recorded=$(cat "$HOME_DIR/database")
+  if [ -z "$recorded" ]; then
+    # a network started before databases were selectable has Derby databases already
+    if compgen -G "$HOME_DIR/node-*/ehrdb" >/dev/null; then recorded=derby; fi
+  fi
+  local wanted=${EHR_DB:-${recorded:-derby}}
+  case "$wanted" in derby|postgresql) ;; *) say "EHR_DB must be derby or postgresql (got '$wanted')"; exit 2 ;; esac
+  if [ -n "$recorded" ] && [ "$wanted" != "$recorded" ]; then
+    say "this network ($HOME_DIR) runs on $recorded; EHR_DB=$wanted needs a network of its own (another EHR_CLUSTER_HOME)"
+    exit 2
+  fi
+  echo "$wanted"
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi; }
+
+# PostgreSQL's server programs (Debian keeps them out of PATH), installing the Debian packages if missing.
+pg_bin() {
+  local bin; bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$bin" ]; then
+    say "installing PostgreSQL from Debian's packages (apt-get install postgresql)..."
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 \
+      || { as_root apt-get update -qq >&2 && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2; } \
+      || { say "PostgreSQL is not installed and could not be installed (needs root or sudo): apt-get install postgresql"; exit 1; }
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  echo "$bin"
+}
+
+# The server runs as the invoking user, or as the postgres system user when that is root (PostgreSQL refuses root).
+pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# Where the server's files live: .cluster/postgresql, unless the postgres user cannot reach that directory (a
+# checkout under /root): then /var/lib/postgresql/ehr-ledger/<network>, recorded in .cluster/postgresql.dir.
+pg_dir() {
+  if [ -f "$HOME_DIR/postgresql.dir" ]; then cat "$HOME_DIR/postgresql.dir"; return; fi
+  local dir="$HOME_DIR/postgresql"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$HOME_DIR"; then
+    dir="/var/lib/postgresql/ehr-ledger/$(basename "$HOME_DIR")-$(printf '%s' "$HOME_DIR" | sha256sum | cut -c1-12)"
+    if [ -d "$dir" ]; then   # left by a network of the same path that was deleted since: not this one's
+      runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+      rm -rf "$dir"
+    fi
+  fi
+  echo "$dir" > "$HOME_DIR/postgresql.dir"
+  echo "$dir"
+}
+
+secret() { head -c 32 /dev/urandom | base64 | tr -d '/+=\n' | head -c 32; }
+
+# psql as the superuser over TCP, reading SQL from stdin (so no password appears on a command line).
+pg_psql() {
+  PGPASSFILE="$HOME_DIR/postgresql.pgpass" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+    -d "${1:-postgres}" -f - >/dev/null
+}
+
+pg_running() { local dir; dir=$(pg_dir); [ -f "$dir/data/postmaster.pid" ] && pg_as "$(pg_bin)/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; }
+
+# Creates the network's server once, starts it, and creates each replica's role and database once.
+pg_up() {
+  local bin dir; bin=$(pg_bin); dir=$(pg_dir)
+  command -v psql >/dev/null || { say "psql is missing: apt-get install postgresql-client"; exit 1; }
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    say "creating the network's PostgreSQL server in $dir (127.0.0.1:$PG_PORT)"
+    (umask 077; secret > "$HOME_DIR/postgresql.password")
+    (umask 077; printf '127.0.0.1:%s:*:postgres:%s\n' "$PG_PORT" "$(cat "$HOME_DIR/postgresql.password")" > "$HOME_DIR/postgresql.pgpass")
+    mkdir -p "$dir"; chmod 700 "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+    (umask 077; cp "$HOME_DIR/postgresql.password" "$dir/pwfile")
+    [ "$(id -u)" = 0 ] && chown postgres: "$dir/pwfile"
+    pg_as "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" --auth=scram-sha-256 -E UTF8 --locale=C >/dev/null \
+      || { rm -f "$dir/pwfile"; say "initdb failed"; exit 1; }
+    rm -f "$dir/pwfile"
+    # Only TCP on the loopback; enough connections for 4 replicas' pools; a failing statement is never logged
+    # (it could be one that sets a password).
+    pg_as tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = ''
+max_connections = 200
+log_min_error_statement = panic
+CONF
+  fi
+  if ! pg_running; then
+    pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" -w -t 120 start >/dev/null \
+      || { say "PostgreSQL did not start; its log: $dir/postgresql.log"; tail -n 20 "$dir/postgresql.log" >&2 || true; exit 1; }
+  fi
+  local n role
+  for n in 1 2 3 4; do   # every replica's, also those run elsewhere against this server (EHR_ONLY)
+    role="ehr$n"
+    [ -f "$(node "$n")/db.password" ] && continue
+    mkdir -p "$(node "$n")"
+    (umask 077; secret > "$(node "$n")/db.password.new")
+    pg_psql <<SQL
+CREATE ROLE $role LOGIN PASSWORD '$(cat "$(node "$n")/db.password.new")';
+CREATE DATABASE $role OWNER $role ENCODING 'UTF8';
+REVOKE ALL ON DATABASE $role FROM PUBLIC;
+SQL
+    pg_psql "$role" <<SQL
+ALTER SCHEMA public OWNER TO $role;
+SQL
+    mv "$(node "$n")/db.password.new" "$(node "$n")/db.password"
+  done
+}
+
+pg_down() {
+  local dir; dir=$(pg_dir)
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  pg_as "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# Replica N's data source settings (ReplicaDataSource), for its replica.properties.
+db_properties() {
+  [ "$DB" = postgresql ] || return 0
+  echo "ehr.db.url=jdbc:postgresql://127.0.0.1:$PG_PORT/ehr$1"
+  echo "ehr.db.user=ehr$1"
+  echo "ehr.db.password-file=$(node "$1")/db.password"
+}
+
 start_one() {
   local n=$1 dir; dir=$(node "$n")
   if alive "$n"; then say "replica $n already running (pid $(pid_of "$n"))"; return; fi
@@ -92,6 +226,7 @@ start_one() {
     echo "ehr.peer.urls=$(url 1),$(url 2),$(url 3),$(url 4)"
     echo "derby.system.home=$dir"
     echo "derby.stream.error.file=$dir/derby.log"
+    db_properties "$n"
     # Metro's JMX monitoring of the SOAP endpoint: off. It cannot register its MBean under Payara Micro
     # anyway, and the reflection model it builds kept about 65 MB of each replica's heap alive.
     echo "com.sun.xml.ws.monitoring.endpoint=false"
@@ -99,6 +234,7 @@ start_one() {
     # This replica's own overrides, last so that they win.
     if [ -f "$dir/local.properties" ]; then cat "$dir/local.properties"; fi
   } > "$dir/replica.properties"
+  chmod 600 "$dir/replica.properties"
   rm -rf "$dir/payara-runtime"
   # shellcheck disable=SC2086  # EHR_JAVA_OPTS: extra JVM options (e.g. a profiler agent), split on spaces
   # C1 only: four application servers on a small machine otherwise spend a third to a half of their CPU
@@ -240,7 +376,12 @@ peer_head() {
 
 repair() {
   local n=$1 dir p peers=() j; dir=$(node "$n")
-  [ -d "$dir/ehrdb" ] || { say "replica $n has no database in $dir: nothing to repair (start it)"; exit 1; }
+  if [ "$DB" = postgresql ]; then
+    [ -f "$dir/db.password" ] || { say "replica $n has no database yet: nothing to repair (start it)"; exit 1; }
+    pg_up
+  else
+    [ -d "$dir/ehrdb" ] || { say "replica $n has no database in $dir: nothing to repair (start it)"; exit 1; }
+  fi
   for p in 1 2 3 4; do
     [ "$p" = "$n" ] && continue
     [ "$(json_field "$(cluster_json "$p")" state)" = running ] && peers+=("$p")
@@ -255,12 +396,20 @@ repair() {
   local aside; aside="$dir/damaged-$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$aside"
   # The whole database as it was (ledger and local tables) and the consensus log: nothing is deleted.
-  cp -a "$dir/ehrdb" "$aside/"
+  if [ "$DB" = postgresql ]; then
+    (umask 077; PGPASSFILE="$HOME_DIR/postgresql.pgpass" pg_dump -h 127.0.0.1 -p "$PG_PORT" -U postgres "ehr$n" > "$aside/ehr$n.sql")
+  else
+    cp -a "$dir/ehrdb" "$aside/"
+  fi
   if [ -d "$dir/consensus" ]; then cp -a "$dir/consensus" "$aside/"; fi
   if [ -f "$dir/replica.log" ]; then cp -a "$dir/replica.log" "$aside/"; fi
   say "replica $n's data as it was: $aside"
   local t sql=""; for t in $LEDGER_TABLES; do sql+="DELETE FROM $t;"$'\n'; done
-  derby_sql "$dir/ehrdb" "$sql"
+  if [ "$DB" = postgresql ]; then
+    printf '%s' "$sql" | pg_psql "ehr$n"
+  else
+    derby_sql "$dir/ehrdb" "$sql"
+  fi
   say "emptied its ledger ($LEDGER_TABLES); kept its keys, configuration, organisation keys, accounts and consensus log"
   start_one "$n"
   local start=$SECONDS deadline=$((SECONDS + START_TIMEOUT))
@@ -285,6 +434,8 @@ repair() {
   done
 }
 
+DB=$(db_kind)
+
 check_n() { case "${1:-}" in 1|2|3|4) ;; *) say "replica number 1-4 expected"; exit 2 ;; esac; }
 
 cmd=${1:-}
@@ -294,6 +445,8 @@ case "$cmd" in
       say "java 17, maven and curl are needed: run ci/test.sh once (it installs them) or apt-get install openjdk-17-jdk-headless maven curl"; exit 1; }
     build
     genesis
+    echo "$DB" > "$HOME_DIR/database"
+    if [ "$DB" = postgresql ]; then pg_up; fi
     for n in "${REPLICAS[@]}"; do start_one "$n"; done
     wait_ready "${REPLICAS[@]}"
     if [ "${REPLICAS[0]}" = 1 ]; then seed_admin; wait_converged "${REPLICAS[@]}" || true; fi
@@ -301,21 +454,30 @@ case "$cmd" in
     echo
     echo "  Portal:        $(url 1)/   (replicas 2-4: $(url 2)/ $(url 3)/ $(url 4)/)"
     echo "  JSON API:      $(url 1)/api/v1/   e.g. curl $(url 1)/api/v1/cluster"
+    if [ "$DB" = postgresql ]; then
+      echo "  Databases:     PostgreSQL at 127.0.0.1:$PG_PORT (ehr1-ehr4), server files in $(pg_dir)"
+    fi
     echo "  Stop with ci/cluster.sh down; data stays in $HOME_DIR"
     ;;
   status) status ;;
+  database)
+    [ "$DB" = postgresql ] || { say "this network's replicas use embedded Derby: no database server to start"; exit 2; }
+    echo "$DB" > "$HOME_DIR/database"; pg_up
+    echo "PostgreSQL at 127.0.0.1:$PG_PORT (databases ehr1-ehr4), server files in $(pg_dir)"
+    ;;
   kill)
     check_n "${2:-}"; p=$(pid_of "$2"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$(node "$2")/replica.pid"
     echo "replica $2 killed (SIGKILL)"
     ;;
   start)
-    check_n "${2:-}"; build; start_one "$2"; wait_ready "$2"; status ;;
+    check_n "${2:-}"; build; if [ "$DB" = postgresql ]; then pg_up; fi; start_one "$2"; wait_ready "$2"; status ;;
   stop)
     check_n "${2:-}"; stop_one "$2"; echo "replica $2 stopped" ;;
   repair)
     check_n "${2:-}"; build; repair "$2" ;;
   down)
     for n in "${REPLICAS[@]}"; do stop_one "$n" & done; wait
+    if [ "$DB" = postgresql ]; then pg_down; fi
     echo "network stopped (data kept in $HOME_DIR)"
     ;;
   logs)

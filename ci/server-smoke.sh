@@ -6,9 +6,10 @@
 # organisation: a transaction signed by the new administrator, ordered by all four replicas) and that the
 # Payara Micro replicas store the same block, then stops everything.
 #
-# Environment: EHR_EAR (ehr-ear/target/ehr.ear), SMOKE_HTTP_BASE (28081: Payara Server, then 28082-28084),
+# Environment: EHR_DB (derby, or postgresql: every replica on its own PostgreSQL database, Payara Server's through
+# the settings of server-config/database-postgresql.properties), EHR_EAR (ehr-ear/target/ehr.ear), SMOKE_HTTP_BASE (28081: Payara Server, then 28082-28084),
 # SMOKE_ADMIN_PORT (24848), SMOKE_JGROUPS_BASE (27800; block sync listeners at +200).
-# Last line: payara_server=6.2025.9 deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok
+# Last line: payara_server=6.2025.9 database=derby deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -19,7 +20,8 @@ WORK="$ROOT/target/server-smoke"
 HTTP=${SMOKE_HTTP_BASE:-28081}
 ADMIN=${SMOKE_ADMIN_PORT:-24848}
 JG=${SMOKE_JGROUPS_BASE:-27800}
-CLUSTER_ENV=(EHR_ONLY="2 3 4" EHR_CLUSTER_HOME="$WORK/cluster" EHR_HTTP_BASE="$HTTP" EHR_JGROUPS_BASE="$JG" EHR_SKIP_BUILD=1)
+DB=${EHR_DB:-derby}
+CLUSTER_ENV=(EHR_ONLY="2 3 4" EHR_CLUSTER_HOME="$WORK/cluster" EHR_HTTP_BASE="$HTTP" EHR_JGROUPS_BASE="$JG" EHR_SKIP_BUILD=1 EHR_DB="$DB")
 DOMAIN=ehr-smoke
 
 [ -f "$EAR" ] || { echo "no $EAR: build it first (mvn -pl ehr-ear -am package)" >&2; exit 1; }
@@ -57,8 +59,19 @@ A=("$ASADMIN" --port "$ADMIN")
 "${A[@]}" set "configs.config.server-config.network-config.network-listeners.network-listener.http-listener-1.port=$HTTP" >/dev/null
 peers=""
 for n in 0 1 2 3; do peers+="${peers:+,}http\\://127.0.0.1\\:$((HTTP + n))"; done
+if [ "$DB" = postgresql ]; then
+  echo "starting the network's PostgreSQL server (replica 1's database ehr1)..."
+  env "${CLUSTER_ENV[@]}" bash ci/cluster.sh database >/dev/null || fail "the PostgreSQL server did not start"
+fi
+# The application's JDBC resource for this database: server-config/database-<db>.properties, one JVM option a line
+# (asadmin separates options at an unescaped colon).
+db_opts=()
+while IFS= read -r line; do
+  db_opts+=("-D${line//:/\\:}")
+done < <(sed -e "s|@DATA@|$WORK/data|" -e "s|@HOST@|127.0.0.1|" -e "s|@PORT@|$((JG + 50))|" -e "s|@DATABASE@|ehr1|" \
+  -e "s|@ROLE@|ehr1|" -e "s|@PASSWORD_FILE@|$WORK/cluster/node-1/db.password|" "server-config/database-$DB.properties" | grep -v '^#' | grep .)
 for opt in "-Dehr.replica.id=0" "-Dehr.data.dir=$WORK/data" "-Dehr.genesis.dir=$WORK/cluster/genesis" \
-           "-Dehr.organisation.id=smoke-hospital" "-Dderby.system.home=$WORK/data" \
+           "-Dehr.organisation.id=smoke-hospital" "${db_opts[@]}" \
            "-Dehr.jgroups.stack=$ROOT/server-config/jgroups-tcp.xml" "-Dehr.peer.urls=$peers" \
            "-Djava.net.preferIPv4Stack=true"; do
   "${A[@]}" create-jvm-options -- "$opt" >/dev/null
@@ -149,4 +162,4 @@ echo "  the Payara Micro replicas store the same block $height"
 "$ASADMIN" stop-domain "$DOMAIN" >/dev/null
 trap - EXIT
 env "${CLUSTER_ENV[@]}" bash ci/cluster.sh down >/dev/null
-echo "payara_server=$VERSION deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok"
+echo "payara_server=$VERSION database=$DB deploy=ok cluster=ok signed_write=ok portal=ok soap=ok fhir=ok micro_replicas_agree=ok"

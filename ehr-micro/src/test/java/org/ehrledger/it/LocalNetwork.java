@@ -21,8 +21,9 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
 /**
- * Drives a real local network through {@code ci/cluster.sh} (4 Payara Micro processes, Derby, JGroups)
- * on ports of its own, and talks to its JSON API over HTTP.
+ * Drives a real local network through {@code ci/cluster.sh} (4 Payara Micro processes, JGroups, and the
+ * database that {@code -Dit.db} names: {@code derby} by default, or {@code postgresql}) on ports of its own, and
+ * talks to its JSON API over HTTP.
  */
 final class LocalNetwork implements AutoCloseable {
 
@@ -30,6 +31,8 @@ final class LocalNetwork implements AutoCloseable {
     final Path home;
     final int httpBase;
     final int jgroupsBase;
+    /** The replicas' database ({@code EHR_DB} of cluster.sh). */
+    final String db = System.getProperty("it.db", "derby");
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A network on HTTP ports {@code httpBase}.. and JGroups ports {@code jgroupsBase}.. (4 replicas, 2 ports each). */
@@ -43,7 +46,10 @@ final class LocalNetwork implements AutoCloseable {
     /** A network from the failsafe configuration: {@code it.root}, a home under {@code it.home}, fresh. */
     static LocalNetwork fresh(String name, int httpBase, int jgroupsBase) throws IOException, InterruptedException {
         Path root = Path.of(System.getProperty("it.root", "..")).toAbsolutePath().normalize();
-        Path home = Path.of(System.getProperty("it.home", "target/it-cluster")).resolveSibling(name).toAbsolutePath();
+        String db = System.getProperty("it.db", "derby");
+        // a network of its own per database: cluster.sh keeps the database a network was created with
+        Path home = Path.of(System.getProperty("it.home", "target/it-cluster"))
+                .resolveSibling(db.equals("derby") ? name : name + "-" + db).toAbsolutePath();
         LocalNetwork net = new LocalNetwork(root, home, httpBase, jgroupsBase);
         if (Files.exists(home)) {
             net.cluster("down");
@@ -64,6 +70,7 @@ final class LocalNetwork implements AutoCloseable {
         env.put("EHR_HTTP_BASE", Integer.toString(httpBase));
         env.put("EHR_JGROUPS_BASE", Integer.toString(jgroupsBase));
         env.put("EHR_SKIP_BUILD", "1");
+        env.put("EHR_DB", db);
         // Short checkpoint intervals, so that a replica down for a few seconds must catch up by state transfer.
         env.put("EHR_CHECKPOINT_INTERVAL", "8");
         env.put("EHR_WATERMARK_WINDOW", "16");

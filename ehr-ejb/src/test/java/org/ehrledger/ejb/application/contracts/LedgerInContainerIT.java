@@ -52,7 +52,12 @@ class LedgerInContainerIT {
 
     @Deployment
     static WebArchive deployment() {
-        return ShrinkWrap.create(WebArchive.class, "ledger-it.war")
+        WebArchive war = ShrinkWrap.create(WebArchive.class, "ledger-it.war");
+        // the schema migrations, run by LedgerDatabase at start
+        for (File version : new File("src/main/resources/db/changelog").listFiles()) {
+            war.addAsResource(version, "db/changelog/" + version.getName());
+        }
+        return war
                 .addPackages(true, "org.ehrledger.ejb", "org.ehrledger.consensus")
                 .addAsResource(new File("src/main/resources/META-INF/persistence.xml"), "META-INF/persistence.xml")
                 .addAsWebInfResource(new File("src/main/resources/META-INF/beans.xml"), "beans.xml")
@@ -62,7 +67,11 @@ class LedgerInContainerIT {
                         jarOf(org.jgroups.JChannel.class),
                         jarOf(org.apache.derby.jdbc.EmbeddedDataSource.class),
                         jarOf(org.apache.derby.shared.common.error.StandardException.class),
-                        jarOf(org.apache.derby.iapi.jdbc.AutoloadedDriver.class));
+                        jarOf(org.apache.derby.iapi.jdbc.AutoloadedDriver.class),
+                        jarOf(liquibase.Scope.class), jarOf(com.opencsv.CSVReader.class), jarOf(org.yaml.snakeyaml.Yaml.class),
+                        jarOf(org.apache.commons.lang3.StringUtils.class), jarOf(org.apache.commons.text.StringSubstitutor.class),
+                        jarOf(org.apache.commons.collections4.CollectionUtils.class), jarOf(org.apache.commons.io.IOUtils.class),
+                        jarOf(javax.xml.bind.JAXBException.class));
     }
 
     private static File jarOf(Class<?> type) {

@@ -17,7 +17,6 @@ import java.util.Map;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.Persistence;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.config.ClusterConfig;
@@ -28,6 +27,7 @@ import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.TestDatabase;
 import org.ehrledger.ejb.testing.Certified;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,7 +56,7 @@ class LedgerPersistenceTest {
     }
 
     private void open() {
-        emf = Persistence.createEntityManagerFactory("ehr-test", Map.of("jakarta.persistence.jdbc.url", url));
+        emf = TestDatabase.migrated(url);
         em = emf.createEntityManager();
     }
 

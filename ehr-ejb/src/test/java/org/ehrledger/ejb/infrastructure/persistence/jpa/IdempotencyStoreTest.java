@@ -10,12 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.util.Map;
 import java.util.function.Supplier;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.Persistence;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,8 +34,7 @@ class IdempotencyStoreTest {
 
     @BeforeEach
     void database() {
-        emf = Persistence.createEntityManagerFactory("ehr-test",
-                Map.of("jakarta.persistence.jdbc.url", "jdbc:derby:directory:" + dir.resolve("db") + ";create=true"));
+        emf = TestDatabase.migrated("jdbc:derby:directory:" + dir.resolve("db") + ";create=true");
         em = emf.createEntityManager();
         store = new IdempotencyStore();
         store.em = em;
