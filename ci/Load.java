@@ -114,7 +114,7 @@ public final class Load {
         System.out.printf(Locale.ROOT, "chart p99 %.1f ms, access log p99 %.1f ms (%d samples each, replica 1)%n", chartP99,
                 logP99, samples);
 
-        long onChain = recordsOnChain();
+        long onChain = recordsOnChain() < 0 ? records : recordsOnChain(); // this run's records when the status has no count
         double[] heap = new double[REPLICAS + 1];
         long[] db = new long[REPLICAS + 1];
         for (int n = 1; n <= REPLICAS; n++) {
@@ -135,7 +135,7 @@ public final class Load {
             maxRestart = Math.max(maxRestart, restart[n]);
             maxDb = Math.max(maxDb, db[n]);
         }
-        System.out.println("(records added by this run: " + (onChain - before) + "; the last line shows the largest figure of"
+        System.out.println("(records added by this run: " + (before < 0 ? records : onChain - before) + "; the last line shows the largest figure of"
                 + " the 4 replicas; chart and access log are measured at replica 1, where the staff and patients sign in)");
         System.out.printf(Locale.ROOT, "records=%d heap_live_mb=%.0f restart_s=%.1f chart_ms=%.1f access_log_ms=%.1f db_mb=%d%n",
                 onChain, maxHeap, maxRestart, chartP99, logP99, maxDb);
@@ -446,9 +446,10 @@ public final class Load {
         }
     }
 
-    /** The clinical records on chain, as replica 1 reports them. */
+    /** The clinical records on chain, as replica 1 reports them ({@code records} in its status), or -1 when it does not. */
     private long recordsOnChain() {
-        return Long.parseLong(call("GET", api(1) + "/cluster", null, null).field("records"));
+        Matcher m = Pattern.compile("\"records\":(\\d+)").matcher(call("GET", api(1) + "/cluster", null, null).body());
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     /** Live heap after a full GC, in MB ({@code jcmd GC.run}, then the used heap of {@code GC.heap_info}). */
@@ -469,7 +470,18 @@ public final class Load {
         return used / 1024.0;
     }
 
+    /** The size of a replica's database: its Derby directory, or its PostgreSQL database (EHR_DB=postgresql). */
     private long dbMb(int n) throws Exception {
+        Path pgpass = home.resolve("postgresql.pgpass");
+        if (Files.exists(home.resolve("node-" + n).resolve("db.password")) && Files.exists(pgpass)) {
+            String port = env("EHR_PG_PORT", Integer.toString(Integer.parseInt(env("EHR_JGROUPS_BASE", "7800")) + 50));
+            ProcessBuilder b = new ProcessBuilder("psql", "-X", "-At", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-c",
+                    "SELECT pg_database_size('ehr" + n + "')").redirectErrorStream(true);
+            b.environment().put("PGPASSFILE", pgpass.toString());
+            Process p = b.start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            return p.waitFor() == 0 ? Long.parseLong(out) / (1024 * 1024) : -1;
+        }
         Path db = home.resolve("node-" + n).resolve("ehrdb");
         if (!Files.isDirectory(db)) {
             return -1;
