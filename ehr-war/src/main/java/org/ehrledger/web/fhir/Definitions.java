@@ -194,28 +194,6 @@ final class Definitions implements IValidationSupport {
         }
     }
 
-    /** A small file of the jar that holds the definitions, to find that jar by. */
-    private static final String MARKER = "/META-INF/maven/ca.uhn.hapi.fhir/hapi-fhir-validation-resources-r4/pom.properties";
-
-    /**
-     * One of the definitions' files, read straight from its jar when it is one: a web application's class
-     * loader may keep the bytes of every resource it served (GlassFish's, and so Payara's, keeps them in its
-     * resource entries), which for these 46 MB of XML would undo the point of this class.
-     */
-    private static InputStream open(String file) throws IOException {
-        java.net.URL marker = Definitions.class.getResource(MARKER);
-        if (marker == null || !marker.getProtocol().equals("jar")) {
-            return Definitions.class.getResourceAsStream(file);
-        }
-        try {
-            java.net.URLConnection c = new java.net.URL(marker, file).openConnection();
-            c.setUseCaches(false); // its own JarFile, closed with the stream
-            return c.getInputStream();
-        } catch (IOException | RuntimeException e) {
-            return Definitions.class.getResourceAsStream(file); // the class loader, then
-        }
-    }
-
     /**
      * One streaming pass over a bundle of the specification: each StructureDefinition, ValueSet and
      * CodeSystem entry is copied as XML into its own deflated buffer and indexed by its {@code url} (the
@@ -227,7 +205,7 @@ final class Definitions implements IValidationSupport {
         in.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         in.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
         StringBuilder xml = new StringBuilder(256 << 10);
-        try (InputStream stream = open(file)) {
+        try (InputStream stream = Definitions.class.getResourceAsStream(file)) {
             if (stream == null) {
                 throw new IllegalStateException("the R4 definitions " + file + " are not on the class path");
             }
