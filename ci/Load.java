@@ -114,7 +114,8 @@ public final class Load {
         System.out.printf(Locale.ROOT, "chart p99 %.1f ms, access log p99 %.1f ms (%d samples each, replica 1)%n", chartP99,
                 logP99, samples);
 
-        long onChain = recordsOnChain() < 0 ? records : recordsOnChain(); // this run's records when the status has no count
+        long reported = recordsOnChain();
+        long onChain = reported < 0 ? records : reported; // this run's records when the status has no count
         double[] heap = new double[REPLICAS + 1];
         long[] db = new long[REPLICAS + 1];
         for (int n = 1; n <= REPLICAS; n++) {
