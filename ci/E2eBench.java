@@ -1,5 +1,4 @@
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -9,12 +8,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * End-to-end write benchmark against a running network (run by ci/bench-e2e.sh with the JDK's
- * source launcher; no dependencies). Patients sign up through the JSON API, sign in, and then closed
+ * End-to-end write benchmark against a running network (compiled with ci/BenchHttp.java and run by
+ * ci/bench-e2e.sh; no dependencies). Patients sign up through the JSON API, sign in, and then closed
  * loops add 1 KiB clinical notes to their own records (authenticated "add clinical record" writes,
  * each signed, encrypted, ordered by PBFT and stored by all 4 replicas) for the measured period after
  * a warm-up. Finally every replica verifies its whole stored chain and all must report the same head.
@@ -23,8 +20,6 @@ import java.util.regex.Pattern;
  * seconds, recordBytes.
  */
 public final class E2eBench {
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) throws Exception {
         List<String> bases = Arrays.asList(args[0].split(","));
@@ -44,10 +39,10 @@ public final class E2eBench {
         List<String[]> who = new ArrayList<>();
         for (int p = 0; p < patients; p++) {
             String password = "bench password " + System.nanoTime();
-            String r = post(api + "/patients", null, "{\"name\":\"Bench Patient " + p + "\",\"birthDate\":\"1975-05-0"
+            String r = BenchHttp.post(api + "/patients", null, "{\"name\":\"Bench Patient " + p + "\",\"birthDate\":\"1975-05-0"
                     + (1 + p % 9) + "\",\"contact\":\"bench" + p + "@example.org\",\"password\":\"" + password + "\"}", 201);
-            String id = field(r, "patientId");
-            String token = field(post(api + "/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + password + "\"}",
+            String id = BenchHttp.field(r, "patientId");
+            String token = BenchHttp.field(BenchHttp.post(api + "/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + password + "\"}",
                     201), "token");
             who.add(new String[] {id, token});
         }
@@ -74,7 +69,7 @@ public final class E2eBench {
                         long start = System.nanoTime();
                         boolean ok;
                         try {
-                            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                            HttpResponse<String> r = BenchHttp.HTTP.send(HttpRequest.newBuilder(URI.create(url))
                                     .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + p[1])
                                     .header("Content-Type", "application/json")
                                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -112,11 +107,11 @@ public final class E2eBench {
         long last = 0;
         for (int s = 1; s <= seconds; s++) {
             if (pauseReplica > 0 && s - 1 == pauseAt) {
-                signal("STOP", pid);
+                BenchHttp.signal("STOP", pid);
                 System.out.println("  " + (s - 1) + " s: replica " + pauseReplica + " paused (SIGSTOP) for " + pauseSeconds + " s");
             }
             if (pauseReplica > 0 && s - 1 == pauseAt + pauseSeconds) {
-                signal("CONT", pid);
+                BenchHttp.signal("CONT", pid);
                 System.out.println("  " + (s - 1) + " s: replica " + pauseReplica + " resumed (SIGCONT)");
             }
             Thread.sleep(Math.max(0, start + s * 1_000_000_000L - System.nanoTime()) / 1_000_000);
@@ -127,7 +122,7 @@ public final class E2eBench {
             last = now;
         }
         if (pauseReplica > 0 && pauseAt + pauseSeconds >= seconds) {
-            signal("CONT", pid);
+            BenchHttp.signal("CONT", pid);
         }
         measuring.set(false);
         double elapsed = (System.nanoTime() - start) / 1e9;
@@ -152,13 +147,13 @@ public final class E2eBench {
         System.out.println("verifying the chain on every replica ...");
         boolean verified = true;
         String head = null;
-        waitForEqualHeads(bases, pauseReplica > 0 ? 180 : 10); // a resumed replica may still be catching up
+        BenchHttp.waitForEqualHeads(bases, pauseReplica > 0 ? 180 : 10); // a resumed replica may still be catching up
         for (String base : bases) {
-            String v = get(base + "/blocks/verification");
+            String v = BenchHttp.get(base + "/blocks/verification");
             boolean valid = v.contains("\"valid\":true");
-            String h = field(v, "headHash");
+            String h = BenchHttp.field(v, "headHash");
             System.out.println("  " + base + ": " + (valid ? "verified" : "FAILED " + v) + ", head " + h.substring(0, 12)
-                    + ", " + field(v, "blocks") + " blocks");
+                    + ", " + BenchHttp.field(v, "blocks") + " blocks");
             verified &= valid && (head == null || head.equals(h));
             head = h;
         }
@@ -182,73 +177,18 @@ public final class E2eBench {
             double beforeRate = before.size() / Math.max(1.0, pauseAt);
             double pausedRate = paused.size() / Math.max(1.0, pauseSeconds);
             double afterRate = after.size() / Math.max(1.0, seconds - pauseAt - pauseSeconds);
-            double p99Before = percentile(before, 0.99);
-            double p99Paused = percentile(paused, 0.99);
+            double p99Before = BenchHttp.percentile(before, 0.99);
+            double p99Paused = BenchHttp.percentile(paused, 0.99);
             System.out.printf("replicas=%d writes=%d paused_replica=%d paused_s=%d throughput_before_writes_per_s=%.0f"
                     + " throughput_paused_writes_per_s=%.0f throughput_after_resume_writes_per_s=%.0f throughput_ratio=%.2f"
                     + " p99_before_ms=%.1f p99_paused_ms=%.1f p99_after_resume_ms=%.1f p99_ratio=%.2f failed_writes=%d"
                     + " chain_verified=%s%n", bases.size(), writes, pauseReplica, pauseSeconds, beforeRate, pausedRate,
-                    afterRate, pausedRate / Math.max(1, beforeRate), p99Before, p99Paused, percentile(after, 0.99),
+                    afterRate, pausedRate / Math.max(1, beforeRate), p99Before, p99Paused, BenchHttp.percentile(after, 0.99),
                     p99Paused / Math.max(0.001, p99Before), failures.get(), verified);
             System.exit(verified ? 0 : 1);
         }
         System.out.printf("replicas=%d writes=%d throughput_writes_per_s=%.0f p50_ms=%.1f p99_ms=%.1f chain_verified=%s%n",
                 bases.size(), writes, writes / elapsed, p50, p99, verified);
         System.exit(verified ? 0 : 1);
-    }
-
-    private static void waitForEqualHeads(List<String> bases, int maxSeconds) throws Exception {
-        long deadline = System.nanoTime() + maxSeconds * 1_000_000_000L;
-        Thread.sleep(2000); // let every replica store the last blocks
-        while (System.nanoTime() < deadline) {
-            java.util.Set<String> heads = new java.util.HashSet<>();
-            for (String base : bases) {
-                heads.add(field(get(base + "/cluster"), "headHash"));
-            }
-            if (heads.size() == 1) {
-                return;
-            }
-            Thread.sleep(1000);
-        }
-        System.out.println("  the replicas' heads still differ after " + maxSeconds + " s");
-    }
-
-    private static double percentile(List<Long> nanos, double q) {
-        if (nanos.isEmpty()) {
-            return 0;
-        }
-        List<Long> sorted = new ArrayList<>(nanos);
-        sorted.sort(null);
-        return sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * q))) / 1e6;
-    }
-
-    private static void signal(String signal, String pid) throws Exception {
-        new ProcessBuilder("kill", "-" + signal, pid).inheritIO().start().waitFor();
-    }
-
-    private static String post(String url, String token, String json, int expected) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != expected) {
-            throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
-    }
-
-    private static String get(String url) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(5)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":\"?([^\",}]*)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + name + " in " + json);
-        }
-        return m.group(1);
     }
 }

@@ -5,8 +5,8 @@
 # warm-up excluded; then every replica verifies its whole chain.
 # Last line: replicas=4 writes=<N> throughput_writes_per_s=<x> p50_ms=<y> p99_ms=<z> chain_verified=true
 #
-# Environment: BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_LOOPS (128 closed loops), BENCH_RECORD_BYTES (1024),
-# EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster).
+# Environment: BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_LOOPS (128 closed loops), BENCH_RECORD_BYTES (1024, at most
+# 262144: the API's limit on a record's text), EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (4).
 #
 # Fault mode: BENCH_PAUSE_REPLICA=N (1-4) pauses replica N's process with SIGSTOP BENCH_PAUSE_AT seconds (15) into
 # the measured window for BENCH_PAUSE_SECONDS (30), then resumes it. Last line then:
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${EHR_HTTP_BASE:-8081}
 URLS=""
-for n in 0 1 2 3; do
+for ((n = 0; n < ${EHR_REPLICAS:-4}; n++)); do
   u="http://127.0.0.1:$((BASE + n))/api/v1"
   curl -sf -m 3 "$u/cluster" >/dev/null || { echo "replica $((n + 1)) does not answer at $u: start the network with ci/cluster.sh up" >&2; exit 1; }
   URLS+="${URLS:+,}$u"
@@ -29,4 +29,6 @@ if [ -n "${BENCH_PAUSE_REPLICA:-}" ]; then
   PAUSE=("$BENCH_PAUSE_REPLICA" "${BENCH_PAUSE_AT:-15}" "${BENCH_PAUSE_SECONDS:-30}" "$(cat "$PID_FILE")")
   trap 'kill -CONT "$(cat "$PID_FILE")" 2>/dev/null || true' EXIT   # never leave a replica stopped
 fi
-java -Xmx512m -XX:TieredStopAtLevel=1 ci/E2eBench.java "$URLS" "${BENCH_LOOPS:-128}" "${BENCH_WARMUP:-15}" "${BENCH_SECONDS:-60}" "${BENCH_RECORD_BYTES:-1024}" "${PAUSE[@]}"
+CLASSES=target/bench-e2e-classes
+rm -rf "$CLASSES" && javac -d "$CLASSES" ci/BenchHttp.java ci/E2eBench.java
+java -Xmx512m -XX:TieredStopAtLevel=1 -cp "$CLASSES" E2eBench "$URLS" "${BENCH_LOOPS:-128}" "${BENCH_WARMUP:-15}" "${BENCH_SECONDS:-60}" "${BENCH_RECORD_BYTES:-1024}" "${PAUSE[@]}"
