@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Consensus benchmark: 4 PBFT replicas (f=1) in separate JVMs over JGroups TCP on 127.0.0.1, closed-loop
+# Consensus benchmark: 4 PBFT replicas (f=1; BENCH_REPLICAS=7 for f=2) in separate JVMs over JGroups TCP on 127.0.0.1, closed-loop
 # clients sending signed 1 KiB requests (1 KiB replies, trivial in-memory application), warm-up excluded.
-# Last line: replicas=4 request_bytes=1024 throughput_ops_per_s=<N> p50_ms=<x> p99_ms=<y>
+# Last line: replicas=<n> request_bytes=1024 throughput_ops_per_s=<N> p50_ms=<x> p99_ms=<y>
 #
-# Tunables (environment): BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_CLIENTS (4), BENCH_LOOPS (64),
+# Tunables (environment): BENCH_REPLICAS (4), BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_CLIENTS (4), BENCH_LOOPS (64),
 # BENCH_BATCH (512), BENCH_FIRST_PORT (7700), BENCH_INFLIGHT (4 signed requests in flight per client),
 # BENCH_BUNDLE (64 operations at most per signed request; 1 = no bundling), BENCH_JFR (set: record a 20 s flight recording per replica),
 # BENCH_TLS (1: TLS 1.3 on the JGroups links, as the replicas run by default; 0: links in clear, for comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+REPLICAS=${BENCH_REPLICAS:-4}
 SECONDS_TO_RUN=${BENCH_SECONDS:-60}
 WARMUP=${BENCH_WARMUP:-15}
 CLIENTS=${BENCH_CLIENTS:-4}
@@ -28,7 +29,7 @@ CP="ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.tx
 
 rm -rf "$WORK"
 mkdir -p "$WORK/data"
-java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.GenesisTool "$WORK/genesis" 4 127.0.0.1 "$FIRST_PORT" "$CLIENTS" >&2
+java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.GenesisTool "$WORK/genesis" "$REPLICAS" 127.0.0.1 "$FIRST_PORT" "$CLIENTS" >&2
 
 PIDS=()
 cleanup() {
@@ -37,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for i in 0 1 2 3; do
+for ((i = 0; i < REPLICAS; i++)); do
   java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchReplica "$WORK/genesis" "$i" "$WORK/data" "$BATCH" \
     > "$WORK/replica-$i.log" 2>&1 &
   PIDS+=($!)
@@ -49,15 +50,15 @@ if [ -n "${BENCH_JFR:-}" ]; then
   (
     until grep -q "warming up" "$WORK/result.txt" 2>/dev/null; do sleep 1; done
     sleep $((WARMUP + 5))
-    for i in 0 1 2 3; do
+    for ((i = 0; i < REPLICAS; i++)); do
       jcmd "${REPLICA_PIDS[$i]}" JFR.start duration=20s settings=profile filename="$PWD/$WORK/replica-$i.jfr" >/dev/null
     done
   ) &
   PIDS+=($!)
 fi
-echo "started 4 replicas (logs in $WORK/replica-*.log); running $CLIENTS x $LOOPS closed-loop clients for ${SECONDS_TO_RUN}s after ${WARMUP}s warm-up" >&2
+echo "started $REPLICAS replicas (logs in $WORK/replica-*.log); running $CLIENTS x $LOOPS closed-loop clients for ${SECONDS_TO_RUN}s after ${WARMUP}s warm-up" >&2
 
 java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.BenchClient "$WORK/genesis" "$CLIENTS" "$LOOPS" 1024 \
   "$WARMUP" "$SECONDS_TO_RUN" "$INFLIGHT" "$BUNDLE" 2> "$WORK/client.log" | tee "$WORK/result.txt" >&2
-for i in 0 1 2 3; do tail -n 1 "$WORK/replica-$i.log" >&2; done
+for ((i = 0; i < REPLICAS; i++)); do tail -n 1 "$WORK/replica-$i.log" >&2; done
 tail -n 1 "$WORK/result.txt"

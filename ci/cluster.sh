@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# A local EHR Ledger network: 4 Payara Micro replicas on 127.0.0.1, each with its own database (embedded Derby,
+# A local EHR Ledger network: 4 (or N) Payara Micro replicas on 127.0.0.1, each with its own database (embedded Derby,
 # or PostgreSQL with EHR_DB=postgresql), agreeing over PBFT carried by JGroups (TCP, no multicast).
 #
-#   ci/cluster.sh up        build if needed, create the genesis keys once, start the 4 replicas, wait until they
-#                           form one view, seed and enrol the first administrator (password printed once), print URLs
+#   ci/cluster.sh up [N]    build if needed, create the genesis keys once, start the replicas, wait until they
+#                           form one view, seed and enrol the first administrator (password printed once), print URLs;
+#                           N replicas (4, the default: f = 1; 7: f = 2; 4 to 7, one organisation each, see
+#                           server-config/replica-N.properties) for a new network, kept with it (.cluster/replicas)
 #   ci/cluster.sh status    each replica's view, primary, last executed sequence, block height, checkpoint, head;
 #                           "damaged" (with the first bad height) for a replica whose stored ledger was edited
-#   ci/cluster.sh kill N    crash replica N (1-4) with SIGKILL        ci/cluster.sh start N   restart it
+#   ci/cluster.sh kill N    crash replica N (1-4, or up to 7) with SIGKILL        ci/cluster.sh start N   restart it
 #   ci/cluster.sh stop N    stop replica N                            ci/cluster.sh logs N    follow its log
 #   ci/cluster.sh repair N  keep a copy of replica N's data in .cluster/node-N/damaged-<time>/, empty its ledger
 #                           (keys, configuration and local accounts stay), restart it and wait until it has rebuilt
@@ -44,7 +46,21 @@ PAYARA_VERSION=6.2025.10
 MICRO_JAR="$HOME/.m2/repository/fish/payara/extras/payara-micro/$PAYARA_VERSION/payara-micro-$PAYARA_VERSION.jar"
 DERBY_VERSION=$(sed -n 's:.*<derby.version>\(.*\)</derby.version>.*:\1:p' pom.xml)
 WAR="$ROOT/ehr-micro/target/ehr.war"
-read -r -a REPLICAS <<<"${EHR_ONLY:-1 2 3 4}"   # EHR_ONLY: a subset run here (others run elsewhere)
+# The number of replicas: chosen by the first `up N` (default 4) and kept with the network (a network made before
+# the number was recorded has 4).
+if [ -f "$HOME_DIR/replicas" ]; then
+  N=$(cat "$HOME_DIR/replicas")
+elif [ "${1:-}" = up ] && [ ! -f "$GENESIS/genesis.properties" ]; then
+  N=${2:-4}
+else
+  N=4
+fi
+if [ "${1:-}" = up ] && [ -n "${2:-}" ] && [ "$2" != "$N" ]; then
+  printf '%s\n' "this network ($HOME_DIR) has $N replicas; $2 needs a network of its own (another EHR_CLUSTER_HOME)" >&2; exit 2
+fi
+case "$N" in 4|5|6|7) ;; *) printf '%s\n' "the number of replicas must be 4 to 7 (got '$N')" >&2; exit 2 ;; esac
+ALL=$(seq -s ' ' 1 "$N")
+read -r -a REPLICAS <<<"${EHR_ONLY:-$ALL}"   # EHR_ONLY: a subset run here (others run elsewhere)
 PG_PORT=${EHR_PG_PORT:-$((JG_BASE + 50))}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -83,7 +99,7 @@ genesis() {
   if [ -f "$GENESIS/genesis.properties" ]; then return; fi
   say "creating the genesis of a new network (replica and client keys) in $GENESIS"
   java -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
-    org.ehrledger.consensus.bench.GenesisTool "$GENESIS" 4 127.0.0.1 "$JG_BASE" 4 \
+    org.ehrledger.consensus.bench.GenesisTool "$GENESIS" "$N" 127.0.0.1 "$JG_BASE" "$N" \
     "${EHR_CHECKPOINT_INTERVAL:-64}" "${EHR_WATERMARK_WINDOW:-256}" >&2
 }
 
@@ -180,7 +196,7 @@ CONF
       || { say "PostgreSQL did not start; its log: $dir/postgresql.log"; tail -n 20 "$dir/postgresql.log" >&2 || true; exit 1; }
   fi
   local n role
-  for n in 1 2 3 4; do   # every replica's, also those run elsewhere against this server (EHR_ONLY)
+  for n in $ALL; do   # every replica's, also those run elsewhere against this server (EHR_ONLY)
     role="ehr$n"
     [ -f "$(node "$n")/db.password" ] && continue
     mkdir -p "$(node "$n")"
@@ -223,7 +239,7 @@ start_one() {
     echo "ehr.jgroups.port=$((JG_BASE + n - 1))"
     echo "ehr.jgroups.client-port=$((JG_BASE + 100 + n - 1))"
     echo "ehr.sync.port=$((JG_BASE + 200 + n - 1))"
-    echo "ehr.peer.urls=$(url 1),$(url 2),$(url 3),$(url 4)"
+    echo "ehr.peer.urls=$(for p in $ALL; do url "$p"; done | paste -sd,)"
     echo "derby.system.home=$dir"
     echo "derby.stream.error.file=$dir/derby.log"
     db_properties "$n"
@@ -263,7 +279,7 @@ wait_ready() {
       if [ "$state" = damaged ]; then say ""; say_damaged "$n" "$j"; exit 1; fi
       local members; members=$(sed -n 's/.*"members":\[\([0-9,]*\)\].*/\1/p' <<<"$j")
       detail+=" $n:${state:-booting}"
-      if [ "$state" = running ] && [ "$(tr ',' '\n' <<<"$members" | grep -c .)" -ge 4 ]; then
+      if [ "$state" = running ] && [ "$(tr ',' '\n' <<<"$members" | grep -c .)" -ge "$N" ]; then
         ready=$((ready + 1)); views+=("$(json_field "$j" view)")
       fi
     done
@@ -334,7 +350,7 @@ status() {
       "$(json_field "$j" height)" "$(json_field "$j" stableCheckpoint)" "$(json_field "$j" headHash | cut -c1-12)" \
       "$(sed -n 's/.*"members":\[\([0-9,]*\)\].*/\1/p' <<<"$j" | awk -F, '{for(i=1;i<=NF;i++) printf "%s%d", (i>1?",":""), $i+1}')"
   done
-  echo "(replica numbers 1-4; the primary and members are shown in the same numbering)"
+  echo "(replica numbers 1-$N; the primary and members are shown in the same numbering)"
 }
 
 stop_one() {
@@ -382,7 +398,7 @@ repair() {
   else
     [ -d "$dir/ehrdb" ] || { say "replica $n has no database in $dir: nothing to repair (start it)"; exit 1; }
   fi
-  for p in 1 2 3 4; do
+  for p in $ALL; do
     [ "$p" = "$n" ] && continue
     [ "$(json_field "$(cluster_json "$p")" state)" = running ] && peers+=("$p")
   done
@@ -436,7 +452,7 @@ repair() {
 
 DB=$(db_kind)
 
-check_n() { case "${1:-}" in 1|2|3|4) ;; *) say "replica number 1-4 expected"; exit 2 ;; esac; }
+check_n() { if ! [[ "${1:-}" =~ ^[1-9]$ ]] || [ "$1" -gt "$N" ]; then say "replica number 1-$N expected"; exit 2; fi; }
 
 cmd=${1:-}
 case "$cmd" in
@@ -446,16 +462,17 @@ case "$cmd" in
     build
     genesis
     echo "$DB" > "$HOME_DIR/database"
+    echo "$N" > "$HOME_DIR/replicas"
     if [ "$DB" = postgresql ]; then pg_up; fi
     for n in "${REPLICAS[@]}"; do start_one "$n"; done
     wait_ready "${REPLICAS[@]}"
     if [ "${REPLICAS[0]}" = 1 ]; then seed_admin; wait_converged "${REPLICAS[@]}" || true; fi
     status
     echo
-    echo "  Portal:        $(url 1)/   (replicas 2-4: $(url 2)/ $(url 3)/ $(url 4)/)"
+    echo "  Portal:        $(url 1)/   (replicas 2-$N: $(for p in $(seq 2 "$N"); do printf '%s/ ' "$(url "$p")"; done))"
     echo "  JSON API:      $(url 1)/api/v1/   e.g. curl $(url 1)/api/v1/cluster"
     if [ "$DB" = postgresql ]; then
-      echo "  Databases:     PostgreSQL at 127.0.0.1:$PG_PORT (ehr1-ehr4), server files in $(pg_dir)"
+      echo "  Databases:     PostgreSQL at 127.0.0.1:$PG_PORT (ehr1-ehr$N), server files in $(pg_dir)"
     fi
     echo "  Stop with ci/cluster.sh down; data stays in $HOME_DIR"
     ;;
@@ -463,7 +480,7 @@ case "$cmd" in
   database)
     [ "$DB" = postgresql ] || { say "this network's replicas use embedded Derby: no database server to start"; exit 2; }
     echo "$DB" > "$HOME_DIR/database"; pg_up
-    echo "PostgreSQL at 127.0.0.1:$PG_PORT (databases ehr1-ehr4), server files in $(pg_dir)"
+    echo "PostgreSQL at 127.0.0.1:$PG_PORT (databases ehr1-ehr$N), server files in $(pg_dir)"
     ;;
   kill)
     check_n "${2:-}"; p=$(pid_of "$2"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$(node "$2")/replica.pid"
