@@ -51,9 +51,9 @@ public final class ClinicalBench {
     private final int patientsPerOrg = Math.max(practitionersPerOrg, env("BENCH_PATIENTS", 6));
     private final int loops = env("BENCH_LOOPS", 24);
     private final int warmup = env("BENCH_WARMUP", 5);
-    private final int seconds = env("BENCH_SCENARIO_SECONDS", 20);
-    private final int phase = env("BENCH_PHASE_SECONDS", 20);
-    private final int recovery = env("BENCH_RECOVERY_SECONDS", 90);
+    private final int seconds = env("BENCH_SCENARIO_SECONDS", 15);
+    private final int phase = env("BENCH_PHASE_SECONDS", 15);
+    private final int recovery = env("BENCH_RECOVERY_SECONDS", 60);
     private final boolean timeline = env("BENCH_TIMELINE", 1) == 1;
     private final String text = "x".repeat(env("BENCH_RECORD_BYTES", 1024));
     private final Path results;

@@ -13,10 +13,10 @@
 # the organisations this script admits are kept in $EHR_CLUSTER_HOME/bench-clinical.admins for the next run),
 # EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (4), BENCH_RESULTS
 # (target/bench-clinical/<UTC time>), BENCH_LOOPS (24 closed loops), BENCH_PRACTITIONERS (3 per organisation),
-# BENCH_PATIENTS (6 per organisation), BENCH_WARMUP (5 s), BENCH_SCENARIO_SECONDS (20 per scenario),
-# BENCH_RECORD_BYTES (1024), BENCH_TIMELINE (1; 0 skips it), BENCH_PHASE_SECONDS (20: normal, emergency, normal,
-# stalled replica, normal), BENCH_RECOVERY_SECONDS (90 after the primary is killed; restarted after a third of it).
-# About 1 minute of set-up, 2.5 minutes of scenarios and 3 minutes of timeline with the defaults.
+# BENCH_PATIENTS (6 per organisation), BENCH_WARMUP (5 s), BENCH_SCENARIO_SECONDS (15 per scenario),
+# BENCH_RECORD_BYTES (1024), BENCH_TIMELINE (1; 0 skips it), BENCH_PHASE_SECONDS (15: normal, emergency, normal,
+# stalled replica, normal), BENCH_RECOVERY_SECONDS (60 after the primary is killed; restarted after a third of it).
+# About 1 minute of set-up, 2 minutes of scenarios and 2.5 minutes of timeline with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${EHR_HTTP_BASE:-8081}
