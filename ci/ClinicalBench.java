@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The clinical workflows under each basis for reading, against a running network (ci/bench-clinical.sh;
@@ -69,8 +71,15 @@ public final class ClinicalBench {
     private final StringBuilder eventsCsv = new StringBuilder("phase,second,event\n");
     private final StringBuilder switchCsv = new StringBuilder("replica,declare_to_first_allowed_ms,end_to_first_refusal_ms\n");
 
-    /** A signed-in person: id, session, organisation index (= replica index), index in the organisation. */
-    record Person(String id, String token, int org, int index) {
+    /**
+     * A signed-in person: id, password, session, organisation index (= replica index), index in the organisation.
+     * Sessions live in their replica's memory: after a restart the person signs in again.
+     */
+    record Person(String id, String password, AtomicReference<String> session, int org, int index) {
+
+        String token() {
+            return session.get();
+        }
     }
 
     /** One request: when it started (ns since the phase began), how long it took, at which replica, how it ended. */
@@ -175,14 +184,14 @@ public final class ClinicalBench {
             String id = "dr-" + tag + "-" + k + "-" + i;
             String pw = staff(k, adminTokens.get(k), id, "PRACTITIONER");
             BenchHttp.post(api(k) + "/staff/" + id + "/confirmation", secondToken, "{}", 201);
-            practitioners.add(new Person(id, signIn(k, id, pw), k, i));
+            practitioners.add(new Person(id, pw, new AtomicReference<>(signIn(k, id, pw)), k, i));
         }
         for (int j = 0; j < patientsPerOrg; j++) {
             String pw = "bench patient password " + tag + " " + k + " " + j;
             String id = BenchHttp.field(BenchHttp.post(api(k) + "/patients", null, "{\"name\":\"Bench Patient " + k + "-" + j
                     + "\",\"birthDate\":\"1960-01-0" + (1 + j % 9) + "\",\"contact\":\"p" + j + "@example.org\",\"password\":\""
                     + pw + "\"}", 201), "patientId");
-            Person p = new Person(id, signIn(k, id, pw), k, j);
+            Person p = new Person(id, pw, new AtomicReference<>(signIn(k, id, pw)), k, j);
             BenchHttp.post(api(k) + "/patients/" + id + "/records", p.token(), note("History", "Known asthma. " + text), 201);
             patients.add(p);
         }
@@ -232,6 +241,18 @@ public final class ClinicalBench {
     private String signIn(int k, String id, String pw) throws Exception {
         return BenchHttp.field(BenchHttp.post(api(k) + "/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + pw
                 + "\"}", 201), "token");
+    }
+
+    /** Signs the person in again if their session is gone (their replica restarted). */
+    private void renew(Person p) {
+        try {
+            if (BenchHttp.send("GET", api(p.org()) + "/patients/" + p.id() + "/consents", p.token(), null).status() == 401
+                    || p.id().startsWith("dr-")) {
+                p.session().set(signIn(p.org(), p.id(), p.password()));
+            }
+        } catch (Exception e) {
+            // still down: the next 401 tries again
+        }
     }
 
     private String grant(Person patient, String grantee) throws Exception {
@@ -366,8 +387,8 @@ public final class ClinicalBench {
             }
             if (good) {
                 okNanos.add(s.nanos());
-            } else {
-                errors++;
+            } else if (++errors <= 3) {
+                System.out.println("  unexpected answer: " + s.status());
             }
         }
         double p50 = BenchHttp.percentile(okNanos, 0.5);
@@ -397,8 +418,12 @@ public final class ClinicalBench {
                     } catch (Exception e) {
                         batch.add(new Sample(System.nanoTime() - t0, 0, d.org(), false, 0));
                     }
-                    if (!batch.isEmpty() && !batch.get(batch.size() - 1).ok() && batch.get(batch.size() - 1).status() == 0) {
+                    Sample last = batch.isEmpty() ? null : batch.get(batch.size() - 1);
+                    if (last != null && last.status() == 0) {
                         sleep(200); // the replica does not answer (killed): do not spin
+                    } else if (last != null && last.status() == 401) {
+                        renew(d); // the replica restarted and forgot its sessions
+                        mine.forEach(this::renew);
                     }
                     out.addAll(batch);
                     batch.clear();
@@ -483,6 +508,8 @@ public final class ClinicalBench {
                         probes.add(s);
                         if (s.status() == 0) {
                             sleep(200);
+                        } else if (s.status() == 401) {
+                            renew(d);
                         }
                     } catch (Exception e) {
                         sleep(200);
