@@ -100,22 +100,30 @@ public final class Charts {
         XYSeries p50 = new XYSeries("p50");
         XYSeries p99 = new XYSeries("p99");
         XYSeries ops = new XYSeries("requests answered/s");
-        XYSeries errors = new XYSeries("failed/s");
+        XYSeries errors = new XYSeries("failed/s (with those sent to a replica that is down)");
+        XYSeries allowed = new XYSeries("probe reads without consent allowed/s (emergency)");
         for (String[] row : rows(run.resolve("buckets.csv"))) {
+            double s = Double.parseDouble(row[1]);
+            if (row[0].equals("timeline_probes")) {
+                allowed.add(s, Double.parseDouble(row[2]));
+            }
             if (!row[0].equals("timeline")) {
                 continue;
             }
-            double s = Double.parseDouble(row[1]);
             ops.add(s, Double.parseDouble(row[2]));
             errors.add(s, Double.parseDouble(row[3]));
-            if (Double.parseDouble(row[2]) > 0) {
-                p50.add(s, Double.parseDouble(row[4]));
-                p99.add(s, Double.parseDouble(row[5]));
-            }
+            boolean answered = Double.parseDouble(row[2]) > 0;
+            p50.add(s, answered ? Double.valueOf(row[4]) : null); // a gap: nothing answered in that second
+            p99.add(s, answered ? Double.valueOf(row[5]) : null);
         }
-        XYPlot latency = line(new XYSeriesCollection(p50), "latency (ms)");
-        latency.setDataset(0, collection(p50, p99));
-        XYPlot rate = line(collection(ops, errors), "per second");
+        org.jfree.chart.axis.LogAxis logMs = new org.jfree.chart.axis.LogAxis("latency (ms, log scale: ticks double)");
+        logMs.setBase(10);
+        logMs.setSmallestValue(10);
+        logMs.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(Math.log10(2), java.text.NumberFormat.getIntegerInstance(Locale.ROOT), 1));
+        logMs.setNumberFormatOverride(java.text.NumberFormat.getIntegerInstance(Locale.ROOT));
+        XYPlot latency = line(collection(p50, p99), "latency (ms)");
+        latency.setRangeAxis(logMs);
+        XYPlot rate = line(collection(ops, errors, allowed), "per second");
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("seconds since the start of the timeline"));
         plot.add(latency, 3);
         plot.add(rate, 2);
