@@ -66,7 +66,9 @@ public final class ClinicalBench {
     private final List<Person> patients = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, String> extraConsent = new ConcurrentHashMap<>();
     private final List<String> scenarioLines = new ArrayList<>();
-    private final StringBuilder scenariosCsv = new StringBuilder("scenario,ops,errors,seconds,throughput_ops_per_s,p50_ms,p99_ms,mean_ms\n");
+    private final StringBuilder scenariosCsv = new StringBuilder("scenario,ops,errors,seconds,throughput_ops_per_s,p50_ms,p99_ms,mean_ms,"
+            + "reads,read_p50_ms,read_p99_ms,writes,write_p50_ms,write_p99_ms,consent_changes,consent_p50_ms,consent_p99_ms,"
+            + "blocks_per_s,block_ms\n");
     private final StringBuilder bucketsCsv = new StringBuilder("phase,second,ops,errors,p50_ms,p99_ms\n");
     private final StringBuilder eventsCsv = new StringBuilder("phase,second,event\n");
     private final StringBuilder switchCsv = new StringBuilder("replica,declare_to_first_allowed_ms,end_to_first_refusal_ms\n");
@@ -82,8 +84,11 @@ public final class ClinicalBench {
         }
     }
 
-    /** One request: when it started (ns since the phase began), how long it took, at which replica, how it ended. */
-    record Sample(long start, long nanos, int replica, boolean ok, int status) {
+    /**
+     * One request: when it started (ns since the phase began), how long it took, at which replica, how it ended,
+     * and what it was ('r' chart read, 'w' write, 'c' consent change).
+     */
+    record Sample(long start, long nanos, int replica, boolean ok, int status, char kind) {
     }
 
     /** An operation of a closed loop; returns its samples. */
@@ -300,13 +305,13 @@ public final class ClinicalBench {
     // ---- operations, each one API request through the real path
 
     private Sample chart(Person d, Person p, long t0) throws Exception {
-        return timed(d.org(), t0, () -> BenchHttp.send("GET", api(d.org()) + "/patients/" + p.id()
+        return timed('r', d.org(), t0, () -> BenchHttp.send("GET", api(d.org()) + "/patients/" + p.id()
                 + "/records?reason=Ward+round&limit=20", d.token(), null));
     }
 
     private Sample write(Person d, Person p, long t0) throws Exception {
         boolean prescription = ThreadLocalRandom.current().nextBoolean();
-        return timed(d.org(), t0, () -> prescription
+        return timed('w', d.org(), t0, () -> prescription
                 ? BenchHttp.send("POST", api(d.org()) + "/patients/" + p.id() + "/prescriptions", d.token(),
                         "{\"drug\":\"Amoxicillin\",\"dose\":\"500 mg\",\"route\":\"oral\",\"frequency\":\"3 times a day\","
                                 + "\"duration\":\"7 days\"}")
@@ -317,7 +322,7 @@ public final class ClinicalBench {
     private Sample consentChange(Person p, long t0) throws Exception {
         String given = extraConsent.remove(p.id());
         if (given != null) {
-            return timed(p.org(), t0, () -> BenchHttp.send("DELETE", api(p.org()) + "/patients/" + p.id() + "/consents/"
+            return timed('c', p.org(), t0, () -> BenchHttp.send("DELETE", api(p.org()) + "/patients/" + p.id() + "/consents/"
                     + given, p.token(), null));
         }
         Person d = practitioner((p.org() + 2) % n, ThreadLocalRandom.current().nextInt(practitionersPerOrg));
@@ -327,14 +332,14 @@ public final class ClinicalBench {
         if (r.status() == 201) {
             extraConsent.put(p.id(), BenchHttp.field(r.body(), "consentId"));
         }
-        return new Sample(start - t0, System.nanoTime() - start, p.org(), r.status() < 300, r.status());
+        return new Sample(start - t0, System.nanoTime() - start, p.org(), r.status() < 300, r.status(), 'c');
     }
 
     interface Call {
         BenchHttp.Reply call() throws Exception;
     }
 
-    private static Sample timed(int replica, long t0, Call c) {
+    private static Sample timed(char kind, int replica, long t0, Call c) {
         long start = System.nanoTime();
         int status;
         try {
@@ -342,7 +347,7 @@ public final class ClinicalBench {
         } catch (Exception e) {
             status = 0;
         }
-        return new Sample(start - t0, System.nanoTime() - start, replica, status >= 200 && status < 300, status);
+        return new Sample(start - t0, System.nanoTime() - start, replica, status >= 200 && status < 300, status, kind);
     }
 
     private static String note(String title, String body) {
@@ -376,16 +381,22 @@ public final class ClinicalBench {
         System.out.println("scenario " + name + ": " + loops + " loops, " + warmup + " s warm-up, " + seconds + " s ...");
         ConcurrentLinkedQueue<Sample> all = new ConcurrentLinkedQueue<>();
         long t0 = System.nanoTime() + warmup * 1_000_000_000L;
+        long[] before = new long[2];
+        Thread blocks = new Thread(() -> {
+            sleepUntil(t0, 0);
+            before[0] = height();
+        });
+        blocks.start();
         runLoops(all, op, whom, t0, t0 + seconds * 1_000_000_000L, null);
+        blocks.join();
+        String status = BenchHttp.get(api(0) + "/cluster");
+        double blocksPerSecond = (Long.parseLong(BenchHttp.field(status, "height")) - before[0]) / (double) seconds;
+        double blockMillis = Double.parseDouble(BenchHttp.field(status, "blockMillis"));
         List<Sample> measured = all.stream().filter(s -> s.start() >= 0 && s.start() < seconds * 1_000_000_000L).toList();
         List<Long> okNanos = new ArrayList<>();
         long errors = 0;
         for (Sample s : measured) {
-            boolean good = false;
-            for (int e : expected) {
-                good |= s.status() == e;
-            }
-            if (good) {
+            if (expected(s, expected)) {
                 okNanos.add(s.nanos());
             } else if (++errors <= 3) {
                 System.out.println("  unexpected answer: " + s.status());
@@ -394,12 +405,19 @@ public final class ClinicalBench {
         double p50 = BenchHttp.percentile(okNanos, 0.5);
         double p99 = BenchHttp.percentile(okNanos, 0.99);
         double mean = okNanos.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6;
+        StringBuilder kinds = new StringBuilder();
+        for (char kind : new char[] {'r', 'w', 'c'}) {
+            List<Long> k = measured.stream().filter(x -> x.kind() == kind && expected(x, expected)).map(Sample::nanos).toList();
+            kinds.append(String.format(Locale.ROOT, ",%d,%.1f,%.1f", k.size(), BenchHttp.percentile(k, 0.5), BenchHttp.percentile(k, 0.99)));
+        }
         String line = String.format(Locale.ROOT, "scenario=%s ops=%d throughput_ops_per_s=%.1f p50_ms=%.1f p99_ms=%.1f",
                 name, okNanos.size(), okNanos.size() / (double) seconds, p50, p99);
-        System.out.println("  " + line + (errors > 0 ? " unexpected_answers=" + errors : ""));
+        System.out.println("  " + line + (errors > 0 ? " unexpected_answers=" + errors : "")
+                + String.format(Locale.ROOT, " (reads, writes, consent changes: count,p50,p99%s; blocks/s %.1f, %.0f ms to"
+                + " execute and store one)", kinds, blocksPerSecond, blockMillis));
         scenarioLines.add(line);
-        scenariosCsv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%.2f,%.1f,%.1f,%.1f%n", name, okNanos.size(), errors, seconds,
-                okNanos.size() / (double) seconds, p50, p99, mean));
+        scenariosCsv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%.2f,%.1f,%.1f,%.1f%s,%.1f,%.1f%n", name, okNanos.size(), errors,
+                seconds, okNanos.size() / (double) seconds, p50, p99, mean, kinds, blocksPerSecond, blockMillis));
         buckets(name, measured, seconds, expected);
     }
 
@@ -416,7 +434,7 @@ public final class ClinicalBench {
                     try {
                         op.run(d, mine.get(ThreadLocalRandom.current().nextInt(mine.size())), batch, t0);
                     } catch (Exception e) {
-                        batch.add(new Sample(System.nanoTime() - t0, 0, d.org(), false, 0));
+                        batch.add(new Sample(System.nanoTime() - t0, 0, d.org(), false, 0, '?'));
                     }
                     Sample last = batch.isEmpty() ? null : batch.get(batch.size() - 1);
                     if (last != null && last.status() == 0) {
@@ -450,11 +468,7 @@ public final class ClinicalBench {
             if (second < 0 || second >= secs) {
                 continue;
             }
-            boolean good = false;
-            for (int e : expected) {
-                good |= s.status() == e;
-            }
-            if (good) {
+            if (expected(s, expected)) {
                 ok.get(second).add(s.nanos());
             } else {
                 errors.merge(second, 1, Integer::sum);
@@ -464,6 +478,15 @@ public final class ClinicalBench {
             bucketsCsv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%.1f,%.1f%n", name, s, ok.get(s).size(), errors.get(s),
                     BenchHttp.percentile(ok.get(s), 0.5), BenchHttp.percentile(ok.get(s), 0.99)));
         }
+    }
+
+    private static boolean expected(Sample s, int... statuses) {
+        for (int e : statuses) {
+            if (s.status() == e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Administrators of organisations 1 and 2 vote to declare (or end) the emergency state; returns the second vote's answer time. */
@@ -609,6 +632,14 @@ public final class ClinicalBench {
         double s = (at - t0) / 1e9;
         eventsCsv.append(String.format(Locale.ROOT, "timeline,%.2f,%s%n", s, what));
         System.out.printf(Locale.ROOT, "  %6.1f s: %s%n", s, what);
+    }
+
+    private long height() {
+        try {
+            return Long.parseLong(BenchHttp.field(BenchHttp.get(api(0) + "/cluster"), "height"));
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     /** The primary's consensus id (0-based), as replica 2 (or any answering replica) sees it. */
