@@ -36,7 +36,7 @@ import org.jfree.data.xy.XYSeriesCollection;
  * CSV of {@code bench,replicas,record_kib,throughput_ops_per_s,p99_ms} lines.</li>
  * </ul>
  * Arguments: output directory, scale CSV (or "-"), then one or more ci/bench-clinical.sh results directories (the
- * last one's timeline is drawn).
+ * first one's timeline is drawn).
  */
 public final class Charts {
 
@@ -55,7 +55,7 @@ public final class Charts {
         }
         if (!runs.isEmpty()) {
             scenarios(runs, out.resolve("clinical-scenarios.png"));
-            timeline(runs.get(runs.size() - 1), out.resolve("clinical-timeline.png"));
+            timeline(runs.get(0), out.resolve("clinical-timeline.png"));
         }
         if (!args[1].equals("-")) {
             scale(Path.of(args[1]), out);

@@ -442,6 +442,7 @@ public final class ClinicalBench {
                     } else if (last != null && last.status() == 401) {
                         renew(d); // the replica restarted and forgot its sessions
                         mine.forEach(this::renew);
+                        sleep(200); // and it may not sign anyone in yet
                     }
                     out.addAll(batch);
                     batch.clear();
@@ -533,6 +534,7 @@ public final class ClinicalBench {
                             sleep(200);
                         } else if (s.status() == 401) {
                             renew(d);
+                            sleep(200);
                         }
                     } catch (Exception e) {
                         sleep(200);

@@ -3,7 +3,7 @@
 # throughput and p99 per clinical scenario, latency over time across the emergency switch and the faults, and
 # throughput against the number of replicas and the record size.
 #
-#   ci/charts.sh RESULTS_DIR...   one or more ci/bench-clinical.sh results directories (the last one's timeline is
+#   ci/charts.sh RESULTS_DIR...   one or more ci/bench-clinical.sh results directories (the first one's timeline is
 #                                 drawn); the scale figures come from docs/performance/data/scale.csv
 # Environment: CHARTS_OUT (docs/performance), CHARTS_SCALE (docs/performance/data/scale.csv; "-" for none).
 set -euo pipefail
