@@ -361,13 +361,21 @@ public final class ClinicalBench {
             out.add(chart(d, p, t0));
             out.add(write(d, p, t0));
         };
-        scenario("normal", this::consentPatients, readAndWrite, 200, 201);
-        scenario("break_glass", this::glassPatients, readAndWrite, 200, 201);
-        scenario("refused", this::noBasisPatients, readAndWrite, 422);
-        emergency(true, "Mass-casualty incident, triage mode");
-        scenario("emergency", this::noBasisPatients, readAndWrite, 200, 201);
-        emergency(false, "Incident over, back to normal");
-        scenario("mix", this::consentPatients, (d, p, out, t0) -> out.add(mixed(d, p, t0)), 200, 201);
+        // BENCH_SCENARIOS: which, in which order (the order matters on a warming or shared machine).
+        for (String name : System.getenv().getOrDefault("BENCH_SCENARIOS", "normal,break_glass,refused,emergency,mix").split(",")) {
+            switch (name.strip()) {
+                case "normal" -> scenario("normal", this::consentPatients, readAndWrite, 200, 201);
+                case "break_glass" -> scenario("break_glass", this::glassPatients, readAndWrite, 200, 201);
+                case "refused" -> scenario("refused", this::noBasisPatients, readAndWrite, 422);
+                case "emergency" -> {
+                    emergency(true, "Mass-casualty incident, triage mode");
+                    scenario("emergency", this::noBasisPatients, readAndWrite, 200, 201);
+                    emergency(false, "Incident over, back to normal");
+                }
+                case "mix" -> scenario("mix", this::consentPatients, (d, p, out, t0) -> out.add(mixed(d, p, t0)), 200, 201);
+                default -> throw new IllegalArgumentException("BENCH_SCENARIOS: unknown scenario " + name);
+            }
+        }
     }
 
     private Sample mixed(Person d, Person p, long t0) throws Exception {

@@ -14,7 +14,7 @@
 # EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (4), BENCH_RESULTS
 # (target/bench-clinical/<UTC time>), BENCH_LOOPS (24 closed loops), BENCH_PRACTITIONERS (3 per organisation),
 # BENCH_PATIENTS (6 per organisation), BENCH_WARMUP (5 s), BENCH_SCENARIO_SECONDS (15 per scenario),
-# BENCH_RECORD_BYTES (1024), BENCH_TIMELINE (1; 0 skips it), BENCH_PHASE_SECONDS (15: normal, emergency, normal,
+# BENCH_SCENARIOS (normal,break_glass,refused,emergency,mix: which, in which order), BENCH_RECORD_BYTES (1024), BENCH_TIMELINE (1; 0 skips it), BENCH_PHASE_SECONDS (15: normal, emergency, normal,
 # stalled replica, normal), BENCH_RECOVERY_SECONDS (60 after the primary is killed; restarted after a third of it).
 # About 1 minute of set-up, 2 minutes of scenarios and 2.5 minutes of timeline with the defaults.
 set -euo pipefail
