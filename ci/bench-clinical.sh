@@ -11,17 +11,20 @@
 #
 # Environment: EHR_ADMIN_PASSWORD (the first administrator's, printed once by ci/cluster.sh up; the administrators of
 # the organisations this script admits are kept in $EHR_CLUSTER_HOME/bench-clinical.admins for the next run),
-# EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (4), BENCH_RESULTS
-# (target/bench-clinical/<UTC time>), BENCH_LOOPS (24 closed loops), BENCH_PRACTITIONERS (3 per organisation),
-# BENCH_PATIENTS (6 per organisation), BENCH_WARMUP (5 s), BENCH_SCENARIO_SECONDS (15 per scenario),
-# BENCH_SCENARIOS (normal,break_glass,refused,emergency,mix: which, in which order), BENCH_RECORD_BYTES (1024), BENCH_TIMELINE (1; 0 skips it), BENCH_PHASE_SECONDS (15: normal, emergency, normal,
-# stalled replica, normal), BENCH_RECOVERY_SECONDS (60 after the primary is killed; restarted after a third of it).
-# About 1 minute of set-up, 2 minutes of scenarios and 2.5 minutes of timeline with the defaults.
+# EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (as the network reports it), BENCH_RESULTS (target/bench-clinical/<UTC time>),
+# BENCH_LOOPS (24 closed loops), BENCH_PRACTITIONERS (3 per organisation), BENCH_PATIENTS (6 per organisation),
+# BENCH_WARMUP (5 s), BENCH_SCENARIO_SECONDS (15 per scenario), BENCH_SCENARIOS (normal,break_glass,refused,emergency,mix:
+# which, in which order), BENCH_RECORD_BYTES (1024), BENCH_TIMELINE (1; 0 skips it), BENCH_PHASE_SECONDS (15: normal,
+# emergency, normal, stalled replica, normal), BENCH_RECOVERY_SECONDS (60 after the primary is killed; restarted after a
+# third of it). About 1.5 minutes of set-up, 2 minutes of scenarios and 2.5 minutes of timeline with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${EHR_HTTP_BASE:-8081}
 HOME_DIR=${EHR_CLUSTER_HOME:-.cluster}
-for ((n = 0; n < ${EHR_REPLICAS:-4}; n++)); do
+# the network's number of replicas, as replica 1 reports it (EHR_REPLICAS overrides it)
+EHR_REPLICAS=${EHR_REPLICAS:-$(curl -sf -m 3 "http://127.0.0.1:$BASE/api/v1/cluster" | sed -n 's/.*"n":\([0-9]*\).*/\1/p')}
+export EHR_REPLICAS=${EHR_REPLICAS:-4}
+for ((n = 0; n < EHR_REPLICAS; n++)); do
   u="http://127.0.0.1:$((BASE + n))/api/v1"
   curl -sf -m 3 "$u/cluster" >/dev/null || { echo "replica $((n + 1)) does not answer at $u: start the network with ci/cluster.sh up" >&2; exit 1; }
 done

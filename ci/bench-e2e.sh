@@ -6,7 +6,7 @@
 # Last line: replicas=4 writes=<N> throughput_writes_per_s=<x> p50_ms=<y> p99_ms=<z> chain_verified=true
 #
 # Environment: BENCH_SECONDS (60), BENCH_WARMUP (15), BENCH_LOOPS (128 closed loops), BENCH_RECORD_BYTES (1024, at most
-# 262144: the API's limit on a record's text), EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (4).
+# 262144: the API's limit on a record's text), EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster), EHR_REPLICAS (as the network reports it).
 #
 # Fault mode: BENCH_PAUSE_REPLICA=N (1-4) pauses replica N's process with SIGSTOP BENCH_PAUSE_AT seconds (15) into
 # the measured window for BENCH_PAUSE_SECONDS (30), then resumes it. Last line then:
@@ -17,7 +17,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${EHR_HTTP_BASE:-8081}
 URLS=""
-for ((n = 0; n < ${EHR_REPLICAS:-4}; n++)); do
+# the network's number of replicas, as replica 1 reports it (EHR_REPLICAS overrides it)
+EHR_REPLICAS=${EHR_REPLICAS:-$(curl -sf -m 3 "http://127.0.0.1:$BASE/api/v1/cluster" | sed -n 's/.*"n":\([0-9]*\).*/\1/p')}
+export EHR_REPLICAS=${EHR_REPLICAS:-4}
+for ((n = 0; n < EHR_REPLICAS; n++)); do
   u="http://127.0.0.1:$((BASE + n))/api/v1"
   curl -sf -m 3 "$u/cluster" >/dev/null || { echo "replica $((n + 1)) does not answer at $u: start the network with ci/cluster.sh up" >&2; exit 1; }
   URLS+="${URLS:+,}$u"
