@@ -22,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -467,6 +468,7 @@ class NetworkIT {
 
     @Test
     @Order(13)
+    @Tag("links") // about the links between replicas, not the database: run on Derby only (pom.xml)
     void aBackupPausedForAMinuteUnderLoadSlowsNobodyAndRejoinsTheSameView() throws Exception {
         int primary = net.status(2).getInt("primary") + 1;
         int paused = java.util.stream.IntStream.rangeClosed(1, 4).filter(r -> r != primary && r != 2).findFirst()
