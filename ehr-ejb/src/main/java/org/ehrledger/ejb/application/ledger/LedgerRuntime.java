@@ -85,6 +85,9 @@ public class LedgerRuntime {
                 }
                 loaded.peers(peers);
                 ledger = loaded;
+                if (transactions.getTransactionKey() != null) {
+                    reloadUnlessCommitted(); // a migration that rolls back must not leave its state behind
+                }
             }
             return ledger;
         } finally {

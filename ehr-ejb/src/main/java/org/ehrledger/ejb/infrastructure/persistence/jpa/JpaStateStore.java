@@ -51,22 +51,47 @@ public final class JpaStateStore implements StateStore {
     private record Pending(Row row, boolean inDatabase) {
     }
 
+    /** Tables read on nearly every transaction and small (one row per person or organisation), cached as committed. */
+    private static final java.util.Set<StateTable> CACHED = java.util.EnumSet.of(StateTable.USER, StateTable.ORGANISATION,
+            StateTable.EMERGENCY_STATE);
+    /** Rows of the {@link #CACHED} tables kept, most recently used. */
+    static final int CACHE_ROWS = 4096;
+
     private final EntityManager em;
     private final Consumer<Runnable> transactional;
     private final Map<StateTable, TreeMap<String, Pending>> pending = new EnumMap<>(StateTable.class);
+    /**
+     * Committed rows of the {@link #CACHED} tables (empty: known absent), bounded. Only the ledger's own store
+     * (the only writer) caches; it is dropped with the ledger if a block's transaction does not commit.
+     */
+    private final Map<String, java.util.Optional<Row>> cache;
 
     /**
      * @param em            the entity manager of the ledger's persistence unit
      * @param transactional runs a unit of work atomically (in the container: in the caller's transaction)
      */
     public JpaStateStore(EntityManager em, Consumer<Runnable> transactional) {
-        this.em = em;
-        this.transactional = transactional;
+        this(em, transactional, true);
     }
 
-    /** A store for reading only (the services' queries), in the caller's transaction if any. */
+    private JpaStateStore(EntityManager em, Consumer<Runnable> transactional, boolean cache) {
+        this.em = em;
+        this.transactional = transactional;
+        this.cache = !cache ? null : new java.util.LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, java.util.Optional<Row>> eldest) {
+                return size() > CACHE_ROWS;
+            }
+        };
+    }
+
+    /** A store for reading only (the services' queries), in the caller's transaction if any; it caches nothing. */
     public static JpaStateStore reader(EntityManager em) {
-        return new JpaStateStore(em, Runnable::run);
+        return new JpaStateStore(em, Runnable::run, false);
+    }
+
+    private static String cacheKey(StateTable t, String key) {
+        return t.ordinal() + "/" + key;
     }
 
     private TreeMap<String, Pending> pending(StateTable t) {
@@ -84,8 +109,19 @@ public final class JpaStateStore implements StateStore {
         if (change != null) {
             return change.row();
         }
+        boolean cached = cache != null && CACHED.contains(table);
+        if (cached) {
+            java.util.Optional<Row> hit = cache.get(cacheKey(table, key));
+            if (hit != null) {
+                return hit.orElse(null);
+            }
+        }
         StateRowEntity e = em.find(CLASSES.get(table), key);
-        return e == null ? null : e.row();
+        Row row = e == null ? null : e.row();
+        if (cached) {
+            cache.put(cacheKey(table, key), java.util.Optional.ofNullable(row));
+        }
+        return row;
     }
 
     @Override
@@ -204,6 +240,9 @@ public final class JpaStateStore implements StateStore {
     }
 
     private void write(StateTable table, String key, Pending c) {
+        if (cache != null && CACHED.contains(table)) {
+            cache.put(cacheKey(table, key), java.util.Optional.ofNullable(c.row()));
+        }
         if (c.row() != null && !c.inDatabase()) {
             em.persist(ENTITIES.get(table).get().set(c.row()));
             return;
@@ -223,6 +262,9 @@ public final class JpaStateStore implements StateStore {
     @Override
     public void release() {
         pending.clear();
+        if (cache != null) {
+            cache.clear();
+        }
         try {
             em.flush();
         } catch (TransactionRequiredException notInOne) {
