@@ -8,19 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.Persistence;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.crypto.Digest;
@@ -36,6 +30,7 @@ import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
 import org.ehrledger.ejb.testing.Certified;
+import org.ehrledger.ejb.testing.DerbyDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,51 +44,27 @@ class StateTablesTest {
 
     private final Actors a = new Actors();
     private final Certified network = new Certified();
-    private EntityManagerFactory emf;
-    private EntityManager em;
+    private DerbyDatabase db;
     private long sequence;
     private long now = Actors.T0;
 
     @BeforeEach
     void open() {
-        emf = Persistence.createEntityManagerFactory("ehr-test", Map.of("jakarta.persistence.jdbc.url",
-                "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";create=true"));
-        em = emf.createEntityManager();
+        db = new DerbyDatabase(dir);
+        db.open();
     }
 
     @AfterEach
     void close() {
-        if (em != null) {
-            em.close();
-            emf.close();
-            em = null;
-        }
-        try {
-            DriverManager.getConnection("jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";shutdown=true");
-        } catch (SQLException expected) {
-            // Derby reports a successful shutdown as an exception (SQLState 08006).
-        }
-    }
-
-    private void transactional(Runnable work) {
-        em.getTransaction().begin();
-        try {
-            work.run();
-            em.getTransaction().commit();
-        } catch (RuntimeException e) {
-            if (em.getTransaction().isActive()) {
-                em.getTransaction().rollback();
-            }
-            throw e;
-        }
+        db.close();
     }
 
     private JpaLedgerStore blocks() {
-        return new JpaLedgerStore(em, this::transactional);
+        return new JpaLedgerStore(db.em(), db::transactional);
     }
 
     private JpaStateStore tables() {
-        return new JpaStateStore(em, this::transactional);
+        return new JpaStateStore(db.em(), db::transactional);
     }
 
     private LedgerApplication reopen() {
@@ -261,13 +232,8 @@ class StateTablesTest {
         return out;
     }
 
-    /** Edits the closed database directly with JDBC, as someone with file access would; returns the rows changed. */
     private int sql(String statement) throws SQLException {
-        close();
-        String plain = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath();
-        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            return s.executeUpdate(statement);
-        }
+        return db.sql(statement);
     }
 
     /** A state store that counts the blocks whose changes reach it. */
