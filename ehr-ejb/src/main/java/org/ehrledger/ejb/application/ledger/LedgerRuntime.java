@@ -249,9 +249,9 @@ public class LedgerRuntime {
 
     /**
      * Runs a read-only query on the world state as committed in the database (indexed queries, never a
-     * block half-applied); it does not wait for a block being executed.
+     * block half-applied); it does not wait for a block being executed. In one transaction, so the query's
+     * reads share one connection and one persistence context.
      */
-    @Transactional(Transactional.TxType.SUPPORTS)
     public <T> T query(Function<WorldState, T> q) {
         ledger();
         return q.apply(new WorldState(JpaStateStore.reader(em)));
