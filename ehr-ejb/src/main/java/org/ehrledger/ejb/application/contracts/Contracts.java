@@ -539,7 +539,7 @@ public final class Contracts {
         ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now,
                 false);
         return () -> {
-            state.putRecord(record);
+            state.addRecord(record);
             state.putNewWraps(recordId, wraps);
         };
     }

@@ -253,7 +253,12 @@ public final class WorldState {
         return get(StateTable.RECORD, id, StateRows::record);
     }
 
-    /** Adds a record, or replaces it (an erasure). */
+    /** Adds a new record (the caller checked that its id is free). */
+    void addRecord(ClinicalRecord record) {
+        insert(StateTable.RECORD, record.id(), StateRows.record(record));
+    }
+
+    /** Replaces a record (an erasure). */
     void putRecord(ClinicalRecord record) {
         put(StateTable.RECORD, record.id(), StateRows.record(record));
     }
