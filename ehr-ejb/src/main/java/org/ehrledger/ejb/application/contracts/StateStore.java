@@ -69,6 +69,13 @@ public interface StateStore {
     /** Makes the changes since the last call durable as the state after block {@code height}, with the changed accumulators. */
     void endBlock(long height, Map<StateTable, byte[]> changedAccumulators);
 
+    /**
+     * Reads the rows with these keys ahead, in as few round trips as it can, for the block about to execute
+     * (a hint: {@link #get} answers the same with or without it).
+     */
+    default void prefetch(StateTable table, java.util.Collection<String> keys) {
+    }
+
     /** Drops changes not yet ended and anything held for the current transaction (JPA: detaches what was read). */
     default void release() {
     }

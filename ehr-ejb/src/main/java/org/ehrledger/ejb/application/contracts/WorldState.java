@@ -129,6 +129,12 @@ public final class WorldState {
         return store.find(table, index, value, 0, ALL);
     }
 
+    /** Reads ahead the executed-transaction marks and records a block's transactions will look up. */
+    public void prefetch(java.util.Collection<Digest> transactions, java.util.Collection<String> recordIds) {
+        store.prefetch(StateTable.SEEN_TRANSACTION, transactions.stream().map(Digest::hex).toList());
+        store.prefetch(StateTable.RECORD, recordIds);
+    }
+
     /** The state digest a block header carries after the changes so far ({@link StateCommitment}). */
     public Digest digest() {
         return StateCommitment.digest(StateCommitment.sum(accumulators().values()));

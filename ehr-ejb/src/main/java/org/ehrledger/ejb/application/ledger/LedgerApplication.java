@@ -249,6 +249,22 @@ public final class LedgerApplication implements Application {
         for (Request r : batch.fresh()) {
             txs.addAll(r.operations());
         }
+        List<Digest> ids = new ArrayList<>();
+        List<String> records = new ArrayList<>();
+        for (byte[] bytes : txs) {
+            SignedTransaction tx = parseOrNull(bytes);
+            if (tx != null) {
+                ids.add(Digest.sha256(bytes));
+                try {
+                    if (tx.type().carriesContent() && tx.body().has("recordId")) {
+                        records.add(tx.body().string("recordId"));
+                    }
+                } catch (RuntimeException malformed) {
+                    // the contracts refuse it with the reason; nothing to read ahead
+                }
+            }
+        }
+        state.prefetch(ids, records);
         if (txs.size() < 4) {
             return;
         }

@@ -65,6 +65,8 @@ public final class JpaStateStore implements StateStore {
      * (the only writer) caches; it is dropped with the ledger if a block's transaction does not commit.
      */
     private final Map<String, java.util.Optional<Row>> cache;
+    /** Rows read ahead for the block being executed (empty: known absent), dropped when it ends. */
+    private final Map<String, java.util.Optional<Row>> readAhead = new java.util.HashMap<>();
 
     /**
      * @param em            the entity manager of the ledger's persistence unit
@@ -109,6 +111,10 @@ public final class JpaStateStore implements StateStore {
         if (change != null) {
             return change.row();
         }
+        java.util.Optional<Row> ahead = readAhead.isEmpty() ? null : readAhead.get(cacheKey(table, key));
+        if (ahead != null) {
+            return ahead.orElse(null);
+        }
         boolean cached = cache != null && CACHED.contains(table);
         if (cached) {
             java.util.Optional<Row> hit = cache.get(cacheKey(table, key));
@@ -134,6 +140,21 @@ public final class JpaStateStore implements StateStore {
     public void remove(StateTable table, Row previous) {
         Pending before = pending(table).get(previous.key());
         pending(table).put(previous.key(), new Pending(null, before == null || before.inDatabase()));
+    }
+
+    @Override
+    public void prefetch(StateTable table, java.util.Collection<String> keys) {
+        List<String> all = List.copyOf(new java.util.TreeSet<>(keys));
+        for (int from = 0; from < all.size(); from += 128) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 128));
+            for (String k : chunk) {
+                readAhead.put(cacheKey(table, k), java.util.Optional.empty());
+            }
+            for (StateRowEntity e : em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.key IN :keys",
+                    StateRowEntity.class).setParameter("keys", chunk).getResultList()) {
+                readAhead.put(cacheKey(table, e.row().key()), java.util.Optional.of(e.row()));
+            }
+        }
     }
 
     @Override
@@ -222,6 +243,7 @@ public final class JpaStateStore implements StateStore {
         transactional.accept(() -> {
             pending.forEach((table, changes) -> changes.forEach((key, c) -> write(table, key, c)));
             pending.clear();
+            readAhead.clear();
             changedAccumulators.forEach((t, a) -> {
                 StateDigestRow d = em.find(StateDigestRow.class, t.tableName());
                 if (d == null) {
@@ -262,6 +284,7 @@ public final class JpaStateStore implements StateStore {
     @Override
     public void release() {
         pending.clear();
+        readAhead.clear();
         if (cache != null) {
             cache.clear();
         }
