@@ -90,6 +90,10 @@ public final class LedgerApplication implements Application {
         reset();
         Block storedHead = store.head();
         if (storedHead == null) {
+            if (stateStore.height() != 0) {
+                throw new DamagedLedgerException(0, "the world-state tables hold the state after block " + stateStore.height()
+                        + " but no block is stored (empty the STATE_* tables with the ledger's, see docs/STATE.md)");
+            }
             store.append(genesis, Map.of(), List.of(), 0);
             return;
         }
