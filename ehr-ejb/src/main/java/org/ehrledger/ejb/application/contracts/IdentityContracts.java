@@ -1,10 +1,8 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
