@@ -24,8 +24,9 @@ import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
 /**
  * The ledger: every committed batch with at least one fresh transaction becomes a block; each
- * transaction runs through the contracts at the batch's consensus timestamp. Only the head block and
- * the world state live in memory; blocks and record contents are read from the {@link LedgerStore}.
+ * transaction runs through the contracts at the batch's consensus timestamp. Only the head block lives
+ * in memory; blocks and record contents are read from the {@link LedgerStore}, the world state from its
+ * {@link StateStore}, and each block header's state digest commits to the state after it.
  *
  * <p>The consensus snapshot is small and cheap to take at every checkpoint: the executed sequence, the
  * head's height and hash (which commits to every block before it). A replica that must catch up to a
