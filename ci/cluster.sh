@@ -363,7 +363,10 @@ derby_sql() {
 # The tables of the replicated ledger in a replica's database (blocks, entries, record contents, executed
 # sequence), rebuilt from the peers by a repair. Every other table is the replica's own and stays: ACCOUNT
 # (the local accounts with their sealed keys), the stored idempotent answers.
-LEDGER_TABLES="LEDGER_ENTRY LEDGER_BLOCK RECORD_CONTENT LEDGER_META"
+# The replicated ledger: blocks, contents, meta, and the world-state tables (docs/STATE.md).
+LEDGER_TABLES="LEDGER_ENTRY LEDGER_BLOCK RECORD_CONTENT LEDGER_META STATE_DIGEST STATE_ORGANISATION STATE_USER STATE_RECORD"
+LEDGER_TABLES+=" STATE_KEY_WRAP STATE_CONSENT STATE_BREAK_GLASS STATE_ACCESS_EVENT STATE_BILLED STATE_SEEN_TX"
+LEDGER_TABLES+=" STATE_EMERGENCY_VOTE STATE_EMERGENCY STATE_ADMISSION_VOTE STATE_RECOVERY STATE_RECOVERED"
 
 # The head most of the given running replicas report ("height hash"), if at least two agree on it.
 peer_head() {

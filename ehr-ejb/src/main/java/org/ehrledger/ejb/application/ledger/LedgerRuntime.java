@@ -22,6 +22,7 @@ import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
 
 /**
  * The replica's ledger inside the application server: the {@link LedgerApplication} over the JPA
@@ -52,6 +53,8 @@ public class LedgerRuntime {
     private volatile LedgerApplication ledger;
     private volatile BlockSource peers = BlockSource.NONE;
     private volatile LedgerDamage damage;
+    /** Whether the state tables were checked against the head since this process started. */
+    private volatile boolean stateVerified;
 
     /** The ledger, loaded from the database on first use (interceptors skip @PostConstruct). */
     private LedgerApplication ledger() {
@@ -67,12 +70,24 @@ public class LedgerRuntime {
             if (ledger == null) {
                 LedgerApplication loaded;
                 try {
-                    loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run));
+                    // The state rows are checked once per process; a reload after a rolled-back block trusts them.
+                    long started = System.nanoTime();
+                    loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run),
+                            new JpaStateStore(em, Runnable::run), !stateVerified);
+                    if (!stateVerified) {
+                        long height = loaded.head().header().height();
+                        long ms = (System.nanoTime() - started) / 1_000_000;
+                        LOG.info(() -> "ledger opened at height " + height + " in " + ms + " ms");
+                    }
+                    stateVerified = true;
                 } catch (DamagedLedgerException e) {
                     throw damaged(e);
                 }
                 loaded.peers(peers);
                 ledger = loaded;
+                if (transactions.getTransactionKey() != null) {
+                    reloadUnlessCommitted(); // a migration that rolls back must not leave its state behind
+                }
             }
             return ledger;
         } finally {
@@ -233,12 +248,13 @@ public class LedgerRuntime {
     }
 
     /**
-     * Runs a read-only query on the world state, consistent with the executed blocks (never during a
-     * block's execution). The query must not keep references to mutable state.
+     * Runs a read-only query on the world state as committed in the database (indexed queries, never a
+     * block half-applied); it does not wait for a block being executed. In one transaction, so the query's
+     * reads share one connection and one persistence context.
      */
-    @Transactional(Transactional.TxType.SUPPORTS)
     public <T> T query(Function<WorldState, T> q) {
-        return read(() -> q.apply(ledger.state()));
+        ledger();
+        return q.apply(new WorldState(JpaStateStore.reader(em)));
     }
 
     /** The consensus sequence number of the last executed batch. */
@@ -280,9 +296,10 @@ public class LedgerRuntime {
         return verifier.extend(previous, new JpaLedgerStore(em, Runnable::run).pages(from, to, 128));
     }
 
-    /** The world state (tests; people's reads go through {@link #query}). */
+    /** The world state as committed (tests; people's reads go through {@link #query}). */
     public WorldState state() {
-        return read(() -> ledger.state());
+        ledger();
+        return new WorldState(JpaStateStore.reader(em));
     }
 
     /** A record's ciphertext, or null. */
