@@ -123,6 +123,11 @@ public final class WorldState {
         return false;
     }
 
+    /** Number of clinical records on chain (erased ones included: their metadata stays). */
+    public long recordCount() {
+        return rows.store().count(StateTable.RECORD);
+    }
+
     /** Number of member organisations. */
     public int organisationCount() {
         return (int) rows.store().count(StateTable.ORGANISATION);

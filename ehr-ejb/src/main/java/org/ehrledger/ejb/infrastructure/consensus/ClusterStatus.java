@@ -19,6 +19,8 @@ import java.util.List;
  * @param lastExecuted       last executed consensus sequence number
  * @param height             height of the last block
  * @param headHash           hash of the last block (hex)
+ * @param records            clinical records on chain (counted at most every {@value ConsensusGateway#RECORD_COUNT_MILLIS} ms;
+ *                           -1 while the replica cannot say)
  * @param stableCheckpoint   sequence number of the last stable checkpoint
  * @param stateTransfer      whether the replica is fetching state from peers
  * @param pendingRequests    requests waiting to be ordered here
@@ -31,7 +33,7 @@ import java.util.List;
  * @param remedy             what the operator does next about a damaged ledger, or empty
  */
 public record ClusterStatus(int replicaId, String state, String organisation, int n, int f, long view, int primary,
-                            boolean viewChange, long lastExecuted, long height, String headHash, long stableCheckpoint,
+                            boolean viewChange, long lastExecuted, long height, String headHash, long records, long stableCheckpoint,
                             boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight, double blockMillis,
                             String problem, long firstBadHeight, String remedy) {
 }
