@@ -25,6 +25,8 @@ final class CommittedRows {
     private final StateStore store;
     private Map<StateTable, byte[]> accumulators;
     private final EnumSet<StateTable> changed = EnumSet.noneOf(StateTable.class);
+    /** Where changes are noted while a table is checked (null: nowhere). */
+    private volatile StateWatch watch;
 
     CommittedRows(StateStore store) {
         this.store = store;
@@ -32,6 +34,17 @@ final class CommittedRows {
 
     StateStore store() {
         return store;
+    }
+
+    void watch(StateWatch w) {
+        this.watch = w;
+    }
+
+    private void noteChange(StateTable table, String key, StateStore.Row previous, boolean deleted) {
+        StateWatch w = watch;
+        if (w != null) {
+            w.changed(table, key, previous, deleted);
+        }
     }
 
     private Map<StateTable, byte[]> accumulators() {
@@ -62,6 +75,7 @@ final class CommittedRows {
         }
         StateCommitment.apply(acc, row.digest(), 1);
         changed.add(table);
+        noteChange(table, key, previous, false);
         store.put(table, row, previous);
     }
 
@@ -70,12 +84,14 @@ final class CommittedRows {
         StateStore.Row row = StateRows.row(table, key, body);
         StateCommitment.apply(accumulators().get(table), row.digest(), 1);
         changed.add(table);
+        noteChange(table, key, null, false);
         store.put(table, row, null);
     }
 
     void delete(StateTable table, StateStore.Row previous) {
         StateCommitment.apply(accumulators().get(table), previous.digest(), -1);
         changed.add(table);
+        noteChange(table, previous.key(), previous, true);
         store.remove(table, previous);
     }
 
@@ -111,38 +127,61 @@ final class CommittedRows {
      * and key where a row was altered, or null if the rows are as the ledger wrote them.
      */
     String verifyRows() {
-        Map<StateTable, byte[]> stored = store.accumulators();
         for (StateTable t : StateTable.values()) {
-            byte[] acc = new byte[StateCommitment.BYTES];
-            String after = "";
-            while (true) {
-                List<StateStore.Row> page = store.scan(t, after, PAGE);
-                for (StateStore.Row r : page) {
-                    StateStore.Row expected;
-                    try {
-                        expected = StateRows.row(t, r.key(), r.body());
-                    } catch (RuntimeException e) {
-                        return "table " + t.tableName() + ", key " + r.key() + ": the row cannot be read (altered)";
-                    }
-                    if (!Arrays.equals(expected.digest(), r.digest())) {
-                        return "table " + t.tableName() + ", key " + r.key() + ": the row does not match its digest (altered)";
-                    }
-                    if (!expected.sameColumns(r)) {
-                        return "table " + t.tableName() + ", key " + r.key()
-                                + ": an indexed column does not match the row (altered)";
-                    }
-                    StateCommitment.apply(acc, r.digest(), 1);
-                    after = r.key();
-                }
-                store.release();
-                if (page.size() < PAGE) {
-                    break;
-                }
+            String problem = verifyTable(t);
+            if (problem != null) {
+                return problem;
             }
-            if (!Arrays.equals(acc, stored.getOrDefault(t, new byte[StateCommitment.BYTES]))) {
-                return "table " + t.tableName() + ": its rows do not add up to its stored digest (a row was added, deleted "
-                        + "or re-hashed)";
+        }
+        return null;
+    }
+
+    /** {@link #verifyRows} for one table. */
+    String verifyTable(StateTable t) {
+        byte[] acc = new byte[StateCommitment.BYTES];
+        String after = "";
+        while (true) {
+            List<StateStore.Row> page = store.scan(t, after, PAGE);
+            for (StateStore.Row r : page) {
+                String problem = checkRow(t, r);
+                if (problem != null) {
+                    return problem;
+                }
+                StateCommitment.apply(acc, r.digest(), 1);
+                after = r.key();
             }
+            store.release();
+            if (page.size() < PAGE) {
+                break;
+            }
+        }
+        if (!Arrays.equals(acc, store.accumulators().getOrDefault(t, new byte[StateCommitment.BYTES]))) {
+            return notAddingUp(t);
+        }
+        return null;
+    }
+
+    /** The problem of a table whose rows do not add up to its stored accumulator. */
+    static String notAddingUp(StateTable t) {
+        return "table " + t.tableName() + ": its rows do not add up to its stored digest (a row was added, deleted or re-hashed)";
+    }
+
+    /**
+     * What is wrong with one stored row (its body does not decode, does not match its digest, or an indexed
+     * column does not match the body), naming the table and key; null if it is as the ledger wrote it.
+     */
+    static String checkRow(StateTable t, StateStore.Row r) {
+        StateStore.Row expected;
+        try {
+            expected = StateRows.row(t, r.key(), r.body());
+        } catch (RuntimeException e) {
+            return "table " + t.tableName() + ", key " + r.key() + ": the row cannot be read (altered)";
+        }
+        if (!Arrays.equals(expected.digest(), r.digest())) {
+            return "table " + t.tableName() + ", key " + r.key() + ": the row does not match its digest (altered)";
+        }
+        if (!expected.sameColumns(r)) {
+            return "table " + t.tableName() + ", key " + r.key() + ": an indexed column does not match the row (altered)";
         }
         return null;
     }

@@ -89,6 +89,26 @@ public final class WorldState {
         return rows.verifyRows();
     }
 
+    /** {@link #verifyRows} for one table: its rows one by one, then their sum against its stored accumulator. */
+    public String verifyTable(StateTable table) {
+        return rows.verifyTable(table);
+    }
+
+    /** The problem reported for a table whose rows do not add up to its stored accumulator. */
+    public static String notAddingUp(StateTable table) {
+        return CommittedRows.notAddingUp(table);
+    }
+
+    /** What is wrong with one stored row, naming its table and key, or null (see {@link #verifyRows}). */
+    public static String checkRow(StateTable table, StateStore.Row row) {
+        return CommittedRows.checkRow(table, row);
+    }
+
+    /** Notes the rows this state's changes touch in {@code watch} while tables are checked (null: nowhere). */
+    public void watch(StateWatch watch) {
+        rows.watch(watch);
+    }
+
     // ---- the transactions already executed ---------------------------------------------------
 
     /** Whether a transaction (by the SHA-256 of its bytes) was already executed, accepted or refused. */

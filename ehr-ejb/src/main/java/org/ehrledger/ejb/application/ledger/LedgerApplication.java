@@ -13,6 +13,7 @@ import org.ehrledger.consensus.message.Wire;
 import org.ehrledger.ejb.application.contracts.Contracts;
 import org.ehrledger.ejb.application.contracts.Outcome;
 import org.ehrledger.ejb.application.contracts.StateStore;
+import org.ehrledger.ejb.application.contracts.StateWatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockCodec;
@@ -39,6 +40,8 @@ public final class LedgerApplication implements Application {
     static final int PAGE = 256;
 
     private WorldState state;
+    /** Where the rows that blocks change are noted while the tables are checked (null: nowhere). */
+    private StateWatch watch;
     private Contracts contracts;
     private Block head;
     private final Block genesis;
@@ -74,12 +77,14 @@ public final class LedgerApplication implements Application {
     }
 
     /**
-     * A ledger persisted in {@code store} with its world state in {@code stateStore}. The stored chain is
-     * checked structurally (links, counts, Merkle roots). A state store that holds the state after the head
-     * block is opened as it is: with {@code verifyState}, each of its rows is checked against its digest and
-     * the tables against the head's state digest (O(state), no block replayed). A state store that holds
-     * nothing (a ledger kept in memory, or a database written by a version that kept its state only in
-     * blocks) is filled by replaying the stored blocks once through the contracts (the verdicts must match).
+     * A ledger persisted in {@code store} with its world state in {@code stateStore}. A state store that holds
+     * the state after the head block is opened as it is, in a time independent of the chain's length: with
+     * {@code verifyState}, the tables' stored accumulators are checked against the head's state digest; the
+     * blocks, rows and contents themselves are checked after the start by {@link IntegrityCheck}. A state
+     * store that holds nothing (a ledger kept in memory, or a database written by a version that kept its
+     * state only in blocks) is filled by replaying the stored blocks once through the contracts (the verdicts
+     * must match), after checking them structurally (links, counts, Merkle roots), and the stored contents
+     * are checked against their hashes.
      *
      * @throws DamagedLedgerException if the stored chain, a state row or a stored content contradicts the chain
      */
@@ -99,19 +104,23 @@ public final class LedgerApplication implements Application {
             return;
         }
         long top = storedHead.header().height();
-        // Refuse to run on a database that was edited behind the ledger's back.
-        ChainVerifier.Report report = ChainVerifier.structural().verify(store.pages(0, top, PAGE));
-        if (!report.valid()) {
-            throw new DamagedLedgerException(report.firstBadHeight(), report.problem());
-        }
         long stateHeight = stateStore.height();
         if (stateHeight == top && top > 0) {
+            // O(1) in the chain's length: the tables' accumulators against the head's state digest. The rest
+            // (every block, row and content) is checked after the start, while serving (IntegrityCheck).
             head = storedHead;
             if (verifyState) {
                 verifyState();
             }
         } else if (stateHeight == 0) {
-            LOG.info(() -> "filling the world-state tables by replaying " + top + " stored blocks once");
+            // Refuse to replay a database that was edited behind the ledger's back.
+            ChainVerifier.Report report = ChainVerifier.structural().verify(store.pages(0, top, PAGE));
+            if (!report.valid()) {
+                throw new DamagedLedgerException(report.firstBadHeight(), report.problem());
+            }
+            if (top > 0) {
+                LOG.info(() -> "filling the world-state tables by replaying " + top + " stored blocks once");
+            }
             long blocks = 0;
             for (Block b : store.pages(1, top, PAGE)) {
                 try {
@@ -124,33 +133,38 @@ public final class LedgerApplication implements Application {
                     stateStore.release(); // keep what the replay read from piling up
                 }
             }
+            store.forEachContent((id, content) -> {
+                var record = state.record(id);
+                if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
+                    throw new DamagedLedgerException(-1, "the stored content of record " + id
+                            + " does not match its hash on chain (edited in the database?)");
+                }
+            });
         } else {
             throw new DamagedLedgerException(Math.min(stateHeight, top), "the world-state tables hold the state after block "
                     + stateHeight + " but the chain ends at block " + top + " (a block or the state was altered)");
         }
-        store.forEachContent((id, content) -> {
-            var record = state.record(id);
-            if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
-                throw new DamagedLedgerException(-1, "the stored content of record " + id
-                        + " does not match its hash on chain (edited in the database?)");
-            }
-        });
         lastExecuted = store.lastExecuted();
     }
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LedgerApplication.class.getName());
 
-    /** Checks the stored state rows against their digests and against the head's state digest. */
+    /**
+     * Checks the tables' stored accumulators against the head's state digest (the rows themselves are
+     * checked against the accumulators by {@link IntegrityCheck}, after the start).
+     */
     private void verifyState() {
         BlockHeader h = head.header();
-        String problem = state.verifyRows();
-        if (problem == null && !state.digest().equals(h.stateDigest()) && !isLegacy(h)) {
-            problem = "the world-state tables do not match the state digest of block " + h.height()
-                    + " (their stored digests were altered)";
+        if (!state.digest().equals(h.stateDigest()) && !isLegacy(h)) {
+            throw new DamagedLedgerException(h.height(), "the world-state tables do not match the state digest of block "
+                    + h.height() + " (their stored digests were altered)");
         }
-        if (problem != null) {
-            throw new DamagedLedgerException(h.height(), problem);
-        }
+    }
+
+    /** Notes the rows that executing blocks change in {@code watch} (see {@link IntegrityCheck}). */
+    public void watch(StateWatch watch) {
+        this.watch = watch;
+        state.watch(watch);
     }
 
     /** Whether a block carries a version-1 state digest (written before the state commitment, see docs/STATE.md). */
@@ -171,6 +185,7 @@ public final class LedgerApplication implements Application {
         recentHeaders.clear();
         recentBlocks.clear();
         state = new WorldState(stateStore);
+        state.watch(watch);
         contracts = new Contracts(state);
         head = genesis;
         lastExecuted = 0;

@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.application.ledger;
 
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -18,6 +19,7 @@ import jakarta.transaction.Transactional;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.contracts.StateWatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
@@ -50,6 +52,13 @@ public class LedgerRuntime {
     private TransactionSynchronizationRegistry transactions;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /**
+     * Held from the start of a block's execution until its transaction completes, so that the integrity
+     * check can read the tables at a moment no block is half-way (see {@link #whileNoBlockExecutes}).
+     */
+    private final Semaphore blockGate = new Semaphore(1);
+    /** The rows blocks change while the integrity check reads a table. */
+    private final StateWatch watch = new StateWatch();
     private volatile LedgerApplication ledger;
     private volatile BlockSource peers = BlockSource.NONE;
     private volatile LedgerDamage damage;
@@ -84,12 +93,74 @@ public class LedgerRuntime {
                     throw damaged(e);
                 }
                 loaded.peers(peers);
+                loaded.watch(watch);
                 ledger = loaded;
                 if (transactions.getTransactionKey() != null) {
                     reloadUnlessCommitted(); // a migration that rolls back must not leave its state behind
                 }
             }
             return ledger;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Takes the block gate until this transaction completes (committed or not). */
+    private void holdBlockGateUntilCompletion() {
+        blockGate.acquireUninterruptibly();
+        try {
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    blockGate.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            blockGate.release();
+            throw e;
+        }
+    }
+
+    /** Runs {@code work} on the stores in a read-only transaction of its own ({@link IntegrityCheck}). */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public <T> T inOwnTransaction(Function<IntegrityCheck.Stores, T> work) {
+        return work.apply(stores());
+    }
+
+    /**
+     * Runs {@code work} on the stores in a transaction of its own while no block executes or commits (blocks
+     * wait meanwhile: keep it short).
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public <T> T whileNoBlockExecutes(Function<IntegrityCheck.Stores, T> work) {
+        blockGate.acquireUninterruptibly();
+        try {
+            return work.apply(stores());
+        } finally {
+            blockGate.release();
+        }
+    }
+
+    private IntegrityCheck.Stores stores() {
+        return new IntegrityCheck.Stores(JpaStateStore.reader(em), new JpaLedgerStore(em, Runnable::run));
+    }
+
+    /** Where executing blocks note the rows they change while the integrity check reads a table. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public StateWatch watch() {
+        return watch;
+    }
+
+    /** Records damage the integrity check found: from now on the ledger serves nothing (as at start). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void markDamaged(LedgerDamage found) {
+        lock.writeLock().lock();
+        try {
+            damaged(new DamagedLedgerException(found.height(), found.reason()));
         } finally {
             lock.writeLock().unlock();
         }
@@ -142,6 +213,7 @@ public class LedgerRuntime {
      */
     public List<byte[]> execute(OrderedBatch batch) {
         ledger();
+        holdBlockGateUntilCompletion();
         LedgerApplication current;
         LedgerApplication.Executed executed;
         lock.writeLock().lock();
@@ -158,6 +230,7 @@ public class LedgerRuntime {
     /** Installs a certified snapshot, fetching the missed blocks from peers, in this transaction. */
     public void restore(byte[] snapshot, long sequence) {
         ledger();
+        holdBlockGateUntilCompletion();
         lock.writeLock().lock();
         try {
             reloadUnlessCommitted().restore(snapshot, sequence);

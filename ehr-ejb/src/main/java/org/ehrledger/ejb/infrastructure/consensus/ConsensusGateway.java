@@ -53,7 +53,9 @@ import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerDamage;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.contracts.WorldState;
+import org.ehrledger.ejb.application.ledger.IntegrityChecks;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 
 /**
@@ -87,6 +89,9 @@ public class ConsensusGateway {
 
     @Resource
     ManagedThreadFactory threads;
+
+    @Inject
+    IntegrityChecks integrity;
 
     private volatile ClusterConfig genesis;
     private volatile Replica replica;
@@ -132,6 +137,8 @@ public class ConsensusGateway {
                 LOG.severe("replica not started: " + problem);
                 return;
             }
+            // Every block, state row and content, checked while the replica serves (the start read none of them).
+            integrity.start(new ChainVerifier(cluster));
             StaticClientDirectory clients = StaticClientDirectory.load(dir.resolve("clients.properties"));
             ReplicaInfo me = cluster.replicas().get(id);
             String bind = config.bindAddress().orElse(me.host());
@@ -380,14 +387,15 @@ public class ConsensusGateway {
         if (damage != null) {
             return new ClusterStatus(config.replicaId(), "damaged", config.organisationId(), g == null ? 0 : g.n(),
                     g == null ? 0 : g.f(), 0, 0, false, -1, -1, "", -1, 0, false, 0, List.of(config.replicaId()), 0, 0,
-                    damage.summary(), damage.height(), LedgerDamage.remedy(config.replicaId() + 1));
+                    damage.summary(), damage.height(), LedgerDamage.remedy(config.replicaId() + 1), integrity.state(),
+                    integrity.progress());
         }
         Block head = ledger.head();
         String headHash = head.header().hash().hex();
         if (r == null || g == null) {
             return new ClusterStatus(config.replicaId(), "unconfigured", config.organisationId(), 0, 0, 0, 0, false,
                     ledger.lastExecuted(), head.header().height(), headHash, records(), 0, false, 0, List.of(), 0, 0, problem,
-                    -1, "");
+                    -1, "", integrity.state(), integrity.progress());
         }
         ReplicaStatus s = r.status();
         TreeSet<Integer> members = new TreeSet<>();
@@ -403,7 +411,7 @@ public class ConsensusGateway {
         return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
                 s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, records(), s.stableCheckpoint(),
                 s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, Math.round(executeMicros / 100) / 10.0,
-                problem(), -1, "");
+                problem(), -1, "", integrity.state(), integrity.progress());
     }
 
     /** The consensus application: the ledger, each call in its own transaction, waking height waiters after. */

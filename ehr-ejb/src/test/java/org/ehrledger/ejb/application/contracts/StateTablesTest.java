@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.ejb.application.ledger.DamagedLedgerException;
+import org.ehrledger.ejb.application.ledger.IntegrityCheck;
+import org.ehrledger.ejb.application.ledger.LedgerDamage;
 import org.ehrledger.ejb.application.ledger.LedgerApplication;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerStore;
@@ -143,24 +144,139 @@ class StateTablesTest {
         assertEquals(3, reopen().state().accessLog("pat-alice").size());
     }
 
+    /** The check that runs after a start, here in the test's thread, over the same stores. */
+    private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead) {
+        opened.watch(watch);
+        IntegrityCheck.Source source = new IntegrityCheck.Source() {
+            @Override
+            public <T> T read(java.util.function.Function<IntegrityCheck.Stores, T> work) {
+                beforeEachRead.run();
+                return work.apply(new IntegrityCheck.Stores(tables(), blocks()));
+            }
+
+            @Override
+            public <T> T quiescent(java.util.function.Function<IntegrityCheck.Stores, T> work) {
+                return work.apply(new IntegrityCheck.Stores(tables(), blocks()));
+            }
+        };
+        return new IntegrityCheck(source, watch, new ChainVerifier(network.genesis)).run();
+    }
+
+    private LedgerDamage damageFoundAfterRestart() {
+        LedgerApplication opened = reopen();
+        return checkAfterStart(opened, new StateWatch(), () -> { }).damage();
+    }
+
     @Test
-    void aStateRowAlteredBehindTheReplicasBackIsNamedByTableAndKeyAtStart() throws SQLException {
+    void aStateRowAlteredBehindTheReplicasBackIsNamedByTableAndKeyByTheCheckAfterStart() throws SQLException {
         populated();
         close();
         assertEquals(1, sql("UPDATE STATE_CONSENT SET GRANTEE = 'dr-wilson' WHERE ROW_KEY = 'c-1'"));
-        DamagedLedgerException column = assertThrows(DamagedLedgerException.class, this::reopen);
-        assertTrue(column.getMessage().contains("table STATE_CONSENT, key c-1"), column.getMessage());
+        LedgerDamage column = damageFoundAfterRestart();
+        assertNotNull(column, "found");
+        assertTrue(column.reason().contains("table STATE_CONSENT, key c-1"), column.summary());
         sql("UPDATE STATE_CONSENT SET GRANTEE = 'dr-house' WHERE ROW_KEY = 'c-1'");
         close();
         assertEquals(1, sql("UPDATE STATE_USER SET BODY = (SELECT BODY FROM STATE_USER WHERE ROW_KEY = 'dr-house') "
                 + "WHERE ROW_KEY = 'pat-bob'"));
-        DamagedLedgerException body = assertThrows(DamagedLedgerException.class, this::reopen);
-        assertTrue(body.getMessage().contains("table STATE_USER, key pat-bob"), body.getMessage());
-        assertEquals(11, body.damage().height(), "the state after the head block is damaged");
+        LedgerDamage body = damageFoundAfterRestart();
+        assertTrue(body.reason().contains("table STATE_USER, key pat-bob"), body.summary());
+        assertEquals(11, body.height(), "the state after the head block is damaged");
         close();
         assertTrue(sql("DELETE FROM STATE_USER WHERE ROW_KEY = 'pat-bob'") == 1);
-        DamagedLedgerException deleted = assertThrows(DamagedLedgerException.class, this::reopen);
-        assertTrue(deleted.getMessage().contains("table STATE_USER: its rows do not add up"), deleted.getMessage());
+        LedgerDamage deleted = damageFoundAfterRestart();
+        assertTrue(deleted.reason().contains("table STATE_USER: its rows do not add up"), deleted.summary());
+    }
+
+    @Test
+    void aContentAlteredBehindTheReplicasBackIsNamedByTheCheckAfterStart() throws SQLException {
+        populated();
+        close();
+        assertEquals(1, sql("UPDATE RECORD_CONTENT SET CIPHERTEXT = CAST(X'00' AS BLOB) WHERE RECORD_ID = 'r-1'"));
+        LedgerDamage content = damageFoundAfterRestart();
+        assertTrue(content.reason().contains("record r-1"), content.summary());
+        assertEquals(-1, content.height(), "a content is not tied to one block");
+        close();
+        assertTrue(sql("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4") >= 1);
+        LedgerDamage entry = damageFoundAfterRestart();
+        assertEquals(4, entry.height(), "the chain is checked first: " + entry.summary());
+    }
+
+    @Test
+    void aStartReadsNoBlockNoStateRowAndNoContentAndTheCheckAfterItFindsTheDatabaseSound() {
+        populated();
+        close();
+        open();
+        AtomicInteger scans = new AtomicInteger();
+        AtomicInteger blockReads = new AtomicInteger();
+        LedgerApplication opened = new LedgerApplication(Actors.T0, countingBlocks(blocks(), blockReads),
+                scanning(tables(), scans), true);
+        assertEquals(0, scans.get(), "no state row scanned at start");
+        assertEquals(0, blockReads.get(), "no block read at start but the head");
+        assertEquals(11, opened.head().header().height());
+        IntegrityCheck.Outcome o = checkAfterStart(opened, new StateWatch(), () -> { });
+        assertEquals(null, o.damage());
+        assertEquals(12, o.blocks());
+        assertTrue(o.rows() > 20 && o.contents() == 1, o.toString());
+    }
+
+    @Test
+    void blocksExecutedWhileTheCheckReadsChangeNothingItFindsButItStillFindsAnAlteredRow() throws SQLException {
+        populated();
+        close();
+        open();
+        LedgerApplication opened = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        // Between every two reads of the check, blocks: new records, reads, consents granted and revoked,
+        // key wraps deleted by an erasure.
+        List<OrderedBatch> during = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Actors.Submission own = a.addRecord(a.alice, a.alice, "w-" + i, "NOTE", a.alice);
+            during.add(batch(own.tx(), own.content()));
+            during.add(batch(a.grant(a.alice, "cw-" + i, "dr-house", 0, "NOTE")));
+            during.add(batch(a.read(a.doctor, a.alice, "NOTE", "during the check " + i)));
+            during.add(batch(a.revoke(a.alice, "cw-" + i)));
+            during.add(batch(a.erase(a.alice, "w-" + i, "GDPR Art. 17 request " + i)));
+        }
+        java.util.Iterator<OrderedBatch> next = during.iterator();
+        IntegrityCheck.Outcome o = checkAfterStart(opened, new StateWatch(), () -> {
+            for (int k = 0; k < 8 && next.hasNext(); k++) {
+                assertTrue(accepted(opened.execute(next.next())));
+            }
+        });
+        assertEquals(null, o.damage(), "no false alarm");
+        assertFalse(next.hasNext(), "every block ran during the check");
+        // Rows inserted and updated during the check are accounted for as they go; only a table where rows were
+        // deleted (key wraps, by the erasures) may need counting again with blocks held back.
+        assertTrue(List.of(StateTable.KEY_WRAP).containsAll(o.recounted()), o.toString());
+        assertTrue(opened.state().record("w-19").erased());
+        assertEquals(20, opened.state().accessLog("pat-alice").stream().filter(e -> e.reason().startsWith("during")).count());
+
+        long height = opened.head().header().height();
+        // Re-hashed by someone who knows the row format: Lakeside's row holds St Mary's body under a digest
+        // that matches it, so no row alone can tell; only the sum of the table.
+        byte[] body = tables().get(StateTable.ORGANISATION, "st-mary").body();
+        byte[] digest = StateCommitment.rowDigest(StateTable.ORGANISATION.tableName(), "lakeside", body);
+        StateStore.Row forged = new StateStore.Row("lakeside", body, digest, null, null, null, 0);
+        assertEquals(null, WorldState.checkRow(StateTable.ORGANISATION, forged), "a row that passes alone");
+        close();
+        assertEquals(1, sql("UPDATE STATE_ORGANISATION SET BODY = CAST(X'" + java.util.HexFormat.of().formatHex(body)
+                + "' AS BLOB), ROW_DIGEST = CAST(X'" + java.util.HexFormat.of().formatHex(digest) + "' AS BLOB) "
+                + "WHERE ROW_KEY = 'lakeside'"));
+        open();
+        LedgerApplication again = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        List<OrderedBatch> more = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            more.add(batch(a.read(a.doctor, a.alice, "NOTE", "after tampering " + i)));
+        }
+        java.util.Iterator<OrderedBatch> after = more.iterator();
+        LedgerDamage found = checkAfterStart(again, new StateWatch(), () -> {
+            if (after.hasNext()) {
+                again.execute(after.next());
+            }
+        }).damage();
+        assertNotNull(found, "a row re-hashed behind the replica's back is found while blocks execute");
+        assertTrue(found.reason().contains("table STATE_ORGANISATION: its rows do not add up"), found.summary());
+        assertTrue(found.height() > height, found.summary());
     }
 
     @Test
@@ -234,6 +350,85 @@ class StateTablesTest {
 
     private int sql(String statement) throws SQLException {
         return db.sql(statement);
+    }
+
+    /** A ledger store that counts the blocks read (a list of blocks, or the head). */
+    private static LedgerStore countingBlocks(LedgerStore inner, AtomicInteger blocksRead) {
+        return new LedgerStore() {
+            public List<Block> blocks(long from, long to) {
+                List<Block> out = inner.blocks(from, to);
+                blocksRead.addAndGet(out.size());
+                return out;
+            }
+
+            public Block head() {
+                return inner.head();
+            }
+
+            public byte[] content(String recordId) {
+                return inner.content(recordId);
+            }
+
+            public void forEachContent(java.util.function.BiConsumer<String, byte[]> visitor) {
+                blocksRead.incrementAndGet(); // counted as a read of the whole store
+                inner.forEachContent(visitor);
+            }
+
+            public long lastExecuted() {
+                return inner.lastExecuted();
+            }
+
+            public void append(Block block, Map<String, byte[]> newContents, java.util.Collection<String> erased,
+                               long lastExecuted) {
+                inner.append(block, newContents, erased, lastExecuted);
+            }
+        };
+    }
+
+    /** A state store that counts its scans of whole tables. */
+    private static StateStore scanning(StateStore inner, AtomicInteger scans) {
+        return new StateStore() {
+            public Row get(StateTable table, String key) {
+                return inner.get(table, key);
+            }
+
+            public void put(StateTable table, Row row, Row previous) {
+                inner.put(table, row, previous);
+            }
+
+            public void remove(StateTable table, Row previous) {
+                inner.remove(table, previous);
+            }
+
+            public List<Row> find(StateTable table, int index, String value, int offset, int limit) {
+                return inner.find(table, index, value, offset, limit);
+            }
+
+            public List<Row> scan(StateTable table, String afterKey, int limit) {
+                scans.incrementAndGet();
+                return inner.scan(table, afterKey, limit);
+            }
+
+            public long count(StateTable table) {
+                return inner.count(table);
+            }
+
+            public long height() {
+                return inner.height();
+            }
+
+            public Map<StateTable, byte[]> accumulators() {
+                return inner.accumulators();
+            }
+
+            public void endBlock(long height, Map<StateTable, byte[]> changed) {
+                inner.endBlock(height, changed);
+            }
+
+            public void release() {
+                inner.release();
+            }
+        };
     }
 
     /** A state store that counts the blocks whose changes reach it. */
