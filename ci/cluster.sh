@@ -22,7 +22,8 @@
 # Replica N: HTTP 127.0.0.1:808N, consensus id N-1, JGroups 780(N-1) (+100 for its client channel, +200 for its
 # block sync listener: mutual TLS with the genesis keys), data in .cluster/node-N/; .cluster/node-N/local.properties,
 # if present, is added last to the replica's system properties (its own overrides, e.g. addresses behind NAT). Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
-# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300), EHR_JAVA_OPTS (extra JVM
+# EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300), EHR_INTEGRITY_WAIT (seconds to wait for the
+# check of everything stored that follows a start, 20), EHR_JAVA_OPTS (extra JVM
 # options); for a new network also
 # EHR_CHECKPOINT_INTERVAL (64 batches) and EHR_WATERMARK_WINDOW (256 batches); EHR_ONLY ("2 3 4") runs a subset
 # here when the other replicas run elsewhere (ci/server-smoke.sh runs replica 1 on Payara Server).
@@ -42,6 +43,8 @@ HTTP_BASE=${EHR_HTTP_BASE:-8081}
 JG_BASE=${EHR_JGROUPS_BASE:-7800}
 HEAP=${EHR_REPLICA_HEAP:-512m}
 START_TIMEOUT=${EHR_START_TIMEOUT:-300}
+# Seconds to wait, once the replicas run, for their check of everything stored (it goes on in the background after).
+INTEGRITY_WAIT=${EHR_INTEGRITY_WAIT:-20}
 PAYARA_VERSION=6.2025.10
 MICRO_JAR="$HOME/.m2/repository/fish/payara/extras/payara-micro/$PAYARA_VERSION/payara-micro-$PAYARA_VERSION.jar"
 DERBY_VERSION=$(sed -n 's:.*<derby.version>\(.*\)</derby.version>.*:\1:p' pom.xml)
@@ -267,9 +270,9 @@ start_one() {
 
 # Waits until the given replicas run, see each other, agree on the view; prints progress.
 wait_ready() {
-  local deadline=$((SECONDS + START_TIMEOUT)) n
+  local deadline=$((SECONDS + START_TIMEOUT)) n all_running=""
   while :; do
-    local ready=0 views=() detail=""
+    local ready=0 running=0 views=() detail=""
     for n in "$@"; do
       if ! alive "$n"; then
         say ""; say "replica $n exited during start-up; last log lines:"; tail -n 30 "$(node "$n")/replica.log" >&2; exit 1
@@ -280,11 +283,27 @@ wait_ready() {
       local members; members=$(sed -n 's/.*"members":\[\([0-9,]*\)\].*/\1/p' <<<"$j")
       detail+=" $n:${state:-booting}"
       if [ "$state" = running ] && [ "$(tr ',' '\n' <<<"$members" | grep -c .)" -ge "$N" ]; then
-        ready=$((ready + 1)); views+=("$(json_field "$j" view)")
+        running=$((running + 1)); views+=("$(json_field "$j" view)")
+        # The check of everything stored runs after the start, while the replica serves: wait for it a little
+        # (EHR_INTEGRITY_WAIT seconds), so that damage in a small database is reported here.
+        if [ "$(json_field "$j" integrity)" = checking ] && [ -z "$all_running" -o $((SECONDS - ${all_running:-0})) -lt "$INTEGRITY_WAIT" ]; then
+          detail+="(checking)"
+        else
+          ready=$((ready + 1))
+        fi
       fi
     done
     printf '\r  waiting for replicas (%ds):%s   ' "$((SECONDS))" "$detail" >&2
-    if [ "$ready" -eq "$#" ] && [ "$(printf '%s\n' "${views[@]}" | sort -u | wc -l)" -eq 1 ]; then say ""; return; fi
+    if [ "$running" -eq "$#" ] && [ -z "$all_running" ]; then all_running=$SECONDS; fi
+    if [ "$ready" -eq "$#" ] && [ "$(printf '%s\n' "${views[@]}" | sort -u | wc -l)" -eq 1 ]; then
+      say ""
+      for n in "$@"; do
+        if [ "$(json_field "$(cluster_json "$n")" integrity)" = checking ]; then
+          say "replica $n serves; the check of its stored chain, state and contents continues in the background ($(json_text "$(cluster_json "$n")" integrityProgress); GET /api/v1/cluster)"
+        fi
+      done
+      return
+    fi
     if [ $SECONDS -ge $deadline ]; then
       say ""; say "replicas did not form a network within ${START_TIMEOUT}s; last log lines:"
       for n in "$@"; do say "--- replica $n"; grep -E "SEVERE|WARNING|Exception" "$(node "$n")/replica.log" | tail -n 8 >&2 || true; done
@@ -379,7 +398,10 @@ derby_sql() {
 # The tables of the replicated ledger in a replica's database (blocks, entries, record contents, executed
 # sequence), rebuilt from the peers by a repair. Every other table is the replica's own and stays: ACCOUNT
 # (the local accounts with their sealed keys), the stored idempotent answers.
-LEDGER_TABLES="LEDGER_ENTRY LEDGER_BLOCK RECORD_CONTENT LEDGER_META"
+# The replicated ledger: blocks, contents, meta, and the world-state tables (docs/STATE.md).
+LEDGER_TABLES="LEDGER_ENTRY LEDGER_BLOCK RECORD_CONTENT LEDGER_META STATE_DIGEST STATE_ORGANISATION STATE_USER STATE_RECORD"
+LEDGER_TABLES+=" STATE_KEY_WRAP STATE_CONSENT STATE_BREAK_GLASS STATE_ACCESS_EVENT STATE_BILLED STATE_SEEN_TX"
+LEDGER_TABLES+=" STATE_EMERGENCY_VOTE STATE_EMERGENCY STATE_ADMISSION_VOTE STATE_RECOVERY STATE_RECOVERED"
 
 # The head most of the given running replicas report ("height hash"), if at least two agree on it.
 peer_head() {

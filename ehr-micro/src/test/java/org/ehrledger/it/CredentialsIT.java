@@ -19,7 +19,6 @@ import java.util.List;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,20 +45,14 @@ class CredentialsIT {
 
     @BeforeAll
     static void up() throws Exception {
-        net = LocalNetwork.fresh("it-creds", 18581, 18600);
-        adminToken = net.firstAdminToken(net.cluster("up"));
+        net = LocalNetwork.shared();
+        adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
         LocalNetwork.Reply p = net.post(1, "/patients", null, Json.createObjectBuilder().add("name", "Carla Creds")
                 .add("birthDate", "1981-03-04").add("contact", "carla@example.org").add("password", patientPassword).build());
         assertEquals(201, p.status(), p.raw());
         patientId = p.str("patientId");
     }
 
-    @AfterAll
-    static void down() throws Exception {
-        if (net != null) {
-            net.close();
-        }
-    }
 
     @Test
     @Order(1)

@@ -10,7 +10,6 @@ import java.util.List;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -36,8 +35,8 @@ class DutiesIT {
 
     @BeforeAll
     static void up() throws Exception {
-        net = LocalNetwork.fresh("it-duties", 18681, 18700);
-        adminToken = net.firstAdminToken(net.cluster("up"));
+        net = LocalNetwork.shared();
+        adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
         secondAdminToken = net.signIn(1, "admin-b", net.staff(1, adminToken, "admin-b", "Bea Admin", "ADMIN"));
         LocalNetwork.Reply patient = net.post(1, "/patients", null, Json.createObjectBuilder().add("name", "Pat Duties")
                 .add("birthDate", "1980-03-04").add("contact", "pat@example.org").add("password", patientPassword).build());
@@ -49,12 +48,6 @@ class DutiesIT {
         recordId = note.str("recordId");
     }
 
-    @AfterAll
-    static void down() throws Exception {
-        if (net != null) {
-            net.close();
-        }
-    }
 
     @Test
     @Order(1)

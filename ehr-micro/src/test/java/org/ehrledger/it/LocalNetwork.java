@@ -60,6 +60,37 @@ final class LocalNetwork implements AutoCloseable {
         return net;
     }
 
+    private static LocalNetwork shared;
+    private static String sharedUpOutput;
+
+    /**
+     * One network that several test classes share, to spare the suite a start of four replicas per class
+     * (about 90 s on 2 cores): started fresh by the first class that asks, stopped when the test JVM exits.
+     * Classes that share it create accounts and patients of their own and assume nothing about the rest of
+     * the chain. Its first {@code cluster.sh up} output (the first administrator's password) is in
+     * {@link #sharedUpOutput()}.
+     */
+    static synchronized LocalNetwork shared() throws IOException, InterruptedException {
+        if (shared == null) {
+            LocalNetwork net = fresh("it-shared", 18581, 18600);
+            sharedUpOutput = net.cluster("up");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    net.cluster("down");
+                } catch (Exception e) {
+                    System.err.println("stopping the shared network: " + e);
+                }
+            }, "shared-network-down"));
+            shared = net;
+        }
+        return shared;
+    }
+
+    /** What the first {@code cluster.sh up} of the {@link #shared()} network printed. */
+    static synchronized String sharedUpOutput() {
+        return sharedUpOutput;
+    }
+
     /** Runs a cluster.sh command, echoing its output; returns the output. */
     String cluster(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("ci/cluster.sh").toString()));

@@ -30,7 +30,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -60,21 +59,14 @@ class WebHardeningIT {
 
     @BeforeAll
     static void up() throws Exception {
-        net = LocalNetwork.fresh("it-web", 18881, 18900);
-        String out = net.cluster("up");
-        adminToken = net.firstAdminToken(out);
+        net = LocalNetwork.shared();
+        adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
         doctorPassword = net.staff(1, adminToken, DOCTOR, "Wendy Web", "PRACTITIONER");
         patientId = signUp("Pat Web", PATIENT_PASSWORD);
         otherPatientId = signUp("Olive Other", OTHER_PASSWORD);
         patientToken = net.signIn(1, patientId, PATIENT_PASSWORD);
     }
 
-    @AfterAll
-    static void down() throws Exception {
-        if (net != null) {
-            net.close();
-        }
-    }
 
     // ---- hole 7: hidden fields never reach the FHIR mapping ---------------------------------------
 

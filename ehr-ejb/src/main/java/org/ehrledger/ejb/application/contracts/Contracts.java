@@ -51,6 +51,8 @@ public final class Contracts {
 
     private final WorldState state;
     private final IdentityContracts identities;
+    /** The id (hex SHA-256) of the transaction being executed: the key of the rows it adds to logs. */
+    private String currentTx;
 
     /** Contracts over a state. */
     public Contracts(WorldState state) {
@@ -79,21 +81,22 @@ public final class Contracts {
             return Outcome.rejected("malformed transaction: " + e.getMessage());
         }
         Digest id = Digest.sha256(transaction);
-        if (state.seenTransactions.contains(id)) {
+        if (state.seen(id)) {
             return Outcome.rejected("replayed transaction " + id);
         }
         Runnable apply;
+        currentTx = id.hex();
         try {
             apply = validate(tx, now);
         } catch (Rejected r) {
-            state.seenTransactions.add(id);
+            state.markSeen(id);
             return Outcome.rejected(r.getMessage());
         } catch (Fields.FieldException e) {
-            state.seenTransactions.add(id);
+            state.markSeen(id);
             return Outcome.rejected("invalid " + tx.type() + ": " + e.getMessage());
         } catch (RuntimeException e) {
             // Defensive: no input may escape as an exception; the reason must not depend on the environment.
-            state.seenTransactions.add(id);
+            state.markSeen(id);
             return Outcome.rejected("invalid " + tx.type() + ": the transaction could not be processed");
         }
         if (tx.type().carriesContent() && !replaying) {
@@ -104,7 +107,7 @@ public final class Contracts {
                 return Outcome.rejected(CONTENT_REFUSAL + problem);
             }
         }
-        state.seenTransactions.add(id);
+        state.markSeen(id);
         apply.run();
         return Outcome.ok();
     }
@@ -176,7 +179,7 @@ public final class Contracts {
 
     /** The registered, unrevoked author whose key verifies the signature. */
     User author(SignedTransaction tx) {
-        User u = state.users.get(tx.author());
+        User u = state.user(tx.author());
         if (u == null) {
             throw new Rejected("unknown author " + tx.author());
         }
@@ -247,7 +250,7 @@ public final class Contracts {
         byte[] signing = b.bytes("adminSigningKey");
         byte[] encryption = b.bytes("adminEncryptionKey");
         User proposer = null;
-        if (state.organisations.isEmpty()) {
+        if (state.organisationCount() == 0) {
             // Genesis: the network's first organisation is registered by its own first administrator.
             if (!tx.author().equals(adminId)) {
                 throw new Rejected("the genesis organisation is registered by its first administrator");
@@ -259,10 +262,10 @@ public final class Contracts {
                 throw new Rejected("only an administrator registers organisations");
             }
         }
-        if (state.organisations.containsKey(orgId)) {
+        if (state.organisation(orgId) != null) {
             throw new Rejected("organisation " + orgId + " already exists");
         }
-        if (state.users.containsKey(adminId)) {
+        if (state.user(adminId) != null) {
             throw new Rejected("user id " + adminId + " is taken");
         }
         requireCertified(b.bytes("adminSigningCertificate"), ca, signing, now, "administrator signing key", adminId,
@@ -278,9 +281,9 @@ public final class Contracts {
         Organisation org = new Organisation(orgId, b.string("name"), ca, custodian);
         User admin = new User(adminId, Role.ADMIN, orgId, signing, encryption, false);
         Runnable admit = () -> {
-            state.organisations.put(orgId, org);
-            state.users.put(adminId, admin);
-            state.admissionVotes.remove(orgId);
+            state.putOrganisation(org);
+            state.putUser(admin);
+            state.clearAdmissionVotes(orgId);
         };
         if (proposer == null) {
             return admit;
@@ -289,10 +292,10 @@ public final class Contracts {
         // of its administrators, so no single administrator can create organisations (and their votes).
         String from = proposer.organisation();
         Digest proposal = Digest.sha256(b.encode());
-        int required = state.organisations.size() / 2 + 1;
+        int required = state.organisationCount() / 2 + 1;
         return () -> {
-            TreeMap<String, Digest> votes = state.admissionVotes.computeIfAbsent(orgId, k -> new TreeMap<>());
-            votes.put(from, proposal);
+            state.putAdmissionVote(orgId, from, proposal);
+            TreeMap<String, Digest> votes = state.admissionVotesHeld(orgId);
             long agreeing = votes.values().stream().filter(proposal::equals).count();
             if (agreeing >= required) {
                 admit.run();
@@ -311,23 +314,23 @@ public final class Contracts {
         if (author.role() != Role.ADMIN) {
             throw new Rejected("only an administrator registers staff");
         }
-        Organisation org = state.organisations.get(author.organisation());
-        if (state.users.containsKey(userId)) {
+        Organisation org = state.organisation(author.organisation());
+        if (state.user(userId) != null) {
             throw new Rejected("user id " + userId + " is taken");
         }
         byte[][] keys = certifiedKeys(b, org, now, userId, role);
         requireUnusedKeys(keys, userId);
         User u = new User(userId, role, org.id(), keys[0], keys[1], false, author.id(), null, false);
-        return () -> state.users.put(userId, u);
+        return () -> state.putUser(u);
     }
 
     private Runnable registerPatient(SignedTransaction tx, long now) {
         Fields b = tx.body();
         String patientId = checkId(tx.author(), "patient id");
-        if (state.users.containsKey(patientId)) {
+        if (state.user(patientId) != null) {
             throw new Rejected("user id " + patientId + " is taken");
         }
-        Organisation org = state.organisations.get(b.string("organisation"));
+        Organisation org = state.organisation(b.string("organisation"));
         if (org == null) {
             throw new Rejected("unknown organisation " + b.string("organisation"));
         }
@@ -335,12 +338,12 @@ public final class Contracts {
         byte[][] keys = certifiedKeys(b, org, now, patientId, Role.PATIENT);
         requireUnusedKeys(keys, patientId);
         User u = new User(patientId, Role.PATIENT, org.id(), keys[0], keys[1], false);
-        return () -> state.users.put(patientId, u);
+        return () -> state.putUser(u);
     }
 
     private Runnable revokeCertificate(SignedTransaction tx) {
         User author = author(tx);
-        User target = state.users.get(tx.body().string("userId"));
+        User target = state.user(tx.body().string("userId"));
         if (target == null) {
             throw new Rejected("unknown user " + tx.body().string("userId"));
         }
@@ -351,11 +354,9 @@ public final class Contracts {
             throw new Rejected("the certificate of " + target.id() + " is already revoked");
         }
         return () -> {
-            state.users.put(target.id(), target.revoke());
+            state.putUser(target.revoke());
             // A revoked identity reads nothing any more: its key wraps go (its own records keep the patient's).
-            for (TreeMap<String, byte[]> w : state.wraps.values()) {
-                w.remove(target.id());
-            }
+            state.removeWrapsOfReader(target.id());
         };
     }
 
@@ -382,11 +383,8 @@ public final class Contracts {
      * administrator role and a practitioner role under the same keys.
      */
     void requireUnusedKeys(byte[][] keys, String userId) {
-        for (User u : state.users.values()) {
-            if (!u.id().equals(userId)
-                    && (Arrays.equals(u.signingKey(), keys[0]) || Arrays.equals(u.encryptionKey(), keys[1]))) {
-                throw new Rejected("these keys are registered to another account; every account has its own keys");
-            }
+        if (state.keysInUse(keys[0], keys[1], userId)) {
+            throw new Rejected("these keys are registered to another account; every account has its own keys");
         }
     }
 
@@ -410,7 +408,7 @@ public final class Contracts {
 
     /** Why a user may read a category of a patient's record at a time, or null (the contracts' own rule). */
     public AccessBasis accessBasis(String readerId, String patient, Category category, long now) {
-        User reader = state.users.get(readerId);
+        User reader = state.user(readerId);
         return reader == null ? null : basis(reader, patient, category, now);
     }
 
@@ -428,18 +426,16 @@ public final class Contracts {
         if (reader.role() == Role.ADMIN || (reader.role() == Role.BILLING && !category.billingRelevant())) {
             return null;
         }
-        for (Consent c : state.consentsHeldFor(patient)) {
+        for (Consent c : state.consentsOf(patient)) {
             if (c.covers(reader.id(), reader.organisation(), category, now)) {
                 return AccessBasis.CONSENT;
             }
         }
         if (reader.role() == Role.PRACTITIONER) {
-            for (BreakGlass g : state.breakGlass) {
-                if (g.patient().equals(patient) && g.practitioner().equals(reader.id()) && g.openAt(now)) {
-                    return AccessBasis.BREAK_GLASS;
-                }
+            if (state.openBreakGlass(reader.id(), patient, now) != null) {
+                return AccessBasis.BREAK_GLASS;
             }
-            if (state.emergency.inForceAt(now)) {
+            if (state.emergency().inForceAt(now)) {
                 return AccessBasis.EMERGENCY;
             }
         }
@@ -453,7 +449,7 @@ public final class Contracts {
     }
 
     private User patient(String id) {
-        User p = state.users.get(id);
+        User p = state.user(id);
         if (p == null || p.role() != Role.PATIENT) {
             throw new Rejected("unknown patient " + id);
         }
@@ -503,7 +499,7 @@ public final class Contracts {
         Category category = forced != null ? forced : category(b.string("category"));
         byte[] hash = b.bytes("contentHash");
         long size = b.number("size");
-        if (state.records.containsKey(recordId)) {
+        if (state.record(recordId) != null) {
             throw new Rejected("record " + recordId + " already exists");
         }
         if (hash.length != Digest.LENGTH || size < 0 || size > MAX_RECORD_BYTES) {
@@ -528,14 +524,14 @@ public final class Contracts {
         }
         for (String reader : wraps.keySet()) {
             if (reader.startsWith(Consent.ORGANISATION)) {
-                Organisation home = state.organisations.get(patient.organisation());
+                Organisation home = state.organisation(patient.organisation());
                 if (!reader.equals(home.custodian()) || home.custodianKey() == null) {
                     throw new Rejected("the record key is wrapped for " + reader
                             + "; only the custodian of the patient's organisation holds a wrap");
                 }
                 continue;
             }
-            User r = state.users.get(reader);
+            User r = state.user(reader);
             if (r == null || (!reader.equals(author.id()) && basis(r, patient.id(), category, now) == null)) {
                 throw new Rejected("the record key is wrapped for " + reader + ", who may not read it");
             }
@@ -543,8 +539,8 @@ public final class Contracts {
         ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now,
                 false);
         return () -> {
-            state.putRecord(record);
-            state.wraps.put(recordId, new TreeMap<>(wraps));
+            state.addRecord(record);
+            state.putNewWraps(recordId, wraps);
         };
     }
 
@@ -559,11 +555,11 @@ public final class Contracts {
         }
         String grantee = b.string("grantee");
         if (grantee.startsWith(Consent.ORGANISATION)
-                ? !state.organisations.containsKey(grantee.substring(Consent.ORGANISATION.length()))
-                : !state.users.containsKey(grantee)) {
+                ? state.organisation(grantee.substring(Consent.ORGANISATION.length())) == null
+                : state.user(grantee) == null) {
             throw new Rejected("unknown grantee " + grantee);
         }
-        if (state.consents.containsKey(consentId)) {
+        if (state.consent(consentId) != null) {
             throw new Rejected("consent " + consentId + " already exists");
         }
         EnumSet<Category> categories = EnumSet.noneOf(Category.class);
@@ -582,9 +578,9 @@ public final class Contracts {
         Map<String, byte[]> added = readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
         for (String key : added.keySet()) {
             int slash = key.indexOf('/');
-            ClinicalRecord r = slash < 1 ? null : state.records.get(key.substring(0, slash));
+            ClinicalRecord r = slash < 1 ? null : state.record(key.substring(0, slash));
             String reader = slash < 1 ? "" : key.substring(slash + 1);
-            User u = state.users.get(reader);
+            User u = state.user(reader);
             if (r == null || r.erased() || !r.patient().equals(author.id()) || !categories.contains(r.category())
                     || u == null || !mayReadUnder(u, consent, r.category(), now)) {
                 throw new Rejected("key wrap " + key + " is not for a record this consent lets that reader read");
@@ -594,15 +590,14 @@ public final class Contracts {
             state.putConsent(consent);
             for (var e : added.entrySet()) {
                 int slash = e.getKey().indexOf('/');
-                state.wraps.computeIfAbsent(e.getKey().substring(0, slash), k -> new TreeMap<>())
-                        .put(e.getKey().substring(slash + 1), e.getValue());
+                state.putWrap(e.getKey().substring(0, slash), e.getKey().substring(slash + 1), e.getValue());
             }
         };
     }
 
     private Runnable revokeConsent(SignedTransaction tx, long now) {
         User author = author(tx);
-        Consent c = state.consents.get(tx.body().string("consentId"));
+        Consent c = state.consent(tx.body().string("consentId"));
         if (c == null || !c.patient().equals(author.id())) {
             throw new Rejected("no consent " + tx.body().string("consentId") + " of " + author.id());
         }
@@ -613,15 +608,14 @@ public final class Contracts {
             state.putConsent(c.revoke());
             // Readers who no longer have a basis lose their key wraps; later records are not wrapped for them.
             for (ClinicalRecord r : state.recordsOf(c.patient())) {
-                TreeMap<String, byte[]> w = state.wraps.get(r.id());
-                if (w != null) {
-                    w.keySet().removeIf(reader -> {
-                        if (reader.startsWith(Consent.ORGANISATION)) {
-                            return false; // the custodian serves readers only on a committed basis
-                        }
-                        User u = state.users.get(reader);
-                        return !reader.equals(c.patient()) && (u == null || basis(u, c.patient(), r.category(), now) == null);
-                    });
+                for (String reader : state.wrapsOf(r.id()).keySet()) {
+                    if (reader.startsWith(Consent.ORGANISATION) || reader.equals(c.patient())) {
+                        continue; // the custodian serves readers only on a committed basis
+                    }
+                    User u = state.user(reader);
+                    if (u == null || basis(u, c.patient(), r.category(), now) == null) {
+                        state.removeWrap(r.id(), reader);
+                    }
                 }
             }
         };
@@ -636,7 +630,7 @@ public final class Contracts {
         Category category = category(b.string("category"));
         String reason = b.string("reason", "");
         if (b.has("recordId")) {
-            ClinicalRecord r = state.records.get(b.string("recordId"));
+            ClinicalRecord r = state.record(b.string("recordId"));
             if (r == null || !r.patient().equals(patient.id()) || r.category() != category) {
                 throw new Rejected("no " + category + " record " + b.string("recordId") + " of " + patient.id());
             }
@@ -652,7 +646,8 @@ public final class Contracts {
             throw new Rejected("a reason is required to read another person's record");
         }
         AccessEvent event = new AccessEvent(now, patient.id(), reader.id(), reader.organisation(), category, basis, reason);
-        return () -> state.logAccess(event);
+        String key = currentTx;
+        return () -> state.logAccess(key, event);
     }
 
     /** Longest emergency state. */
@@ -665,7 +660,7 @@ public final class Contracts {
         if (admin.role() != Role.ADMIN) {
             throw new Rejected("only administrators declare or end the emergency state");
         }
-        boolean active = state.emergency.inForceAt(now);
+        boolean active = state.emergency().inForceAt(now);
         if (declare == active) {
             throw new Rejected(declare ? "the emergency state is already in force" : "no emergency state is in force");
         }
@@ -679,11 +674,15 @@ public final class Contracts {
         }
         String kind = declare ? "DECLARE" : "END";
         return () -> {
-            TreeMap<String, WorldState.EmergencyVote> votes = state.emergencyVotes.computeIfAbsent(kind, k -> new TreeMap<>());
             // One vote per organisation; votes older than the window lapse.
-            votes.values().removeIf(v -> now - v.at() > EMERGENCY_VOTE_WINDOW_MILLIS);
-            votes.put(admin.organisation(), new WorldState.EmergencyVote(now, admin.id(), minutes, reason));
-            if (votes.size() < state.emergencyQuorum) {
+            state.emergencyVotesHeld(kind).forEach((org, v) -> {
+                if (now - v.at() > EMERGENCY_VOTE_WINDOW_MILLIS) {
+                    state.removeEmergencyVote(kind, org);
+                }
+            });
+            state.putEmergencyVote(kind, admin.organisation(), new WorldState.EmergencyVote(now, admin.id(), minutes, reason));
+            TreeMap<String, WorldState.EmergencyVote> votes = state.emergencyVotesHeld(kind);
+            if (votes.size() < state.emergencyQuorum()) {
                 return;
             }
             java.util.TreeSet<String> by = new java.util.TreeSet<>();
@@ -692,18 +691,18 @@ public final class Contracts {
                 by.add(v.admin());
                 shortest = Math.min(shortest, v.minutes());
             }
-            state.emergency = declare
+            state.emergency(declare
                     ? new EmergencyState(true, reason, now, now + shortest * 60_000,
                             java.util.Collections.unmodifiableSortedSet(by))
-                    : EmergencyState.NONE;
-            state.emergencyVotes.clear();
+                    : EmergencyState.NONE);
+            state.clearEmergencyVotes();
         };
     }
 
     private Runnable rotateKey(SignedTransaction tx, long now) {
         User user = author(tx);
         Fields b = tx.body();
-        Organisation org = state.organisations.get(user.organisation());
+        Organisation org = state.organisation(user.organisation());
         byte[][] keys = certifiedKeys(b, org, now, user.id(), user.role());
         requireUnusedKeys(keys, user.id());
         // The owner re-wraps the keys of the records they may read for the new encryption key: "<recordId>:<base64>".
@@ -715,21 +714,21 @@ public final class Contracts {
         }
         User rotated = user.withKeys(keys[0], keys[1]);
         return () -> {
-            state.users.put(user.id(), rotated);
+            state.putUser(rotated);
             for (var e : rewrapped.entrySet()) {
-                state.wraps.get(e.getKey()).put(user.id(), e.getValue());
+                state.putWrap(e.getKey(), user.id(), e.getValue());
             }
         };
     }
 
     private Runnable eraseRecord(SignedTransaction tx) {
         User author = author(tx);
-        ClinicalRecord r = state.records.get(tx.body().string("recordId"));
+        ClinicalRecord r = state.record(tx.body().string("recordId"));
         String legalBasis = tx.body().string("legalBasis").strip();
         if (r == null) {
             throw new Rejected("unknown record " + tx.body().string("recordId"));
         }
-        User patient = state.users.get(r.patient());
+        User patient = state.user(r.patient());
         if (!actsFor(author, patient)) {
             throw new Rejected("only the patient or an administrator of " + patient.organisation() + " erases a record");
         }
@@ -741,8 +740,8 @@ public final class Contracts {
         }
         return () -> {
             state.putRecord(r.erase());
-            state.wraps.remove(r.id()); // crypto-shredding: no reader can unwrap the data key any more
-            state.erasures.add(r.id());
+            state.removeWrapsOfRecord(r.id()); // crypto-shredding: no reader can unwrap the data key any more
+            state.erased(r.id());
         };
     }
 
@@ -767,7 +766,8 @@ public final class Contracts {
                     + "; break-glass access is refused until then");
         }
         BreakGlass grant = new BreakGlass(patient.id(), practitioner.id(), reason, now, now + minutes * 60_000);
-        return () -> state.breakGlass.add(grant);
+        String key = currentTx;
+        return () -> state.addBreakGlass(key, grant);
     }
 
     /**
@@ -778,7 +778,7 @@ public final class Contracts {
         User clerk = author(tx);
         Fields b = tx.body();
         String invoice = b.string("invoice").strip();
-        ClinicalRecord r = state.records.get(b.string("recordId"));
+        ClinicalRecord r = state.record(b.string("recordId"));
         if (clerk.role() != Role.BILLING) {
             throw new Rejected("only billing staff acknowledge billable events");
         }
@@ -791,11 +791,12 @@ public final class Contracts {
         if (invoice.isEmpty() || invoice.length() > 64) {
             throw new Rejected("an invoice reference has 1 to 64 characters");
         }
-        if (state.billed.containsKey(r.id())) {
-            throw new Rejected("record " + r.id() + " is already billed (invoice " + state.billed.get(r.id()).invoice() + ")");
+        org.ehrledger.ejb.domain.model.record.Billed already = state.billed(r.id());
+        if (already != null) {
+            throw new Rejected("record " + r.id() + " is already billed (invoice " + already.invoice() + ")");
         }
         org.ehrledger.ejb.domain.model.record.Billed billed = new org.ehrledger.ejb.domain.model.record.Billed(r.id(),
                 clerk.id(), clerk.organisation(), invoice, now);
-        return () -> state.billed.put(r.id(), billed);
+        return () -> state.putBilled(billed);
     }
 }

@@ -1,10 +1,8 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
@@ -44,7 +42,7 @@ final class IdentityContracts {
     }
 
     private User user(Fields b) {
-        User u = state.users.get(b.string("userId"));
+        User u = state.user(b.string("userId"));
         if (u == null) {
             throw new Rejected("unknown user " + b.string("userId"));
         }
@@ -68,7 +66,7 @@ final class IdentityContracts {
                     + "; a second, different administrator confirms the registration");
         }
         User confirmed = target.confirm(admin.id());
-        return () -> state.users.put(target.id(), confirmed);
+        return () -> state.putUser(confirmed);
     }
 
     private static Digest codeHash(Fields b) {
@@ -87,19 +85,19 @@ final class IdentityContracts {
         if (reason.length() < 10 || reason.length() > 500) {
             throw new Rejected("a recovery needs a reason of 10 to 500 characters");
         }
-        Recovery pending = state.recoveries.get(target.id());
+        Recovery pending = state.pendingRecovery(target.id());
         if (pending != null && now <= pending.deadline(Contracts.RECOVERY_STEP_MILLIS)) {
             throw new Rejected("a recovery of " + target.id() + " requested by " + pending.requestedBy() + " is pending");
         }
         Recovery request = Recovery.requested(target.id(), admin.id(), now, reason, codeHash(b));
-        return () -> state.recoveries.put(target.id(), request);
+        return () -> state.putRecovery(request);
     }
 
     Runnable approveRecovery(SignedTransaction tx, long now) {
         Fields b = tx.body();
         User target = user(b);
         User admin = secondAdministrator(tx, target, "approves a recovery");
-        Recovery pending = state.recoveries.get(target.id());
+        Recovery pending = state.pendingRecovery(target.id());
         if (pending == null || pending.approved() || now > pending.deadline(Contracts.RECOVERY_STEP_MILLIS)) {
             throw new Rejected("no recovery of " + target.id() + " waits for approval");
         }
@@ -109,8 +107,8 @@ final class IdentityContracts {
         Recovery approved = pending.approve(admin.id(), now, codeHash(b));
         User suspended = target.suspendForRecovery();
         return () -> {
-            state.recoveries.put(target.id(), approved);
-            state.users.put(target.id(), suspended);
+            state.putRecovery(approved);
+            state.putUser(suspended);
         };
     }
 
@@ -121,11 +119,11 @@ final class IdentityContracts {
      */
     Runnable completeRecovery(SignedTransaction tx, long now) {
         Fields b = tx.body();
-        User target = state.users.get(Contracts.id(b, "userId"));
+        User target = state.user(Contracts.id(b, "userId"));
         if (target == null || !tx.author().equals(target.id())) {
             throw new Rejected("a recovery is completed by the recovered person's new key");
         }
-        Recovery pending = state.recoveries.get(target.id());
+        Recovery pending = state.pendingRecovery(target.id());
         if (target.revoked() || !target.recovering() || pending == null || !pending.approved()
                 || now > pending.deadline(Contracts.RECOVERY_STEP_MILLIS)) {
             throw new Rejected("no approved recovery of " + target.id() + " waits for completion");
@@ -135,12 +133,12 @@ final class IdentityContracts {
             throw new Rejected("the recovery codes do not match those the administrators committed to");
         }
         Contracts.requireSelfSigned(tx, b.bytes("signingKey"));
-        Organisation org = state.organisations.get(target.organisation());
+        Organisation org = state.organisation(target.organisation());
         byte[][] keys = Contracts.certifiedKeys(b, org, now, target.id(), target.role());
         contracts.requireUnusedKeys(keys, target.id());
         Map<String, byte[]> rewrapped = Contracts.readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
         for (String recordId : rewrapped.keySet()) {
-            ClinicalRecord r = state.records.get(recordId);
+            ClinicalRecord r = state.record(recordId);
             if (r == null || r.erased() || !(r.patient().equals(target.id()) || state.readersOf(recordId).contains(target.id()))) {
                 throw new Rejected("record " + recordId + " is not one " + target.id() + " could read");
             }
@@ -148,15 +146,13 @@ final class IdentityContracts {
         User renewed = target.withKeys(keys[0], keys[1]);
         Recovery done = pending.complete(now);
         return () -> {
-            state.users.put(target.id(), renewed);
-            for (TreeMap<String, byte[]> w : state.wraps.values()) {
-                w.remove(target.id());
-            }
+            state.putUser(renewed);
+            state.removeWrapsOfReader(target.id());
             for (var e : rewrapped.entrySet()) {
-                state.wraps.get(e.getKey()).put(target.id(), e.getValue());
+                state.putWrap(e.getKey(), target.id(), e.getValue());
             }
-            state.recoveries.remove(target.id());
-            state.recovered.computeIfAbsent(target.id(), k -> new ArrayList<>()).add(done);
+            state.removeRecovery(target.id());
+            state.addRecovered(done);
         };
     }
 

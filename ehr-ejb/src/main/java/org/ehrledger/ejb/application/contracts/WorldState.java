@@ -1,253 +1,465 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
+import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;
+import org.ehrledger.ejb.domain.model.record.Billed;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;
+import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
 import org.ehrledger.ejb.domain.model.record.EmergencyState;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
+import org.ehrledger.ejb.domain.model.registry.Recovery;
 import org.ehrledger.ejb.domain.model.registry.User;
 
 /**
- * The ledger state the contracts read and change: registry, records and their key wraps, consents,
- * break-glass grants, the access log and the transactions already seen. Ordered maps keep every
- * iteration deterministic. This in-memory form backs the contract tests; the JPA form persists the
- * same state.
+ * The ledger state the contracts read and change, and the services read: registry, records and their key
+ * wraps, consents, break-glass grants, the access log, billing, the transactions already seen, emergency
+ * and admission votes, identity recoveries. Typed values over the rows of a {@link StateStore} (in memory,
+ * or relational tables on a replica), so the heap does not grow with the chain.
+ *
+ * <p>Every change updates the state commitment incrementally ({@link StateCommitment}, one accumulator per
+ * table): {@link #digest()} is what the next block header carries. Every query is ordered, so every
+ * replica iterates alike.
  */
 public final class WorldState {
 
-    final Map<String, Organisation> organisations = new TreeMap<>();
-    final Map<String, User> users = new TreeMap<>();
-    final Map<String, ClinicalRecord> records = new TreeMap<>();
-    /** Patient id to their records in commit order (an index of {@link #records}; see {@link #putRecord}). */
-    private final Map<String, List<ClinicalRecord>> recordsByPatient = new HashMap<>();
-    /** Record id to reader id to wrapped data key. */
-    final Map<String, TreeMap<String, byte[]>> wraps = new TreeMap<>();
-    final Map<String, Consent> consents = new TreeMap<>();
-    /** Patient id to their consents in commit order (an index of {@link #consents}; see {@link #putConsent}). */
-    private final Map<String, List<Consent>> consentsByPatient = new HashMap<>();
-    final List<BreakGlass> breakGlass = new ArrayList<>();
-    /** Patient id to their access events (the access log), in commit order. */
-    private final Map<String, List<AccessEvent>> accessByPatient = new HashMap<>();
-    /** Record id to its billing acknowledgement. */
-    final Map<String, org.ehrledger.ejb.domain.model.record.Billed> billed = new TreeMap<>();
-    final Set<Digest> seenTransactions = new HashSet<>();
+    /** Administrators of distinct organisations needed to declare or end the emergency state (network policy). */
+    static final int EMERGENCY_QUORUM = 2;
+    private static final String EMERGENCY_KEY = "current";
+    private static final int ALL = CommittedRows.ALL;
+
     /** One administrator's pending vote to declare or end the emergency state. */
     public record EmergencyVote(long at, String admin, long minutes, String reason) {
     }
 
-    /** Pending votes: "DECLARE" or "END", then organisation to its administrator's vote. */
-    final Map<String, TreeMap<String, EmergencyVote>> emergencyVotes = new TreeMap<>();
-    EmergencyState emergency = EmergencyState.NONE;
-    /** Pending admissions: organisation id to proposing organisation to the digest of the proposal. */
-    final Map<String, TreeMap<String, Digest>> admissionVotes = new TreeMap<>();
+    private final CommittedRows rows;
+    /** Records erased by crypto-shredding since the last {@link #takeErasures}, for the off-chain store. */
+    private final List<String> erasures = new ArrayList<>();
 
-    /** Organisations that proposed admitting {@code organisation} so far (pending only). */
-    public Set<String> admissionVotes(String organisation) {
-        TreeMap<String, Digest> v = admissionVotes.get(organisation);
-        return v == null ? Set.of() : java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(v.keySet()));
+    /** An empty state in memory. */
+    public WorldState() {
+        this(StateStore.inMemory());
     }
 
-    /** Pending identity recoveries (requested, or approved and waiting for the person), by user id. */
-    final Map<String, org.ehrledger.ejb.domain.model.registry.Recovery> recoveries = new TreeMap<>();
-    /** Completed identity recoveries of each user, oldest first. */
-    final Map<String, List<org.ehrledger.ejb.domain.model.registry.Recovery>> recovered = new TreeMap<>();
-
-    /** The pending recovery of a user's identity, or null. */
-    public org.ehrledger.ejb.domain.model.registry.Recovery pendingRecovery(String userId) {
-        return recoveries.get(userId);
+    /** The state held in {@code store}. */
+    public WorldState(StateStore store) {
+        this.rows = new CommittedRows(store);
     }
 
-    /** Pending recoveries of the users of an organisation, by user id. */
-    public List<org.ehrledger.ejb.domain.model.registry.Recovery> pendingRecoveriesOf(String organisation) {
-        return recoveries.values().stream().filter(r -> users.get(r.userId()).organisation().equals(organisation)).toList();
+    /** The store of this state's rows. */
+    public StateStore store() {
+        return rows.store();
     }
 
-    /** The completed recoveries of a user's identity, oldest first. */
-    public List<org.ehrledger.ejb.domain.model.registry.Recovery> recoveriesOf(String userId) {
-        return List.copyOf(recovered.getOrDefault(userId, List.of()));
+    // ---- rows and the commitment -------------------------------------------------------------
+
+    /** Reads ahead the executed-transaction marks and records a block's transactions will look up. */
+    public void prefetch(java.util.Collection<Digest> transactions, java.util.Collection<String> recordIds) {
+        rows.store().prefetch(StateTable.SEEN_TRANSACTION, transactions.stream().map(Digest::hex).toList());
+        rows.store().prefetch(StateTable.RECORD, recordIds);
     }
 
-    /** Records erased by crypto-shredding, for the off-chain store to delete their ciphertext. */
-    final List<String> erasures = new ArrayList<>();
-    /** Administrators of distinct organisations needed to declare or end the emergency state (network policy). */
-    final int emergencyQuorum = 2;
-
-    /** The emergency state. */
-    public EmergencyState emergency() {
-        return emergency;
+    /** The state digest a block header carries after the changes so far ({@link StateCommitment}). */
+    public Digest digest() {
+        return rows.digest();
     }
 
+    /** Makes the changes so far durable as the state after block {@code height} (with the block, atomically). */
+    public void endBlock(long height) {
+        rows.endBlock(height);
+    }
+
+    /**
+     * Checks every stored row against its digest and columns, and every table against its stored
+     * accumulator, a page at a time (O(state), no block replayed). Returns what is wrong, naming the table
+     * and key where a row was altered, or null if the rows are as the ledger wrote them.
+     */
+    public String verifyRows() {
+        return rows.verifyRows();
+    }
+
+    /** {@link #verifyRows} for one table: its rows one by one, then their sum against its stored accumulator. */
+    public String verifyTable(StateTable table) {
+        return rows.verifyTable(table);
+    }
+
+    /** The problem reported for a table whose rows do not add up to its stored accumulator. */
+    public static String notAddingUp(StateTable table) {
+        return CommittedRows.notAddingUp(table);
+    }
+
+    /** What is wrong with one stored row, naming its table and key, or null (see {@link #verifyRows}). */
+    public static String checkRow(StateTable table, StateStore.Row row) {
+        return CommittedRows.checkRow(table, row);
+    }
+
+    /** Notes the rows this state's changes touch in {@code watch} while tables are checked (null: nowhere). */
+    public void watch(StateWatch watch) {
+        rows.watch(watch);
+    }
+
+    // ---- the transactions already executed ---------------------------------------------------
+
+    /** Whether a transaction (by the SHA-256 of its bytes) was already executed, accepted or refused. */
+    public boolean seen(Digest transaction) {
+        return rows.store().get(StateTable.SEEN_TRANSACTION, transaction.hex()) != null;
+    }
+
+    void markSeen(Digest transaction) {
+        rows.insert(StateTable.SEEN_TRANSACTION, transaction.hex(), new byte[0]);
+    }
+
+    // ---- registry ----------------------------------------------------------------------------
 
     /** A user, or null. */
     public User user(String id) {
-        return users.get(id);
+        return rows.get(StateTable.USER, id, StateRows::user);
+    }
+
+    void putUser(User u) {
+        rows.put(StateTable.USER, u.id(), StateRows.user(u));
+    }
+
+    /** Whether another user than {@code userId} holds either key. */
+    boolean keysInUse(byte[] signing, byte[] encryption, String userId) {
+        for (int index = 2; index <= 3; index++) {
+            for (StateStore.Row r : rows.find(StateTable.USER, index, StateRows.hex(index == 2 ? signing : encryption), 0, 2)) {
+                if (!r.key().equals(userId)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Number of clinical records on chain (erased ones included: their metadata stays). */
+    public long recordCount() {
+        return rows.store().count(StateTable.RECORD);
     }
 
     /** Number of member organisations. */
     public int organisationCount() {
-        return organisations.size();
+        return (int) rows.store().count(StateTable.ORGANISATION);
     }
 
     /** An organisation, or null. */
     public Organisation organisation(String id) {
-        return organisations.get(id);
+        return rows.get(StateTable.ORGANISATION, id, StateRows::organisation);
     }
+
+    void putOrganisation(Organisation o) {
+        rows.put(StateTable.ORGANISATION, o.id(), StateRows.organisation(o));
+    }
+
+    /** Member organisations, in id order. */
+    public List<Organisation> organisations() {
+        return StateRows.values(rows.store().scan(StateTable.ORGANISATION, "", ALL), StateRows::organisation);
+    }
+
+    /** Users of an organisation, in id order. */
+    public List<User> usersOf(String organisation) {
+        List<User> out = new ArrayList<>(StateRows.values(rows.find(StateTable.USER, 1, organisation), StateRows::user));
+        out.sort(java.util.Comparator.comparing(User::id));
+        return out;
+    }
+
+    // ---- records and key wraps ---------------------------------------------------------------
 
     /** A record, or null. */
     public ClinicalRecord record(String id) {
-        return records.get(id);
+        return rows.get(StateTable.RECORD, id, StateRows::record);
+    }
+
+    /** Adds a new record (the caller checked that its id is free). */
+    void addRecord(ClinicalRecord record) {
+        rows.insert(StateTable.RECORD, record.id(), StateRows.record(record));
+    }
+
+    /** Replaces a record (an erasure). */
+    void putRecord(ClinicalRecord record) {
+        rows.put(StateTable.RECORD, record.id(), StateRows.record(record));
+    }
+
+    /** Records of a patient, oldest first (by consensus time, then id). */
+    public List<ClinicalRecord> recordsOf(String patient) {
+        return StateRows.values(rows.find(StateTable.RECORD, 1, patient), StateRows::record);
+    }
+
+    /** A page of a patient's records, oldest first: {@code limit} from {@code offset}. */
+    public List<ClinicalRecord> recordsOf(String patient, int offset, int limit) {
+        return StateRows.values(rows.find(StateTable.RECORD, 1, patient, offset, limit), StateRows::record);
+    }
+
+    /** The readers a record's key is wrapped for, with the wrapped keys, in reader order. */
+    SortedMap<String, byte[]> wrapsOf(String recordId) {
+        TreeMap<String, byte[]> out = new TreeMap<>();
+        for (StateStore.Row r : rows.find(StateTable.KEY_WRAP, 1, recordId)) {
+            out.put(r.index2(), r.body());
+        }
+        return out;
     }
 
     /** The readers a record's key is wrapped for. */
     public Set<String> readersOf(String recordId) {
-        TreeMap<String, byte[]> w = wraps.get(recordId);
-        return w == null ? Set.of() : Set.copyOf(w.keySet());
+        return Set.copyOf(wrapsOf(recordId).keySet());
     }
 
     /** The wrapped key of a record for a reader, or null. */
     public byte[] wrappedKey(String recordId, String reader) {
-        TreeMap<String, byte[]> w = wraps.get(recordId);
-        byte[] k = w == null ? null : w.get(reader);
-        return k == null ? null : k.clone();
+        StateStore.Row r = rows.store().get(StateTable.KEY_WRAP, recordId + "/" + reader);
+        return r == null ? null : r.body().clone();
+    }
+
+    void putWrap(String recordId, String reader, byte[] wrapped) {
+        rows.put(StateTable.KEY_WRAP, recordId + "/" + reader, wrapped.clone());
+    }
+
+    /** Adds the wraps of a new record. */
+    void putNewWraps(String recordId, Map<String, byte[]> wraps) {
+        wraps.forEach((reader, wrapped) -> rows.insert(StateTable.KEY_WRAP, recordId + "/" + reader, wrapped.clone()));
+    }
+
+    void removeWrap(String recordId, String reader) {
+        rows.delete(StateTable.KEY_WRAP, recordId + "/" + reader);
+    }
+
+    void removeWrapsOfRecord(String recordId) {
+        for (StateStore.Row r : rows.find(StateTable.KEY_WRAP, 1, recordId)) {
+            rows.delete(StateTable.KEY_WRAP, r);
+        }
+    }
+
+    void removeWrapsOfReader(String reader) {
+        for (StateStore.Row r : rows.find(StateTable.KEY_WRAP, 2, reader)) {
+            rows.delete(StateTable.KEY_WRAP, r);
+        }
     }
 
     /** Up to {@code max} records (not erased) whose key is wrapped for a reader, in id order. */
     public List<String> recordsWrappedFor(String reader, int max) {
         List<String> out = new ArrayList<>();
-        for (var e : wraps.entrySet()) {
-            if (out.size() >= max) {
-                break;
-            }
-            if (e.getValue().containsKey(reader)) {
-                out.add(e.getKey());
-            }
+        for (StateStore.Row r : rows.find(StateTable.KEY_WRAP, 2, reader, 0, max)) {
+            out.add(r.index1());
         }
         return out;
     }
 
-    /** A consent, or null. */
-    public Consent consent(String id) {
-        return consents.get(id);
+    void erased(String recordId) {
+        erasures.add(recordId);
     }
 
-    /** Every read of a patient's clinical content, oldest first. */
-    public List<AccessEvent> accessLog(String patient) {
-        return List.copyOf(accessByPatient.getOrDefault(patient, List.of()));
-    }
-
-    /** Appends an access event to its patient's log. */
-    void logAccess(AccessEvent event) {
-        accessByPatient.computeIfAbsent(event.patient(), k -> new ArrayList<>()).add(event);
-    }
-
-    /** Appends {@code item} to the patient's list of an index, or puts it in the place of {@code previous}. */
-    private static <T> void index(Map<String, List<T>> index, String patient, T item, T previous) {
-        List<T> mine = index.computeIfAbsent(patient, k -> new ArrayList<>());
-        if (previous == null) {
-            mine.add(item);
-        } else {
-            mine.set(mine.indexOf(previous), item);
-        }
-    }
-
-    /** Adds a record, or replaces it (an erasure) in place, keeping each patient's records in commit order. */
-    void putRecord(ClinicalRecord record) {
-        index(recordsByPatient, record.patient(), record, records.put(record.id(), record));
-    }
-
-    /** Ids of records whose ciphertext must be destroyed (crypto-shredded), in order. */
+    /** Ids of records erased (crypto-shredded) since the last {@link #takeErasures}, in order. */
     public List<String> erasures() {
         return List.copyOf(erasures);
     }
 
-    /**
-     * Pending emergency votes of one kind ({@code "DECLARE"} or {@code "END"}): organisation to its
-     * administrator's vote, lapsed votes (older than the vote window at {@code now}) left out.
-     */
-    public java.util.SortedMap<String, EmergencyVote> emergencyVotes(String kind, long now) {
-        TreeMap<String, EmergencyVote> out = new TreeMap<>();
-        TreeMap<String, EmergencyVote> v = emergencyVotes.get(kind);
-        if (v != null) {
-            v.forEach((org, vote) -> {
-                if (now - vote.at() <= Contracts.EMERGENCY_VOTE_WINDOW_MILLIS) {
-                    out.put(org, vote);
-                }
-            });
-        }
+    /** The records erased since the last call, for the off-chain store to destroy their ciphertext. */
+    public List<String> takeErasures() {
+        List<String> out = List.copyOf(erasures);
+        erasures.clear();
         return out;
     }
 
-    /** Administrators of distinct organisations needed to declare or end the emergency state. */
-    public int emergencyQuorum() {
-        return emergencyQuorum;
+    // ---- consents, break-glass, the access log -----------------------------------------------
+
+    /** A consent, or null. */
+    public Consent consent(String id) {
+        return rows.get(StateTable.CONSENT, id, StateRows::consent);
     }
 
-    /** Member organisations, in id order. */
-    public List<Organisation> organisations() {
-        return List.copyOf(organisations.values());
-    }
-
-    /** Users of an organisation, in id order. */
-    public List<User> usersOf(String organisation) {
-        return users.values().stream().filter(u -> u.organisation().equals(organisation)).toList();
+    /** Adds a consent, or replaces it (a revocation). */
+    void putConsent(Consent consent) {
+        rows.put(StateTable.CONSENT, consent.id(), StateRows.consent(consent));
     }
 
     /** A patient's consents (active, expired and revoked), in id order. */
     public List<Consent> consentsOf(String patient) {
-        return List.copyOf(consentsByPatient.getOrDefault(patient, List.of()));
+        return StateRows.values(rows.find(StateTable.CONSENT, 1, patient), StateRows::consent);
     }
 
-    /** The patient's consents as they are held (no copy): for the contracts' checks. */
-    List<Consent> consentsHeldFor(String patient) {
-        return consentsByPatient.getOrDefault(patient, List.of());
-    }
-
-    /** Adds a consent, or replaces it (a revocation) in place. */
-    void putConsent(Consent consent) {
-        index(consentsByPatient, consent.patient(), consent, consents.put(consent.id(), consent));
-    }
-
-    /** Consents in force at {@code now} whose grantee is a user or that user's organisation. */
+    /** Consents in force at {@code now} whose grantee is a user or that user's organisation, in id order. */
     public List<Consent> consentsGrantedTo(String userId, String organisation, long now) {
-        return consents.values().stream().filter(c -> !c.revoked() && (c.expiresAt() == 0 || now < c.expiresAt())
-                && (c.grantee().equals(userId) || c.grantee().equals(Consent.ORGANISATION + organisation))).toList();
+        TreeMap<String, Consent> out = new TreeMap<>();
+        for (String grantee : List.of(userId, Consent.ORGANISATION + organisation)) {
+            for (Consent c : StateRows.values(rows.find(StateTable.CONSENT, 2, grantee), StateRows::consent)) {
+                if (!c.revoked() && (c.expiresAt() == 0 || now < c.expiresAt())) {
+                    out.put(c.id(), c);
+                }
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    void addBreakGlass(String key, BreakGlass grant) {
+        rows.insert(StateTable.BREAK_GLASS, key, StateRows.breakGlass(grant));
     }
 
     /** The practitioner's break-glass grant for a patient open at {@code now} that lasts longest, or null. */
     public BreakGlass openBreakGlass(String practitioner, String patient, long now) {
         BreakGlass best = null;
-        for (BreakGlass g : breakGlass) {
-            if (g.practitioner().equals(practitioner) && g.patient().equals(patient) && g.openAt(now)
-                    && (best == null || g.until() > best.until())) {
+        for (BreakGlass g : StateRows.values(rows.find(StateTable.BREAK_GLASS, 1, patient), StateRows::breakGlass)) {
+            if (g.practitioner().equals(practitioner) && g.openAt(now) && (best == null || g.until() > best.until())) {
                 best = g;
             }
         }
         return best;
     }
 
+    /** Appends an access event (keyed by the id of the transaction that recorded it) to its patient's log. */
+    void logAccess(String key, AccessEvent event) {
+        rows.insert(StateTable.ACCESS_EVENT, key, StateRows.accessEvent(event));
+    }
+
+    /** Every read of a patient's clinical content, oldest first. */
+    public List<AccessEvent> accessLog(String patient) {
+        return StateRows.values(rows.find(StateTable.ACCESS_EVENT, 1, patient), StateRows::accessEvent);
+    }
+
+    /** A page of a patient's access log, oldest first: {@code limit} events from {@code offset}. */
+    public List<AccessEvent> accessLog(String patient, int offset, int limit) {
+        return StateRows.values(rows.find(StateTable.ACCESS_EVENT, 1, patient, offset, limit), StateRows::accessEvent);
+    }
+
     /** Why a user may read a category of a patient's record at {@code now}, or null (the contracts' rule). */
-    public org.ehrledger.ejb.domain.model.record.AccessBasis accessBasis(String reader,
-            String patient, org.ehrledger.ejb.domain.model.record.Category category, long now) {
+    public AccessBasis accessBasis(String reader, String patient, Category category, long now) {
         return new Contracts(this).accessBasis(reader, patient, category, now);
     }
 
+    // ---- billing -----------------------------------------------------------------------------
+
     /** A record's billing acknowledgement, or null. */
-    public org.ehrledger.ejb.domain.model.record.Billed billed(String recordId) {
-        return billed.get(recordId);
+    public Billed billed(String recordId) {
+        return rows.get(StateTable.BILLED, recordId, StateRows::billed);
     }
 
-    /** Records of a patient, in commit order (oldest first). */
-    public List<ClinicalRecord> recordsOf(String patient) {
-        return List.copyOf(recordsByPatient.getOrDefault(patient, List.of()));
+    void putBilled(Billed b) {
+        rows.insert(StateTable.BILLED, b.recordId(), StateRows.billed(b));
+    }
+
+    // ---- emergency state and admissions ------------------------------------------------------
+
+    /** The emergency state. */
+    public EmergencyState emergency() {
+        EmergencyState e = rows.get(StateTable.EMERGENCY_STATE, EMERGENCY_KEY, StateRows::emergency);
+        return e == null ? EmergencyState.NONE : e;
+    }
+
+    void emergency(EmergencyState e) {
+        if (e.equals(EmergencyState.NONE)) {
+            rows.delete(StateTable.EMERGENCY_STATE, EMERGENCY_KEY);
+        } else {
+            rows.put(StateTable.EMERGENCY_STATE, EMERGENCY_KEY, StateRows.emergency(e));
+        }
+    }
+
+    /** Every pending vote of one kind, lapsed or not: organisation to its administrator's vote. */
+    TreeMap<String, EmergencyVote> emergencyVotesHeld(String kind) {
+        TreeMap<String, EmergencyVote> out = new TreeMap<>();
+        for (StateStore.Row r : rows.find(StateTable.EMERGENCY_VOTE, 1, kind)) {
+            out.put(StateRows.after(r.key()), StateRows.emergencyVote(r.body()));
+        }
+        return out;
+    }
+
+    void putEmergencyVote(String kind, String organisation, EmergencyVote vote) {
+        rows.put(StateTable.EMERGENCY_VOTE, kind + "/" + organisation, StateRows.emergencyVote(vote));
+    }
+
+    void removeEmergencyVote(String kind, String organisation) {
+        rows.delete(StateTable.EMERGENCY_VOTE, kind + "/" + organisation);
+    }
+
+    void clearEmergencyVotes() {
+        for (String kind : List.of("DECLARE", "END")) {
+            for (StateStore.Row r : rows.find(StateTable.EMERGENCY_VOTE, 1, kind)) {
+                rows.delete(StateTable.EMERGENCY_VOTE, r);
+            }
+        }
+    }
+
+    /**
+     * Pending emergency votes of one kind ({@code "DECLARE"} or {@code "END"}): organisation to its
+     * administrator's vote, lapsed votes (older than the vote window at {@code now}) left out.
+     */
+    public SortedMap<String, EmergencyVote> emergencyVotes(String kind, long now) {
+        TreeMap<String, EmergencyVote> out = emergencyVotesHeld(kind);
+        out.values().removeIf(vote -> now - vote.at() > Contracts.EMERGENCY_VOTE_WINDOW_MILLIS);
+        return out;
+    }
+
+    /** Administrators of distinct organisations needed to declare or end the emergency state. */
+    public int emergencyQuorum() {
+        return EMERGENCY_QUORUM;
+    }
+
+    /** Pending proposals to admit {@code organisation}: proposing organisation to the digest of its proposal. */
+    TreeMap<String, Digest> admissionVotesHeld(String organisation) {
+        TreeMap<String, Digest> out = new TreeMap<>();
+        for (StateStore.Row r : rows.find(StateTable.ADMISSION_VOTE, 1, organisation)) {
+            out.put(StateRows.after(r.key()), Digest.of(r.body()));
+        }
+        return out;
+    }
+
+    /** Organisations that proposed admitting {@code organisation} so far (pending only). */
+    public Set<String> admissionVotes(String organisation) {
+        return java.util.Collections.unmodifiableSortedSet(new TreeSet<>(admissionVotesHeld(organisation).keySet()));
+    }
+
+    void putAdmissionVote(String organisation, String from, Digest proposal) {
+        rows.put(StateTable.ADMISSION_VOTE, organisation + "/" + from, StateRows.digest(proposal));
+    }
+
+    void clearAdmissionVotes(String organisation) {
+        for (StateStore.Row r : rows.find(StateTable.ADMISSION_VOTE, 1, organisation)) {
+            rows.delete(StateTable.ADMISSION_VOTE, r);
+        }
+    }
+
+    // ---- identity recoveries -----------------------------------------------------------------
+
+    /** The pending recovery of a user's identity, or null. */
+    public Recovery pendingRecovery(String userId) {
+        return rows.get(StateTable.RECOVERY, userId, StateRows::recovery);
+    }
+
+    void putRecovery(Recovery r) {
+        rows.put(StateTable.RECOVERY, r.userId(), StateRows.recovery(r));
+    }
+
+    void removeRecovery(String userId) {
+        rows.delete(StateTable.RECOVERY, userId);
+    }
+
+    void addRecovered(Recovery done) {
+        rows.put(StateTable.RECOVERED, done.userId() + "/" + done.completedAt(), StateRows.recovery(done));
+    }
+
+    /** Pending recoveries of the users of an organisation, by user id (pending recoveries are few). */
+    public List<Recovery> pendingRecoveriesOf(String organisation) {
+        List<Recovery> out = new ArrayList<>();
+        for (Recovery r : StateRows.values(rows.store().scan(StateTable.RECOVERY, "", ALL), StateRows::recovery)) {
+            User u = user(r.userId());
+            if (u != null && u.organisation().equals(organisation)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** The completed recoveries of a user's identity, oldest first. */
+    public List<Recovery> recoveriesOf(String userId) {
+        return StateRows.values(rows.find(StateTable.RECOVERED, 1, userId), StateRows::recovery);
     }
 }

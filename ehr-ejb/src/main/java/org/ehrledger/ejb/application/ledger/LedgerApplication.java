@@ -12,18 +12,22 @@ import org.ehrledger.consensus.message.RequestSkeleton;
 import org.ehrledger.consensus.message.Wire;
 import org.ehrledger.ejb.application.contracts.Contracts;
 import org.ehrledger.ejb.application.contracts.Outcome;
+import org.ehrledger.ejb.application.contracts.StateStore;
+import org.ehrledger.ejb.application.contracts.StateWatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockCodec;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
+import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
 /**
  * The ledger: every committed batch with at least one fresh transaction becomes a block; each
- * transaction runs through the contracts at the batch's consensus timestamp. Only the head block and
- * the world state live in memory; blocks and record contents are read from the {@link LedgerStore}.
+ * transaction runs through the contracts at the batch's consensus timestamp. Only the head block lives
+ * in memory; blocks and record contents are read from the {@link LedgerStore}, the world state from its
+ * {@link StateStore}, and each block header's state digest commits to the state after it.
  *
  * <p>The consensus snapshot is small and cheap to take at every checkpoint: the executed sequence, the
  * head's height and hash (which commits to every block before it). A replica that must catch up to a
@@ -36,13 +40,15 @@ public final class LedgerApplication implements Application {
     static final int PAGE = 256;
 
     private WorldState state;
+    /** Where the rows that blocks change are noted while the tables are checked (null: nowhere). */
+    private StateWatch watch;
     private Contracts contracts;
     private Block head;
     private final Block genesis;
     private long lastExecuted;
-    private int erasuresApplied;
 
     private final LedgerStore store;
+    private final StateStore stateStore;
     private volatile BlockSource peers = BlockSource.NONE;
     /** Headers of the most recent blocks by height (what callers ask about right after a commit). */
     /**
@@ -65,43 +71,109 @@ public final class LedgerApplication implements Application {
         this(genesisTime, LedgerStore.inMemory());
     }
 
-    /**
-     * A ledger persisted in {@code store}: the stored chain is checked and replayed through the
-     * contracts to rebuild the world state (the contracts are deterministic, the verdicts must match).
-     *
-     * @throws DamagedLedgerException if the stored chain or a stored content contradicts itself
-     */
+    /** A ledger persisted in {@code store} with its world state in memory, rebuilt by replaying every block. */
     public LedgerApplication(long genesisTime, LedgerStore store) {
+        this(genesisTime, store, StateStore.inMemory(), true);
+    }
+
+    /**
+     * A ledger persisted in {@code store} with its world state in {@code stateStore}. A state store that holds
+     * the state after the head block is opened as it is, in a time independent of the chain's length: with
+     * {@code verifyState}, the tables' stored accumulators are checked against the head's state digest; the
+     * blocks, rows and contents themselves are checked after the start by {@link IntegrityCheck}. A state
+     * store that holds nothing (a ledger kept in memory, or a database written by a version that kept its
+     * state only in blocks) is filled by replaying the stored blocks once through the contracts (the verdicts
+     * must match), after checking them structurally (links, counts, Merkle roots), and the stored contents
+     * are checked against their hashes.
+     *
+     * @throws DamagedLedgerException if the stored chain, a state row or a stored content contradicts the chain
+     */
+    public LedgerApplication(long genesisTime, LedgerStore store, StateStore stateStore, boolean verifyState) {
         this.store = store;
+        this.stateStore = stateStore;
         this.genesis = new Block(new BlockHeader(0, BlockHeader.NONE, 0, Block.entriesRoot(List.of()), BlockHeader.NONE,
                 genesisTime, 0, BlockHeader.NONE), List.of(), List.of(), 0, List.of());
         reset();
         Block storedHead = store.head();
         if (storedHead == null) {
+            if (stateStore.height() != 0) {
+                throw new DamagedLedgerException(0, "the world-state tables hold the state after block " + stateStore.height()
+                        + " but no block is stored (empty the STATE_* tables with the ledger's, see docs/STATE.md)");
+            }
             store.append(genesis, Map.of(), List.of(), 0);
             return;
         }
-        // Refuse to run on a database that was edited behind the ledger's back.
-        ChainVerifier.Report report = ChainVerifier.structural().verify(store.pages(0, storedHead.header().height(), PAGE));
-        if (!report.valid()) {
-            throw new DamagedLedgerException(report.firstBadHeight(), report.problem());
-        }
-        for (Block b : store.pages(1, storedHead.header().height(), PAGE)) {
-            try {
-                replayBlock(b);
-            } catch (RuntimeException e) {
-                throw new DamagedLedgerException(b.header().height(), e.getMessage());
+        long top = storedHead.header().height();
+        long stateHeight = stateStore.height();
+        if (stateHeight == top && top > 0) {
+            // O(1) in the chain's length: the tables' accumulators against the head's state digest. The rest
+            // (every block, row and content) is checked after the start, while serving (IntegrityCheck).
+            head = storedHead;
+            if (verifyState) {
+                verifyState();
             }
-        }
-        store.forEachContent((id, content) -> {
-            var record = state.record(id);
-            if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
-                throw new DamagedLedgerException(-1, "the stored content of record " + id
-                        + " does not match its hash on chain (edited in the database?)");
+        } else if (stateHeight == 0) {
+            // Refuse to replay a database that was edited behind the ledger's back.
+            ChainVerifier.Report report = ChainVerifier.structural().verify(store.pages(0, top, PAGE));
+            if (!report.valid()) {
+                throw new DamagedLedgerException(report.firstBadHeight(), report.problem());
             }
-        });
-        erasuresApplied = state.erasures().size();
+            if (top > 0) {
+                LOG.info(() -> "filling the world-state tables by replaying " + top + " stored blocks once");
+            }
+            long blocks = 0;
+            for (Block b : store.pages(1, top, PAGE)) {
+                try {
+                    replayBlock(b);
+                } catch (RuntimeException e) {
+                    throw new DamagedLedgerException(b.header().height(), e.getMessage());
+                }
+                state.takeErasures();
+                if (++blocks % PAGE == 0) {
+                    stateStore.release(); // keep what the replay read from piling up
+                }
+            }
+            store.forEachContent((id, content) -> {
+                var record = state.record(id);
+                if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
+                    throw new DamagedLedgerException(-1, "the stored content of record " + id
+                            + " does not match its hash on chain (edited in the database?)");
+                }
+            });
+        } else {
+            throw new DamagedLedgerException(Math.min(stateHeight, top), "the world-state tables hold the state after block "
+                    + stateHeight + " but the chain ends at block " + top + " (a block or the state was altered)");
+        }
         lastExecuted = store.lastExecuted();
+    }
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LedgerApplication.class.getName());
+
+    /**
+     * Checks the tables' stored accumulators against the head's state digest (the rows themselves are
+     * checked against the accumulators by {@link IntegrityCheck}, after the start).
+     */
+    private void verifyState() {
+        BlockHeader h = head.header();
+        if (!state.digest().equals(h.stateDigest()) && !isLegacy(h)) {
+            throw new DamagedLedgerException(h.height(), "the world-state tables do not match the state digest of block "
+                    + h.height() + " (their stored digests were altered)");
+        }
+    }
+
+    /** Notes the rows that executing blocks change in {@code watch} (see {@link IntegrityCheck}). */
+    public void watch(StateWatch watch) {
+        this.watch = watch;
+        state.watch(watch);
+    }
+
+    /** Whether a block carries a version-1 state digest (written before the state commitment, see docs/STATE.md). */
+    private boolean isLegacy(BlockHeader h) {
+        if (h.height() == 0) {
+            return true;
+        }
+        BlockHeader previous = h.height() - 1 == head.header().height() ? head.header() : header(h.height() - 1);
+        return previous != null && h.stateDigest().equals(StateCommitment.legacy(previous.stateDigest(), h.entriesRoot()));
     }
 
     /** Where to fetch missed blocks from when catching up to a certified snapshot. */
@@ -112,10 +184,10 @@ public final class LedgerApplication implements Application {
     private void reset() {
         recentHeaders.clear();
         recentBlocks.clear();
-        state = new WorldState();
+        state = new WorldState(stateStore);
+        state.watch(watch);
         contracts = new Contracts(state);
         head = genesis;
-        erasuresApplied = 0;
         lastExecuted = 0;
     }
 
@@ -164,13 +236,12 @@ public final class LedgerApplication implements Application {
             }
         }
         // crypto-shredding: the store destroys the ciphertext of erased records; their hashes stay on chain
-        List<String> erased = List.copyOf(state.erasures().subList(erasuresApplied, state.erasures().size()));
-        erasuresApplied = state.erasures().size();
+        List<String> erased = state.takeErasures();
         Block block = null;
         if (!entries.isEmpty()) {
             BlockHeader previous = head.header();
             Digest root = Block.entriesRoot(entries);
-            Digest stateDigest = Digest.sha256(new Wire.Writer(72).digest(previous.stateDigest()).digest(root).toBytes());
+            Digest stateDigest = state.digest();
             List<RequestSkeleton> skeletons = new ArrayList<>();
             for (Request r : batch.batch().requests()) {
                 skeletons.add(r.skeleton());
@@ -198,22 +269,52 @@ public final class LedgerApplication implements Application {
         for (Request r : batch.fresh()) {
             txs.addAll(r.operations());
         }
+        List<Digest> ids = new ArrayList<>();
+        List<String> records = new ArrayList<>();
+        for (byte[] bytes : txs) {
+            SignedTransaction tx = parseOrNull(bytes);
+            if (tx != null) {
+                ids.add(Digest.sha256(bytes));
+                try {
+                    if (tx.type().carriesContent() && tx.body().has("recordId")) {
+                        records.add(tx.body().string("recordId"));
+                    }
+                } catch (RuntimeException malformed) {
+                    // the contracts refuse it with the reason; nothing to read ahead
+                }
+            }
+        }
+        state.prefetch(ids, records);
         if (txs.size() < 4) {
             return;
         }
-        txs.parallelStream().forEach(bytes -> {
+        // The authors are looked up here, on this thread (the state store may be bound to its transaction).
+        record Check(SignedTransaction tx, byte[] key) {
+        }
+        List<Check> checks = new ArrayList<>();
+        Map<String, byte[]> keys = new java.util.HashMap<>();
+        for (byte[] bytes : txs) {
             SignedTransaction tx = parseOrNull(bytes);
-            var author = tx == null ? null : state.user(tx.author());
-            if (author != null) {
-                org.ehrledger.ejb.infrastructure.crypto.UserKeys.verifyEd25519(author.signingKey(), tx.signedBytes(),
-                        tx.signature());
+            if (tx != null) {
+                byte[] key = keys.computeIfAbsent(tx.author(), a -> {
+                    var author = state.user(a);
+                    return author == null ? new byte[0] : author.signingKey();
+                });
+                if (key.length > 0) {
+                    checks.add(new Check(tx, key));
+                }
             }
-        });
+        }
+        checks.parallelStream().forEach(c -> org.ehrledger.ejb.infrastructure.crypto.UserKeys.verifyEd25519(c.key(),
+                c.tx().signedBytes(), c.tx().signature()));
     }
 
     /** Stores what {@link #apply} produced (in the caller's transaction, in the container). */
     public void persist(Executed e) {
         store.append(e.block(), e.added(), e.erased(), e.sequence());
+        if (e.block() != null) {
+            state.endBlock(e.block().header().height());
+        }
     }
 
     @Override
@@ -288,8 +389,7 @@ public final class LedgerApplication implements Application {
                     }
                 }
                 replayBlock(b);
-                List<String> erased = List.copyOf(state.erasures().subList(erasuresApplied, state.erasures().size()));
-                erasuresApplied = state.erasures().size();
+                List<String> erased = state.takeErasures();
                 contents.keySet().removeAll(erased);
                 store.append(b, contents, erased, b.header().sequence());
             }
@@ -322,7 +422,10 @@ public final class LedgerApplication implements Application {
         return new BlockSource.Fetched(blocks, contents);
     }
 
-    /** Runs a certified block's transactions through the contracts again; the verdicts must match. */
+    /**
+     * Runs a certified block's transactions through the contracts again; the verdicts must match, and so
+     * must the state digest (unless the block carries a version-1 digest, which commits to no state).
+     */
     private void replayBlock(Block b) {
         for (LedgerEntry e : b.entries()) {
             Outcome o = contracts.replay(e.transaction(), b.header().timestamp(), e.accepted(), e.reason());
@@ -331,7 +434,14 @@ public final class LedgerApplication implements Application {
                         + " reached another verdict than recorded: the stored chain or the contracts changed");
             }
         }
+        BlockHeader h = b.header();
+        if (!h.stateDigest().equals(state.digest())
+                && !h.stateDigest().equals(StateCommitment.legacy(head.header().stateDigest(), h.entriesRoot()))) {
+            throw new IllegalStateException("replaying block " + h.height() + " reached another world state than the "
+                    + "block's state digest commits to");
+        }
         head = b;
+        state.endBlock(h.height());
     }
 
     /** The transaction decoded once for routing its content, or null if malformed (the contracts say why). */

@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.application.ledger;
 
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -18,10 +19,12 @@ import jakarta.transaction.Transactional;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.contracts.StateWatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
 
 /**
  * The replica's ledger inside the application server: the {@link LedgerApplication} over the JPA
@@ -49,9 +52,18 @@ public class LedgerRuntime {
     private TransactionSynchronizationRegistry transactions;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /**
+     * Held from the start of a block's execution until its transaction completes, so that the integrity
+     * check can read the tables at a moment no block is half-way (see {@link #whileNoBlockExecutes}).
+     */
+    private final Semaphore blockGate = new Semaphore(1);
+    /** The rows blocks change while the integrity check reads a table. */
+    private final StateWatch watch = new StateWatch();
     private volatile LedgerApplication ledger;
     private volatile BlockSource peers = BlockSource.NONE;
     private volatile LedgerDamage damage;
+    /** Whether the state tables were checked against the head since this process started. */
+    private volatile boolean stateVerified;
 
     /** The ledger, loaded from the database on first use (interceptors skip @PostConstruct). */
     private LedgerApplication ledger() {
@@ -67,14 +79,88 @@ public class LedgerRuntime {
             if (ledger == null) {
                 LedgerApplication loaded;
                 try {
-                    loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run));
+                    // The state rows are checked once per process; a reload after a rolled-back block trusts them.
+                    long started = System.nanoTime();
+                    loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run),
+                            new JpaStateStore(em, Runnable::run), !stateVerified);
+                    if (!stateVerified) {
+                        long height = loaded.head().header().height();
+                        long ms = (System.nanoTime() - started) / 1_000_000;
+                        LOG.info(() -> "ledger opened at height " + height + " in " + ms + " ms");
+                    }
+                    stateVerified = true;
                 } catch (DamagedLedgerException e) {
                     throw damaged(e);
                 }
                 loaded.peers(peers);
+                loaded.watch(watch);
                 ledger = loaded;
+                if (transactions.getTransactionKey() != null) {
+                    reloadUnlessCommitted(); // a migration that rolls back must not leave its state behind
+                }
             }
             return ledger;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Takes the block gate until this transaction completes (committed or not). */
+    private void holdBlockGateUntilCompletion() {
+        blockGate.acquireUninterruptibly();
+        try {
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    blockGate.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            blockGate.release();
+            throw e;
+        }
+    }
+
+    /** Runs {@code work} on the stores in a read-only transaction of its own ({@link IntegrityCheck}). */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public <T> T inOwnTransaction(Function<IntegrityCheck.Stores, T> work) {
+        return work.apply(stores());
+    }
+
+    /**
+     * Runs {@code work} on the stores in a transaction of its own while no block executes or commits (blocks
+     * wait meanwhile: keep it short).
+     */
+    @Transactional(Transactional.TxType.REQUIRES_NEW)
+    public <T> T whileNoBlockExecutes(Function<IntegrityCheck.Stores, T> work) {
+        blockGate.acquireUninterruptibly();
+        try {
+            return work.apply(stores());
+        } finally {
+            blockGate.release();
+        }
+    }
+
+    private IntegrityCheck.Stores stores() {
+        return new IntegrityCheck.Stores(JpaStateStore.reader(em), new JpaLedgerStore(em, Runnable::run));
+    }
+
+    /** Where executing blocks note the rows they change while the integrity check reads a table. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public StateWatch watch() {
+        return watch;
+    }
+
+    /** Records damage the integrity check found: from now on the ledger serves nothing (as at start). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void markDamaged(LedgerDamage found) {
+        lock.writeLock().lock();
+        try {
+            damaged(new DamagedLedgerException(found.height(), found.reason()));
         } finally {
             lock.writeLock().unlock();
         }
@@ -127,6 +213,7 @@ public class LedgerRuntime {
      */
     public List<byte[]> execute(OrderedBatch batch) {
         ledger();
+        holdBlockGateUntilCompletion();
         LedgerApplication current;
         LedgerApplication.Executed executed;
         lock.writeLock().lock();
@@ -143,6 +230,7 @@ public class LedgerRuntime {
     /** Installs a certified snapshot, fetching the missed blocks from peers, in this transaction. */
     public void restore(byte[] snapshot, long sequence) {
         ledger();
+        holdBlockGateUntilCompletion();
         lock.writeLock().lock();
         try {
             reloadUnlessCommitted().restore(snapshot, sequence);
@@ -233,12 +321,13 @@ public class LedgerRuntime {
     }
 
     /**
-     * Runs a read-only query on the world state, consistent with the executed blocks (never during a
-     * block's execution). The query must not keep references to mutable state.
+     * Runs a read-only query on the world state as committed in the database (indexed queries, never a
+     * block half-applied); it does not wait for a block being executed. In one transaction, so the query's
+     * reads share one connection and one persistence context.
      */
-    @Transactional(Transactional.TxType.SUPPORTS)
     public <T> T query(Function<WorldState, T> q) {
-        return read(() -> q.apply(ledger.state()));
+        ledger();
+        return q.apply(new WorldState(JpaStateStore.reader(em)));
     }
 
     /** The consensus sequence number of the last executed batch. */
@@ -280,9 +369,10 @@ public class LedgerRuntime {
         return verifier.extend(previous, new JpaLedgerStore(em, Runnable::run).pages(from, to, 128));
     }
 
-    /** The world state (tests; people's reads go through {@link #query}). */
+    /** The world state as committed (tests; people's reads go through {@link #query}). */
     public WorldState state() {
-        return read(() -> ledger.state());
+        ledger();
+        return new WorldState(JpaStateStore.reader(em));
     }
 
     /** A record's ciphertext, or null. */

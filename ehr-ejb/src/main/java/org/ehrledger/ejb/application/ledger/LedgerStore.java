@@ -38,6 +38,23 @@ public interface LedgerStore {
      */
     void append(Block block, Map<String, byte[]> newContents, Collection<String> erased, long lastExecuted);
 
+    /**
+     * Up to {@code limit} stored contents with record ids after {@code afterId} ("" for the first), in id order.
+     * The default walks every content; stores in a database page with a query.
+     */
+    default List<Map.Entry<String, byte[]>> contents(String afterId, int limit) {
+        List<Map.Entry<String, byte[]>> out = new java.util.ArrayList<>();
+        TreeMap<String, byte[]> all = new TreeMap<>();
+        forEachContent(all::put);
+        for (Map.Entry<String, byte[]> e : all.tailMap(afterId, false).entrySet()) {
+            if (out.size() == limit) {
+                break;
+            }
+            out.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
     /** The stored blocks from {@code from} to {@code to}, read {@code page} at a time as they are iterated. */
     default Iterable<Block> pages(long from, long to, int page) {
         return () -> new java.util.Iterator<>() {

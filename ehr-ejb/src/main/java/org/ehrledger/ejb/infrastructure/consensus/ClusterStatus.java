@@ -19,6 +19,8 @@ import java.util.List;
  * @param lastExecuted       last executed consensus sequence number
  * @param height             height of the last block
  * @param headHash           hash of the last block (hex)
+ * @param records            clinical records on chain (counted at most every {@value ConsensusGateway#RECORD_COUNT_MILLIS} ms;
+ *                           -1 while the replica cannot say)
  * @param stableCheckpoint   sequence number of the last stable checkpoint
  * @param stateTransfer      whether the replica is fetching state from peers
  * @param pendingRequests    requests waiting to be ordered here
@@ -29,9 +31,13 @@ import java.util.List;
  * @param firstBadHeight     the first damaged height of a damaged ledger (-1 when none, or when the damage is a
  *                           stored content rather than a block)
  * @param remedy             what the operator does next about a damaged ledger, or empty
+ * @param integrity          the check of every stored block, state row and content that runs after the start:
+ *                           "checking", "verified", "damaged", "unfinished" or "not started"
+ * @param integrityProgress  how far that check got, in words (blocks, rows, contents; its time when done)
  */
 public record ClusterStatus(int replicaId, String state, String organisation, int n, int f, long view, int primary,
-                            boolean viewChange, long lastExecuted, long height, String headHash, long stableCheckpoint,
+                            boolean viewChange, long lastExecuted, long height, String headHash, long records, long stableCheckpoint,
                             boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight, double blockMillis,
-                            String problem, long firstBadHeight, String remedy) {
+                            String problem, long firstBadHeight, String remedy, String integrity,
+                            String integrityProgress) {
 }

@@ -52,7 +52,10 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerDamage;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.application.contracts.WorldState;
+import org.ehrledger.ejb.application.ledger.IntegrityChecks;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 
 /**
@@ -86,6 +89,9 @@ public class ConsensusGateway {
 
     @Resource
     ManagedThreadFactory threads;
+
+    @Inject
+    IntegrityChecks integrity;
 
     private volatile ClusterConfig genesis;
     private volatile Replica replica;
@@ -131,6 +137,8 @@ public class ConsensusGateway {
                 LOG.severe("replica not started: " + problem);
                 return;
             }
+            // Every block, state row and content, checked while the replica serves (the start read none of them).
+            integrity.start(new ChainVerifier(cluster));
             StaticClientDirectory clients = StaticClientDirectory.load(dir.resolve("clients.properties"));
             ReplicaInfo me = cluster.replicas().get(id);
             String bind = config.bindAddress().orElse(me.host());
@@ -352,6 +360,25 @@ public class ConsensusGateway {
                 + LedgerDamage.remedy(config.replicaId() + 1);
     }
 
+    /** How long a count of the records on chain is reused by {@link #status()} (a count scans an index). */
+    static final long RECORD_COUNT_MILLIS = 10_000;
+    private volatile long recordCount = -1;
+    private volatile long recordCountAt;
+
+    /** The clinical records on chain, counted at most every {@value #RECORD_COUNT_MILLIS} ms; -1 if it cannot be counted. */
+    private long records() {
+        long now = System.currentTimeMillis();
+        if (recordCount < 0 || now - recordCountAt > RECORD_COUNT_MILLIS) {
+            try {
+                recordCount = ledger.query(WorldState::recordCount);
+                recordCountAt = now;
+            } catch (RuntimeException e) {
+                LOG.fine(() -> "records not counted: " + e);
+            }
+        }
+        return recordCount;
+    }
+
     /** This replica's status. */
     public ClusterStatus status() {
         Replica r = replica;
@@ -359,15 +386,16 @@ public class ConsensusGateway {
         LedgerDamage damage = ledger.damage();
         if (damage != null) {
             return new ClusterStatus(config.replicaId(), "damaged", config.organisationId(), g == null ? 0 : g.n(),
-                    g == null ? 0 : g.f(), 0, 0, false, -1, -1, "", 0, false, 0, List.of(config.replicaId()), 0, 0,
-                    damage.summary(), damage.height(), LedgerDamage.remedy(config.replicaId() + 1));
+                    g == null ? 0 : g.f(), 0, 0, false, -1, -1, "", -1, 0, false, 0, List.of(config.replicaId()), 0, 0,
+                    damage.summary(), damage.height(), LedgerDamage.remedy(config.replicaId() + 1), integrity.state(),
+                    integrity.progress());
         }
         Block head = ledger.head();
         String headHash = head.header().hash().hex();
         if (r == null || g == null) {
             return new ClusterStatus(config.replicaId(), "unconfigured", config.organisationId(), 0, 0, 0, 0, false,
-                    ledger.lastExecuted(), head.header().height(), headHash, 0, false, 0, List.of(), 0, 0, problem,
-                    -1, "");
+                    ledger.lastExecuted(), head.header().height(), headHash, records(), 0, false, 0, List.of(), 0, 0, problem,
+                    -1, "", integrity.state(), integrity.progress());
         }
         ReplicaStatus s = r.status();
         TreeSet<Integer> members = new TreeSet<>();
@@ -381,9 +409,9 @@ public class ConsensusGateway {
         String state = s.failed() ? "stopped" : s.stateTransfer() ? "catching-up"
                 : members.size() >= g.quorum() ? "running" : "waiting-for-peers";
         return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
-                s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, s.stableCheckpoint(),
+                s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, records(), s.stableCheckpoint(),
                 s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, Math.round(executeMicros / 100) / 10.0,
-                problem(), -1, "");
+                problem(), -1, "", integrity.state(), integrity.progress());
     }
 
     /** The consensus application: the ledger, each call in its own transaction, waking height waiters after. */

@@ -8,15 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.EntityManagerFactory;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.config.ClusterConfig;
@@ -27,8 +23,8 @@ import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
-import org.ehrledger.ejb.infrastructure.persistence.jpa.TestDatabase;
 import org.ehrledger.ejb.testing.Certified;
+import org.ehrledger.ejb.testing.DerbyDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,50 +39,29 @@ class LedgerPersistenceTest {
     private final Actors a = new Actors();
     private final Certified network = new Certified();
     private final ClusterConfig genesis = network.genesis;
-    private String url;
-    private EntityManagerFactory emf;
+    private DerbyDatabase db;
     private EntityManager em;
     private long sequence;
     private long now = Actors.T0;
 
     @BeforeEach
     void database() {
-        url = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";create=true";
+        db = new DerbyDatabase(dir);
         open();
     }
 
     private void open() {
-        emf = TestDatabase.migrated(url);
-        em = emf.createEntityManager();
+        db.open();
+        em = db.em();
     }
 
     @AfterEach
     void close() {
-        if (em != null) {
-            em.close();
-            emf.close();
-            em = null;
-        }
-        try {
-            DriverManager.getConnection("jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath() + ";shutdown=true");
-        } catch (SQLException expected) {
-            // Derby reports a successful shutdown as an exception (SQLState 08006).
-        }
+        db.close();
     }
 
     private JpaLedgerStore store() {
-        return new JpaLedgerStore(em, work -> {
-            em.getTransaction().begin();
-            try {
-                work.run();
-                em.getTransaction().commit();
-            } catch (RuntimeException e) {
-                if (em.getTransaction().isActive()) {
-                    em.getTransaction().rollback();
-                }
-                throw e;
-            }
-        });
+        return new JpaLedgerStore(em, db::transactional);
     }
 
     /** One committed batch of one request carrying the given operations, with a real certificate. */
@@ -184,12 +159,8 @@ class LedgerPersistenceTest {
         assertBrokenAt(2, "missing or out of order");
     }
 
-    /** Edits the closed database directly with JDBC, as someone with file access would; returns the rows changed. */
     private int sql(String statement) throws SQLException {
-        String plain = "jdbc:derby:directory:" + dir.resolve("ehrdb").toAbsolutePath();
-        try (Connection c = DriverManager.getConnection(plain); Statement s = c.createStatement()) {
-            return s.executeUpdate(statement);
-        }
+        return db.sql(statement);
     }
 
     private void assertBrokenAt(long height, String words) {

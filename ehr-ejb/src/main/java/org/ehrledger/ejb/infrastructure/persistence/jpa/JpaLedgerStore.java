@@ -103,6 +103,17 @@ public final class JpaLedgerStore implements LedgerStore {
     }
 
     @Override
+    public List<Map.Entry<String, byte[]>> contents(String afterId, int limit) {
+        List<Map.Entry<String, byte[]>> out = new java.util.ArrayList<>();
+        for (ContentRow c : em.createQuery("SELECT c FROM ContentRow c WHERE c.recordId > :a ORDER BY c.recordId",
+                ContentRow.class).setParameter("a", afterId).setMaxResults(limit).getResultList()) {
+            out.add(Map.entry(c.recordId(), c.ciphertext()));
+        }
+        em.clear();
+        return out;
+    }
+
+    @Override
     public long lastExecuted() {
         LedgerMetaRow m = em.find(LedgerMetaRow.class, LAST_EXECUTED);
         return m == null ? 0 : m.value();

@@ -97,11 +97,11 @@ class SchemaMigrationsPostgresqlIT {
 
     @Test
     void tablesThatAlreadyExistAreAdoptedWithTheirRows() throws Exception {
-        EntityManagerFactory generated = TestDatabase.generatedByEclipseLink(url(3), login(3));
-        SchemaMigrationsTest.inTransaction(generated, em -> SchemaMigrationsTest.everyEntity().forEach(em::persist));
+        EntityManagerFactory generated = TestDatabase.releaseBeforeMigrations(url(3), login(3));
+        SchemaMigrationsTest.inTransaction(generated, em -> SchemaMigrationsTest.versionOneEntities().forEach(em::persist));
         generated.close();
-        assertEquals(new SchemaMigrations.Outcome(0, SchemaMigrationsTest.CHANGESETS, SchemaMigrationsTest.CHANGESETS),
-                TestDatabase.migrate(url(3), login(3)));
+        assertEquals(new SchemaMigrations.Outcome(SchemaMigrationsTest.CHANGESETS - SchemaMigrationsTest.V1_CHANGESETS,
+                SchemaMigrationsTest.V1_CHANGESETS, SchemaMigrationsTest.CHANGESETS), TestDatabase.migrate(url(3), login(3)));
         EntityManagerFactory emf = TestDatabase.migrated(url(3), login(3));
         try {
             assertEquals(List.of("dr-a"), emf.createEntityManager()

@@ -20,6 +20,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.metamodel.EntityType;
 
+import org.ehrledger.ejb.application.contracts.StateStore;
 import org.ehrledger.ejb.infrastructure.identity.AccountRow;
 import org.ehrledger.ejb.infrastructure.identity.EnrolmentRow;
 import org.junit.jupiter.api.AfterEach;
@@ -33,8 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SchemaMigrationsTest {
 
-    /** Changesets of the changelog today (version 1: one per table). */
-    static final int CHANGESETS = 7;
+    /** Changesets of version 1 (one per table), the schema of the releases before migrations. */
+    static final int V1_CHANGESETS = 7;
+
+    /** Changesets of the changelog today (version 2 adds one per world-state table). */
+    static final int CHANGESETS = V1_CHANGESETS + 15;
 
     @TempDir
     Path dir;
@@ -77,11 +81,12 @@ class SchemaMigrationsTest {
     @Test
     void aDatabaseOfAReleaseBeforeMigrationsIsAdoptedWithItsRowsAndMigratesOnlyOnce() throws Exception {
         String url = url("replica");
-        EntityManagerFactory legacy = TestDatabase.generatedByEclipseLink(url);
-        inTransaction(legacy, em -> everyEntity().forEach(em::persist));
+        EntityManagerFactory legacy = TestDatabase.releaseBeforeMigrations(url);
+        inTransaction(legacy, em -> versionOneEntities().forEach(em::persist));
         legacy.close();
 
-        assertEquals(new SchemaMigrations.Outcome(0, CHANGESETS, CHANGESETS), TestDatabase.migrate(url));
+        assertEquals(new SchemaMigrations.Outcome(CHANGESETS - V1_CHANGESETS, V1_CHANGESETS, CHANGESETS), TestDatabase.migrate(url),
+                "version 1 adopted as it is, version 2's tables created");
         assertEquals(new SchemaMigrations.Outcome(0, 0, CHANGESETS), TestDatabase.migrate(url), "a second start changes nothing");
 
         EntityManagerFactory emf = TestDatabase.migrated(url);
@@ -116,7 +121,7 @@ class SchemaMigrationsTest {
             List<?> rows = em.createQuery("SELECT e FROM " + entity.getName() + " e", entity.getJavaType()).getResultList();
             assertEquals(1, rows.size(), entity.getName());
         }
-        assertEquals(7, emf.getMetamodel().getEntities().size());
+        assertEquals(7 + 15, emf.getMetamodel().getEntities().size());
         EntryRow entry = em.find(EntryRow.class, new EntryRow.Key(7, 0));
         assertTrue(entry.accepted());
         assertEquals("x".repeat(2000), entry.reason());
@@ -128,6 +133,21 @@ class SchemaMigrationsTest {
 
     /** One row of each table, with the largest values the mappings allow where that matters. */
     static List<Object> everyEntity() {
+        List<Object> all = new ArrayList<>(versionOneEntities());
+        StateStore.Row row = new StateStore.Row("k".repeat(300), bytes(100_000, 11), bytes(32, 12), "a".repeat(300),
+                "b".repeat(300), "c".repeat(300), Long.MAX_VALUE);
+        for (StateRowEntity state : List.of(new StateOrganisationRow(), new StateUserRow(), new StateRecordRow(),
+                new StateKeyWrapRow(), new StateConsentRow(), new StateBreakGlassRow(), new StateAccessEventRow(),
+                new StateBilledRow(), new StateSeenTransactionRow(), new StateEmergencyVoteRow(), new StateEmergencyRow(),
+                new StateAdmissionVoteRow(), new StateRecoveryRow(), new StateRecoveredRow())) {
+            all.add(state.set(row));
+        }
+        all.add(new StateDigestRow("STATE_USER", bytes(2048, 13)));
+        return all;
+    }
+
+    /** One row of each table of version 1. */
+    static List<Object> versionOneEntities() {
         IdempotencyRow idempotency = new IdempotencyRow("k", "h".repeat(64), 1L);
         idempotency.answer(200, "{\"answer\":\"" + "y".repeat(40_000) + "\"}");
         return List.of(

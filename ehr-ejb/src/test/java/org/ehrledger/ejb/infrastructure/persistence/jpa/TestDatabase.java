@@ -2,6 +2,12 @@ package org.ehrledger.ejb.infrastructure.persistence.jpa;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -47,6 +53,37 @@ public final class TestDatabase {
         Map<String, Object> properties = jpa(url, login);
         properties.put("jakarta.persistence.schema-generation.database.action", "create");
         return Persistence.createEntityManagerFactory("ehr-test", properties);
+    }
+
+    /**
+     * A database as a release before migrations left it: the tables EclipseLink generated, which were those of
+     * version 1 (the world-state tables of version 2 did not exist yet).
+     */
+    static EntityManagerFactory releaseBeforeMigrations(String url) {
+        return releaseBeforeMigrations(url, new Properties());
+    }
+
+    static EntityManagerFactory releaseBeforeMigrations(String url, Properties login) {
+        EntityManagerFactory emf = generatedByEclipseLink(url, login);
+        emf.createEntityManager().close();
+        try (Connection connection = DriverManager.getConnection(url, login)) {
+            List<String> state = new ArrayList<>();
+            try (ResultSet t = connection.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
+                while (t.next()) {
+                    if (t.getString("TABLE_NAME").toUpperCase(Locale.ROOT).startsWith("STATE_")) {
+                        state.add(t.getString("TABLE_NAME"));
+                    }
+                }
+            }
+            for (String table : state) {
+                try (Statement s = connection.createStatement()) {
+                    s.executeUpdate("DROP TABLE " + table);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("dropping the tables of version 2 from " + url + ": " + e.getMessage(), e);
+        }
+        return emf;
     }
 
     private static Map<String, Object> jpa(String url, Properties login) {

@@ -1,0 +1,235 @@
+package org.ehrledger.ejb.application.ledger;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.application.contracts.StateStore;
+import org.ehrledger.ejb.application.contracts.StateTable;
+import org.ehrledger.ejb.application.contracts.StateWatch;
+import org.ehrledger.ejb.application.contracts.WorldState;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
+import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+
+/**
+ * The check of everything a replica stores that its start does not read: the whole chain (links, Merkle
+ * roots, commit certificates), every world-state row against its digest and every table against its
+ * stored accumulator, every stored content against its record's hash. It runs after the replica has
+ * started, while it serves and executes blocks, a page at a time, each page in a transaction of its own,
+ * so it neither delays the start nor holds up writes; {@link #progress()} says how far it got.
+ *
+ * <p>A table is summed while blocks change it: the rows changed since its check began are noted
+ * ({@link StateWatch}), left out of the running sum when read after their change, and counted as they are
+ * at the end, read with blocks held back for that moment only. If a table still does not add up (rows
+ * were deleted during its check, or too many changed), it is counted once more with blocks held back, which
+ * is exact; only then is it reported damaged.
+ */
+public final class IntegrityCheck {
+
+    private static final Logger LOG = Logger.getLogger(IntegrityCheck.class.getName());
+    /** Blocks verified per transaction. */
+    static final int CHAIN_CHUNK = 512;
+    /** State rows and contents read per transaction. */
+    static final int PAGE = 512;
+
+    /** The stores as seen in one transaction. */
+    public record Stores(StateStore state, LedgerStore ledger) {
+    }
+
+    /** Where the check reads. */
+    public interface Source {
+        /** Runs {@code work} in a read-only transaction of its own. */
+        <T> T read(Function<Stores, T> work);
+
+        /** Runs {@code work} in a transaction of its own while no block executes or commits. */
+        <T> T quiescent(Function<Stores, T> work);
+    }
+
+    /**
+     * What the check found: counts, the tables it had to count again with blocks held back, and the damage
+     * (null if none).
+     */
+    public record Outcome(long blocks, long rows, long contents, long millis, List<StateTable> recounted, LedgerDamage damage) {
+    }
+
+    private final Source source;
+    private final StateWatch watch;
+    private final ChainVerifier verifier;
+    private volatile String progress = "not started";
+    private final List<StateTable> recounted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public IntegrityCheck(Source source, StateWatch watch, ChainVerifier verifier) {
+        this.source = source;
+        this.watch = watch;
+        this.verifier = verifier;
+    }
+
+    /** How far the check got, for operators (one line). */
+    public String progress() {
+        return progress;
+    }
+
+    /** Runs the whole check; the damage it found is in the outcome (null if none). */
+    public Outcome run() {
+        long started = System.nanoTime();
+        long[] counts = new long[3];
+        LedgerDamage damage;
+        try {
+            counts[0] = chain();
+            counts[1] = state();
+            counts[2] = contents();
+            damage = null;
+        } catch (DamagedLedgerException e) {
+            damage = e.damage();
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        progress = damage != null ? "damaged: " + damage.summary()
+                : String.format(Locale.ROOT, "verified in %.1f s: %,d blocks, %,d state rows, %,d contents", millis / 1000.0,
+                counts[0], counts[1], counts[2]);
+        return new Outcome(counts[0], counts[1], counts[2], millis, List.copyOf(recounted), damage);
+    }
+
+    /** The stored chain up to the head as the check begins; returns the blocks verified. */
+    private long chain() {
+        long top = source.read(s -> s.ledger().head().header().height());
+        BlockHeader previous = null;
+        long from = 0;
+        while (from <= top) {
+            long to = Math.min(top, from + CHAIN_CHUNK - 1);
+            BlockHeader after = previous;
+            long start = from;
+            ChainVerifier.Progress p = source.read(s -> verifier.extend(after, s.ledger().pages(start, to, 128)));
+            if (!p.report().valid()) {
+                throw new DamagedLedgerException(p.report().firstBadHeight(), p.report().problem());
+            }
+            previous = p.last();
+            from = to + 1;
+            progress = String.format(Locale.ROOT, "checking the chain: %,d of %,d blocks", from, top + 1);
+        }
+        return top + 1;
+    }
+
+    /** Every state table; returns the rows read. */
+    private long state() {
+        long rows = 0;
+        for (StateTable t : StateTable.values()) {
+            rows += table(t, rows);
+        }
+        return rows;
+    }
+
+    private long table(StateTable t, long before) {
+        source.quiescent(s -> {
+            watch.start(t);
+            return null;
+        });
+        byte[] sum = new byte[StateCommitment.BYTES];
+        long read = 0;
+        String after = "";
+        Map<String, StateWatch.Change> changes = Map.of();
+        try {
+            while (true) {
+                String from = after;
+                List<StateStore.Row> page = source.read(s -> s.state().scan(t, from, PAGE));
+                for (StateStore.Row r : page) {
+                    String problem = WorldState.checkRow(t, r);
+                    if (problem != null) {
+                        throw new DamagedLedgerException(source.read(s -> s.state().height()), problem);
+                    }
+                    if (!watch.read(t, r)) {
+                        StateCommitment.apply(sum, r.digest(), 1);
+                    }
+                    after = r.key();
+                }
+                read += page.size();
+                progress = String.format(Locale.ROOT, "checking the state: %s, %,d rows (%,d in all)", t.tableName(), read,
+                        before + read);
+                if (page.size() < PAGE) {
+                    break;
+                }
+            }
+            boolean overflowed = watch.overflowed(t);
+            int deletions = watch.deletions(t);
+            boolean addsUp = source.quiescent(s -> {
+                Map<String, StateWatch.Change> changed = watch.stop(t);
+                if (overflowed || watch.overflowed(t)) {
+                    return false;
+                }
+                s.state().prefetch(t, changed.keySet());
+                for (Map.Entry<String, StateWatch.Change> c : changed.entrySet()) {
+                    byte[] counted = c.getValue().counted();
+                    if (counted != null) {
+                        StateCommitment.apply(sum, counted, -1);
+                    }
+                    StateStore.Row now = s.state().get(t, c.getKey());
+                    if (now != null) {
+                        StateCommitment.apply(sum, now.digest(), 1);
+                    }
+                }
+                return Arrays.equals(sum, s.state().accumulators().getOrDefault(t, new byte[StateCommitment.BYTES]));
+            });
+            if (!addsUp) {
+                // Exact, with blocks held back: rows deleted while the table was read, or an altered table.
+                LOG.info(() -> t.tableName() + " counted again with blocks held back (" + deletions + " rows deleted while it was "
+                        + "read" + (overflowed ? ", more changed than noted" : "") + ")");
+                recounted.add(t);
+                String problem = source.quiescent(s -> new WorldState(s.state()).verifyTable(t));
+                if (problem != null) {
+                    throw new DamagedLedgerException(source.read(s -> s.state().height()), problem);
+                }
+            }
+        } finally {
+            watch.stop(t);
+        }
+        return read;
+    }
+
+    /** Every stored content against its record's hash on chain; returns the contents read. */
+    private long contents() {
+        long read = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            List<String> suspects = new ArrayList<>();
+            List<Map.Entry<String, byte[]>> page = source.read(s -> {
+                List<Map.Entry<String, byte[]>> p = s.ledger().contents(from, PAGE);
+                WorldState state = new WorldState(s.state());
+                for (Map.Entry<String, byte[]> c : p) {
+                    if (!matches(state, c.getKey(), c.getValue())) {
+                        suspects.add(c.getKey());
+                    }
+                }
+                return p;
+            });
+            for (String id : suspects) {
+                // An erasure may have committed between the two reads: look again with blocks held back.
+                boolean damaged = source.quiescent(s -> {
+                    byte[] content = s.ledger().content(id);
+                    return content != null && !matches(new WorldState(s.state()), id, content);
+                });
+                if (damaged) {
+                    throw new DamagedLedgerException(-1, "the stored content of record " + id
+                            + " does not match its hash on chain (edited in the database?)");
+                }
+            }
+            read += page.size();
+            progress = String.format(Locale.ROOT, "checking the contents: %,d records", read);
+            if (page.size() < PAGE) {
+                return read;
+            }
+            after = page.get(page.size() - 1).getKey();
+        }
+    }
+
+    private static boolean matches(WorldState state, String recordId, byte[] content) {
+        ClinicalRecord record = state.record(recordId);
+        return record != null && !record.erased() && Digest.sha256(content).equals(record.contentHash());
+    }
+}

@@ -1,0 +1,298 @@
+package org.ehrledger.ejb.infrastructure.persistence.jpa;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.TransactionRequiredException;
+
+import org.ehrledger.ejb.application.contracts.StateStore;
+import org.ehrledger.ejb.application.contracts.StateTable;
+
+/**
+ * The world state in relational tables, one entity per {@link StateTable}. While a block executes, its
+ * changes wait in memory (reads see them first, then the database), so the contracts never make the
+ * database flush in the middle of a block; {@link #endBlock} hands them to the entity manager, to be
+ * written in the block's transaction with JDBC batching. Reads through a store without pending changes
+ * (the services' queries) are plain indexed, paged queries.
+ */
+public final class JpaStateStore implements StateStore {
+
+    private static final Map<StateTable, Supplier<StateRowEntity>> ENTITIES = Map.ofEntries(
+            Map.entry(StateTable.ORGANISATION, StateOrganisationRow::new),
+            Map.entry(StateTable.USER, StateUserRow::new),
+            Map.entry(StateTable.RECORD, StateRecordRow::new),
+            Map.entry(StateTable.KEY_WRAP, StateKeyWrapRow::new),
+            Map.entry(StateTable.CONSENT, StateConsentRow::new),
+            Map.entry(StateTable.BREAK_GLASS, StateBreakGlassRow::new),
+            Map.entry(StateTable.ACCESS_EVENT, StateAccessEventRow::new),
+            Map.entry(StateTable.BILLED, StateBilledRow::new),
+            Map.entry(StateTable.SEEN_TRANSACTION, StateSeenTransactionRow::new),
+            Map.entry(StateTable.EMERGENCY_VOTE, StateEmergencyVoteRow::new),
+            Map.entry(StateTable.EMERGENCY_STATE, StateEmergencyRow::new),
+            Map.entry(StateTable.ADMISSION_VOTE, StateAdmissionVoteRow::new),
+            Map.entry(StateTable.RECOVERY, StateRecoveryRow::new),
+            Map.entry(StateTable.RECOVERED, StateRecoveredRow::new));
+    private static final Map<StateTable, Class<? extends StateRowEntity>> CLASSES = new EnumMap<>(StateTable.class);
+
+    static {
+        ENTITIES.forEach((t, s) -> CLASSES.put(t, s.get().getClass()));
+    }
+
+    /** Name of the ledger meta row holding the height of the block the state tables reflect. */
+    static final String STATE_HEIGHT = "stateHeight";
+
+    /** A change not yet handed to the entity manager: the new row (null: deleted), and whether the key is in the database. */
+    private record Pending(Row row, boolean inDatabase) {
+    }
+
+    /** Tables read on nearly every transaction and small (one row per person or organisation), cached as committed. */
+    private static final java.util.Set<StateTable> CACHED = java.util.EnumSet.of(StateTable.USER, StateTable.ORGANISATION,
+            StateTable.EMERGENCY_STATE);
+    /** Rows of the {@link #CACHED} tables kept, most recently used. */
+    static final int CACHE_ROWS = 4096;
+
+    private final EntityManager em;
+    private final Consumer<Runnable> transactional;
+    private final Map<StateTable, TreeMap<String, Pending>> pending = new EnumMap<>(StateTable.class);
+    /**
+     * Committed rows of the {@link #CACHED} tables (empty: known absent), bounded. Only the ledger's own store
+     * (the only writer) caches; it is dropped with the ledger if a block's transaction does not commit.
+     */
+    private final Map<String, java.util.Optional<Row>> cache;
+    /** Rows read ahead for the block being executed (empty: known absent), dropped when it ends. */
+    private final Map<String, java.util.Optional<Row>> readAhead = new java.util.HashMap<>();
+
+    /**
+     * @param em            the entity manager of the ledger's persistence unit
+     * @param transactional runs a unit of work atomically (in the container: in the caller's transaction)
+     */
+    public JpaStateStore(EntityManager em, Consumer<Runnable> transactional) {
+        this(em, transactional, true);
+    }
+
+    private JpaStateStore(EntityManager em, Consumer<Runnable> transactional, boolean cache) {
+        this.em = em;
+        this.transactional = transactional;
+        this.cache = !cache ? null : new java.util.LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, java.util.Optional<Row>> eldest) {
+                return size() > CACHE_ROWS;
+            }
+        };
+    }
+
+    /** A store for reading only (the services' queries), in the caller's transaction if any; it caches nothing. */
+    public static JpaStateStore reader(EntityManager em) {
+        return new JpaStateStore(em, Runnable::run, false);
+    }
+
+    private static String cacheKey(StateTable t, String key) {
+        return t.ordinal() + "/" + key;
+    }
+
+    private TreeMap<String, Pending> pending(StateTable t) {
+        return pending.computeIfAbsent(t, k -> new TreeMap<>());
+    }
+
+    private static String entity(StateTable t) {
+        return CLASSES.get(t).getSimpleName();
+    }
+
+    @Override
+    public Row get(StateTable table, String key) {
+        TreeMap<String, Pending> p = pending.get(table);
+        Pending change = p == null ? null : p.get(key);
+        if (change != null) {
+            return change.row();
+        }
+        java.util.Optional<Row> ahead = readAhead.isEmpty() ? null : readAhead.get(cacheKey(table, key));
+        if (ahead != null) {
+            return ahead.orElse(null);
+        }
+        boolean cached = cache != null && CACHED.contains(table);
+        if (cached) {
+            java.util.Optional<Row> hit = cache.get(cacheKey(table, key));
+            if (hit != null) {
+                return hit.orElse(null);
+            }
+        }
+        StateRowEntity e = em.find(CLASSES.get(table), key);
+        Row row = e == null ? null : e.row();
+        if (cached) {
+            cache.put(cacheKey(table, key), java.util.Optional.ofNullable(row));
+        }
+        return row;
+    }
+
+    @Override
+    public void put(StateTable table, Row row, Row previous) {
+        Pending before = pending(table).get(row.key());
+        pending(table).put(row.key(), new Pending(row, before != null ? before.inDatabase() : previous != null));
+    }
+
+    @Override
+    public void remove(StateTable table, Row previous) {
+        Pending before = pending(table).get(previous.key());
+        pending(table).put(previous.key(), new Pending(null, before == null || before.inDatabase()));
+    }
+
+    @Override
+    public void prefetch(StateTable table, java.util.Collection<String> keys) {
+        List<String> all = List.copyOf(new java.util.TreeSet<>(keys));
+        for (int from = 0; from < all.size(); from += 128) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 128));
+            for (String k : chunk) {
+                readAhead.put(cacheKey(table, k), java.util.Optional.empty());
+            }
+            for (StateRowEntity e : em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.key IN :keys",
+                    StateRowEntity.class).setParameter("keys", chunk).getResultList()) {
+                readAhead.put(cacheKey(table, e.row().key()), java.util.Optional.of(e.row()));
+            }
+        }
+    }
+
+    @Override
+    public List<Row> find(StateTable table, int index, String value, int offset, int limit) {
+        TreeMap<String, Pending> p = pending.get(table);
+        int extra = p == null ? 0 : p.size();
+        int want = (int) Math.min(Integer.MAX_VALUE, (extra == 0 ? 0L : offset) + (long) limit + extra);
+        List<StateRowEntity> found = em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.index" + index
+                + " = :v ORDER BY r.sortOrder, r.key", StateRowEntity.class).setParameter("v", value)
+                .setFirstResult(extra == 0 ? offset : 0).setMaxResults(want).getResultList();
+        List<Row> rows = new ArrayList<>(found.size());
+        for (StateRowEntity e : found) {
+            if (p == null || !p.containsKey(e.row().key())) {
+                rows.add(e.row());
+            }
+        }
+        if (extra == 0) {
+            return rows;
+        }
+        for (Pending c : p.values()) {
+            if (c.row() != null && value.equals(c.row().index(index))) {
+                rows.add(c.row());
+            }
+        }
+        rows.sort(java.util.Comparator.comparingLong(Row::order).thenComparing(Row::key));
+        return List.copyOf(rows.subList(Math.min(offset, rows.size()), (int) Math.min(rows.size(), (long) offset + limit)));
+    }
+
+    @Override
+    public List<Row> scan(StateTable table, String afterKey, int limit) {
+        TreeMap<String, Pending> p = pending.get(table);
+        int extra = p == null ? 0 : p.size();
+        List<StateRowEntity> found = em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.key > :a ORDER BY r.key",
+                StateRowEntity.class).setParameter("a", afterKey)
+                .setMaxResults((int) Math.min(Integer.MAX_VALUE, (long) limit + extra)).getResultList();
+        TreeMap<String, Row> rows = new TreeMap<>();
+        for (StateRowEntity e : found) {
+            rows.put(e.row().key(), e.row());
+        }
+        if (p != null) {
+            p.tailMap(afterKey, false).forEach((k, c) -> {
+                if (c.row() == null) {
+                    rows.remove(k);
+                } else {
+                    rows.put(k, c.row());
+                }
+            });
+        }
+        List<Row> out = new ArrayList<>(rows.values());
+        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+
+    @Override
+    public long count(StateTable table) {
+        long n = em.createQuery("SELECT COUNT(r) FROM " + entity(table) + " r", Long.class).getSingleResult();
+        TreeMap<String, Pending> p = pending.get(table);
+        if (p != null) {
+            for (Pending c : p.values()) {
+                n += c.row() != null && !c.inDatabase() ? 1 : c.row() == null && c.inDatabase() ? -1 : 0;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public long height() {
+        LedgerMetaRow m = em.find(LedgerMetaRow.class, STATE_HEIGHT);
+        return m == null ? 0 : m.value();
+    }
+
+    @Override
+    public Map<StateTable, byte[]> accumulators() {
+        Map<StateTable, byte[]> out = new EnumMap<>(StateTable.class);
+        for (StateDigestRow d : em.createQuery("SELECT d FROM StateDigestRow d", StateDigestRow.class).getResultList()) {
+            for (StateTable t : StateTable.values()) {
+                if (t.tableName().equals(d.table())) {
+                    out.put(t, d.accumulator().clone());
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void endBlock(long height, Map<StateTable, byte[]> changedAccumulators) {
+        transactional.accept(() -> {
+            pending.forEach((table, changes) -> changes.forEach((key, c) -> write(table, key, c)));
+            pending.clear();
+            readAhead.clear();
+            changedAccumulators.forEach((t, a) -> {
+                StateDigestRow d = em.find(StateDigestRow.class, t.tableName());
+                if (d == null) {
+                    em.persist(new StateDigestRow(t.tableName(), a.clone()));
+                } else {
+                    d.accumulator(a.clone());
+                }
+            });
+            LedgerMetaRow meta = em.find(LedgerMetaRow.class, STATE_HEIGHT);
+            if (meta == null) {
+                em.persist(new LedgerMetaRow(STATE_HEIGHT, height));
+            } else {
+                meta.value(height);
+            }
+        });
+    }
+
+    private void write(StateTable table, String key, Pending c) {
+        if (cache != null && CACHED.contains(table)) {
+            cache.put(cacheKey(table, key), java.util.Optional.ofNullable(c.row()));
+        }
+        if (c.row() != null && !c.inDatabase()) {
+            em.persist(ENTITIES.get(table).get().set(c.row()));
+            return;
+        }
+        StateRowEntity stored = c.inDatabase() ? em.find(CLASSES.get(table), key) : null;
+        if (c.row() == null) {
+            if (stored != null) {
+                em.remove(stored);
+            }
+        } else if (stored == null) {
+            em.persist(ENTITIES.get(table).get().set(c.row()));
+        } else {
+            stored.set(c.row());
+        }
+    }
+
+    @Override
+    public void release() {
+        pending.clear();
+        readAhead.clear();
+        if (cache != null) {
+            cache.clear();
+        }
+        try {
+            em.flush();
+        } catch (TransactionRequiredException notInOne) {
+            // nothing to write outside a transaction
+        }
+        em.clear();
+    }
+}

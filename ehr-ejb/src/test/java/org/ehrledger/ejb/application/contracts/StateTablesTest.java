@@ -1,0 +1,439 @@
+package org.ehrledger.ejb.application.contracts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.ejb.application.ledger.IntegrityCheck;
+import org.ehrledger.ejb.application.ledger.LedgerDamage;
+import org.ehrledger.ejb.application.ledger.LedgerApplication;
+import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.application.ledger.LedgerStore;
+import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
+import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
+import org.ehrledger.ejb.testing.Certified;
+import org.ehrledger.ejb.testing.DerbyDatabase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The world state in its own tables of a real embedded Derby database: restart, tampering, commitment, migration. */
+class StateTablesTest {
+
+    @TempDir
+    Path dir;
+
+    private final Actors a = new Actors();
+    private final Certified network = new Certified();
+    private DerbyDatabase db;
+    private long sequence;
+    private long now = Actors.T0;
+
+    @BeforeEach
+    void open() {
+        db = new DerbyDatabase(dir);
+        db.open();
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    private JpaLedgerStore blocks() {
+        return new JpaLedgerStore(db.em(), db::transactional);
+    }
+
+    private JpaStateStore tables() {
+        return new JpaStateStore(db.em(), db::transactional);
+    }
+
+    private LedgerApplication reopen() {
+        close();
+        open();
+        return new LedgerApplication(Actors.T0, blocks(), tables(), true);
+    }
+
+    private OrderedBatch batch(byte[]... operations) {
+        now += 1_000;
+        return network.batch(++sequence, now, List.of(operations));
+    }
+
+    /** The batches of a small network's life: registrations, a consent, records, reads, a revocation, an erasure. */
+    private List<OrderedBatch> history() {
+        List<OrderedBatch> out = new ArrayList<>();
+        out.add(batch(a.genesisOrganisation()));
+        out.add(batch(a.secondOrganisation()));
+        out.add(batch(a.registerStaff(a.admin, a.doctor, TxType.REGISTER_PRACTITIONER)));
+        out.add(batch(a.registerPatient(a.alice, "st-mary"), a.registerPatient(a.bob, "lakeside")));
+        out.add(batch(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE")));
+        Actors.Submission note = a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor);
+        out.add(batch(note.tx(), note.content()));
+        Actors.Submission own = a.addRecord(a.alice, a.alice, "r-2", "NOTE", a.alice);
+        out.add(batch(own.tx(), own.content()));
+        out.add(batch(a.read(a.doctor, a.alice, "NOTE", "follow-up"), a.read(a.doctor, a.alice, "NOTE", "second look")));
+        out.add(batch(a.read(a.doctor, a.bob, "NOTE", "no consent")));
+        out.add(batch(a.revoke(a.alice, "c-1")));
+        out.add(batch(a.erase(a.alice, "r-2", "GDPR Art. 17 request 7")));
+        return out;
+    }
+
+    private static boolean accepted(List<byte[]> results) {
+        return LedgerResult.decode(results.get(0)).accepted();
+    }
+
+    private LedgerApplication populated() {
+        LedgerApplication ledger = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        for (OrderedBatch b : history()) {
+            ledger.execute(b);
+        }
+        return ledger;
+    }
+
+    @Test
+    void twoStoresFedTheSameBatchesWriteTheSameBlocksAndStateDigests() {
+        LedgerApplication inMemory = new LedgerApplication(Actors.T0);
+        LedgerApplication inDerby = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        List<Digest> digests = new ArrayList<>();
+        for (OrderedBatch b : history()) {
+            assertEquals(accepted(inMemory.execute(b)), accepted(inDerby.execute(b)));
+            assertEquals(inMemory.head().header(), inDerby.head().header(), "block " + inMemory.head().header().height());
+            digests.add(inDerby.head().header().stateDigest());
+        }
+        assertEquals(digests.size(), digests.stream().distinct().count(), "every block changed the state, and its digest");
+        assertEquals(inMemory.state().digest(), inDerby.head().header().stateDigest());
+        assertEquals(inMemory.state().accessLog("pat-alice"), inDerby.state().accessLog("pat-alice"));
+    }
+
+    @Test
+    void aRestartOpensTheStateTablesWithoutReplayingABlock() {
+        LedgerApplication before = populated();
+        Block head = before.head();
+        close();
+        open();
+        AtomicInteger writes = new AtomicInteger();
+        LedgerApplication after = new LedgerApplication(Actors.T0, blocks(), counting(tables(), writes), true);
+        assertEquals(0, writes.get(), "no block was executed again: the state came from its tables as it was");
+        assertEquals(head.header(), after.head().header());
+        assertEquals(head.header().stateDigest(), after.state().digest());
+        assertEquals(2, after.state().accessLog("pat-alice").size());
+        assertTrue(after.state().consent("c-1").revoked());
+        assertTrue(after.state().record("r-2").erased());
+        assertEquals(List.of("r-1", "r-2"), after.state().recordsOf("pat-alice").stream().map(r -> r.id()).toList());
+        assertTrue(accepted(after.execute(batch(a.read(a.alice, a.alice, "NOTE", "")))), "and it keeps executing");
+        assertEquals(3, reopen().state().accessLog("pat-alice").size());
+    }
+
+    /** The check that runs after a start, here in the test's thread, over the same stores. */
+    private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead) {
+        opened.watch(watch);
+        IntegrityCheck.Source source = new IntegrityCheck.Source() {
+            @Override
+            public <T> T read(java.util.function.Function<IntegrityCheck.Stores, T> work) {
+                beforeEachRead.run();
+                return work.apply(new IntegrityCheck.Stores(tables(), blocks()));
+            }
+
+            @Override
+            public <T> T quiescent(java.util.function.Function<IntegrityCheck.Stores, T> work) {
+                return work.apply(new IntegrityCheck.Stores(tables(), blocks()));
+            }
+        };
+        return new IntegrityCheck(source, watch, new ChainVerifier(network.genesis)).run();
+    }
+
+    private LedgerDamage damageFoundAfterRestart() {
+        LedgerApplication opened = reopen();
+        return checkAfterStart(opened, new StateWatch(), () -> { }).damage();
+    }
+
+    @Test
+    void aStateRowAlteredBehindTheReplicasBackIsNamedByTableAndKeyByTheCheckAfterStart() throws SQLException {
+        populated();
+        close();
+        assertEquals(1, sql("UPDATE STATE_CONSENT SET GRANTEE = 'dr-wilson' WHERE ROW_KEY = 'c-1'"));
+        LedgerDamage column = damageFoundAfterRestart();
+        assertNotNull(column, "found");
+        assertTrue(column.reason().contains("table STATE_CONSENT, key c-1"), column.summary());
+        sql("UPDATE STATE_CONSENT SET GRANTEE = 'dr-house' WHERE ROW_KEY = 'c-1'");
+        close();
+        assertEquals(1, sql("UPDATE STATE_USER SET BODY = (SELECT BODY FROM STATE_USER WHERE ROW_KEY = 'dr-house') "
+                + "WHERE ROW_KEY = 'pat-bob'"));
+        LedgerDamage body = damageFoundAfterRestart();
+        assertTrue(body.reason().contains("table STATE_USER, key pat-bob"), body.summary());
+        assertEquals(11, body.height(), "the state after the head block is damaged");
+        close();
+        assertTrue(sql("DELETE FROM STATE_USER WHERE ROW_KEY = 'pat-bob'") == 1);
+        LedgerDamage deleted = damageFoundAfterRestart();
+        assertTrue(deleted.reason().contains("table STATE_USER: its rows do not add up"), deleted.summary());
+    }
+
+    @Test
+    void aContentAlteredBehindTheReplicasBackIsNamedByTheCheckAfterStart() throws SQLException {
+        populated();
+        close();
+        assertEquals(1, sql("UPDATE RECORD_CONTENT SET CIPHERTEXT = CAST(X'00' AS BLOB) WHERE RECORD_ID = 'r-1'"));
+        LedgerDamage content = damageFoundAfterRestart();
+        assertTrue(content.reason().contains("record r-1"), content.summary());
+        assertEquals(-1, content.height(), "a content is not tied to one block");
+        close();
+        assertTrue(sql("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4") >= 1);
+        LedgerDamage entry = damageFoundAfterRestart();
+        assertEquals(4, entry.height(), "the chain is checked first: " + entry.summary());
+    }
+
+    @Test
+    void aStartReadsNoBlockNoStateRowAndNoContentAndTheCheckAfterItFindsTheDatabaseSound() {
+        populated();
+        close();
+        open();
+        AtomicInteger scans = new AtomicInteger();
+        AtomicInteger blockReads = new AtomicInteger();
+        LedgerApplication opened = new LedgerApplication(Actors.T0, countingBlocks(blocks(), blockReads),
+                counting(tables(), new AtomicInteger(), scans), true);
+        assertEquals(0, scans.get(), "no state row scanned at start");
+        assertEquals(0, blockReads.get(), "no block read at start but the head");
+        assertEquals(11, opened.head().header().height());
+        IntegrityCheck.Outcome o = checkAfterStart(opened, new StateWatch(), () -> { });
+        assertEquals(null, o.damage());
+        assertEquals(12, o.blocks());
+        assertTrue(o.rows() > 20 && o.contents() == 1, o.toString());
+    }
+
+    @Test
+    void blocksExecutedWhileTheCheckReadsChangeNothingItFindsButItStillFindsAnAlteredRow() throws SQLException {
+        populated();
+        close();
+        open();
+        LedgerApplication opened = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        // Between every two reads of the check, blocks: new records, reads, consents granted and revoked,
+        // key wraps deleted by an erasure.
+        List<OrderedBatch> during = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Actors.Submission own = a.addRecord(a.alice, a.alice, "w-" + i, "NOTE", a.alice);
+            during.add(batch(own.tx(), own.content()));
+            during.add(batch(a.grant(a.alice, "cw-" + i, "dr-house", 0, "NOTE")));
+            during.add(batch(a.read(a.doctor, a.alice, "NOTE", "during the check " + i)));
+            during.add(batch(a.revoke(a.alice, "cw-" + i)));
+            during.add(batch(a.erase(a.alice, "w-" + i, "GDPR Art. 17 request " + i)));
+        }
+        java.util.Iterator<OrderedBatch> next = during.iterator();
+        IntegrityCheck.Outcome o = checkAfterStart(opened, new StateWatch(), () -> {
+            for (int k = 0; k < 8 && next.hasNext(); k++) {
+                assertTrue(accepted(opened.execute(next.next())));
+            }
+        });
+        assertEquals(null, o.damage(), "no false alarm");
+        assertFalse(next.hasNext(), "every block ran during the check");
+        // Rows inserted and updated during the check are accounted for as they go; only a table where rows were
+        // deleted (key wraps, by the erasures) may need counting again with blocks held back.
+        assertTrue(List.of(StateTable.KEY_WRAP).containsAll(o.recounted()), o.toString());
+        assertTrue(opened.state().record("w-19").erased());
+        assertEquals(20, opened.state().accessLog("pat-alice").stream().filter(e -> e.reason().startsWith("during")).count());
+
+        long height = opened.head().header().height();
+        // Re-hashed by someone who knows the row format: Lakeside's row holds St Mary's body under a digest
+        // that matches it, so no row alone can tell; only the sum of the table.
+        byte[] body = tables().get(StateTable.ORGANISATION, "st-mary").body();
+        byte[] digest = StateCommitment.rowDigest(StateTable.ORGANISATION.tableName(), "lakeside", body);
+        StateStore.Row forged = new StateStore.Row("lakeside", body, digest, null, null, null, 0);
+        assertEquals(null, WorldState.checkRow(StateTable.ORGANISATION, forged), "a row that passes alone");
+        close();
+        assertEquals(1, sql("UPDATE STATE_ORGANISATION SET BODY = CAST(X'" + java.util.HexFormat.of().formatHex(body)
+                + "' AS BLOB), ROW_DIGEST = CAST(X'" + java.util.HexFormat.of().formatHex(digest) + "' AS BLOB) "
+                + "WHERE ROW_KEY = 'lakeside'"));
+        open();
+        LedgerApplication again = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        List<OrderedBatch> more = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            more.add(batch(a.read(a.doctor, a.alice, "NOTE", "after tampering " + i)));
+        }
+        java.util.Iterator<OrderedBatch> after = more.iterator();
+        LedgerDamage found = checkAfterStart(again, new StateWatch(), () -> {
+            if (after.hasNext()) {
+                again.execute(after.next());
+            }
+        }).damage();
+        assertNotNull(found, "a row re-hashed behind the replica's back is found while blocks execute");
+        assertTrue(found.reason().contains("table STATE_ORGANISATION: its rows do not add up"), found.summary());
+        assertTrue(found.height() > height, found.summary());
+    }
+
+    @Test
+    void theStateDigestDiffersWhenOneRowDiffers() {
+        WorldState one = new WorldState();
+        WorldState other = new WorldState();
+        one.logAccess("tx-1", new org.ehrledger.ejb.domain.model.record.AccessEvent(1, "pat-alice", "dr-house", "st-mary",
+                org.ehrledger.ejb.domain.model.record.Category.NOTE, org.ehrledger.ejb.domain.model.record.AccessBasis.CONSENT,
+                "follow-up"));
+        other.logAccess("tx-1", new org.ehrledger.ejb.domain.model.record.AccessEvent(1, "pat-alice", "dr-house", "st-mary",
+                org.ehrledger.ejb.domain.model.record.Category.NOTE, org.ehrledger.ejb.domain.model.record.AccessBasis.CONSENT,
+                "follow-up!"));
+        assertNotEquals(one.digest(), other.digest());
+        assertNotEquals(new WorldState().digest(), one.digest());
+    }
+
+    /**
+     * A database written by the previous version (state only in blocks, version-1 state digests) is opened
+     * by replaying its blocks once into the state tables; its blocks keep their hashes, new blocks commit to
+     * the state, the chain still verifies, and the next start replays nothing.
+     */
+    @Test
+    void aLedgerOfThePreviousVersionIsMigratedByReplayingItOnceAndKeepsItsHashes() {
+        LedgerApplication today = new LedgerApplication(Actors.T0);
+        for (OrderedBatch b : history()) {
+            today.execute(b);
+        }
+        LedgerStore old = blocks();
+        List<Block> legacy = legacyChain(today.chain());
+        Map<String, byte[]> contents = new TreeMap<>(Map.of("r-1", today.content("r-1")));
+        for (Block b : legacy) {
+            old.append(b, b.header().height() == 6 ? contents : Map.of(), List.of(), b.header().sequence());
+        }
+        AtomicInteger writes = new AtomicInteger();
+        LedgerApplication migrated = new LedgerApplication(Actors.T0, blocks(), counting(tables(), writes), true);
+        assertTrue(writes.get() > 0, "the blocks were replayed into the tables");
+        assertEquals(legacy.get(legacy.size() - 1).header(), migrated.head().header(), "the stored blocks are unchanged");
+        assertEquals(today.state().digest(), migrated.state().digest(), "the same state as the version that replays");
+        assertTrue(accepted(migrated.execute(batch(a.read(a.alice, a.alice, "NOTE", "")))));
+        BlockHeader next = migrated.head().header();
+        assertEquals(migrated.state().digest(), next.stateDigest(), "new blocks commit to the state");
+        assertTrue(new ChainVerifier(network.genesis).verify(migrated.chain()).valid());
+
+        close();
+        open();
+        AtomicInteger again = new AtomicInteger();
+        LedgerApplication restarted = new LedgerApplication(Actors.T0, blocks(), counting(tables(), again), true);
+        assertEquals(0, again.get(), "migrated once");
+        assertEquals(next, restarted.head().header());
+        assertNotNull(restarted.content("r-1"));
+        assertFalse(restarted.state().consent("c-1").covers("dr-house", "st-mary",
+                org.ehrledger.ejb.domain.model.record.Category.NOTE, now));
+    }
+
+    /** The same blocks as the previous version wrote them: version-1 state digests, hash links recomputed. */
+    private static List<Block> legacyChain(List<Block> chain) {
+        List<Block> out = new ArrayList<>();
+        Block previous = null;
+        for (Block b : chain) {
+            BlockHeader h = b.header();
+            if (previous != null) {
+                h = new BlockHeader(h.height(), previous.header().hash(), h.entryCount(), h.entriesRoot(),
+                        StateCommitment.legacy(previous.header().stateDigest(), h.entriesRoot()), h.timestamp(), h.sequence(),
+                        h.batchDigest());
+            }
+            previous = new Block(h, b.entries(), b.requests(), b.view(), b.certificate());
+            out.add(previous);
+        }
+        return out;
+    }
+
+    private int sql(String statement) throws SQLException {
+        return db.sql(statement);
+    }
+
+    /** A ledger store that counts the blocks read (a list of blocks, or the head). */
+    private static LedgerStore countingBlocks(LedgerStore inner, AtomicInteger blocksRead) {
+        return new LedgerStore() {
+            public List<Block> blocks(long from, long to) {
+                List<Block> out = inner.blocks(from, to);
+                blocksRead.addAndGet(out.size());
+                return out;
+            }
+
+            public Block head() {
+                return inner.head();
+            }
+
+            public byte[] content(String recordId) {
+                return inner.content(recordId);
+            }
+
+            public void forEachContent(java.util.function.BiConsumer<String, byte[]> visitor) {
+                blocksRead.incrementAndGet(); // counted as a read of the whole store
+                inner.forEachContent(visitor);
+            }
+
+            public long lastExecuted() {
+                return inner.lastExecuted();
+            }
+
+            public void append(Block block, Map<String, byte[]> newContents, java.util.Collection<String> erased,
+                               long lastExecuted) {
+                inner.append(block, newContents, erased, lastExecuted);
+            }
+        };
+    }
+
+    /** A state store that counts the blocks whose changes reach it. */
+    private static StateStore counting(StateStore inner, AtomicInteger endedBlocks) {
+        return counting(inner, endedBlocks, new AtomicInteger());
+    }
+
+    /** A state store that counts the blocks whose changes reach it and its scans of whole tables. */
+    private static StateStore counting(StateStore inner, AtomicInteger endedBlocks, AtomicInteger scans) {
+        return new StateStore() {
+            public Row get(StateTable table, String key) {
+                return inner.get(table, key);
+            }
+
+            public void put(StateTable table, Row row, Row previous) {
+                inner.put(table, row, previous);
+            }
+
+            public void remove(StateTable table, Row previous) {
+                inner.remove(table, previous);
+            }
+
+            public List<Row> find(StateTable table, int index, String value, int offset, int limit) {
+                return inner.find(table, index, value, offset, limit);
+            }
+
+            public List<Row> scan(StateTable table, String afterKey, int limit) {
+                scans.incrementAndGet();
+                return inner.scan(table, afterKey, limit);
+            }
+
+            public long count(StateTable table) {
+                return inner.count(table);
+            }
+
+            public long height() {
+                return inner.height();
+            }
+
+            public Map<StateTable, byte[]> accumulators() {
+                return inner.accumulators();
+            }
+
+            public void endBlock(long height, Map<StateTable, byte[]> changed) {
+                endedBlocks.incrementAndGet();
+                inner.endBlock(height, changed);
+            }
+
+            public void release() {
+                inner.release();
+            }
+        };
+    }
+}
