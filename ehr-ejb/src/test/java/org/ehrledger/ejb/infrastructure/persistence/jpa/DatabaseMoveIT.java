@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -25,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -50,52 +50,27 @@ import org.junit.jupiter.api.io.TempDir;
 class DatabaseMoveIT {
 
     /** cluster.sh puts the network's server at the JGroups base + 50: 19450, a port no other test uses. */
-    private static final int JGROUPS_BASE = 19400;
-    private static final Path ROOT = Path.of(System.getProperty("it.root", "..")).toAbsolutePath().normalize();
-    private static final Path HOME = Path.of("target", "pg-move").toAbsolutePath();
+    private static final PostgresqlServer SERVER = new PostgresqlServer("pg-move", 19400);
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void server() throws Exception {
-        if (Files.exists(HOME)) {
-            cluster("down");
-            try (var files = Files.walk(HOME)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        cluster("database");
+        SERVER.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        cluster("down");
-    }
-
-    private static void cluster(String command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("ci/cluster.sh").toString(), command)
-                .directory(ROOT.toFile()).redirectErrorStream(true);
-        pb.environment().put("EHR_CLUSTER_HOME", HOME.toString());
-        pb.environment().put("EHR_DB", "postgresql");
-        pb.environment().put("EHR_JGROUPS_BASE", Integer.toString(JGROUPS_BASE));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("cluster.sh " + command + " failed:\n" + out);
-        }
+        SERVER.stop();
     }
 
     private static DatabaseMove.Endpoint postgresql(int n) {
-        return new DatabaseMove.Endpoint("jdbc:postgresql://127.0.0.1:" + (JGROUPS_BASE + 50) + "/ehr" + n, "ehr" + n,
-                HOME.resolve("node-" + n).resolve("db.password"));
+        return new DatabaseMove.Endpoint(SERVER.url(n), "ehr" + n, SERVER.passwordFile(n));
     }
 
     private static Properties login(int n) throws IOException {
-        Properties login = new Properties();
-        login.setProperty("user", "ehr" + n);
-        login.setProperty("password", Files.readAllLines(HOME.resolve("node-" + n).resolve("db.password")).get(0));
-        return login;
+        return SERVER.login(n);
     }
 
     private DatabaseMove.Endpoint derby(String name) {
@@ -161,9 +136,9 @@ class DatabaseMoveIT {
         EntityManagerFactory emf = TestDatabase.migrated(postgresql(2).url(), login(2));
         try {
             EntityManager em = emf.createEntityManager();
-            Transactions tx = new Transactions(em);
-            LedgerApplication onPostgresql = new LedgerApplication(SmallNetworkHistory.T0, new JpaLedgerStore(em, tx::run),
-                    new JpaStateStore(em, tx::run), true);
+            Consumer<Runnable> tx = work -> TestDatabase.inTransaction(em, work);
+            LedgerApplication onPostgresql = new LedgerApplication(SmallNetworkHistory.T0, new JpaLedgerStore(em, tx),
+                    new JpaStateStore(em, tx), true);
             assertEquals(head, onPostgresql.head().header());
             assertEquals(head.stateDigest(), onPostgresql.state().digest());
             assertEquals(2, onPostgresql.state().accessLog("pat-alice").size());
@@ -180,22 +155,6 @@ class DatabaseMoveIT {
         shutdown(from);
         assertTrue(refused.getMessage().contains("already holds data"), refused.getMessage());
         assertEquals(moved, rows(postgresql(2), login(2)), "the refused move changed nothing");
-    }
-
-    /** Resource-local transactions on one entity manager, as the stores expect them. */
-    private record Transactions(EntityManager em) {
-        void run(Runnable work) {
-            em.getTransaction().begin();
-            try {
-                work.run();
-                em.getTransaction().commit();
-            } catch (RuntimeException e) {
-                if (em.getTransaction().isActive()) {
-                    em.getTransaction().rollback();
-                }
-                throw e;
-            }
-        }
     }
 
     /**
