@@ -550,7 +550,8 @@ case "$cmd" in
     check_n "${2:-}"; build; move_to_postgresql "$2" ;;
   down)
     for n in "${REPLICAS[@]}"; do stop_one "$n" & done; wait
-    if [ -n "$(pg_replicas)" ]; then pg_down; fi
+    # the server, if the network has one (also one created by a move that was refused)
+    if [ -n "$(pg_replicas)" ] || [ -f "$HOME_DIR/postgresql.dir" ]; then pg_down; fi
     echo "network stopped (data kept in $HOME_DIR)"
     ;;
   logs)
