@@ -30,8 +30,9 @@ import org.ehrledger.ejb.application.ErrorCode;
  * value converted to the target column's type (Derby's SMALLINT booleans, BLOB and CLOB become PostgreSQL's
  * BOOLEAN, BYTEA and TEXT). The copy is one transaction on the target: all of it or nothing. Memory stays bounded:
  * rows are streamed from the source and written in pages of at most {@value #PAGE_ROWS} rows or
- * {@value #PAGE_BYTES} bytes. A target that already holds any row is refused and left unchanged; the source is
- * only read (it is migrated first only if it is older than this version, as its next start would do).
+ * {@value #PAGE_BYTES} bytes. A target that already holds any row is refused and left unchanged. The source's
+ * rows are only read; its schema is migrated first (Liquibase's own tables aside, a no-op for a database this
+ * version already ran on), as the replica's next start would do.
  */
 public final class DatabaseMove {
 
