@@ -16,6 +16,12 @@
 #                           equals theirs (README "Repairing a replica")
 #   ci/cluster.sh database  PostgreSQL networks: create and start the network's server and databases only (for
 #                           replicas run elsewhere, e.g. on Payara Server by ci/server-smoke.sh)
+#   ci/cluster.sh move-to-postgresql N
+#                           stop replica N (of a Derby network), copy its whole Derby database (chain, state, local
+#                           accounts) into a PostgreSQL database of its own on the network's server (created if
+#                           needed), switch the replica to it and keep the Derby database aside as
+#                           .cluster/node-N/ehrdb-moved-<time>; start it with ci/cluster.sh start N (README
+#                           "Running on PostgreSQL")
 #   ci/cluster.sh down      stop every replica, and the network's PostgreSQL server if it has one (data, keys and
 #                           logs stay in .cluster/)
 #
@@ -32,7 +38,9 @@
 # created and kept with it (.cluster/database). PostgreSQL: installed from Debian's packages if missing; one server
 # per network (data in .cluster/postgresql/, 127.0.0.1 port EHR_PG_PORT, default JGroups base + 50), started and
 # stopped with the network, one database and role per replica (ehr1..ehr4) with a password generated once and kept
-# in .cluster/node-N/db.password (mode 0600, never printed). README "Running on PostgreSQL".
+# in .cluster/node-N/db.password (mode 0600, never printed). A replica of a Derby network moved by
+# move-to-postgresql runs on PostgreSQL from then on (.cluster/node-N/database), its peers stay on Derby.
+# README "Running on PostgreSQL".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -125,6 +133,18 @@ db_kind() {
   echo "$wanted"
 }
 
+# The database replica N runs on: the network's, unless the replica was moved (move-to-postgresql).
+replica_db() {
+  if [ -f "$(node "$1")/database" ]; then cat "$(node "$1")/database"; else echo "$DB"; fi
+}
+
+# The replicas whose databases live on the network's PostgreSQL server (all of a PostgreSQL network's).
+pg_replicas() {
+  local n out=()
+  for n in $ALL; do [ "$(replica_db "$n")" = postgresql ] && out+=("$n"); done
+  echo "${out[*]:-}"
+}
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo "$@"; else return 1; fi; }
 
 # PostgreSQL's server programs (Debian keeps them out of PATH), installing the Debian packages if missing.
@@ -169,9 +189,11 @@ pg_psql() {
 
 pg_running() { local dir; dir=$(pg_dir); [ -f "$dir/data/postmaster.pid" ] && pg_as "$(pg_bin)/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; }
 
-# Creates the network's server once, starts it, and creates each replica's role and database once.
+# Creates the network's server once, starts it, and creates each replica's role and database once (replicas
+# given as arguments, default all 4).
 pg_up() {
-  local bin dir; bin=$(pg_bin); dir=$(pg_dir)
+  local bin dir wanted=("$@"); bin=$(pg_bin); dir=$(pg_dir)
+  [ "${#wanted[@]}" -gt 0 ] || read -r -a wanted <<<"$ALL"
   command -v psql >/dev/null || { say "psql is missing: apt-get install postgresql-client"; exit 1; }
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     say "creating the network's PostgreSQL server in $dir (127.0.0.1:$PG_PORT)"
@@ -199,7 +221,7 @@ CONF
       || { say "PostgreSQL did not start; its log: $dir/postgresql.log"; tail -n 20 "$dir/postgresql.log" >&2 || true; exit 1; }
   fi
   local n role
-  for n in $ALL; do   # every replica's, also those run elsewhere against this server (EHR_ONLY)
+  for n in "${wanted[@]}"; do   # every replica's, also those run elsewhere against this server (EHR_ONLY)
     role="ehr$n"
     [ -f "$(node "$n")/db.password" ] && continue
     mkdir -p "$(node "$n")"
@@ -224,7 +246,7 @@ pg_down() {
 
 # Replica N's data source settings (ReplicaDataSource), for its replica.properties.
 db_properties() {
-  [ "$DB" = postgresql ] || return 0
+  [ "$(replica_db "$1")" = postgresql ] || return 0
   echo "ehr.db.url=jdbc:postgresql://127.0.0.1:$PG_PORT/ehr$1"
   echo "ehr.db.user=ehr$1"
   echo "ehr.db.password-file=$(node "$1")/db.password"
@@ -413,10 +435,10 @@ peer_head() {
 }
 
 repair() {
-  local n=$1 dir p peers=() j; dir=$(node "$n")
-  if [ "$DB" = postgresql ]; then
+  local n=$1 dir p peers=() j kind; dir=$(node "$n"); kind=$(replica_db "$n")
+  if [ "$kind" = postgresql ]; then
     [ -f "$dir/db.password" ] || { say "replica $n has no database yet: nothing to repair (start it)"; exit 1; }
-    pg_up
+    pg_up $(pg_replicas)
   else
     [ -d "$dir/ehrdb" ] || { say "replica $n has no database in $dir: nothing to repair (start it)"; exit 1; }
   fi
@@ -434,7 +456,7 @@ repair() {
   local aside; aside="$dir/damaged-$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$aside"
   # The whole database as it was (ledger and local tables) and the consensus log: nothing is deleted.
-  if [ "$DB" = postgresql ]; then
+  if [ "$kind" = postgresql ]; then
     (umask 077; PGPASSFILE="$HOME_DIR/postgresql.pgpass" pg_dump -h 127.0.0.1 -p "$PG_PORT" -U postgres "ehr$n" > "$aside/ehr$n.sql")
   else
     cp -a "$dir/ehrdb" "$aside/"
@@ -443,7 +465,7 @@ repair() {
   if [ -f "$dir/replica.log" ]; then cp -a "$dir/replica.log" "$aside/"; fi
   say "replica $n's data as it was: $aside"
   local t sql=""; for t in $LEDGER_TABLES; do sql+="DELETE FROM $t;"$'\n'; done
-  if [ "$DB" = postgresql ]; then
+  if [ "$kind" = postgresql ]; then
     printf '%s' "$sql" | pg_psql "ehr$n"
   else
     derby_sql "$dir/ehrdb" "$sql"
@@ -472,6 +494,33 @@ repair() {
   done
 }
 
+# Moves replica N's Derby database into a PostgreSQL database of its own with the application's DatabaseMove
+# tool (run from the WAR's libraries), then switches the replica to it; the Derby database is kept, renamed.
+move_to_postgresql() {
+  local n=$1 dir; dir=$(node "$n")
+  [ "$(replica_db "$n")" = derby ] || { say "replica $n runs on PostgreSQL already (database ehr$n)"; exit 2; }
+  [ -d "$dir/ehrdb" ] || { say "replica $n has no Derby database in $dir/ehrdb: nothing to move (start it once first)"; exit 1; }
+  if alive "$n"; then say "stopping replica $n"; stop_one "$n"; fi
+  pg_up "$n"
+  local tools; tools=$(mktemp -d "$HOME_DIR/tools.XXXXXX")
+  (cd "$tools" && jar xf "$WAR" WEB-INF/lib)
+  say "moving replica $n's database $dir/ehrdb to PostgreSQL database ehr$n at 127.0.0.1:$PG_PORT"
+  local status=0
+  java -Dderby.stream.error.file="$dir/derby.log" -Dderby.infolog.append=true -cp "$tools/WEB-INF/lib/*" \
+    org.ehrledger.ejb.infrastructure.persistence.jpa.DatabaseMove --from "jdbc:derby:$dir/ehrdb" \
+    --to "jdbc:postgresql://127.0.0.1:$PG_PORT/ehr$n" --to-user "ehr$n" --to-password-file "$dir/db.password" || status=$?
+  rm -rf "$tools"
+  if [ "$status" -ne 0 ]; then
+    say "replica $n was not moved: it stays on its Derby database $dir/ehrdb (start it with ci/cluster.sh start $n)"
+    exit 1
+  fi
+  local aside; aside="$dir/ehrdb-moved-$(date -u +%Y%m%dT%H%M%SZ)"
+  mv "$dir/ehrdb" "$aside"
+  echo postgresql > "$dir/database"
+  echo "replica $n moved to PostgreSQL (database ehr$n at 127.0.0.1:$PG_PORT); its Derby database is kept in $aside"
+  echo "start it with: ci/cluster.sh start $n"
+}
+
 DB=$(db_kind)
 
 check_n() { if ! [[ "${1:-}" =~ ^[1-9]$ ]] || [ "$1" -gt "$N" ]; then say "replica number 1-$N expected"; exit 2; fi; }
@@ -485,7 +534,7 @@ case "$cmd" in
     genesis
     echo "$DB" > "$HOME_DIR/database"
     echo "$N" > "$HOME_DIR/replicas"
-    if [ "$DB" = postgresql ]; then pg_up; fi
+    if [ -n "$(pg_replicas)" ]; then pg_up $(pg_replicas); fi
     for n in "${REPLICAS[@]}"; do start_one "$n"; done
     wait_ready "${REPLICAS[@]}"
     if [ "${REPLICAS[0]}" = 1 ]; then seed_admin; wait_converged "${REPLICAS[@]}" || true; fi
@@ -493,30 +542,33 @@ case "$cmd" in
     echo
     echo "  Portal:        $(url 1)/   (replicas 2-$N: $(for p in $(seq 2 "$N"); do printf '%s/ ' "$(url "$p")"; done))"
     echo "  JSON API:      $(url 1)/api/v1/   e.g. curl $(url 1)/api/v1/cluster"
-    if [ "$DB" = postgresql ]; then
-      echo "  Databases:     PostgreSQL at 127.0.0.1:$PG_PORT (ehr1-ehr$N), server files in $(pg_dir)"
+    if [ -n "$(pg_replicas)" ]; then
+      echo "  Databases:     PostgreSQL at 127.0.0.1:$PG_PORT (replicas $(pg_replicas): ehrN), server files in $(pg_dir)"
     fi
     echo "  Stop with ci/cluster.sh down; data stays in $HOME_DIR"
     ;;
   status) status ;;
   database)
-    [ "$DB" = postgresql ] || { say "this network's replicas use embedded Derby: no database server to start"; exit 2; }
-    echo "$DB" > "$HOME_DIR/database"; pg_up
-    echo "PostgreSQL at 127.0.0.1:$PG_PORT (databases ehr1-ehr$N), server files in $(pg_dir)"
+    [ -n "$(pg_replicas)" ] || { say "this network's replicas use embedded Derby: no database server to start"; exit 2; }
+    echo "$DB" > "$HOME_DIR/database"; pg_up $(pg_replicas)
+    echo "PostgreSQL at 127.0.0.1:$PG_PORT (databases of replicas $(pg_replicas)), server files in $(pg_dir)"
     ;;
   kill)
     check_n "${2:-}"; p=$(pid_of "$2"); [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; rm -f "$(node "$2")/replica.pid"
     echo "replica $2 killed (SIGKILL)"
     ;;
   start)
-    check_n "${2:-}"; build; if [ "$DB" = postgresql ]; then pg_up; fi; start_one "$2"; wait_ready "$2"; status ;;
+    check_n "${2:-}"; build; if [ -n "$(pg_replicas)" ]; then pg_up $(pg_replicas); fi; start_one "$2"; wait_ready "$2"; status ;;
   stop)
     check_n "${2:-}"; stop_one "$2"; echo "replica $2 stopped" ;;
   repair)
     check_n "${2:-}"; build; repair "$2" ;;
+  move-to-postgresql)
+    check_n "${2:-}"; build; move_to_postgresql "$2" ;;
   down)
     for n in "${REPLICAS[@]}"; do stop_one "$n" & done; wait
-    if [ "$DB" = postgresql ]; then pg_down; fi
+    # the server, if the network has one (also one created by a move that was refused)
+    if [ -n "$(pg_replicas)" ] || [ -f "$HOME_DIR/postgresql.dir" ]; then pg_down; fi
     echo "network stopped (data kept in $HOME_DIR)"
     ;;
   logs)

@@ -33,6 +33,7 @@ final class LocalNetwork implements AutoCloseable {
     final int jgroupsBase;
     /** The replicas' database ({@code EHR_DB} of cluster.sh). */
     final String db = System.getProperty("it.db", "derby");
+    private final Map<String, String> environment = new java.util.HashMap<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A network on HTTP ports {@code httpBase}.. and JGroups ports {@code jgroupsBase}.. (4 replicas, 2 ports each). */
@@ -91,6 +92,11 @@ final class LocalNetwork implements AutoCloseable {
         return sharedUpOutput;
     }
 
+    /** Sets a cluster.sh environment variable for this network's later commands (e.g. EHR_PG_PORT). */
+    void environment(String key, String value) {
+        environment.put(key, value);
+    }
+
     /** Runs a cluster.sh command, echoing its output; returns the output. */
     String cluster(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("ci/cluster.sh").toString()));
@@ -105,6 +111,7 @@ final class LocalNetwork implements AutoCloseable {
         // Short checkpoint intervals, so that a replica down for a few seconds must catch up by state transfer.
         env.put("EHR_CHECKPOINT_INTERVAL", "8");
         env.put("EHR_WATERMARK_WINDOW", "16");
+        env.putAll(environment);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int rc = p.waitFor();

@@ -72,6 +72,8 @@ class RepairIT {
     /** Recording proxies in front of replicas 1-3's block sync listeners, for replica 4. */
     private static final int RECORDED_SYNC_BASE = JGROUPS_BASE + 250;
     private static final String PRIMARY_HOST = "127.0.0.2";
+    /** The PostgreSQL server replica 4 moves to (the default, JGroups base + 50, is a hidden JGroups port here). */
+    private static final int PG_PORT = 19350;
 
     private static LocalNetwork net;
     private static String patientId;
@@ -83,6 +85,7 @@ class RepairIT {
     @BeforeAll
     static void up() throws Exception {
         net = LocalNetwork.fresh("it-repair", HTTP_BASE, JGROUPS_BASE);
+        net.environment("EHR_PG_PORT", Integer.toString(PG_PORT));
         proxies();
         String adminToken = net.firstAdminToken(net.cluster("up"));
         // Replica 4's own organisation, and a patient whose account lives on replica 4 only.
@@ -405,6 +408,37 @@ class RepairIT {
             }
         }
         return changed;
+    }
+
+    @Test
+    @Order(6)
+    void aReplicaMovedFromDerbyToPostgresqlRejoinsAtItsHeadAndItsPatientStillSignsIn() throws Exception {
+        awaitSameHead(1, 2, 3, DAMAGED);
+        String head = net.status(DAMAGED).getString("headHash");
+        LocalNetwork.Reply onDerby = net.get(DAMAGED, "/patients/" + patientId + "/records",
+                net.signIn(DAMAGED, patientId, PATIENT_PASSWORD));
+        assertEquals(200, onDerby.status(), onDerby.raw());
+        String out = net.cluster("move-to-postgresql", Integer.toString(DAMAGED));
+        assertTrue(out.contains("replica " + DAMAGED + " moved to PostgreSQL"), out);
+        assertTrue(out.contains("tables=22 "), out);
+        Path node = net.home.resolve("node-" + DAMAGED);
+        try (var kept = Files.list(node)) {
+            assertTrue(kept.anyMatch(p -> p.getFileName().toString().startsWith("ehrdb-moved-")), "the Derby database is kept");
+        }
+
+        net.cluster("start", Integer.toString(DAMAGED));
+        assertTrue(Files.readString(node.resolve("replica.properties"))
+                .contains("ehr.db.url=jdbc:postgresql://127.0.0.1:" + PG_PORT + "/ehr" + DAMAGED));
+        assertEquals(head, net.status(DAMAGED).getString("headHash"), "it opened at the head it had on Derby");
+        awaitSameHead(1, 2, 3, DAMAGED);
+
+        String token = net.signIn(DAMAGED, patientId, PATIENT_PASSWORD);
+        LocalNetwork.Reply records = net.get(DAMAGED, "/patients/" + patientId + "/records", token);
+        assertEquals(200, records.status(), records.raw());
+        assertEquals(onDerby.raw(), records.raw(), "the same records, their contents opened with the moved keys");
+        LocalNetwork.Reply write = net.post(DAMAGED, "/patients/" + patientId + "/records", token, note("on postgresql"));
+        assertEquals(201, write.status(), write.raw());
+        awaitSameHead(1, 2, 3, DAMAGED);
     }
 
     private static void awaitSameHead(int... replicas) throws InterruptedException {

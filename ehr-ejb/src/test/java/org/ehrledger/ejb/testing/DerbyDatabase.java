@@ -50,16 +50,7 @@ public final class DerbyDatabase {
 
     /** Runs a unit of work in a resource-local transaction: committed, or rolled back if it throws. */
     public void transactional(Runnable work) {
-        em.getTransaction().begin();
-        try {
-            work.run();
-            em.getTransaction().commit();
-        } catch (RuntimeException e) {
-            if (em.getTransaction().isActive()) {
-                em.getTransaction().rollback();
-            }
-            throw e;
-        }
+        TestDatabase.inTransaction(em, work);
     }
 
     /** Edits the closed database directly with JDBC, as someone with file access would; returns the rows changed. */

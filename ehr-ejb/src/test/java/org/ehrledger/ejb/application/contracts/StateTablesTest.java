@@ -27,7 +27,6 @@ import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
-import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
 import org.ehrledger.ejb.testing.Certified;
@@ -81,21 +80,7 @@ class StateTablesTest {
 
     /** The batches of a small network's life: registrations, a consent, records, reads, a revocation, an erasure. */
     private List<OrderedBatch> history() {
-        List<OrderedBatch> out = new ArrayList<>();
-        out.add(batch(a.genesisOrganisation()));
-        out.add(batch(a.secondOrganisation()));
-        out.add(batch(a.registerStaff(a.admin, a.doctor, TxType.REGISTER_PRACTITIONER)));
-        out.add(batch(a.registerPatient(a.alice, "st-mary"), a.registerPatient(a.bob, "lakeside")));
-        out.add(batch(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE")));
-        Actors.Submission note = a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor);
-        out.add(batch(note.tx(), note.content()));
-        Actors.Submission own = a.addRecord(a.alice, a.alice, "r-2", "NOTE", a.alice);
-        out.add(batch(own.tx(), own.content()));
-        out.add(batch(a.read(a.doctor, a.alice, "NOTE", "follow-up"), a.read(a.doctor, a.alice, "NOTE", "second look")));
-        out.add(batch(a.read(a.doctor, a.bob, "NOTE", "no consent")));
-        out.add(batch(a.revoke(a.alice, "c-1")));
-        out.add(batch(a.erase(a.alice, "r-2", "GDPR Art. 17 request 7")));
-        return out;
+        return SmallNetworkHistory.of(a, this::batch);
     }
 
     private static boolean accepted(List<byte[]> results) {

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 
@@ -27,48 +23,24 @@ import org.junit.jupiter.api.Test;
 class SchemaMigrationsPostgresqlIT {
 
     /** cluster.sh puts the network's server at the JGroups base + 50: 19150, a port no other test uses. */
-    private static final int JGROUPS_BASE = 19100;
-    private static final Path ROOT = Path.of(System.getProperty("it.root", "..")).toAbsolutePath().normalize();
-    private static final Path HOME = Path.of("target", "pg-migrations").toAbsolutePath();
+    private static final PostgresqlServer SERVER = new PostgresqlServer("pg-migrations", 19100);
 
     @BeforeAll
     static void server() throws Exception {
-        if (Files.exists(HOME)) {
-            cluster("down");
-            try (var files = Files.walk(HOME)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        cluster("database");
+        SERVER.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        cluster("down");
-    }
-
-    private static void cluster(String command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("ci/cluster.sh").toString(), command)
-                .directory(ROOT.toFile()).redirectErrorStream(true);
-        pb.environment().put("EHR_CLUSTER_HOME", HOME.toString());
-        pb.environment().put("EHR_DB", "postgresql");
-        pb.environment().put("EHR_JGROUPS_BASE", Integer.toString(JGROUPS_BASE));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("cluster.sh " + command + " failed:\n" + out);
-        }
+        SERVER.stop();
     }
 
     private static String url(int n) {
-        return "jdbc:postgresql://127.0.0.1:" + (JGROUPS_BASE + 50) + "/ehr" + n;
+        return SERVER.url(n);
     }
 
     private static Properties login(int n) throws IOException {
-        Properties login = new Properties();
-        login.setProperty("user", "ehr" + n);
-        login.setProperty("password", Files.readAllLines(HOME.resolve("node-" + n).resolve("db.password")).get(0));
-        return login;
+        return SERVER.login(n);
     }
 
     @Test

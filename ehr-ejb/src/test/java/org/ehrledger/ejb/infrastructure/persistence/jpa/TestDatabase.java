@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.Persistence;
 
@@ -84,6 +85,20 @@ public final class TestDatabase {
             throw new IllegalStateException("dropping the tables of version 2 from " + url + ": " + e.getMessage(), e);
         }
         return emf;
+    }
+
+    /** Runs a unit of work in a resource-local transaction of the entity manager: committed, or rolled back if it throws. */
+    public static void inTransaction(EntityManager em, Runnable work) {
+        em.getTransaction().begin();
+        try {
+            work.run();
+            em.getTransaction().commit();
+        } catch (RuntimeException e) {
+            if (em.getTransaction().isActive()) {
+                em.getTransaction().rollback();
+            }
+            throw e;
+        }
     }
 
     private static Map<String, Object> jpa(String url, Properties login) {
