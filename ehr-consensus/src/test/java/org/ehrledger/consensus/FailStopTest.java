@@ -222,7 +222,7 @@ class FailStopTest {
                 runners.add(runner);
             }
             Transport ct = network.transport(clientId);
-            PbftClient client = new PbftClient(config, clientId, clientKeys, ct, ClientSettings.defaults().unbundled(1),
+            PbftClient client = new PbftClient(config, clientId, clientKeys, ct, ClientSettings.builder().maxInFlightRequests(1).maxBundleOperations(1).build(),
                     System::currentTimeMillis);
             ct.setReceiver(client::receive);
             ct.start();

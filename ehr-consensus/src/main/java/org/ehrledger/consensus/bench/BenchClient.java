@@ -60,7 +60,9 @@ public final class BenchClient {
             JGroupsTransport t = JGroupsTransport.builder().id(id).keys(keys).genesis(config).clients(directory)
                     .clusterName("ehr-bench").bind("127.0.0.1", port).tls(tls).build();
             PbftClient client = new PbftClient(config, id, keys,
-                    t, new ClientSettings(1_000, 4_000, 60_000, loops * 2, inFlight, bundle, 256 * 1024),
+                    t, ClientSettings.builder().retransmitMillis(1_000).maxRetransmitMillis(4_000)
+                            .requestTimeoutMillis(60_000).maxOutstanding(loops * 2).maxInFlightRequests(inFlight)
+                            .maxBundleOperations(bundle).maxBundleBytes(256 * 1024).build(),
                     System::currentTimeMillis);
             t.setReceiver(client::receive);
             t.start();

@@ -33,15 +33,15 @@ public final class BenchReplica {
         Path data = Path.of(args[2]);
         ClusterConfig config = ClusterConfig.load(dir.resolve("genesis.properties"));
         StaticClientDirectory clients = StaticClientDirectory.load(dir.resolve("clients.properties"));
-        ReplicaSettings settings = ReplicaSettings.defaults();
+        ReplicaSettings.Builder settings = ReplicaSettings.builder();
         if (args.length > 3) {
-            settings = settings.withMaxBatchRequests(Integer.parseInt(args[3]));
+            settings.maxBatchRequests(Integer.parseInt(args[3]));
         }
         ReplicaInfo me = config.replicas().get(id);
         NodeKeys keys = GenesisTool.readPrivate(dir.resolve("replica-" + id + ".key"));
         JGroupsTransport transport = JGroupsTransport.builder().id(id).keys(keys).genesis(config).clients(clients)
                 .clusterName("ehr-bench").bind(me.host(), me.port()).tls(!Boolean.getBoolean("ehr.bench.no-tls")).build();
-        Replica replica = new Replica(config, settings, id, keys,
+        Replica replica = new Replica(config, settings.build(), id, keys,
                 clients, new HashChainApplication(1024, null),
                 new FileConsensusLog(data.resolve("replica-" + id + ".wal"), true), transport);
         ReplicaRunner runner = new ReplicaRunner(replica, transport, 20_000);

@@ -28,20 +28,21 @@ import org.ehrledger.consensus.message.Results;
  * The normal case: requests, batching at the primary, pre-prepare, prepare, commit, in-order
  * execution and replies.
  */
-final class NormalCase {
+final class NormalCase implements Ordering {
 
     private static final long FETCH_RETRY_MILLIS = 200;
 
     private final ReplicaState s;
-    private Checkpointing checkpointing;
-    private ViewChanges viewChanges;
-    private StateTransfer stateTransfer;
+    private Checkpoints checkpointing;
+    private Views viewChanges;
+    private Synchronizer stateTransfer;
 
     NormalCase(ReplicaState s) {
         this.s = s;
     }
 
-    void wire(Checkpointing c, ViewChanges v, StateTransfer t) {
+    /** Connects the other phases (they refer to each other, so they are connected after construction). */
+    void wire(Checkpoints c, Views v, Synchronizer t) {
         this.checkpointing = c;
         this.viewChanges = v;
         this.stateTransfer = t;
@@ -87,7 +88,8 @@ final class NormalCase {
     }
 
     /** Cuts and proposes batches while the primary has requests and room in the pipeline. */
-    void tryPropose() {
+    @Override
+    public void tryPropose() {
         if (!s.isPrimary() || s.status != ReplicaState.Status.NORMAL || stateTransfer.active()) {
             return;
         }
@@ -205,7 +207,8 @@ final class NormalCase {
      * decided there: a batch it executed or holds a commit certificate for. A correct replica never
      * prepares or commits anything else at that sequence, in any later view.
      */
-    boolean contradictsDecision(Slot slot, Digest digest) {
+    @Override
+    public boolean contradictsDecision(Slot slot, Digest digest) {
         if (slot.certificate != null) {
             return !slot.certificate.get(0).digest().equals(digest);
         }
@@ -217,7 +220,8 @@ final class NormalCase {
     }
 
     /** Accepts a pre-prepare header (with or without its batch) into a slot and logs it. */
-    void accept(Slot slot, PrePrepare pp) {
+    @Override
+    public void accept(Slot slot, PrePrepare pp) {
         if (pp.batch() != null) {
             storeBatch(pp.batch());
         }
@@ -247,13 +251,15 @@ final class NormalCase {
         }
     }
 
-    void storeBatch(Batch b) {
+    @Override
+    public void storeBatch(Batch b) {
         if (b != null && !b.isEmpty() && s.batches.putIfAbsent(b.digest(), b) == null) {
             s.append(LogRecords.batch(b));
         }
     }
 
-    Batch batchFor(Digest d) {
+    @Override
+    public Batch batchFor(Digest d) {
         return d.equals(Batch.NULL.digest()) ? Batch.NULL : s.batches.get(d);
     }
 
@@ -262,7 +268,8 @@ final class NormalCase {
      * here: a correct replica vouches only for batches it holds, so every prepared certificate includes
      * a correct replica able to hand the content out later.
      */
-    void sendPrepare(Slot slot) {
+    @Override
+    public void sendPrepare(Slot slot) {
         PrePrepare pp = slot.prePrepare;
         if (batchFor(pp.digest()) == null) {
             slot.prepareDeferred = true;
@@ -351,7 +358,8 @@ final class NormalCase {
     // ---- execution ---------------------------------------------------------------------------
 
     /** Executes every committed batch that is next in sequence and whose content is known. */
-    void tryExecute() {
+    @Override
+    public void tryExecute() {
         while (true) {
             Slot slot = s.slots.get(s.lastExecuted + 1);
             if (slot == null || slot.certificate == null) {
@@ -490,7 +498,8 @@ final class NormalCase {
     }
 
     /** Re-examines every slot, e.g. after entering a new view or installing state. */
-    void recheckAll() {
+    @Override
+    public void recheckAll() {
         for (Slot slot : new ArrayList<>(s.slots.values())) {
             checkPrepared(slot);
             checkCommitted(slot);

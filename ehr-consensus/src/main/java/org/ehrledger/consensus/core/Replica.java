@@ -74,8 +74,8 @@ public final class Replica {
         this.viewChanges = new ViewChanges(s);
         this.stateTransfer = new StateTransfer(s);
         normal.wire(checkpointing, viewChanges, stateTransfer);
-        checkpointing.wire(stateTransfer, this);
-        viewChanges.wire(normal, checkpointing, stateTransfer);
+        checkpointing.wire(stateTransfer, this::compactLog);
+        viewChanges.wire(normal, checkpointing);
         stateTransfer.wire(normal, checkpointing, viewChanges);
         publishStatus();
     }
