@@ -22,7 +22,7 @@ import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ConsensusLog;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.Transport;
-import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.config.ReplicaInfo;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.client;
+package org.ehrledger.consensus.config;
 
 import static org.ehrledger.consensus.config.Settings.atLeast;
 import static org.ehrledger.consensus.config.Settings.notBelow;
