@@ -1,6 +1,6 @@
 package org.ehrledger.consensus.core;
 
-import static org.ehrledger.consensus.unit.TestNodes.stateAt;
+import static org.ehrledger.consensus.TestNodes.stateAt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

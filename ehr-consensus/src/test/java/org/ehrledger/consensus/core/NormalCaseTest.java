@@ -9,7 +9,7 @@ import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.ReplyBatch;
 import org.ehrledger.consensus.message.Request;
-import org.ehrledger.consensus.unit.TestNodes;
+import org.ehrledger.consensus.TestNodes;
 import org.junit.jupiter.api.Test;
 
 /** {@link NormalCase} alone: checkpointing, view changes and state transfer are fakes behind their interfaces. */

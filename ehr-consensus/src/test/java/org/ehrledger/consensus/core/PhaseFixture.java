@@ -15,7 +15,7 @@ import org.ehrledger.consensus.message.Message;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.testfwk.SimCluster;
-import org.ehrledger.consensus.unit.TestNodes;
+import org.ehrledger.consensus.TestNodes;
 
 /**
  * The state of one replica of the four in {@link TestNodes} (K = 8, L = 32, simulation timers), for

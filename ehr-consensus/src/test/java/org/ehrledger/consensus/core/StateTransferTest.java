@@ -12,7 +12,7 @@ import org.ehrledger.consensus.message.CommittedBatch;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.StateRequest;
 import org.ehrledger.consensus.message.StateResponse;
-import org.ehrledger.consensus.unit.TestNodes;
+import org.ehrledger.consensus.TestNodes;
 import org.junit.jupiter.api.Test;
 
 /** {@link StateTransfer} alone: the normal case, checkpointing and view changes are fakes. */

@@ -9,7 +9,7 @@ import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.ViewChange;
-import org.ehrledger.consensus.unit.TestNodes;
+import org.ehrledger.consensus.TestNodes;
 import org.junit.jupiter.api.Test;
 
 /** {@link ViewChanges} alone: the normal case and checkpointing are fakes behind their interfaces. */

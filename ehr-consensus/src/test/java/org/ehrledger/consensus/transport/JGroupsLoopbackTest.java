@@ -1,4 +1,4 @@
-package org.ehrledger.consensus;
+package org.ehrledger.consensus.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
