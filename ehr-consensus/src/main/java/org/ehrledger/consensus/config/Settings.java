@@ -1,13 +1,13 @@
 package org.ehrledger.consensus.config;
 
 /** Checks shared by the settings builders: each failure names the setting and the value given. */
-public final class Settings {
+final class Settings {
 
     private Settings() {
     }
 
     /** Returns {@code value} if it is at least {@code min}; otherwise fails naming the setting. */
-    public static long atLeast(String name, long value, long min) {
+    static long atLeast(String name, long value, long min) {
         if (value < min) {
             throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
         }
@@ -15,12 +15,12 @@ public final class Settings {
     }
 
     /** Returns {@code value} if it is at least {@code min}; otherwise fails naming the setting. */
-    public static int atLeast(String name, int value, int min) {
+    static int atLeast(String name, int value, int min) {
         return (int) atLeast(name, (long) value, min);
     }
 
     /** Returns {@code value} if it is not below {@code other}; otherwise fails naming both settings. */
-    public static long notBelow(String name, long value, String otherName, long other) {
+    static long notBelow(String name, long value, String otherName, long other) {
         if (value < other) {
             throw new IllegalArgumentException(name + " (" + value + ") must not be smaller than " + otherName
                     + " (" + other + ")");

@@ -2,7 +2,6 @@ package org.ehrledger.consensus.core;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,18 +64,18 @@ final class NormalCase implements Ordering {
             return;
         }
         boolean fromClient = from == r.clientId();
-        if (s.inFlight.contains(key) || s.pending.containsKey(key)) {
+        if (s.inFlight.contains(key) || s.pending.contains(key)) {
             if (fromClient && !s.isPrimary() && s.status == ReplicaState.Status.NORMAL) {
                 s.send(s.primary(), r);
             }
             return;
         }
         if (s.pending.size() >= s.settings.maxPendingRequests()
-                || s.pendingBytes + r.encodedSize() > s.settings.maxPendingBytes()
-                || s.pendingPerClient.getOrDefault(r.clientId(), 0) >= ClientTable.WINDOW / 2) {
+                || s.pending.bytes() + r.encodedSize() > s.settings.maxPendingBytes()
+                || s.pending.of(r.clientId()) >= ClientTable.WINDOW / 2) {
             return; // overloaded (or one client hogging the queue): the client retransmits later
         }
-        s.addPending(r);
+        s.pending.add(r, s.now);
         if (s.isPrimary()) {
             tryPropose();
         } else {
@@ -99,8 +98,8 @@ final class NormalCase implements Ordering {
                 return;
             }
             boolean full = s.pending.size() >= s.settings.maxBatchRequests()
-                    || s.pendingBytes >= s.settings.maxBatchBytes();
-            long oldest = s.pending.values().iterator().next().since();
+                    || s.pending.bytes() >= s.settings.maxBatchBytes();
+            long oldest = s.pending.oldestSince();
             boolean waited = s.now - oldest >= s.settings.batchDelayMillis();
             if (inFlightBatches > 0 && !full && !waited) {
                 return;
@@ -115,14 +114,12 @@ final class NormalCase implements Ordering {
         List<Request> requests = new ArrayList<>();
         int bytes = 0;
         int limit = Math.min(s.settings.maxBatchBytes(), s.config.maxBatchBytes());
-        Iterator<ReplicaState.Pending> it = s.pending.values().iterator();
-        while (it.hasNext() && requests.size() < s.settings.maxBatchRequests()) {
-            Request r = it.next().request();
+        while (!s.pending.isEmpty() && requests.size() < s.settings.maxBatchRequests()) {
+            Request r = s.pending.peek();
             if (!requests.isEmpty() && bytes + r.encodedSize() > limit) {
                 break;
             }
-            it.remove();
-            s.pendingRemoved(r);
+            s.pending.poll();
             if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())
                     && !revokedFor(r.clientId(), s.nextSequence)) {
                 requests.add(r);
@@ -238,10 +235,7 @@ final class NormalCase implements Ordering {
     private void markInFlight(Batch b) {
         for (Request r : b.requests()) {
             RequestKey key = r.key();
-            ReplicaState.Pending p = s.pending.remove(key);
-            if (p != null) {
-                s.pendingRemoved(p.request());
-            }
+            s.pending.remove(key);
             if (s.clients.status(key) == ClientTable.Status.FRESH) {
                 s.inFlight.add(key);
                 if (!s.isPrimary()) {
@@ -424,10 +418,7 @@ final class NormalCase implements Ordering {
         for (Request r : batch.requests()) {
             s.inFlight.remove(r.key());
             s.watched.remove(r.key());
-            ReplicaState.Pending p = s.pending.remove(r.key());
-            if (p != null) {
-                s.pendingRemoved(p.request());
-            }
+            s.pending.remove(r.key());
         }
         s.lastExecuted = seq;
         s.lastExecutedTimestamp = timestamp;

@@ -216,9 +216,8 @@ final class StateTransfer implements Synchronizer {
                 }
             }
         }
-        s.pending.values().removeIf(p -> s.clients.status(p.request().key()) != ClientTable.Status.FRESH);
+        s.pending.removeIf(k -> s.clients.status(k) != ClientTable.Status.FRESH);
         s.watched.keySet().removeIf(k -> s.clients.status(k) != ClientTable.Status.FRESH);
-        s.recountPending();
         s.nextSequence = Math.max(s.nextSequence, sequence + 1);
         ReplicaState.LOG.info(() -> "replica " + s.me + " installed the checkpoint at sequence " + sequence
                 + " (was at " + from + ")");

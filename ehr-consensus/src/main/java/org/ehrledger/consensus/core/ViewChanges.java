@@ -260,9 +260,9 @@ final class ViewChanges implements Views {
             return;
         }
         for (Request r : b.requests()) {
-            if (s.inFlight.remove(r.key()) && !s.pending.containsKey(r.key())
+            if (s.inFlight.remove(r.key()) && !s.pending.contains(r.key())
                     && s.clients.status(r.key()) == ClientTable.Status.FRESH) {
-                s.addPending(r);
+                s.pending.add(r, s.now);
             }
         }
     }

@@ -35,7 +35,7 @@ class CheckpointingTest {
 
     @Test
     void aQuorumMatchingThisReplicasSnapshotMakesTheCheckpointStableAndCompactsTheLog() {
-        replica.app.lastExecuted = 8;
+        replica.app.restore(replica.app.snapshot(), 8); // the application executed up to 8
         replica.s.lastExecuted = 8;
         checkpointing.take(8);
         List<Checkpoint> own = replica.sent(Checkpoint.class);
@@ -52,7 +52,7 @@ class CheckpointingTest {
 
     @Test
     void aQuorumCertifyingAnotherStateThanThisReplicasRepairsItByStateTransfer() {
-        replica.app.lastExecuted = 8;
+        replica.app.restore(replica.app.snapshot(), 8); // the application executed up to 8
         replica.s.lastExecuted = 8;
         checkpointing.take(8);
 

@@ -61,7 +61,7 @@ class NormalCaseTest {
         normal.tryExecute();
 
         assertEquals(checkpointAt, backup.s.lastExecuted);
-        assertEquals(List.of(checkpointAt), backup.app.executed.stream().map(b -> b.sequence()).toList());
+        assertEquals(List.of(checkpointAt), backup.executed.stream().map(b -> b.sequence()).toList());
         assertEquals(List.of("take " + checkpointAt), checkpoints.calls);
         assertEquals(List.of("onProgress"), views.calls);
         List<ReplyBatch> replies = backup.sent(ReplyBatch.class);

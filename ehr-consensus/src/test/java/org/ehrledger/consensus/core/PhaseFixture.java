@@ -3,7 +3,6 @@ package org.ehrledger.consensus.core;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.Transport;
 import org.ehrledger.consensus.crypto.Digest;
@@ -14,6 +13,7 @@ import org.ehrledger.consensus.message.Envelope;
 import org.ehrledger.consensus.message.Message;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
+import org.ehrledger.consensus.testfwk.HashChainApplication;
 import org.ehrledger.consensus.testfwk.SimCluster;
 import org.ehrledger.consensus.TestNodes;
 
@@ -24,7 +24,9 @@ import org.ehrledger.consensus.TestNodes;
 final class PhaseFixture {
 
     final TestNodes t = new TestNodes();
-    final StubApplication app = new StubApplication();
+    /** Batches the application executed. */
+    final List<OrderedBatch> executed = new ArrayList<>();
+    final HashChainApplication app = new HashChainApplication(8, executed::add);
     final ReplicaState s;
     private final List<Envelope> sent = new ArrayList<>();
 
@@ -65,38 +67,6 @@ final class PhaseFixture {
 
     private static boolean sameBroadcast(Message m, Envelope e) {
         return java.util.Arrays.equals(TestNodes.encode(m), TestNodes.encode(e.message()));
-    }
-
-    /** An application whose executed sequence and snapshot the test sets; one empty result per operation. */
-    static final class StubApplication implements Application {
-        long lastExecuted;
-        byte[] state = {1, 2, 3};
-        final List<OrderedBatch> executed = new ArrayList<>();
-
-        @Override
-        public List<byte[]> execute(OrderedBatch batch) {
-            executed.add(batch);
-            lastExecuted = batch.sequence();
-            List<byte[]> results = new ArrayList<>();
-            batch.operations().forEach(op -> results.add(new byte[0]));
-            return results;
-        }
-
-        @Override
-        public long lastExecuted() {
-            return lastExecuted;
-        }
-
-        @Override
-        public byte[] snapshot() {
-            return state.clone();
-        }
-
-        @Override
-        public void restore(byte[] snapshot, long sequence) {
-            state = snapshot.clone();
-            lastExecuted = sequence;
-        }
     }
 
     /** Records what a phase asked of the normal case. */
