@@ -276,14 +276,14 @@ public final class ConsensusNode implements AutoCloseable {
             ReplicaRunner runner = threads == null ? new ReplicaRunner(replica, transport, inboundQueue)
                     : new ReplicaRunner(replica, transport, inboundQueue, threads);
             ConsensusNode node = new ConsensusNode(genesis, replica, transport, runner);
-            runner.start();
-            if (clientSettings != null) {
-                try {
+            try {
+                runner.start();
+                if (clientSettings != null) {
                     node.startClient(dir, this, bind, listen, hosts, threads != null ? threads : Executors.defaultThreadFactory());
-                } catch (Exception | Error e) {
-                    node.close();
-                    throw e;
                 }
+            } catch (Exception | Error e) {
+                node.close(); // nothing half-started is left behind
+                throw e;
             }
             return node;
         }
