@@ -29,7 +29,7 @@ CP="ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.tx
 
 rm -rf "$WORK"
 mkdir -p "$WORK/data"
-java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.bench.GenesisTool "$WORK/genesis" "$REPLICAS" 127.0.0.1 "$FIRST_PORT" "$CLIENTS" >&2
+java "${JVM_OPTS[@]}" -cp "$CP" org.ehrledger.consensus.tool.GenesisTool "$WORK/genesis" "$REPLICAS" 127.0.0.1 "$FIRST_PORT" "$CLIENTS" >&2
 
 PIDS=()
 cleanup() {

@@ -110,7 +110,7 @@ genesis() {
   if [ -f "$GENESIS/genesis.properties" ]; then return; fi
   say "creating the genesis of a new network (replica and client keys) in $GENESIS"
   java -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
-    org.ehrledger.consensus.bench.GenesisTool "$GENESIS" "$N" 127.0.0.1 "$JG_BASE" "$N" \
+    org.ehrledger.consensus.tool.GenesisTool "$GENESIS" "$N" 127.0.0.1 "$JG_BASE" "$N" \
     "${EHR_CHECKPOINT_INTERVAL:-64}" "${EHR_WATERMARK_WINDOW:-256}" >&2
 }
 

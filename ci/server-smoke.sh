@@ -49,7 +49,7 @@ fail() {
 
 echo "creating the genesis of a 4-replica network..."
 java -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
-  org.ehrledger.consensus.bench.GenesisTool "$WORK/cluster/genesis" 4 127.0.0.1 "$JG" 4 >/dev/null
+  org.ehrledger.consensus.tool.GenesisTool "$WORK/cluster/genesis" 4 127.0.0.1 "$JG" 4 >/dev/null
 
 echo "creating domain $DOMAIN (HTTP $HTTP, admin $ADMIN)..."
 "$ASADMIN" create-domain --nopassword --portbase $((ADMIN - 48)) "$DOMAIN" >/dev/null

@@ -22,7 +22,7 @@ import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ConsensusLog;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.Transport;
-import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.config.ReplicaInfo;
@@ -222,7 +222,7 @@ class FailStopTest {
                 runners.add(runner);
             }
             Transport ct = network.transport(clientId);
-            PbftClient client = new PbftClient(config, clientId, clientKeys, ct, ClientSettings.defaults().unbundled(1),
+            PbftClient client = new PbftClient(config, clientId, clientKeys, ct, ClientSettings.builder().maxInFlightRequests(1).maxBundleOperations(1).build(),
                     System::currentTimeMillis);
             ct.setReceiver(client::receive);
             ct.start();

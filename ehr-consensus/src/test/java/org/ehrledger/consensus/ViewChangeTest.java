@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import org.ehrledger.consensus.core.ReplicaStatus;
+import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.testfwk.SimCluster;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,8 +1,14 @@
 /**
- * The small interfaces the protocol core asks of its host, in the manner of SmartBFT's
- * {@code dependencies.go}: the replicated {@link org.ehrledger.consensus.api.Application}, the
- * {@link org.ehrledger.consensus.api.Transport}, {@link org.ehrledger.consensus.api.Signer} and
- * {@link org.ehrledger.consensus.api.Verifier}, the durable {@link org.ehrledger.consensus.api.ConsensusLog}
- * and the {@link org.ehrledger.consensus.api.ClientDirectory} of keys allowed to submit requests.
+ * What a host sees of the library. The small interfaces the protocol core asks of its host, in the
+ * manner of SmartBFT's {@code dependencies.go}: the replicated {@link org.ehrledger.consensus.api.Application},
+ * the {@link org.ehrledger.consensus.api.Transport}, the durable {@link org.ehrledger.consensus.api.ConsensusLog}
+ * and the {@link org.ehrledger.consensus.api.ClientDirectory} of keys allowed to submit requests; the
+ * {@link org.ehrledger.consensus.api.Signer} and {@link org.ehrledger.consensus.api.Verifier} through which
+ * messages are signed and checked (the library implements both from the genesis keys). And what a host
+ * running a replica uses: {@link org.ehrledger.consensus.api.ConsensusNode} (a replica over JGroups with its
+ * write-ahead log and the host's client), {@link org.ehrledger.consensus.api.GenesisDirectory} (the one
+ * definition of the genesis directory's layout), the batches it executes
+ * ({@link org.ehrledger.consensus.api.OrderedBatch}), the replica's
+ * {@link org.ehrledger.consensus.api.ReplicaStatus} and the exceptions a submission fails with.
  */
 package org.ehrledger.consensus.api;

@@ -13,10 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.api.ClientDirectory;
+import org.ehrledger.consensus.api.GenesisDirectory;
 import org.ehrledger.consensus.client.PbftClient;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.JGroupsTransport;
 
@@ -36,7 +37,7 @@ public final class BenchClient {
 
     /** Entry point. */
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args[0]);
+        GenesisDirectory dir = GenesisDirectory.at(Path.of(args[0]));
         int clients = Integer.parseInt(args[1]);
         int loops = Integer.parseInt(args[2]);
         int requestBytes = Integer.parseInt(args[3]);
@@ -44,8 +45,8 @@ public final class BenchClient {
         int seconds = Integer.parseInt(args[5]);
         int inFlight = args.length > 6 ? Integer.parseInt(args[6]) : 4;
         int bundle = args.length > 7 ? Integer.parseInt(args[7]) : 64;
-        ClusterConfig config = ClusterConfig.load(dir.resolve("genesis.properties"));
-        StaticClientDirectory directory = StaticClientDirectory.load(dir.resolve("clients.properties"));
+        ClusterConfig config = dir.genesis();
+        ClientDirectory directory = dir.clients();
         boolean tls = !Boolean.getBoolean("ehr.bench.no-tls");
 
         List<PbftClient> pbftClients = new ArrayList<>();
@@ -56,11 +57,13 @@ public final class BenchClient {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            NodeKeys keys = GenesisTool.readPrivate(dir.resolve("client-" + id + ".key"));
+            NodeKeys keys = dir.clientKeys(id);
             JGroupsTransport t = JGroupsTransport.builder().id(id).keys(keys).genesis(config).clients(directory)
                     .clusterName("ehr-bench").bind("127.0.0.1", port).tls(tls).build();
             PbftClient client = new PbftClient(config, id, keys,
-                    t, new ClientSettings(1_000, 4_000, 60_000, loops * 2, inFlight, bundle, 256 * 1024),
+                    t, ClientSettings.builder().retransmitMillis(1_000).maxRetransmitMillis(4_000)
+                            .requestTimeoutMillis(60_000).maxOutstanding(loops * 2).maxInFlightRequests(inFlight)
+                            .maxBundleOperations(bundle).maxBundleBytes(256 * 1024).build(),
                     System::currentTimeMillis);
             t.setReceiver(client::receive);
             t.start();

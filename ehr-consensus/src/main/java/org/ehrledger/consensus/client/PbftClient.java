@@ -11,7 +11,10 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
+import org.ehrledger.consensus.api.ClientOverloadedException;
+import org.ehrledger.consensus.api.ConsensusTimeoutException;
 import org.ehrledger.consensus.api.Transport;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;

@@ -18,11 +18,12 @@ import org.ehrledger.consensus.message.Wire;
  * timestamp, replay table, application state). 2f+1 matching signed checkpoints make it stable, which
  * advances the watermarks, garbage-collects the log and compacts the write-ahead log.
  */
-final class Checkpointing {
+final class Checkpointing implements Checkpoints {
 
     private final ReplicaState s;
-    private StateTransfer stateTransfer;
-    private Replica replica;
+    private Synchronizer stateTransfer;
+    /** Rewrites the write-ahead log as the minimal records of the current state (after a checkpoint is stable). */
+    private Runnable compactLog;
     /** Checkpoint messages above the stable one, by sequence then replica. */
     private final TreeMap<Long, Map<Integer, Checkpoint>> received = new TreeMap<>();
     /** This replica's snapshots at checkpoints not yet stable. */
@@ -35,9 +36,10 @@ final class Checkpointing {
         this.s = s;
     }
 
-    void wire(StateTransfer t, Replica r) {
+    /** Connects state transfer and the log compaction (they refer back, so they are connected after construction). */
+    void wire(Synchronizer t, Runnable compactLog) {
         this.stateTransfer = t;
-        this.replica = r;
+        this.compactLog = compactLog;
     }
 
     /** The canonical snapshot of the replicated state after {@code lastExecuted}. */
@@ -54,7 +56,8 @@ final class Checkpointing {
      * Installs a snapshot certified for {@code sequence}. The application is restored if it is behind,
      * or always when {@code force} (its state was found to differ from the certified one).
      */
-    void install(long sequence, byte[] snapshot, boolean force) {
+    @Override
+    public void install(long sequence, byte[] snapshot, boolean force) {
         Wire.Reader r = new Wire.Reader(snapshot);
         long timestamp = r.i64();
         s.clients.replaceWith(r);
@@ -67,7 +70,8 @@ final class Checkpointing {
         s.lastExecutedTimestamp = timestamp;
     }
 
-    void take(long sequence) {
+    @Override
+    public void take(long sequence) {
         if (s.app.lastExecuted() != sequence) {
             return; // a durable application is ahead of the log being replayed; peers provide this checkpoint
         }
@@ -131,7 +135,8 @@ final class Checkpointing {
      * does on entering a view: the low watermark rises to it even when this replica has not executed that
      * far, so no sequence at or below it can be ordered again here; the state is fetched if missing.
      */
-    void adopt(long sequence, List<Checkpoint> proof) {
+    @Override
+    public void adopt(long sequence, List<Checkpoint> proof) {
         if (sequence <= s.stableSequence) {
             return;
         }
@@ -164,7 +169,8 @@ final class Checkpointing {
      * snapshot is null when the checkpoint was adopted from a new view before this replica held that state;
      * installing the state later fills it in.
      */
-    void makeStable(long sequence, Digest digest, List<Checkpoint> proof, byte[] snapshot) {
+    @Override
+    public void makeStable(long sequence, Digest digest, List<Checkpoint> proof, byte[] snapshot) {
         if (sequence < s.stableSequence || (sequence == s.stableSequence
                 && (s.stableSnapshot != null || snapshot == null))) {
             return;
@@ -185,11 +191,12 @@ final class Checkpointing {
             }
         }
         s.batches.keySet().retainAll(referenced);
-        replica.compactLog();
+        compactLog.run();
     }
 
     /** Re-sends this replica's newest checkpoint (its first copies may be lost). */
-    void retransmitLatest() {
+    @Override
+    public void retransmitLatest() {
         if (latestOwn != null) {
             s.broadcast(latestOwn);
         }
@@ -207,7 +214,8 @@ final class Checkpointing {
     }
 
     /** A checkpoint proof learned from a peer (e.g. in a state response) for state this replica already has. */
-    void onCertified(long sequence, Digest digest, List<Checkpoint> proof) {
+    @Override
+    public void onCertified(long sequence, Digest digest, List<Checkpoint> proof) {
         byte[] own = ownSnapshots.get(sequence);
         if (sequence > s.stableSequence && own != null && Digest.sha256(own).equals(digest)) {
             makeStable(sequence, digest, proof, own);
@@ -215,7 +223,8 @@ final class Checkpointing {
     }
 
     /** Forgets checkpoint votes and own snapshots at or below a sequence (after installing state). */
-    void forgetUpTo(long sequence) {
+    @Override
+    public void forgetUpTo(long sequence) {
         received.headMap(sequence, true).clear();
         ownSnapshots.headMap(sequence, true).clear();
     }

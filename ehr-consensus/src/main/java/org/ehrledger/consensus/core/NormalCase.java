@@ -2,7 +2,6 @@ package org.ehrledger.consensus.core;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,20 +27,21 @@ import org.ehrledger.consensus.message.Results;
  * The normal case: requests, batching at the primary, pre-prepare, prepare, commit, in-order
  * execution and replies.
  */
-final class NormalCase {
+final class NormalCase implements Ordering {
 
     private static final long FETCH_RETRY_MILLIS = 200;
 
     private final ReplicaState s;
-    private Checkpointing checkpointing;
-    private ViewChanges viewChanges;
-    private StateTransfer stateTransfer;
+    private Checkpoints checkpointing;
+    private Views viewChanges;
+    private Synchronizer stateTransfer;
 
     NormalCase(ReplicaState s) {
         this.s = s;
     }
 
-    void wire(Checkpointing c, ViewChanges v, StateTransfer t) {
+    /** Connects the other phases (they refer to each other, so they are connected after construction). */
+    void wire(Checkpoints c, Views v, Synchronizer t) {
         this.checkpointing = c;
         this.viewChanges = v;
         this.stateTransfer = t;
@@ -64,18 +64,18 @@ final class NormalCase {
             return;
         }
         boolean fromClient = from == r.clientId();
-        if (s.inFlight.contains(key) || s.pending.containsKey(key)) {
+        if (s.inFlight.contains(key) || s.pending.contains(key)) {
             if (fromClient && !s.isPrimary() && s.status == ReplicaState.Status.NORMAL) {
                 s.send(s.primary(), r);
             }
             return;
         }
         if (s.pending.size() >= s.settings.maxPendingRequests()
-                || s.pendingBytes + r.encodedSize() > s.settings.maxPendingBytes()
-                || s.pendingPerClient.getOrDefault(r.clientId(), 0) >= ClientTable.WINDOW / 2) {
+                || s.pending.bytes() + r.encodedSize() > s.settings.maxPendingBytes()
+                || s.pending.of(r.clientId()) >= ClientTable.WINDOW / 2) {
             return; // overloaded (or one client hogging the queue): the client retransmits later
         }
-        s.addPending(r);
+        s.pending.add(r, s.now);
         if (s.isPrimary()) {
             tryPropose();
         } else {
@@ -87,7 +87,8 @@ final class NormalCase {
     }
 
     /** Cuts and proposes batches while the primary has requests and room in the pipeline. */
-    void tryPropose() {
+    @Override
+    public void tryPropose() {
         if (!s.isPrimary() || s.status != ReplicaState.Status.NORMAL || stateTransfer.active()) {
             return;
         }
@@ -97,8 +98,8 @@ final class NormalCase {
                 return;
             }
             boolean full = s.pending.size() >= s.settings.maxBatchRequests()
-                    || s.pendingBytes >= s.settings.maxBatchBytes();
-            long oldest = s.pending.values().iterator().next().since();
+                    || s.pending.bytes() >= s.settings.maxBatchBytes();
+            long oldest = s.pending.oldestSince();
             boolean waited = s.now - oldest >= s.settings.batchDelayMillis();
             if (inFlightBatches > 0 && !full && !waited) {
                 return;
@@ -113,14 +114,12 @@ final class NormalCase {
         List<Request> requests = new ArrayList<>();
         int bytes = 0;
         int limit = Math.min(s.settings.maxBatchBytes(), s.config.maxBatchBytes());
-        Iterator<ReplicaState.Pending> it = s.pending.values().iterator();
-        while (it.hasNext() && requests.size() < s.settings.maxBatchRequests()) {
-            Request r = it.next().request();
+        while (!s.pending.isEmpty() && requests.size() < s.settings.maxBatchRequests()) {
+            Request r = s.pending.peek();
             if (!requests.isEmpty() && bytes + r.encodedSize() > limit) {
                 break;
             }
-            it.remove();
-            s.pendingRemoved(r);
+            s.pending.poll();
             if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())
                     && !revokedFor(r.clientId(), s.nextSequence)) {
                 requests.add(r);
@@ -205,7 +204,8 @@ final class NormalCase {
      * decided there: a batch it executed or holds a commit certificate for. A correct replica never
      * prepares or commits anything else at that sequence, in any later view.
      */
-    boolean contradictsDecision(Slot slot, Digest digest) {
+    @Override
+    public boolean contradictsDecision(Slot slot, Digest digest) {
         if (slot.certificate != null) {
             return !slot.certificate.get(0).digest().equals(digest);
         }
@@ -217,7 +217,8 @@ final class NormalCase {
     }
 
     /** Accepts a pre-prepare header (with or without its batch) into a slot and logs it. */
-    void accept(Slot slot, PrePrepare pp) {
+    @Override
+    public void accept(Slot slot, PrePrepare pp) {
         if (pp.batch() != null) {
             storeBatch(pp.batch());
         }
@@ -234,10 +235,7 @@ final class NormalCase {
     private void markInFlight(Batch b) {
         for (Request r : b.requests()) {
             RequestKey key = r.key();
-            ReplicaState.Pending p = s.pending.remove(key);
-            if (p != null) {
-                s.pendingRemoved(p.request());
-            }
+            s.pending.remove(key);
             if (s.clients.status(key) == ClientTable.Status.FRESH) {
                 s.inFlight.add(key);
                 if (!s.isPrimary()) {
@@ -247,13 +245,15 @@ final class NormalCase {
         }
     }
 
-    void storeBatch(Batch b) {
+    @Override
+    public void storeBatch(Batch b) {
         if (b != null && !b.isEmpty() && s.batches.putIfAbsent(b.digest(), b) == null) {
             s.append(LogRecords.batch(b));
         }
     }
 
-    Batch batchFor(Digest d) {
+    @Override
+    public Batch batchFor(Digest d) {
         return d.equals(Batch.NULL.digest()) ? Batch.NULL : s.batches.get(d);
     }
 
@@ -262,7 +262,8 @@ final class NormalCase {
      * here: a correct replica vouches only for batches it holds, so every prepared certificate includes
      * a correct replica able to hand the content out later.
      */
-    void sendPrepare(Slot slot) {
+    @Override
+    public void sendPrepare(Slot slot) {
         PrePrepare pp = slot.prePrepare;
         if (batchFor(pp.digest()) == null) {
             slot.prepareDeferred = true;
@@ -351,7 +352,8 @@ final class NormalCase {
     // ---- execution ---------------------------------------------------------------------------
 
     /** Executes every committed batch that is next in sequence and whose content is known. */
-    void tryExecute() {
+    @Override
+    public void tryExecute() {
         while (true) {
             Slot slot = s.slots.get(s.lastExecuted + 1);
             if (slot == null || slot.certificate == null) {
@@ -416,10 +418,7 @@ final class NormalCase {
         for (Request r : batch.requests()) {
             s.inFlight.remove(r.key());
             s.watched.remove(r.key());
-            ReplicaState.Pending p = s.pending.remove(r.key());
-            if (p != null) {
-                s.pendingRemoved(p.request());
-            }
+            s.pending.remove(r.key());
         }
         s.lastExecuted = seq;
         s.lastExecutedTimestamp = timestamp;
@@ -490,7 +489,8 @@ final class NormalCase {
     }
 
     /** Re-examines every slot, e.g. after entering a new view or installing state. */
-    void recheckAll() {
+    @Override
+    public void recheckAll() {
         for (Slot slot : new ArrayList<>(s.slots.values())) {
             checkPrepared(slot);
             checkCommitted(slot);

@@ -21,11 +21,11 @@ import org.ehrledger.consensus.message.Wire;
 final class Recovery {
 
     private final ReplicaState s;
-    private final NormalCase normal;
-    private final Checkpointing checkpointing;
+    private final Ordering normal;
+    private final Checkpoints checkpointing;
     private final ViewChanges viewChanges;
 
-    Recovery(ReplicaState s, NormalCase normal, Checkpointing checkpointing, ViewChanges viewChanges) {
+    Recovery(ReplicaState s, Ordering normal, Checkpoints checkpointing, ViewChanges viewChanges) {
         this.s = s;
         this.normal = normal;
         this.checkpointing = checkpointing;

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 
 import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.ConsensusLog;
 import org.ehrledger.consensus.api.Transport;
@@ -74,8 +75,8 @@ public final class Replica {
         this.viewChanges = new ViewChanges(s);
         this.stateTransfer = new StateTransfer(s);
         normal.wire(checkpointing, viewChanges, stateTransfer);
-        checkpointing.wire(stateTransfer, this);
-        viewChanges.wire(normal, checkpointing, stateTransfer);
+        checkpointing.wire(stateTransfer, this::compactLog);
+        viewChanges.wire(normal, checkpointing);
         stateTransfer.wire(normal, checkpointing, viewChanges);
         publishStatus();
     }

@@ -21,7 +21,6 @@ import org.ehrledger.consensus.message.CommittedBatch;
 import org.ehrledger.consensus.message.Envelope;
 import org.ehrledger.consensus.message.Message;
 import org.ehrledger.consensus.message.NewView;
-import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.RequestKey;
 
 /**
@@ -33,10 +32,6 @@ final class ReplicaState {
     static final Logger LOG = Logger.getLogger("org.ehrledger.consensus");
 
     enum Status { NORMAL, VIEW_CHANGE }
-
-    /** A request waiting to be ordered, and when this replica first learned of it. */
-    record Pending(Request request, long since) {
-    }
 
     private record Outgoing(int destination, byte[] frame) {
     }
@@ -68,10 +63,7 @@ final class ReplicaState {
     final TreeMap<Long, CommittedBatch> executedBatches = new TreeMap<>();
 
     /** Requests known but not yet in an accepted pre-prepare (the primary batches from here). */
-    final LinkedHashMap<RequestKey, Pending> pending = new LinkedHashMap<>();
-    int pendingBytes;
-    /** Pending requests per client, so no client can fill the queue alone. */
-    final Map<Integer, Integer> pendingPerClient = new HashMap<>();
+    final PendingRequests pending = new PendingRequests();
     /** Requests this replica waits to see executed; the oldest drives the view-change timer. */
     final LinkedHashMap<RequestKey, Long> watched = new LinkedHashMap<>();
     /** Requests in accepted but not yet executed pre-prepares. */
@@ -116,28 +108,6 @@ final class ReplicaState {
         stableProof = proof;
         stableSnapshot = snapshot;
         slots.headMap(sequence, true).clear();
-    }
-
-    void addPending(Request r) {
-        pending.put(r.key(), new Pending(r, now));
-        pendingBytes += r.encodedSize();
-        pendingPerClient.merge(r.clientId(), 1, Integer::sum);
-    }
-
-    /** Accounts for a request already removed from {@link #pending}. */
-    void pendingRemoved(Request r) {
-        pendingBytes -= r.encodedSize();
-        pendingPerClient.computeIfPresent(r.clientId(), (c, n) -> n <= 1 ? null : n - 1);
-    }
-
-    /** Recomputes the pending accounting after bulk removals. */
-    void recountPending() {
-        pendingBytes = 0;
-        pendingPerClient.clear();
-        for (Pending p : pending.values()) {
-            pendingBytes += p.request().encodedSize();
-            pendingPerClient.merge(p.request().clientId(), 1, Integer::sum);
-        }
     }
 
     int primary() {

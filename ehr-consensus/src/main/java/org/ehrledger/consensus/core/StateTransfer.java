@@ -17,7 +17,7 @@ import org.ehrledger.consensus.message.StateResponse;
  * first response whose checkpoint carries 2f+1 signatures (the snapshot must hash to the certified
  * digest) and whose later batches each carry a commit certificate. No single peer is trusted.
  */
-final class StateTransfer {
+final class StateTransfer implements Synchronizer {
 
     /** Batches sent in one response; the requester asks again for more. */
     private static final int MAX_BATCHES_PER_RESPONSE = 64;
@@ -25,9 +25,9 @@ final class StateTransfer {
     private static final long MIN_SERVE_INTERVAL_MILLIS = 50;
 
     private final ReplicaState s;
-    private NormalCase normal;
-    private Checkpointing checkpointing;
-    private ViewChanges viewChanges;
+    private Ordering normal;
+    private Checkpoints checkpointing;
+    private Views viewChanges;
 
     private long target;
     private long behindSince = -1;
@@ -42,19 +42,22 @@ final class StateTransfer {
         this.s = s;
     }
 
-    void wire(NormalCase n, Checkpointing c, ViewChanges v) {
+    /** Connects the other phases (they refer to each other, so they are connected after construction). */
+    void wire(Ordering n, Checkpoints c, Views v) {
         this.normal = n;
         this.checkpointing = c;
         this.viewChanges = v;
     }
 
     /** Whether the replica is fetching state it needs before it can order new batches. */
-    boolean active() {
+    @Override
+    public boolean active() {
         return active;
     }
 
     /** A checkpoint at {@code sequence} is certified by others but not yet executed here. */
-    void behind(long sequence) {
+    @Override
+    public void behind(long sequence) {
         if (sequence <= s.lastExecuted) {
             return;
         }
@@ -65,7 +68,8 @@ final class StateTransfer {
     }
 
     /** This replica's state at {@code sequence} contradicts 2f+1 replicas: fetch theirs. */
-    void repair(long sequence) {
+    @Override
+    public void repair(long sequence) {
         repair = true;
         target = Math.max(target, sequence);
         active = true;
@@ -73,14 +77,16 @@ final class StateTransfer {
     }
 
     /** Traffic from a view above ours: ask peers for their new view (rate limited). */
-    void noteFutureView() {
+    @Override
+    public void noteFutureView() {
         if (s.now - lastRequestAt >= s.settings.stateTransferRetryMillis()) {
             request();
         }
     }
 
     /** Asks the others for batches they committed beyond ours (normal-case messages were lost). */
-    void askForCommitted() {
+    @Override
+    public void askForCommitted() {
         request();
     }
 
@@ -210,9 +216,8 @@ final class StateTransfer {
                 }
             }
         }
-        s.pending.values().removeIf(p -> s.clients.status(p.request().key()) != ClientTable.Status.FRESH);
+        s.pending.removeIf(k -> s.clients.status(k) != ClientTable.Status.FRESH);
         s.watched.keySet().removeIf(k -> s.clients.status(k) != ClientTable.Status.FRESH);
-        s.recountPending();
         s.nextSequence = Math.max(s.nextSequence, sequence + 1);
         ReplicaState.LOG.info(() -> "replica " + s.me + " installed the checkpoint at sequence " + sequence
                 + " (was at " + from + ")");

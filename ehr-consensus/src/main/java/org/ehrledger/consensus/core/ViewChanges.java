@@ -20,12 +20,11 @@ import org.ehrledger.consensus.message.ViewChange;
  * primary derives the new view's pre-prepares from 2f+1 view changes, so every batch that may have
  * committed in an earlier view keeps its sequence number.
  */
-final class ViewChanges {
+final class ViewChanges implements Views {
 
     private final ReplicaState s;
-    private NormalCase normal;
-    private Checkpointing checkpointing;
-    private StateTransfer stateTransfer;
+    private Ordering normal;
+    private Checkpoints checkpointing;
     /** Latest view change of each replica. */
     private final Map<Integer, ViewChange> latest = new HashMap<>();
     private ViewChange own;
@@ -39,10 +38,10 @@ final class ViewChanges {
         this.s = s;
     }
 
-    void wire(NormalCase n, Checkpointing c, StateTransfer t) {
+    /** Connects the other phases (they refer to each other, so they are connected after construction). */
+    void wire(Ordering n, Checkpoints c) {
         this.normal = n;
         this.checkpointing = c;
-        this.stateTransfer = t;
     }
 
     private long timeout() {
@@ -63,7 +62,8 @@ final class ViewChanges {
     }
 
     /** Called on every execution: the current view makes progress, so the back-off resets. */
-    void onProgress() {
+    @Override
+    public void onProgress() {
         attempts = 0;
     }
 
@@ -200,7 +200,8 @@ final class ViewChanges {
     }
 
     /** Enters the view announced by a validated new-view message. */
-    void enter(NewView nv) {
+    @Override
+    public void enter(NewView nv) {
         s.view = nv.view();
         s.status = ReplicaState.Status.NORMAL;
         s.latestNewView = nv;
@@ -259,9 +260,9 @@ final class ViewChanges {
             return;
         }
         for (Request r : b.requests()) {
-            if (s.inFlight.remove(r.key()) && !s.pending.containsKey(r.key())
+            if (s.inFlight.remove(r.key()) && !s.pending.contains(r.key())
                     && s.clients.status(r.key()) == ClientTable.Status.FRESH) {
-                s.addPending(r);
+                s.pending.add(r, s.now);
             }
         }
     }

@@ -96,12 +96,6 @@ public final class NodeCrypto implements Signer {
         return mac;
     }
 
-    /** Forgets a peer's link key, e.g. after its key was rotated or revoked. */
-    public void forgetPeer(int peer) {
-        linkKeys.remove(peer);
-        macs.get().remove(peer);
-    }
-
     private SecretKeySpec deriveLinkKey(int peer) {
         PublicKeys peerKeys = directory.apply(peer);
         if (peerKeys == null) {

@@ -12,13 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ConsensusLog;
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.config.ReplicaInfo;
 import org.ehrledger.consensus.config.ReplicaSettings;
 import org.ehrledger.consensus.core.Replica;
-import org.ehrledger.consensus.core.ReplicaStatus;
+import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
@@ -86,12 +86,17 @@ public final class SimCluster {
 
     /** Client settings for simulation: one operation per request, many requests in flight. */
     public static ClientSettings unbundledClients() {
-        return new ClientSettings(300, 2_000, 120_000, 4_096, 1_000, 1, 1 << 20);
+        return simulationClients().maxInFlightRequests(1_000).maxBundleOperations(1).build();
     }
 
     /** Client settings for simulation with bundling of waiting operations into one signed request. */
     public static ClientSettings bundledClients() {
-        return new ClientSettings(300, 2_000, 120_000, 4_096, 2, 16, 1 << 20);
+        return simulationClients().maxInFlightRequests(2).maxBundleOperations(16).build();
+    }
+
+    private static ClientSettings.Builder simulationClients() {
+        return ClientSettings.builder().retransmitMillis(300).maxRetransmitMillis(2_000).requestTimeoutMillis(120_000)
+                .maxOutstanding(4_096).maxBundleBytes(1 << 20);
     }
 
     /** Builds a cluster with explicit client settings (e.g. {@link #bundledClients()}). */
@@ -158,7 +163,10 @@ public final class SimCluster {
 
     /** Replica settings for simulated time: short timers so scenarios finish quickly. */
     public static ReplicaSettings simulationSettings() {
-        return new ReplicaSettings(16, 1 << 20, 2, 4, 400, 10_000, 100, 120_000, 10_000, 64L << 20, 64);
+        return ReplicaSettings.builder().maxBatchRequests(16).maxBatchBytes(1 << 20).batchDelayMillis(2)
+                .maxInFlightBatches(4).viewChangeTimeoutMillis(400).maxViewChangeTimeoutMillis(10_000)
+                .stateTransferRetryMillis(100).maxClockSkewMillis(120_000).maxPendingRequests(10_000)
+                .maxPendingBytes(64L << 20).replyCacheSize(64).build();
     }
 
     private void boot(int i) {

@@ -599,12 +599,6 @@ public final class JGroupsTransport implements Transport {
         return heard != null && System.currentTimeMillis() - heard < HEARD_WINDOW_MILLIS;
     }
 
-    /** Number of members (replicas and clients) currently in the JGroups view. */
-    public int viewSize() {
-        JChannel ch = channel;
-        return ch == null || ch.getView() == null ? 0 : ch.getView().size();
-    }
-
     /** This node and the ids bound by a verified hello whose JGroups address is in the current view. */
     public Set<Integer> reachable() {
         JChannel ch = channel;

@@ -1,7 +1,7 @@
 package org.ehrledger.consensus.core;
 
-import static org.ehrledger.consensus.unit.TestNodes.digestOf;
-import static org.ehrledger.consensus.unit.TestNodes.stateAt;
+import static org.ehrledger.consensus.TestNodes.digestOf;
+import static org.ehrledger.consensus.TestNodes.stateAt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -21,7 +21,7 @@ import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.PreparedProof;
 import org.ehrledger.consensus.message.ViewChange;
-import org.ehrledger.consensus.unit.TestNodes;
+import org.ehrledger.consensus.TestNodes;
 import org.junit.jupiter.api.Test;
 
 /** Package-level parts of {@link MessageValidator}: the new-view derivation and the certificate checks. */

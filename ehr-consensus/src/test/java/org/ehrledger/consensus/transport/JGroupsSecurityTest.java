@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSocket;
 
 import org.ehrledger.consensus.api.Transport;
-import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.config.ReplicaInfo;
@@ -173,7 +173,7 @@ class JGroupsSecurityTest {
             assertFalse(t.reachable().contains(rogueId) || t.reachable().contains(rogueId + 1),
                     "replica " + r + " never reaches a rogue: " + t.reachable());
             assertNull(t.boundAddress(rogueId), "no binding for the rogue at replica " + r);
-            assertFalse(t.viewSize() > N + 1, "the rogues are not members at replica " + r);
+            assertFalse(t.channel().getView().size() > N + 1, "the rogues are not members at replica " + r);
             rejected += t.tls().rejectedPeers() + t.tls().failedHandshakes();
         }
         for (int r = 0; r < N; r++) {

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.ehrledger.consensus.bench.BenchReplica;
-import org.ehrledger.consensus.bench.GenesisTool;
+import org.ehrledger.consensus.tool.GenesisTool;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.config.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;

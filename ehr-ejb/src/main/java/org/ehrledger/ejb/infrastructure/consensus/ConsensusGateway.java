@@ -1,8 +1,6 @@
 package org.ehrledger.ejb.infrastructure.consensus;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,21 +30,16 @@ import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.inject.Inject;
 
 import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.ClientOverloadedException;
+import org.ehrledger.consensus.api.ConsensusNode;
+import org.ehrledger.consensus.api.ConsensusTimeoutException;
+import org.ehrledger.consensus.api.GenesisDirectory;
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.client.ClientOverloadedException;
-import org.ehrledger.consensus.client.ClientSettings;
-import org.ehrledger.consensus.client.ConsensusTimeoutException;
-import org.ehrledger.consensus.client.PbftClient;
+import org.ehrledger.consensus.api.ReplicaStatus;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
 import org.ehrledger.consensus.config.ReplicaSettings;
-import org.ehrledger.consensus.config.StaticClientDirectory;
-import org.ehrledger.consensus.core.Replica;
-import org.ehrledger.consensus.core.ReplicaRunner;
-import org.ehrledger.consensus.core.ReplicaStatus;
 import org.ehrledger.consensus.crypto.NodeKeys;
-import org.ehrledger.consensus.log.FileConsensusLog;
-import org.ehrledger.consensus.transport.JGroupsTransport;
 import org.ehrledger.consensus.transport.LinkTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
@@ -59,7 +52,7 @@ import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 
 /**
- * Owns this replica: the PBFT {@link Replica} over its JGroups channel, executing committed batches on
+ * Owns this replica: the PBFT {@link ConsensusNode} over its JGroups channel, executing committed batches on
  * the {@link LedgerRuntime} (one JTA transaction per block, on a container-managed thread), and the PBFT
  * client through which session beans submit signed transactions and wait for them to commit.
  *
@@ -94,12 +87,7 @@ public class ConsensusGateway {
     IntegrityChecks integrity;
 
     private volatile ClusterConfig genesis;
-    private volatile Replica replica;
-    private ReplicaRunner runner;
-    private JGroupsTransport replicaTransport;
-    private JGroupsTransport clientTransport;
-    private PbftClient client;
-    private ScheduledExecutorService ticker;
+    private volatile ConsensusNode node;
     private ScheduledExecutorService syncTimer;
     private BlockSyncServer syncServer;
     private Semaphore permits;
@@ -122,61 +110,44 @@ public class ConsensusGateway {
         permits = new Semaphore(config.maxInFlight());
         try {
             ledger.load();
-            Path dir = config.genesisDir();
-            Path genesisFile = dir.resolve("genesis.properties");
-            if (!Files.isRegularFile(genesisFile)) {
-                problem = "no genesis file at " + genesisFile + ": create the network's genesis (ci/cluster.sh does) and "
-                        + "set ehr.genesis.dir";
+            GenesisDirectory dir = GenesisDirectory.at(config.genesisDir());
+            if (!dir.exists()) {
+                problem = "no genesis file at " + dir.genesisFile() + ": create the network's genesis (ci/cluster.sh does)"
+                        + " and set ehr.genesis.dir";
                 LOG.severe("replica not started: " + problem);
                 return;
             }
-            ClusterConfig cluster = ClusterConfig.load(genesisFile);
+            ClusterConfig cluster = dir.genesis();
             int id = config.replicaId();
             if (!cluster.isReplica(id)) {
-                problem = "ehr.replica.id=" + id + " is not a replica of the genesis file " + genesisFile;
+                problem = "ehr.replica.id=" + id + " is not a replica of the genesis file " + dir.genesisFile();
                 LOG.severe("replica not started: " + problem);
                 return;
             }
             // Every block, state row and content, checked while the replica serves (the start read none of them).
             integrity.start(new ChainVerifier(cluster));
-            StaticClientDirectory clients = StaticClientDirectory.load(dir.resolve("clients.properties"));
-            ReplicaInfo me = cluster.replicas().get(id);
-            String bind = config.bindAddress().orElse(me.host());
-            int port = config.port().orElse(me.port());
-            String initialHosts = config.initialHosts().orElse(JGroupsTransport.initialHosts(cluster));
-            Path stack = config.stackFile().orElse(null);
-
-            NodeKeys replicaKeys = readKeys(dir.resolve("replica-" + id + ".key"));
-            startBlockSync(cluster, id, replicaKeys);
+            startBlockSync(cluster, id, dir.replicaKeys(id));
             if (!config.tls()) {
                 LOG.warning("ehr.jgroups.tls=false: replica links are authenticated but NOT encrypted");
             }
-            JGroupsTransport.Builder replicaLink = JGroupsTransport.builder().id(id).keys(replicaKeys).genesis(cluster)
-                    .clients(clients).clusterName(config.clusterName()).bind(bind, port).initialHosts(initialHosts)
-                    .stackFile(stack).tls(config.tls());
-            config.advertise().ifPresent(a -> replicaLink.advertise(a.getHostString(), a.getPort()));
-            replicaTransport = replicaLink.build();
-            Path log = config.dataDir().resolve("consensus").resolve("replica-" + id + ".wal");
-            replica = new Replica(cluster, ReplicaSettings.defaults()
-                    .withViewChangeTimeoutMillis(config.viewChangeTimeoutMillis())
-                    .withPipeline(config.pipeline(), config.batchDelayMillis()), id, replicaKeys,
-                    clients, new LedgerApplicationAdapter(), new FileConsensusLog(log, true), replicaTransport);
-            runner = new ReplicaRunner(replica, replicaTransport, INBOUND_QUEUE, threads);
+            ConsensusNode.Builder replica = ConsensusNode.builder(dir, id).application(new LedgerApplicationAdapter())
+                    .dataDir(config.dataDir().resolve("consensus"))
+                    .settings(ReplicaSettings.builder().viewChangeTimeoutMillis(config.viewChangeTimeoutMillis())
+                            .maxInFlightBatches(config.pipeline()).batchDelayMillis(config.batchDelayMillis()).build())
+                    .client(ClientSettings.builder().retransmitMillis(config.clientRetransmitMillis())
+                            .maxRetransmitMillis(4 * config.clientRetransmitMillis())
+                            .requestTimeoutMillis(config.submitTimeoutMillis()).maxOutstanding(config.maxInFlight() * 4)
+                            .maxInFlightRequests(config.clientInFlight()).maxBundleOperations(256)
+                            .maxBundleBytes(768 * 1024).build())
+                    .clusterName(config.clusterName()).bindAddress(config.bindAddress().orElse(null))
+                    .port(config.port().orElse(null)).clientPort(config.clientPort().orElse(null))
+                    .initialHosts(config.initialHosts().orElse(null)).stackFile(config.stackFile().orElse(null))
+                    .tls(config.tls()).threads(threads).inboundQueue(INBOUND_QUEUE);
+            config.advertise().ifPresent(a -> replica.advertise(a.getHostString(), a.getPort()));
             genesis = cluster;
-            runner.start();
-
-            int clientId = ClusterConfig.FIRST_CLIENT_ID + id;
-            NodeKeys clientKeys = readKeys(dir.resolve("client-" + clientId + ".key"));
-            clientTransport = JGroupsTransport.builder().id(clientId).keys(clientKeys).genesis(cluster).clients(clients)
-                    .clusterName(config.clusterName()).bind(bind, config.clientPort().orElse(port + 100))
-                    .initialHosts(initialHosts).stackFile(stack).tls(config.tls()).build();
-            client = new PbftClient(cluster, clientId, clientKeys,
-                    clientTransport, new ClientSettings(config.clientRetransmitMillis(), 4 * config.clientRetransmitMillis(), config.submitTimeoutMillis(),
-                            config.maxInFlight() * 4, config.clientInFlight(), 256, 768 * 1024), System::currentTimeMillis);
-            clientTransport.setReceiver(client::receive);
-            clientTransport.start();
-            ticker = Executors.newSingleThreadScheduledExecutor(threads);
-            ticker.scheduleWithFixedDelay(this::tick, 20, 20, TimeUnit.MILLISECONDS);
+            node = replica.start();
+            String bind = config.bindAddress().orElse(cluster.replicas().get(id).host());
+            int port = config.port().orElse(cluster.replicas().get(id).port());
             LOG.info(() -> "replica " + id + " of " + cluster.n() + " started: JGroups " + bind + ":" + port
                     + (config.tls() ? " (TLS)" : " (no TLS)")
                     + ", organisation " + config.organisationId() + ", data " + config.dataDir());
@@ -192,14 +163,6 @@ public class ConsensusGateway {
         }
     }
 
-    private void tick() {
-        try {
-            client.tick(System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "client tick failed", e);
-        }
-    }
-
     /**
      * Starts this replica's block sync listener and points the ledger at the other replicas' listeners: mutual
      * TLS 1.3 with the genesis replica keys, always (there is no clear-text block sync).
@@ -212,23 +175,10 @@ public class ConsensusGateway {
         ledger.peers(new PeerBlockSource(id, config.syncPeers(cluster), tls, syncTimer));
     }
 
-    private static NodeKeys readKeys(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("private key file " + file + " is missing");
-        }
-        return NodeKeys.decode(Files.readString(file).trim());
-    }
-
     @PreDestroy
     void stop() {
-        if (ticker != null) {
-            ticker.shutdownNow();
-        }
-        if (clientTransport != null) {
-            clientTransport.close();
-        }
-        if (runner != null) {
-            runner.close();
+        if (node != null) {
+            node.close();
         }
         if (syncServer != null) {
             syncServer.close();
@@ -247,13 +197,13 @@ public class ConsensusGateway {
 
     /** Whether the replica runs (configured and started). */
     public boolean running() {
-        Replica r = replica;
+        ConsensusNode r = node;
         return r != null && problem.isEmpty() && !r.failed();
     }
 
     /** Why the replica does not run, or "" while it does. */
     private String problem() {
-        Replica r = replica;
+        ConsensusNode r = node;
         if (r != null && r.failed()) {
             return "the replica stopped after an error (" + r.status().failure() + "); restart it, it recovers from its log";
         }
@@ -282,7 +232,7 @@ public class ConsensusGateway {
                     + " transactions waiting to commit; retry in a moment or use another replica");
         }
         try {
-            CompletableFuture<List<byte[]>> future = client.submitGroup(operations);
+            CompletableFuture<List<byte[]>> future = node.submitGroup(operations);
             List<byte[]> raw = future.get(config.submitTimeoutMillis() + 1_000, TimeUnit.MILLISECONDS);
             List<LedgerResult> results = new ArrayList<>(raw.size());
             for (byte[] r : raw) {
@@ -381,7 +331,7 @@ public class ConsensusGateway {
 
     /** This replica's status. */
     public ClusterStatus status() {
-        Replica r = replica;
+        ConsensusNode r = node;
         ClusterConfig g = genesis;
         LedgerDamage damage = ledger.damage();
         if (damage != null) {
@@ -400,7 +350,7 @@ public class ConsensusGateway {
         ReplicaStatus s = r.status();
         TreeSet<Integer> members = new TreeSet<>();
         members.add(r.id());
-        for (int id : replicaTransport.reachable()) {
+        for (int id : r.reachable()) {
             if (g.isReplica(id)) {
                 members.add(id);
             }

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.client;
+package org.ehrledger.consensus.api;
 
 /** The client already has its maximum number of requests in flight; retry after some complete. */
 public final class ClientOverloadedException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus;
+package org.ehrledger.consensus.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.ehrledger.consensus.client.ClientSettings;
+import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.config.ReplicaInfo;

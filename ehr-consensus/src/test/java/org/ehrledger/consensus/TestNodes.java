@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.unit;
+package org.ehrledger.consensus;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

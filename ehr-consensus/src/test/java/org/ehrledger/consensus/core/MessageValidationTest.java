@@ -1,9 +1,9 @@
-package org.ehrledger.consensus.unit;
+package org.ehrledger.consensus.core;
 
-import static org.ehrledger.consensus.unit.TestNodes.CLIENT;
-import static org.ehrledger.consensus.unit.TestNodes.digestOf;
-import static org.ehrledger.consensus.unit.TestNodes.stateAt;
-import static org.ehrledger.consensus.unit.TestNodes.utf8;
+import static org.ehrledger.consensus.TestNodes.CLIENT;
+import static org.ehrledger.consensus.TestNodes.digestOf;
+import static org.ehrledger.consensus.TestNodes.stateAt;
+import static org.ehrledger.consensus.TestNodes.utf8;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.ehrledger.consensus.TestNodes;
 import org.ehrledger.consensus.core.MessageValidator;
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.message.Batch;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.unit;
+package org.ehrledger.consensus.log;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

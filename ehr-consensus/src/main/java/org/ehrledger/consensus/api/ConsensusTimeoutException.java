@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.client;
+package org.ehrledger.consensus.api;
 
 /** The replicas did not produce f+1 matching replies in time; the request may or may not have executed. */
 public final class ConsensusTimeoutException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.core;
+package org.ehrledger.consensus.api;
 
 /**
  * An operator's view of a replica at one instant.

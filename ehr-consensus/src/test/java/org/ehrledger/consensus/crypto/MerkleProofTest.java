@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.unit;
+package org.ehrledger.consensus.crypto;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.ehrledger.consensus.TestNodes;
 import org.ehrledger.consensus.crypto.CommitCertificates;
 import org.ehrledger.consensus.crypto.Digest;
 import org.ehrledger.consensus.crypto.MerkleTree;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.unit;
+package org.ehrledger.consensus.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,9 +1,9 @@
-package org.ehrledger.consensus.unit;
+package org.ehrledger.consensus.message;
 
-import static org.ehrledger.consensus.unit.TestNodes.CLIENT;
-import static org.ehrledger.consensus.unit.TestNodes.digestOf;
-import static org.ehrledger.consensus.unit.TestNodes.encode;
-import static org.ehrledger.consensus.unit.TestNodes.utf8;
+import static org.ehrledger.consensus.TestNodes.CLIENT;
+import static org.ehrledger.consensus.TestNodes.digestOf;
+import static org.ehrledger.consensus.TestNodes.encode;
+import static org.ehrledger.consensus.TestNodes.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.ehrledger.consensus.TestNodes;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.BatchContent;
