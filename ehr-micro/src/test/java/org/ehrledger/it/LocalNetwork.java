@@ -73,7 +73,9 @@ final class LocalNetwork implements AutoCloseable {
      */
     static synchronized LocalNetwork shared() throws IOException, InterruptedException {
         if (shared == null) {
-            LocalNetwork net = fresh("it-shared", 18581, 18600);
+            // Its ports may overlap no other network's, since it runs beside each of them: HTTP 19681-19684,
+            // JGroups 19600-19603, client channels 19700-19703, block sync 19800-19803 (PostgreSQL 19650).
+            LocalNetwork net = fresh("it-shared", 19681, 19600);
             sharedUpOutput = net.cluster("up");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
