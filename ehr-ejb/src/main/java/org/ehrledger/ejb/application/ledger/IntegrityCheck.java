@@ -215,8 +215,7 @@ public final class IntegrityCheck {
                     return content != null && !matches(new WorldState(s.state()), id, content);
                 });
                 if (damaged) {
-                    throw new DamagedLedgerException(-1, "the stored content of record " + id
-                            + " does not match its hash on chain (edited in the database?)");
+                    throw contentDamaged(id);
                 }
             }
             read += page.size();
@@ -228,7 +227,14 @@ public final class IntegrityCheck {
         }
     }
 
-    private static boolean matches(WorldState state, String recordId, byte[] content) {
+    /** The damage of a stored content that does not match its record's hash on chain (not tied to one block). */
+    static DamagedLedgerException contentDamaged(String recordId) {
+        return new DamagedLedgerException(-1, "the stored content of record " + recordId
+                + " does not match its hash on chain (edited in the database?)");
+    }
+
+    /** Whether a stored content belongs to a live record and matches its hash on chain. */
+    static boolean matches(WorldState state, String recordId, byte[] content) {
         ClinicalRecord record = state.record(recordId);
         return record != null && !record.erased() && Digest.sha256(content).equals(record.contentHash());
     }

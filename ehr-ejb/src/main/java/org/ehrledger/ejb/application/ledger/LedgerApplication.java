@@ -134,10 +134,8 @@ public final class LedgerApplication implements Application {
                 }
             }
             store.forEachContent((id, content) -> {
-                var record = state.record(id);
-                if (record == null || record.erased() || !Digest.sha256(content).equals(record.contentHash())) {
-                    throw new DamagedLedgerException(-1, "the stored content of record " + id
-                            + " does not match its hash on chain (edited in the database?)");
+                if (!IntegrityCheck.matches(state, id, content)) {
+                    throw IntegrityCheck.contentDamaged(id);
                 }
             });
         } else {
