@@ -79,7 +79,7 @@ public class BillingService {
             }
             List<Category> readable = new ArrayList<>();
             for (Category c : kinds) {
-                if (s.accessBasis(me, pid, c, now) == AccessBasis.CONSENT) {
+                if (s.access().basis(me, pid, c, now) == AccessBasis.CONSENT) {
                     readable.add(c);
                 }
             }

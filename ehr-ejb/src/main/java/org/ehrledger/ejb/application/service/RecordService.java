@@ -226,7 +226,7 @@ public class RecordService {
         long now = System.currentTimeMillis();
         ClinicalRecord r = ledger.query(s -> {
             ClinicalRecord found = s.record(rid);
-            return found != null && (found.patient().equals(me) || s.accessBasis(me, found.patient(), found.category(), now) != null)
+            return found != null && (found.patient().equals(me) || s.access().basis(me, found.patient(), found.category(), now) != null)
                     ? found : null;
         });
         if (r == null) {
@@ -251,11 +251,11 @@ public class RecordService {
             Map<Category, Map<String, byte[]>> readers = new EnumMap<>(Category.class);
             for (Category c : categories) {
                 boolean refused = me.equals(pid) ? c == Category.PRESCRIPTION
-                        : checkBasis && s.accessBasis(me, pid, c, now) == null;
+                        : checkBasis && s.access().basis(me, pid, c, now) == null;
                 if (refused) {
                     return new Found(author, patient, null, c);
                 }
-                readers.computeIfAbsent(c, k -> ClinicalRecords.readers(s, pid, me, k, now));
+                readers.computeIfAbsent(c, k -> s.access().keyReaders(pid, me, k, now));
             }
             return new Found(author, patient, readers, null);
         });
