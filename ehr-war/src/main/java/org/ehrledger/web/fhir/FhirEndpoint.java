@@ -22,6 +22,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.ejb.application.service.Ids;
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.application.service.PractitionerService;
@@ -76,10 +77,11 @@ public class FhirEndpoint {
             throw FhirException.invalid("a resource id is 1 to 64 letters, digits, '-' or '.'");
         }
         FhirRequest r = request();
+        boolean record = Ids.RECORD_ID.matcher(id).matches();
         return switch (type) {
             case "Patient" -> new Patients(r).read(id);
-            case "Practitioner" -> new Directory(r).practitioner(id);
-            case "Organization" -> new Directory(r).organisation(id);
+            case "Practitioner" -> record ? new Records(r).read(type, id) : new Directory(r).practitioner(id);
+            case "Organization" -> record ? new Records(r).read(type, id) : new Directory(r).organisation(id);
             case "Consent" -> new Consents(r).consent(id);
             case "AuditEvent" -> new Consents(r).auditEvent(id);
             case "Provenance" -> new Records(r).provenance(id);
@@ -92,13 +94,15 @@ public class FhirEndpoint {
     public Bundle search(@PathParam("type") String type) {
         FhirRequest r = request();
         MultivaluedMap<String, String> q = uri.getQueryParameters();
+        // Practitioners, organisations and provenance a patient's records came with are found by naming the patient.
+        boolean ofPatient = q.containsKey("patient") || q.containsKey("subject");
         return Search.page(switch (type) {
             case "Patient" -> new Patients(r).search(q);
-            case "Practitioner" -> new Directory(r).searchPractitioners(q);
-            case "Organization" -> new Directory(r).searchOrganisations(q);
+            case "Practitioner" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchPractitioners(q);
+            case "Organization" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchOrganisations(q);
             case "Consent" -> new Consents(r).searchConsents(q);
             case "AuditEvent" -> new Consents(r).searchAccessLog(q);
-            case "Provenance" -> new Records(r).searchProvenance(q);
+            case "Provenance" -> ofPatient ? new Records(r).search(type, q) : new Records(r).searchProvenance(q);
             default -> new Records(r).search(type, q);
         }, r);
     }
@@ -121,12 +125,12 @@ public class FhirEndpoint {
         if (!type.equals("Patient") && !type.equals("Consent")) {
             Records.requireRecordType(type);
         }
-        validate(resource);
+        Fhir.Findings findings = validate(resource);
         FhirRequest r = request();
         return switch (type) {
             case "Patient" -> new Patients(r).register((Patient) resource);
             case "Consent" -> new Consents(r).grant((Consent) resource);
-            default -> new Records(r).create(resource);
+            default -> new Records(r).create(resource, findings.warnings());
         };
     }
 
@@ -141,11 +145,15 @@ public class FhirEndpoint {
         return new Transactions(request()).commit(body);
     }
 
-    /** Refuses a resource that does not validate against the base R4 specification (422, every error listed). */
-    static void validate(Resource resource) {
-        var errors = Fhir.errors(resource);
-        if (!errors.isEmpty()) {
-            throw FhirException.invalidResource(errors);
+    /**
+     * Refuses a resource that does not validate against the base R4 specification (422, every error listed);
+     * otherwise what the validator found, with the warnings that go back to the sender.
+     */
+    static Fhir.Findings validate(Resource resource) {
+        Fhir.Findings findings = Fhir.validate(resource);
+        if (!findings.errors().isEmpty()) {
+            throw FhirException.invalidResource(findings.errors());
         }
+        return findings;
     }
 }

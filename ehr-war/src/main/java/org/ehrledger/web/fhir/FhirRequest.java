@@ -1,6 +1,7 @@
 package org.ehrledger.web.fhir;
 
 import java.net.URI;
+import java.util.List;
 import java.util.function.Supplier;
 
 import jakarta.ws.rs.core.EntityTag;
@@ -9,6 +10,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 
+import ca.uhn.fhir.validation.SingleValidationMessage;
 import org.hl7.fhir.r4.model.Resource;
 
 import org.ehrledger.ejb.application.EhrException;
@@ -76,8 +78,19 @@ record FhirRequest(SecurityContext security, UriInfo uri, HttpHeaders headers, P
 
     /** 201 Created with the resource, its location, version and the block it was committed in. */
     Response created(Resource r, long height) {
+        return created(r, height, List.of());
+    }
+
+    /**
+     * 201 Created: its location, version and block, and as the body the resource or, when the sender prefers
+     * ({@code Prefer: return=OperationOutcome}), an OperationOutcome with the validator's warnings.
+     */
+    Response created(Resource r, long height, List<SingleValidationMessage> warnings) {
         String path = r.getIdElement().getResourceType() + "/" + r.getIdElement().getIdPart();
-        return Response.created(URI.create(base() + "/" + path + "/_history/1")).entity(r).tag(new EntityTag("1", true))
+        String prefer = headers.getHeaderString("Prefer");
+        Object body = prefer != null && prefer.replace(" ", "").contains("return=OperationOutcome")
+                ? Outcomes.created(path, warnings) : r;
+        return Response.created(URI.create(base() + "/" + path + "/_history/1")).entity(body).tag(new EntityTag("1", true))
                 .lastModified(r.getMeta().getLastUpdated()).header("X-Ledger-Block", height).build();
     }
 }

@@ -1,5 +1,7 @@
 package org.ehrledger.web.fhir;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.EnumSet;
 import java.util.List;
@@ -9,6 +11,7 @@ import java.util.function.Predicate;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 
+import ca.uhn.fhir.validation.SingleValidationMessage;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
@@ -43,7 +46,7 @@ final class Records {
     ClinicalRecords.Opened recordOf(String type, String id) {
         RecordService.Located at = request.records().locate(id);
         Category category = Category.valueOf(at.category());
-        if (type != null && !Resources.categoriesOf(type).contains(category)) {
+        if (type != null && !RecordTypes.categoriesOf(type).contains(category)) {
             throw FhirException.notFound("no " + type + " " + id);
         }
         List<ClinicalRecords.Opened> found = request.is(Role.PRACTITIONER)
@@ -73,35 +76,54 @@ final class Records {
                 + "SOAP billing service under the patient's billing consent)");
     }
 
-    /** A patient's records of one type, by {@code _id} and {@code _lastUpdated}. */
+    /**
+     * A patient's records of one type, by {@code _id}, {@code _lastUpdated} and what the base specification
+     * searches in that type's content ({@code code}, {@code category}, {@code status}, {@code clinical-status},
+     * {@code date}; {@link Search#content}), newest committed first or in the {@code _sort} order.
+     */
     List<Resource> search(String type, MultivaluedMap<String, String> q) {
         requireRecordType(type);
-        Search.allow(q, "patient", "subject", "_id", "_lastUpdated");
+        List<String> allowed = new ArrayList<>(List.of("patient", "subject", "_id", "_lastUpdated", "_sort"));
+        allowed.addAll(Search.contentOf(type));
+        Search.allow(q, allowed.toArray(String[]::new));
         String patient = Search.patient(request, Search.first(q, "patient", q.getFirst("subject")));
         String id = q.getFirst("_id");
         Predicate<Long> updated = Search.dates(q.get("_lastUpdated"));
-        return read(patient, Resources.categoriesOf(type)).stream()
+        Predicate<Resource> content = Search.content(type, q);
+        Comparator<Resource> order = Search.sort(type, q.getFirst("_sort"));
+        List<Resource> found = read(patient, RecordTypes.categoriesOf(type)).stream()
                 .filter(o -> !o.record().erased() && Resources.typeOf(o).equals(type))
                 .filter(o -> id == null || o.record().id().equals(id))
                 .filter(o -> updated.test(o.record().createdAt()))
-                .map(o -> (Resource) Resources.resource(o)).toList();
+                .map(o -> (Resource) Resources.resource(o)).filter(content).toList();
+        return order == null ? found : found.stream().sorted(order).toList();
     }
 
-    /** Writes one (validated) clinical resource as a record of the patient it is about. */
-    Response create(Resource resource) {
+    /**
+     * Writes one (validated) resource as a record of the patient it is about; the validator's warnings go back
+     * as an OperationOutcome when the sender asks for one ({@code Prefer: return=OperationOutcome}).
+     */
+    Response create(Resource resource, List<SingleValidationMessage> warnings) {
         String type = resource.fhirType();
         requireRecordType(type);
-        String patient = patientOf(Resources.subjectOf(resource), type);
+        if (RecordTypes.isReferenceData(type)) {
+            throw FhirException.unprocessable("INVALID_INPUT", "a " + type + " is kept as reference data of the patient "
+                    + "whose records point at it: send it in that patient's transaction bundle");
+        }
+        String patient = patientOf(RecordTypes.subjectOf(resource), type);
         RecordService.Added added = request.records().addAll(patient, List.of(Resources.draft(resource))).get(0);
         Resource created = resource.copy();
         created.setId(type + "/" + added.recordId());
         created.getMeta().setVersionId("1").setLastUpdated(new Date());
-        return request.created(created, added.committed().height());
+        return request.created(created, added.committed().height(), warnings);
     }
 
-    /** Where a record was committed, as a Provenance. */
-    Provenance provenance(String recordId) {
+    /** Where a record was committed, as a Provenance (a Provenance a bundle brought is read as itself). */
+    Resource provenance(String recordId) {
         ClinicalRecords.Opened o = recordOf(null, recordId);
+        if (Resources.typeOf(o).equals("Provenance")) {
+            return Resources.resource(o);
+        }
         return provenance(Resources.typeOf(o), o.record().author(), o.record().author().equals(o.record().patient()),
                 request.records().receipt(recordId));
     }
@@ -125,7 +147,7 @@ final class Records {
     }
 
     static void requireRecordType(String type) {
-        if (!Resources.isRecordType(type)) {
+        if (!RecordTypes.isRecordType(type)) {
             throw FhirException.notFound("resource type " + type + " is not supported here; see /fhir/r4/metadata");
         }
     }

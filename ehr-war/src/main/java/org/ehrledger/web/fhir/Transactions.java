@@ -32,12 +32,12 @@ final class Transactions {
             throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE.name(),
                     "a transaction holds at most " + RecordService.MAX_BATCH + " records and their patient; split it");
         }
-        FhirEndpoint.validate(bundle);
+        Fhir.Findings findings = FhirEndpoint.validate(bundle);
         Transaction t = Transaction.plan(bundle, request.is(Role.PATIENT) ? request.caller() : null);
         if (!request.isSelf(t.patientId())) {
             request.practitioners().find(t.patientId()); // the patient exists (NOT_FOUND otherwise); nothing is read
         }
         List<RecordService.Added> added = t.drafts().isEmpty() ? List.of() : request.records().addAll(t.patientId(), t.drafts());
-        return Response.ok(t.response(added)).build();
+        return Response.ok(t.response(added, findings.warnings())).build();
     }
 }

@@ -227,9 +227,12 @@ class FhirMappingTest {
         FhirException e = assertThrows(FhirException.class, () -> Transaction.plan(newPatient, null));
         assertEquals("UNKNOWN_PATIENT", e.outcome().getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
 
-        Bundle claim = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        claim.addEntry().setResource(new org.hl7.fhir.r4.model.Claim()).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Claim");
-        assertEquals(422, assertThrows(FhirException.class, () -> Transaction.plan(claim, null)).status());
+        Bundle form = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        form.addEntry().setResource(new org.hl7.fhir.r4.model.Questionnaire()).getRequest().setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Questionnaire");
+        FhirException notOfAPatient = assertThrows(FhirException.class, () -> Transaction.plan(form, null));
+        assertEquals(422, notOfAPatient.status());
+        assertEquals("UNSUPPORTED_TYPE", notOfAPatient.outcome().getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
 
         Bundle twoPatients = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (String who : List.of(PATIENT, "P-22222-33333")) {
