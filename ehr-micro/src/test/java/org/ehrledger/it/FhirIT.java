@@ -672,11 +672,11 @@ class FhirIT {
         Reference subject = new Reference(patientUrl);
         org.hl7.fhir.r4.model.Organization hospital = new org.hl7.fhir.r4.model.Organization().setName("Synthea General Hospital");
         hospital.getMeta().addProfile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization");
-        Reference org = new Reference(add(b, hospital));
+        Reference provider = new Reference(add(b, hospital));
         Practitioner welby = new Practitioner();
         welby.addName().setFamily("Welby").addGiven("Marcus");
         Reference doctor = new Reference(add(b, welby));
-        add(b, new org.hl7.fhir.r4.model.Location().setName("Ward 3").setManagingOrganization(org));
+        add(b, new org.hl7.fhir.r4.model.Location().setName("Ward 3").setManagingOrganization(provider));
         Reference drug = new Reference(add(b, new org.hl7.fhir.r4.model.Medication().setCode(new CodeableConcept(new Coding(
                 "http://www.nlm.nih.gov/research/umls/rxnorm", "860975", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet")))));
         add(b, new org.hl7.fhir.r4.model.MedicationAdministration()
@@ -691,7 +691,7 @@ class FhirIT {
         org.hl7.fhir.r4.model.Claim claim = new org.hl7.fhir.r4.model.Claim()
                 .setStatus(org.hl7.fhir.r4.model.Claim.ClaimStatus.ACTIVE).setUse(org.hl7.fhir.r4.model.Claim.Use.CLAIM)
                 .setType(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/claim-type", "institutional", null)))
-                .setPatient(subject).setCreated(new Date()).setProvider(org)
+                .setPatient(subject).setCreated(new Date()).setProvider(provider)
                 .setPriority(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/processpriority", "normal", null)))
                 .setTotal(new org.hl7.fhir.r4.model.Money().setValue(new BigDecimal("129.16")).setCurrency("USD"));
         claim.addInsurance().setSequence(1).setFocal(true).setCoverage(new Reference().setDisplay("Medicare"));
@@ -701,7 +701,7 @@ class FhirIT {
         org.hl7.fhir.r4.model.ExplanationOfBenefit eob = new org.hl7.fhir.r4.model.ExplanationOfBenefit()
                 .setStatus(org.hl7.fhir.r4.model.ExplanationOfBenefit.ExplanationOfBenefitStatus.ACTIVE).setType(claim.getType())
                 .setUse(org.hl7.fhir.r4.model.ExplanationOfBenefit.Use.CLAIM).setPatient(subject).setCreated(new Date())
-                .setInsurer(new Reference().setDisplay("Medicare")).setProvider(org).setClaim(claimRef)
+                .setInsurer(new Reference().setDisplay("Medicare")).setProvider(provider).setClaim(claimRef)
                 .setOutcome(org.hl7.fhir.r4.model.ExplanationOfBenefit.RemittanceOutcome.COMPLETE);
         eob.addInsurance().setFocal(true).setCoverage(new Reference().setDisplay("Medicare"));
         add(b, eob);
@@ -709,7 +709,7 @@ class FhirIT {
         for (var e : new ArrayList<>(b.getEntry())) {
             provenance.addTarget(new Reference(e.getFullUrl()));
         }
-        provenance.addAgent().setWho(doctor).setOnBehalfOf(org);
+        provenance.addAgent().setWho(doctor).setOnBehalfOf(provider);
         add(b, provenance);
         return b;
     }
