@@ -61,11 +61,13 @@ final class Capability {
             search(r, "_lastUpdated", Enumerations.SearchParamType.DATE, "When the ledger committed the record (ge, gt, le, lt)");
             search(r, "_count", Enumerations.SearchParamType.NUMBER, "Page size, 1 to 200");
             for (String name : Search.contentOf(type)) {
-                boolean date = name.equals("date");
-                search(r, name, date ? Enumerations.SearchParamType.DATE : Enumerations.SearchParamType.TOKEN, date
-                        ? "As the base specification defines it for " + type + " (eq, ge, gt, le, lt)"
-                        : "As the base specification defines it for " + type + ": system|code, code, |code or system|; "
-                        + "a comma means any");
+                String as = "As the base specification defines it for " + type;
+                switch (name) {
+                    case "date" -> search(r, name, Enumerations.SearchParamType.DATE, as + " (eq, ge, gt, le, lt)");
+                    case "encounter" -> search(r, name, Enumerations.SearchParamType.REFERENCE, as + ": <id> or Encounter/<id>");
+                    default -> search(r, name, Enumerations.SearchParamType.TOKEN, as + ": system|code, code, |code or system|; "
+                            + "a comma means any");
+                }
             }
             search(r, "_sort", Enumerations.SearchParamType.SPECIAL, "_lastUpdated or date, - for descending (default: "
                     + "newest committed first)");

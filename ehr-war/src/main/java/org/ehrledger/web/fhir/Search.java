@@ -25,6 +25,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 import org.ehrledger.ejb.domain.model.registry.Role;
@@ -173,10 +174,10 @@ final class Search {
         throw FhirException.invalid("_count is a number from 1 to " + max);
     }
 
-    // ---- the content of records: code, category, status, clinical-status, date, and _sort ----------------------
+    // ---- the content of records: code, category, status, clinical-status, date, encounter, and _sort -----------
 
     /** Search parameters of the base specification matched against a record's resource, where its type has them. */
-    static final List<String> CONTENT = List.of("code", "category", "status", "clinical-status", "date");
+    static final List<String> CONTENT = List.of("code", "category", "status", "clinical-status", "date", "encounter");
 
     /** The content parameters a record type has (as the base specification defines them for it). */
     static List<String> contentOf(String type) {
@@ -186,8 +187,9 @@ final class Search {
 
     /**
      * A test of resources against the content parameters of a search, all of which must hold: tokens
-     * ({@code system|code}, {@code code}, {@code |code}, {@code system|}; a comma means any of them) and dates
-     * with prefixes, on the elements the base specification searches for that type (a period by its start).
+     * ({@code system|code}, {@code code}, {@code |code}, {@code system|}; a comma means any of them), dates
+     * with prefixes (a period by its start) and the encounter ({@code <id>} or {@code Encounter/<id>}), on the
+     * elements the base specification searches for that type.
      */
     static Predicate<Resource> content(String type, MultivaluedMap<String, String> q) {
         RuntimeResourceDefinition definition = Fhir.context().getResourceDefinition(type);
@@ -205,6 +207,11 @@ final class Search {
                     case DATE -> {
                         Predicate<Long> when = dates(List.of(value));
                         yield r -> instants(r, paths).stream().anyMatch(when::test);
+                    }
+                    case REFERENCE -> {
+                        String target = value.strip().contains("/") ? value.strip() : "Encounter/" + value.strip();
+                        yield r -> paths.stream().flatMap(p -> values(r, p).stream())
+                                .anyMatch(e -> e instanceof Reference ref && target.equals(ref.getReference()));
                     }
                     default -> throw FhirException.invalid(name + " is not searched on " + type + " here");
                 };

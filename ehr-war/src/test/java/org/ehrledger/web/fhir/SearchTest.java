@@ -58,6 +58,16 @@ class SearchTest {
     }
 
     @Test
+    void theEncounterIsFoundByIdOrReference() {
+        Observation during = lab("d", "8867-4", "vital-signs", "2026-03-01");
+        during.setEncounter(new org.hl7.fhir.r4.model.Reference("Encounter/R-AAAAA-BBBBB-CCCCC-DDDDD"));
+        List<Observation> all = List.of(LABS.get(0), during);
+        assertEquals(List.of("d"), find("Observation", all, "encounter", "R-AAAAA-BBBBB-CCCCC-DDDDD"));
+        assertEquals(List.of("d"), find("Observation", all, "encounter", "Encounter/R-AAAAA-BBBBB-CCCCC-DDDDD"));
+        assertEquals(List.of(), find("Observation", all, "encounter", "R-OTHER"));
+    }
+
+    @Test
     void datesMatchWithPrefixesAndSortBothWays() {
         assertEquals(List.of("a", "b"), find("Observation", LABS, "date", "ge2026-03-01"));
         assertEquals(List.of("c"), find("Observation", LABS, "date", "2026-02"));
@@ -73,6 +83,6 @@ class SearchTest {
                 "http://terminology.hl7.org/CodeSystem/condition-clinical", "resolved", null)));
         resolved.setId("Condition/r");
         assertEquals(List.of("p"), find("Condition", List.of(withPeriod, resolved), "clinical-status", "active"));
-        assertEquals(List.of("code", "category", "clinical-status"), Search.contentOf("Condition"), "as R4 defines them");
+        assertEquals(List.of("code", "category", "clinical-status", "encounter"), Search.contentOf("Condition"), "as R4 defines them");
     }
 }
