@@ -42,13 +42,17 @@ public class RecordService {
      * which only the FHIR facade sets after validating it (a planted one would be served as the record).
      */
     public static final java.util.Set<String> RESERVED_DETAILS = java.util.Set.of("title", "text", RESOURCE, "author", "category");
-    /** Largest FHIR resource of one record. */
-    public static final int MAX_RESOURCE = 256 * 1024;
+    /**
+     * Largest FHIR resource of one record (its JSON). A record is sealed whole into one consensus request of at
+     * most {@link #MAX_BATCH_BYTES} (the genesis allows 1 MiB a request), with its text and signatures: 512 KiB of
+     * resource leaves room for them. Larger resources need a larger request size in the genesis.
+     */
+    public static final int MAX_RESOURCE = 512 * 1024;
     /** Most records committed together (each is two operations of one consensus request). */
     public static final int MAX_BATCH = 100;
     /** Largest consensus request of records written together (signed transactions and ciphertexts). */
     static final int MAX_BATCH_BYTES = 768 * 1024;
-    private static final Pattern RECORD_ID = Pattern.compile("R(-[0-9A-Z]{5}){4}");
+    private static final Pattern RECORD_ID = Ids.RECORD_ID;
 
     @Inject
     Caller caller;
