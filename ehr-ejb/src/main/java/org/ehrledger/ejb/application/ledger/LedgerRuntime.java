@@ -25,6 +25,7 @@ import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.StateReadCache;
 
 /**
  * The replica's ledger inside the application server: the {@link LedgerApplication} over the JPA
@@ -59,6 +60,8 @@ public class LedgerRuntime {
     private final Semaphore blockGate = new Semaphore(1);
     /** The rows blocks change while the integrity check reads a table. */
     private final StateWatch watch = new StateWatch();
+    /** Committed rows nearly every request reads, shared by the services' queries (see {@link StateReadCache}). */
+    private final StateReadCache readCache = new StateReadCache();
     private volatile LedgerApplication ledger;
     private volatile BlockSource peers = BlockSource.NONE;
     private volatile LedgerDamage damage;
@@ -82,7 +85,7 @@ public class LedgerRuntime {
                     // The state rows are checked once per process; a reload after a rolled-back block trusts them.
                     long started = System.nanoTime();
                     loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run),
-                            new JpaStateStore(em, Runnable::run), !stateVerified);
+                            new JpaStateStore(em, Runnable::run, readCache), !stateVerified);
                     if (!stateVerified) {
                         long height = loaded.head().header().height();
                         long ms = (System.nanoTime() - started) / 1_000_000;
@@ -92,6 +95,7 @@ public class LedgerRuntime {
                 } catch (DamagedLedgerException e) {
                     throw damaged(e);
                 }
+                readCache.clear();
                 loaded.peers(peers);
                 loaded.watch(watch);
                 ledger = loaded;
@@ -116,6 +120,7 @@ public class LedgerRuntime {
 
                 @Override
                 public void afterCompletion(int status) {
+                    readCache.settled();
                     blockGate.release();
                 }
             });
@@ -232,6 +237,17 @@ public class LedgerRuntime {
         ledger();
         holdBlockGateUntilCompletion();
         lock.writeLock().lock();
+        readCache.clear(); // a snapshot replaces the state wholesale: nothing read before it is kept
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                readCache.clear();
+            }
+        });
         try {
             reloadUnlessCommitted().restore(snapshot, sequence);
         } catch (DamagedLedgerException e) {
@@ -268,6 +284,7 @@ public class LedgerRuntime {
             if (ledger == stale) {
                 ledger = null;
             }
+            readCache.clear();
         } finally {
             lock.writeLock().unlock();
         }
@@ -327,7 +344,7 @@ public class LedgerRuntime {
      */
     public <T> T query(Function<WorldState, T> q) {
         ledger();
-        return q.apply(new WorldState(JpaStateStore.reader(em)));
+        return q.apply(new WorldState(JpaStateStore.reader(em, readCache)));
     }
 
     /** The consensus sequence number of the last executed batch. */
@@ -372,7 +389,7 @@ public class LedgerRuntime {
     /** The world state as committed (tests; people's reads go through {@link #query}). */
     public WorldState state() {
         ledger();
-        return new WorldState(JpaStateStore.reader(em));
+        return new WorldState(JpaStateStore.reader(em, readCache));
     }
 
     /** A record's ciphertext, or null. */

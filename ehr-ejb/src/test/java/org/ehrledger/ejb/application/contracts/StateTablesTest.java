@@ -29,6 +29,7 @@ import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
+import org.ehrledger.ejb.infrastructure.persistence.jpa.StateReadCache;
 import org.ehrledger.ejb.testing.Certified;
 import org.ehrledger.ejb.testing.DerbyDatabase;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +94,56 @@ class StateTablesTest {
             ledger.execute(b);
         }
         return ledger;
+    }
+
+    @Test
+    void queriesThroughTheSharedCacheSeeEveryBlocksChangesOnceItCompleted() {
+        StateReadCache cache = new StateReadCache();
+        LedgerApplication ledger = new LedgerApplication(Actors.T0, blocks(), new JpaStateStore(db.em(), db::transactional, cache), true);
+        List<String> people = List.of("admin-1", "admin-1b", "dr-house", "dr-wilson", "pat-alice", "pat-bob", "nobody");
+        List<String> patients = List.of("pat-alice", "pat-bob");
+        int block = 0;
+        for (OrderedBatch b : history()) {
+            ledger.execute(b);
+            cache.settled(); // what the runtime does when the block's transaction completes
+            block++;
+            // twice: the first read fills the cache, the second is served from it
+            for (int round = 0; round < 2; round++) {
+                WorldState cached = new WorldState(JpaStateStore.reader(db.em(), cache));
+                WorldState database = new WorldState(JpaStateStore.reader(db.em()));
+                for (String id : people) {
+                    assertEquals(show(database.user(id)), show(cached.user(id)), id + " after block " + block);
+                }
+                for (String id : patients) {
+                    assertEquals(show(database.consentsOf(id)), show(cached.consentsOf(id)), "consents of " + id + " after block " + block);
+                    assertEquals(show(database.breakGlassOf(id)), show(cached.breakGlassOf(id)), "break-glass of " + id + " after block " + block);
+                }
+                assertEquals(show(database.emergency()), show(cached.emergency()), "emergency state after block " + block);
+            }
+        }
+        assertTrue(block > 5, "the history has blocks that change consents and users");
+    }
+
+    /** A value as text, records by their components and byte arrays by their contents (equals compares arrays by identity). */
+    private static String show(Object o) {
+        if (o instanceof byte[] b) {
+            return java.util.HexFormat.of().formatHex(b);
+        }
+        if (o instanceof List<?> l) {
+            return l.stream().map(StateTablesTest::show).toList().toString();
+        }
+        if (o instanceof Record r) {
+            StringBuilder out = new StringBuilder(r.getClass().getSimpleName()).append('[');
+            for (var c : r.getClass().getRecordComponents()) {
+                try {
+                    out.append(c.getName()).append('=').append(show(c.getAccessor().invoke(r))).append(' ');
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return out.append(']').toString();
+        }
+        return String.valueOf(o);
     }
 
     @Test

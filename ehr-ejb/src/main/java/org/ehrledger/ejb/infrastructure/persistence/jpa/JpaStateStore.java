@@ -67,18 +67,34 @@ public final class JpaStateStore implements StateStore {
     private final Map<String, java.util.Optional<Row>> cache;
     /** Rows read ahead for the block being executed (empty: known absent), dropped when it ends. */
     private final Map<String, java.util.Optional<Row>> readAhead = new java.util.HashMap<>();
+    /**
+     * The committed rows shared with the services' queries (null: none): the ledger's store tells it which
+     * rows a block changes, a reader's store reads through it.
+     */
+    private final StateReadCache shared;
+    /** The keys of {@link #shared} the block being executed changes (the ledger's store only). */
+    private final java.util.Set<String> touched = new java.util.HashSet<>();
 
     /**
      * @param em            the entity manager of the ledger's persistence unit
      * @param transactional runs a unit of work atomically (in the container: in the caller's transaction)
      */
     public JpaStateStore(EntityManager em, Consumer<Runnable> transactional) {
-        this(em, transactional, true);
+        this(em, transactional, true, null);
     }
 
-    private JpaStateStore(EntityManager em, Consumer<Runnable> transactional, boolean cache) {
+    /**
+     * The ledger's store, telling {@code shared} which of its rows each block changes (see
+     * {@link StateReadCache}).
+     */
+    public JpaStateStore(EntityManager em, Consumer<Runnable> transactional, StateReadCache shared) {
+        this(em, transactional, true, shared);
+    }
+
+    private JpaStateStore(EntityManager em, Consumer<Runnable> transactional, boolean cache, StateReadCache shared) {
         this.em = em;
         this.transactional = transactional;
+        this.shared = shared;
         this.cache = !cache ? null : new java.util.LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, java.util.Optional<Row>> eldest) {
@@ -89,7 +105,47 @@ public final class JpaStateStore implements StateStore {
 
     /** A store for reading only (the services' queries), in the caller's transaction if any; it caches nothing. */
     public static JpaStateStore reader(EntityManager em) {
-        return new JpaStateStore(em, Runnable::run, false);
+        return new JpaStateStore(em, Runnable::run, false, null);
+    }
+
+    /**
+     * A store for reading only that takes the rows everyone reads (see {@link #SHARED_ROWS} and
+     * {@link #SHARED_FINDS}) from {@code shared} when it has them.
+     */
+    public static JpaStateStore reader(EntityManager em, StateReadCache shared) {
+        return new JpaStateStore(em, Runnable::run, false, shared);
+    }
+
+    /** Tables whose rows, read by key, a reader's store takes from the {@link StateReadCache}. */
+    static final java.util.Set<StateTable> SHARED_ROWS = CACHED;
+    /** Tables whose rows of one index value (all of them, if few) a reader's store takes from the cache. */
+    static final java.util.Set<StateTable> SHARED_FINDS = java.util.EnumSet.of(StateTable.CONSENT, StateTable.BREAK_GLASS);
+    /** The most rows of one index value kept in the cache. */
+    static final int SHARED_FIND_ROWS = 64;
+
+    private boolean readsShared() {
+        return shared != null && cache == null;
+    }
+
+    private static String findKey(StateTable t, int index, String value) {
+        return "f" + t.ordinal() + "/" + index + "/" + value;
+    }
+
+    /** Notes the cache keys a change of a row (its key and each index value, before and after) touches. */
+    private void touch(StateTable table, Row row) {
+        if (shared == null || row == null) {
+            return;
+        }
+        if (SHARED_ROWS.contains(table)) {
+            touched.add(cacheKey(table, row.key()));
+        }
+        if (SHARED_FINDS.contains(table)) {
+            for (int i = 1; i <= 3; i++) {
+                if (row.index(i) != null) {
+                    touched.add(findKey(table, i, row.index(i)));
+                }
+            }
+        }
     }
 
     private static String cacheKey(StateTable t, String key) {
@@ -122,22 +178,38 @@ public final class JpaStateStore implements StateStore {
                 return hit.orElse(null);
             }
         }
+        boolean fromShared = readsShared() && SHARED_ROWS.contains(table);
+        long readAt = 0;
+        if (fromShared) {
+            @SuppressWarnings("unchecked")
+            java.util.Optional<Row> hit = (java.util.Optional<Row>) shared.get(cacheKey(table, key));
+            if (hit != null) {
+                return hit.orElse(null);
+            }
+            readAt = shared.generation();
+        }
         StateRowEntity e = em.find(CLASSES.get(table), key);
         Row row = e == null ? null : e.row();
         if (cached) {
             cache.put(cacheKey(table, key), java.util.Optional.ofNullable(row));
+        }
+        if (fromShared) {
+            shared.put(cacheKey(table, key), java.util.Optional.ofNullable(row), readAt);
         }
         return row;
     }
 
     @Override
     public void put(StateTable table, Row row, Row previous) {
+        touch(table, row);
+        touch(table, previous);
         Pending before = pending(table).get(row.key());
         pending(table).put(row.key(), new Pending(row, before != null ? before.inDatabase() : previous != null));
     }
 
     @Override
     public void remove(StateTable table, Row previous) {
+        touch(table, previous);
         Pending before = pending(table).get(previous.key());
         pending(table).put(previous.key(), new Pending(null, before == null || before.inDatabase()));
     }
@@ -159,16 +231,27 @@ public final class JpaStateStore implements StateStore {
 
     @Override
     public List<Row> find(StateTable table, int index, String value, int offset, int limit) {
+        if (readsShared() && SHARED_FINDS.contains(table) && offset == 0 && limit == Integer.MAX_VALUE) {
+            String key = findKey(table, index, value);
+            @SuppressWarnings("unchecked")
+            List<Row> hit = (List<Row>) shared.get(key);
+            if (hit != null) {
+                return hit;
+            }
+            long readAt = shared.generation();
+            List<Row> rows = List.copyOf(find(em, table, index, value, 0, limit));
+            if (rows.size() <= SHARED_FIND_ROWS) {
+                shared.put(key, rows, readAt);
+            }
+            return rows;
+        }
         TreeMap<String, Pending> p = pending.get(table);
         int extra = p == null ? 0 : p.size();
         int want = (int) Math.min(Integer.MAX_VALUE, (extra == 0 ? 0L : offset) + (long) limit + extra);
-        List<StateRowEntity> found = em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.index" + index
-                + " = :v ORDER BY r.sortOrder, r.key", StateRowEntity.class).setParameter("v", value)
-                .setFirstResult(extra == 0 ? offset : 0).setMaxResults(want).getResultList();
-        List<Row> rows = new ArrayList<>(found.size());
-        for (StateRowEntity e : found) {
-            if (p == null || !p.containsKey(e.row().key())) {
-                rows.add(e.row());
+        List<Row> rows = new ArrayList<>();
+        for (Row r : find(em, table, index, value, extra == 0 ? offset : 0, want)) {
+            if (p == null || !p.containsKey(r.key())) {
+                rows.add(r);
             }
         }
         if (extra == 0) {
@@ -181,6 +264,18 @@ public final class JpaStateStore implements StateStore {
         }
         rows.sort(java.util.Comparator.comparingLong(Row::order).thenComparing(Row::key));
         return List.copyOf(rows.subList(Math.min(offset, rows.size()), (int) Math.min(rows.size(), (long) offset + limit)));
+    }
+
+    /** The rows of one index value in the database, in their order, a page of them. */
+    private static List<Row> find(EntityManager em, StateTable table, int index, String value, int offset, int limit) {
+        List<StateRowEntity> found = em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.index" + index
+                + " = :v ORDER BY r.sortOrder, r.key", StateRowEntity.class).setParameter("v", value)
+                .setFirstResult(offset).setMaxResults(limit).getResultList();
+        List<Row> rows = new ArrayList<>(found.size());
+        for (StateRowEntity e : found) {
+            rows.add(e.row());
+        }
+        return rows;
     }
 
     @Override
@@ -240,6 +335,10 @@ public final class JpaStateStore implements StateStore {
 
     @Override
     public void endBlock(long height, Map<StateTable, byte[]> changedAccumulators) {
+        if (shared != null && !touched.isEmpty()) {
+            shared.changing(touched);
+            touched.clear();
+        }
         transactional.accept(() -> {
             pending.forEach((table, changes) -> changes.forEach((key, c) -> write(table, key, c)));
             pending.clear();
@@ -285,6 +384,10 @@ public final class JpaStateStore implements StateStore {
     public void release() {
         pending.clear();
         readAhead.clear();
+        touched.clear();
+        if (shared != null) {
+            shared.clear();
+        }
         if (cache != null) {
             cache.clear();
         }
