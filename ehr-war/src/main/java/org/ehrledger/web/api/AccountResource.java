@@ -1,5 +1,7 @@
 package org.ehrledger.web.api;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
@@ -23,6 +25,7 @@ import org.ehrledger.web.security.LoginThrottle;
  * One's own credentials: completing an enrolment with a one-time code, changing the password, exporting the
  * keys; and an administrator's re-issue of an enrolment code.
  */
+@ApplicationScoped
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,10 +34,10 @@ public class AccountResource {
     /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
     private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
-    @Inject
+    @EJB
     EnrolmentService enrolments;
 
-    @Inject
+    @EJB
     CredentialService credentials;
 
     @Inject

@@ -3,7 +3,7 @@ package org.ehrledger.web.api;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-import jakarta.inject.Inject;
+import jakarta.ejb.EJB;
 import jakarta.json.Json;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -28,7 +28,7 @@ public class DamagedReplicaFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
     private static final String STATUS_PATH = "/api/v1/cluster";
 
-    @Inject
+    @EJB
     NetworkService network;
 
     @Override

@@ -3,6 +3,8 @@ package org.ehrledger.web.api;
 import java.time.Instant;
 import java.util.List;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,6 +31,7 @@ import org.ehrledger.web.security.LoginThrottle;
  * The two-person rules and the life of a person's keys: confirming a registration, recovering a lost
  * identity (request, approval, completion), rotating one's keys and erasing a record.
  */
+@ApplicationScoped
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -43,16 +46,16 @@ public class IdentityResource {
     @Context
     HttpServletRequest request;
 
-    @Inject
+    @EJB
     AdminService admin;
 
-    @Inject
+    @EJB
     RecoveryService recovery;
 
-    @Inject
+    @EJB
     CredentialService credentials;
 
-    @Inject
+    @EJB
     RecordService records;
 
     @Inject

@@ -2,7 +2,8 @@ package org.ehrledger.web.api;
 
 import java.util.List;
 
-import jakarta.inject.Inject;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -18,11 +19,12 @@ import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
 
 /** The network and chain as this replica sees them (no clinical content). */
+@ApplicationScoped
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class NetworkResource {
 
-    @Inject
+    @EJB
     NetworkService network;
 
     /** This replica's status: view, primary, last executed sequence, height, head hash, checkpoint, members. */

@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.json.JsonObject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -18,10 +21,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.SecurityContext;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
@@ -36,6 +37,7 @@ import org.ehrledger.ejb.application.service.RecordService;
  * break-glass access. Who may do what is decided by the session beans and the contracts; every write
  * answers with its committed receipt.
  */
+@ApplicationScoped
 @Path("patients")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -44,20 +46,20 @@ public class PatientsResource {
     /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
     private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
-    @Inject
+    @EJB
     PatientService patients;
 
-    @Inject
+    @EJB
     PractitionerService practitioners;
 
-    @Inject
+    @EJB
     RecordService records;
 
     @Inject
     ReceiptIssuer receipts;
 
-    @Context
-    SecurityContext security;
+    @Inject
+    HttpServletRequest request;
 
     /** Sign-up details. */
     public record NewPatient(String name, String birthDate, String contact, String nationalId, String password) {
@@ -101,7 +103,7 @@ public class PatientsResource {
                                     @QueryParam("reason") String reason, @QueryParam("cursor") String cursor,
                                     @QueryParam("limit") Integer limit) {
         List<ClinicalRecords.Opened> opened;
-        if (security.isUserInRole("PRACTITIONER")) {
+        if (request.isUserInRole("PRACTITIONER")) {
             opened = practitioners.chart(patientId, reason).records();
         } else {
             opened = patients.record(patientId);
@@ -232,12 +234,12 @@ public class PatientsResource {
     }
 
     private boolean isSelf(String patientId) {
-        return security.getUserPrincipal() != null && security.getUserPrincipal().getName().equals(patientId);
+        return request.getUserPrincipal() != null && request.getUserPrincipal().getName().equals(patientId);
     }
 
     /** A patient manages only their own consents and log; the service acts as the caller regardless. */
     private void requireSelf(String patientId) {
-        if (security.getUserPrincipal() == null) {
+        if (request.getUserPrincipal() == null) {
             throw new EhrException(ErrorCode.UNAUTHENTICATED, "sign in first (POST /api/v1/sessions)");
         }
         if (!isSelf(patientId)) {

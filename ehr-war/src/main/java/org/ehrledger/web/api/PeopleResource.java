@@ -2,6 +2,8 @@ package org.ehrledger.web.api;
 
 import java.util.List;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -18,6 +20,7 @@ import org.ehrledger.ejb.application.service.AdminService;
 import org.ehrledger.ejb.application.service.ReceiptIssuer;
 
 /** Organisations, staff and users: admission, registration, suspension, revocation. */
+@ApplicationScoped
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -26,7 +29,7 @@ public class PeopleResource {
     /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
     private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
-    @Inject
+    @EJB
     AdminService admin;
 
     @Inject

@@ -1,5 +1,7 @@
 package org.ehrledger.web.api;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
@@ -19,6 +21,7 @@ import org.ehrledger.ejb.application.service.SignedIn;
 import org.ehrledger.web.security.LoginThrottle;
 
 /** Signing in (a bearer token for the session) and out; the one-time bootstrap of an organisation. */
+@ApplicationScoped
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -27,7 +30,7 @@ public class SessionResource {
     /** JSON-P looks its provider up on every static call (class loading per request): one provider. */
     private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
 
-    @Inject
+    @EJB
     AccountService accounts;
 
     @Inject

@@ -1,6 +1,6 @@
 package org.ehrledger.web.fhir;
 
-import jakarta.inject.Inject;
+import jakarta.ejb.EJB;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -39,16 +39,16 @@ import org.ehrledger.ejb.application.service.RecordService;
 @Consumes({Fhir.JSON, Fhir.XML, MediaType.APPLICATION_JSON, MediaType.APPLICATION_XML, MediaType.TEXT_XML})
 public class FhirEndpoint {
 
-    @Inject
+    @EJB
     PatientService patients;
 
-    @Inject
+    @EJB
     PractitionerService practitioners;
 
-    @Inject
+    @EJB
     RecordService records;
 
-    @Inject
+    @EJB
     NetworkService network;
 
     @Context

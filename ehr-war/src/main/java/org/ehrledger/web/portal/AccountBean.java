@@ -3,6 +3,7 @@ package org.ehrledger.web.portal;
 import java.io.IOException;
 
 import jakarta.enterprise.context.RequestScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.servlet.http.HttpSession;
@@ -18,7 +19,7 @@ import org.ehrledger.web.security.EhrAuthenticationMechanism;
 @RequestScoped
 public class AccountBean {
 
-    @Inject
+    @EJB
     CredentialService credentials;
 
     @Inject

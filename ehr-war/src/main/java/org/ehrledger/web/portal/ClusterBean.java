@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.RequestScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.json.JsonObject;
@@ -35,7 +36,7 @@ public class ClusterBean {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(800))
             .version(HttpClient.Version.HTTP_1_1).build();
 
-    @Inject
+    @EJB
     NetworkService network;
 
     @Inject

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.faces.view.ViewScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
@@ -21,10 +22,10 @@ public class DoctorBean implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    @Inject
+    @EJB
     PractitionerService practitioner;
 
-    @Inject
+    @EJB
     RecordService recordService;
 
     @Inject

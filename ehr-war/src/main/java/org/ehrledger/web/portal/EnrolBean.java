@@ -1,6 +1,7 @@
 package org.ehrledger.web.portal;
 
 import jakarta.enterprise.context.RequestScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,7 +19,7 @@ import org.ehrledger.web.security.LoginThrottle;
 @RequestScoped
 public class EnrolBean {
 
-    @Inject
+    @EJB
     EnrolmentService enrolments;
 
     @Inject

@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.util.List;
 
 import jakarta.faces.view.ViewScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.servlet.ServletException;
@@ -25,16 +26,16 @@ public class IdentityBean implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    @Inject
+    @EJB
     AdminService admin;
 
-    @Inject
+    @EJB
     RecoveryService recovery;
 
-    @Inject
+    @EJB
     CredentialService credentials;
 
-    @Inject
+    @EJB
     RecordService records;
 
     @Inject

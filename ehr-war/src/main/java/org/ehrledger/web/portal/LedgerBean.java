@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.List;
 
 import jakarta.faces.view.ViewScoped;
-import jakarta.inject.Inject;
+import jakarta.ejb.EJB;
 import jakarta.inject.Named;
 
 import org.ehrledger.ejb.application.ledger.VerificationCache;
@@ -19,7 +19,7 @@ public class LedgerBean implements Serializable {
     private static final long serialVersionUID = 1L;
     static final int PAGE = 20;
 
-    @Inject
+    @EJB
     NetworkService network;
 
     private long below;

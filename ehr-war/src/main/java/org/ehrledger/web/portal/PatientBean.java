@@ -14,7 +14,7 @@ import java.util.Map;
 import jakarta.faces.context.ExternalContext;
 import jakarta.faces.context.FacesContext;
 import jakarta.faces.view.ViewScoped;
-import jakarta.inject.Inject;
+import jakarta.ejb.EJB;
 import jakarta.inject.Named;
 
 import org.ehrledger.ejb.application.service.ClinicalRecords;
@@ -29,7 +29,7 @@ public class PatientBean implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    @Inject
+    @EJB
     PatientService patients;
 
     private List<RecordView> records;

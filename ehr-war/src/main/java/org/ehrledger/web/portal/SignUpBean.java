@@ -1,7 +1,7 @@
 package org.ehrledger.web.portal;
 
 import jakarta.enterprise.context.RequestScoped;
-import jakarta.inject.Inject;
+import jakarta.ejb.EJB;
 import jakarta.inject.Named;
 
 import org.ehrledger.ejb.application.service.PatientService;
@@ -11,7 +11,7 @@ import org.ehrledger.ejb.application.service.PatientService;
 @RequestScoped
 public class SignUpBean {
 
-    @Inject
+    @EJB
     PatientService patients;
 
     private String name;

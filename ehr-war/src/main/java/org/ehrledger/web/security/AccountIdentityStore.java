@@ -3,6 +3,7 @@ package org.ehrledger.web.security;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.security.enterprise.credential.UsernamePasswordCredential;
 import jakarta.security.enterprise.identitystore.CredentialValidationResult;
@@ -21,7 +22,7 @@ import org.ehrledger.ejb.application.service.SignedIn;
 @ApplicationScoped
 public class AccountIdentityStore implements IdentityStore {
 
-    @Inject
+    @EJB
     AccountService accounts;
 
     @Inject

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 import jakarta.security.enterprise.AuthenticationStatus;
 import jakarta.security.enterprise.SecurityContext;
@@ -29,7 +30,7 @@ public class SoapAuthenticator {
 
     static final int MAX_CACHED = 10_000;
 
-    @Inject
+    @EJB
     AccountService accounts;
 
     @Inject

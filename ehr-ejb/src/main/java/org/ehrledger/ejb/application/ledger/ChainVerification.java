@@ -2,6 +2,7 @@ package org.ehrledger.ejb.application.ledger;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
@@ -23,7 +24,7 @@ public class ChainVerification {
     @Inject
     LedgerRuntime ledger;
 
-    @Inject
+    @EJB
     ConsensusGateway gateway;
 
     private VerificationCache cache;

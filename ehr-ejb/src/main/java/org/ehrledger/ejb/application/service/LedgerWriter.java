@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 
 import org.ehrledger.consensus.crypto.Digest;
@@ -41,7 +42,7 @@ public class LedgerWriter {
     /** How long to wait for this replica to store a block the network already committed. */
     private static final long LOCAL_WAIT_MILLIS = 5_000;
 
-    @Inject
+    @EJB
     ConsensusGateway gateway;
 
     @Inject

@@ -8,6 +8,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.application.EhrException;
@@ -30,7 +31,7 @@ import org.ehrledger.ejb.infrastructure.identity.AccountStore;
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class NetworkService {
 
-    @Inject
+    @EJB
     ConsensusGateway gateway;
 
     @Inject

@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.application.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.application.EhrException;
@@ -23,7 +24,7 @@ public class ReceiptIssuer {
     @Inject
     LedgerRuntime ledger;
 
-    @Inject
+    @EJB
     ConsensusGateway gateway;
 
     /** What all receipts of one block share: its Merkle leaves and its certificate check. */
