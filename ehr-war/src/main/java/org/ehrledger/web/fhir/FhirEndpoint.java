@@ -386,7 +386,7 @@ public class FhirEndpoint {
                 : p.getNameFirstRep().getNameAsSingleString()) : null;
         String contact = p.getTelecom().stream().filter(t -> t.hasValue()).map(t -> t.getValue()).findFirst().orElse(null);
         if (name == null || name.isBlank() || !p.hasBirthDate() || contact == null) {
-            throw FhirException.unprocessable("INVALID_INPUT", "a patient is registered with a name, a birthDate and a telecom "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a patient is registered with a name, a birthDate and a telecom "
                     + "(phone or email) to reach them");
         }
         Patient kept = p.copy();
@@ -439,7 +439,7 @@ public class FhirEndpoint {
             throw FhirException.invalid("POST a Bundle of type transaction to the base URL");
         }
         if (bundle.getEntry().size() > RecordService.MAX_BATCH + 1) {
-            throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE.name(),
+            throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
                     "a transaction holds at most " + RecordService.MAX_BATCH + " records and their patient; split it");
         }
         validate(bundle);
@@ -497,7 +497,7 @@ public class FhirEndpoint {
     private static String patientOf(Reference subject, String type) {
         String ref = subject == null ? null : subject.getReference();
         if (ref == null || !ref.startsWith("Patient/") || ref.length() == "Patient/".length()) {
-            throw FhirException.unprocessable("INVALID_INPUT", "a " + type + " must refer to its patient as Patient/<patient id>");
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a " + type + " must refer to its patient as Patient/<patient id>");
         }
         return ref.substring("Patient/".length());
     }

@@ -16,6 +16,7 @@ import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.application.service.PatientService;
@@ -90,10 +91,10 @@ final class LedgerResources {
                     + patientId);
         }
         if (c.getProvision().getType() == Consent.ConsentProvisionType.DENY) {
-            throw FhirException.unprocessable("UNSUPPORTED", "only permit consents are granted; to withdraw one, DELETE it");
+            throw FhirException.unprocessable(ErrorCode.UNSUPPORTED, "only permit consents are granted; to withdraw one, DELETE it");
         }
         if (c.getProvision().getActor().size() != 1 || !c.getProvision().getActorFirstRep().getReference().hasReference()) {
-            throw FhirException.unprocessable("INVALID_INPUT", "name exactly one grantee in Consent.provision.actor: "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "name exactly one grantee in Consent.provision.actor: "
                     + "Practitioner/<user id> or Organization/<organisation id>");
         }
         String ref = c.getProvision().getActorFirstRep().getReference().getReference();
@@ -103,7 +104,7 @@ final class LedgerResources {
         } else if (ref.startsWith("Organization/")) {
             grantee = ORGANISATION_PREFIX + ref.substring("Organization/".length());
         } else {
-            throw FhirException.unprocessable("INVALID_INPUT", "the grantee is Practitioner/<user id> or Organization/<id>, not "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "the grantee is Practitioner/<user id> or Organization/<id>, not "
                     + ref);
         }
         List<String> categories = new ArrayList<>();
@@ -115,7 +116,7 @@ final class LedgerResources {
             }
         }
         if (categories.isEmpty()) {
-            throw FhirException.unprocessable("INVALID_INPUT", "name the categories in Consent.provision.code with system "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "name the categories in Consent.provision.code with system "
                     + Resources.CATEGORY_SYSTEM + " (" + String.join(", ", java.util.Arrays.stream(Category.values())
                     .map(Enum::name).toList()) + ")");
         }

@@ -35,6 +35,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Timing;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.domain.model.record.Category;
@@ -365,7 +366,7 @@ public final class Resources {
                 text = new String(a.getData(), StandardCharsets.UTF_8);
             }
         } else {
-            throw FhirException.unprocessable("UNSUPPORTED_TYPE", type + " is not kept as a clinical record");
+            throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, type + " is not kept as a clinical record");
         }
         details.values().removeIf(v -> v == null || v.isBlank());
         details.replaceAll((k, v) -> cut(v, 2_000));
