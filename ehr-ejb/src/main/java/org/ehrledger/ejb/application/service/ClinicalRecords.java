@@ -28,7 +28,7 @@ import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
 import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
 import org.ehrledger.ejb.infrastructure.crypto.RecordCipher;
@@ -58,7 +58,7 @@ public class ClinicalRecords {
     OrganisationCa organisation;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     @Inject
     ReceiptIssuer receipts;

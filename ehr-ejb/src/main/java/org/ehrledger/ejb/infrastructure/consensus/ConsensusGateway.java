@@ -75,7 +75,7 @@ public class ConsensusGateway {
     private static final int INBOUND_QUEUE = 20_000;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     @Inject
     LedgerRuntime ledger;

@@ -19,7 +19,7 @@ import org.ehrledger.consensus.config.ReplicaInfo;
  * suit one machine; {@code server-config/replica-N.properties} holds those of the local network.
  */
 @ApplicationScoped
-public class GatewayConfig {
+public class ReplicaConfig {
 
     @Inject
     @ConfigProperty(name = "ehr.replica.id", defaultValue = "0")
