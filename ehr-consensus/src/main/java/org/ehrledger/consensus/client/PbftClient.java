@@ -19,7 +19,7 @@ import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.message.Envelope;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.consensus.message.ReplyBatch;
 import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.Results;

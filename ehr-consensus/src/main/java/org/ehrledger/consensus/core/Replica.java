@@ -21,7 +21,7 @@ import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.CommittedBatch;
 import org.ehrledger.consensus.message.Envelope;
 import org.ehrledger.consensus.message.FetchBatch;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.consensus.message.Message;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;

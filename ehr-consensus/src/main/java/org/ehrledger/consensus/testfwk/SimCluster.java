@@ -19,7 +19,7 @@ import org.ehrledger.consensus.config.ReplicaInfo;
 import org.ehrledger.consensus.config.ReplicaSettings;
 import org.ehrledger.consensus.core.Replica;
 import org.ehrledger.consensus.api.ReplicaStatus;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeCrypto;

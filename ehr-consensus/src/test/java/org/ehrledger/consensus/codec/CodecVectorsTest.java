@@ -7,12 +7,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.RequestSkeleton;
-import org.ehrledger.consensus.message.Wire;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;

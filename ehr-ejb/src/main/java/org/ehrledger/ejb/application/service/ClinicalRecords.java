@@ -240,7 +240,7 @@ public class ClinicalRecords {
                         && r.id().equals(tx.body().string("recordId", ""))) {
                     ReceiptIssuer.CheckedReceipt checked = receipts.issue(height, i, null);
                     return new RecordReceipt(r.id(), height, i, b.header().hash().hex(),
-                            org.ehrledger.consensus.crypto.Digest.sha256(e.transaction()).hex(), b.header().timestamp(),
+                            org.ehrledger.consensus.codec.Digest.sha256(e.transaction()).hex(), b.header().timestamp(),
                             checked.verified(), checked.verified() ? "" : checked.problem());
                 }
             }

@@ -2,7 +2,7 @@ package org.ehrledger.ejb.application.service;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 
 /**
  * Idempotency keys of API writes, as the web layer sees them: the first request with a caller's key is

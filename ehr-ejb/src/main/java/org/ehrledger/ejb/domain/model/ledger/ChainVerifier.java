@@ -7,8 +7,8 @@ import java.util.Map;
 
 import org.ehrledger.consensus.config.ClusterConfig;
 import org.ehrledger.consensus.crypto.CommitCertificates;
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.RequestSkeleton;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
