@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.ehrledger.consensus.api.ClientDirectory;
-import org.ehrledger.consensus.api.GenesisDirectory;
+import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.config.ClientSettings;
 import org.ehrledger.consensus.config.ClusterConfig;

@@ -31,9 +31,9 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ClientOverloadedException;
-import org.ehrledger.consensus.api.ConsensusNode;
+import org.ehrledger.consensus.node.ConsensusNode;
 import org.ehrledger.consensus.api.ConsensusTimeoutException;
-import org.ehrledger.consensus.api.GenesisDirectory;
+import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.config.ClientSettings;
