@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.ehrledger.consensus.node.ConsensusNode;
 import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.api.ReplicaStatus;
-import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.api.ReplicaSettings;
 import org.ehrledger.consensus.testfwk.HashChainApplication;
 
 /**

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.ehrledger.consensus.codec.Digest;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.message.Commit;
 
 /**

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.ehrledger.consensus.api.ClientDirectory;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeKeys;

@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
 
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.Transport;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
