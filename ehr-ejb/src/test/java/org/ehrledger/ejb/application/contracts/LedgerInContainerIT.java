@@ -18,7 +18,7 @@ import jakarta.inject.Inject;
 import jakarta.transaction.UserTransaction;
 
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.CommitCertificates;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.MerkleTree;
