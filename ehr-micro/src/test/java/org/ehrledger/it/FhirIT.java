@@ -265,9 +265,8 @@ class FhirIT {
         return false;
     }
 
-    @Test
-    @Order(4)
-    void thePatientConsentsWithAConsentResource() {
+    /** The patient's consent, for a day, to a practitioner or billing account for the given categories. */
+    private static Consent consent(String grantee, String... categories) {
         Consent c = new Consent().setStatus(Consent.ConsentState.ACTIVE)
                 .setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null)))
                 .setPatient(new Reference("Patient/" + patientId))
@@ -276,11 +275,18 @@ class FhirIT {
         Consent.ProvisionComponent provision = c.getProvision().setType(Consent.ConsentProvisionType.PERMIT)
                 .setPeriod(new Period().setEnd(new Date(System.currentTimeMillis() + 86_400_000L)));
         provision.addActor().setRole(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "IRCP", null)))
-                .setReference(new Reference("Practitioner/dr-fhir"));
-        for (String category : List.of("DEMOGRAPHICS", "NOTE", "OBSERVATION", "ALLERGY", "CONDITION", "ENCOUNTER", "PROCEDURE",
-                "PRESCRIPTION")) {
+                .setReference(new Reference("Practitioner/" + grantee));
+        for (String category : categories) {
             provision.addCode(new CodeableConcept(new Coding("urn:ehr-ledger:category", category, null)));
         }
+        return c;
+    }
+
+    @Test
+    @Order(4)
+    void thePatientConsentsWithAConsentResource() {
+        Consent c = consent("dr-fhir", "DEMOGRAPHICS", "NOTE", "OBSERVATION", "ALLERGY", "CONDITION", "ENCOUNTER", "PROCEDURE",
+                "PRESCRIPTION");
         MethodOutcome created = client(patientToken).create().resource(c).execute();
         consentId = created.getId().getIdPart();
         Consent read = valid(client(patientToken).read().resource(Consent.class).withId(consentId).execute());
@@ -390,10 +396,11 @@ class FhirIT {
                 "{\"resourceType\":\"Observation\",\"status\":42,\"code\":{\"text\":\"x\"}}");
         assertEquals(400, numberForText.statusCode(), numberForText.body());
         // An unknown type, an unknown search parameter.
-        assertEquals(404, raw("GET", "Claim?patient=" + patientId, doctorToken, null, null).statusCode());
+        assertEquals(404, raw("GET", "Questionnaire?patient=" + patientId, doctorToken, null, null).statusCode());
         InvalidRequestException badParam = assertThrows(InvalidRequestException.class, () -> doctor().search()
                 .forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
-                .and(Observation.CODE.exactly().code("29463-7")).returnBundle(Bundle.class).execute());
+                .and(new ca.uhn.fhir.rest.gclient.TokenClientParam("value-concept").exactly().code("29463-7"))
+                .returnBundle(Bundle.class).execute());
         assertEquals("INVALID_INPUT", code(badParam));
 
         assertEquals(before, count(doctor(), Observation.class), "nothing was written");
@@ -572,11 +579,11 @@ class FhirIT {
     @Order(8)
     void aBundleThatCannotBeKeptIsRefusedWholeAndWritesNothing() {
         int before = count(doctor(), Condition.class);
-        Bundle withClaim = diabetesVisit(patientId);
-        withClaim.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new org.hl7.fhir.r4.model.Basic()
-                .setCode(new CodeableConcept().setText("claim"))).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Basic");
+        Bundle withForm = diabetesVisit(patientId);
+        withForm.addEntry().setFullUrl("urn:uuid:" + UUID.randomUUID()).setResource(new org.hl7.fhir.r4.model.Questionnaire()
+                .setStatus(Enumerations.PublicationStatus.ACTIVE)).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Questionnaire");
         UnprocessableEntityException e = assertThrows(UnprocessableEntityException.class,
-                () -> doctor().transaction().withBundle(withClaim).execute());
+                () -> doctor().transaction().withBundle(withForm).execute());
         assertEquals("UNSUPPORTED_TYPE", code(e));
 
         Bundle newPatient = diabetesVisit(patientId);
@@ -605,6 +612,28 @@ class FhirIT {
         }
         assertEquals(5, seen.size());
         assertEquals(5, seen.stream().distinct().count(), "no duplicates across pages");
+
+        // By code (system|code), category, status and date, in date order: what clinical apps ask.
+        Bundle a1c = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.CODE.exactly().systemAndCode("http://loinc.org", "4548-4")).returnBundle(Bundle.class).execute();
+        assertEquals(1, a1c.getTotal());
+        assertEquals("4548-4", ((Observation) valid(a1c.getEntryFirstRep().getResource())).getCode().getCodingFirstRep().getCode());
+        assertEquals(2, doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.CATEGORY.exactly().code("laboratory")).returnBundle(Bundle.class).execute().getTotal());
+        assertEquals(0, doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.STATUS.exactly().code("preliminary")).returnBundle(Bundle.class).execute().getTotal());
+        assertEquals(2, doctor().search().forResource(Condition.class).where(Condition.PATIENT.hasId(patientId))
+                .and(Condition.CODE.exactly().codes("44054006", "38341003")).and(Condition.CLINICAL_STATUS.exactly().code("active"))
+                .returnBundle(Bundle.class).execute().getTotal());
+        Bundle byDate = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.DATE.afterOrEquals().day(new Date(System.currentTimeMillis() - 86_400_000L)))
+                .sort().descending(Observation.DATE).returnBundle(Bundle.class).execute();
+        assertTrue(byDate.getTotal() >= 4, "the visit's observations are of today: " + byDate.getTotal());
+        List<Date> dates = byDate.getEntry().stream().map(e -> ((Observation) e.getResource()).getEffectiveDateTimeType().getValue())
+                .toList();
+        for (int i = 1; i < dates.size(); i++) {
+            assertFalse(dates.get(i).after(dates.get(i - 1)), "newest first by date: " + dates);
+        }
     }
 
     @Test
@@ -628,8 +657,148 @@ class FhirIT {
                 .where(AuditEvent.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
     }
 
+    /**
+     * A history as Synthea exports it (the types refused before): the hospital, the doctor, the ward and the
+     * drug as reference data, a drug given, a care plan, a claim and its explanation of benefit, and a
+     * Provenance over all of them; US Core profiles declared on some.
+     */
+    static Bundle exportedHistory(String patientId) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        String patientUrl = "urn:uuid:" + UUID.randomUUID();
+        Patient p = new Patient();
+        p.addIdentifier().setSystem("urn:ehr-ledger:patient").setValue(patientId);
+        p.getMeta().addProfile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient");
+        b.addEntry().setFullUrl(patientUrl).setResource(p).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl("Patient/" + patientId);
+        Reference subject = new Reference(patientUrl);
+        org.hl7.fhir.r4.model.Organization hospital = new org.hl7.fhir.r4.model.Organization().setName("Synthea General Hospital");
+        hospital.getMeta().addProfile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-organization");
+        Reference provider = new Reference(add(b, hospital));
+        Practitioner welby = new Practitioner();
+        welby.addName().setFamily("Welby").addGiven("Marcus");
+        Reference doctor = new Reference(add(b, welby));
+        add(b, new org.hl7.fhir.r4.model.Location().setName("Ward 3").setManagingOrganization(provider));
+        Reference drug = new Reference(add(b, new org.hl7.fhir.r4.model.Medication().setCode(new CodeableConcept(new Coding(
+                "http://www.nlm.nih.gov/research/umls/rxnorm", "860975", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet")))));
+        add(b, new org.hl7.fhir.r4.model.MedicationAdministration()
+                .setStatus(org.hl7.fhir.r4.model.MedicationAdministration.MedicationAdministrationStatus.COMPLETED)
+                .setMedication(drug).setSubject(subject).setEffective(new DateTimeType(new Date())));
+        org.hl7.fhir.r4.model.CarePlan plan = new org.hl7.fhir.r4.model.CarePlan()
+                .setStatus(org.hl7.fhir.r4.model.CarePlan.CarePlanStatus.ACTIVE)
+                .setIntent(org.hl7.fhir.r4.model.CarePlan.CarePlanIntent.ORDER).setSubject(subject);
+        plan.getMeta().addProfile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-careplan");
+        plan.addCategory(new CodeableConcept(new Coding("http://snomed.info/sct", "698360004", "Diabetes self management plan")));
+        add(b, plan);
+        org.hl7.fhir.r4.model.Claim claim = new org.hl7.fhir.r4.model.Claim()
+                .setStatus(org.hl7.fhir.r4.model.Claim.ClaimStatus.ACTIVE).setUse(org.hl7.fhir.r4.model.Claim.Use.CLAIM)
+                .setType(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/claim-type", "institutional", null)))
+                .setPatient(subject).setCreated(new Date()).setProvider(provider)
+                .setPriority(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/processpriority", "normal", null)))
+                .setTotal(new org.hl7.fhir.r4.model.Money().setValue(new BigDecimal("129.16")).setCurrency("USD"));
+        claim.addInsurance().setSequence(1).setFocal(true).setCoverage(new Reference().setDisplay("Medicare"));
+        claim.addItem().setSequence(1).setProductOrService(new CodeableConcept(new Coding("http://snomed.info/sct", "185345009",
+                "Encounter for symptom")));
+        Reference claimRef = new Reference(add(b, claim));
+        org.hl7.fhir.r4.model.ExplanationOfBenefit eob = new org.hl7.fhir.r4.model.ExplanationOfBenefit()
+                .setStatus(org.hl7.fhir.r4.model.ExplanationOfBenefit.ExplanationOfBenefitStatus.ACTIVE).setType(claim.getType())
+                .setUse(org.hl7.fhir.r4.model.ExplanationOfBenefit.Use.CLAIM).setPatient(subject).setCreated(new Date())
+                .setInsurer(new Reference().setDisplay("Medicare")).setProvider(provider).setClaim(claimRef)
+                .setOutcome(org.hl7.fhir.r4.model.ExplanationOfBenefit.RemittanceOutcome.COMPLETE);
+        eob.addInsurance().setFocal(true).setCoverage(new Reference().setDisplay("Medicare"));
+        add(b, eob);
+        Provenance provenance = new Provenance().setRecorded(new Date());
+        for (var e : new ArrayList<>(b.getEntry())) {
+            provenance.addTarget(new Reference(e.getFullUrl()));
+        }
+        provenance.addAgent().setWho(doctor).setOnBehalfOf(provider);
+        add(b, provenance);
+        return b;
+    }
+
     @Test
-    @Order(11)
+    @Order(12)
+    void aHistoryWithClaimsCarePlansAndReferenceDataIsKeptAndTheClaimReachesBillingUnderABillingConsent() throws Exception {
+        client(patientToken).create().resource(consent("dr-fhir", "BILLING", "REFERENCE_DATA")).execute();
+        Bundle history = exportedHistory(patientId);
+        Bundle response = doctor().transaction().withBundle(history).execute();
+        assertEquals(history.getEntry().size(), response.getEntry().size());
+        List<String> locations = new ArrayList<>();
+        for (var e : response.getEntry().subList(1, response.getEntry().size())) {
+            assertEquals("201 Created", e.getResponse().getStatus());
+            locations.add(new IdType(e.getResponse().getLocation()).toUnqualifiedVersionless().getValue());
+        }
+        // The US Core profiles were not checked (the validator does not have them): warnings, not refusals.
+        var planOutcome = (OperationOutcome) response.getEntry().stream()
+                .filter(e -> e.getResponse().getLocation().startsWith("CarePlan/")).findFirst().orElseThrow().getResponse().getOutcome();
+        assertNotNull(planOutcome, "the care plan's entry says its profile was not checked");
+        assertEquals(OperationOutcome.IssueSeverity.WARNING, planOutcome.getIssueFirstRep().getSeverity());
+        assertEquals("PROFILE_NOT_CHECKED", planOutcome.getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
+        assertTrue(planOutcome.getIssueFirstRep().getDiagnostics().contains("us-core-careplan"));
+
+        String organisation = locations.stream().filter(l -> l.startsWith("Organization/")).findFirst().orElseThrow();
+        String claimId = new IdType(locations.stream().filter(l -> l.startsWith("Claim/")).findFirst().orElseThrow()).getIdPart();
+        org.hl7.fhir.r4.model.Claim claim = valid(doctor().read().resource(org.hl7.fhir.r4.model.Claim.class).withId(claimId).execute());
+        assertEquals("Patient/" + patientId, claim.getPatient().getReference());
+        assertEquals(organisation, claim.getProvider().getReference(), "references resolved to the ledger ids");
+        org.hl7.fhir.r4.model.Organization hospital = valid(doctor().read().resource(org.hl7.fhir.r4.model.Organization.class)
+                .withId(new IdType(organisation).getIdPart()).execute());
+        assertEquals("Synthea General Hospital", hospital.getName());
+        assertEquals(1, doctor().search().forResource(org.hl7.fhir.r4.model.Organization.class)
+                .where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute().getTotal());
+        assertEquals(1, doctor().search().forResource(org.hl7.fhir.r4.model.ExplanationOfBenefit.class)
+                .where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute().getTotal());
+        Bundle everything = doctor().operation().onInstance(new IdType("Patient", patientId)).named("$everything")
+                .withNoParameters(Parameters.class).useHttpGet().returnResourceType(Bundle.class).execute();
+        List<String> types = new ArrayList<>();
+        Bundle page = everything;
+        while (true) {
+            page.getEntry().forEach(e -> types.add(valid(e.getResource()).fhirType()));
+            if (page.getLink("next") == null) {
+                break;
+            }
+            page = doctor().loadPage().next(page).execute();
+        }
+        for (String type : List.of("Organization", "Practitioner", "Location", "Medication", "MedicationAdministration", "CarePlan",
+                "Claim", "ExplanationOfBenefit", "Provenance")) {
+            assertTrue(types.contains(type), type + " in " + types);
+        }
+
+        // Billing staff see the claim over SOAP under the patient's billing consent; never the care plan.
+        String clerk = net.staff(1, adminToken, "billing-fhir", "Fhir Billing", "BILLING");
+        client(patientToken).create().resource(consent("billing-fhir", "BILLING")).execute();
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        var events = UsernameTokenClient.port(net.web(1) + "/soap/billing?wsdl", "billing-fhir", clerk)
+                .listBillableEvents(patientId, today, today);
+        var billed = events.stream().filter(e -> e.getRecordId().equals(claimId)).findFirst().orElseThrow();
+        assertEquals("BILLING", billed.getKind());
+        assertTrue(billed.getDescription().contains("institutional"), billed.getDescription());
+        assertTrue(events.stream().allMatch(e -> e.getKind().equals("BILLING")), "only what the billing consent covers");
+    }
+
+    @Test
+    @Order(13)
+    void aResourceDeclaringAProfileTheServerDoesNotHaveIsKeptWithAWarning() {
+        Observation lab = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                .setCode(new CodeableConcept(new Coding("http://loinc.org", "4548-4", "Hemoglobin A1c")))
+                .setSubject(new Reference("Patient/" + patientId)).setEffective(new DateTimeType(new Date()))
+                .setValue(new Quantity().setValue(new BigDecimal("6.3")).setUnit("%").setSystem("http://unitsofmeasure.org").setCode("%"));
+        lab.addCategory(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", null)));
+        lab.getMeta().addProfile("http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab");
+        // The patient writes their own result (the practitioner's consent for observations may be withdrawn later).
+        MethodOutcome created = client(patientToken).create().resource(lab)
+                .prefer(ca.uhn.fhir.rest.api.PreferReturnEnum.OPERATION_OUTCOME).execute();
+        assertNotNull(created.getId(), "created");
+        OperationOutcome outcome = (OperationOutcome) created.getOperationOutcome();
+        assertNotNull(outcome, "Prefer: return=OperationOutcome answers one");
+        assertTrue(outcome.getIssue().stream().anyMatch(i -> i.getSeverity() == OperationOutcome.IssueSeverity.WARNING
+                && i.getDiagnostics().contains("us-core-observation-lab")
+                && i.getDetails().getCodingFirstRep().getCode().equals("PROFILE_NOT_CHECKED")), () -> FHIR.newJsonParser()
+                .encodeResourceToString(outcome));
+        Observation read = valid(client(patientToken).read().resource(Observation.class).withId(created.getId().getIdPart()).execute());
+        assertEquals("4548-4", read.getCode().getCodingFirstRep().getCode());
+    }
+
+    @Test
+    @Order(20)
     void withdrawingConsentEndsThePractitionersAccess() {
         client(patientToken).delete().resourceById(new IdType("Consent", consentId)).execute();
         Consent withdrawn = valid(client(patientToken).read().resource(Consent.class).withId(consentId).execute());

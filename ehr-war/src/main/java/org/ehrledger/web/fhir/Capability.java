@@ -1,7 +1,7 @@
 package org.ehrledger.web.fhir;
 
 import java.util.Date;
-import java.util.List;
+import java.util.Set;
 
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
@@ -10,6 +10,9 @@ import org.hl7.fhir.r4.model.Enumerations;
 
 /** What the facade supports, as its CapabilityStatement ({@code GET /fhir/r4/metadata}). */
 final class Capability {
+
+    /** Kept types the directory (or the ledger) also serves: listed once, with both kinds of search. */
+    private static final Set<String> DIRECTORY = Set.of("Practitioner", "Organization", "Provenance");
 
     private Capability() {
     }
@@ -38,17 +41,36 @@ final class Capability {
                 + "(a person's or an integration account's user id and password). Practitioners may state why they read in "
                 + "the X-Access-Reason header; it is recorded with the read.");
         rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.TRANSACTION)
-                .setDocumentation("A transaction Bundle of one patient's records, checked and validated as a whole, then "
-                        + "committed in one consensus request");
-        for (String type : List.of("Observation", "Condition", "AllergyIntolerance", "MedicationRequest", "Encounter",
-                "Procedure", "Immunization", "DiagnosticReport", "DocumentReference")) {
-            CapabilityStatementRestResourceComponent r = resource(rest, type, TypeRestfulInteraction.READ,
-                    TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE);
+                .setDocumentation("A transaction Bundle of one patient's records (any type of the Patient compartment, and "
+                        + "the organisations, practitioners, locations and medications they point at), checked and validated "
+                        + "as a whole, then committed in one consensus request. A declared profile the server does not have is "
+                        + "not checked: the entry's response.outcome says so as a warning");
+        for (String type : RecordTypes.types()) {
+            if (DIRECTORY.contains(type)) {
+                continue; // below, with the ledger's own
+            }
+            CapabilityStatementRestResourceComponent r = RecordTypes.isReferenceData(type)
+                    ? resource(rest, type, TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE)
+                    : resource(rest, type, TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE,
+                    TypeRestfulInteraction.CREATE);
+            r.setDocumentation("Kept as a record of category " + RecordTypes.categoryOf(type)
+                    + (RecordTypes.isReferenceData(type) ? " (sent in a patient's transaction bundle)" : ""));
             search(r, "patient", Enumerations.SearchParamType.REFERENCE, "The patient (required for practitioners)");
             search(r, "subject", Enumerations.SearchParamType.REFERENCE, "The patient, as Patient/<id>");
             search(r, "_id", Enumerations.SearchParamType.TOKEN, "Record id");
             search(r, "_lastUpdated", Enumerations.SearchParamType.DATE, "When the ledger committed the record (ge, gt, le, lt)");
             search(r, "_count", Enumerations.SearchParamType.NUMBER, "Page size, 1 to 200");
+            for (String name : Search.contentOf(type)) {
+                String as = "As the base specification defines it for " + type;
+                switch (name) {
+                    case "date" -> search(r, name, Enumerations.SearchParamType.DATE, as + " (eq, ge, gt, le, lt)");
+                    case "encounter" -> search(r, name, Enumerations.SearchParamType.REFERENCE, as + ": <id> or Encounter/<id>");
+                    default -> search(r, name, Enumerations.SearchParamType.TOKEN, as + ": system|code, code, |code or system|; "
+                            + "a comma means any");
+                }
+            }
+            search(r, "_sort", Enumerations.SearchParamType.SPECIAL, "_lastUpdated or date, - for descending (default: "
+                    + "newest committed first)");
         }
         CapabilityStatementRestResourceComponent patient = resource(rest, "Patient", TypeRestfulInteraction.READ,
                 TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE);
@@ -62,12 +84,14 @@ final class Capability {
         search(consent, "patient", Enumerations.SearchParamType.REFERENCE, "The patient (themselves)");
         search(resource(rest, "AuditEvent", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "patient",
                 Enumerations.SearchParamType.REFERENCE, "The patient (themselves): who read their record");
-        search(resource(rest, "Provenance", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "target",
-                Enumerations.SearchParamType.REFERENCE, "The record, as <type>/<id>: its block, transaction and receipt");
-        search(resource(rest, "Practitioner", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
-                Enumerations.SearchParamType.TOKEN, "User id");
-        search(resource(rest, "Organization", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
-                Enumerations.SearchParamType.TOKEN, "Organisation id");
+        String kept = "The patient whose records a bundle brought it with (reference data)";
+        search(search(resource(rest, "Provenance", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "target",
+                Enumerations.SearchParamType.REFERENCE, "The record, as <type>/<id>: its block, transaction and receipt"),
+                "patient", Enumerations.SearchParamType.REFERENCE, kept);
+        search(search(resource(rest, "Practitioner", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
+                Enumerations.SearchParamType.TOKEN, "User id"), "patient", Enumerations.SearchParamType.REFERENCE, kept);
+        search(search(resource(rest, "Organization", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
+                Enumerations.SearchParamType.TOKEN, "Organisation id"), "patient", Enumerations.SearchParamType.REFERENCE, kept);
         return c;
     }
 

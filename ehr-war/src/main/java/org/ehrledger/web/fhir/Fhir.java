@@ -40,21 +40,17 @@ public final class Fhir {
     /** At most this many definitions, value set checks and code lookups stay cached by the validator. */
     static final int CACHED = 1_000;
     /**
-     * The resource types of the facade (what it creates and serves, the transaction Bundle, the capability
-     * statement and OperationOutcome): the validator knows these as top-level resources. Any R4 type may
-     * appear inside a bundle or as a contained resource; its definition is loaded when one does.
+     * The resource types whose definitions the validator parses up front, as top-level resources: the commonest
+     * records, the ledger's own types, the transaction Bundle, the capability statement and OperationOutcome.
+     * Any other R4 type (the facade keeps every type of the Patient compartment, {@link RecordTypes}) has its
+     * definition loaded when one comes.
      */
-    static final Set<String> TYPES = types();
+    static final Set<String> TYPES = Set.of("Observation", "Condition", "AllergyIntolerance", "MedicationRequest", "Encounter",
+            "Procedure", "Immunization", "DiagnosticReport", "DocumentReference", "Patient", "Consent", "Bundle", "AuditEvent",
+            "Provenance", "Practitioner", "Organization", "CapabilityStatement", "OperationOutcome");
     private static volatile CompletableFuture<FhirValidator> validator;
 
     private Fhir() {
-    }
-
-    private static Set<String> types() {
-        Set<String> types = new java.util.TreeSet<>(Resources.CATEGORY.keySet());
-        types.addAll(List.of("Patient", "Consent", "Bundle", "AuditEvent", "Provenance", "Practitioner", "Organization",
-                "CapabilityStatement", "OperationOutcome"));
-        return Set.copyOf(types);
     }
 
     /** The R4 context. */
@@ -128,6 +124,9 @@ public final class Fhir {
                 new UnknownCodeSystemWarningValidationSupport(CONTEXT));
         FhirInstanceValidator module = new FhirInstanceValidator(chain);
         module.setAnyExtensionsAllowed(true);
+        // A profile the validator does not have (US Core, IPS, a national profile): checked against the base
+        // specification only, with a warning, never refused for that alone.
+        module.setErrorForUnknownProfiles(false);
         FhirValidator v = CONTEXT.newValidator().registerValidatorModule(module);
         // The first validation builds HAPI's worker context (the core definitions in R5): here, not in a request.
         v.validateWithResult(new org.hl7.fhir.r4.model.Patient().setActive(true));
@@ -135,8 +134,16 @@ public final class Fhir {
         return v;
     }
 
-    /** The errors (and fatal errors) the base R4 specification finds in a resource; empty when it is valid. */
-    public static List<SingleValidationMessage> errors(IBaseResource resource) {
+    /**
+     * What validation found in a resource: the errors (and fatal errors) of the base R4 specification, which
+     * refuse it, and the profiles it declares that were not checked because the validator does not have them,
+     * which go back to the sender as warnings.
+     */
+    public record Findings(List<SingleValidationMessage> errors, List<SingleValidationMessage> warnings) {
+    }
+
+    /** Validates a resource against the base R4 specification (and the profiles it declares that are known). */
+    public static Findings validate(IBaseResource resource) {
         FhirValidator v;
         try {
             v = validatorFuture().join();
@@ -147,8 +154,24 @@ public final class Fhir {
             throw new IllegalStateException("the FHIR validator could not be loaded", e);
         }
         ValidationResult result = v.validateWithResult(resource);
-        return result.getMessages().stream()
+        List<SingleValidationMessage> errors = result.getMessages().stream()
                 .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
                 .toList();
+        List<SingleValidationMessage> warnings = result.getMessages().stream()
+                .filter(m -> m.getSeverity() == ResultSeverityEnum.WARNING && unknownProfile(m)).toList();
+        // HAPI says it twice: where the profile is declared, and once more without a location.
+        List<SingleValidationMessage> located = warnings.stream().filter(m -> m.getLocationString() != null).toList();
+        return new Findings(errors, located.isEmpty() ? warnings : located);
+    }
+
+    /** The errors (and fatal errors) the base R4 specification finds in a resource; empty when it is valid. */
+    public static List<SingleValidationMessage> errors(IBaseResource resource) {
+        return validate(resource).errors();
+    }
+
+    /** Whether a message says that a declared profile was not checked because the validator does not have it. */
+    private static boolean unknownProfile(SingleValidationMessage m) {
+        String id = m.getMessageId();
+        return id != null && id.toUpperCase(java.util.Locale.ROOT).startsWith("VALIDATION_VAL_PROFILE_UNKNOWN");
     }
 }

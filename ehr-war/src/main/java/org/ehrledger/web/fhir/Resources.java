@@ -2,14 +2,14 @@ package org.ehrledger.web.fhir;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.hl7.fhir.instance.model.api.IBase;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Attachment;
@@ -23,6 +23,7 @@ import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Dosage;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Immunization;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Observation;
@@ -58,32 +59,7 @@ public final class Resources {
     public static final String TRANSACTION_SYSTEM = "urn:ehr-ledger:transaction";
     public static final String BLOCK_SYSTEM = "urn:ehr-ledger:block";
 
-    /** Resource types kept as clinical records, with the category each is consented and audited under. */
-    static final Map<String, Category> CATEGORY = Map.of(
-            "MedicationRequest", Category.PRESCRIPTION,
-            "Observation", Category.OBSERVATION,
-            "DiagnosticReport", Category.OBSERVATION,
-            "AllergyIntolerance", Category.ALLERGY,
-            "Condition", Category.CONDITION,
-            "Encounter", Category.ENCOUNTER,
-            "Procedure", Category.PROCEDURE,
-            "Immunization", Category.PROCEDURE,
-            "DocumentReference", Category.NOTE);
-
     private Resources() {
-    }
-
-    /** Whether records of this FHIR type are clinical records. */
-    static boolean isRecordType(String type) {
-        return CATEGORY.containsKey(type);
-    }
-
-    /** The categories holding resources of a record type. */
-    static Set<Category> categoriesOf(String type) {
-        if (type.equals("DocumentReference")) {
-            return EnumSet.of(Category.NOTE, Category.ATTACHMENT);
-        }
-        return EnumSet.of(CATEGORY.get(type));
     }
 
     /** The FHIR type a record reads as: the type it was written as, if that resource can be used, or its category's. */
@@ -275,14 +251,6 @@ public final class Resources {
 
     // ---- resources in ------------------------------------------------------------------------
 
-    /** The patient a clinical resource is about (its subject or patient reference), or null. */
-    static Reference subjectOf(Resource r) {
-        var definition = Fhir.context().getResourceDefinition(r);
-        String path = definition.getChildByName("subject") != null ? "subject"
-                : definition.getChildByName("patient") != null ? "patient" : null;
-        return path == null ? null : Fhir.context().newTerser().getSingleValueOrNull(r, path, Reference.class);
-    }
-
     /**
      * A clinical resource as a record to write: its category, a title and text people read in the portal,
      * details (an observation's value, an allergy's reaction, a prescription's dosage) and the resource itself
@@ -290,7 +258,10 @@ public final class Resources {
      */
     static RecordService.Draft draft(Resource r) {
         String type = r.fhirType();
-        Category category = CATEGORY.get(type);
+        Category category = RecordTypes.categoryOf(type);
+        if (category == null) {
+            throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, type + " is not kept as a record");
+        }
         Resource kept = r.copy();
         kept.setIdElement(null);
         kept.setMeta(null);
@@ -365,12 +336,68 @@ public final class Resources {
             if (a.hasData() && (!a.hasContentType() || a.getContentType().startsWith("text/"))) {
                 text = new String(a.getData(), StandardCharsets.UTF_8);
             }
+        } else if (category == Category.PRESCRIPTION) {
+            // a medication given, dispensed or taken (or a nutrition or vision order): its dosage stays in the resource
+            return RecordService.Draft.prescription(cut(title(r), 200), "as directed", "as directed", "as directed",
+                    "as directed", cut(notes(r), 4_000), json);
         } else {
-            throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, type + " is not kept as a clinical record");
+            title = title(r);
+            text = notes(r);
         }
         details.values().removeIf(v -> v == null || v.isBlank());
         details.replaceAll((k, v) -> cut(v, 2_000));
+        if (json.length() + text.length() > RecordService.MAX_RESOURCE) {
+            // a long report or document is kept whole in the resource; the text people read is its beginning
+            text = cut(text, 4_000) + "\n[continued in the FHIR resource]";
+        }
         return new RecordService.Draft(category.name(), cut(title, 200), cut(text, RecordService.MAX_TEXT), details, json);
+    }
+
+    /** Elements that name what a resource is, in the order a title is looked for. */
+    private static final List<String> TITLE_ELEMENTS = List.of("code", "vaccineCode", "medication[x]", "type", "category", "name",
+            "title", "description");
+
+    /** A title for a resource of any type: its type, and its first code, type, category or name. */
+    static String title(Resource r) {
+        var definition = Fhir.context().getResourceDefinition(r);
+        for (String name : TITLE_ELEMENTS) {
+            var child = definition.getChildByName(name);
+            if (child == null) {
+                continue;
+            }
+            for (IBase value : child.getAccessor().getValues(r)) {
+                String s = text(value);
+                if (!s.isBlank()) {
+                    return r.fhirType() + ": " + s;
+                }
+            }
+        }
+        return r.fhirType();
+    }
+
+    private static String text(IBase value) {
+        if (value instanceof CodeableConcept c) {
+            return label(c, null, "");
+        } else if (value instanceof Coding c) {
+            return c.hasDisplay() ? c.getDisplay() : orDefault(c.getCode(), "");
+        } else if (value instanceof Reference ref) {
+            return orDefault(ref.getDisplay(), "");
+        } else if (value instanceof HumanName n) {
+            return n.hasText() ? n.getText() : n.getNameAsSingleString();
+        } else if (value instanceof IPrimitiveType<?> p) {
+            return orDefault(p.getValueAsString(), "");
+        }
+        return "";
+    }
+
+    /** The text of a resource's notes, if its type has them. */
+    private static String notes(Resource r) {
+        var child = Fhir.context().getResourceDefinition(r).getChildByName("note");
+        if (child == null) {
+            return "";
+        }
+        return notes(child.getAccessor().getValues(r).stream().filter(Annotation.class::isInstance).map(Annotation.class::cast)
+                .toList());
     }
 
     private static String label(CodeableConcept c, String fallback, String otherwise) {

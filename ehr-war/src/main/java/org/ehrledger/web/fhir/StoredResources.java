@@ -70,7 +70,7 @@ final class StoredResources {
         if (category == Category.DEMOGRAPHICS) {
             return resource instanceof Patient;
         }
-        return Resources.isRecordType(resource.fhirType()) && Resources.categoriesOf(resource.fhirType()).contains(category);
+        return RecordTypes.isRecordType(resource.fhirType()) && RecordTypes.categoriesOf(resource.fhirType()).contains(category);
     }
 
     private static void unusable(ClinicalRecord r, String why) {
@@ -141,6 +141,9 @@ final class StoredResources {
 
     /** The record id as the resource's ledger identifier (a claimed one is replaced). */
     private static void ledgerIdentifier(Resource resource, String recordId) {
+        if (Fhir.context().getResourceDefinition(resource).getChildByName("identifier") == null) {
+            return; // a type without identifiers (Provenance): its id is the record id
+        }
         var terser = Fhir.context().newTerser();
         List<Identifier> ids = terser.getValues(resource, "identifier", Identifier.class);
         ids.stream().filter(i -> Resources.RECORD_SYSTEM.equals(i.getSystem())).forEach(i -> i.setValue(recordId));

@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import ca.uhn.fhir.validation.SingleValidationMessage;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
@@ -61,9 +63,10 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
                 entries.add("Patient/" + patientId);
                 continue;
             }
-            if (!Resources.isRecordType(type)) {
-                throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, where + ": " + type + " is not kept by EHR Ledger; a "
-                        + "transaction holds a Patient and " + String.join(", ", new java.util.TreeSet<>(Resources.CATEGORY.keySet())));
+            if (!RecordTypes.isRecordType(type)) {
+                throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, where + ": " + type + " is not kept by EHR Ledger: a "
+                        + "transaction holds a Patient and resources of that patient's record (the types of the R4 Patient "
+                        + "compartment and the reference data they point at; see docs/FHIR.md)");
             }
             if (method != Bundle.HTTPVerb.POST) {
                 throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, where + ": records are created with POST; the ledger never "
@@ -92,7 +95,11 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
                             + ", which is not an entry of this bundle");
                 }
             }
-            Reference subject = Resources.subjectOf(r);
+            if (RecordTypes.isReferenceData(r.fhirType())) {
+                drafts.add(Resources.draft(r).withId(recordIds.get(i))); // kept with the records that point at it
+                continue;
+            }
+            Reference subject = RecordTypes.subjectOf(r);
             String about = subject == null || subject.getReference() == null ? "" : subject.getReference();
             if (patientId == null && about.startsWith("Patient/")) {
                 patientId = about.substring("Patient/".length());
@@ -131,14 +138,26 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
         return null;
     }
 
-    /** The transaction-response: one entry per bundle entry, in order. */
-    Bundle response(List<RecordService.Added> added) {
+    /**
+     * The transaction-response: one entry per bundle entry, in order, each with the validator's warnings about
+     * it (a declared profile not checked) as its outcome.
+     */
+    Bundle response(List<RecordService.Added> added, List<SingleValidationMessage> warnings) {
         Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTIONRESPONSE);
         b.setId(java.util.UUID.randomUUID().toString());
         Date now = new Date();
         int record = 0;
-        for (String location : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            String location = entries.get(i);
             Bundle.BundleEntryResponseComponent response = b.addEntry().getResponse();
+            String prefix = "Bundle.entry[" + i + "]";
+            List<SingleValidationMessage> mine = warnings.stream().filter(m -> m.getLocationString() != null
+                    && m.getLocationString().startsWith(prefix)).toList();
+            if (!mine.isEmpty()) {
+                OperationOutcome o = new OperationOutcome();
+                Outcomes.warn(o, mine, prefix + ".");
+                response.setOutcome(o);
+            }
             if (location.startsWith("Patient/")) {
                 response.setStatus("200 OK").setLocation(location);
             } else {

@@ -14,7 +14,7 @@ public class BillableEvent {
     /** The record on the ledger. */
     @XmlElement(required = true)
     public String recordId;
-    /** PRESCRIPTION, ENCOUNTER or PROCEDURE. */
+    /** PRESCRIPTION, ENCOUNTER, PROCEDURE or BILLING (a claim or explanation of benefit). */
     @XmlElement(required = true)
     public String kind;
     /** The billing code recorded by the practitioner, or the item's name. */

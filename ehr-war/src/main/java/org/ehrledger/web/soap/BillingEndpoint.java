@@ -23,7 +23,7 @@ public class BillingEndpoint {
     public static final String NS = "urn:ehr-ledger:billing:1";
 
     /**
-     * The patient's billable events (prescriptions, encounters, procedures) recorded from {@code from} to
+     * The patient's billable events (prescriptions, encounters, procedures, claims) recorded from {@code from} to
      * {@code to} inclusive (ISO dates), under the patient's billing consent; each read is audited on chain.
      */
     @WebMethod(operationName = "ListBillableEvents")

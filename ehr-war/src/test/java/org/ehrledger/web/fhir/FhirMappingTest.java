@@ -89,17 +89,17 @@ class FhirMappingTest {
     @Test
     void ledgerResourcesValidate() {
         assertValid(Capability.statement("http://127.0.0.1:8081/fhir/r4"));
-        assertValid(LedgerResources.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-CCCCC", "dr.ada",
+        assertValid(Consents.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-CCCCC", "dr.ada",
                 "Dr Ada", List.of("NOTE", "OBSERVATION"), 1_900_000_000_000L, "Active")));
-        assertValid(LedgerResources.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-DDDDD", "org:st-mary",
+        assertValid(Consents.consent(PATIENT, new PatientService.ConsentView("C-AAAAA-BBBBB-DDDDD", "org:st-mary",
                 "Everyone at St Mary", List.of("PRESCRIPTION"), 0, "Revoked")));
-        assertValid(LedgerResources.audit(PATIENT, 3, new PatientService.Access(1_764_000_000_000L, "dr.ada", "Dr Ada",
+        assertValid(Consents.audit(PATIENT, 3, new PatientService.Access(1_764_000_000_000L, "dr.ada", "Dr Ada",
                 "St Mary", "NOTE", "BREAK_GLASS", "Break-glass: unconscious · treatment", "admin-1", "admin-2")));
-        assertValid(LedgerResources.provenance("Observation", "dr.ada", false, new ClinicalRecords.RecordReceipt(
+        assertValid(Records.provenance("Observation", "dr.ada", false, new ClinicalRecords.RecordReceipt(
                 "R-AAAAA-BBBBB-CCCCC-DDDDD", 42, 3, "ab".repeat(32), "cd".repeat(32), 1_764_000_000_000L, true, "")));
-        assertValid(LedgerResources.practitioner(new NetworkService.Person("dr.ada", "PRACTITIONER", "st-mary", "St Mary",
+        assertValid(Directory.practitioner(new NetworkService.Person("dr.ada", "PRACTITIONER", "st-mary", "St Mary",
                 false, "Dr Ada")));
-        assertValid(LedgerResources.organisation(new NetworkService.Member("st-mary", "St Mary")));
+        assertValid(Directory.organisation(new NetworkService.Member("st-mary", "St Mary")));
     }
 
     @Test
@@ -227,9 +227,12 @@ class FhirMappingTest {
         FhirException e = assertThrows(FhirException.class, () -> Transaction.plan(newPatient, null));
         assertEquals("UNKNOWN_PATIENT", e.outcome().getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
 
-        Bundle claim = new Bundle().setType(Bundle.BundleType.TRANSACTION);
-        claim.addEntry().setResource(new org.hl7.fhir.r4.model.Claim()).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Claim");
-        assertEquals(422, assertThrows(FhirException.class, () -> Transaction.plan(claim, null)).status());
+        Bundle form = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        form.addEntry().setResource(new org.hl7.fhir.r4.model.Questionnaire()).getRequest().setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Questionnaire");
+        FhirException notOfAPatient = assertThrows(FhirException.class, () -> Transaction.plan(form, null));
+        assertEquals(422, notOfAPatient.status());
+        assertEquals("UNSUPPORTED_TYPE", notOfAPatient.outcome().getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
 
         Bundle twoPatients = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         for (String who : List.of(PATIENT, "P-22222-33333")) {

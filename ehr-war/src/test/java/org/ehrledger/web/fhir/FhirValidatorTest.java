@@ -71,6 +71,24 @@ class FhirValidatorTest {
     }
 
     @Test
+    void aDeclaredProfileTheValidatorDoesNotHaveIsAWarningAndTheBaseSpecificationStillApplies() {
+        String usCore = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab";
+        var lab = (org.hl7.fhir.r4.model.Observation) ValidatorFootprint.parse("{\"resourceType\":\"Observation\",\"meta\":"
+                + "{\"profile\":[\"" + usCore + "\"]},\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":"
+                + "\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"laboratory\"}]}],\"code\":"
+                + "{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"4548-4\",\"display\":\"Hemoglobin A1c\"}]},"
+                + "\"subject\":{\"reference\":\"Patient/P-1\"},\"effectiveDateTime\":\"2024-03-01T10:00:00Z\","
+                + "\"valueQuantity\":{\"value\":6.3,\"unit\":\"%\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"%\"}}");
+        Fhir.Findings findings = Fhir.validate(lab);
+        assertEquals(List.of(), findings.errors().stream().map(m -> m.getLocationString() + ": " + m.getMessage()).toList());
+        assertEquals(1, findings.warnings().size(), () -> findings.warnings().toString());
+        assertTrue(findings.warnings().get(0).getMessage().contains(usCore), findings.warnings().get(0).getMessage());
+
+        lab.setStatus(null); // the base specification requires a status, whatever the profile
+        assertEquals(1, Fhir.validate(lab).errors().size());
+    }
+
+    @Test
     void theIndexHoldsEveryDefinitionOfTheSpecificationAsHapiLoadsIt() {
         var ctx = Fhir.context();
         Definitions lazy = new Definitions(ctx, Fhir.TYPES);

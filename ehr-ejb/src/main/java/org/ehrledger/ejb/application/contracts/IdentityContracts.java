@@ -1,7 +1,6 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 
 import org.ehrledger.consensus.codec.Digest;
@@ -22,16 +21,16 @@ import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 final class IdentityContracts {
 
     private final WorldState state;
-    private final Contracts contracts;
+    private final Parties parties;
 
-    IdentityContracts(WorldState state, Contracts contracts) {
+    IdentityContracts(WorldState state, Parties parties) {
         this.state = state;
-        this.contracts = contracts;
+        this.parties = parties;
     }
 
     /** The administrator signing, who must belong to the organisation of {@code subject} and not be them. */
     private User secondAdministrator(SignedTransaction tx, User subject, String what) {
-        User admin = contracts.author(tx);
+        User admin = parties.author(tx);
         if (admin.role() != Role.ADMIN || !admin.organisation().equals(subject.organisation())) {
             throw new Rejected("only an administrator of " + subject.organisation() + " " + what);
         }
@@ -86,7 +85,7 @@ final class IdentityContracts {
             throw new Rejected("a recovery needs a reason of 10 to 500 characters");
         }
         Recovery pending = state.pendingRecovery(target.id());
-        if (pending != null && now <= pending.deadline(Contracts.RECOVERY_STEP_MILLIS)) {
+        if (pending != null && now <= pending.deadline(Recovery.STEP_MILLIS)) {
             throw new Rejected("a recovery of " + target.id() + " requested by " + pending.requestedBy() + " is pending");
         }
         Recovery request = Recovery.requested(target.id(), admin.id(), now, reason, codeHash(b));
@@ -98,7 +97,7 @@ final class IdentityContracts {
         User target = user(b);
         User admin = secondAdministrator(tx, target, "approves a recovery");
         Recovery pending = state.pendingRecovery(target.id());
-        if (pending == null || pending.approved() || now > pending.deadline(Contracts.RECOVERY_STEP_MILLIS)) {
+        if (pending == null || pending.approved() || now > pending.deadline(Recovery.STEP_MILLIS)) {
             throw new Rejected("no recovery of " + target.id() + " waits for approval");
         }
         if (admin.id().equals(pending.requestedBy())) {
@@ -119,24 +118,24 @@ final class IdentityContracts {
      */
     Runnable completeRecovery(SignedTransaction tx, long now) {
         Fields b = tx.body();
-        User target = state.user(Contracts.id(b, "userId"));
+        User target = state.user(Bodies.id(b, "userId"));
         if (target == null || !tx.author().equals(target.id())) {
             throw new Rejected("a recovery is completed by the recovered person's new key");
         }
         Recovery pending = state.pendingRecovery(target.id());
         if (target.revoked() || !target.recovering() || pending == null || !pending.approved()
-                || now > pending.deadline(Contracts.RECOVERY_STEP_MILLIS)) {
+                || now > pending.deadline(Recovery.STEP_MILLIS)) {
             throw new Rejected("no approved recovery of " + target.id() + " waits for completion");
         }
         if (!matches(b.string("requestCode"), pending.requestCode())
                 || !matches(b.string("approvalCode"), pending.approvalCode())) {
             throw new Rejected("the recovery codes do not match those the administrators committed to");
         }
-        Contracts.requireSelfSigned(tx, b.bytes("signingKey"));
+        Parties.requireSelfSigned(tx, b.bytes("signingKey"));
         Organisation org = state.organisation(target.organisation());
-        byte[][] keys = Contracts.certifiedKeys(b, org, now, target.id(), target.role());
-        contracts.requireUnusedKeys(keys, target.id());
-        Map<String, byte[]> rewrapped = Contracts.readerWraps(b.has("wraps") ? b.strings("wraps") : List.of());
+        byte[][] keys = Parties.certifiedKeys(b, org, now, target.id(), target.role());
+        parties.requireUnusedKeys(keys, target.id());
+        Map<String, byte[]> rewrapped = Bodies.optionalWraps(b);
         for (String recordId : rewrapped.keySet()) {
             ClinicalRecord r = state.record(recordId);
             if (r == null || r.erased() || !(r.patient().equals(target.id()) || state.readersOf(recordId).contains(target.id()))) {

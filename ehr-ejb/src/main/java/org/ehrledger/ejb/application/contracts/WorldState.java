@@ -9,12 +9,11 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.ejb.domain.model.access.AccessPolicy;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
-import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.record.Billed;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;
-import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
 import org.ehrledger.ejb.domain.model.record.EmergencyState;
@@ -31,8 +30,11 @@ import org.ehrledger.ejb.domain.model.registry.User;
  * <p>Every change updates the state commitment incrementally ({@link StateCommitment}, one accumulator per
  * table): {@link #digest()} is what the next block header carries. Every query is ordered, so every
  * replica iterates alike.
+ *
+ * <p>These are the facts the {@link AccessPolicy} decides from: who may read what is {@link #access()}'s
+ * answer, never this class's.
  */
-public final class WorldState {
+public final class WorldState implements AccessPolicy.Facts {
 
     /** Administrators of distinct organisations needed to declare or end the emergency state (network policy). */
     static final int EMERGENCY_QUORUM = 2;
@@ -44,6 +46,7 @@ public final class WorldState {
     }
 
     private final CommittedRows rows;
+    private final AccessPolicy access = new AccessPolicy(this);
     /** Records erased by crypto-shredding since the last {@link #takeErasures}, for the off-chain store. */
     private final List<String> erasures = new ArrayList<>();
 
@@ -55,6 +58,11 @@ public final class WorldState {
     /** The state held in {@code store}. */
     public WorldState(StateStore store) {
         this.rows = new CommittedRows(store);
+    }
+
+    /** Who may read what, decided from this state. */
+    public AccessPolicy access() {
+        return access;
     }
 
     /** The store of this state's rows. */
@@ -123,6 +131,7 @@ public final class WorldState {
     // ---- registry ----------------------------------------------------------------------------
 
     /** A user, or null. */
+    @Override
     public User user(String id) {
         return rows.get(StateTable.USER, id, StateRows::user);
     }
@@ -154,6 +163,7 @@ public final class WorldState {
     }
 
     /** An organisation, or null. */
+    @Override
     public Organisation organisation(String id) {
         return rows.get(StateTable.ORGANISATION, id, StateRows::organisation);
     }
@@ -284,36 +294,25 @@ public final class WorldState {
     }
 
     /** A patient's consents (active, expired and revoked), in id order. */
+    @Override
     public List<Consent> consentsOf(String patient) {
         return StateRows.values(rows.find(StateTable.CONSENT, 1, patient), StateRows::consent);
     }
 
-    /** Consents in force at {@code now} whose grantee is a user or that user's organisation, in id order. */
-    public List<Consent> consentsGrantedTo(String userId, String organisation, long now) {
-        TreeMap<String, Consent> out = new TreeMap<>();
-        for (String grantee : List.of(userId, Consent.ORGANISATION + organisation)) {
-            for (Consent c : StateRows.values(rows.find(StateTable.CONSENT, 2, grantee), StateRows::consent)) {
-                if (!c.revoked() && (c.expiresAt() == 0 || now < c.expiresAt())) {
-                    out.put(c.id(), c);
-                }
-            }
-        }
-        return List.copyOf(out.values());
+    /** The consents naming a grantee (a user id, or {@code org:<id>}): active, expired and revoked. */
+    @Override
+    public List<Consent> consentsNaming(String grantee) {
+        return StateRows.values(rows.find(StateTable.CONSENT, 2, grantee), StateRows::consent);
     }
 
     void addBreakGlass(String key, BreakGlass grant) {
         rows.insert(StateTable.BREAK_GLASS, key, StateRows.breakGlass(grant));
     }
 
-    /** The practitioner's break-glass grant for a patient open at {@code now} that lasts longest, or null. */
-    public BreakGlass openBreakGlass(String practitioner, String patient, long now) {
-        BreakGlass best = null;
-        for (BreakGlass g : StateRows.values(rows.find(StateTable.BREAK_GLASS, 1, patient), StateRows::breakGlass)) {
-            if (g.practitioner().equals(practitioner) && g.openAt(now) && (best == null || g.until() > best.until())) {
-                best = g;
-            }
-        }
-        return best;
+    /** Every break-glass grant opened for a patient, open or closed. */
+    @Override
+    public List<BreakGlass> breakGlassOf(String patient) {
+        return StateRows.values(rows.find(StateTable.BREAK_GLASS, 1, patient), StateRows::breakGlass);
     }
 
     /** Appends an access event (keyed by the id of the transaction that recorded it) to its patient's log. */
@@ -331,11 +330,6 @@ public final class WorldState {
         return StateRows.values(rows.find(StateTable.ACCESS_EVENT, 1, patient, offset, limit), StateRows::accessEvent);
     }
 
-    /** Why a user may read a category of a patient's record at {@code now}, or null (the contracts' rule). */
-    public AccessBasis accessBasis(String reader, String patient, Category category, long now) {
-        return new Contracts(this).accessBasis(reader, patient, category, now);
-    }
-
     // ---- billing -----------------------------------------------------------------------------
 
     /** A record's billing acknowledgement, or null. */
@@ -350,6 +344,7 @@ public final class WorldState {
     // ---- emergency state and admissions ------------------------------------------------------
 
     /** The emergency state. */
+    @Override
     public EmergencyState emergency() {
         EmergencyState e = rows.get(StateTable.EMERGENCY_STATE, EMERGENCY_KEY, StateRows::emergency);
         return e == null ? EmergencyState.NONE : e;
@@ -394,7 +389,7 @@ public final class WorldState {
      */
     public SortedMap<String, EmergencyVote> emergencyVotes(String kind, long now) {
         TreeMap<String, EmergencyVote> out = emergencyVotesHeld(kind);
-        out.values().removeIf(vote -> now - vote.at() > Contracts.EMERGENCY_VOTE_WINDOW_MILLIS);
+        out.values().removeIf(vote -> now - vote.at() > EmergencyState.VOTE_WINDOW_MILLIS);
         return out;
     }
 

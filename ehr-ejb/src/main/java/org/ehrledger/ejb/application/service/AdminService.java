@@ -11,6 +11,8 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.domain.model.record.EmergencyState;
+import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.Fields;
@@ -66,7 +68,7 @@ public class AdminService {
             throw new EhrException(ErrorCode.INVALID_INPUT, "not an admission request: " + e.getMessage());
         }
         String org = body.string("organisation");
-        int required = ledger.query(s -> s.organisationCount()) / 2 + 1;
+        int required = Organisation.admissionMajority(ledger.query(s -> s.organisationCount()));
         Committed c = writer.commit(new LedgerWriter.Signed(
                 LedgerWriter.sign(caller.keys(), caller.id(), TxType.REGISTER_ORGANISATION, body), null));
         boolean admitted = ledger.query(s -> s.organisation(org)) != null;
@@ -212,9 +214,9 @@ public class AdminService {
      */
     public Emergency declareEmergency(String reason, long minutes) {
         String why = Inputs.text("reason", reason, 500);
-        if (minutes < 1 || minutes > org.ehrledger.ejb.application.contracts.Contracts.MAX_EMERGENCY_MINUTES) {
+        if (minutes < 1 || minutes > EmergencyState.MAX_MINUTES) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "an emergency state lasts 1 to "
-                    + org.ehrledger.ejb.application.contracts.Contracts.MAX_EMERGENCY_MINUTES + " minutes");
+                    + EmergencyState.MAX_MINUTES + " minutes");
         }
         writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.DECLARE_EMERGENCY,
                 Fields.builder().put("reason", why).put("minutes", minutes).build()), null));

@@ -23,7 +23,7 @@ import org.ehrledger.ejb.domain.model.tx.TxType;
 
 /**
  * What billing staff and billing systems do: list a patient's billable events (prescriptions, encounters,
- * procedures) under the patient's billing consent, every read audited on chain first, and acknowledge an
+ * procedures, claims) under the patient's billing consent, every read audited on chain first, and acknowledge an
  * event as billed (on chain, once).
  */
 @Stateless
@@ -71,7 +71,7 @@ public class BillingService {
         }
         String me = caller.id();
         long now = System.currentTimeMillis();
-        List<Category> kinds = List.of(Category.PRESCRIPTION, Category.ENCOUNTER, Category.PROCEDURE);
+        List<Category> kinds = java.util.Arrays.stream(Category.values()).filter(Category::billingRelevant).toList();
         Object[] found = ledger.query(s -> {
             User p = s.user(pid);
             if (p == null || p.role() != Role.PATIENT) {
@@ -79,7 +79,7 @@ public class BillingService {
             }
             List<Category> readable = new ArrayList<>();
             for (Category c : kinds) {
-                if (s.accessBasis(me, pid, c, now) == AccessBasis.CONSENT) {
+                if (s.access().basis(me, pid, c, now) == AccessBasis.CONSENT) {
                     readable.add(c);
                 }
             }

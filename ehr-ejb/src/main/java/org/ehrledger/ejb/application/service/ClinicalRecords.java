@@ -6,7 +6,6 @@ import java.security.KeyPair;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,14 +17,13 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.access.AccessPolicy;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
-import org.ehrledger.ejb.domain.model.record.Consent;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
-import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
@@ -37,8 +35,8 @@ import org.ehrledger.ejb.infrastructure.identity.OrganisationCa;
 
 /**
  * Sealing and opening clinical records, shared by the session beans. A new record is wrapped for the
- * patient, its author, every user a consent in force lets read it, and the custodian of the patient's
- * organisation. Opening uses the reader's own wrap; only when the reader has none, and a basis for the
+ * readers {@link AccessPolicy#keyReaders} names (the patient, its author, every user a consent in force
+ * lets read it, and the custodian of the patient's organisation). Opening uses the reader's own wrap; only when the reader has none, and a basis for the
  * read was committed on chain, does this replica's custodian key open it (break-glass, emergency,
  * consents given to a whole organisation).
  */
@@ -70,29 +68,6 @@ public class ClinicalRecords {
         public String field(String name) {
             return fields.getOrDefault(name, "");
         }
-    }
-
-    /** Who a new record is wrapped for, with their X25519 public keys (see the class comment); inside a query. */
-    public static Map<String, byte[]> readers(WorldState s, String patientId, String authorId, Category category, long now) {
-        User patient = s.user(patientId);
-        Map<String, byte[]> out = new TreeMap<>();
-        out.put(patient.id(), patient.encryptionKey());
-        User author = s.user(authorId);
-        if (author != null) {
-            out.put(author.id(), author.encryptionKey());
-        }
-        for (Consent c : s.consentsOf(patientId)) {
-            User grantee = c.grantee().startsWith(Consent.ORGANISATION) ? null : s.user(c.grantee());
-            if (grantee != null && !grantee.revoked() && s.accessBasis(grantee.id(), patientId, category, now) != null
-                    && c.covers(grantee.id(), grantee.organisation(), category, now)) {
-                out.put(grantee.id(), grantee.encryptionKey());
-            }
-        }
-        Organisation home = s.organisation(patient.organisation());
-        if (home != null && home.custodianKey() != null) {
-            out.put(home.custodian(), home.custodianKey());
-        }
-        return out;
     }
 
     /** Seals content for the given readers, as the body and ciphertext of a record transaction. */
@@ -167,12 +142,12 @@ public class ClinicalRecords {
      * (the patient unwraps with their own key). Readers the consent would not let read a category get none.
      */
     public List<String> rewrapFor(String patientId, UserKeys patientKeys, User grantee, List<String> categories) {
-        if (grantee.role() != Role.PRACTITIONER && grantee.role() != Role.BILLING) {
+        if (!AccessPolicy.readsUnderSomeConsent(grantee.role())) {
             return List.of();
         }
         List<ClinicalRecord> records = ledger.query(s -> s.recordsOf(patientId)).stream()
                 .filter(r -> !r.erased() && categories.contains(r.category().name())
-                        && (grantee.role() == Role.PRACTITIONER || r.category().billingRelevant()))
+                        && AccessPolicy.readsUnderConsent(grantee.role(), r.category()))
                 .limit(MAX_REWRAPS).toList();
         List<String> out = new java.util.ArrayList<>();
         var granteeKey = UserKeys.publicKey("X25519", grantee.encryptionKey());

@@ -12,6 +12,8 @@ public final class Ids {
     private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     /** What a user id chosen by an administrator may look like. */
     public static final Pattern USER_ID = Pattern.compile("[a-z][a-z0-9.\\-]{2,63}");
+    /** What a record id ({@link #record()}) looks like. */
+    public static final Pattern RECORD_ID = Pattern.compile("R(-[0-9A-Z]{5}){4}");
 
     private Ids() {
     }

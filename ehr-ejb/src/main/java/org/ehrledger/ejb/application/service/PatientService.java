@@ -19,6 +19,7 @@ import jakarta.json.Json;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.access.AccessPolicy;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
@@ -176,7 +177,7 @@ public class PatientService {
         }
         boolean organisation = who.startsWith(Consent.ORGANISATION);
         User named = organisation ? null : ledger.query(s -> s.user(who));
-        if (!organisation && (named == null || (named.role() != Role.PRACTITIONER && named.role() != Role.BILLING))) {
+        if (!organisation && (named == null || !AccessPolicy.readsUnderSomeConsent(named.role()))) {
             // patients and administrators read no one's records: answered as nobody, so no id is revealed
             throw new EhrException(ErrorCode.NOT_FOUND, "no practitioner or billing account " + who + " on the ledger");
         }

@@ -17,7 +17,6 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.contracts.Contracts;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;
@@ -75,12 +74,12 @@ public class PractitionerService {
             }
             Map<Category, AccessBasis> access = new EnumMap<>(Category.class);
             for (Category c : Category.values()) {
-                AccessBasis b = s.accessBasis(me, pid, c, now);
+                AccessBasis b = s.access().basis(me, pid, c, now);
                 if (b != null) {
                     access.put(c, b);
                 }
             }
-            BreakGlass g = s.openBreakGlass(me, pid, now);
+            BreakGlass g = s.access().openBreakGlass(me, pid, now);
             return new PatientFound(pid, ClinicalRecords.organisationName(s, p.organisation()), access,
                     g == null ? 0 : g.until(), s.emergency().inForceAt(now) ? s.emergency().until() : 0);
         });
@@ -112,7 +111,7 @@ public class PractitionerService {
         List<ClinicalRecord> demographics = ledger.query(s -> {
             User self = s.user(me);
             List<ClinicalRecord> out = new ArrayList<>();
-            for (Consent c : s.consentsGrantedTo(me, self.organisation(), now)) {
+            for (Consent c : s.access().consentsGrantedTo(self, now)) {
                 if (c.categories().contains(Category.DEMOGRAPHICS)) {
                     s.recordsOf(c.patient()).stream().filter(r -> r.category() == Category.DEMOGRAPHICS && !r.erased())
                             .reduce((a, b) -> b).filter(r -> out.stream().noneMatch(x -> x.id().equals(r.id())))
@@ -194,7 +193,7 @@ public class PractitionerService {
         }
         long now = System.currentTimeMillis();
         String[] grounds = ledger.query(s -> {
-            BreakGlass g = s.openBreakGlass(me, p.patientId(), now);
+            BreakGlass g = s.access().openBreakGlass(me, p.patientId(), now);
             return new String[] {g == null ? "" : g.reason(), s.emergency().reason()};
         });
         for (Category c : read) {
@@ -227,9 +226,9 @@ public class PractitionerService {
         if (why.length() < 10) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "say why in at least 10 characters; the patient will see it");
         }
-        if (minutes < 1 || minutes > Contracts.MAX_BREAK_GLASS_MINUTES) {
+        if (minutes < 1 || minutes > BreakGlass.MAX_MINUTES) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "break-glass access lasts 1 to "
-                    + Contracts.MAX_BREAK_GLASS_MINUTES + " minutes");
+                    + BreakGlass.MAX_MINUTES + " minutes");
         }
         writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), TxType.OPEN_BREAK_GLASS,
                 Fields.builder().put("patient", p.patientId()).put("reason", why).put("minutes", minutes).build()), null));

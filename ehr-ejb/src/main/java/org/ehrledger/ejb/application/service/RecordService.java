@@ -42,13 +42,17 @@ public class RecordService {
      * which only the FHIR facade sets after validating it (a planted one would be served as the record).
      */
     public static final java.util.Set<String> RESERVED_DETAILS = java.util.Set.of("title", "text", RESOURCE, "author", "category");
-    /** Largest FHIR resource of one record. */
-    public static final int MAX_RESOURCE = 256 * 1024;
+    /**
+     * Largest FHIR resource of one record (its JSON). A record is sealed whole into one consensus request of at
+     * most {@link #MAX_BATCH_BYTES} (the genesis allows 1 MiB a request), with its text and signatures: 512 KiB of
+     * resource leaves room for them. Larger resources need a larger request size in the genesis.
+     */
+    public static final int MAX_RESOURCE = 512 * 1024;
     /** Most records committed together (each is two operations of one consensus request). */
     public static final int MAX_BATCH = 100;
     /** Largest consensus request of records written together (signed transactions and ciphertexts). */
     static final int MAX_BATCH_BYTES = 768 * 1024;
-    private static final Pattern RECORD_ID = Pattern.compile("R(-[0-9A-Z]{5}){4}");
+    private static final Pattern RECORD_ID = Ids.RECORD_ID;
 
     @Inject
     Caller caller;
@@ -226,7 +230,7 @@ public class RecordService {
         long now = System.currentTimeMillis();
         ClinicalRecord r = ledger.query(s -> {
             ClinicalRecord found = s.record(rid);
-            return found != null && (found.patient().equals(me) || s.accessBasis(me, found.patient(), found.category(), now) != null)
+            return found != null && (found.patient().equals(me) || s.access().basis(me, found.patient(), found.category(), now) != null)
                     ? found : null;
         });
         if (r == null) {
@@ -251,11 +255,11 @@ public class RecordService {
             Map<Category, Map<String, byte[]>> readers = new EnumMap<>(Category.class);
             for (Category c : categories) {
                 boolean refused = me.equals(pid) ? c == Category.PRESCRIPTION
-                        : checkBasis && s.accessBasis(me, pid, c, now) == null;
+                        : checkBasis && s.access().basis(me, pid, c, now) == null;
                 if (refused) {
                     return new Found(author, patient, null, c);
                 }
-                readers.computeIfAbsent(c, k -> ClinicalRecords.readers(s, pid, me, k, now));
+                readers.computeIfAbsent(c, k -> s.access().keyReaders(pid, me, k, now));
             }
             return new Found(author, patient, readers, null);
         });

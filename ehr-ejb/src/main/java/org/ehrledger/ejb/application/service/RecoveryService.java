@@ -14,7 +14,6 @@ import jakarta.inject.Inject;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.contracts.Contracts;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.registry.Recovery;
 import org.ehrledger.ejb.domain.model.registry.Role;
@@ -96,7 +95,7 @@ public class RecoveryService {
         Committed c = writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), caller.id(), type,
                 body.put("codeHash", hash(code)).build()), null));
         LOG.info(() -> caller.id() + (type == TxType.REQUEST_RECOVERY ? " requested" : " approved") + " a recovery of " + userId);
-        return new CodeHalf(userId, code, System.currentTimeMillis() + Contracts.RECOVERY_STEP_MILLIS, c);
+        return new CodeHalf(userId, code, System.currentTimeMillis() + Recovery.STEP_MILLIS, c);
     }
 
     /** Pending recoveries of the caller's organisation. */

@@ -1,8 +1,12 @@
 package org.ehrledger.ejb.application.contracts;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.Function;
+
+import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -44,6 +48,25 @@ abstract class ContractsHarness {
         Outcome o = run(s);
         assertFalse(o.accepted(), "expected a refusal");
         return o.reason();
+    }
+
+    /** The checks every family of contracts shares, over this state. */
+    Parties parties() {
+        return new Parties(state);
+    }
+
+    /**
+     * Validates a transaction with one family of contracts alone, at the next consensus time, and returns the
+     * change it would apply (nothing is applied yet).
+     */
+    Runnable validate(Function<SignedTransaction, Runnable> contract, byte[] tx) {
+        now += 1_000;
+        return contract.apply(SignedTransaction.decode(tx));
+    }
+
+    /** The reason one family of contracts alone refuses a transaction with. */
+    String refusedBy(Function<SignedTransaction, Runnable> contract, byte[] tx) {
+        return assertThrows(Rejected.class, () -> validate(contract, tx)).getMessage();
     }
 
     @BeforeEach

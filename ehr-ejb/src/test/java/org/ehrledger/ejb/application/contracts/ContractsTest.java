@@ -90,9 +90,9 @@ class ContractsTest extends ContractsHarness {
         // Withdrawing consent removes the doctor's wrap; the custodian's stays (it serves only committed reads).
         ok(a.revoke(a.alice, "c-1"));
         assertEquals(java.util.Set.of("pat-alice", "org:st-mary"), state.readersOf("r-1"));
-        assertEquals(AccessBasis.OWNER, state.accessBasis("pat-alice", "pat-alice",
+        assertEquals(AccessBasis.OWNER, state.access().basis("pat-alice", "pat-alice",
                 org.ehrledger.ejb.domain.model.record.Category.NOTE, now));
-        assertEquals(null, state.accessBasis("dr-house", "pat-alice", org.ehrledger.ejb.domain.model.record.Category.NOTE, now));
+        assertEquals(null, state.access().basis("dr-house", "pat-alice", org.ehrledger.ejb.domain.model.record.Category.NOTE, now));
     }
 
     @Test

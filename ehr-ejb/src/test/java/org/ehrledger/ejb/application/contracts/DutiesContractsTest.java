@@ -39,7 +39,7 @@ class DutiesContractsTest extends ContractsHarness {
         Actors.Person own = a.new Person("dr-old", a.hospital, "PRACTITIONER");
         ok(a.registerStaff(a.admin, own, TxType.REGISTER_PRACTITIONER));
         Outcome o = contracts.execute(a.breakGlass(own, a.alice, "unconscious in the ER, allergies needed", 30),
-                Contracts.TWO_PERSON_RULE_SINCE - 1);
+                org.ehrledger.ejb.domain.model.record.BreakGlass.TWO_PERSON_RULE_SINCE - 1);
         assertTrue(o.accepted(), o.reason());
     }
 

@@ -17,6 +17,9 @@ import org.ehrledger.consensus.codec.Digest;
 public record ClinicalRecord(String id, String patient, Category category, String author, Digest contentHash,
                              long size, long createdAt, boolean erased) {
 
+    /** Largest off-chain ciphertext a record may reference. */
+    public static final long MAX_BYTES = 64L << 20;
+
     /** The same record, crypto-shredded. */
     public ClinicalRecord erase() {
         return new ClinicalRecord(id, patient, category, author, contentHash, size, createdAt, true);

@@ -16,7 +16,12 @@ public record Consent(String id, String patient, String grantee, Set<Category> c
     public boolean covers(String userId, String organisation, Category category, long at) {
         boolean whom = grantee.startsWith(ORGANISATION) ? grantee.equals(ORGANISATION + organisation)
                 : grantee.equals(userId);
-        return !revoked && whom && categories.contains(category) && (expiresAt == 0 || at < expiresAt);
+        return whom && categories.contains(category) && inForceAt(at);
+    }
+
+    /** Whether it is in force at a time: not revoked and not expired. */
+    public boolean inForceAt(long at) {
+        return !revoked && (expiresAt == 0 || at < expiresAt);
     }
 
     /** The same consent, revoked. */

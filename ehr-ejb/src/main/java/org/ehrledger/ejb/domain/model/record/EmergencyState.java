@@ -15,6 +15,11 @@ import java.util.Set;
  */
 public record EmergencyState(boolean active, String reason, long since, long until, Set<String> declaredBy) {
 
+    /** Longest emergency state. */
+    public static final long MAX_MINUTES = 72 * 60;
+    /** How long an administrator's vote to declare or end it waits for the others. */
+    public static final long VOTE_WINDOW_MILLIS = 60 * 60_000;
+
     /** No emergency. */
     public static final EmergencyState NONE = new EmergencyState(false, "", 0, 0, Set.of());
 

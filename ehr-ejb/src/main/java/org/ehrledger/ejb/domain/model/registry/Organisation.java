@@ -1,5 +1,7 @@
 package org.ehrledger.ejb.domain.model.registry;
 
+import org.ehrledger.ejb.domain.model.record.Consent;
+
 /**
  * A member organisation (hospital, clinic, lab, insurer), the CA certificate that certifies its users and
  * the public key of its custodian.
@@ -14,6 +16,14 @@ package org.ehrledger.ejb.domain.model.registry;
  */
 public record Organisation(String id, String name, byte[] caCertificate, byte[] custodianKey) {
 
+    /**
+     * Member organisations that must propose the very same admission of a new member: a majority, so no
+     * single administrator can create organisations (and their votes).
+     */
+    public static int admissionMajority(int members) {
+        return members / 2 + 1;
+    }
+
     /** The key-wrap reader name of this organisation's custodian. */
     public String custodian() {
         return custodianOf(id);
@@ -21,6 +31,6 @@ public record Organisation(String id, String name, byte[] caCertificate, byte[] 
 
     /** The key-wrap reader name of an organisation's custodian: {@code org:<id>}. */
     public static String custodianOf(String organisationId) {
-        return "org:" + organisationId;
+        return Consent.ORGANISATION + organisationId;
     }
 }

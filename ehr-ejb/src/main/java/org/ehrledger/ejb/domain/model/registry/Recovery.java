@@ -20,6 +20,9 @@ import org.ehrledger.consensus.codec.Digest;
 public record Recovery(String userId, String requestedBy, long requestedAt, String reason, Digest requestCode,
                        String approvedBy, long approvedAt, Digest approvalCode, long completedAt) {
 
+    /** How long each step of a recovery (approval, then completion) may wait. */
+    public static final long STEP_MILLIS = 72 * 60 * 60_000L;
+
     /** A new request. */
     public static Recovery requested(String userId, String admin, long at, String reason, Digest code) {
         return new Recovery(userId, admin, at, reason, code, null, 0, null, 0);

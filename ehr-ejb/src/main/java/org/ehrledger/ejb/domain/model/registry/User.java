@@ -43,6 +43,11 @@ public record User(String id, Role role, String organisation, byte[] signingKey,
         return new User(id, role, organisation, signing, encryption, revoked, registeredBy, confirmedBy, false);
     }
 
+    /** Whether this user is {@code subject} or an administrator of the subject's organisation. */
+    public boolean actsFor(User subject) {
+        return id.equals(subject.id()) || (role == Role.ADMIN && organisation.equals(subject.organisation()));
+    }
+
     /**
      * Whether an administrator registered this account and no second administrator confirmed it yet: such
      * an account cannot open break-glass access (the two-person rule).

@@ -1,55 +1,105 @@
 package org.ehrledger.web.fhir;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
 
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Consent;
-import org.hl7.fhir.r4.model.Identifier;
-import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Period;
-import org.hl7.fhir.r4.model.Practitioner;
-import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
 
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.service.ClinicalRecords;
-import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.domain.model.record.Category;
 
 /**
- * What the ledger itself knows, as FHIR: people and organisations of the registry, consents, the access
- * log (AuditEvent) and where a record was committed (Provenance).
+ * A patient's consents (Consent: read, search, grant, withdraw) and their access log (AuditEvent: who read
+ * their record, when and why). Only the patient sees and manages them.
  */
-final class LedgerResources {
+final class Consents {
 
-    private static final String ORGANISATION_PREFIX = "org:";
+    private static final String ORGANISATION_PREFIX = org.ehrledger.ejb.domain.model.record.Consent.ORGANISATION;
 
-    private LedgerResources() {
+    private final FhirRequest request;
+
+    Consents(FhirRequest request) {
+        this.request = request;
     }
 
-    static Practitioner practitioner(NetworkService.Person p) {
-        Practitioner r = new Practitioner();
-        r.setId("Practitioner/" + p.userId());
-        r.addIdentifier().setSystem(Resources.USER_SYSTEM).setValue(p.userId());
-        r.setActive(!p.revoked());
-        if (!p.name().isEmpty()) {
-            r.addName().setText(p.name());
+    Consent consent(String id) {
+        return mine().stream().filter(c -> c.getIdElement().getIdPart().equals(id)).findFirst()
+                .orElseThrow(() -> FhirException.notFound("you have no consent " + id));
+    }
+
+    AuditEvent auditEvent(String id) {
+        return accessLog().stream().filter(e -> e.getIdElement().getIdPart().equals(id)).findFirst()
+                .orElseThrow(() -> FhirException.notFound("your access log has no entry " + id));
+    }
+
+    List<Resource> searchConsents(MultivaluedMap<String, String> q) {
+        Search.allow(q, "patient");
+        requireSelf(q.getFirst("patient"), "consents");
+        return new ArrayList<>(mine());
+    }
+
+    List<Resource> searchAccessLog(MultivaluedMap<String, String> q) {
+        Search.allow(q, "patient");
+        requireSelf(q.getFirst("patient"), "the access log");
+        return new ArrayList<>(accessLog());
+    }
+
+    /** Grants the consent a patient sent: 201 with the consent as committed. */
+    Response grant(Consent c) {
+        request.requirePatient("consents");
+        Grant g = requested(c, request.caller());
+        PatientService.Granted granted = request.patients().grantConsent(g.grantee(), g.categories(), g.expiresAt());
+        Consent created = mine().stream().filter(x -> x.getIdElement().getIdPart().equals(granted.consentId())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("consent " + granted.consentId() + " committed but not found"));
+        created.getMeta().setVersionId("1").setLastUpdated(new Date());
+        return request.created(created, granted.committed().height());
+    }
+
+    /** Withdraws one of the patient's consents. */
+    Response withdraw(String id) {
+        request.requirePatient("consents");
+        var committed = request.patients().revokeConsent(id);
+        return Response.ok(Outcomes.of(OperationOutcome.IssueSeverity.INFORMATION, OperationOutcome.IssueType.INFORMATIONAL,
+                "WITHDRAWN", "consent " + id + " withdrawn in block " + committed.height())).build();
+    }
+
+    private List<Consent> mine() {
+        request.requirePatient("consents");
+        String me = request.caller();
+        return request.patients().consents().stream().map(c -> consent(me, c)).toList();
+    }
+
+    private List<AuditEvent> accessLog() {
+        request.requirePatient("the access log");
+        String me = request.caller();
+        List<PatientService.Access> log = request.patients().accessLog();
+        List<AuditEvent> out = new ArrayList<>(log.size());
+        for (int i = 0; i < log.size(); i++) {
+            out.add(audit(me, log.size() - i, log.get(i)));
         }
-        return r;
+        return out;
     }
 
-    static Organization organisation(NetworkService.Member m) {
-        Organization o = new Organization();
-        o.setId("Organization/" + m.id());
-        o.addIdentifier().setSystem(Resources.ORGANISATION_SYSTEM).setValue(m.id());
-        o.setActive(true).setName(m.name());
-        return o;
+    /** Only the patient sees {@code what}, and a {@code patient} search parameter must name them. */
+    private void requireSelf(String patientParam, String what) {
+        request.requirePatient(what);
+        if (patientParam != null && !request.isSelf(Search.patient(request, patientParam))) {
+            throw FhirException.forbidden("a patient sees only their own consents and access log");
+        }
     }
 
     /** A reference to a consent's grantee: a practitioner (or billing clerk), or a whole organisation. */
@@ -81,11 +131,11 @@ final class LedgerResources {
         return r;
     }
 
-    /** A consent to grant, read from a Consent resource: grantee, categories and expiry. */
+    /** A consent to grant, as a Consent resource asks: grantee, categories and expiry. */
     record Grant(String grantee, List<String> categories, long expiresAt) {
     }
 
-    static Grant grant(Consent c, String patientId) {
+    static Grant requested(Consent c, String patientId) {
         if (!c.hasPatient() || !("Patient/" + patientId).equals(c.getPatient().getReference())) {
             throw FhirException.forbidden("a patient grants consent to their own record only: Consent.patient must be Patient/"
                     + patientId);
@@ -117,7 +167,7 @@ final class LedgerResources {
         }
         if (categories.isEmpty()) {
             throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "name the categories in Consent.provision.code with system "
-                    + Resources.CATEGORY_SYSTEM + " (" + String.join(", ", java.util.Arrays.stream(Category.values())
+                    + Resources.CATEGORY_SYSTEM + " (" + String.join(", ", Arrays.stream(Category.values())
                     .map(Enum::name).toList()) + ")");
         }
         long expires = c.getProvision().hasPeriod() && c.getProvision().getPeriod().hasEnd()
@@ -148,11 +198,11 @@ final class LedgerResources {
         // Who vouched for the reader: the administrator who registered the account and the one who confirmed it.
         if (!a.registeredBy().isEmpty()) {
             e.addAgent().setRequestor(false).setWho(new Reference().setDisplay(a.registeredBy()))
-                    .setType(new org.hl7.fhir.r4.model.CodeableConcept().setText("registered the reader's account"));
+                    .setType(new CodeableConcept().setText("registered the reader's account"));
         }
         if (!a.confirmedBy().isEmpty()) {
             e.addAgent().setRequestor(false).setWho(new Reference().setDisplay(a.confirmedBy()))
-                    .setType(new org.hl7.fhir.r4.model.CodeableConcept().setText("confirmed the reader's registration"));
+                    .setType(new CodeableConcept().setText("confirmed the reader's registration"));
         }
         e.getSource().setSite(a.organisation()).setObserver(new Reference().setDisplay("EHR Ledger (" + a.organisation() + ")"));
         e.addEntity().setWhat(Resources.patientReference(patientId))
@@ -160,26 +210,5 @@ final class LedgerResources {
                 .setDescription(a.category().toLowerCase(Locale.ROOT) + " (" + a.basis().toLowerCase(Locale.ROOT).replace('_', ' ')
                         + ")");
         return e;
-    }
-
-    /** Where a record is on chain: its block and transaction, and whether this replica verified the receipt. */
-    static Provenance provenance(String type, String author, boolean authorIsPatient, ClinicalRecords.RecordReceipt r) {
-        Provenance p = new Provenance();
-        p.setId("Provenance/" + r.recordId());
-        p.addTarget(new Reference(type + "/" + r.recordId()));
-        p.setRecorded(new Date(r.committedAt()));
-        p.setActivity(Resources.concept("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE"));
-        p.addAgent().setType(Resources.concept("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author"))
-                .setWho(new Reference((authorIsPatient ? "Patient/" : "Practitioner/") + author));
-        String verdict = r.verified() ? "receipt verified by this replica (Merkle proof and commit certificate)"
-                : "receipt not verified: " + r.problem();
-        p.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(new Reference()
-                .setIdentifier(new Identifier().setSystem(Resources.TRANSACTION_SYSTEM).setValue(r.transactionId()))
-                .setDisplay("transaction " + r.index() + " of block " + r.height() + "; " + verdict));
-        p.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(new Reference()
-                .setIdentifier(new Identifier().setSystem(Resources.BLOCK_SYSTEM).setValue(String.valueOf(r.height())))
-                .setDisplay("block " + r.height() + " (hash " + r.blockHash() + "); receipt at /api/v1/receipts/" + r.height()
-                        + "/" + r.index()));
-        return p;
     }
 }

@@ -1,0 +1,176 @@
+package org.ehrledger.web.fhir;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+
+import ca.uhn.fhir.validation.SingleValidationMessage;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.service.ClinicalRecords;
+import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.registry.Role;
+
+/**
+ * A patient's records (the clinical resource types, read, searched and created one by one) and where each
+ * was committed (Provenance). Practitioners' reads are committed to the ledger as access events (with the
+ * {@code X-Access-Reason} header as the reason) before anything is decrypted; a read without a basis is
+ * committed too, refused by the contracts, and answered 403.
+ */
+final class Records {
+
+    private final FhirRequest request;
+
+    Records(FhirRequest request) {
+        this.request = request;
+    }
+
+    /** A record as the resource of {@code type} it was written as. */
+    Resource read(String type, String id) {
+        requireRecordType(type);
+        return Resources.resource(recordOf(type, id));
+    }
+
+    /** One record, read (and audited) as its category; the type in the URL, if given, must be the record's. */
+    ClinicalRecords.Opened recordOf(String type, String id) {
+        RecordService.Located at = request.records().locate(id);
+        Category category = Category.valueOf(at.category());
+        if (type != null && !RecordTypes.categoriesOf(type).contains(category)) {
+            throw FhirException.notFound("no " + type + " " + id);
+        }
+        List<ClinicalRecords.Opened> found = request.is(Role.PRACTITIONER)
+                ? FhirRequest.refusedAsForbidden(() -> request.practitioners().record(at.patientId(), id, category, request.reason())
+                .records())
+                : read(at.patientId(), EnumSet.of(category));
+        return found.stream().filter(o -> o.record().id().equals(id))
+                .filter(o -> type == null || Resources.typeOf(o).equals(type)).findFirst()
+                .orElseThrow(() -> FhirException.notFound("no " + (type == null ? "record" : type) + " " + id));
+    }
+
+    /**
+     * Records of a patient in the given categories, as the caller may read them: practitioners through an
+     * audited chart read (refused and recorded without a basis), patients their own (another patient's id
+     * is recorded and refused).
+     */
+    List<ClinicalRecords.Opened> read(String patientId, Set<Category> categories) {
+        if (request.is(Role.PRACTITIONER)) {
+            return FhirRequest.refusedAsForbidden(() -> request.practitioners().chart(patientId, request.reason(), categories)
+                    .records());
+        }
+        if (request.is(Role.PATIENT)) {
+            return FhirRequest.refusedAsForbidden(() -> request.patients().record(patientId).stream()
+                    .filter(o -> categories.contains(o.record().category())).toList());
+        }
+        throw FhirException.forbidden("administrators and billing staff do not read clinical records (billing uses the "
+                + "SOAP billing service under the patient's billing consent)");
+    }
+
+    /**
+     * A patient's records of one type, by {@code _id}, {@code _lastUpdated} and what the base specification
+     * searches in that type's content ({@code code}, {@code category}, {@code status}, {@code clinical-status},
+     * {@code date}; {@link Search#content}), newest committed first or in the {@code _sort} order.
+     */
+    List<Resource> search(String type, MultivaluedMap<String, String> q) {
+        requireRecordType(type);
+        List<String> allowed = new ArrayList<>(List.of("patient", "subject", "_id", "_lastUpdated", "_sort"));
+        allowed.addAll(Search.contentOf(type));
+        Search.allow(q, allowed.toArray(String[]::new));
+        String patient = Search.patient(request, Search.first(q, "patient", q.getFirst("subject")));
+        String id = q.getFirst("_id");
+        Predicate<Long> updated = Search.dates(q.get("_lastUpdated"));
+        Predicate<Resource> content = Search.content(type, q);
+        Comparator<Resource> order = Search.sort(type, q.getFirst("_sort"));
+        List<Resource> found = read(patient, RecordTypes.categoriesOf(type)).stream()
+                .filter(o -> !o.record().erased() && Resources.typeOf(o).equals(type))
+                .filter(o -> id == null || o.record().id().equals(id))
+                .filter(o -> updated.test(o.record().createdAt()))
+                .map(o -> (Resource) Resources.resource(o)).filter(content).toList();
+        return order == null ? found : found.stream().sorted(order).toList();
+    }
+
+    /**
+     * Writes one (validated) resource as a record of the patient it is about; the validator's warnings go back
+     * as an OperationOutcome when the sender asks for one ({@code Prefer: return=OperationOutcome}).
+     */
+    Response create(Resource resource, List<SingleValidationMessage> warnings) {
+        String type = resource.fhirType();
+        requireRecordType(type);
+        if (RecordTypes.isReferenceData(type)) {
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a " + type + " is kept as reference data of the patient "
+                    + "whose records point at it: send it in that patient's transaction bundle");
+        }
+        String patient = patientOf(RecordTypes.subjectOf(resource), type);
+        RecordService.Added added = request.records().addAll(patient, List.of(Resources.draft(resource))).get(0);
+        Resource created = resource.copy();
+        created.setId(type + "/" + added.recordId());
+        created.getMeta().setVersionId("1").setLastUpdated(new Date());
+        return request.created(created, added.committed().height(), warnings);
+    }
+
+    /** Where a record was committed, as a Provenance (a Provenance a bundle brought is read as itself). */
+    Resource provenance(String recordId) {
+        ClinicalRecords.Opened o = recordOf(null, recordId);
+        if (Resources.typeOf(o).equals("Provenance")) {
+            return Resources.resource(o);
+        }
+        return provenance(Resources.typeOf(o), o.record().author(), o.record().author().equals(o.record().patient()),
+                request.records().receipt(recordId));
+    }
+
+    /** Provenance by {@code target=<type>/<record id>}. */
+    List<Resource> searchProvenance(MultivaluedMap<String, String> q) {
+        Search.allow(q, "target");
+        String target = q.getFirst("target");
+        if (target == null || !target.contains("/")) {
+            throw FhirException.invalid("search Provenance by target=<type>/<record id>");
+        }
+        return List.of(provenance(target.substring(target.lastIndexOf('/') + 1)));
+    }
+
+    private static String patientOf(Reference subject, String type) {
+        String ref = subject == null ? null : subject.getReference();
+        if (ref == null || !ref.startsWith("Patient/") || ref.length() == "Patient/".length()) {
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a " + type + " must refer to its patient as Patient/<patient id>");
+        }
+        return ref.substring("Patient/".length());
+    }
+
+    static void requireRecordType(String type) {
+        if (!RecordTypes.isRecordType(type)) {
+            throw FhirException.notFound("resource type " + type + " is not supported here; see /fhir/r4/metadata");
+        }
+    }
+
+    /** Where a record is on chain: its block and transaction, and whether this replica verified the receipt. */
+    static Provenance provenance(String type, String author, boolean authorIsPatient, ClinicalRecords.RecordReceipt r) {
+        Provenance p = new Provenance();
+        p.setId("Provenance/" + r.recordId());
+        p.addTarget(new Reference(type + "/" + r.recordId()));
+        p.setRecorded(new Date(r.committedAt()));
+        p.setActivity(Resources.concept("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "CREATE"));
+        p.addAgent().setType(Resources.concept("http://terminology.hl7.org/CodeSystem/provenance-participant-type", "author"))
+                .setWho(new Reference((authorIsPatient ? "Patient/" : "Practitioner/") + author));
+        String verdict = r.verified() ? "receipt verified by this replica (Merkle proof and commit certificate)"
+                : "receipt not verified: " + r.problem();
+        p.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(new Reference()
+                .setIdentifier(new Identifier().setSystem(Resources.TRANSACTION_SYSTEM).setValue(r.transactionId()))
+                .setDisplay("transaction " + r.index() + " of block " + r.height() + "; " + verdict));
+        p.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(new Reference()
+                .setIdentifier(new Identifier().setSystem(Resources.BLOCK_SYSTEM).setValue(String.valueOf(r.height())))
+                .setDisplay("block " + r.height() + " (hash " + r.blockHash() + "); receipt at /api/v1/receipts/" + r.height()
+                        + "/" + r.index()));
+        return p;
+    }
+}
