@@ -4,7 +4,7 @@
  * <p>The protocol core ({@link org.ehrledger.consensus.core.Replica}) is single-threaded, owns no
  * sockets, threads or database, and asks its host for a handful of small interfaces in
  * {@link org.ehrledger.consensus.api}. {@link org.ehrledger.consensus.core.ReplicaRunner} drives it on
- * a thread of its own in production, as part of a {@link org.ehrledger.consensus.api.ConsensusNode};
+ * a thread of its own in production, as part of a {@link org.ehrledger.consensus.node.ConsensusNode};
  * tests drive it message by message through a simulated network ({@link org.ehrledger.consensus.testfwk}).
  */
 package org.ehrledger.consensus;

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.Envelope;

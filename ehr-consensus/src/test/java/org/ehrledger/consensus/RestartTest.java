@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.log.FileConsensusLog;
 import org.ehrledger.consensus.testfwk.SimCluster;
 import org.junit.jupiter.api.Test;

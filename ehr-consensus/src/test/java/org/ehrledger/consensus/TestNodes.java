@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeCrypto;
@@ -23,7 +23,7 @@ import org.ehrledger.consensus.message.Prepare;
 import org.ehrledger.consensus.message.PreparedProof;
 import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.ViewChange;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * A deterministic four-replica cluster (f = 1, K = 8, L = 32) with one admitted client (id 1024), and

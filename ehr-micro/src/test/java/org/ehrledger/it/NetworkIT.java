@@ -272,11 +272,11 @@ class NetworkIT {
         JsonObject entry = receipt.getJsonObject("entry");
         var leaf = new org.ehrledger.ejb.domain.model.ledger.LedgerEntry(
                 java.util.Base64.getDecoder().decode(entry.getString("transaction")),
-                org.ehrledger.consensus.crypto.Digest.of(java.util.HexFormat.of().parseHex(entry.getString("requestDigest"))),
+                org.ehrledger.consensus.codec.Digest.of(java.util.HexFormat.of().parseHex(entry.getString("requestDigest"))),
                 entry.getInt("operationIndex"), entry.getBoolean("accepted"), entry.getString("reason")).leafHash();
-        List<org.ehrledger.consensus.crypto.Digest> path = receipt.getJsonArray("merkleProof").getValuesAs(jakarta.json.JsonString.class)
-                .stream().map(h -> org.ehrledger.consensus.crypto.Digest.of(java.util.HexFormat.of().parseHex(h.getString()))).toList();
-        var root = org.ehrledger.consensus.crypto.MerkleTree.rootFromPath(leaf, receipt.getInt("entryIndex"),
+        List<org.ehrledger.consensus.codec.Digest> path = receipt.getJsonArray("merkleProof").getValuesAs(jakarta.json.JsonString.class)
+                .stream().map(h -> org.ehrledger.consensus.codec.Digest.of(java.util.HexFormat.of().parseHex(h.getString()))).toList();
+        var root = org.ehrledger.consensus.codec.MerkleTree.rootFromPath(leaf, receipt.getInt("entryIndex"),
                 header.getInt("entryCount"), path);
         assertEquals(header.getString("entriesRoot"), root.hex());
         // The author fetches the receipt again later; nobody else gets it.

@@ -36,7 +36,7 @@ import javax.net.ssl.SSLSocket;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.LinkTls;
 import org.junit.jupiter.api.AfterAll;

@@ -3,7 +3,7 @@ package org.ehrledger.consensus.api;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.Request;

@@ -4,11 +4,13 @@
  * the {@link org.ehrledger.consensus.api.Transport}, the durable {@link org.ehrledger.consensus.api.ConsensusLog}
  * and the {@link org.ehrledger.consensus.api.ClientDirectory} of keys allowed to submit requests; the
  * {@link org.ehrledger.consensus.api.Signer} and {@link org.ehrledger.consensus.api.Verifier} through which
- * messages are signed and checked (the library implements both from the genesis keys). And what a host
- * running a replica uses: {@link org.ehrledger.consensus.api.ConsensusNode} (a replica over JGroups with its
- * write-ahead log and the host's client), {@link org.ehrledger.consensus.api.GenesisDirectory} (the one
- * definition of the genesis directory's layout), the batches it executes
- * ({@link org.ehrledger.consensus.api.OrderedBatch}), the replica's
- * {@link org.ehrledger.consensus.api.ReplicaStatus} and the exceptions a submission fails with.
+ * messages are signed and checked (the library implements both from the genesis keys). The network's genesis
+ * configuration ({@link org.ehrledger.consensus.api.ClusterConfig} of {@link org.ehrledger.consensus.api.ReplicaInfo})
+ * and the tunables a host chooses ({@link org.ehrledger.consensus.api.ReplicaSettings},
+ * {@link org.ehrledger.consensus.api.ClientSettings}, built by builders that reject values out of range). And
+ * the values a host running a replica gets: the batches it executes ({@link org.ehrledger.consensus.api.OrderedBatch}), the
+ * replica's {@link org.ehrledger.consensus.api.ReplicaStatus} and the exceptions a submission fails with. A
+ * replica is built and run by {@code org.ehrledger.consensus.node}, which depends on this package, never the
+ * other way round.
  */
 package org.ehrledger.consensus.api;

@@ -14,10 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.ehrledger.consensus.api.ClientDirectory;
-import org.ehrledger.consensus.api.GenesisDirectory;
+import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.client.PbftClient;
-import org.ehrledger.consensus.config.ClientSettings;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClientSettings;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.JGroupsTransport;
 

@@ -3,10 +3,10 @@ package org.ehrledger.consensus.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.ehrledger.consensus.api.ConsensusNode;
-import org.ehrledger.consensus.api.GenesisDirectory;
+import org.ehrledger.consensus.node.ConsensusNode;
+import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.api.ReplicaStatus;
-import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.api.ReplicaSettings;
 import org.ehrledger.consensus.testfwk.HashChainApplication;
 
 /**

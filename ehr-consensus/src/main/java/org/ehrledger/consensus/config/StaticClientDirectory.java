@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.ehrledger.consensus.api.ClientDirectory;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.PublicKeys;
 
 /**

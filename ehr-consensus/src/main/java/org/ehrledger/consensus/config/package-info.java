@@ -1,5 +1,5 @@
 /**
- * Membership fixed by a genesis configuration ({@link org.ehrledger.consensus.config.ClusterConfig}), and the
- * local tunables of a replica and of a client, built by builders that reject values out of range.
+ * The clients admitted by a genesis directory, read from and written to its {@code clients.properties}
+ * ({@link org.ehrledger.consensus.config.StaticClientDirectory}).
  */
 package org.ehrledger.consensus.config;

@@ -2,7 +2,7 @@ package org.ehrledger.consensus.core;
 
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Checkpoint;
 
 /** What the normal case, view changes, state transfer and recovery ask of {@link Checkpointing}. */

@@ -7,7 +7,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.ehrledger.consensus.message.RequestKey;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * Replicated replay-suppression state: per client, the timestamps of its last {@value #WINDOW}
@@ -24,7 +24,7 @@ final class ClientTable {
 
     private final TreeMap<Integer, TreeSet<Long>> executed = new TreeMap<>();
     /** A cached reply and the digest of the request it answers (a reused timestamp gets no stale answer). */
-    private record Cached(org.ehrledger.consensus.crypto.Digest request, byte[] result) {
+    private record Cached(org.ehrledger.consensus.codec.Digest request, byte[] result) {
     }
 
     private final Map<Integer, LinkedHashMap<Long, Cached>> replies = new java.util.HashMap<>();
@@ -56,7 +56,7 @@ final class ClientTable {
         }
     }
 
-    void cacheReply(RequestKey key, org.ehrledger.consensus.crypto.Digest request, byte[] result) {
+    void cacheReply(RequestKey key, org.ehrledger.consensus.codec.Digest request, byte[] result) {
         LinkedHashMap<Long, Cached> cache = replies.computeIfAbsent(key.clientId(), c -> new LinkedHashMap<>());
         cache.put(key.timestamp(), new Cached(request, result));
         if (cache.size() > replyCacheSize) {
@@ -67,7 +67,7 @@ final class ClientTable {
     }
 
     /** The cached result for this exact request, or null (unknown, evicted, or the timestamp was reused). */
-    byte[] cachedReply(RequestKey key, org.ehrledger.consensus.crypto.Digest request) {
+    byte[] cachedReply(RequestKey key, org.ehrledger.consensus.codec.Digest request) {
         LinkedHashMap<Long, Cached> cache = replies.get(key.clientId());
         Cached c = cache == null ? null : cache.get(key.timestamp());
         return c != null && c.request().equals(request) ? c.result() : null;

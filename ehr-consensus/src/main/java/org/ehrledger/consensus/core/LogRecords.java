@@ -2,7 +2,7 @@ package org.ehrledger.consensus.core;
 
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Checkpoint;
 import org.ehrledger.consensus.message.Commit;
@@ -11,7 +11,7 @@ import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.Prepare;
 import org.ehrledger.consensus.message.PreparedProof;
 import org.ehrledger.consensus.message.ViewChange;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 
 /** Encoding of the write-ahead records a replica keeps in its {@code ConsensusLog}. */
 final class LogRecords {

@@ -8,8 +8,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.ehrledger.consensus.api.Verifier;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Checkpoint;
 import org.ehrledger.consensus.message.Commit;

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.logging.Level;
 
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.BatchContent;
 import org.ehrledger.consensus.message.Commit;

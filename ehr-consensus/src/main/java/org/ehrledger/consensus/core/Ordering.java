@@ -1,6 +1,6 @@
 package org.ehrledger.consensus.core;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.PrePrepare;
 

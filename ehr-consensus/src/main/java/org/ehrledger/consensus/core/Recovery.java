@@ -4,13 +4,13 @@ import java.util.List;
 
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.Prepare;
 import org.ehrledger.consensus.message.PreparedProof;
 import org.ehrledger.consensus.message.ViewChange;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * Rebuilds a replica from its write-ahead log after a restart: view, stable checkpoint (restoring the

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.CommittedBatch;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;

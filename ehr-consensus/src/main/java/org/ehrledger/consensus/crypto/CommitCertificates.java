@@ -4,7 +4,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.message.Commit;
 
 /**

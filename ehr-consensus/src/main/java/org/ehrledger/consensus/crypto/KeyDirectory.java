@@ -2,7 +2,7 @@ package org.ehrledger.consensus.crypto;
 
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.Verifier;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 
 /** Public keys of every node: replicas from the genesis configuration, clients from the client directory. */
 public final class KeyDirectory implements Verifier {

@@ -3,8 +3,9 @@ package org.ehrledger.consensus.message;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * An ordered batch of requests with the consensus timestamp proposed by the primary. Its digest is

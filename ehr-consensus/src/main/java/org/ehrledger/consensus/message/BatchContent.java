@@ -1,5 +1,7 @@
 package org.ehrledger.consensus.message;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /** The content of a batch, answering {@link FetchBatch}; the receiver checks it against the digest it asked for. */
 public record BatchContent(Batch batch) implements Message {
 

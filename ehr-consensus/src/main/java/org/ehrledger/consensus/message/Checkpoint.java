@@ -2,7 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /** A replica's signed statement of its state digest after executing {@code sequence}. */
 public record Checkpoint(long sequence, Digest stateDigest, int replica, byte[] signature) implements Message {

@@ -2,7 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * A replica's commit of (view, sequence, digest). 2f+1 of them from distinct replicas form the commit

@@ -2,6 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.util.List;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /** A batch with the pre-prepare that ordered it and its commit certificate (2f+1 signed commits). */
 public record CommittedBatch(PrePrepare prePrepare, List<Commit> certificate) {
 

@@ -1,5 +1,7 @@
 package org.ehrledger.consensus.message;
 
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 
 /**

@@ -1,6 +1,7 @@
 package org.ehrledger.consensus.message;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /** Asks for the content of a batch known only by digest (e.g. re-proposed in a new view). */
 public record FetchBatch(Digest digest) implements Message {

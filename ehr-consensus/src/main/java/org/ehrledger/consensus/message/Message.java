@@ -1,5 +1,7 @@
 package org.ehrledger.consensus.message;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /** A protocol message; {@link #type()} is its tag on the wire. */
 public sealed interface Message
         permits Request, PrePrepare, Prepare, Commit, ReplyBatch, Checkpoint, ViewChange, NewView,

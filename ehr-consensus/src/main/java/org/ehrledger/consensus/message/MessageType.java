@@ -1,5 +1,8 @@
 package org.ehrledger.consensus.message;
 
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
+
 /** Wire tags of the protocol messages. */
 public enum MessageType {
     REQUEST(1), PRE_PREPARE(2), PREPARE(3), COMMIT(4), REPLY(5), CHECKPOINT(6), VIEW_CHANGE(7), NEW_VIEW(8),

@@ -3,6 +3,8 @@ package org.ehrledger.consensus.message;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /**
  * The new primary's announcement of {@code view}: the 2f+1 view changes it is based on and the
  * pre-prepare headers it derived from them (re-proposed prepared batches and null batches).

@@ -2,7 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * The primary's proposal of a batch for a sequence number in a view. The signed header

@@ -2,7 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /** A backup's agreement to the pre-prepare (view, sequence, digest); signed so it can prove a prepared certificate. */
 public record Prepare(long view, long sequence, Digest digest, int replica, byte[] signature) implements Message {

@@ -2,6 +2,9 @@ package org.ehrledger.consensus.message;
 
 import java.util.List;
 
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
+
 /**
  * A prepared certificate: the primary's signed pre-prepare header and 2f matching signed prepares
  * from distinct backups, proving that (view, sequence, digest) prepared.

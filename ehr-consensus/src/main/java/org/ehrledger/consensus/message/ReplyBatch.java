@@ -2,6 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.util.List;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /**
  * The results for one client from one executed batch, sent by one replica. Grouping the replies per
  * client and batch keeps the message count independent of the request rate.

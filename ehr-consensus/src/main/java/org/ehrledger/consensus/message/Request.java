@@ -2,7 +2,9 @@ package org.ehrledger.consensus.message;
 
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * A client request: one or more opaque operations, signed together by the client. Bundling the

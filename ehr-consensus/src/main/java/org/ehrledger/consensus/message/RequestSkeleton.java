@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.consensus.crypto.Ed25519;
 import org.ehrledger.consensus.crypto.PublicKeys;
 

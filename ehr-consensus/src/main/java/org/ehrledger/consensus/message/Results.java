@@ -2,6 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.util.List;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /** Encoding of the per-operation results of one request, as carried in a reply. */
 public final class Results {
 

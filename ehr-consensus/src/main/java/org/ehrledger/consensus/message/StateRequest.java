@@ -1,5 +1,7 @@
 package org.ehrledger.consensus.message;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /** Asks the other replicas for state after {@code lastExecuted}, by a replica that is behind or restarting. */
 public record StateRequest(long lastExecuted, long view) implements Message {
 

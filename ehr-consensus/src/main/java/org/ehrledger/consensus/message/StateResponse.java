@@ -2,6 +2,8 @@ package org.ehrledger.consensus.message;
 
 import java.util.List;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /**
  * State for a lagging replica: the responder's stable checkpoint with its 2f+1 signatures and, where
  * the requester is behind it, the snapshot; then committed batches after it with their commit

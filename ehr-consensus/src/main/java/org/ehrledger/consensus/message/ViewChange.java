@@ -3,6 +3,8 @@ package org.ehrledger.consensus.message;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.ehrledger.consensus.codec.Wire;
+
 /**
  * A replica's request to move to {@code newView}, carrying its last stable checkpoint with proof and a
  * prepared certificate for every sequence number above it that prepared at this replica.

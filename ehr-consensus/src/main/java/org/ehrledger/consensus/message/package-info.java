@@ -1,5 +1,6 @@
 /**
- * Immutable PBFT messages (Java records) and their explicit big-endian binary encoding. Everything
- * that is hashed or signed is encoded here, never with Java serialization.
+ * Immutable PBFT messages (Java records), encoded with the frozen codec of
+ * {@link org.ehrledger.consensus.codec} (never with Java serialization): everything that is hashed or
+ * signed is encoded here.
  */
 package org.ehrledger.consensus.message;

@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.ehrledger.consensus.core.MessageValidator;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Checkpoint;

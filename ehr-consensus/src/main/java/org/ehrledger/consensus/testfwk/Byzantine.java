@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Checkpoint;

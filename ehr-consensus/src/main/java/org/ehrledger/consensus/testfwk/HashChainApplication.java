@@ -8,8 +8,8 @@ import java.util.function.Consumer;
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.Operation;
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * A small deterministic application: its state is a SHA-256 chain over every executed operation and a

@@ -318,7 +318,7 @@ public final class ScheduleFuzzer {
             sides.append(r).append(side == 1 ? "A" : "B");
         }
         for (int c = 0; c < 3; c++) {
-            cluster.network().group(org.ehrledger.consensus.config.ClusterConfig.FIRST_CLIENT_ID + c, 1 + rnd.nextInt(2));
+            cluster.network().group(org.ehrledger.consensus.api.ClusterConfig.FIRST_CLIENT_ID + c, 1 + rnd.nextInt(2));
         }
         description.append(" | phase ").append(phase).append(": ").append(sides);
         if (rnd.nextInt(3) == 0) {

@@ -2,7 +2,7 @@ package org.ehrledger.consensus.tool;
 
 import java.nio.file.Path;
 
-import org.ehrledger.consensus.api.GenesisDirectory;
+import org.ehrledger.consensus.node.GenesisDirectory;
 
 /**
  * Creates a new network's genesis directory ({@link GenesisDirectory}): {@code genesis.properties} and

@@ -12,8 +12,8 @@ import java.util.Arrays;
 import org.ehrledger.consensus.api.Signer;
 import org.ehrledger.consensus.crypto.Ed25519;
 import org.ehrledger.consensus.crypto.PublicKeys;
-import org.ehrledger.consensus.message.MalformedMessageException;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
 import org.jgroups.util.UUID;
 
 /**

@@ -26,14 +26,14 @@ import java.util.stream.Collectors;
 
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.Transport;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.crypto.PublicKeys;
 import org.ehrledger.consensus.message.Envelope;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.Event;

@@ -42,7 +42,7 @@ import org.bouncycastle.asn1.x509.TBSCertificate;
 import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 import org.ehrledger.consensus.api.ClientDirectory;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.crypto.PublicKeys;

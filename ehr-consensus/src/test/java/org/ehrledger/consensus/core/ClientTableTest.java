@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.consensus.message.RequestKey;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 import org.junit.jupiter.api.Test;
 
 /** Replay suppression: fresh, duplicate and stale requests with a window of 1024 timestamps per client. */
@@ -194,7 +194,7 @@ class ClientTableTest {
         table.cacheReply(new RequestKey(A, 7), REQ, bytes("seven"));
         assertArrayEquals(bytes("seven"), table.cachedReply(new RequestKey(A, 7), REQ));
         // Same client and timestamp, different request (a reused timestamp): no stale answer.
-        assertNull(table.cachedReply(new RequestKey(A, 7), org.ehrledger.consensus.crypto.Digest.sha256(bytes("other"))));
+        assertNull(table.cachedReply(new RequestKey(A, 7), org.ehrledger.consensus.codec.Digest.sha256(bytes("other"))));
     }
 
     @Test
@@ -205,8 +205,8 @@ class ClientTableTest {
         assertArrayEquals(before, encode(table));
     }
 
-    private static final org.ehrledger.consensus.crypto.Digest REQ =
-            org.ehrledger.consensus.crypto.Digest.sha256(new byte[] {42});
+    private static final org.ehrledger.consensus.codec.Digest REQ =
+            org.ehrledger.consensus.codec.Digest.sha256(new byte[] {42});
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

@@ -13,7 +13,7 @@ import java.util.List;
 
 import org.ehrledger.consensus.TestNodes;
 import org.ehrledger.consensus.core.MessageValidator;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Checkpoint;
 import org.ehrledger.consensus.message.Commit;

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.PrePrepare;

@@ -5,7 +5,7 @@ import java.util.List;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.Transport;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.log.InMemoryConsensusLog;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Checkpoint;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.ViewChange;

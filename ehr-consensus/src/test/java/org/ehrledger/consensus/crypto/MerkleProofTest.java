@@ -11,8 +11,8 @@ import java.util.List;
 
 import org.ehrledger.consensus.TestNodes;
 import org.ehrledger.consensus.crypto.CommitCertificates;
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.Request;

@@ -14,7 +14,7 @@ import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.message.Envelope;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.jgroups.util.UUID;
 import org.junit.jupiter.api.Test;
 

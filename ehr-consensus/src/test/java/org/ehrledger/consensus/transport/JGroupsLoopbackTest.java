@@ -14,11 +14,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.ehrledger.consensus.config.ClientSettings;
+import org.ehrledger.consensus.api.ClientSettings;
 import org.ehrledger.consensus.client.PbftClient;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
-import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
+import org.ehrledger.consensus.api.ReplicaSettings;
 import org.ehrledger.consensus.core.Replica;
 import org.ehrledger.consensus.core.ReplicaRunner;
 import org.ehrledger.consensus.crypto.KeyPairs;

@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.ehrledger.consensus.bench.BenchReplica;
 import org.ehrledger.consensus.tool.GenesisTool;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeKeys;

@@ -10,12 +10,25 @@ public enum ErrorCode {
     FORBIDDEN(403, "Not allowed"),
     ENROLMENT_REQUIRED(403, "Enrolment required"),
     NOT_FOUND(404, "Not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    NOT_ACCEPTABLE(406, "Not acceptable"),
     CONFLICT(409, "Conflict"),
     ENROLMENT_CODE_EXPIRED(410, "Enrolment code expired"),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency key reused"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     REFUSED(422, "Refused by the ledger's rules"),
+    /** FHIR: an interaction the server does not offer on a resource it keeps (e.g. a deny consent). */
+    UNSUPPORTED(422, "Not supported"),
+    /** FHIR: a resource type the ledger does not keep. */
+    UNSUPPORTED_TYPE(422, "Resource type not kept"),
+    /** FHIR: a transaction names a patient who is not registered. */
+    UNKNOWN_PATIENT(422, "Unknown patient"),
+    /** FHIR: a resource that does not validate against FHIR R4. */
+    INVALID_RESOURCE(422, "The resource does not validate against FHIR R4"),
     TOO_MANY_ATTEMPTS(429, "Too many attempts"),
+    /** A failure nobody foresaw; it is logged under a reference the answer gives. */
+    INTERNAL(500, "Internal error"),
     BUSY(503, "The replica is busy"),
     UNAVAILABLE(503, "The replica is not ready"),
     /** The replica's stored ledger is damaged; it serves nothing until the operator repairs it. */
@@ -36,5 +49,21 @@ public enum ErrorCode {
 
     public String title() {
         return title;
+    }
+
+    /**
+     * The code of an error the HTTP layer answers by itself (JAX-RS's 401, 403, 404, 405, 406, 415):
+     * {@link #INVALID_INPUT} for any other client error.
+     */
+    public static ErrorCode ofHttpStatus(int status) {
+        return switch (status) {
+            case 401 -> UNAUTHENTICATED;
+            case 403 -> FORBIDDEN;
+            case 404 -> NOT_FOUND;
+            case 405 -> METHOD_NOT_ALLOWED;
+            case 406 -> NOT_ACCEPTABLE;
+            case 415 -> UNSUPPORTED_MEDIA_TYPE;
+            default -> INVALID_INPUT;
+        };
     }
 }

@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;

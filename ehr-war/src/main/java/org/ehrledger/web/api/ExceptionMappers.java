@@ -27,7 +27,7 @@ public final class ExceptionMappers {
     }
 
     static Response of(ErrorCode code, String detail) {
-        return Problems.response(code.httpStatus(), code.name(), code.title(), detail);
+        return Problems.response(code, detail);
     }
 
     /** A typed failure; a refusal to try again later says when ({@code Retry-After}). */
@@ -97,15 +97,7 @@ public final class ExceptionMappers {
             if (status >= 500) {
                 return internal(e);
             }
-            String code = switch (status) {
-                case 401 -> "UNAUTHENTICATED";
-                case 403 -> "FORBIDDEN";
-                case 404 -> "NOT_FOUND";
-                case 405 -> "METHOD_NOT_ALLOWED";
-                case 406 -> "NOT_ACCEPTABLE";
-                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
-                default -> "INVALID_INPUT";
-            };
+            String code = ErrorCode.ofHttpStatus(status).name();
             String detail = status == 400 ? "the request body is not valid JSON of the expected shape"
                     : e.getResponse().getStatusInfo().getReasonPhrase();
             return Problems.response(status, code, e.getResponse().getStatusInfo().getReasonPhrase(), detail);
@@ -145,7 +137,7 @@ public final class ExceptionMappers {
     }
 
     static Response internal(Throwable e) {
-        return Problems.response(500, "INTERNAL", "Internal error", internalDetail(e));
+        return of(ErrorCode.INTERNAL, internalDetail(e));
     }
 
     /** What a session bean threw, inside the container's wrapping. */

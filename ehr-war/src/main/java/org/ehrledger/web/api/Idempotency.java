@@ -3,7 +3,6 @@ package org.ehrledger.web.api;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -23,9 +22,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.ejb.infrastructure.persistence.jpa.IdempotencyRow;
-import org.ehrledger.ejb.infrastructure.persistence.jpa.IdempotencyStore;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.service.IdempotencyKeys;
 
 /**
  * {@code Idempotency-Key} on writes (POST, PUT, DELETE): a client that retries with the same key gets the
@@ -41,8 +39,8 @@ import org.ehrledger.ejb.infrastructure.persistence.jpa.IdempotencyStore;
  * <li>An answer carrying a secret ({@link AnswerCarriesSecret}, or a field named like one of
  * {@link #SECRET_FIELDS}) is never stored: a retry gets 409 {@code CONFLICT} saying the first request was
  * carried out, and never the secret.</li>
- * <li>Keys expire after 24 hours and a caller holds at most {@value IdempotencyStore#MAX_KEYS_PER_CALLER};
- * beyond that a request with a new key gets 429 ({@link IdempotencyStore}).</li>
+ * <li>Keys expire after 24 hours and a caller holds at most {@value IdempotencyKeys#MAX_KEYS_PER_CALLER};
+ * beyond that a request with a new key gets 429 ({@link IdempotencyKeys}).</li>
  * </ul>
  */
 @Provider
@@ -60,7 +58,7 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
             Pattern.CASE_INSENSITIVE);
 
     @Inject
-    IdempotencyStore store;
+    IdempotencyKeys store;
 
     @Context
     ResourceInfo resource;
@@ -73,12 +71,12 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
             return;
         }
         if (!KEY.matcher(key).matches()) {
-            request.abortWith(Problems.response(400, "INVALID_INPUT", "The request is invalid",
+            request.abortWith(Problems.response(ErrorCode.INVALID_INPUT,
                     HEADER + " is 1 to 128 letters, digits, '.', '_', ':' or '-' (a UUID is a good choice)"));
             return;
         }
         if (request.getSecurityContext().getUserPrincipal() == null) {
-            request.abortWith(Problems.response(400, "INVALID_INPUT", "The request is invalid", HEADER
+            request.abortWith(Problems.response(ErrorCode.INVALID_INPUT, HEADER
                     + " is for signed-in callers only (Authorization: Bearer): signing in, signing up and bootstrap "
                     + "answer with credentials, which are never stored to be replayed. Send this request without "
                     + HEADER));
@@ -87,41 +85,37 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
         byte[] body = request.hasEntity() ? request.getEntityStream().readAllBytes() : new byte[0];
         request.setEntityStream(new ByteArrayInputStream(body));
         String caller = request.getSecurityContext().getUserPrincipal().getName();
-        byte[] what = (method + " " + request.getUriInfo().getRequestUri().getRawPath() + "?"
-                + request.getUriInfo().getRequestUri().getRawQuery() + "\n").getBytes(StandardCharsets.UTF_8);
-        byte[] all = new byte[what.length + body.length];
-        System.arraycopy(what, 0, all, 0, what.length);
-        System.arraycopy(body, 0, all, what.length, body.length);
-        String hash = Digest.sha256(all).hex();
-        IdempotencyStore.Reservation reservation;
+        String hash = IdempotencyKeys.requestHash(method, request.getUriInfo().getRequestUri().getRawPath(),
+                request.getUriInfo().getRequestUri().getRawQuery(), body);
+        IdempotencyKeys.Reservation reservation;
         try {
             reservation = store.reserve(caller, key, hash, System.currentTimeMillis());
         } catch (RuntimeException concurrent) {
             request.abortWith(inProgress());
             return;
         }
-        if (reservation instanceof IdempotencyStore.Used used) {
+        if (reservation instanceof IdempotencyKeys.Used used) {
             request.abortWith(replay(used.first(), hash));
-        } else if (reservation instanceof IdempotencyStore.Full) {
-            request.abortWith(Problems.response(429, "TOO_MANY_ATTEMPTS", "Too many attempts", "you hold "
-                    + IdempotencyStore.MAX_KEYS_PER_CALLER + " idempotency keys of the last 24 hours, the most kept per "
+        } else if (reservation instanceof IdempotencyKeys.Full) {
+            request.abortWith(Problems.response(ErrorCode.TOO_MANY_ATTEMPTS, "you hold "
+                    + IdempotencyKeys.MAX_KEYS_PER_CALLER + " idempotency keys of the last 24 hours, the most kept per "
                     + "caller; send this request without " + HEADER + ", or wait for your oldest keys to expire"));
-        } else {
-            request.setProperty(RESERVED, IdempotencyStore.id(caller, key));
+        } else if (reservation instanceof IdempotencyKeys.Reserved reserved) {
+            request.setProperty(RESERVED, reserved.id());
         }
     }
 
     /** The answer to a retry of a key used before. */
-    private static Response replay(IdempotencyRow first, String hash) {
+    private static Response replay(IdempotencyKeys.FirstRequest first, String hash) {
         if (!first.requestHash().equals(hash)) {
-            return Problems.response(422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused",
+            return Problems.response(ErrorCode.IDEMPOTENCY_KEY_REUSED,
                     "this " + HEADER + " was used for a different request; use a new key for a new request");
         }
         if (first.status() == 0) {
             return inProgress();
         }
         if (!first.replayable()) {
-            return Problems.response(409, "CONFLICT", "Conflict", "the first request with this " + HEADER
+            return Problems.response(ErrorCode.CONFLICT, "the first request with this " + HEADER
                     + " was carried out (answered " + first.status() + "); its answer carried a credential, which is "
                     + "never stored, so it cannot be shown again. Look the result up (GET) instead of retrying");
         }
@@ -130,7 +124,7 @@ public class Idempotency implements ContainerRequestFilter, ContainerResponseFil
     }
 
     private static Response inProgress() {
-        return Problems.response(409, "CONFLICT", "Conflict", "the first request with this " + HEADER
+        return Problems.response(ErrorCode.CONFLICT, "the first request with this " + HEADER
                 + " has not been answered: it is still running, or this replica stopped before answering. "
                 + "Check whether it took effect (GET) before sending it again with a new key");
     }

@@ -11,6 +11,8 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.ehrledger.ejb.application.ErrorCode;
+
 /**
  * Serves the JSON API's OpenAPI document at {@code /openapi} from a static file in the application
  * ({@code META-INF/openapi.json}, generated from the resource classes at build time; see OpenApiDocumentTest).
@@ -42,12 +44,12 @@ public class OpenApiDocumentFilter extends HttpFilter {
             throws IOException, ServletException {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         if (!path.equals("/openapi") && !path.equals("/openapi/")) {
-            Problems.write(response, 404, "NOT_FOUND", "Not found", "the OpenAPI document is at /openapi");
+            Problems.write(response, ErrorCode.NOT_FOUND, "the OpenAPI document is at /openapi");
             return;
         }
         if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
             response.setHeader("Allow", "GET, HEAD");
-            Problems.write(response, 405, "METHOD_NOT_ALLOWED", "Method not allowed", "GET the OpenAPI document");
+            Problems.write(response, ErrorCode.METHOD_NOT_ALLOWED, "GET the OpenAPI document");
             return;
         }
         String accept = request.getHeader("Accept");

@@ -7,6 +7,8 @@ import jakarta.json.JsonObject;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.core.Response;
 
+import org.ehrledger.ejb.application.ErrorCode;
+
 /** Problem details (RFC 9457) with a stable {@code code}. */
 public final class Problems {
 
@@ -27,9 +29,19 @@ public final class Problems {
                 .add("code", code).build();
     }
 
+    /** A JAX-RS response carrying a problem with its code's status and title. */
+    public static Response response(ErrorCode code, String detail) {
+        return response(code.httpStatus(), code.name(), code.title(), detail);
+    }
+
     /** A JAX-RS response carrying a problem. */
     public static Response response(int status, String code, String title, String detail) {
         return Response.status(status).type(MEDIA_TYPE).entity(body(status, code, title, detail).toString()).build();
+    }
+
+    /** Writes a problem with its code's status and title straight to a servlet response (outside JAX-RS). */
+    public static void write(HttpServletResponse response, ErrorCode code, String detail) throws IOException {
+        write(response, code.httpStatus(), code.name(), code.title(), detail);
     }
 
     /** Writes a problem straight to a servlet response (outside JAX-RS). */

@@ -8,7 +8,7 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonObject;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.ejb.application.service.Committed;
 import org.ehrledger.ejb.application.service.ReceiptIssuer;

@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.domain.model.record.Category;
 
@@ -140,10 +141,10 @@ final class Consents {
                     + patientId);
         }
         if (c.getProvision().getType() == Consent.ConsentProvisionType.DENY) {
-            throw FhirException.unprocessable("UNSUPPORTED", "only permit consents are granted; to withdraw one, DELETE it");
+            throw FhirException.unprocessable(ErrorCode.UNSUPPORTED, "only permit consents are granted; to withdraw one, DELETE it");
         }
         if (c.getProvision().getActor().size() != 1 || !c.getProvision().getActorFirstRep().getReference().hasReference()) {
-            throw FhirException.unprocessable("INVALID_INPUT", "name exactly one grantee in Consent.provision.actor: "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "name exactly one grantee in Consent.provision.actor: "
                     + "Practitioner/<user id> or Organization/<organisation id>");
         }
         String ref = c.getProvision().getActorFirstRep().getReference().getReference();
@@ -153,7 +154,7 @@ final class Consents {
         } else if (ref.startsWith("Organization/")) {
             grantee = ORGANISATION_PREFIX + ref.substring("Organization/".length());
         } else {
-            throw FhirException.unprocessable("INVALID_INPUT", "the grantee is Practitioner/<user id> or Organization/<id>, not "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "the grantee is Practitioner/<user id> or Organization/<id>, not "
                     + ref);
         }
         List<String> categories = new ArrayList<>();
@@ -165,7 +166,7 @@ final class Consents {
             }
         }
         if (categories.isEmpty()) {
-            throw FhirException.unprocessable("INVALID_INPUT", "name the categories in Consent.provision.code with system "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "name the categories in Consent.provision.code with system "
                     + Resources.CATEGORY_SYSTEM + " (" + String.join(", ", Arrays.stream(Category.values())
                     .map(Enum::name).toList()) + ")");
         }

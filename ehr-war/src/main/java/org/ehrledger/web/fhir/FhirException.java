@@ -4,6 +4,8 @@ import java.util.List;
 
 import org.hl7.fhir.r4.model.OperationOutcome;
 
+import org.ehrledger.ejb.application.ErrorCode;
+
 /** A FHIR request that fails: the HTTP status and the OperationOutcome to answer with. */
 public class FhirException extends RuntimeException {
 
@@ -12,8 +14,8 @@ public class FhirException extends RuntimeException {
     private final int status;
     private final transient OperationOutcome outcome;
 
-    public FhirException(int status, OperationOutcome.IssueType type, String code, String diagnostics) {
-        this(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, type, code, diagnostics));
+    public FhirException(int status, OperationOutcome.IssueType type, ErrorCode code, String diagnostics) {
+        this(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, type, code.name(), diagnostics));
     }
 
     public FhirException(int status, OperationOutcome outcome) {
@@ -24,21 +26,21 @@ public class FhirException extends RuntimeException {
 
     /** 400: the request is malformed. */
     public static FhirException invalid(String diagnostics) {
-        return new FhirException(400, OperationOutcome.IssueType.INVALID, "INVALID_INPUT", diagnostics);
+        return new FhirException(400, OperationOutcome.IssueType.INVALID, ErrorCode.INVALID_INPUT, diagnostics);
     }
 
     /** 404: no such resource (or type). */
     public static FhirException notFound(String diagnostics) {
-        return new FhirException(404, OperationOutcome.IssueType.NOTFOUND, "NOT_FOUND", diagnostics);
+        return new FhirException(404, OperationOutcome.IssueType.NOTFOUND, ErrorCode.NOT_FOUND, diagnostics);
     }
 
     /** 403: the caller may not do this. */
     public static FhirException forbidden(String diagnostics) {
-        return new FhirException(403, OperationOutcome.IssueType.FORBIDDEN, "FORBIDDEN", diagnostics);
+        return new FhirException(403, OperationOutcome.IssueType.FORBIDDEN, ErrorCode.FORBIDDEN, diagnostics);
     }
 
     /** 422: the resource is well-formed but breaks the specification's or the ledger's rules. */
-    public static FhirException unprocessable(String code, String diagnostics) {
+    public static FhirException unprocessable(ErrorCode code, String diagnostics) {
         return new FhirException(422, OperationOutcome.IssueType.PROCESSING, code, diagnostics);
     }
 
@@ -51,7 +53,7 @@ public class FhirException extends RuntimeException {
             if (m.getLocationString() != null) {
                 issue.addExpression(m.getLocationString());
             }
-            issue.setDetails(Outcomes.code("INVALID_RESOURCE", "The resource does not validate against FHIR R4"));
+            issue.setDetails(Outcomes.code(ErrorCode.INVALID_RESOURCE.name(), ErrorCode.INVALID_RESOURCE.title()));
         }
         return new FhirException(422, o);
     }

@@ -95,7 +95,7 @@ public final class FhirProviders {
                 Fhir.warmUp();
                 return;
             }
-            throw new FhirException(401, OperationOutcome.IssueType.LOGIN, ErrorCode.UNAUTHENTICATED.name(),
+            throw new FhirException(401, OperationOutcome.IssueType.LOGIN, ErrorCode.UNAUTHENTICATED,
                     "sign in first (POST /api/v1/sessions) and send the token as 'Authorization: Bearer <token>'");
         }
     }
@@ -139,7 +139,7 @@ public final class FhirProviders {
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
                 if (out.size() > MAX_BYTES) {
-                    throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE.name(),
+                    throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
                             "request bodies are limited to " + MAX_BYTES / 1024 / 1024 + " MiB");
                 }
             }
@@ -241,7 +241,7 @@ public final class FhirProviders {
 
         Response internal(Throwable e) {
             return outcome(500, Outcomes.of(OperationOutcome.IssueSeverity.FATAL, OperationOutcome.IssueType.EXCEPTION,
-                    "INTERNAL", ExceptionMappers.internalDetail(e)), headers);
+                    ErrorCode.INTERNAL.name(), ExceptionMappers.internalDetail(e)), headers);
         }
     }
 
@@ -298,15 +298,7 @@ public final class FhirProviders {
                 case 415 -> "send application/fhir+json or application/fhir+xml";
                 default -> e.getResponse().getStatusInfo().getReasonPhrase();
             };
-            String code = switch (status) {
-                case 404 -> "NOT_FOUND";
-                case 405 -> "METHOD_NOT_ALLOWED";
-                case 406 -> "NOT_ACCEPTABLE";
-                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
-                case 401 -> "UNAUTHENTICATED";
-                case 403 -> "FORBIDDEN";
-                default -> "INVALID_INPUT";
-            };
+            String code = ErrorCode.ofHttpStatus(status).name();
             return answer(status, Outcomes.of(OperationOutcome.IssueSeverity.ERROR, Outcomes.type(status), code, detail));
         }
     }

@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.domain.model.record.Category;
@@ -92,7 +93,7 @@ final class Patients {
                 : p.getNameFirstRep().getNameAsSingleString()) : null;
         String contact = p.getTelecom().stream().filter(t -> t.hasValue()).map(t -> t.getValue()).findFirst().orElse(null);
         if (name == null || name.isBlank() || !p.hasBirthDate() || contact == null) {
-            throw FhirException.unprocessable("INVALID_INPUT", "a patient is registered with a name, a birthDate and a telecom "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a patient is registered with a name, a birthDate and a telecom "
                     + "(phone or email) to reach them");
         }
         Patient kept = p.copy();

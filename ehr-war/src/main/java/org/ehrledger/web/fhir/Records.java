@@ -17,6 +17,7 @@ import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.domain.model.record.Category;
@@ -107,7 +108,7 @@ final class Records {
         String type = resource.fhirType();
         requireRecordType(type);
         if (RecordTypes.isReferenceData(type)) {
-            throw FhirException.unprocessable("INVALID_INPUT", "a " + type + " is kept as reference data of the patient "
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a " + type + " is kept as reference data of the patient "
                     + "whose records point at it: send it in that patient's transaction bundle");
         }
         String patient = patientOf(RecordTypes.subjectOf(resource), type);
@@ -141,7 +142,7 @@ final class Records {
     private static String patientOf(Reference subject, String type) {
         String ref = subject == null ? null : subject.getReference();
         if (ref == null || !ref.startsWith("Patient/") || ref.length() == "Patient/".length()) {
-            throw FhirException.unprocessable("INVALID_INPUT", "a " + type + " must refer to its patient as Patient/<patient id>");
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "a " + type + " must refer to its patient as Patient/<patient id>");
         }
         return ref.substring("Patient/".length());
     }

@@ -36,6 +36,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Timing;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.domain.model.record.Category;
@@ -259,7 +260,7 @@ public final class Resources {
         String type = r.fhirType();
         Category category = RecordTypes.categoryOf(type);
         if (category == null) {
-            throw FhirException.unprocessable("UNSUPPORTED_TYPE", type + " is not kept as a record");
+            throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, type + " is not kept as a record");
         }
         Resource kept = r.copy();
         kept.setIdElement(null);

@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.Ids;
 import org.ehrledger.ejb.application.service.RecordService;
 
@@ -41,17 +42,17 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
             Resource r = e.getResource();
             String where = "entry " + i;
             if (r == null) {
-                throw FhirException.unprocessable("INVALID_INPUT", where + " has no resource");
+                throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, where + " has no resource");
             }
             String type = r.fhirType();
             Bundle.HTTPVerb method = e.getRequest().getMethod();
             if (r instanceof Patient p) {
                 if (patientId != null) {
-                    throw FhirException.unprocessable("INVALID_INPUT", where + ": a transaction holds one patient's records");
+                    throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, where + ": a transaction holds one patient's records");
                 }
                 patientId = patientIdOf(p, e);
                 if (patientId == null) {
-                    throw FhirException.unprocessable("UNKNOWN_PATIENT", where + " would register a new patient: register them "
+                    throw FhirException.unprocessable(ErrorCode.UNKNOWN_PATIENT, where + " would register a new patient: register them "
                             + "first (POST /fhir/r4/Patient, by the registration desk), then send their records with the "
                             + "Patient entry as request PUT Patient/<patient id> or with identifier " + Resources.PATIENT_SYSTEM
                             + "|<patient id>");
@@ -63,12 +64,12 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
                 continue;
             }
             if (!RecordTypes.isRecordType(type)) {
-                throw FhirException.unprocessable("UNSUPPORTED_TYPE", where + ": " + type + " is not kept by EHR Ledger: a "
+                throw FhirException.unprocessable(ErrorCode.UNSUPPORTED_TYPE, where + ": " + type + " is not kept by EHR Ledger: a "
                         + "transaction holds a Patient and resources of that patient's record (the types of the R4 Patient "
                         + "compartment and the reference data they point at; see docs/FHIR.md)");
             }
             if (method != Bundle.HTTPVerb.POST) {
-                throw FhirException.unprocessable("INVALID_INPUT", where + ": records are created with POST; the ledger never "
+                throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, where + ": records are created with POST; the ledger never "
                         + "changes or deletes a committed record in place");
             }
             String id = Ids.record();
@@ -90,7 +91,7 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
                 if (resolved.containsKey(target)) {
                     ref.setReference(resolved.get(target));
                 } else if (target.startsWith("urn:")) {
-                    throw FhirException.unprocessable("INVALID_INPUT", r.fhirType() + " refers to " + target
+                    throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, r.fhirType() + " refers to " + target
                             + ", which is not an entry of this bundle");
                 }
             }
@@ -104,13 +105,13 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
                 patientId = about.substring("Patient/".length());
             }
             if (!about.equals("Patient/" + patientId)) {
-                throw FhirException.unprocessable("INVALID_INPUT", "every record of a transaction refers to its one patient; a "
+                throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "every record of a transaction refers to its one patient; a "
                         + r.fhirType() + " refers to '" + about + "'");
             }
             drafts.add(Resources.draft(r).withId(recordIds.get(i)));
         }
         if (patientId == null) {
-            throw FhirException.unprocessable("INVALID_INPUT", "the bundle names no patient");
+            throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, "the bundle names no patient");
         }
         if (callerPatient != null && !callerPatient.equals(patientId)) {
             throw FhirException.forbidden("a patient sends records of their own only");

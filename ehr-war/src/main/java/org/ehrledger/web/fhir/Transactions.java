@@ -29,7 +29,7 @@ final class Transactions {
             throw FhirException.invalid("POST a Bundle of type transaction to the base URL");
         }
         if (bundle.getEntry().size() > RecordService.MAX_BATCH + 1) {
-            throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE.name(),
+            throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
                     "a transaction holds at most " + RecordService.MAX_BATCH + " records and their patient; split it");
         }
         Fhir.Findings findings = FhirEndpoint.validate(bundle);

@@ -18,7 +18,7 @@ import jakarta.json.JsonObject;
 
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 
 /**
  * The cluster dashboard: this replica's consensus state, every replica's health as it answers its public
@@ -40,7 +40,7 @@ public class ClusterBean {
     NetworkService network;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     private ClusterStatus local;
     private List<Replica> replicas;

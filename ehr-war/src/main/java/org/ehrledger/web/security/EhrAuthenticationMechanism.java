@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
@@ -117,9 +118,9 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
                     response.setStatus(401);
                     response.setContentType(Fhir.JSON + ";charset=UTF-8");
                     response.getOutputStream().write(Fhir.encode(Outcomes.of(OperationOutcome.IssueSeverity.ERROR,
-                            OperationOutcome.IssueType.LOGIN, "UNAUTHENTICATED", why), false));
+                            OperationOutcome.IssueType.LOGIN, ErrorCode.UNAUTHENTICATED.name(), why), false));
                 } else {
-                    Problems.write(response, 401, "UNAUTHENTICATED", "Authentication required", why);
+                    Problems.write(response, ErrorCode.UNAUTHENTICATED, why);
                 }
             } catch (IOException e) {
                 response.setStatus(401);

@@ -6,6 +6,8 @@ import jakarta.xml.bind.annotation.XmlElement;
 import jakarta.xml.bind.annotation.XmlType;
 import jakarta.xml.ws.WebFault;
 
+import org.ehrledger.ejb.application.ErrorCode;
+
 /** The typed fault of every billing operation: a stable code (the JSON API's) and what to do next. */
 @WebFault(name = "BillingFault", targetNamespace = BillingEndpoint.NS)
 public class BillingFault extends Exception {
@@ -37,8 +39,8 @@ public class BillingFault extends Exception {
         this.faultInfo = faultInfo;
     }
 
-    BillingFault(String code, String message) {
-        this(message, new Info(code, message));
+    BillingFault(ErrorCode code, String message) {
+        this(message, new Info(code.name(), message));
     }
 
     public Info getFaultInfo() {

@@ -14,6 +14,7 @@ import jakarta.ejb.EJBAccessException;
 import jakarta.ejb.EJBException;
 import jakarta.enterprise.inject.spi.CDI;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.service.BillingService;
 import org.ehrledger.ejb.application.service.Committed;
@@ -39,7 +40,7 @@ final class BillingOperations {
         LocalDate first = day(from, "from");
         LocalDate last = day(to, "to");
         if (first.isAfter(last)) {
-            throw new BillingFault("INVALID_INPUT", "from (" + first + ") is after to (" + last + "); send from <= to");
+            throw new BillingFault(ErrorCode.INVALID_INPUT, "from (" + first + ") is after to (" + last + "); send from <= to");
         }
         long start = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long end = last.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
@@ -76,10 +77,10 @@ final class BillingOperations {
         try {
             d = LocalDate.parse(value == null ? "" : value.strip());
         } catch (DateTimeParseException e) {
-            throw new BillingFault("INVALID_INPUT", name + " must be a date such as 2026-11-25");
+            throw new BillingFault(ErrorCode.INVALID_INPUT, name + " must be a date such as 2026-11-25");
         }
         if (d.getYear() < FIRST_YEAR || d.getYear() > LAST_YEAR) {
-            throw new BillingFault("INVALID_INPUT", name + " must be a date from " + FIRST_YEAR + "-01-01 to " + LAST_YEAR
+            throw new BillingFault(ErrorCode.INVALID_INPUT, name + " must be a date from " + FIRST_YEAR + "-01-01 to " + LAST_YEAR
                     + "-12-31, such as 2026-11-25");
         }
         return d;
@@ -93,12 +94,12 @@ final class BillingOperations {
         try {
             return action.get();
         } catch (EhrException e) {
-            throw new BillingFault(e.code().name(), e.getMessage());
+            throw new BillingFault(e.code(), e.getMessage());
         } catch (EJBAccessException e) {
-            throw new BillingFault("FORBIDDEN", "this operation needs a billing account (role BILLING)");
+            throw new BillingFault(ErrorCode.FORBIDDEN, "this operation needs a billing account (role BILLING)");
         } catch (EJBException e) {
             if (e.getCausedByException() instanceof EhrException ehr) {
-                throw new BillingFault(ehr.code().name(), ehr.getMessage());
+                throw new BillingFault(ehr.code(), ehr.getMessage());
             }
             throw internal(e);
         } catch (RuntimeException e) {
@@ -109,7 +110,7 @@ final class BillingOperations {
     private static BillingFault internal(RuntimeException e) {
         String reference = UUID.randomUUID().toString();
         LOG.log(Level.SEVERE, "billing operation failed, reference " + reference, e);
-        return new BillingFault("INTERNAL", "the operation failed on this replica; nothing was changed by this answer. "
+        return new BillingFault(ErrorCode.INTERNAL, "the operation failed on this replica; nothing was changed by this answer. "
                 + "Report reference " + reference + " to the operator");
     }
 }

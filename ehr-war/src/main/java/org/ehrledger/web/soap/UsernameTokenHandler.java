@@ -19,6 +19,7 @@ import jakarta.xml.ws.handler.soap.SOAPHandler;
 import jakarta.xml.ws.handler.soap.SOAPMessageContext;
 import jakarta.xml.ws.soap.SOAPFaultException;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.web.security.SoapAuthenticator;
 
 /**
@@ -121,7 +122,7 @@ public class UsernameTokenHandler implements SOAPHandler<SOAPMessageContext> {
                 detail.detachNode();
             }
             SOAPElement info = fault.addDetail().addChildElement(new QName(BillingEndpoint.NS, "BillingFault", "b"));
-            info.addChildElement(new QName(BillingEndpoint.NS, "code", "b")).addTextNode("INVALID_INPUT");
+            info.addChildElement(new QName(BillingEndpoint.NS, "code", "b")).addTextNode(ErrorCode.INVALID_INPUT.name());
             info.addChildElement(new QName(BillingEndpoint.NS, "message", "b")).addTextNode(why);
             context.getMessage().saveChanges();
         } catch (SOAPException | RuntimeException e) {

@@ -24,7 +24,7 @@ import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Timing;
 import org.junit.jupiter.api.Test;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.application.service.PatientService;

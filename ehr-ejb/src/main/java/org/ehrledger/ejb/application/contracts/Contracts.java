@@ -2,8 +2,8 @@ package org.ehrledger.ejb.application.contracts;
 
 import java.util.EnumSet;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.ejb.domain.model.access.AccessPolicy;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.registry.Role;

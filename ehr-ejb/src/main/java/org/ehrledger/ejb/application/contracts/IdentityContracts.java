@@ -3,7 +3,7 @@ package org.ehrledger.ejb.application.contracts;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Recovery;

@@ -2,7 +2,7 @@ package org.ehrledger.ejb.application.contracts;
 
 import java.util.Map;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.domain.model.access.AccessPolicy;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;

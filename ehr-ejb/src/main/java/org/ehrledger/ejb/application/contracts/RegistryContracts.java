@@ -3,7 +3,7 @@ package org.ehrledger.ejb.application.contracts;
 import java.util.Set;
 import java.util.TreeMap;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;

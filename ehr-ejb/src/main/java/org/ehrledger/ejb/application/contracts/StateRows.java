@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
 import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;
@@ -22,7 +22,7 @@ import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Recovery;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 
 /**
  * Canonical encodings of the world state's values (hashed into the state commitment, so they are a chain

@@ -8,7 +8,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.domain.model.access.AccessPolicy;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;

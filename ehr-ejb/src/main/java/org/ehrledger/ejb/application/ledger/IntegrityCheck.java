@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.contracts.StateStore;
 import org.ehrledger.ejb.application.contracts.StateTable;
 import org.ehrledger.ejb.application.contracts.StateWatch;

@@ -6,10 +6,10 @@ import java.util.Map;
 
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.message.RequestSkeleton;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.ejb.application.contracts.Contracts;
 import org.ehrledger.ejb.application.contracts.Outcome;
 import org.ehrledger.ejb.application.contracts.StateStore;

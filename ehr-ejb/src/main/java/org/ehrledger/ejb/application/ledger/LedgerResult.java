@@ -2,7 +2,7 @@ package org.ehrledger.ejb.application.ledger;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * What a submitter learns about its transaction once f+1 replicas agree: accepted or the precise

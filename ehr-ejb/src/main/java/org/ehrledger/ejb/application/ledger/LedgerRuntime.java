@@ -9,8 +9,7 @@ import java.util.logging.Logger;
 
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
+import jakarta.inject.Inject;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -23,13 +22,10 @@ import org.ehrledger.ejb.application.contracts.StateWatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
-import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
-import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
-import org.ehrledger.ejb.infrastructure.persistence.jpa.StateReadCache;
 
 /**
- * The replica's ledger inside the application server: the {@link LedgerApplication} over the JPA
- * store, each committed batch executed in one JTA transaction. Internal to the replica (the consensus
+ * The replica's ledger inside the application server: the {@link LedgerApplication} over the replica's
+ * {@link LedgerStorage} (its database), each committed batch executed in one JTA transaction. Internal to the replica (the consensus
  * gateway calls it); people and systems reach the ledger only through the role-checked session beans.
  *
  * <p>Reads (many request threads at once) share a read lock; executing a block takes the write lock,
@@ -46,8 +42,8 @@ public class LedgerRuntime {
     private static final long GENESIS_TIME = 0L;
     private static final Logger LOG = Logger.getLogger(LedgerRuntime.class.getName());
 
-    @PersistenceContext(unitName = "ehr")
-    private EntityManager em;
+    @Inject
+    private LedgerStorage storage;
 
     @Resource
     private TransactionSynchronizationRegistry transactions;
@@ -60,8 +56,6 @@ public class LedgerRuntime {
     private final Semaphore blockGate = new Semaphore(1);
     /** The rows blocks change while the integrity check reads a table. */
     private final StateWatch watch = new StateWatch();
-    /** Committed rows nearly every request reads, shared by the services' queries (see {@link StateReadCache}). */
-    private final StateReadCache readCache = new StateReadCache();
     private volatile LedgerApplication ledger;
     private volatile BlockSource peers = BlockSource.NONE;
     private volatile LedgerDamage damage;
@@ -84,8 +78,7 @@ public class LedgerRuntime {
                 try {
                     // The state rows are checked once per process; a reload after a rolled-back block trusts them.
                     long started = System.nanoTime();
-                    loaded = new LedgerApplication(GENESIS_TIME, new JpaLedgerStore(em, Runnable::run),
-                            new JpaStateStore(em, Runnable::run, readCache), !stateVerified);
+                    loaded = new LedgerApplication(GENESIS_TIME, storage.blocks(), storage.state(), !stateVerified);
                     if (!stateVerified) {
                         long height = loaded.head().header().height();
                         long ms = (System.nanoTime() - started) / 1_000_000;
@@ -95,7 +88,7 @@ public class LedgerRuntime {
                 } catch (DamagedLedgerException e) {
                     throw damaged(e);
                 }
-                readCache.clear();
+                storage.forgetCachedRows();
                 loaded.peers(peers);
                 loaded.watch(watch);
                 ledger = loaded;
@@ -120,7 +113,7 @@ public class LedgerRuntime {
 
                 @Override
                 public void afterCompletion(int status) {
-                    readCache.settled();
+                    storage.blockCompleted();
                     blockGate.release();
                 }
             });
@@ -151,7 +144,7 @@ public class LedgerRuntime {
     }
 
     private IntegrityCheck.Stores stores() {
-        return new IntegrityCheck.Stores(JpaStateStore.reader(em), new JpaLedgerStore(em, Runnable::run));
+        return new IntegrityCheck.Stores(storage.stateReader(), storage.blocks());
     }
 
     /** Where executing blocks note the rows they change while the integrity check reads a table. */
@@ -237,7 +230,7 @@ public class LedgerRuntime {
         ledger();
         holdBlockGateUntilCompletion();
         lock.writeLock().lock();
-        readCache.clear(); // a snapshot replaces the state wholesale: nothing read before it is kept
+        storage.forgetCachedRows(); // a snapshot replaces the state wholesale: nothing read before it is kept
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -245,7 +238,7 @@ public class LedgerRuntime {
 
             @Override
             public void afterCompletion(int status) {
-                readCache.clear();
+                storage.forgetCachedRows();
             }
         });
         try {
@@ -284,7 +277,7 @@ public class LedgerRuntime {
             if (ledger == stale) {
                 ledger = null;
             }
-            readCache.clear();
+            storage.forgetCachedRows();
         } finally {
             lock.writeLock().unlock();
         }
@@ -344,7 +337,7 @@ public class LedgerRuntime {
      */
     public <T> T query(Function<WorldState, T> q) {
         ledger();
-        return q.apply(new WorldState(JpaStateStore.reader(em, readCache)));
+        return q.apply(new WorldState(storage.stateReader()));
     }
 
     /** The consensus sequence number of the last executed batch. */
@@ -360,7 +353,7 @@ public class LedgerRuntime {
 
     /** The chain as stored in the database, read afresh (tests; verification reads it in pages). */
     public List<Block> storedChain() {
-        return new JpaLedgerStore(em, Runnable::run).loadChain();
+        return storage.blocks().loadChain();
     }
 
     /**
@@ -371,7 +364,7 @@ public class LedgerRuntime {
     public org.ehrledger.ejb.domain.model.ledger.ChainVerifier.Report verifyStored(
             org.ehrledger.ejb.domain.model.ledger.ChainVerifier verifier) {
         long top = head().header().height();
-        return verifier.verify(new JpaLedgerStore(em, Runnable::run).pages(0, top, 128));
+        return verifier.verify(storage.blocks().pages(0, top, 128));
     }
 
     /**
@@ -383,13 +376,13 @@ public class LedgerRuntime {
             org.ehrledger.ejb.domain.model.ledger.ChainVerifier verifier,
             org.ehrledger.ejb.domain.model.ledger.BlockHeader previous, long to) {
         long from = previous == null ? 0 : previous.height() + 1;
-        return verifier.extend(previous, new JpaLedgerStore(em, Runnable::run).pages(from, to, 128));
+        return verifier.extend(previous, storage.blocks().pages(from, to, 128));
     }
 
     /** The world state as committed (tests; people's reads go through {@link #query}). */
     public WorldState state() {
         ledger();
-        return new WorldState(JpaStateStore.reader(em, readCache));
+        return new WorldState(storage.stateReader());
     }
 
     /** A record's ciphertext, or null. */

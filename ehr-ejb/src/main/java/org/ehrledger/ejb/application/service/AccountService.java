@@ -21,7 +21,7 @@ import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.domain.model.tx.TxType;
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
 import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
 import org.ehrledger.ejb.infrastructure.crypto.WrongPasswordException;
@@ -61,7 +61,7 @@ public class AccountService {
     OrganisationCa organisation;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     @Inject
     SignInGate gate;

@@ -59,7 +59,7 @@ public class AdminService {
         }
         Fields body;
         try {
-            org.ehrledger.consensus.message.Wire.Reader r = new org.ehrledger.consensus.message.Wire.Reader(
+            org.ehrledger.consensus.codec.Wire.Reader r = new org.ehrledger.consensus.codec.Wire.Reader(
                     java.util.Base64.getDecoder().decode(admissionRequest.strip()));
             body = Fields.decode(r);
             r.expectEnd();

@@ -26,7 +26,7 @@ import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
 import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
 import org.ehrledger.ejb.infrastructure.crypto.RecordCipher;
@@ -56,7 +56,7 @@ public class ClinicalRecords {
     OrganisationCa organisation;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     @Inject
     ReceiptIssuer receipts;
@@ -215,7 +215,7 @@ public class ClinicalRecords {
                         && r.id().equals(tx.body().string("recordId", ""))) {
                     ReceiptIssuer.CheckedReceipt checked = receipts.issue(height, i, null);
                     return new RecordReceipt(r.id(), height, i, b.header().hash().hex(),
-                            org.ehrledger.consensus.crypto.Digest.sha256(e.transaction()).hex(), b.header().timestamp(),
+                            org.ehrledger.consensus.codec.Digest.sha256(e.transaction()).hex(), b.header().timestamp(),
                             checked.verified(), checked.verified() ? "" : checked.problem());
                 }
             }

@@ -15,7 +15,7 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
 import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
 import org.ehrledger.ejb.infrastructure.identity.OrganisationCa;
@@ -37,7 +37,7 @@ public class KeyRenewal {
     OrganisationCa organisation;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     /** The person's wraps opened with their old key pair and made for {@code newKey}. */
     public List<String> withOwnKey(String userId, KeyPair old, PublicKey newKey) {

@@ -7,7 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerResult;

@@ -195,7 +195,7 @@ public class NetworkService {
             } catch (RuntimeException ignored) {
                 // shown as malformed, as the contracts recorded it
             }
-            txs.add(new TxSummary(i, org.ehrledger.consensus.crypto.Digest.sha256(e.transaction()).hex(), type, author,
+            txs.add(new TxSummary(i, org.ehrledger.consensus.codec.Digest.sha256(e.transaction()).hex(), type, author,
                     e.accepted(), e.reason()));
         }
         BlockHeader h = b.header();

@@ -29,7 +29,7 @@ import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.domain.model.tx.TxType;
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 import org.ehrledger.ejb.infrastructure.identity.AccountRow;
 import org.ehrledger.ejb.infrastructure.identity.AccountStore;
 
@@ -57,7 +57,7 @@ public class PatientService {
     LedgerRuntime ledger;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     @Inject
     org.ehrledger.ejb.infrastructure.identity.OrganisationCa organisationKeys;

@@ -7,7 +7,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.infrastructure.crypto.KeyWrap;
 import org.ehrledger.ejb.infrastructure.crypto.RecordCipher;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.BlockSource;

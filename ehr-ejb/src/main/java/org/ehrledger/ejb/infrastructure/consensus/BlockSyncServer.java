@@ -22,7 +22,7 @@ import java.util.logging.Logger;
 
 import javax.net.ssl.SSLSocket;
 
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.transport.LinkTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;

@@ -31,14 +31,14 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ClientOverloadedException;
-import org.ehrledger.consensus.api.ConsensusNode;
+import org.ehrledger.consensus.node.ConsensusNode;
 import org.ehrledger.consensus.api.ConsensusTimeoutException;
-import org.ehrledger.consensus.api.GenesisDirectory;
+import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.ReplicaStatus;
-import org.ehrledger.consensus.config.ClientSettings;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.api.ClientSettings;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaSettings;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.LinkTls;
 import org.ehrledger.ejb.application.EhrException;
@@ -75,7 +75,7 @@ public class ConsensusGateway {
     private static final int INBOUND_QUEUE = 20_000;
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     @Inject
     LedgerRuntime ledger;

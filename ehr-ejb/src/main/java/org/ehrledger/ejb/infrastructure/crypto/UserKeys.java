@@ -75,7 +75,7 @@ public final class UserKeys {
     private static final java.util.concurrent.ConcurrentHashMap<java.nio.ByteBuffer,
             org.bouncycastle.crypto.params.Ed25519PublicKeyParameters> DECODED = new java.util.concurrent.ConcurrentHashMap<>();
     /** Signatures found valid recently, by the SHA-256 of key, message and signature (see {@link #verifyEd25519}). */
-    private static final java.util.Set<org.ehrledger.consensus.crypto.Digest> VERIFIED =
+    private static final java.util.Set<org.ehrledger.consensus.codec.Digest> VERIFIED =
             java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final int CACHE_LIMIT = 65_536;
 
@@ -98,7 +98,7 @@ public final class UserKeys {
         md.update(spki);
         md.update(message);
         md.update(signature);
-        org.ehrledger.consensus.crypto.Digest memo = org.ehrledger.consensus.crypto.Digest.of(md.digest());
+        org.ehrledger.consensus.codec.Digest memo = org.ehrledger.consensus.codec.Digest.of(md.digest());
         if (VERIFIED.contains(memo)) {
             return true;
         }

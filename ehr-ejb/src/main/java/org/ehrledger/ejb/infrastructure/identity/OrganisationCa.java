@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.ehrledger.ejb.infrastructure.consensus.GatewayConfig;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
 import org.ehrledger.ejb.infrastructure.crypto.MembershipCa;
 import org.ehrledger.ejb.infrastructure.crypto.Providers;
@@ -37,7 +37,7 @@ public class OrganisationCa {
     private static final Logger LOG = Logger.getLogger(OrganisationCa.class.getName());
 
     @Inject
-    GatewayConfig config;
+    ReplicaConfig config;
 
     private MembershipCa ca;
     private KeyPair custodian;

@@ -140,7 +140,7 @@ final class Actors {
         }
         return new Submission(author.sign(category.equals("PRESCRIPTION") ? TxType.PRESCRIBE : TxType.ADD_RECORD,
                 Fields.builder().put("recordId", recordId).put("patient", patient.id).put("category", category)
-                        .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(ct).bytes()).put("size", ct.length)
+                        .put("contentHash", org.ehrledger.consensus.codec.Digest.sha256(ct).bytes()).put("size", ct.length)
                         .put("wraps", wraps).build()), ct);
     }
 
@@ -203,7 +203,7 @@ final class Actors {
     }
 
     private static byte[] sha256(String code) {
-        return org.ehrledger.consensus.crypto.Digest.sha256(code.getBytes(java.nio.charset.StandardCharsets.UTF_8)).bytes();
+        return org.ehrledger.consensus.codec.Digest.sha256(code.getBytes(java.nio.charset.StandardCharsets.UTF_8)).bytes();
     }
 
     byte[] breakGlass(Person practitioner, Person patient, String reason, long minutes) {

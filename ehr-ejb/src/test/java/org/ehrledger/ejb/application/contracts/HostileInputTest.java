@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 
-import org.ehrledger.consensus.message.MalformedMessageException;
+import org.ehrledger.consensus.codec.MalformedMessageException;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.domain.model.tx.TxType;

@@ -18,7 +18,7 @@ import jakarta.inject.Inject;
 import jakarta.transaction.UserTransaction;
 
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.ledger.Block;
@@ -183,11 +183,11 @@ class LedgerInContainerIT {
         assertTrue(verifier.verify(receipt, receipt.entry().transaction()).valid());
         byte[] ciphertext = ledger.content("r-1");
         assertEquals(receipt.request().operationDigests().get(receipt.entry().operationIndex() + 1),
-                org.ehrledger.consensus.crypto.Digest.sha256(ciphertext), "the record's hash was ordered");
+                org.ehrledger.consensus.codec.Digest.sha256(ciphertext), "the record's hash was ordered");
         for (int i = 0; i < ciphertext.length; i += 7) {
             byte[] changed = ciphertext.clone();
             changed[i] ^= 1;
-            assertFalse(org.ehrledger.consensus.crypto.Digest.sha256(changed)
+            assertFalse(org.ehrledger.consensus.codec.Digest.sha256(changed)
                     .equals(receipt.request().operationDigests().get(receipt.entry().operationIndex() + 1)));
         }
     }

@@ -108,7 +108,7 @@ class LedgerOverConsensusTest {
         assertTrue(result.valid(), result.problem());
         // The ordered content hash is the ciphertext's: a patient holding the ciphertext checks it too.
         assertEquals(receipt.request().operationDigests().get(e.operationIndex() + 1),
-                org.ehrledger.consensus.crypto.Digest.sha256(replica2.content("r-1")));
+                org.ehrledger.consensus.codec.Digest.sha256(replica2.content("r-1")));
     }
 
     @Test

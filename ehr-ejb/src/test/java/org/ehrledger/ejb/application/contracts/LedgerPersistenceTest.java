@@ -15,7 +15,7 @@ import java.util.Map;
 import jakarta.persistence.EntityManager;
 
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.ejb.application.ledger.DamagedLedgerException;
 import org.ehrledger.ejb.application.ledger.LedgerApplication;
 import org.ehrledger.ejb.application.ledger.LedgerResult;

@@ -68,7 +68,7 @@ class MoreContractsTest extends ContractsHarness {
     private Fields demographics(String id) {
         byte[] key = org.ehrledger.ejb.infrastructure.crypto.RecordCipher.newDataKey();
         return Fields.builder().put("recordId", id).put("patient", "pat-alice").put("category", "DEMOGRAPHICS")
-                .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(CONTENT).bytes())
+                .put("contentHash", org.ehrledger.consensus.codec.Digest.sha256(CONTENT).bytes())
                 .put("size", CONTENT.length).put("wraps", List.of(a.alice.wrapFor(key, id))).build();
     }
 
@@ -78,7 +78,7 @@ class MoreContractsTest extends ContractsHarness {
         byte[] dataKey = org.ehrledger.ejb.infrastructure.crypto.RecordCipher.newDataKey();
         ok(new Actors.Submission(a.doctor.sign(TxType.ADD_RECORD, Fields.builder().put("recordId", "r-1")
                 .put("patient", "pat-alice").put("category", "NOTE")
-                .put("contentHash", org.ehrledger.consensus.crypto.Digest.sha256(CONTENT).bytes()).put("size", CONTENT.length)
+                .put("contentHash", org.ehrledger.consensus.codec.Digest.sha256(CONTENT).bytes()).put("size", CONTENT.length)
                 .put("wraps", List.of(a.alice.wrapFor(dataKey, "r-1"), a.doctor.wrapFor(dataKey, "r-1"))).build()),
                 CONTENT));
 

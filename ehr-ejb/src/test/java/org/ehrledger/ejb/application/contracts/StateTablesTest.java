@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 
 import org.ehrledger.consensus.api.OrderedBatch;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.ledger.IntegrityCheck;
 import org.ehrledger.ejb.application.ledger.LedgerDamage;
 import org.ehrledger.ejb.application.ledger.LedgerApplication;

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 

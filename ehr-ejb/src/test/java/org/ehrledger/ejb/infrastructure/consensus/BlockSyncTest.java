@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.net.ssl.SSLSocket;
 
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.LinkTls;

@@ -3,8 +3,8 @@ package org.ehrledger.ejb.domain.model.ledger;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.RequestSkeleton;

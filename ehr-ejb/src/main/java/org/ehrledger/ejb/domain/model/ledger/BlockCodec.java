@@ -4,7 +4,7 @@ import java.util.List;
 
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.RequestSkeleton;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 
 /** Canonical binary encoding of whole blocks (for snapshots and block synchronisation). */
 public final class BlockCodec {

@@ -1,7 +1,7 @@
 package org.ehrledger.ejb.domain.model.ledger;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * The hashed part of a block.

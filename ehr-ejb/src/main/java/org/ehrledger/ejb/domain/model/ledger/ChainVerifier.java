@@ -5,10 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.CommitCertificates;
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.RequestSkeleton;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;

@@ -3,9 +3,9 @@ package org.ehrledger.ejb.domain.model.ledger;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * One transaction as recorded in a block: its signed bytes exactly as ordered, where consensus put it

@@ -2,7 +2,7 @@ package org.ehrledger.ejb.domain.model.ledger;
 
 import java.util.List;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.RequestSkeleton;

@@ -2,10 +2,10 @@ package org.ehrledger.ejb.domain.model.ledger;
 
 import java.util.Arrays;
 
-import org.ehrledger.consensus.config.ClusterConfig;
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.CommitCertificates;
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.crypto.MerkleTree;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.message.RequestSkeleton;
 
 /**

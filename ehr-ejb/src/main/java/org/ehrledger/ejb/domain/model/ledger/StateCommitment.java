@@ -6,8 +6,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 
 import org.bouncycastle.crypto.digests.SHAKEDigest;
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * The world-state commitment a block header carries in {@code stateDigest} (encoding "EHR-STATE2", see

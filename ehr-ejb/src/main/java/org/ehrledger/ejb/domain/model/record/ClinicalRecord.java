@@ -1,6 +1,6 @@
 package org.ehrledger.ejb.domain.model.record;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 
 /**
  * A clinical record's on-chain facts. The ciphertext itself is stored off-chain by every replica.

@@ -1,6 +1,6 @@
 package org.ehrledger.ejb.domain.model.registry;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 
 /**
  * The re-certification of a person who lost their password, decided by two administrators of their

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.ehrledger.consensus.message.MalformedMessageException;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * The body of a transaction: named fields in a canonical binary encoding (sorted names, typed values),

@@ -2,9 +2,9 @@ package org.ehrledger.ejb.domain.model.tx;
 
 import java.nio.charset.StandardCharsets;
 
-import org.ehrledger.consensus.crypto.Digest;
-import org.ehrledger.consensus.message.MalformedMessageException;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MalformedMessageException;
+import org.ehrledger.consensus.codec.Wire;
 
 /**
  * A transaction as submitted: type, author id, a client nonce (unique per author), the body, and the

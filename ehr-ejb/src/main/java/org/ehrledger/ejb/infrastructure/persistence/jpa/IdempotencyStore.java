@@ -8,12 +8,13 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.ejb.application.service.IdempotencyKeys;
 
 /**
- * Idempotency keys of API writes, in the replica's database so that they outlive a restart: the first
- * request with a key is reserved before it runs and its answer stored after; a retry gets that answer.
- * Each call is its own short transaction.
+ * {@link IdempotencyKeys} in the replica's database, so that they outlive a restart: the first request with
+ * a key is reserved before it runs and its answer stored after; a retry gets that answer. Each call is its
+ * own short transaction.
  * <p>
  * Bounded: a key is kept {@value #KEEP_MILLIS} ms (expired rows are deleted on a reservation, at most once
  * every {@value #PURGE_EVERY_MILLIS} ms), and one caller holds at most {@value #MAX_KEYS_PER_CALLER} keys at a
@@ -22,31 +23,13 @@ import org.ehrledger.consensus.crypto.Digest;
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.REQUIRES_NEW)
-public class IdempotencyStore {
+public class IdempotencyStore implements IdempotencyKeys {
 
     /** How long keys are kept. */
     public static final long KEEP_MILLIS = 24 * 3_600_000L;
-    /** Most keys one caller holds at a time. */
-    public static final int MAX_KEYS_PER_CALLER = 10_000;
     /** Least time between two deletions of expired keys. */
     static final long PURGE_EVERY_MILLIS = 60_000L;
     private static final int CALLER_HEX = 16;
-
-    /** The outcome of a reservation. */
-    public sealed interface Reservation {
-    }
-
-    /** The key is new and now reserved for this request: go on. */
-    public record Reserved() implements Reservation {
-    }
-
-    /** The key was used before, by the request of this row. */
-    public record Used(IdempotencyRow first) implements Reservation {
-    }
-
-    /** The caller holds {@value #MAX_KEYS_PER_CALLER} keys already; nothing was reserved. */
-    public record Full() implements Reservation {
-    }
 
     @PersistenceContext(unitName = "ehr")
     EntityManager em;
@@ -69,11 +52,7 @@ public class IdempotencyStore {
         return now - createdAt > KEEP_MILLIS;
     }
 
-    /**
-     * Reserves a caller's key for a request: {@link Reserved} if it is new (the caller goes on), {@link Used}
-     * with the row of the request that used it first (answered, or still running, or never answered because
-     * the replica stopped), or {@link Full} when the caller holds too many keys.
-     */
+    @Override
     public Reservation reserve(String caller, String key, String requestHash, long now) {
         purgeExpired(now);
         String id = id(caller, key);
@@ -85,7 +64,8 @@ public class IdempotencyStore {
         }
         if (existing != null) {
             em.detach(existing);
-            return new Used(existing);
+            return new Used(new FirstRequest(existing.requestHash(), existing.status(), existing.replayable(),
+                    existing.body()));
         }
         long held = em.createQuery("select count(r) from IdempotencyRow r where r.id like :caller and r.createdAt >= :since",
                 Long.class).setParameter("caller", callerPrefix(caller) + "%").setParameter("since", now - KEEP_MILLIS)
@@ -95,7 +75,7 @@ public class IdempotencyStore {
         }
         em.persist(new IdempotencyRow(id, requestHash, now));
         em.flush(); // a concurrent reservation of the same key fails here, and is reported to its caller as such
-        return new Reserved();
+        return new Reserved(id);
     }
 
     /** Deletes expired keys, at most once every {@value #PURGE_EVERY_MILLIS} ms; the number deleted. */
@@ -108,7 +88,7 @@ public class IdempotencyStore {
                 .setParameter("cutoff", now - KEEP_MILLIS).executeUpdate();
     }
 
-    /** Stores the answer of a reserved key, to be replayed to a retry. */
+    @Override
     public void answer(String id, int status, String body) {
         IdempotencyRow row = em.find(IdempotencyRow.class, id);
         if (row != null) {
@@ -116,10 +96,7 @@ public class IdempotencyStore {
         }
     }
 
-    /**
-     * Stores that a reserved key's request was carried out with an answer that is not kept (it carried a
-     * secret): a retry learns the status, never the answer.
-     */
+    @Override
     public void withheld(String id, int status) {
         IdempotencyRow row = em.find(IdempotencyRow.class, id);
         if (row != null) {
@@ -127,7 +104,7 @@ public class IdempotencyStore {
         }
     }
 
-    /** Releases a reserved key whose request was not carried out (it may be used again). */
+    @Override
     public void release(String id) {
         IdempotencyRow row = em.find(IdempotencyRow.class, id);
         if (row != null && row.status() == 0) {

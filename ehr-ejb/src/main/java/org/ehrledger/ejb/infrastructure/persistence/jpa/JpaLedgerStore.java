@@ -11,10 +11,10 @@ import java.util.function.Consumer;
 
 import jakarta.persistence.EntityManager;
 
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.RequestSkeleton;
-import org.ehrledger.consensus.message.Wire;
+import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.ejb.application.ledger.LedgerStore;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;

@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.crypto.Digest;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.Request;

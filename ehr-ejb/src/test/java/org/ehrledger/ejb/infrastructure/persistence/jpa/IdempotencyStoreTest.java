@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 
+import org.ehrledger.ejb.application.service.IdempotencyKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,9 +71,9 @@ class IdempotencyStoreTest {
         assertNotEquals(IdempotencyStore.id("dr-a", "k1"), IdempotencyStore.id("dr-b", "k1"));
         assertTrue(IdempotencyStore.id("dr-a", "k1").startsWith(IdempotencyStore.callerPrefix("dr-a")));
         assertEquals(64, IdempotencyStore.id("dr-a", "k1").length());
-        assertInstanceOf(IdempotencyStore.Reserved.class, tx(() -> store.reserve("dr-a", "k1", "h", T0)));
-        assertInstanceOf(IdempotencyStore.Reserved.class, tx(() -> store.reserve("dr-b", "k1", "h", T0)));
-        assertInstanceOf(IdempotencyStore.Used.class, tx(() -> store.reserve("dr-a", "k1", "h", T0 + 1)));
+        assertInstanceOf(IdempotencyKeys.Reserved.class, tx(() -> store.reserve("dr-a", "k1", "h", T0)));
+        assertInstanceOf(IdempotencyKeys.Reserved.class, tx(() -> store.reserve("dr-b", "k1", "h", T0)));
+        assertInstanceOf(IdempotencyKeys.Used.class, tx(() -> store.reserve("dr-a", "k1", "h", T0 + 1)));
     }
 
     @Test
@@ -82,7 +83,7 @@ class IdempotencyStoreTest {
             store.withheld(IdempotencyStore.id("admin", "k"), 201);
             return null;
         });
-        IdempotencyRow row = ((IdempotencyStore.Used) tx(() -> store.reserve("admin", "k", "h", T0 + 1))).first();
+        IdempotencyKeys.FirstRequest row = ((IdempotencyKeys.Used) tx(() -> store.reserve("admin", "k", "h", T0 + 1))).first();
         assertEquals(201, row.status());
         assertFalse(row.replayable());
         assertNull(row.body());
@@ -101,7 +102,7 @@ class IdempotencyStoreTest {
         assertTrue(IdempotencyStore.expired(T0, dayLater));
         assertFalse(IdempotencyStore.expired(T0, T0 + IdempotencyStore.KEEP_MILLIS));
         // a day later the same key is new again, and the other expired rows are gone
-        assertInstanceOf(IdempotencyStore.Reserved.class, tx(() -> store.reserve("dr-a", "old-0", "other", dayLater)));
+        assertInstanceOf(IdempotencyKeys.Reserved.class, tx(() -> store.reserve("dr-a", "old-0", "other", dayLater)));
         Long left = tx(() -> em.createQuery("select count(r) from IdempotencyRow r", Long.class).getSingleResult());
         assertEquals(1, left);
     }
@@ -110,15 +111,15 @@ class IdempotencyStoreTest {
     void aCallerHoldsABoundedNumberOfKeysAndOthersAreNotAffected() {
         em.getTransaction().begin();
         String prefix = IdempotencyStore.callerPrefix("busy");
-        for (int i = 0; i < IdempotencyStore.MAX_KEYS_PER_CALLER; i++) {
+        for (int i = 0; i < IdempotencyKeys.MAX_KEYS_PER_CALLER; i++) {
             em.persist(new IdempotencyRow(prefix + String.format("%048x", i), "h", T0));
         }
         em.getTransaction().commit();
         em.clear();
-        assertInstanceOf(IdempotencyStore.Full.class, tx(() -> store.reserve("busy", "one-more", "h", T0 + 1)));
-        assertInstanceOf(IdempotencyStore.Reserved.class, tx(() -> store.reserve("quiet", "one", "h", T0 + 1)));
+        assertInstanceOf(IdempotencyKeys.Full.class, tx(() -> store.reserve("busy", "one-more", "h", T0 + 1)));
+        assertInstanceOf(IdempotencyKeys.Reserved.class, tx(() -> store.reserve("quiet", "one", "h", T0 + 1)));
         // a day later the old keys no longer count
-        assertInstanceOf(IdempotencyStore.Reserved.class,
+        assertInstanceOf(IdempotencyKeys.Reserved.class,
                 tx(() -> store.reserve("busy", "one-more", "h", T0 + IdempotencyStore.KEEP_MILLIS + 2)));
     }
 }

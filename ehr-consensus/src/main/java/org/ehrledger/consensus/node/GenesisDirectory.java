@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.api;
+package org.ehrledger.consensus.node;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,8 +7,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClientDirectory;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeKeys;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
+
 
 /** The settings builders refuse values a replica or client cannot run with, naming the setting. */
 class SettingsBuildersTest {

@@ -1,10 +1,8 @@
-package org.ehrledger.consensus.message;
+package org.ehrledger.consensus.codec;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import org.ehrledger.consensus.crypto.Digest;
 
 /** Explicit big-endian binary encoding: a growable writer and a bounds-checked reader. */
 public final class Wire {

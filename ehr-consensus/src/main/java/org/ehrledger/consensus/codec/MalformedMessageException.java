@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.message;
+package org.ehrledger.consensus.codec;
 
 /** Thrown when bytes received from the network do not decode to a well-formed message. */
 public final class MalformedMessageException extends RuntimeException {

@@ -1,7 +1,7 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
-import static org.ehrledger.consensus.config.Settings.atLeast;
-import static org.ehrledger.consensus.config.Settings.notBelow;
+import static org.ehrledger.consensus.api.Settings.atLeast;
+import static org.ehrledger.consensus.api.Settings.notBelow;
 
 /**
  * Client tunables. Built with {@link #builder()}, which starts from the {@linkplain #defaults() defaults}

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
 /** Checks shared by the settings builders: each failure names the setting and the value given. */
 final class Settings {

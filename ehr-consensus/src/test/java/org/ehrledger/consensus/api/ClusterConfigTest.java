@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;

@@ -10,8 +10,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
 
 /**
  * This replica's configuration, from MicroProfile Config (system properties, environment variables
@@ -19,7 +19,7 @@ import org.ehrledger.consensus.config.ReplicaInfo;
  * suit one machine; {@code server-config/replica-N.properties} holds those of the local network.
  */
 @ApplicationScoped
-public class GatewayConfig {
+public class ReplicaConfig {
 
     @Inject
     @ConfigProperty(name = "ehr.replica.id", defaultValue = "0")

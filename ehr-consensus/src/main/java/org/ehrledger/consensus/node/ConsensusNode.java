@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.api;
+package org.ehrledger.consensus.node;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,11 +13,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.ClientDirectory;
+import org.ehrledger.consensus.api.ClientOverloadedException;
+import org.ehrledger.consensus.api.ConsensusTimeoutException;
+import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.client.PbftClient;
-import org.ehrledger.consensus.config.ClientSettings;
-import org.ehrledger.consensus.config.ClusterConfig;
-import org.ehrledger.consensus.config.ReplicaInfo;
-import org.ehrledger.consensus.config.ReplicaSettings;
+import org.ehrledger.consensus.api.ClientSettings;
+import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.ReplicaInfo;
+import org.ehrledger.consensus.api.ReplicaSettings;
 import org.ehrledger.consensus.core.Replica;
 import org.ehrledger.consensus.core.ReplicaRunner;
 import org.ehrledger.consensus.crypto.NodeKeys;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.crypto;
+package org.ehrledger.consensus.codec;
 
 import java.util.ArrayList;
 import java.util.List;

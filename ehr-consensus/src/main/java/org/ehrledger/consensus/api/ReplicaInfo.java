@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
 import org.ehrledger.consensus.crypto.PublicKeys;
 

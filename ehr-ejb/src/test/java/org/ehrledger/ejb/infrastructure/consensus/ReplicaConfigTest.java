@@ -12,12 +12,12 @@ import org.ehrledger.ejb.testing.Certified;
 import org.junit.jupiter.api.Test;
 
 /** Where block sync listens and where it finds the other replicas. */
-class GatewayConfigTest {
+class ReplicaConfigTest {
 
     private final Certified network = new Certified(); // replicas at 127.0.0.1:7800-7803
 
-    private GatewayConfig config(int id) {
-        GatewayConfig c = new GatewayConfig();
+    private ReplicaConfig config(int id) {
+        ReplicaConfig c = new ReplicaConfig();
         c.replicaId = id;
         c.bindAddress = Optional.empty();
         c.syncBindAddress = Optional.empty();
@@ -28,7 +28,7 @@ class GatewayConfigTest {
 
     @Test
     void blockSyncDefaultsToTheGenesisJGroupsPortPlus200() {
-        GatewayConfig c = config(2);
+        ReplicaConfig c = config(2);
         assertEquals(new InetSocketAddress("127.0.0.1", 8002), c.syncBind(network.genesis));
         assertEquals(List.of(new InetSocketAddress("127.0.0.1", 8000), new InetSocketAddress("127.0.0.1", 8001),
                 new InetSocketAddress("127.0.0.1", 8002), new InetSocketAddress("127.0.0.1", 8003)), c.syncPeers(network.genesis));
@@ -36,7 +36,7 @@ class GatewayConfigTest {
 
     @Test
     void configuredAddressesWin() {
-        GatewayConfig c = config(1);
+        ReplicaConfig c = config(1);
         c.syncPort = Optional.of(9100);
         c.syncBindAddress = Optional.of("127.0.0.3");
         c.syncPeers = Optional.of("a.example:1, b.example:2 ,c.example:3,d.example:4");
@@ -47,7 +47,7 @@ class GatewayConfigTest {
 
     @Test
     void aPeerListThatDoesNotNameEveryReplicaIsRefused() {
-        GatewayConfig c = config(0);
+        ReplicaConfig c = config(0);
         c.syncPeers = Optional.of("127.0.0.1:8000,127.0.0.1:8001");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.syncPeers(network.genesis));
         assertTrue(e.getMessage().contains("2 addresses for 4 replicas"), e.getMessage());

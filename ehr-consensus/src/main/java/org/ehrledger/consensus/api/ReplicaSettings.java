@@ -1,7 +1,7 @@
-package org.ehrledger.consensus.config;
+package org.ehrledger.consensus.api;
 
-import static org.ehrledger.consensus.config.Settings.atLeast;
-import static org.ehrledger.consensus.config.Settings.notBelow;
+import static org.ehrledger.consensus.api.Settings.atLeast;
+import static org.ehrledger.consensus.api.Settings.notBelow;
 
 /**
  * Local tunables of a replica; they may differ between replicas without affecting safety. Built with
