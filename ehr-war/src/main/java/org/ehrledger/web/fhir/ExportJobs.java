@@ -194,8 +194,13 @@ public class ExportJobs {
         Job job = new Job(HexFormat.of().formatHex(id), owner, url, parameters, patients);
         FhirRequest detached = request.detached();
         jobs.put(job.id, job);
-        job.future = executor.submit(() -> job.run(detached));
+        job.future = submit(() -> job.run(detached));
         return job;
+    }
+
+    /** Runs an export on the managed executor, which carries the caller's identity to the session beans. */
+    Future<?> submit(Runnable export) {
+        return executor.submit(export);
     }
 
     /** The caller's export (another caller's is as unknown as one that never existed: 404). */

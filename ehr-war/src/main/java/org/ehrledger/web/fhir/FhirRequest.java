@@ -125,7 +125,7 @@ record FhirRequest(SecurityContext security, UriInfo uri, HttpHeaders headers, P
     }
 
     /** The headers of a detached request: only the practitioner's stated reason. */
-    private record StatedReason(String reason) implements HttpHeaders {
+    record StatedReason(String reason) implements HttpHeaders {
         @Override
         public List<String> getRequestHeader(String name) {
             String v = getHeaderString(name);

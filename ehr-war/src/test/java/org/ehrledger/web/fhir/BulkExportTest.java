@@ -14,6 +14,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
@@ -122,15 +124,19 @@ class BulkExportTest {
     }
 
     private static FhirRequest patient() {
+        return caller(PATIENT, "PATIENT");
+    }
+
+    private static FhirRequest caller(String id, String role) {
         SecurityContext security = new SecurityContext() {
             @Override
             public Principal getUserPrincipal() {
-                return () -> PATIENT;
+                return () -> id;
             }
 
             @Override
-            public boolean isUserInRole(String role) {
-                return role.equals("PATIENT");
+            public boolean isUserInRole(String r) {
+                return r.equals(role);
             }
 
             @Override
@@ -143,7 +149,8 @@ class BulkExportTest {
                 return "Bearer";
             }
         };
-        return new FhirRequest(security, null, null, new OwnRecord(), null, null, null);
+        return new FhirRequest(security, null, new FhirRequest.StatedReason("Annual review"), new OwnRecord(), null, null,
+                null);
     }
 
     private static ExportJobs.Job run(List<String> patients, String... query) {
@@ -206,5 +213,37 @@ class BulkExportTest {
         JsonNode m = new ObjectMapper().readTree(job.manifest("https://h/fhir/r4"));
         assertEquals("OperationOutcome", m.get("error").get(0).get("type").asText());
         assertEquals(1, m.get("error").get(0).get("count").asInt());
+    }
+
+    /** Exports that never finish, to see what the bounds refuse while they run. */
+    private static final class StalledJobs extends ExportJobs {
+        @Override
+        Future<?> submit(Runnable export) {
+            return new CompletableFuture<>();
+        }
+    }
+
+    @Test
+    void exportsAreBoundedPerCallerAndInAllAndKeptForTheirCallerAlone() {
+        ExportJobs jobs = new StalledJobs();
+        BulkExport.Parameters all = BulkExport.Parameters.of("respond-async", null, query());
+        ExportJobs.Job first = jobs.start(patient(), "u", all, List.of(PATIENT));
+        assertFalse(first.done());
+        assertEquals("0 resources from 0 of 1 patients", first.progress());
+        FhirException busy = assertThrows(FhirException.class, () -> jobs.start(patient(), "u", all, List.of(PATIENT)));
+        assertEquals(429, busy.status());
+        assertEquals("TOO_MANY_EXPORTS", busy.outcome().getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
+        for (int i = 1; i < ExportJobs.MAX_RUNNING; i++) {
+            jobs.start(caller("dr-" + i, "PRACTITIONER"), "u", all, List.of(PATIENT));
+        }
+        assertEquals(429, assertThrows(FhirException.class,
+                () -> jobs.start(caller("dr-last", "PRACTITIONER"), "u", all, List.of(PATIENT))).status());
+
+        assertEquals(404, status(() -> jobs.of(first.id, "dr-1")), "another caller does not see the export");
+        assertEquals(404, status(() -> jobs.cancel(first.id, "dr-1")));
+        assertEquals(first, jobs.of(first.id, PATIENT));
+        jobs.cancel(first.id, PATIENT);
+        assertEquals(404, status(() -> jobs.of(first.id, PATIENT)), "a cancelled export is gone");
+        assertFalse(jobs.start(patient(), "u", all, List.of(PATIENT)).done(), "and its place is free again");
     }
 }
