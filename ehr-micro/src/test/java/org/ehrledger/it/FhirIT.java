@@ -881,7 +881,7 @@ class FhirIT {
         // The files are the caller's alone: another patient, the practitioner and the administrator get 404, a stranger 401.
         Patient other = new Patient();
         other.addName().setText("Ada Lovelace");
-        other.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1815-12-10"));
+        other.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1985-12-10"));
         other.addTelecom().setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL).setValue("ada@example.org");
         MethodOutcome registered = client(adminToken).create().resource(other).execute();
         String otherId = registered.getId().getIdPart();
