@@ -214,13 +214,16 @@ public class ExportJobs {
         return job;
     }
 
-    /** Stops the caller's export if it runs and removes it with its files. */
+    /**
+     * Stops the caller's export if it runs (between two patients: interrupting a thread inside a database call
+     * closes its connection) and removes it with its files.
+     */
     void cancel(String id, String caller) {
         Job job = of(id, caller);
         job.cancelled = true;
         Future<?> f = job.future;
         if (f != null) {
-            f.cancel(true);
+            f.cancel(false);
         }
         jobs.remove(id);
     }
