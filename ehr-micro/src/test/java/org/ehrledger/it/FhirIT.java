@@ -797,6 +797,128 @@ class FhirIT {
         assertEquals("4548-4", read.getCode().getCodingFirstRep().getCode());
     }
 
+    /** A request with a real HTTP client to a full URL (or a path under the facade), with headers as name, value pairs. */
+    private static HttpResponse<String> http(String method, String url, String token, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.startsWith("http") ? url : net.web(1) + "/fhir/r4/" + url))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Kicks off a bulk export as the caller: 202 and the status URL. */
+    private static String kickOff(String path, String token, String... headers) throws Exception {
+        List<String> h = new ArrayList<>(List.of("Prefer", "respond-async", "Accept", "application/fhir+json"));
+        h.addAll(List.of(headers));
+        HttpResponse<String> kick = http("GET", path, token, h.toArray(String[]::new));
+        assertEquals(202, kick.statusCode(), kick.body());
+        return kick.headers().firstValue("Content-Location").orElseThrow();
+    }
+
+    /** Polls a bulk export's status until it is done (202 with progress meanwhile): its output manifest. */
+    private static JsonObject manifest(String status, String token) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (true) {
+            HttpResponse<String> r = http("GET", status, token);
+            if (r.statusCode() == 200) {
+                return Json.createReader(new java.io.StringReader(r.body())).readObject();
+            }
+            assertEquals(202, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("X-Progress").orElseThrow().contains(" of "), "progress is reported");
+            assertTrue(r.headers().firstValue("Retry-After").isPresent());
+            assertTrue(System.currentTimeMillis() < deadline, "the export finishes within 3 minutes");
+            Thread.sleep(500);
+        }
+    }
+
+    /** Downloads every output file of a manifest; each line is a resource of the file's type; counts by type. */
+    private static java.util.Map<String, Integer> download(JsonObject manifest, String token) throws Exception {
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (var f : manifest.getJsonArray("output").getValuesAs(JsonObject.class)) {
+            HttpResponse<String> file = http("GET", f.getString("url"), token, "Accept", "application/fhir+ndjson");
+            assertEquals(200, file.statusCode(), file.body());
+            assertTrue(file.headers().firstValue("Content-Type").orElseThrow().startsWith("application/fhir+ndjson"));
+            List<String> lines = file.body().lines().toList();
+            for (String line : lines) {
+                Resource r = (Resource) FHIR.newJsonParser().parseResource(line);
+                assertEquals(f.getString("type"), r.fhirType(), line);
+            }
+            assertEquals(f.getInt("count"), lines.size(), "the manifest's count of " + f.getString("type"));
+            counts.put(f.getString("type"), lines.size());
+        }
+        return counts;
+    }
+
+    @Test
+    @Order(14)
+    void aBulkExportIsKickedOffPolledAndDownloadedAsNdjsonByItsCallerAlone() throws Exception {
+        // Without Prefer: respond-async, 400 with an OperationOutcome; the capability statement lists $export.
+        HttpResponse<String> sync = http("GET", "Patient/$export", patientToken, "Accept", "application/fhir+json");
+        assertEquals(400, sync.statusCode());
+        assertEquals("INVALID_INPUT", ((OperationOutcome) FHIR.newJsonParser().parseResource(sync.body()))
+                .getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
+        CapabilityStatement c = client(null).capabilities().ofType(CapabilityStatement.class).execute();
+        assertTrue(c.getRestFirstRep().getResource().stream().filter(r -> r.getType().equals("Patient"))
+                .anyMatch(r -> r.getOperation().stream().anyMatch(o -> o.getName().equals("export"))));
+
+        // The patient exports their own record: every file parses, and together they are what $everything holds.
+        String status = kickOff("Patient/$export", patientToken);
+        JsonObject m = manifest(status, patientToken);
+        assertTrue(m.getBoolean("requiresAccessToken"));
+        assertTrue(m.getString("request").endsWith("/fhir/r4/Patient/$export"), m.getString("request"));
+        assertTrue(m.getJsonArray("error").isEmpty(), m.toString());
+        java.util.Map<String, Integer> counts = download(m, patientToken);
+        Bundle everything = client(patientToken).operation().onInstance(new IdType("Patient", patientId)).named("$everything")
+                .withNoParameters(Parameters.class).useHttpGet().returnResourceType(Bundle.class).execute();
+        assertEquals(everything.getTotal(), counts.values().stream().mapToInt(Integer::intValue).sum(), counts.toString());
+        assertEquals(1, counts.get("Patient"));
+        assertEquals(count(client(patientToken), Observation.class), counts.get("Observation"));
+
+        // The files are the caller's alone: another patient, the practitioner and the administrator get 404, a stranger 401.
+        Patient other = new Patient();
+        other.addName().setText("Ada Lovelace");
+        other.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1985-12-10"));
+        other.addTelecom().setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL).setValue("ada@example.org");
+        MethodOutcome registered = client(adminToken).create().resource(other).execute();
+        String otherId = registered.getId().getIdPart();
+        String code = registered.getResponseHeaders().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("X-Enrolment-Code")).findFirst().orElseThrow().getValue().get(0);
+        String otherToken = net.signIn(1, otherId, net.enrol(1, otherId, code));
+        String observations = m.getJsonArray("output").getValuesAs(JsonObject.class).stream()
+                .filter(f -> f.getString("type").equals("Observation")).findFirst().orElseThrow().getString("url");
+        for (String stranger : List.of(otherToken, doctorToken, adminToken)) {
+            assertEquals(404, http("GET", observations, stranger).statusCode());
+            assertEquals(404, http("GET", status, stranger).statusCode());
+            assertEquals(404, http("DELETE", status, stranger).statusCode());
+        }
+        assertEquals(401, http("GET", observations, null).statusCode());
+        // Another patient's record is not theirs to export: the refused read is an error in the manifest, no output.
+        JsonObject refused = manifest(kickOff("Patient/" + patientId + "/$export", otherToken), otherToken);
+        assertTrue(refused.getJsonArray("output").isEmpty(), refused.toString());
+        assertEquals(1, refused.getJsonArray("error").getJsonObject(0).getInt("count"));
+
+        // _type narrows the export; the practitioner exports the patient's compartment under consent, stating why.
+        JsonObject onlyObservations = manifest(kickOff("Patient/$export?_type=Observation&_outputFormat=ndjson", patientToken),
+                patientToken);
+        assertEquals(java.util.Map.of("Observation", counts.get("Observation")), download(onlyObservations, patientToken));
+        JsonObject byDoctor = manifest(kickOff("Patient/" + patientId + "/$export?_type=Observation,Condition", doctorToken,
+                "X-Access-Reason", REASON), doctorToken);
+        java.util.Map<String, Integer> doctors = download(byDoctor, doctorToken);
+        assertEquals(counts.get("Observation"), doctors.get("Observation"));
+        assertEquals(counts.get("Condition"), doctors.get("Condition"));
+
+        // DELETE cancels an export and removes it with its files.
+        String cancelled = kickOff("Patient/$export", patientToken);
+        assertEquals(202, http("DELETE", cancelled, patientToken).statusCode());
+        assertEquals(404, http("GET", cancelled, patientToken).statusCode());
+        assertEquals(202, http("DELETE", status, patientToken).statusCode());
+        assertEquals(404, http("GET", observations, patientToken).statusCode());
+    }
+
     @Test
     @Order(20)
     void withdrawingConsentEndsThePractitionersAccess() {

@@ -75,6 +75,8 @@ final class Capability {
         CapabilityStatementRestResourceComponent patient = resource(rest, "Patient", TypeRestfulInteraction.READ,
                 TypeRestfulInteraction.SEARCHTYPE, TypeRestfulInteraction.CREATE);
         patient.addOperation().setName("everything").setDefinition("http://hl7.org/fhir/OperationDefinition/Patient-everything");
+        patient.addOperation().setName("export")
+                .setDefinition("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
         search(patient, "_id", Enumerations.SearchParamType.TOKEN, "Patient id");
         search(patient, "identifier", Enumerations.SearchParamType.TOKEN, Resources.PATIENT_SYSTEM + "|<patient id>");
         search(patient, "name", Enumerations.SearchParamType.STRING, "Full name (with birthdate; among patients who consented to you)");

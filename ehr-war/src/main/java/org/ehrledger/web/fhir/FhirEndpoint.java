@@ -1,6 +1,10 @@
 package org.ehrledger.web.fhir;
 
+import java.time.Instant;
+import java.util.List;
+
 import jakarta.ejb.EJB;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -27,10 +31,11 @@ import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.application.service.PractitionerService;
 import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.registry.Role;
 
 /**
  * The FHIR R4 facade's interactions (capabilities, read, search, create, consent withdrawal, transaction
- * bundles and {@code Patient/$everything}), each handed to the family of its resource type: {@link Patients},
+ * bundles, {@code Patient/$everything} and Bulk Data {@code $export} ({@link ExportJobs})), each handed to the family of its resource type: {@link Patients},
  * {@link Records} (with Provenance), {@link Consents} (with AuditEvent), the {@link Directory} (Practitioner,
  * Organization) and {@link Transactions}, on the same session beans as the portal and the JSON API.
  */
@@ -50,6 +55,9 @@ public class FhirEndpoint {
 
     @EJB
     NetworkService network;
+
+    @Inject
+    ExportJobs exports;
 
     @Context
     SecurityContext security;
@@ -111,6 +119,92 @@ public class FhirEndpoint {
     @Path("Patient/{id}/$everything")
     public Bundle everything(@PathParam("id") String id) {
         return new Patients(request()).everything(id);
+    }
+
+    /** Where bulk exports' status and files are, under the facade's base. */
+    static final String EXPORTS = "$export-jobs";
+    /** The most patients one bulk export names. */
+    static final int MAX_EXPORT_PATIENTS = 1_000;
+
+    /**
+     * Bulk Data kick-off for the patients the caller names and may read ({@code patient=}; a patient: themselves
+     * when they name none): 202 with the status URL in {@code Content-Location}.
+     */
+    @GET
+    @Path("Patient/$export")
+    public Response export() {
+        return kickOff(null);
+    }
+
+    /** Bulk Data kick-off for one patient's compartment. */
+    @GET
+    @Path("Patient/{id}/$export")
+    public Response exportPatient(@PathParam("id") String id) {
+        return kickOff(id);
+    }
+
+    private Response kickOff(String patientId) {
+        FhirRequest r = request();
+        BulkExport.Parameters p = BulkExport.Parameters.of(headers.getHeaderString("Prefer"),
+                headers.getHeaderString(HttpHeaders.ACCEPT), uri.getQueryParameters());
+        if (!r.is(Role.PATIENT) && !r.is(Role.PRACTITIONER)) {
+            throw FhirException.forbidden("only patients (their own record) and practitioners (under consent, break-glass or "
+                    + "emergency access) export clinical records");
+        }
+        List<String> patientIds;
+        if (patientId != null) {
+            if (!p.patients().isEmpty()) {
+                throw FhirException.invalid("Patient/{id}/$export exports that patient; name patients with Patient/$export?patient=");
+            }
+            patientIds = List.of(patientId);
+        } else if (!p.patients().isEmpty()) {
+            patientIds = p.patients().stream().map(id -> id.startsWith("Patient/") ? id.substring("Patient/".length()) : id)
+                    .distinct().toList();
+        } else if (r.is(Role.PATIENT)) {
+            patientIds = List.of(r.caller());
+        } else {
+            throw FhirException.invalid("name the patients to export (patient=<id>,<id>) or use Patient/{id}/$export");
+        }
+        if (patientIds.size() > MAX_EXPORT_PATIENTS) {
+            throw FhirException.invalid("one export names at most " + MAX_EXPORT_PATIENTS + " patients");
+        }
+        ExportJobs.Job job = exports.start(r, uri.getRequestUri().toString(), p, patientIds);
+        return Response.accepted().header("Content-Location", r.base() + "/" + EXPORTS + "/" + job.id).build();
+    }
+
+    /** Bulk Data status: 202 with progress while it runs, 200 with the output manifest when done. */
+    @GET
+    @Path(EXPORTS + "/{job}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response exportStatus(@PathParam("job") String id) {
+        FhirRequest r = request();
+        ExportJobs.Job job = exports.of(id, r.caller());
+        if (!job.done()) {
+            return Response.accepted().header("X-Progress", job.progress()).header("Retry-After", 2).build();
+        }
+        return Response.ok(job.manifest(r.base()), MediaType.APPLICATION_JSON)
+                .header("Expires", java.util.Date.from(Instant.now().plus(ExportJobs.RETENTION))).build();
+    }
+
+    /** Cancels a bulk export and removes its files: 202. */
+    @DELETE
+    @Path(EXPORTS + "/{job}")
+    public Response exportCancel(@PathParam("job") String id) {
+        exports.cancel(id, request().caller());
+        return Response.accepted().build();
+    }
+
+    /** One NDJSON file of a finished bulk export, for the caller who started it. */
+    @GET
+    @Path(EXPORTS + "/{job}/{type}.ndjson")
+    @Produces({BulkExport.NDJSON, "application/ndjson", MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    public Response exportFile(@PathParam("job") String id, @PathParam("type") String type) {
+        ExportJobs.Job job = exports.of(id, request().caller());
+        byte[] ndjson = job.done() ? job.file(type) : null;
+        if (ndjson == null) {
+            throw FhirException.notFound("export " + id + " has no finished " + type + " file");
+        }
+        return Response.ok(ndjson, BulkExport.NDJSON).build();
     }
 
     @POST

@@ -1,11 +1,21 @@
 package org.ehrledger.web.fhir;
 
 import java.net.URI;
+import java.security.Principal;
+import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
+import jakarta.ws.rs.core.Cookie;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedHashMap;
+import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
@@ -73,6 +83,100 @@ record FhirRequest(SecurityContext security, UriInfo uri, HttpHeaders headers, P
             return read.get();
         } catch (EhrException e) {
             throw e.code() == ErrorCode.REFUSED ? FhirException.forbidden(e.getMessage()) : e;
+        }
+    }
+
+    /**
+     * This request as a background task may use it after the request has ended: the same caller, roles and
+     * stated reason, without the URL (the task builds no links from it). The container's own identity of the
+     * caller reaches the session beans through the managed executor the task runs on.
+     */
+    FhirRequest detached() {
+        Principal who = security.getUserPrincipal();
+        Set<String> roles = new HashSet<>();
+        for (Role role : Role.values()) {
+            if (is(role)) {
+                roles.add(role.name());
+            }
+        }
+        String scheme = security.getAuthenticationScheme();
+        SecurityContext fixed = new SecurityContext() {
+            @Override
+            public Principal getUserPrincipal() {
+                return who;
+            }
+
+            @Override
+            public boolean isUserInRole(String role) {
+                return roles.contains(role);
+            }
+
+            @Override
+            public boolean isSecure() {
+                return true;
+            }
+
+            @Override
+            public String getAuthenticationScheme() {
+                return scheme;
+            }
+        };
+        return new FhirRequest(fixed, null, new StatedReason(reason()), patients, practitioners, records, network);
+    }
+
+    /** The headers of a detached request: only the practitioner's stated reason. */
+    record StatedReason(String reason) implements HttpHeaders {
+        @Override
+        public List<String> getRequestHeader(String name) {
+            String v = getHeaderString(name);
+            return v == null ? List.of() : List.of(v);
+        }
+
+        @Override
+        public String getHeaderString(String name) {
+            return REASON_HEADER.equalsIgnoreCase(name) ? reason : null;
+        }
+
+        @Override
+        public MultivaluedMap<String, String> getRequestHeaders() {
+            MultivaluedHashMap<String, String> m = new MultivaluedHashMap<>();
+            m.putSingle(REASON_HEADER, reason);
+            return m;
+        }
+
+        @Override
+        public List<MediaType> getAcceptableMediaTypes() {
+            return List.of(MediaType.WILDCARD_TYPE);
+        }
+
+        @Override
+        public List<Locale> getAcceptableLanguages() {
+            return List.of();
+        }
+
+        @Override
+        public MediaType getMediaType() {
+            return null;
+        }
+
+        @Override
+        public Locale getLanguage() {
+            return null;
+        }
+
+        @Override
+        public Map<String, Cookie> getCookies() {
+            return Map.of();
+        }
+
+        @Override
+        public Date getDate() {
+            return null;
+        }
+
+        @Override
+        public int getLength() {
+            return -1;
         }
     }
 

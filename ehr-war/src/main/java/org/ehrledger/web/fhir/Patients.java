@@ -3,6 +3,7 @@ package org.ehrledger.web.fhir;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -75,16 +76,25 @@ final class Patients {
     /** The patient and every record the caller may read, newest first, paged. */
     Bundle everything(String id) {
         Search.allow(request.uri().getQueryParameters());
+        return Search.page(compartment(id, EnumSet.allOf(Category.class)), request);
+    }
+
+    /**
+     * The patient and their records in these categories as the caller may read them (read and audited as any
+     * FHIR read), each as a read of it returns it: what {@code $everything} and a bulk export hold.
+     */
+    List<Resource> compartment(String id, Set<Category> categories) {
         List<ClinicalRecords.Opened> opened = request.isSelf(id) ? request.patients().myRecord()
-                : new Records(request).read(id, EnumSet.allOf(Category.class));
+                : new Records(request).read(id, categories);
         List<Resource> all = new ArrayList<>();
         all.add(Resources.patient(id, demographics(opened)));
         for (ClinicalRecords.Opened o : opened) {
-            if (!o.record().erased() && o.record().category() != Category.DEMOGRAPHICS) {
+            if (!o.record().erased() && o.record().category() != Category.DEMOGRAPHICS
+                    && categories.contains(o.record().category())) {
                 all.add(Resources.resource(o));
             }
         }
-        return Search.page(all, request);
+        return all;
     }
 
     /** Registers a patient (the registration desk): 201 with the patient and their one-time enrolment code. */
