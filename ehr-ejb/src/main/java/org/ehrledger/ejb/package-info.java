@@ -3,7 +3,8 @@
  *
  * <p>This module plugs into {@code ehr-consensus} as its {@code Application}: it turns ordered,
  * committed batches into hash-chained blocks and encrypted off-chain records persisted with JPA.
- * Its content arrives with the ledger issue; the module exists now so that the reactor, the WAR
- * and the EAR already have their final shape.
+ * {@code domain} holds the pure model and rules (the access policy among them), {@code application} the
+ * contracts, the ledger and the role-checked session beans, {@code infrastructure} the database, the
+ * consensus gateway, cryptography and identities.
  */
 package org.ehrledger.ejb;

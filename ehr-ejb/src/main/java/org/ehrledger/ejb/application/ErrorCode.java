@@ -27,6 +27,8 @@ public enum ErrorCode {
     /** FHIR: a resource that does not validate against FHIR R4. */
     INVALID_RESOURCE(422, "The resource does not validate against FHIR R4"),
     TOO_MANY_ATTEMPTS(429, "Too many attempts"),
+    /** FHIR Bulk Data: the caller, or the server, already runs as many exports as it may. */
+    TOO_MANY_EXPORTS(429, "Too many exports"),
     /** A failure nobody foresaw; it is logged under a reference the answer gives. */
     INTERNAL(500, "Internal error"),
     BUSY(503, "The replica is busy"),

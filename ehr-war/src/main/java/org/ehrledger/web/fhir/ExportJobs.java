@@ -21,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import ca.uhn.fhir.parser.IParser;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
+import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.EhrException;
 
 /**
@@ -185,7 +186,7 @@ public class ExportJobs {
         long running = jobs.values().stream().filter(j -> !j.done()).count();
         long mine = jobs.values().stream().filter(j -> !j.done() && j.owner.equals(owner)).count();
         if (mine >= MAX_RUNNING_PER_CALLER || running >= MAX_RUNNING || jobs.size() >= MAX_KEPT) {
-            throw new FhirException(429, OperationOutcome.IssueType.THROTTLED, "TOO_MANY_EXPORTS", mine >= MAX_RUNNING_PER_CALLER
+            throw new FhirException(429, OperationOutcome.IssueType.THROTTLED, ErrorCode.TOO_MANY_EXPORTS, mine >= MAX_RUNNING_PER_CALLER
                     ? "you already have an export running: wait for it or delete it, then start another"
                     : "the server runs as many exports as it may; try again in a few minutes");
         }

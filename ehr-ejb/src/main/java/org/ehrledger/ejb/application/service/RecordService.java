@@ -51,7 +51,7 @@ public class RecordService {
     /** Most records committed together (each is two operations of one consensus request). */
     public static final int MAX_BATCH = 100;
     /** Largest consensus request of records written together (signed transactions and ciphertexts). */
-    static final int MAX_BATCH_BYTES = 768 * 1024;
+    public static final int MAX_BATCH_BYTES = 768 * 1024;
     private static final Pattern RECORD_ID = Ids.RECORD_ID;
 
     @Inject

@@ -43,13 +43,14 @@ import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.transport.LinkTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.ledger.LedgerDamage;
-import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.application.ledger.IntegrityChecks;
+import org.ehrledger.ejb.application.ledger.LedgerDamage;
+import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
-import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
+import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.domain.model.ledger.Block;
+import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 
 /**
  * Owns this replica: the PBFT {@link ConsensusNode} over its JGroups channel, executing committed batches on
@@ -138,7 +139,7 @@ public class ConsensusGateway {
                             .maxRetransmitMillis(4 * config.clientRetransmitMillis())
                             .requestTimeoutMillis(config.submitTimeoutMillis()).maxOutstanding(config.maxInFlight() * 4)
                             .maxInFlightRequests(config.clientInFlight()).maxBundleOperations(256)
-                            .maxBundleBytes(768 * 1024).build())
+                            .maxBundleBytes(RecordService.MAX_BATCH_BYTES).build()) // a bundle holds a whole batch of records
                     .clusterName(config.clusterName()).bindAddress(config.bindAddress().orElse(null))
                     .port(config.port().orElse(null)).clientPort(config.clientPort().orElse(null))
                     .initialHosts(config.initialHosts().orElse(null)).stackFile(config.stackFile().orElse(null))
