@@ -365,7 +365,7 @@ class PortalIT {
         browser.get(net.web(1) + "/admin/ledger.xhtml");
         assertEquals("✔ Chain verified", text("verification-status"));
         browser.findElement(By.id("reverify")).click();
-        assertEquals("✔ Chain verified", waitFor(By.id("verification-status")).getText());
+        assertEquals("✔ Chain verified", textOnceSettled("verification-status", "✔ Chain verified"));
         assertTrue(browser.findElements(By.cssSelector("#blocks tbody tr")).size() >= 10);
         shot("14-ledger");
 
@@ -499,6 +499,26 @@ class PortalIT {
             });
         } catch (org.openqa.selenium.TimeoutException e) {
             throw new AssertionError("expected a notice starting with '" + start + "', the page shows '" + last[0] + "'", e);
+        }
+    }
+
+    /**
+     * The text of an element an Ajax action re-renders: read until it is {@code expected} (the element may be
+     * replaced while it is read), or what it shows after 30 s.
+     */
+    private static String textOnceSettled(String id, String expected) {
+        String[] last = {""};
+        try {
+            return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+                try {
+                    last[0] = d.findElement(By.id(id)).getText();
+                    return expected.equals(last[0]) ? last[0] : null;
+                } catch (org.openqa.selenium.WebDriverException e) {
+                    return null; // not there yet, or replaced while being read
+                }
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            return last[0];
         }
     }
 
