@@ -2,8 +2,8 @@ package org.ehrledger.ejb.domain.model.ledger;
 
 import java.util.List;
 
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Wire;
 
 /** Canonical binary encoding of whole blocks (for snapshots and block synchronisation). */
@@ -29,7 +29,7 @@ public final class BlockCodec {
     public static void encode(Block b, Wire.Writer w) {
         encodeBody(b, w);
         w.i64(b.view()).i32(b.certificate().size());
-        for (Commit c : b.certificate()) {
+        for (SignedCommit c : b.certificate()) {
             c.encode(w);
         }
     }
@@ -43,7 +43,7 @@ public final class BlockCodec {
             w.bytes(e.encode());
         }
         w.i32(b.requests().size());
-        for (RequestSkeleton r : b.requests()) {
+        for (RequestProof r : b.requests()) {
             r.encode(w);
         }
     }
@@ -56,12 +56,12 @@ public final class BlockCodec {
     private static Block decodeBody(Wire.Reader r, boolean withCertificate) {
         BlockHeader h = new BlockHeader(r.i64(), r.digest(), r.i32(), r.digest(), r.digest(), r.i64(), r.i64(), r.digest());
         List<LedgerEntry> entries = r.list(4, x -> LedgerEntry.decode(x.bytes()));
-        List<RequestSkeleton> requests = r.list(16, RequestSkeleton::decode);
+        List<RequestProof> requests = r.list(16, RequestProof::decode);
         if (!withCertificate) {
             return new Block(h, entries, requests, 0, List.of());
         }
         long view = r.i64();
-        List<Commit> cert = r.list(56, Commit::decode);
+        List<SignedCommit> cert = r.list(56, SignedCommit::decode);
         return new Block(h, entries, requests, view, cert);
     }
 }
