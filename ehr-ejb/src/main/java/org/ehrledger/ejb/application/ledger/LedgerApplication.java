@@ -487,11 +487,6 @@ public final class LedgerApplication implements Application {
         return b == null ? null : b.header();
     }
 
-    /** Every block, genesis first, read from the store (for verification and tests; O(chain)). */
-    public List<Block> chain() {
-        return store.blocks(0, head.header().height());
-    }
-
     /** The world state the contracts maintain. */
     public WorldState state() {
         return state;
