@@ -12,29 +12,8 @@ public final class BlockCodec {
     private BlockCodec() {
     }
 
-    /**
-     * Encodes the replicated part of a block: header, entries and request skeletons. The certificate is
-     * left out: it is evidence each replica holds in its own (equally valid) form.
-     */
-    public static void encodeReplicated(Block b, Wire.Writer w) {
-        encodeBody(b, w);
-    }
-
-    /** Decodes {@link #encodeReplicated}; the block has no certificate (view 0, empty). */
-    public static Block decodeReplicated(Wire.Reader r) {
-        return decodeBody(r, false);
-    }
-
     /** Encodes a block with its certificate. */
     public static void encode(Block b, Wire.Writer w) {
-        encodeBody(b, w);
-        w.i64(b.view()).i32(b.certificate().size());
-        for (SignedCommit c : b.certificate()) {
-            c.encode(w);
-        }
-    }
-
-    private static void encodeBody(Block b, Wire.Writer w) {
         BlockHeader h = b.header();
         w.i64(h.height()).digest(h.previousHash()).i32(h.entryCount()).digest(h.entriesRoot()).digest(h.stateDigest())
                 .i64(h.timestamp()).i64(h.sequence()).digest(h.batchDigest());
@@ -46,20 +25,17 @@ public final class BlockCodec {
         for (RequestProof r : b.requests()) {
             r.encode(w);
         }
+        w.i64(b.view()).i32(b.certificate().size());
+        for (SignedCommit c : b.certificate()) {
+            c.encode(w);
+        }
     }
 
     /** Decodes a block with its certificate. */
     public static Block decode(Wire.Reader r) {
-        return decodeBody(r, true);
-    }
-
-    private static Block decodeBody(Wire.Reader r, boolean withCertificate) {
         BlockHeader h = new BlockHeader(r.i64(), r.digest(), r.i32(), r.digest(), r.digest(), r.i64(), r.i64(), r.digest());
         List<LedgerEntry> entries = r.list(4, x -> LedgerEntry.decode(x.bytes()));
         List<RequestProof> requests = r.list(16, RequestProof::decode);
-        if (!withCertificate) {
-            return new Block(h, entries, requests, 0, List.of());
-        }
         long view = r.i64();
         List<SignedCommit> cert = r.list(56, SignedCommit::decode);
         return new Block(h, entries, requests, view, cert);
