@@ -78,6 +78,14 @@ public class FhirEndpoint {
         return Capability.statement(request().base());
     }
 
+    /** SMART App Launch discovery: where to authorize and get tokens, and what this server supports. */
+    @GET
+    @Path(".well-known/smart-configuration")
+    @Produces(MediaType.APPLICATION_JSON)
+    public jakarta.json.JsonObject smartConfiguration() {
+        return org.ehrledger.web.smart.SmartConfiguration.of(request().base());
+    }
+
     @GET
     @Path("{type}/{id}")
     public Resource read(@PathParam("type") String type, @PathParam("id") String id) {

@@ -58,6 +58,11 @@ public class LoginBean {
         java.util.Arrays.fill(secret, '\0');
         switch (status) {
             case SUCCESS:
+                // An app's authorization request brought them here: back to its consent page.
+                jakarta.servlet.http.HttpSession session = (jakarta.servlet.http.HttpSession) ec.getSession(false);
+                if (session != null && session.getAttribute(org.ehrledger.web.smart.AuthorizeServlet.PENDING) != null) {
+                    return org.ehrledger.web.smart.AuthorizeServlet.CONSENT_PAGE + "?faces-redirect=true";
+                }
                 return "/index.xhtml?faces-redirect=true";
             case SEND_CONTINUE:
                 faces.responseComplete();
