@@ -54,6 +54,21 @@ public class SmartClientsResource {
      * (a confidential app or backend service), the account a backend service acts as, and the scopes it may be granted.
      */
     public record Registration(String name, List<String> redirectUris, JsonObject jwks, String account, String scope) {
+
+        /** The registration a JSON body names (the JWK Set kept as it was sent). */
+        static Registration of(JsonObject o) {
+            try {
+                List<String> redirects = !o.containsKey("redirectUris") || o.isNull("redirectUris") ? List.of()
+                        : o.getJsonArray("redirectUris").getValuesAs(jakarta.json.JsonString.class).stream()
+                                .map(jakarta.json.JsonString::getString).toList();
+                return new Registration(o.getString("name", null), redirects,
+                        o.containsKey("jwks") && !o.isNull("jwks") ? o.getJsonObject("jwks") : null, o.getString("account", null),
+                        o.getString("scope", null));
+            } catch (ClassCastException e) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "name, account and scope are strings, redirectUris an array "
+                        + "of strings, jwks a JWK Set object");
+            }
+        }
     }
 
     /** The apps registered at this replica. */
@@ -67,10 +82,11 @@ public class SmartClientsResource {
 
     /** Registers an app: 201 with its {@code clientId}. */
     @POST
-    public Response register(@Context SecurityContext security, Registration r) {
+    public Response register(@Context SecurityContext security, JsonObject body) {
         requireAdmin(security);
-        Params.required(r, "{\"name\": ..., \"redirectUris\": [...], \"scope\": \"launch/patient patient/*.read\"} or "
+        Params.required(body, "{\"name\": ..., \"redirectUris\": [...], \"scope\": \"launch/patient patient/*.read\"} or "
                 + "{\"name\": ..., \"jwks\": {\"keys\": [...]}, \"account\": \"<user id>\", \"scope\": \"system/*.read\"}");
+        Registration r = Registration.of(body);
         if (r.account() != null) {
             boolean ofOrganisation = admin.people().stream().anyMatch(p -> p.userId().equals(r.account()) && !p.suspended()
                     && !p.revoked() && !p.role().equals(Role.PATIENT.name()) && !p.role().equals(Role.ADMIN.name()));

@@ -1,5 +1,7 @@
 package org.ehrledger.web.portal;
 
+import org.ehrledger.web.smart.AuthorizeServlet;
+
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.faces.context.ExternalContext;
 import jakarta.faces.context.FacesContext;
@@ -59,9 +61,9 @@ public class LoginBean {
         switch (status) {
             case SUCCESS:
                 // An app's authorization request brought them here: back to its consent page.
-                jakarta.servlet.http.HttpSession session = (jakarta.servlet.http.HttpSession) ec.getSession(false);
-                if (session != null && session.getAttribute(org.ehrledger.web.smart.AuthorizeServlet.PENDING) != null) {
-                    return org.ehrledger.web.smart.AuthorizeServlet.CONSENT_PAGE + "?faces-redirect=true";
+                String smart = ec.getRequestParameterMap().get(AuthorizeServlet.LOGIN_PARAMETER);
+                if (smart != null && AuthorizeServlet.REQUEST_ID.matcher(smart).matches()) {
+                    return AuthorizeServlet.CONSENT_PAGE + "?faces-redirect=true&" + AuthorizeServlet.REQUEST_PARAMETER + "=" + smart;
                 }
                 return "/index.xhtml?faces-redirect=true";
             case SEND_CONTINUE:

@@ -23,8 +23,16 @@ import jakarta.servlet.http.HttpServletResponse;
 public class AuthorizeServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
-    /** HTTP session attribute: the authorization request the signed-in person is asked to consent to. */
-    public static final String PENDING = "ehr.smart.pending";
+    /**
+     * The parameter naming the authorization request awaiting consent, on the consent page and through the
+     * sign-in page. It travels in the URL, not the HTTP session: the portal's cookie is SameSite=Strict, so a
+     * browser does not send it on the redirects of a navigation another site (the app) started.
+     */
+    public static final String REQUEST_PARAMETER = "request";
+    /** The same on the sign-in page. */
+    public static final String LOGIN_PARAMETER = "smart";
+    /** What a request id looks like. */
+    public static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9_\\-]{43}");
     /** Where the consent page is. */
     public static final String CONSENT_PAGE = "/smart/consent.xhtml";
     private static final Pattern CHALLENGE = Pattern.compile("[A-Za-z0-9_\\-]{43}");
@@ -67,8 +75,7 @@ public class AuthorizeServlet extends HttpServlet {
         }
         String id = tokens.await(new SmartTokens.Pending(client.get().clientId(), redirect, granted, state,
                 request.getParameter("code_challenge"), System.currentTimeMillis() + SmartTokens.PENDING_MILLIS));
-        request.getSession(true).setAttribute(PENDING, id);
-        response.sendRedirect(request.getContextPath() + CONSENT_PAGE);
+        response.sendRedirect(request.getContextPath() + CONSENT_PAGE + "?" + REQUEST_PARAMETER + "=" + id);
     }
 
     /** What is wrong with a request from a known app to one of its redirect URIs, or null. */

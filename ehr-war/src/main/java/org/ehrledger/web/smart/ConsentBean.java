@@ -48,12 +48,27 @@ public class ConsentBean {
     }
 
     private String pendingId() {
-        HttpSession s = (HttpSession) external().getSession(false);
-        return s == null ? null : (String) s.getAttribute(AuthorizeServlet.PENDING);
+        String id = external().getRequestParameterMap().get(AuthorizeServlet.REQUEST_PARAMETER);
+        return id != null && AuthorizeServlet.REQUEST_ID.matcher(id).matches() ? id : null;
     }
 
-    /** Before the page renders: the form may post, and then redirect, only here and to the app's redirect URI. */
-    public void prepare() {
+    /** The authorization request's id, carried by the form. */
+    public String getRequest() {
+        return pendingId();
+    }
+
+    /**
+     * Before the page renders: someone not signed in goes to the sign-in page (and comes back); the form may post,
+     * and then redirect, only here and to the app's redirect URI.
+     */
+    public void prepare() throws IOException {
+        if (security.getCallerPrincipal() == null) {
+            String id = pendingId();
+            external().redirect(external().getRequestContextPath() + "/login.xhtml"
+                    + (id == null ? "" : "?" + AuthorizeServlet.LOGIN_PARAMETER + "=" + id));
+            FacesContext.getCurrentInstance().responseComplete();
+            return;
+        }
         pending().ifPresent(p -> {
             URI u = URI.create(p.redirectUri());
             String origin = u.getScheme() + "://" + u.getRawAuthority();
@@ -138,6 +153,10 @@ public class ConsentBean {
     /** Approves: a code goes back to the app. */
     public void approve() throws IOException {
         Optional<SmartTokens.Pending> p = pending();
+        if (security.getCallerPrincipal() == null) {
+            message("Sign in first.");
+            return;
+        }
         if (p.isEmpty()) {
             message("This request has expired. Start again from the app.");
             return;
@@ -154,9 +173,8 @@ public class ConsentBean {
             context = patient.strip();
         }
         HttpSession session = (HttpSession) external().getSession(false);
-        String sessionToken = (String) session.getAttribute(EhrAuthenticationMechanism.SESSION_TOKEN);
+        String sessionToken = session == null ? null : (String) session.getAttribute(EhrAuthenticationMechanism.SESSION_TOKEN);
         String id = pendingId();
-        session.removeAttribute(AuthorizeServlet.PENDING);
         String code;
         try {
             code = tokens.approve(id, security.getCallerPrincipal().getName(), sessionToken, granted, context);
@@ -172,9 +190,8 @@ public class ConsentBean {
     public void deny() throws IOException {
         Optional<SmartTokens.Pending> p = pending();
         String id = pendingId();
-        HttpSession session = (HttpSession) external().getSession(false);
-        if (session != null) {
-            session.removeAttribute(AuthorizeServlet.PENDING);
+        if (security.getCallerPrincipal() == null) {
+            return;
         }
         tokens.deny(id);
         if (p.isEmpty()) {
