@@ -983,6 +983,10 @@ class FhirIT {
         assertFalse(consent.body().contains("patient/Condition"), "a scope the app is not registered for is not offered");
         assertEquals("DENY", consent.headers().firstValue("X-Frame-Options").orElseThrow());
         assertTrue(consent.headers().firstValue("Content-Security-Policy").orElseThrow().contains("frame-ancestors 'none'"));
+        // CSRF: an approval posted without the page's view state gives the app nothing.
+        HttpResponse<String> forged = vitals.submit(consent.uri(), "name=\"jakarta.faces.ViewState\" value=\"-1:-1\"",
+                java.util.Map.of("consent", "consent", "approve", "approve", "request", SmartApp.query(consent.uri(), "request")));
+        assertFalse(forged.headers().firstValue("Location").orElse("").contains("code="), forged.headers().toString());
         com.nimbusds.oauth2.sdk.AuthorizationResponse answer = SmartApp.response(vitals.answer(consent, "approve", null));
         assertEquals(vitals.state, answer.getState(), "the state comes back");
         com.nimbusds.oauth2.sdk.AuthorizationCode code = answer.toSuccessResponse().getAuthorizationCode();
