@@ -528,7 +528,7 @@ class FhirIT {
 
     @Test
     @Order(7)
-    void aTransactionBundleOfAVisitCommitsAndEveryResourceReadBackValidates() {
+    void aTransactionBundleOfAVisitCommitsAndEveryResourceReadBackValidates() throws Exception {
         Bundle visit = diabetesVisit(patientId);
         valid(visit);
         Bundle response = doctor().transaction().withBundle(visit).execute();
@@ -555,6 +555,21 @@ class FhirIT {
                 assertEquals("Encounter/" + encounterId, o.getEncounter().getReference());
             }
         }
+        // _include: the observations with the encounter they belong to; _revinclude: the encounter with its observations.
+        Bundle withVisit = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .include(Observation.INCLUDE_ENCOUNTER).returnBundle(Bundle.class).execute();
+        assertEquals(5, withVisit.getTotal(), "what is included is not counted as a match");
+        assertEquals(List.of("Encounter/" + encounterId), withVisit.getEntry().stream()
+                .filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.INCLUDE)
+                .map(e -> valid(e.getResource()).fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList());
+        long ofVisit = labs.getEntry().stream().filter(e -> ((Observation) e.getResource()).hasEncounter()).count();
+        Bundle visitAndLabs = doctor().search().forResource(Encounter.class).where(Encounter.PATIENT.hasId(patientId))
+                .revInclude(Observation.INCLUDE_ENCOUNTER).returnBundle(Bundle.class).execute();
+        assertEquals(ofVisit, visitAndLabs.getEntry().stream().filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.INCLUDE
+                && e.getResource() instanceof Observation).count());
+        assertTrue(ofVisit > 0);
+        assertEquals(400, http("GET", "Observation?patient=" + patientId + "&_include=Observation:code", doctorToken,
+                "X-Access-Reason", REASON).statusCode(), "code is not a reference parameter");
         MedicationRequest rx = (MedicationRequest) valid(doctor().search().forResource(MedicationRequest.class)
                 .where(MedicationRequest.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute().getEntryFirstRep().getResource());
         assertEquals("860975", rx.getMedicationCodeableConcept().getCodingFirstRep().getCode());
@@ -1006,6 +1021,9 @@ class FhirIT {
                 .forResource(Condition.class).where(Condition.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
         assertEquals("FORBIDDEN", codeOf(condition));
         assertThrows(ForbiddenOperationException.class, () -> app1.read().resource(Patient.class).withId(patientId).execute());
+        assertThrows(ForbiddenOperationException.class, () -> app1.search().forResource(Observation.class)
+                .where(Observation.PATIENT.hasId(patientId)).include(Observation.INCLUDE_ENCOUNTER).returnBundle(Bundle.class).execute(),
+                "an included type needs a scope of its own");
         Observation note = new Observation();
         note.setStatus(Observation.ObservationStatus.FINAL).setSubject(new Reference("Patient/" + patientId))
                 .getCode().addCoding().setSystem("http://loinc.org").setCode("8867-4");

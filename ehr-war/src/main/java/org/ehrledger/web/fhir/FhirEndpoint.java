@@ -112,7 +112,7 @@ public class FhirEndpoint {
         MultivaluedMap<String, String> q = uri.getQueryParameters();
         // Practitioners, organisations and provenance a patient's records came with are found by naming the patient.
         boolean ofPatient = q.containsKey("patient") || q.containsKey("subject");
-        return Search.page(switch (type) {
+        Bundle page = Search.page(switch (type) {
             case "Patient" -> new Patients(r).search(q);
             case "Practitioner" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchPractitioners(q);
             case "Organization" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchOrganisations(q);
@@ -121,6 +121,10 @@ public class FhirEndpoint {
             case "Provenance" -> ofPatient ? new Records(r).search(type, q) : new Records(r).searchProvenance(q);
             default -> new Records(r).search(type, q);
         }, r);
+        if (RecordTypes.isRecordType(type) && (q.containsKey("_include") || q.containsKey("_revinclude"))) {
+            new Records(r).include(type, q, page);
+        }
+        return page;
     }
 
     @GET

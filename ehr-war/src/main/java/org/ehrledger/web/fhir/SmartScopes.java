@@ -54,6 +54,13 @@ public class SmartScopes implements ContainerRequestFilter, ContainerResponseFil
         if (!scopes.permits(need.type, need.interaction)) {
             throw refused("the app's scopes (" + scopes.spelled() + ") do not allow " + need.describe());
         }
+        // What a search includes is read too: each included type needs a scope of its own.
+        MultivaluedMap<String, String> query = request.getUriInfo().getQueryParameters();
+        for (String type : includedTypes(query)) {
+            if (!scopes.permits(type, Scopes.SEARCH)) {
+                throw refused("the app's scopes (" + scopes.spelled() + ") do not allow including " + type);
+            }
+        }
         if (!scopes.onlyInPatientContext(need.type, need.interaction)) {
             return;
         }
@@ -134,6 +141,16 @@ public class SmartScopes implements ContainerRequestFilter, ContainerResponseFil
             case "DELETE" -> new Need(first, Scopes.DELETE, null);
             default -> new Need(first, Scopes.READ, null);
         };
+    }
+
+    /** The types a search's {@code _include} and {@code _revinclude} would add. */
+    static java.util.Set<String> includedTypes(MultivaluedMap<String, String> query) {
+        java.util.Set<String> types = new java.util.TreeSet<>();
+        if (query.containsKey("_include") || query.containsKey("_revinclude")) {
+            Includes.parse(query.get("_include")).forEach(s -> types.addAll(s.targets()));
+            Includes.parse(query.get("_revinclude")).forEach(s -> types.add(s.source()));
+        }
+        return types;
     }
 
     private static List<String> patientParam(MultivaluedMap<String, String> query) {
