@@ -162,6 +162,11 @@ public class ConsentBean {
             return;
         }
         Scopes granted = granted(p.get().scopes());
+        if (granted.rules().isEmpty()) {
+            message("This app asks only for a patient's records in a patient's or a practitioner's name; your account "
+                    + "cannot give it anything.");
+            return;
+        }
         String context = null;
         if (security.isCallerInRole(Role.PATIENT.name()) && (granted.launchPatient() || granted.hasPatientScopes())) {
             context = security.getCallerPrincipal().getName();
