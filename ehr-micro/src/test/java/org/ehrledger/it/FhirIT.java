@@ -1043,6 +1043,13 @@ class FhirIT {
         assertEquals(401, http("GET", "Observation?patient=" + patientId, access2).statusCode());
         // A code is used once.
         assertEquals("invalid_grant", vitals.exchange(code, vitals.verifier).toErrorResponse().getErrorObject().getCode());
+        // The refusals are in the audit log, and no code or token is anywhere in it.
+        String log = Files.readString(net.home.resolve("node-1/replica.log"));
+        assertTrue(log.contains("SMART token request refused (invalid_grant)"), "refused token requests are logged");
+        for (String secret : List.of(code.getValue(), access, access2, refresh.getValue(),
+                refreshed.getTokens().getRefreshToken().getValue())) {
+            assertFalse(log.contains(secret), "a code or token in the replica's log");
+        }
 
         // A practitioner's app with a patient in context reads that patient (under their consent), no other.
         SmartApp chart = new SmartApp(registered.str("clientId"), redirect, conf.getString("authorization_endpoint"),
