@@ -69,7 +69,13 @@ public class SmartClients {
 
     @PostConstruct
     void load() {
-        file = config.dataDir().resolve("smart").resolve("clients.json");
+        load(config.dataDir().resolve("smart").resolve("clients.json"));
+    }
+
+    /** Reads the registrations kept in a file (none if it does not exist yet). */
+    synchronized void load(Path from) {
+        file = from;
+        clients.clear();
         if (!Files.exists(file)) {
             return;
         }

@@ -147,4 +147,27 @@ class SmartTokensTest {
         assertEquals("dr-a", sessions.find(t.accessToken()).orElseThrow().userId());
         assertEquals(300, t.expiresInSeconds());
     }
+
+    @Test
+    void aRestartedReplicaForgetsEveryTokenAndTheAppMustAuthorizeAgain() {
+        SmartTokens.Issued t = tokens.exchange(code("offline_access patient/*.read"), "app-1", REDIRECT, VERIFIER);
+        SmartTokens restarted = new SmartTokens();
+        restarted.sessions = new CallerSessions();
+        assertTrue(restarted.grantOf(t.accessToken()).isEmpty());
+        assertEquals("invalid_grant", assertThrows(SmartTokens.OAuthError.class, () -> restarted.refresh(t.refreshToken(), "app-1"))
+                .error());
+    }
+
+    @Test
+    void pendingAuthorizationsAreBoundedAndMakeRoomWhenTheyExpire() {
+        for (int i = 0; i < SmartTokens.MAX_ENTRIES; i++) {
+            tokens.await(new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse("patient/*.read"), "s", "c",
+                    now.get() + SmartTokens.PENDING_MILLIS));
+        }
+        SmartTokens.Pending one = new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse("patient/*.read"), "s", "c",
+                now.get() + 2 * SmartTokens.PENDING_MILLIS);
+        assertEquals("temporarily_unavailable", assertThrows(SmartTokens.OAuthError.class, () -> tokens.await(one)).error());
+        now.addAndGet(SmartTokens.PENDING_MILLIS + 1);
+        assertTrue(tokens.pending(tokens.await(one)).isPresent());
+    }
 }
