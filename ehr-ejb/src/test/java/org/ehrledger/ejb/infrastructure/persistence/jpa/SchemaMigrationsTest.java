@@ -37,8 +37,8 @@ class SchemaMigrationsTest {
     /** Changesets of version 1 (one per table), the schema of the releases before migrations. */
     static final int V1_CHANGESETS = 7;
 
-    /** Changesets of the changelog today (version 2 adds one per world-state table). */
-    static final int CHANGESETS = V1_CHANGESETS + 15;
+    /** Changesets of the changelog today (version 2 adds one per world-state table, version 3 the imports' two). */
+    static final int CHANGESETS = V1_CHANGESETS + 15 + 2;
 
     @TempDir
     Path dir;
@@ -121,7 +121,7 @@ class SchemaMigrationsTest {
             List<?> rows = em.createQuery("SELECT e FROM " + entity.getName() + " e", entity.getJavaType()).getResultList();
             assertEquals(1, rows.size(), entity.getName());
         }
-        assertEquals(7 + 15, emf.getMetamodel().getEntities().size());
+        assertEquals(7 + 15 + 2, emf.getMetamodel().getEntities().size());
         EntryRow entry = em.find(EntryRow.class, new EntryRow.Key(7, 0));
         assertTrue(entry.accepted());
         assertEquals("x".repeat(2000), entry.reason());
@@ -139,7 +139,8 @@ class SchemaMigrationsTest {
         for (StateRowEntity state : List.of(new StateOrganisationRow(), new StateUserRow(), new StateRecordRow(),
                 new StateKeyWrapRow(), new StateConsentRow(), new StateBreakGlassRow(), new StateAccessEventRow(),
                 new StateBilledRow(), new StateSeenTransactionRow(), new StateEmergencyVoteRow(), new StateEmergencyRow(),
-                new StateAdmissionVoteRow(), new StateRecoveryRow(), new StateRecoveredRow())) {
+                new StateAdmissionVoteRow(), new StateRecoveryRow(), new StateRecoveredRow(), new StateImportRow(),
+                new StateStagedRecordRow())) {
             all.add(state.set(row));
         }
         all.add(new StateDigestRow("STATE_USER", bytes(2048, 13)));
