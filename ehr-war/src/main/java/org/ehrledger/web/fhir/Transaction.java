@@ -29,6 +29,11 @@ import org.ehrledger.ejb.application.service.RecordService;
  */
 record Transaction(String patientId, List<RecordService.Draft> drafts, List<String> entries) {
 
+    /** Plans a bundle's records with new random ids. */
+    static Transaction plan(Bundle bundle, String callerPatient) {
+        return plan(bundle, callerPatient, n -> org.ehrledger.ejb.application.service.Ids.record());
+    }
+
     /**
      * Plans a bundle's records; the {@code n}-th record gets the id {@code ids} gives (derived from the bundle, so
      * that the same bundle sent again names the same records).
