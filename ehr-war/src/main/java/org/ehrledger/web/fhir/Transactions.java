@@ -43,22 +43,32 @@ final class Transactions {
 
     /** Commits a bundle now (200 with the transaction-response), or as a job when {@code prefer} asks (202). */
     Response commit(Resource body, String prefer, ImportJobs jobs) {
+        Bundle bundle = checked(body);
+        if (prefer != null && prefer.toLowerCase(Locale.ROOT).replace(" ", "").contains("respond-async")) {
+            ImportJobs.Job job = start(bundle, jobs);
+            return Response.accepted().header("Content-Location", request.base() + "/" + FhirEndpoint.IMPORTS + "/" + job.id).build();
+        }
+        return Response.ok(run(bundle, hashOf(bundle), new ImportJobs.Progress(bundle.getEntry().size()))).build();
+    }
+
+    /** A transaction or batch Bundle within the bounds of an import, or a 400/413 saying what is wrong. */
+    static Bundle checked(Resource body) {
         if (!(body instanceof Bundle bundle) || (bundle.getType() != Bundle.BundleType.TRANSACTION
                 && bundle.getType() != Bundle.BundleType.BATCH)) {
-            throw FhirException.invalid("POST a Bundle of type transaction (or batch) to the base URL");
+            throw FhirException.invalid("send a Bundle of type transaction (or batch)");
         }
         if (bundle.getEntry().size() > Import.MAX_RECORDS + 1) {
             throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
                     "a transaction holds at most " + Import.MAX_RECORDS + " records and their patient; split it");
         }
+        return bundle;
+    }
+
+    /** Starts a bundle's import as a job of the caller ({@link ImportJobs}), run as this request detached from its thread. */
+    ImportJobs.Job start(Bundle bundle, ImportJobs jobs) {
         String hash = hashOf(bundle);
-        if (prefer != null && prefer.toLowerCase(Locale.ROOT).replace(" ", "").contains("respond-async")) {
-            FhirRequest detached = request.detached();
-            ImportJobs.Job job = jobs.start(request, bundle.getEntry().size(),
-                    progress -> new Transactions(detached, imports).run(bundle, hash, progress));
-            return Response.accepted().header("Content-Location", request.base() + "/" + FhirEndpoint.IMPORTS + "/" + job.id).build();
-        }
-        return Response.ok(run(bundle, hash, new ImportJobs.Progress(bundle.getEntry().size()))).build();
+        FhirRequest detached = request.detached();
+        return jobs.start(request, bundle.getEntry().size(), progress -> new Transactions(detached, imports).run(bundle, hash, progress));
     }
 
     /** Validates, plans and commits a bundle, reporting to {@code progress}; the transaction-response. */
