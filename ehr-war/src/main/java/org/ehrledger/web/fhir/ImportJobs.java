@@ -80,7 +80,8 @@ public class ImportJobs {
         private volatile FhirException failure;
         private volatile boolean done;
         private volatile long finishedAt;
-        private Future<?> future;
+        /** What the job does, dropped when it starts so that a kept job does not keep its bundle. */
+        private volatile Function<Progress, Bundle> work;
 
         Job(String id, String owner, int entries) {
             this.id = id;
@@ -100,6 +101,15 @@ public class ImportJobs {
         /** What a finished import failed with, or null. */
         FhirException failure() {
             return failure;
+        }
+
+        /** Runs the work it was started with. */
+        void run() {
+            Function<Progress, Bundle> w = work;
+            work = null;
+            if (w != null) {
+                run(w);
+            }
         }
 
         void run(Function<Progress, Bundle> work) {
@@ -143,8 +153,9 @@ public class ImportJobs {
         byte[] id = new byte[16];
         RANDOM.nextBytes(id);
         Job job = new Job(HexFormat.of().formatHex(id), owner, entries);
+        job.work = work;
         jobs.put(job.id, job);
-        job.future = submit(() -> job.run(work));
+        submit(job::run);
         return job;
     }
 

@@ -102,6 +102,9 @@ public class ImportService {
             return new Imported(null, p.ids(), false);
         }
         List<List<LedgerWriter.Signed>> requests = requests(seal(me, pid, p, found, importId));
+        if (ledger.query(s -> s.importOf(importId)) != null) {
+            abort(me, importId); // the caller's own earlier attempt at this bundle, left open (it would expire)
+        }
         writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.BEGIN_IMPORT, Fields.builder()
                 .put("importId", importId).put("patient", pid).put("bundleHash", bundleHash).put("records", drafts.size())
                 .build()), null));
