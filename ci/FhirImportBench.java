@@ -1,6 +1,4 @@
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -8,12 +6,10 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Random;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Whole-history import benchmark against a running local network (ci/cluster.sh up), run with the JDK's source
- * launcher (no dependencies) by ci/bench-fhir-import.sh: a practitioner under the patient's consent posts one
+ * Whole-history import benchmark against a running local network (ci/cluster.sh up), compiled with ci/BenchHttp.java
+ * by ci/bench-fhir-import.sh (no dependencies): a practitioner under the patient's consent posts one
  * transaction bundle of ENTRIES records (encounters, observations, conditions, prescriptions, lab reports with
  * their text as presentedForm attachments, referring to each other by urn:uuid, about BYTES in all) with
  * 'Prefer: respond-async', and polls the status URL until the transaction-response arrives: every entry
@@ -22,14 +18,9 @@ import java.util.regex.Pattern;
  */
 public final class FhirImportBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-
-    private final String web = "http://127.0.0.1:" + env("EHR_HTTP_BASE", "8081");
+    private final String web = "http://127.0.0.1:" + System.getenv().getOrDefault("EHR_HTTP_BASE", "8081");
+    private final String api = web + "/api/v1";
     private final String run = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
-
-    private record Reply(int status, String body, HttpResponse<String> response) {
-    }
 
     public static void main(String[] args) throws Exception {
         int entries = Integer.parseInt(args.length > 0 ? args[0] : "10000");
@@ -38,49 +29,50 @@ public final class FhirImportBench {
     }
 
     private void bench(int entries, long target) throws Exception {
-        if (call("GET", web + "/api/v1/cluster", null, null, null).status() != 200) {
-            fail("replica 1 does not answer at " + web + ": start the network with ci/cluster.sh up");
-        }
         String password = System.getenv("EHR_ADMIN_PASSWORD");
         if (password == null || password.isBlank()) {
-            fail("set EHR_ADMIN_PASSWORD to the first administrator's password (ci/cluster.sh up printed it once)");
+            throw new IllegalStateException("set EHR_ADMIN_PASSWORD to the first administrator's password (ci/cluster.sh up "
+                    + "printed it once)");
         }
-        String admin = signIn(env("EHR_ADMIN_ID", "admin"), password);
+        String admin = signIn(System.getenv().getOrDefault("EHR_ADMIN_ID", "admin"), password);
         String doctorId = "dr-import-" + run;
-        Reply staff = expect(call("POST", web + "/api/v1/staff", admin, "{\"userId\":\"" + doctorId
-                + "\",\"name\":\"Dr Import\",\"role\":\"PRACTITIONER\"}", null), 201, "registration of " + doctorId);
+        String code = BenchHttp.field(BenchHttp.post(api + "/staff", admin, "{\"userId\":\"" + doctorId
+                + "\",\"name\":\"Dr Import\",\"role\":\"PRACTITIONER\"}", 201), "enrolmentCode");
         String own = "own password " + doctorId + " " + System.nanoTime();
-        expect(call("POST", web + "/api/v1/enrolments", null, "{\"userId\":\"" + doctorId + "\",\"code\":\""
-                + field(staff.body(), "enrolmentCode") + "\",\"password\":\"" + own + "\"}", null), 201, "enrolment");
+        BenchHttp.post(api + "/enrolments", null, "{\"userId\":\"" + doctorId + "\",\"code\":\"" + code + "\",\"password\":\""
+                + own + "\"}", 201);
         String doctor = signIn(doctorId, own);
         String patientPassword = "patient password " + run;
-        String patientId = field(expect(call("POST", web + "/api/v1/patients", null, "{\"name\":\"Import Patient " + run
-                + "\",\"birthDate\":\"1957-03-14\",\"contact\":\"import@example.org\",\"password\":\"" + patientPassword + "\"}",
-                null), 201, "sign-up").body(), "patientId");
+        String patientId = BenchHttp.field(BenchHttp.post(api + "/patients", null, "{\"name\":\"Import Patient " + run
+                + "\",\"birthDate\":\"1957-03-14\",\"contact\":\"import@example.org\",\"password\":\"" + patientPassword
+                + "\"}", 201), "patientId");
         String patient = signIn(patientId, patientPassword);
-        expect(call("POST", web + "/api/v1/patients/" + patientId + "/consents", patient, "{\"grantee\":\"" + doctorId
-                + "\",\"categories\":[\"OBSERVATION\",\"CONDITION\",\"ENCOUNTER\",\"PRESCRIPTION\"]}", null), 201, "consent");
+        BenchHttp.post(api + "/patients/" + patientId + "/consents", patient, "{\"grantee\":\"" + doctorId
+                + "\",\"categories\":[\"OBSERVATION\",\"CONDITION\",\"ENCOUNTER\",\"PRESCRIPTION\"]}", 201);
 
         String bundle = bundle(patientId, entries, target);
         int size = bundle.getBytes(StandardCharsets.UTF_8).length;
         System.out.println("posting a bundle of " + entries + " entries, " + size / 1024 + " KiB, as " + doctorId);
         long start = System.nanoTime();
-        Reply kick = expect(call("POST", web + "/fhir/r4", doctor, bundle, "respond-async"), 202, "import kick-off");
-        String status = kick.response().headers().firstValue("Content-Location").orElseThrow();
+        HttpResponse<String> kick = fhir("POST", web + "/fhir/r4", doctor, bundle);
+        if (kick.statusCode() != 202) {
+            throw new IllegalStateException("the import kick-off answered " + kick.statusCode() + ": " + abbreviate(kick.body()));
+        }
+        String status = kick.headers().firstValue("Content-Location").orElseThrow();
         String last = "";
         while (true) {
-            Reply r = call("GET", status, doctor, null, null);
-            if (r.status() == 200) {
+            HttpResponse<String> r = fhir("GET", status, doctor, null);
+            if (r.statusCode() == 200) {
                 int created = count(r.body(), "\"201 Created\"");
                 if (created != entries) {
-                    fail("the transaction-response lists " + created + " created records, not " + entries);
+                    throw new IllegalStateException("the transaction-response lists " + created + " created records, not " + entries);
                 }
                 break;
             }
-            if (r.status() != 202) {
-                fail("the import failed: " + r.status() + " " + abbreviate(r.body()));
+            if (r.statusCode() != 202) {
+                throw new IllegalStateException("the import failed: " + r.statusCode() + " " + abbreviate(r.body()));
             }
-            String progress = r.response().headers().firstValue("X-Progress").orElse("");
+            String progress = r.headers().firstValue("X-Progress").orElse("");
             if (!progress.equals(last)) {
                 System.out.println("  " + progress);
                 last = progress;
@@ -160,39 +152,20 @@ public final class FhirImportBench {
         return b.append("]}").toString();
     }
 
-    private String signIn(String id, String password) {
-        return field(expect(call("POST", web + "/api/v1/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + password
-                + "\"}", null), 201, "sign-in of " + id).body(), "token");
+    private String signIn(String id, String password) throws Exception {
+        return BenchHttp.field(BenchHttp.post(api + "/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + password
+                + "\"}", 201), "token");
     }
 
-    private Reply call(String method, String url, String token, String body, String prefer) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(10));
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
+    /** A FHIR call as {@code token}; a bundle is posted with 'Prefer: respond-async'. */
+    private static HttpResponse<String> fhir(String method, String url, String token, String bundle) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(10))
+                .header("Authorization", "Bearer " + token).header("Accept", "application/fhir+json")
+                .method(method, bundle == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(bundle));
+        if (bundle != null) {
+            b.header("Content-Type", "application/fhir+json").header("Prefer", "respond-async");
         }
-        if (prefer != null) {
-            b.header("Prefer", prefer);
-        }
-        if (body != null) {
-            b.header("Content-Type", url.contains("/fhir/") ? "application/fhir+json" : "application/json");
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        try {
-            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            return new Reply(r.statusCode(), r.body(), r);
-        } catch (IOException e) {
-            return new Reply(0, e.toString(), null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Reply(0, "interrupted", null);
-        }
-    }
-
-    private static Reply expect(Reply r, int status, String what) {
-        if (r.status() != status) {
-            fail(what + " answered " + r.status() + ": " + abbreviate(r.body()));
-        }
-        return r;
+        return BenchHttp.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static int count(String s, String what) {
@@ -203,25 +176,7 @@ public final class FhirImportBench {
         return n;
     }
 
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":\"?([^\",}]*)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + name + " in " + abbreviate(json));
-        }
-        return m.group(1);
-    }
-
     private static String abbreviate(String s) {
         return s.length() <= 300 ? s : s.substring(0, 300) + "...";
-    }
-
-    private static String env(String name, String otherwise) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? otherwise : v;
-    }
-
-    private static void fail(String message) {
-        System.out.println(message);
-        System.exit(1);
     }
 }

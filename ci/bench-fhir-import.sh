@@ -12,4 +12,9 @@
 # EHR_ADMIN_ID (admin), EHR_HTTP_BASE (8081).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec java -Xmx1g -XX:TieredStopAtLevel=1 ci/FhirImportBench.java "${1:-10000}" "${2:-31457280}"
+BASE=${EHR_HTTP_BASE:-8081}
+curl -sf -m 3 "http://127.0.0.1:$BASE/api/v1/cluster" >/dev/null \
+  || { echo "replica 1 does not answer at http://127.0.0.1:$BASE: start the network with ci/cluster.sh up" >&2; exit 1; }
+CLASSES=target/bench-fhir-import-classes
+rm -rf "$CLASSES" && javac -d "$CLASSES" ci/BenchHttp.java ci/FhirImportBench.java
+exec java -Xmx1g -XX:TieredStopAtLevel=1 -cp "$CLASSES" FhirImportBench "${1:-10000}" "${2:-31457280}"

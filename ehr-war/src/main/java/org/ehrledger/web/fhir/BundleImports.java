@@ -7,7 +7,6 @@ import java.util.function.Predicate;
 import jakarta.ejb.EJB;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.SecurityContext;
 
 import ca.uhn.fhir.parser.DataFormatException;
 import org.hl7.fhir.r4.model.Bundle;
@@ -66,7 +65,7 @@ public class BundleImports {
         }
         parsed.setUserData(Transactions.BODY_HASH, Digest.sha256(file).hex());
         Bundle bundle = Transactions.checked(parsed);
-        FhirRequest request = new FhirRequest(security(who, inRole), null, new FhirRequest.StatedReason("Import (portal)"),
+        FhirRequest request = new FhirRequest(FhirRequest.fixed(who, inRole, "FORM"), null, new FhirRequest.StatedReason("Import (portal)"),
                 patients, practitioners, records, network);
         return new Transactions(request, imports).start(bundle, jobs).id;
     }
@@ -84,29 +83,5 @@ public class BundleImports {
         }
         int created = (int) job.result().getEntry().stream().filter(e -> e.getResponse().getStatus().startsWith("201")).count();
         return new Status(true, 100, p.describe(), created, null);
-    }
-
-    private static SecurityContext security(Principal who, Predicate<String> inRole) {
-        return new SecurityContext() {
-            @Override
-            public Principal getUserPrincipal() {
-                return who;
-            }
-
-            @Override
-            public boolean isUserInRole(String role) {
-                return inRole.test(role);
-            }
-
-            @Override
-            public boolean isSecure() {
-                return true;
-            }
-
-            @Override
-            public String getAuthenticationScheme() {
-                return "FORM";
-            }
-        };
     }
 }

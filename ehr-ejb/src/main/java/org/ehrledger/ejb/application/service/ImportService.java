@@ -35,7 +35,6 @@ import org.ehrledger.ejb.domain.model.tx.TxType;
 public class ImportService {
 
     private static final Logger LOG = Logger.getLogger(ImportService.class.getName());
-    private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
 
     @Inject
     Caller caller;
@@ -60,15 +59,7 @@ public class ImportService {
 
     /** The id the {@code n}-th record of an import gets ({@link Ids#RECORD_ID}'s form). */
     public static String recordId(String importId, int n) {
-        byte[] h = Digest.sha256((importId + "/" + n).getBytes(StandardCharsets.UTF_8)).bytes();
-        StringBuilder b = new StringBuilder("R");
-        for (int g = 0; g < 4; g++) {
-            b.append('-');
-            for (int i = 0; i < 5; i++) {
-                b.append(ALPHABET[h[g * 5 + i] & 31]);
-            }
-        }
-        return b.toString();
+        return Ids.of("R", 4, Digest.sha256((importId + "/" + n).getBytes(StandardCharsets.UTF_8)).bytes());
     }
 
     /**
