@@ -954,7 +954,7 @@ class FhirIT {
                             .setCode(new CodeableConcept(new Coding("http://loinc.org", "24323-8", "Comprehensive metabolic panel")))
                             .setSubject(subject).setEncounter(encounter).setEffective(new DateTimeType(at));
                     report.addPresentedForm().setContentType("text/plain").setTitle(label + " report " + i)
-                            .setData(("Report " + i + " of " + label + ". ").repeat(attachmentBytes / 20 + 1)
+                            .setData(("Report " + i + " of " + label + ". ").repeat(attachmentBytes / 10 + 1)
                                     .substring(0, attachmentBytes).getBytes(StandardCharsets.UTF_8));
                     r = report;
                 }
