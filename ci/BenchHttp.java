@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the end-to-end benchmarks (ci/E2eBench.java, ci/ClinicalBench.java) share: one HTTP client, JSON calls
+ * What the end-to-end benchmarks (ci/E2eBench.java, ci/ClinicalBench.java, ci/FhirImportBench.java) share: one HTTP client, JSON calls
  * to the API, a field out of a flat JSON answer, percentiles, signals to replica processes and waiting for the
  * replicas to agree on their head. No dependencies: the scripts compile it with javac beside the benchmark.
  */

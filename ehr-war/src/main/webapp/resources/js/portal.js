@@ -22,6 +22,13 @@
     tick();
     setInterval(tick, 1000);
 
+    // A running import's progress: its refresh button is clicked data-poll milliseconds after the page shows (a
+    // postback of the same view); the page it brings has the button again while the import still runs.
+    var poll = document.querySelector("[data-poll]");
+    if (poll) {
+      setTimeout(function () { poll.click(); }, Number(poll.getAttribute("data-poll")) || 2000);
+    }
+
     document.querySelectorAll("[data-confirm]").forEach(function (b) {
       b.addEventListener("click", function (e) {
         if (!window.confirm(b.getAttribute("data-confirm"))) {

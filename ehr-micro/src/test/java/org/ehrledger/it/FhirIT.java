@@ -946,6 +946,91 @@ class FhirIT {
         return ((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDetails().getCodingFirstRep().getCode();
     }
 
+    /**
+     * A patient's history as another EHR exports it, {@code records} entries after the Patient: encounters and, in
+     * each, an observation, a condition, a prescription and a lab report with its PDF-like text as a
+     * {@code presentedForm} attachment of {@code attachmentBytes}, referring to each other by {@code urn:uuid:}.
+     */
+    static Bundle wholeHistory(String patientId, int records, int attachmentBytes, String label) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Patient p = new Patient();
+        p.addIdentifier().setSystem("urn:ehr-ledger:patient").setValue(patientId);
+        String patientUrl = "urn:uuid:" + UUID.randomUUID();
+        b.addEntry().setFullUrl(patientUrl).setResource(p).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl("Patient/" + patientId);
+        Reference subject = new Reference(patientUrl);
+        Reference encounter = null;
+        for (int i = 0; i < records; i++) {
+            Date at = new Date(1_600_000_000_000L + i * 86_400_000L);
+            Resource r;
+            switch (i % 5) {
+                case 0 -> r = new Encounter().setStatus(Encounter.EncounterStatus.FINISHED)
+                        .setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"))
+                        .setSubject(subject).setPeriod(new Period().setStart(at).setEnd(at));
+                case 1 -> r = vital("2339-0", "Glucose [Mass/volume] in Blood", String.valueOf(90 + i % 60), "mg/dL", "mg/dL", subject,
+                        encounter, "laboratory");
+                case 2 -> r = new Condition().setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "38341003",
+                        "Hypertensive disorder"))).setSubject(subject).setEncounter(encounter).setRecordedDate(at);
+                case 3 -> r = new MedicationRequest().setStatus(MedicationRequest.MedicationRequestStatus.COMPLETED)
+                        .setIntent(MedicationRequest.MedicationRequestIntent.ORDER)
+                        .setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", "860975",
+                                "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet")))
+                        .setSubject(subject).setEncounter(encounter).setAuthoredOn(at);
+                default -> {
+                    org.hl7.fhir.r4.model.DiagnosticReport report = new org.hl7.fhir.r4.model.DiagnosticReport()
+                            .setStatus(org.hl7.fhir.r4.model.DiagnosticReport.DiagnosticReportStatus.FINAL)
+                            .setCode(new CodeableConcept(new Coding("http://loinc.org", "24323-8", "Comprehensive metabolic panel")))
+                            .setSubject(subject).setEncounter(encounter).setEffective(new DateTimeType(at));
+                    report.addPresentedForm().setContentType("text/plain").setTitle(label + " report " + i)
+                            .setData(("Report " + i + " of " + label + ". ").repeat(attachmentBytes / 10 + 1)
+                                    .substring(0, attachmentBytes).getBytes(StandardCharsets.UTF_8));
+                    r = report;
+                }
+            }
+            String url = add(b, r);
+            if (i % 5 == 0) {
+                encounter = new Reference(url);
+            }
+        }
+        return b;
+    }
+
+    private static HttpResponse<String> postBundle(Bundle bundle, String token, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(net.web(1) + "/fhir/r4"))
+                .POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(bundle)))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
+                .header("X-Access-Reason", REASON).timeout(java.time.Duration.ofMinutes(5));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int everythingTotal() {
+        return doctor().operation().onInstance(new IdType("Patient", patientId)).named("$everything")
+                .withNoParameters(Parameters.class).useHttpGet().returnResourceType(Bundle.class).execute().getTotal();
+    }
+
+    private static List<String> locations(String transactionResponse) {
+        Bundle response = FHIR.newJsonParser().parseResource(Bundle.class, transactionResponse);
+        assertEquals(Bundle.BundleType.TRANSACTIONRESPONSE, response.getType());
+        return response.getEntry().stream().map(e -> e.getResponse().getLocation()).toList();
+    }
+
+    /** Polls an import's status URL until it is done (202 with X-Progress meanwhile): the final answer. */
+    private static HttpResponse<String> awaitImport(String status, String token) throws Exception {
+        long deadline = System.currentTimeMillis() + 300_000;
+        while (true) {
+            HttpResponse<String> r = http("GET", status, token, "Accept", "application/fhir+json");
+            if (r.statusCode() != 202) {
+                return r;
+            }
+            String progress = r.headers().firstValue("X-Progress").orElseThrow();
+            assertTrue(progress.matches(".* of \\d+ entries .*\\(\\d+%\\)"), progress);
+            assertTrue(System.currentTimeMillis() < deadline, "the import finishes within 5 minutes");
+            Thread.sleep(300);
+        }
+    }
+
     @Test
     @Order(15)
     void aSmartAppAuthorizedWithPkceReadsOnlyWithinItsScopesAndItsRefreshTokensRotate() throws Exception {
@@ -1073,6 +1158,37 @@ class FhirIT {
     }
 
     @Test
+    @Order(17)
+    void aWholeHistoryLargerThanOneConsensusRequestIsImportedWholeOnceAndReadBackWithEverything() throws Exception {
+        int before = everythingTotal();
+        Bundle history = wholeHistory(patientId, 260, 4_000, "sync");
+        HttpResponse<String> first = postBundle(history, doctorToken);
+        assertEquals(200, first.statusCode(), first.body());
+        List<String> created = locations(first.body());
+        assertEquals(261, created.size());
+        assertEquals(before + 260, everythingTotal(), "every entry committed (in several consensus requests) and readable");
+        String reportId = new IdType(created.get(5)).getIdPart();
+        org.hl7.fhir.r4.model.DiagnosticReport report = valid(doctor().read()
+                .resource(org.hl7.fhir.r4.model.DiagnosticReport.class).withId(reportId).execute());
+        assertEquals(4_000, report.getPresentedFormFirstRep().getData().length, "the attachment is kept whole");
+        assertEquals(created.get(1).replace("/_history/1", ""), report.getEncounter().getReference(),
+                "urn:uuid references resolved to the ledger ids");
+
+        HttpResponse<String> again = postBundle(history, doctorToken);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(created, locations(again.body()), "the same bundle again is answered with what it created");
+        assertEquals(before + 260, everythingTotal(), "and creates nothing new");
+
+        // An invalid entry near the end refuses the whole bundle before anything is written.
+        Bundle broken = wholeHistory(patientId, 240, 100, "broken");
+        ((Observation) broken.getEntry().get(237).getResource()).setStatus(null);
+        HttpResponse<String> refused = postBundle(broken, doctorToken);
+        assertEquals(422, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("Bundle.entry[237]"), refused.body());
+        assertEquals(before + 260, everythingTotal());
+    }
+
+    @Test
     @Order(16)
     void aBackendServiceWithASignedJwtAssertionExportsAsItsAccount() throws Exception {
         JsonObject conf = json(http("GET", ".well-known/smart-configuration", null).body());
@@ -1111,6 +1227,32 @@ class FhirIT {
         // A read-only token writes nothing.
         assertEquals(403, raw("POST", "Observation", access, "application/fhir+json", "{\"resourceType\":\"Observation\"}")
                 .statusCode());
+    }
+
+    @Test
+    @Order(18)
+    void anAsynchronousImportIsPolledToCompletionAndACancelledOneLeavesNothingVisible() throws Exception {
+        int before = everythingTotal();
+        HttpResponse<String> kick = postBundle(wholeHistory(patientId, 300, 2_000, "async"), doctorToken, "Prefer", "respond-async");
+        assertEquals(202, kick.statusCode(), kick.body());
+        String status = kick.headers().firstValue("Content-Location").orElseThrow();
+        assertEquals(404, http("GET", status, patientToken).statusCode(), "the status is the sender's alone");
+        HttpResponse<String> done = awaitImport(status, doctorToken);
+        assertEquals(200, done.statusCode(), done.body());
+        assertEquals(301, locations(done.body()).size());
+        assertEquals(before + 300, everythingTotal());
+
+        // Cancelled while it runs: aborted on the ledger, nothing of it is visible.
+        HttpResponse<String> big = postBundle(wholeHistory(patientId, 400, 5_000, "cancelled"), doctorToken,
+                "Prefer", "respond-async");
+        assertEquals(202, big.statusCode(), big.body());
+        String cancelled = big.headers().firstValue("Content-Location").orElseThrow();
+        assertEquals(202, http("DELETE", cancelled, doctorToken).statusCode());
+        HttpResponse<String> outcome = awaitImport(cancelled, doctorToken);
+        assertEquals(409, outcome.statusCode(), outcome.body());
+        OperationOutcome o = FHIR.newJsonParser().parseResource(OperationOutcome.class, outcome.body());
+        assertTrue(o.getIssueFirstRep().getDiagnostics().contains("cancelled"), outcome.body());
+        assertEquals(before + 300, everythingTotal(), "nothing of the cancelled import is visible");
     }
 
     @Test

@@ -29,6 +29,8 @@ public enum ErrorCode {
     TOO_MANY_ATTEMPTS(429, "Too many attempts"),
     /** FHIR Bulk Data: the caller, or the server, already runs as many exports as it may. */
     TOO_MANY_EXPORTS(429, "Too many exports"),
+    /** FHIR import: the caller, or the server, already runs as many asynchronous imports as it may. */
+    TOO_MANY_IMPORTS(429, "Too many imports"),
     /** A failure nobody foresaw; it is logged under a reference the answer gives. */
     INTERNAL(500, "Internal error"),
     BUSY(503, "The replica is busy"),

@@ -47,8 +47,13 @@ final class Capability {
         rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.TRANSACTION)
                 .setDocumentation("A transaction Bundle of one patient's records (any type of the Patient compartment, and "
                         + "the organisations, practitioners, locations and medications they point at), checked and validated "
-                        + "as a whole, then committed in one consensus request. A declared profile the server does not have is "
-                        + "not checked: the entry's response.outcome says so as a warning");
+                        + "as a whole, then committed all or nothing: in one consensus request when they fit, else staged in "
+                        + "as many as needed and published at once (up to 20,000 records, 64 MiB). The same bundle sent again "
+                        + "creates nothing new. 'Prefer: respond-async' answers 202 with a status URL (X-Progress in entries and "
+                        + "percent). A declared profile the server does not have is not checked: the entry's response.outcome "
+                        + "says so as a warning");
+        rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.BATCH)
+                .setDocumentation("A batch Bundle is taken as a transaction: all or nothing");
         for (String type : RecordTypes.types()) {
             if (DIRECTORY.contains(type)) {
                 continue; // below, with the ledger's own

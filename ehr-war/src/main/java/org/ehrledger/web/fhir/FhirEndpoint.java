@@ -30,6 +30,7 @@ import org.ehrledger.ejb.application.service.Ids;
 import org.ehrledger.ejb.application.service.NetworkService;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.application.service.PractitionerService;
+import org.ehrledger.ejb.application.service.ImportService;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.domain.model.registry.Role;
 
@@ -58,6 +59,12 @@ public class FhirEndpoint {
 
     @Inject
     ExportJobs exports;
+
+    @EJB
+    ImportService imports;
+
+    @Inject
+    ImportJobs importJobs;
 
     @Context
     SecurityContext security;
@@ -246,9 +253,38 @@ public class FhirEndpoint {
         return new Consents(request()).withdraw(id);
     }
 
+    /** A transaction (or batch) Bundle: 200 with the transaction-response, or 202 and a status URL with {@code Prefer: respond-async}. */
     @POST
     public Response transaction(Resource body) {
-        return new Transactions(request()).commit(body);
+        return new Transactions(request(), imports).commit(body, headers.getHeaderString("Prefer"), importJobs);
+    }
+
+    /** Where asynchronous imports answer: {@code <base>/$import-jobs/<job>}. */
+    static final String IMPORTS = "$import-jobs";
+
+    /**
+     * An asynchronous import's status: 202 with {@code X-Progress} (entries and percent) while it runs; when done
+     * 200 with the transaction-response, or its error's status with an OperationOutcome.
+     */
+    @GET
+    @Path(IMPORTS + "/{job}")
+    public Response importStatus(@PathParam("job") String id) {
+        ImportJobs.Job job = importJobs.of(id, request().caller());
+        if (!job.done()) {
+            return Response.accepted().header("X-Progress", job.progress.describe()).header("Retry-After", 2).build();
+        }
+        if (job.failure() != null) {
+            return Response.status(job.failure().status()).entity(job.failure().outcome()).build();
+        }
+        return Response.ok(job.result()).header("Expires", java.util.Date.from(Instant.now().plus(ImportJobs.RETENTION))).build();
+    }
+
+    /** Cancels a running import (aborted on the ledger: nothing of it becomes visible) or forgets a finished one: 202. */
+    @DELETE
+    @Path(IMPORTS + "/{job}")
+    public Response importCancel(@PathParam("job") String id) {
+        importJobs.cancel(id, request().caller());
+        return Response.accepted().build();
     }
 
     /**

@@ -50,8 +50,10 @@ public final class FhirProviders {
 
     static final Logger AUDIT = Logger.getLogger("org.ehrledger.audit");
 
-    /** Largest request body of the facade (a transaction bundle of up to 200 records). */
+    /** Largest request body of the facade but a bundle posted to the base URL. */
     public static final int MAX_BYTES = 4 << 20;
+    /** Largest transaction bundle (a patient's whole history, posted to the base URL). */
+    public static final int MAX_BUNDLE_BYTES = 64 << 20;
 
     private FhirProviders() {
     }
@@ -104,6 +106,9 @@ public final class FhirProviders {
     /** Resources in, JSON or XML, strictly parsed, bounded, with no DTDs or entities. */
     @Consumes({Fhir.JSON, Fhir.XML, MediaType.APPLICATION_JSON, MediaType.APPLICATION_XML, MediaType.TEXT_XML})
     public static class Reader implements MessageBodyReader<Resource> {
+        @Context
+        UriInfo uri;
+
         @Override
         public boolean isReadable(Class<?> type, Type generic, Annotation[] annotations, MediaType media) {
             return Resource.class.isAssignableFrom(type);
@@ -112,7 +117,8 @@ public final class FhirProviders {
         @Override
         public Resource readFrom(Class<Resource> type, Type generic, Annotation[] annotations, MediaType media,
                                  MultivaluedMap<String, String> headers, InputStream in) throws IOException {
-            byte[] body = bounded(in);
+            String path = uri == null ? null : uri.getPath();
+            byte[] body = bounded(in, path == null || path.isEmpty() || path.equals("/") ? MAX_BUNDLE_BYTES : MAX_BYTES);
             if (body.length == 0) {
                 throw FhirException.invalid("the request has no body; send a FHIR resource as JSON or XML");
             }
@@ -131,17 +137,20 @@ public final class FhirProviders {
             if (!type.isInstance(parsed)) {
                 throw FhirException.invalid("expected a " + type.getSimpleName() + ", got a " + parsed.fhirType());
             }
-            return type.cast(parsed);
+            Resource resource = type.cast(parsed);
+            resource.setUserData(Transactions.BODY_HASH, org.ehrledger.consensus.codec.Digest.sha256(body).hex());
+            return resource;
         }
 
-        private static byte[] bounded(InputStream in) throws IOException {
+        private static byte[] bounded(InputStream in, int max) throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[16 * 1024];
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
-                if (out.size() > MAX_BYTES) {
+                if (out.size() > max) {
                     throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
-                            "request bodies are limited to " + MAX_BYTES / 1024 / 1024 + " MiB");
+                            "request bodies are limited to " + max / 1024 / 1024 + " MiB (a transaction bundle to the base URL: "
+                                    + MAX_BUNDLE_BYTES / 1024 / 1024 + " MiB)");
                 }
             }
             return out.toByteArray();

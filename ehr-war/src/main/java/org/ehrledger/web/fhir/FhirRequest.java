@@ -99,8 +99,13 @@ record FhirRequest(SecurityContext security, UriInfo uri, HttpHeaders headers, P
                 roles.add(role.name());
             }
         }
-        String scheme = security.getAuthenticationScheme();
-        SecurityContext fixed = new SecurityContext() {
+        SecurityContext fixed = fixed(who, roles::contains, security.getAuthenticationScheme());
+        return new FhirRequest(fixed, null, new StatedReason(reason()), patients, practitioners, records, network);
+    }
+
+    /** A caller that stays as it is: this principal, with the roles {@code inRole} admits. */
+    static SecurityContext fixed(Principal who, java.util.function.Predicate<String> inRole, String scheme) {
+        return new SecurityContext() {
             @Override
             public Principal getUserPrincipal() {
                 return who;
@@ -108,7 +113,7 @@ record FhirRequest(SecurityContext security, UriInfo uri, HttpHeaders headers, P
 
             @Override
             public boolean isUserInRole(String role) {
-                return roles.contains(role);
+                return inRole.test(role);
             }
 
             @Override
@@ -121,7 +126,6 @@ record FhirRequest(SecurityContext security, UriInfo uri, HttpHeaders headers, P
                 return scheme;
             }
         };
-        return new FhirRequest(fixed, null, new StatedReason(reason()), patients, practitioners, records, network);
     }
 
     /** The headers of a detached request: only the practitioner's stated reason. */

@@ -15,7 +15,6 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 import org.ehrledger.ejb.application.ErrorCode;
-import org.ehrledger.ejb.application.service.Ids;
 import org.ehrledger.ejb.application.service.RecordService;
 
 /**
@@ -30,7 +29,16 @@ import org.ehrledger.ejb.application.service.RecordService;
  */
 record Transaction(String patientId, List<RecordService.Draft> drafts, List<String> entries) {
 
+    /** Plans a bundle's records with new random ids. */
     static Transaction plan(Bundle bundle, String callerPatient) {
+        return plan(bundle, callerPatient, n -> org.ehrledger.ejb.application.service.Ids.record());
+    }
+
+    /**
+     * Plans a bundle's records; the {@code n}-th record gets the id {@code ids} gives (derived from the bundle, so
+     * that the same bundle sent again names the same records).
+     */
+    static Transaction plan(Bundle bundle, String callerPatient, java.util.function.IntFunction<String> ids) {
         Map<String, String> resolved = new HashMap<>();
         String patientId = null;
         List<Resource> recordResources = new ArrayList<>();
@@ -72,7 +80,7 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
                 throw FhirException.unprocessable(ErrorCode.INVALID_INPUT, where + ": records are created with POST; the ledger never "
                         + "changes or deletes a committed record in place");
             }
-            String id = Ids.record();
+            String id = ids.apply(recordIds.size());
             if (e.hasFullUrl()) {
                 resolved.put(e.getFullUrl(), type + "/" + id);
             }
@@ -142,8 +150,8 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
      * The transaction-response: one entry per bundle entry, in order, each with the validator's warnings about
      * it (a declared profile not checked) as its outcome.
      */
-    Bundle response(List<RecordService.Added> added, List<SingleValidationMessage> warnings) {
-        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTIONRESPONSE);
+    Bundle response(List<String> recordIds, List<SingleValidationMessage> warnings, boolean batch) {
+        Bundle b = new Bundle().setType(batch ? Bundle.BundleType.BATCHRESPONSE : Bundle.BundleType.TRANSACTIONRESPONSE);
         b.setId(java.util.UUID.randomUUID().toString());
         Date now = new Date();
         int record = 0;
@@ -161,9 +169,9 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
             if (location.startsWith("Patient/")) {
                 response.setStatus("200 OK").setLocation(location);
             } else {
-                RecordService.Added a = added.get(record++);
+                String id = recordIds.get(record++);
                 response.setStatus("201 Created").setLocation(location + "/_history/1").setEtag("W/\"1\"").setLastModified(now);
-                if (!location.endsWith("/" + a.recordId())) {
+                if (!location.endsWith("/" + id)) {
                     throw new IllegalStateException("records committed out of order");
                 }
             }

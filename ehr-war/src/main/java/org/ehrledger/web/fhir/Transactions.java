@@ -1,43 +1,134 @@
 package org.ehrledger.web.fhir;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import jakarta.ws.rs.core.Response;
 
+import ca.uhn.fhir.validation.SingleValidationMessage;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.service.ImportService;
 import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.record.Import;
 import org.ehrledger.ejb.domain.model.registry.Role;
 
 /**
- * Transaction Bundles of one patient's records: bounded, validated as a whole, planned ({@link Transaction})
- * and committed together, answered with a transaction-response.
+ * Transaction (and batch) Bundles of one patient's records, of any size a hospital exports: validated as a
+ * whole, planned ({@link Transaction}) with ids derived from the bundle's hash, committed all or nothing
+ * ({@link ImportService}: one consensus request when they fit, else staged and published at once), answered
+ * with a transaction-response; asynchronously with {@code Prefer: respond-async} ({@link ImportJobs}). The
+ * same bundle sent again by the same caller creates nothing new and is answered as the first time.
  */
 final class Transactions {
 
-    private final FhirRequest request;
+    /** User data of a parsed body: the hex SHA-256 of its bytes, set by {@link FhirProviders.Reader}. */
+    static final String BODY_HASH = "ehr-ledger.body-sha256";
+    /** Errors listed at most when a large bundle's entries are validated one by one. */
+    private static final int MAX_ERRORS = 100;
 
-    Transactions(FhirRequest request) {
+    private final FhirRequest request;
+    private final ImportService imports;
+
+    Transactions(FhirRequest request, ImportService imports) {
         this.request = request;
+        this.imports = imports;
     }
 
-    Response commit(Resource body) {
-        if (!(body instanceof Bundle bundle) || bundle.getType() != Bundle.BundleType.TRANSACTION) {
-            throw FhirException.invalid("POST a Bundle of type transaction to the base URL");
+    /** Commits a bundle now (200 with the transaction-response), or as a job when {@code prefer} asks (202). */
+    Response commit(Resource body, String prefer, ImportJobs jobs) {
+        Bundle bundle = checked(body);
+        if (prefer != null && prefer.toLowerCase(Locale.ROOT).replace(" ", "").contains("respond-async")) {
+            ImportJobs.Job job = start(bundle, jobs);
+            return Response.accepted().header("Content-Location", request.base() + "/" + FhirEndpoint.IMPORTS + "/" + job.id).build();
         }
-        if (bundle.getEntry().size() > RecordService.MAX_BATCH + 1) {
+        return Response.ok(run(bundle, hashOf(bundle), new ImportJobs.Progress(bundle.getEntry().size()))).build();
+    }
+
+    /** A transaction or batch Bundle within the bounds of an import, or a 400/413 saying what is wrong. */
+    static Bundle checked(Resource body) {
+        if (!(body instanceof Bundle bundle) || (bundle.getType() != Bundle.BundleType.TRANSACTION
+                && bundle.getType() != Bundle.BundleType.BATCH)) {
+            throw FhirException.invalid("send a Bundle of type transaction (or batch)");
+        }
+        if (bundle.getEntry().size() > Import.MAX_RECORDS + 1) {
             throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
-                    "a transaction holds at most " + RecordService.MAX_BATCH + " records and their patient; split it");
+                    "a transaction holds at most " + Import.MAX_RECORDS + " records and their patient; split it");
         }
-        Fhir.Findings findings = FhirEndpoint.validate(bundle);
-        Transaction t = Transaction.plan(bundle, request.is(Role.PATIENT) ? request.caller() : null);
+        return bundle;
+    }
+
+    /** Starts a bundle's import as a job of the caller ({@link ImportJobs}), run as this request detached from its thread. */
+    ImportJobs.Job start(Bundle bundle, ImportJobs jobs) {
+        String hash = hashOf(bundle);
+        FhirRequest detached = request.detached();
+        return jobs.start(request, bundle.getEntry().size(), progress -> new Transactions(detached, imports).run(bundle, hash, progress));
+    }
+
+    /** Validates, plans and commits a bundle, reporting to {@code progress}; the transaction-response. */
+    Bundle run(Bundle bundle, String hash, ImportJobs.Progress progress) {
+        Fhir.Findings findings = validate(bundle, progress);
+        String importId = ImportService.importId(request.caller(), hash);
+        Transaction t = Transaction.plan(bundle, request.is(Role.PATIENT) ? request.caller() : null,
+                n -> ImportService.recordId(importId, n));
         if (!request.isSelf(t.patientId())) {
             request.practitioners().find(t.patientId()); // the patient exists (NOT_FOUND otherwise); nothing is read
         }
-        List<RecordService.Added> added = t.drafts().isEmpty() ? List.of() : request.records().addAll(t.patientId(), t.drafts());
-        return Response.ok(t.response(added, findings.warnings())).build();
+        List<String> ids = List.of();
+        progress.total = t.drafts().size();
+        if (!t.drafts().isEmpty()) {
+            ids = imports.importAll(t.patientId(), hash, t.drafts(), progress.records::set, () -> progress.cancelled).recordIds();
+        }
+        return t.response(ids, findings.warnings(), bundle.getType() == Bundle.BundleType.BATCH);
+    }
+
+    /**
+     * Validates a bundle: as a whole when it fits one request, else entry by entry (the bundle-level rules are
+     * {@link Transaction#plan}'s: one patient, POST, every {@code urn:uuid:} reference an entry), so that
+     * validating a whole history takes time in proportion to its entries. Refuses it with every error found.
+     */
+    static Fhir.Findings validate(Bundle bundle, ImportJobs.Progress progress) {
+        List<Bundle.BundleEntryComponent> entries = bundle.getEntry();
+        if (entries.size() <= RecordService.MAX_BATCH + 1) {
+            Fhir.Findings f = FhirEndpoint.validate(bundle);
+            progress.validated.set(entries.size());
+            return f;
+        }
+        List<SingleValidationMessage> errors = new ArrayList<>();
+        List<SingleValidationMessage> warnings = new ArrayList<>();
+        for (int i = 0; i < entries.size() && errors.size() < MAX_ERRORS; i++) {
+            Resource r = entries.get(i).getResource();
+            if (r != null) {
+                Fhir.Findings f = Fhir.validate(r);
+                String at = "Bundle.entry[" + i + "].";
+                f.errors().forEach(m -> errors.add(located(m, at)));
+                f.warnings().forEach(m -> warnings.add(located(m, at)));
+            }
+            progress.validated.incrementAndGet();
+        }
+        if (!errors.isEmpty()) {
+            throw FhirException.invalidResource(errors);
+        }
+        return new Fhir.Findings(List.of(), warnings);
+    }
+
+    private static SingleValidationMessage located(SingleValidationMessage m, String prefix) {
+        m.setLocationString(prefix + (m.getLocationString() == null ? "resource" : m.getLocationString()));
+        return m;
+    }
+
+    /** The hex SHA-256 of the bundle as sent (its body's bytes), or of its JSON when it was not parsed from a body. */
+    static String hashOf(Bundle bundle) {
+        Object sent = bundle.getUserData(BODY_HASH);
+        if (sent instanceof String s) {
+            return s;
+        }
+        return Digest.sha256(Fhir.json(bundle).getBytes(StandardCharsets.UTF_8)).hex();
     }
 }

@@ -18,8 +18,8 @@ import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
  * <p>This class decodes, dispatches by type, remembers executed transactions and checks a record's
  * content; the rules live in one class per family: {@link RegistryContracts} and {@link IdentityContracts}
  * (registry and identities), {@link RecordContracts}, {@link ConsentContracts}, {@link AccessContracts}
- * (reads, break-glass, the emergency state), {@link BillingContracts} and {@link KeyContracts} (keys and
- * erasure). Who may read what is the {@link AccessPolicy}'s decision, which they all ask.
+ * (reads, break-glass, the emergency state), {@link BillingContracts}, {@link KeyContracts} (keys and
+ * erasure) and {@link ImportContracts} (whole-history imports, staged then published). Who may read what is the {@link AccessPolicy}'s decision, which they all ask.
  */
 public final class Contracts {
 
@@ -31,6 +31,7 @@ public final class Contracts {
     private final AccessContracts access;
     private final BillingContracts billing;
     private final KeyContracts keys;
+    private final ImportContracts imports;
 
     /** Contracts over a state. */
     public Contracts(WorldState state) {
@@ -39,7 +40,8 @@ public final class Contracts {
         AccessPolicy policy = state.access();
         this.registry = new RegistryContracts(state, parties);
         this.identities = new IdentityContracts(state, parties);
-        this.records = new RecordContracts(state, parties, policy);
+        this.imports = new ImportContracts(state, parties, policy);
+        this.records = new RecordContracts(state, parties, policy, imports);
         this.consents = new ConsentContracts(state, parties, policy);
         this.access = new AccessContracts(state, parties, policy);
         this.billing = new BillingContracts(state, parties, policy);
@@ -138,6 +140,9 @@ public final class Contracts {
             case ACKNOWLEDGE_BILLED -> billing.acknowledgeBilled(tx, now);
             case ROTATE_KEY -> keys.rotateKey(tx, now);
             case ERASE_RECORD -> keys.eraseRecord(tx);
+            case BEGIN_IMPORT -> imports.begin(tx, now);
+            case PUBLISH_IMPORT -> imports.publish(tx, now);
+            case ABORT_IMPORT -> imports.abort(tx, now);
         };
     }
 

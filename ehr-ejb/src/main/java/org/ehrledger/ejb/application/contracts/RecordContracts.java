@@ -24,14 +24,19 @@ final class RecordContracts {
     private final WorldState state;
     private final Parties parties;
     private final AccessPolicy access;
+    private final ImportContracts imports;
 
-    RecordContracts(WorldState state, Parties parties, AccessPolicy access) {
+    RecordContracts(WorldState state, Parties parties, AccessPolicy access, ImportContracts imports) {
         this.state = state;
         this.parties = parties;
         this.access = access;
+        this.imports = imports;
     }
 
-    /** A record of the body's category, or of {@code forced} (demographics, prescriptions) when not null. */
+    /**
+     * A record of the body's category, or of {@code forced} (demographics, prescriptions) when not null; staged
+     * in an open import instead of added when the body names one ({@code importId}, see {@link ImportContracts}).
+     */
     Runnable addRecord(SignedTransaction tx, long now, Category forced) {
         User author = parties.author(tx);
         Fields b = tx.body();
@@ -40,7 +45,8 @@ final class RecordContracts {
         Category category = forced != null ? forced : Bodies.category(b.string("category"));
         byte[] hash = b.bytes("contentHash");
         long size = b.number("size");
-        if (state.record(recordId) != null) {
+        String importId = b.has("importId") ? Bodies.id(b, "importId") : null;
+        if (state.record(recordId) != null || state.stagedRecord(recordId) != null) {
             throw new Rejected("record " + recordId + " already exists");
         }
         if (hash.length != Digest.LENGTH || size < 0 || size > ClinicalRecord.MAX_BYTES) {
@@ -79,6 +85,12 @@ final class RecordContracts {
         }
         ClinicalRecord record = new ClinicalRecord(recordId, patient.id(), category, author.id(), Digest.of(hash), size, now,
                 false);
+        if (importId != null) {
+            if (category == Category.DEMOGRAPHICS) {
+                throw new Rejected("an import stages clinical records, not demographics");
+            }
+            return imports.stage(importId, author, record, wraps, now);
+        }
         return () -> {
             state.addRecord(record);
             state.putNewWraps(recordId, wraps);

@@ -6,6 +6,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.ehrledger.consensus.codec.Wire;
@@ -18,6 +19,8 @@ import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
 import org.ehrledger.ejb.domain.model.record.EmergencyState;
+import org.ehrledger.ejb.domain.model.record.Import;
+import org.ehrledger.ejb.domain.model.record.StagedRecord;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Recovery;
 import org.ehrledger.ejb.domain.model.registry.Role;
@@ -63,6 +66,14 @@ public final class StateRows {
             case RECOVERED -> {
                 Recovery r = recovery(body);
                 yield new StateStore.Row(key, body, digest, r.userId(), null, null, r.completedAt());
+            }
+            case IMPORT -> {
+                Import i = importOf(body);
+                yield new StateStore.Row(key, body, digest, i.patient(), i.author(), i.status(), i.startedAt());
+            }
+            case STAGED_RECORD -> {
+                StagedRecord s = staged(body);
+                yield new StateStore.Row(key, body, digest, s.importId(), null, null, s.sequence());
             }
             default -> {
                 decode(table, body); // a body must decode, whatever its table
@@ -296,6 +307,49 @@ public final class StateRows {
                 r.i64());
         r.expectEnd();
         return v;
+    }
+
+    static byte[] importOf(Import i) {
+        Wire.Writer w = new Wire.Writer(160);
+        str(w, i.id());
+        str(w, i.patient());
+        str(w, i.author());
+        str(w, i.bundleHash());
+        w.i64(i.declared()).i64(i.staged()).i64(i.bytes()).i64(i.startedAt()).i64(i.lastActivity()).i64(i.publishedAt());
+        return w.toBytes();
+    }
+
+    static Import importOf(byte[] body) {
+        Wire.Reader r = new Wire.Reader(body);
+        Import i = new Import(str(r), str(r), str(r), str(r), r.i64(), r.i64(), r.i64(), r.i64(), r.i64(), r.i64());
+        r.expectEnd();
+        return i;
+    }
+
+    /** A staged record: import id, sequence, the record's encoding, then its wraps (count, then reader and wrap). */
+    static byte[] staged(StagedRecord s) {
+        Wire.Writer w = new Wire.Writer(512);
+        str(w, s.importId());
+        w.i64(s.sequence()).bytes(record(s.record())).i32(s.wraps().size());
+        s.wraps().forEach((reader, wrap) -> {
+            str(w, reader);
+            w.bytes(wrap);
+        });
+        return w.toBytes();
+    }
+
+    static StagedRecord staged(byte[] body) {
+        Wire.Reader r = new Wire.Reader(body);
+        String importId = str(r);
+        long sequence = r.i64();
+        ClinicalRecord record = record(r.bytes());
+        int n = r.count(8);
+        TreeMap<String, byte[]> wraps = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            wraps.put(str(r), r.bytes());
+        }
+        r.expectEnd();
+        return new StagedRecord(importId, sequence, record, java.util.Collections.unmodifiableSortedMap(wraps));
     }
 
     static byte[] digest(Digest d) {

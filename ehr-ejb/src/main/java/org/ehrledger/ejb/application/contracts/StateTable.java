@@ -34,7 +34,11 @@ public enum StateTable {
     /** Pending identity recoveries; key: user id. */
     RECOVERY("STATE_RECOVERY"),
     /** Completed identity recoveries; key: user id "/" completion time; index 1: user id; order: completion time. */
-    RECOVERED("STATE_RECOVERED");
+    RECOVERED("STATE_RECOVERED"),
+    /** Whole-history imports (open and published); key: import id; index 1: patient, 2: author, 3: status; order: start. */
+    IMPORT("STATE_IMPORT"),
+    /** Records staged by an open import (never read as records); key: record id; index 1: import id; order: sequence. */
+    STAGED_RECORD("STATE_STAGED_RECORD");
 
     private final String tableName;
 

@@ -17,6 +17,8 @@ import org.ehrledger.ejb.domain.model.record.BreakGlass;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
 import org.ehrledger.ejb.domain.model.record.EmergencyState;
+import org.ehrledger.ejb.domain.model.record.Import;
+import org.ehrledger.ejb.domain.model.record.StagedRecord;
 import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Recovery;
 import org.ehrledger.ejb.domain.model.registry.User;
@@ -47,7 +49,10 @@ public final class WorldState implements AccessPolicy.Facts {
 
     private final CommittedRows rows;
     private final AccessPolicy access = new AccessPolicy(this);
-    /** Records erased by crypto-shredding since the last {@link #takeErasures}, for the off-chain store. */
+    /**
+     * Records erased by crypto-shredding, and staged records discarded, since the last {@link #takeErasures}:
+     * the off-chain store destroys their ciphertext.
+     */
     private final List<String> erasures = new ArrayList<>();
 
     /** An empty state in memory. */
@@ -76,6 +81,7 @@ public final class WorldState implements AccessPolicy.Facts {
     public void prefetch(java.util.Collection<Digest> transactions, java.util.Collection<String> recordIds) {
         rows.store().prefetch(StateTable.SEEN_TRANSACTION, transactions.stream().map(Digest::hex).toList());
         rows.store().prefetch(StateTable.RECORD, recordIds);
+        rows.store().prefetch(StateTable.STAGED_RECORD, recordIds);
     }
 
     /** The state digest a block header carries after the changes so far ({@link StateCommitment}). */
@@ -279,6 +285,62 @@ public final class WorldState implements AccessPolicy.Facts {
         List<String> out = List.copyOf(erasures);
         erasures.clear();
         return out;
+    }
+
+    // ---- whole-history imports (staged records) ----------------------------------------------
+
+    /** An import (open or published), or null. */
+    public Import importOf(String id) {
+        return rows.get(StateTable.IMPORT, id, StateRows::importOf);
+    }
+
+    void putImport(Import i) {
+        rows.put(StateTable.IMPORT, i.id(), StateRows.importOf(i));
+    }
+
+    /** The open imports (expired ones included until they are discarded), in start order. */
+    public List<Import> openImports() {
+        return StateRows.values(rows.find(StateTable.IMPORT, 3, Import.OPEN), StateRows::importOf);
+    }
+
+    /** A staged record, or null (a staged record is never a {@link #record}). */
+    public StagedRecord stagedRecord(String recordId) {
+        return rows.get(StateTable.STAGED_RECORD, recordId, StateRows::staged);
+    }
+
+    void stage(StagedRecord s) {
+        rows.insert(StateTable.STAGED_RECORD, s.record().id(), StateRows.staged(s));
+    }
+
+    /** The records an import staged, in sequence. */
+    List<StagedRecord> stagedOf(String importId) {
+        return StateRows.values(rows.find(StateTable.STAGED_RECORD, 1, importId), StateRows::staged);
+    }
+
+    /** Number of staged records on this replica (all open imports). */
+    public long stagedCount() {
+        return rows.store().count(StateTable.STAGED_RECORD);
+    }
+
+    /** Deletes an open import with its staged records; the off-chain store destroys their ciphertext. */
+    void discardImport(Import i) {
+        for (StateStore.Row r : rows.find(StateTable.STAGED_RECORD, 1, i.id())) {
+            rows.delete(StateTable.STAGED_RECORD, r);
+            erasures.add(r.key());
+        }
+        rows.delete(StateTable.IMPORT, i.id());
+    }
+
+    /** Moves an import's staged records to the records, all created at {@code now}, and marks it published. */
+    void publishImport(Import i, long now) {
+        for (StateStore.Row r : rows.find(StateTable.STAGED_RECORD, 1, i.id())) {
+            StagedRecord s = StateRows.staged(r.body());
+            ClinicalRecord c = s.record();
+            addRecord(new ClinicalRecord(c.id(), c.patient(), c.category(), c.author(), c.contentHash(), c.size(), now, false));
+            putNewWraps(c.id(), s.wraps());
+            rows.delete(StateTable.STAGED_RECORD, r);
+        }
+        putImport(i.publish(now));
     }
 
     // ---- consents, break-glass, the access log -----------------------------------------------

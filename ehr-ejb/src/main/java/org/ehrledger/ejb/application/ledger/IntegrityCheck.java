@@ -236,6 +236,9 @@ public final class IntegrityCheck {
     /** Whether a stored content belongs to a live record and matches its hash on chain. */
     static boolean matches(WorldState state, String recordId, byte[] content) {
         ClinicalRecord record = state.record(recordId);
+        if (record == null && state.stagedRecord(recordId) != null) {
+            record = state.stagedRecord(recordId).record(); // staged by an open import, not yet published
+        }
         return record != null && !record.erased() && Digest.sha256(content).equals(record.contentHash());
     }
 }

@@ -20,7 +20,11 @@ public final class Ids {
 
     /** A new random id: prefix, then groups of five characters (25 bits each). */
     public static String random(String prefix, int groups) {
-        byte[] r = Providers.randomBytes(groups * 5);
+        return of(prefix, groups, Providers.randomBytes(groups * 5));
+    }
+
+    /** The id of that form made of {@code bytes} (at least five per group), e.g. a digest for an id derived from data. */
+    public static String of(String prefix, int groups, byte[] r) {
         StringBuilder b = new StringBuilder(prefix);
         for (int g = 0; g < groups; g++) {
             b.append('-');

@@ -5,7 +5,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
@@ -52,7 +51,6 @@ public class RecordService {
     public static final int MAX_BATCH = 100;
     /** Largest consensus request of records written together (signed transactions and ciphertexts). */
     public static final int MAX_BATCH_BYTES = 768 * 1024;
-    private static final Pattern RECORD_ID = Ids.RECORD_ID;
 
     @Inject
     Caller caller;
@@ -141,41 +139,8 @@ public class RecordService {
         if (drafts == null || drafts.isEmpty() || drafts.size() > MAX_BATCH) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "write 1 to " + MAX_BATCH + " records at a time");
         }
-        List<Category> categories = new ArrayList<>();
-        List<Map<String, String>> contents = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
-        for (Draft d : drafts) {
-            if (d == null) {
-                throw new EhrException(ErrorCode.INVALID_INPUT, "a record is missing");
-            }
-            if (d.recordId() != null && (!RECORD_ID.matcher(d.recordId()).matches() || ids.contains(d.recordId()))) {
-                throw new EhrException(ErrorCode.INVALID_INPUT, "a record id chosen beforehand is a new id such as R-XXXXX-XXXXX-XXXXX-XXXXX");
-            }
-            ids.add(d.recordId() == null ? Ids.record() : d.recordId());
-            Category category = Inputs.category(d.category());
-            Map<String, String> fields = new LinkedHashMap<>();
-            if (category == Category.PRESCRIPTION) {
-                Map<String, String> details = d.details() == null ? Map.of() : d.details();
-                fields.put("title", Inputs.text("drug", d.title(), 200));
-                fields.put("text", Inputs.optional("instructions", d.text(), 4_000));
-                fields.put("dose", Inputs.text("dose", details.get("dose"), 100));
-                fields.put("route", Inputs.text("route", details.get("route"), 60));
-                fields.put("frequency", Inputs.text("frequency", details.get("frequency"), 100));
-                fields.put("duration", Inputs.text("duration", details.get("duration"), 100));
-            } else if (category == Category.DEMOGRAPHICS) {
-                throw new EhrException(ErrorCode.INVALID_INPUT, "personal details are the patient's own; they change them themselves");
-            } else {
-                fields.put("title", Inputs.text("title", d.title(), 200));
-                fields.put("text", Inputs.optional("text", d.text(), MAX_TEXT));
-                putDetails(fields, d.details());
-            }
-            if (d.resource() != null) {
-                fields.put(RESOURCE, Inputs.text("FHIR resource", d.resource(), MAX_RESOURCE));
-            }
-            categories.add(category);
-            contents.add(fields);
-        }
-        return write(patientId, categories, contents, ids);
+        RecordWrites.Prepared p = RecordWrites.prepare(drafts);
+        return write(patientId, p.categories(), p.contents(), p.ids());
     }
 
     /** Checks and adds structured details (names are short words other than the reserved ones, values bounded). */
@@ -239,80 +204,17 @@ public class RecordService {
         return records.receipt(r);
     }
 
-    /** The author, the patient, the readers per category and, when {@code checkBasis}, a category refused. */
-    private record Found(User author, User patient, Map<Category, Map<String, byte[]>> readers, Category refused) {
-    }
-
-    /** One query (one wait for the ledger's read lock) for the people, the caller's basis and the readers. */
-    private Found find(String me, String pid, List<Category> categories, boolean checkBasis) {
-        long now = System.currentTimeMillis();
-        return ledger.query(s -> {
-            User author = s.user(me);
-            User patient = s.user(pid);
-            if (author == null || patient == null || patient.role() != Role.PATIENT) {
-                return new Found(author, patient, null, null);
-            }
-            Map<Category, Map<String, byte[]>> readers = new EnumMap<>(Category.class);
-            for (Category c : categories) {
-                boolean refused = me.equals(pid) ? c == Category.PRESCRIPTION
-                        : checkBasis && s.access().basis(me, pid, c, now) == null;
-                if (refused) {
-                    return new Found(author, patient, null, c);
-                }
-                readers.computeIfAbsent(c, k -> s.access().keyReaders(pid, me, k, now));
-            }
-            return new Found(author, patient, readers, null);
-        });
-    }
-
     /** Seals and commits records written by the caller, in one consensus request. */
     List<Added> write(String patientId, List<Category> categories, List<Map<String, String>> contents, List<String> ids) {
         String me = caller.id();
         String pid = Inputs.text("patient id", patientId, 64);
-        // A batch is checked first against this replica's state, so that it is submitted whole or not at all
-        // (the contracts judge each record on its own). This replica may trail a consent just committed
-        // through another one by a few blocks: a refused check is repeated for up to two seconds. A single
-        // record goes straight to the contracts, which judge it at its place in the order.
-        boolean batch = categories.size() > 1;
-        Found found = find(me, pid, categories, batch);
-        for (int tries = 0; batch && found.refused() != null && found.refused() != Category.PRESCRIPTION && tries < 10; tries++) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            found = find(me, pid, categories, true);
-        }
-        if (found.author() != null && found.author().role() == Role.PATIENT && !me.equals(pid)) {
-            // before looking at the id, so that the answer does not tell whether it is registered
-            throw new EhrException(ErrorCode.FORBIDDEN, "a patient writes only in their own record; nothing was written");
-        }
-        if (found.patient() == null || found.patient().role() != Role.PATIENT) {
-            throw new EhrException(ErrorCode.NOT_FOUND, "no patient " + pid);
-        }
-        if (found.author() == null) {
-            throw new EhrException(ErrorCode.FORBIDDEN, "you are not registered on the ledger");
-        }
-        if (found.refused() == Category.PRESCRIPTION && me.equals(pid)) {
-            throw new EhrException(ErrorCode.FORBIDDEN, "patients do not prescribe for themselves; nothing was written");
-        }
-        if (found.refused() != null) {
-            throw new EhrException(ErrorCode.FORBIDDEN, "you may not write " + found.refused() + " records of " + pid
-                    + " now: ask the patient for consent, or open break-glass access with a reason; nothing was written");
-        }
+        RecordWrites.Found found = RecordWrites.checked(ledger, me, pid, categories, categories.size() > 1);
         List<LedgerWriter.Signed> txs = new ArrayList<>();
         long bytes = 0;
         for (int i = 0; i < categories.size(); i++) {
             Category category = categories.get(i);
-            Map<String, String> fields = contents.get(i);
-            fields.put("author", me);
-            fields.put("category", category.name());
-            String recordId = ids.get(i);
-            RecordSealer.Sealed sealed = ClinicalRecords.seal(recordId, pid, category, fields, found.readers().get(category));
-            TxType type = category == Category.PRESCRIPTION ? TxType.PRESCRIBE : TxType.ADD_RECORD;
-            txs.add(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, type, sealed.body().build()), sealed.ciphertext()));
-            bytes += txs.get(i).transaction().length + sealed.ciphertext().length;
+            txs.add(RecordWrites.seal(caller.keys(), me, pid, category, contents.get(i), ids.get(i), found, null));
+            bytes += RecordWrites.bytes(txs.get(i));
         }
         if (bytes > MAX_BATCH_BYTES) {
             throw new EhrException(ErrorCode.PAYLOAD_TOO_LARGE, "these records take " + bytes / 1024 + " KiB sealed; at most "

@@ -132,16 +132,37 @@ final class Actors {
 
     /** A record written by {@code author} for {@code patient}, key wrapped for the given readers. */
     Submission addRecord(Person author, Person patient, String recordId, String category, Person... readers) {
+        return stage(null, author, patient, recordId, category, readers);
+    }
+
+    /** {@link #addRecord}, staged in import {@code importId} (null: added at once). */
+    Submission stage(String importId, Person author, Person patient, String recordId, String category, Person... readers) {
         byte[] key = RecordCipher.newDataKey();
         byte[] ct = RecordCipher.encrypt(key, ("content of " + recordId).getBytes(), recordId.getBytes());
         List<String> wraps = new ArrayList<>();
         for (Person r : readers) {
             wraps.add(r.wrapFor(key, recordId));
         }
-        return new Submission(author.sign(category.equals("PRESCRIPTION") ? TxType.PRESCRIBE : TxType.ADD_RECORD,
-                Fields.builder().put("recordId", recordId).put("patient", patient.id).put("category", category)
-                        .put("contentHash", org.ehrledger.consensus.codec.Digest.sha256(ct).bytes()).put("size", ct.length)
-                        .put("wraps", wraps).build()), ct);
+        Fields.Builder body = Fields.builder().put("recordId", recordId).put("patient", patient.id).put("category", category)
+                .put("contentHash", org.ehrledger.consensus.codec.Digest.sha256(ct).bytes()).put("size", ct.length)
+                .put("wraps", wraps);
+        if (importId != null) {
+            body.put("importId", importId);
+        }
+        return new Submission(author.sign(category.equals("PRESCRIPTION") ? TxType.PRESCRIBE : TxType.ADD_RECORD, body.build()), ct);
+    }
+
+    byte[] beginImport(Person author, Person patient, String importId, String bundleHash, long records) {
+        return author.sign(TxType.BEGIN_IMPORT, Fields.builder().put("importId", importId).put("patient", patient.id)
+                .put("bundleHash", bundleHash).put("records", records).build());
+    }
+
+    byte[] publishImport(Person author, String importId) {
+        return author.sign(TxType.PUBLISH_IMPORT, Fields.builder().put("importId", importId).build());
+    }
+
+    byte[] abortImport(Person author, String importId) {
+        return author.sign(TxType.ABORT_IMPORT, Fields.builder().put("importId", importId).build());
     }
 
     byte[] billed(Person clerk, String recordId, String invoice) {

@@ -14,7 +14,7 @@ class RecordContractsTest extends ContractsHarness {
 
     @Test
     void aRecordAndItsKeyWrapsAreAddedOnlyWhenItsChangeIsApplied() {
-        RecordContracts records = new RecordContracts(state, parties(), state.access());
+        RecordContracts records = new RecordContracts(state, parties(), state.access(), new ImportContracts(state, parties(), state.access()));
         Runnable change = validate(tx -> records.addRecord(tx, now, null),
                 a.addRecord(a.alice, a.alice, "r-1", "NOTE", a.alice, a.stMaryCustodian).tx());
         assertNull(state.record("r-1"), "validating changes nothing");
@@ -25,7 +25,7 @@ class RecordContractsTest extends ContractsHarness {
 
     @Test
     void aPractitionerWithoutABasisIsRefusedWithThePolicysReason() {
-        RecordContracts records = new RecordContracts(state, parties(), state.access());
+        RecordContracts records = new RecordContracts(state, parties(), state.access(), new ImportContracts(state, parties(), state.access()));
         String why = refusedBy(tx -> records.addRecord(tx, now, null),
                 a.addRecord(a.doctor, a.alice, "r-1", "NOTE", a.alice, a.doctor).tx());
         assertEquals(AccessPolicy.refusal(state.user("dr-house"), Category.NOTE, "pat-alice"), why);

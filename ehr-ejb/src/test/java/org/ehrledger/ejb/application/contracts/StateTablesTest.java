@@ -205,6 +205,39 @@ class StateTablesTest {
     }
 
     @Test
+    void anImportIsStagedInItsTablesInvisiblySurvivesARestartAndIsPublishedAsInMemory() {
+        LedgerApplication inMemory = new LedgerApplication(Actors.T0);
+        LedgerApplication inDerby = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        for (OrderedBatch b : history()) {
+            inMemory.execute(b);
+            inDerby.execute(b);
+        }
+        String bundle = "ab".repeat(32);
+        Actors.Submission r0 = a.stage("imp-1", a.alice, a.alice, "imp-r0", "NOTE", a.alice);
+        Actors.Submission r1 = a.stage("imp-1", a.alice, a.alice, "imp-r1", "CONDITION", a.alice);
+        List<OrderedBatch> staging = List.of(batch(a.beginImport(a.alice, a.alice, "imp-1", bundle, 2)), batch(r0.tx(), r0.content()),
+                batch(r1.tx(), r1.content()));
+        long records = inDerby.state().recordCount();
+        for (OrderedBatch b : staging) {
+            assertTrue(accepted(inMemory.execute(b)));
+            assertTrue(accepted(inDerby.execute(b)));
+            assertEquals(inMemory.head().header(), inDerby.head().header());
+        }
+        assertEquals(records, inDerby.state().recordCount(), "nothing staged is a record");
+        assertNotNull(inDerby.content("imp-r0"), "the staged ciphertext is stored");
+        assertEquals(null, damageFoundAfterRestart(), "staged rows and their ciphertext check out after a restart");
+
+        LedgerApplication reopened = reopen();
+        OrderedBatch publish = batch(a.publishImport(a.alice, "imp-1"));
+        assertTrue(accepted(inMemory.execute(publish)));
+        assertTrue(accepted(reopened.execute(publish)));
+        assertEquals(inMemory.head().header(), reopened.head().header(), "the same state digest in Derby as in memory");
+        assertEquals(records + 2, reopened.state().recordCount());
+        assertEquals(0, reopened.state().stagedCount());
+        assertEquals(null, damageFoundAfterRestart());
+    }
+
+    @Test
     void aStateRowAlteredBehindTheReplicasBackIsNamedByTableAndKeyByTheCheckAfterStart() throws SQLException {
         populated();
         close();

@@ -29,7 +29,13 @@ public enum TxType {
     /** A second administrator approves a pending recovery; the old keys stop at once. */
     APPROVE_RECOVERY(20),
     /** The person's new keys, signed by the new key, with their records re-wrapped by the custodian. */
-    COMPLETE_RECOVERY(21);
+    COMPLETE_RECOVERY(21),
+    /** Opens a whole-history import of one patient's records; records then carry its id and are staged. */
+    BEGIN_IMPORT(22),
+    /** Publishes every record an import staged, at once. */
+    PUBLISH_IMPORT(23),
+    /** Discards an open import and everything it staged. */
+    ABORT_IMPORT(24);
 
     private final int code;
 

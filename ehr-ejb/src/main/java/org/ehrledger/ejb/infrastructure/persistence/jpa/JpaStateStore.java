@@ -37,7 +37,9 @@ public final class JpaStateStore implements StateStore {
             Map.entry(StateTable.EMERGENCY_STATE, StateEmergencyRow::new),
             Map.entry(StateTable.ADMISSION_VOTE, StateAdmissionVoteRow::new),
             Map.entry(StateTable.RECOVERY, StateRecoveryRow::new),
-            Map.entry(StateTable.RECOVERED, StateRecoveredRow::new));
+            Map.entry(StateTable.RECOVERED, StateRecoveredRow::new),
+            Map.entry(StateTable.IMPORT, StateImportRow::new),
+            Map.entry(StateTable.STAGED_RECORD, StateStagedRecordRow::new));
     private static final Map<StateTable, Class<? extends StateRowEntity>> CLASSES = new EnumMap<>(StateTable.class);
 
     static {

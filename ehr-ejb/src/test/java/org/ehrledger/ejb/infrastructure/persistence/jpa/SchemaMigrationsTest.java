@@ -39,9 +39,9 @@ class SchemaMigrationsTest {
 
     /**
      * Changesets of the changelog today: version 2 adds one per world-state table, version 3 one per world-state
-     * index (each ends with its table's sort column and the row key).
+     * index (each ends with its table's sort column and the row key), version 4 the imports' two tables.
      */
-    static final int CHANGESETS = V1_CHANGESETS + 15 + 14;
+    static final int CHANGESETS = V1_CHANGESETS + 15 + 14 + 2;
 
     @TempDir
     Path dir;
@@ -124,7 +124,7 @@ class SchemaMigrationsTest {
             List<?> rows = em.createQuery("SELECT e FROM " + entity.getName() + " e", entity.getJavaType()).getResultList();
             assertEquals(1, rows.size(), entity.getName());
         }
-        assertEquals(7 + 15, emf.getMetamodel().getEntities().size());
+        assertEquals(7 + 15 + 2, emf.getMetamodel().getEntities().size());
         EntryRow entry = em.find(EntryRow.class, new EntryRow.Key(7, 0));
         assertTrue(entry.accepted());
         assertEquals("x".repeat(2000), entry.reason());
@@ -142,7 +142,8 @@ class SchemaMigrationsTest {
         for (StateRowEntity state : List.of(new StateOrganisationRow(), new StateUserRow(), new StateRecordRow(),
                 new StateKeyWrapRow(), new StateConsentRow(), new StateBreakGlassRow(), new StateAccessEventRow(),
                 new StateBilledRow(), new StateSeenTransactionRow(), new StateEmergencyVoteRow(), new StateEmergencyRow(),
-                new StateAdmissionVoteRow(), new StateRecoveryRow(), new StateRecoveredRow())) {
+                new StateAdmissionVoteRow(), new StateRecoveryRow(), new StateRecoveredRow(), new StateImportRow(),
+                new StateStagedRecordRow())) {
             all.add(state.set(row));
         }
         all.add(new StateDigestRow("STATE_USER", bytes(2048, 13)));

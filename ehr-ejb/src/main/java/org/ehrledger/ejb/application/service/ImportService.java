@@ -1,0 +1,173 @@
+package org.ehrledger.ejb.application.service;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+import java.util.logging.Logger;
+
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ejb.Stateless;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.inject.Inject;
+
+import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
+import org.ehrledger.ejb.domain.model.record.Import;
+import org.ehrledger.ejb.domain.model.tx.Fields;
+import org.ehrledger.ejb.domain.model.tx.TxType;
+
+/**
+ * Importing a patient's whole history (a hospital's export as one bundle), all or nothing, and once: records
+ * that fit one consensus request commit together as any batch; more are staged under an import in as many
+ * requests as they need and published by one final transaction ({@code ImportContracts}), or aborted when
+ * anything fails. Import and record ids derive from the author and the bundle's hash, so the same bundle
+ * sent again is recognised and answered with what it created the first time.
+ */
+@Stateless
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+public class ImportService {
+
+    private static final Logger LOG = Logger.getLogger(ImportService.class.getName());
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    LedgerWriter writer;
+
+    @Inject
+    LedgerRuntime ledger;
+
+    /**
+     * What an import created: its id (null when the records fitted one request), its records' ids in order, and
+     * whether they were created by an earlier request with the same bundle (nothing new was created now).
+     */
+    public record Imported(String importId, List<String> recordIds, boolean earlier) {
+    }
+
+    /** The import id of a bundle sent by {@code author}: hex SHA-256 of the bundle's bytes. */
+    public static String importId(String author, String bundleHash) {
+        return "I-" + Digest.sha256(("import\0" + author + "\0" + bundleHash).getBytes(StandardCharsets.UTF_8)).hex().substring(0, 40);
+    }
+
+    /** The id the {@code n}-th record of an import gets ({@link Ids#RECORD_ID}'s form). */
+    public static String recordId(String importId, int n) {
+        return Ids.of("R", 4, Digest.sha256((importId + "/" + n).getBytes(StandardCharsets.UTF_8)).bytes());
+    }
+
+    /**
+     * Writes a patient's records all or nothing; {@code drafts} carry the ids {@link #recordId} gives (the caller
+     * refers to them beforehand). {@code progress} hears how many records are committed or staged so far;
+     * {@code cancelled} is asked between two requests (a cancelled import is aborted: nothing is visible).
+     * Refusals and failures abort the import; an import left open by a crash expires on the ledger.
+     */
+    @RolesAllowed({"PRACTITIONER", "PATIENT"})
+    public Imported importAll(String patientId, String bundleHash, List<RecordService.Draft> drafts, IntConsumer progress,
+                              BooleanSupplier cancelled) {
+        String me = caller.id();
+        String pid = Inputs.text("patient id", patientId, 64);
+        if (bundleHash == null || !bundleHash.matches("[0-9a-f]{64}")) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "a bundle is named by the hex SHA-256 of its bytes");
+        }
+        if (drafts == null || drafts.isEmpty() || drafts.size() > Import.MAX_RECORDS) {
+            throw new EhrException(ErrorCode.PAYLOAD_TOO_LARGE, "an import holds 1 to " + Import.MAX_RECORDS + " records");
+        }
+        String importId = importId(me, bundleHash);
+        RecordWrites.Prepared p = RecordWrites.prepare(drafts);
+        if (earlier(importId, me, p.ids().get(0))) {
+            return new Imported(importId, p.ids(), true);
+        }
+        List<Category> distinct = p.categories().stream().distinct().toList();
+        RecordWrites.Found found = RecordWrites.checked(ledger, me, pid, distinct, true);
+        List<LedgerWriter.Signed> plain = seal(me, pid, p, found, null);
+        if (drafts.size() <= RecordService.MAX_BATCH && plain.stream().mapToLong(RecordWrites::bytes).sum() <= RecordService.MAX_BATCH_BYTES) {
+            writer.commitAll(plain);
+            progress.accept(drafts.size());
+            return new Imported(null, p.ids(), false);
+        }
+        List<List<LedgerWriter.Signed>> requests = requests(seal(me, pid, p, found, importId));
+        if (ledger.query(s -> s.importOf(importId)) != null) {
+            abort(me, importId); // the caller's own earlier attempt at this bundle, left open (it would expire)
+        }
+        writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.BEGIN_IMPORT, Fields.builder()
+                .put("importId", importId).put("patient", pid).put("bundleHash", bundleHash).put("records", drafts.size())
+                .build()), null));
+        try {
+            int done = 0;
+            for (List<LedgerWriter.Signed> request : requests) {
+                if (cancelled.getAsBoolean()) {
+                    throw new EhrException(ErrorCode.CONFLICT, "the import was cancelled; nothing of it is visible");
+                }
+                writer.commitAll(request);
+                done += request.size();
+                progress.accept(done);
+            }
+            writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.PUBLISH_IMPORT,
+                    Fields.builder().put("importId", importId).build()), null));
+        } catch (RuntimeException e) {
+            abort(me, importId);
+            throw e;
+        }
+        return new Imported(importId, p.ids(), false);
+    }
+
+    /** Whether this bundle's records were committed before: its import published, or its first record written by {@code me}. */
+    private boolean earlier(String importId, String me, String firstRecordId) {
+        return ledger.query(s -> {
+            Import i = s.importOf(importId);
+            ClinicalRecord first = s.record(firstRecordId);
+            return (i != null && i.published()) || (first != null && first.author().equals(me));
+        });
+    }
+
+    private List<LedgerWriter.Signed> seal(String me, String pid, RecordWrites.Prepared p, RecordWrites.Found found, String importId) {
+        List<LedgerWriter.Signed> out = new ArrayList<>(p.ids().size());
+        for (int i = 0; i < p.ids().size(); i++) {
+            out.add(RecordWrites.seal(caller.keys(), me, pid, p.categories().get(i), new java.util.LinkedHashMap<>(p.contents().get(i)),
+                    p.ids().get(i), found, importId));
+        }
+        return out;
+    }
+
+    /** Records grouped in order into consensus requests of at most {@link RecordService#MAX_BATCH} records and bytes. */
+    static List<List<LedgerWriter.Signed>> requests(List<LedgerWriter.Signed> records) {
+        List<List<LedgerWriter.Signed>> out = new ArrayList<>();
+        List<LedgerWriter.Signed> current = new ArrayList<>();
+        long bytes = 0;
+        for (LedgerWriter.Signed s : records) {
+            long b = RecordWrites.bytes(s);
+            if (b > RecordService.MAX_BATCH_BYTES) {
+                throw new EhrException(ErrorCode.PAYLOAD_TOO_LARGE, "a record takes " + b / 1024 + " KiB sealed; at most "
+                        + RecordService.MAX_BATCH_BYTES / 1024 + " KiB fit one consensus request; nothing was written");
+            }
+            if (!current.isEmpty() && (current.size() == RecordService.MAX_BATCH || bytes + b > RecordService.MAX_BATCH_BYTES)) {
+                out.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(s);
+            bytes += b;
+        }
+        if (!current.isEmpty()) {
+            out.add(current);
+        }
+        return out;
+    }
+
+    private void abort(String me, String importId) {
+        try {
+            writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.ABORT_IMPORT,
+                    Fields.builder().put("importId", importId).build()), null));
+        } catch (RuntimeException e) {
+            LOG.warning("import " + importId + " not aborted (" + e.getMessage() + "); it expires on the ledger after "
+                    + Import.EXPIRY_MILLIS / 60_000 + " minutes of inactivity");
+        }
+    }
+}
