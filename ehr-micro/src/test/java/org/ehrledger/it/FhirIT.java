@@ -94,6 +94,8 @@ class FhirIT {
     private static String adminToken;
     private static String doctorToken;
     private static String patientToken;
+    private static String patientPassword;
+    private static String doctorPassword;
     private static String patientId;
     private static String consentId;
     private static int validated;
@@ -107,7 +109,8 @@ class FhirIT {
         // one at a time). It counts the member organisations too: no class on the shared network admits one.
         net = LocalNetwork.shared();
         adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
-        doctorToken = net.signIn(1, "dr-fhir", net.staff(1, adminToken, "dr-fhir", "Dr Frances Fhir", "PRACTITIONER"));
+        doctorPassword = net.staff(1, adminToken, "dr-fhir", "Dr Frances Fhir", "PRACTITIONER");
+        doctorToken = net.signIn(1, "dr-fhir", doctorPassword);
         ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(FHIR),
                 new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR),
                 new SnapshotGeneratingValidationSupport(FHIR), new UnknownCodeSystemWarningValidationSupport(FHIR));
@@ -198,7 +201,8 @@ class FhirIT {
                 "no password is handed to the desk");
         String code = created.getResponseHeaders().entrySet().stream()
                 .filter(e -> e.getKey().equalsIgnoreCase("X-Enrolment-Code")).findFirst().orElseThrow().getValue().get(0);
-        patientToken = net.signIn(1, patientId, net.enrol(1, patientId, code));
+        patientPassword = net.enrol(1, patientId, code);
+        patientToken = net.signIn(1, patientId, patientPassword);
 
         Patient self = valid(client(patientToken).read().resource(Patient.class).withId(patientId).execute());
         assertEquals("Grace Hopper", self.getNameFirstRep().getText());
@@ -519,7 +523,7 @@ class FhirIT {
 
     @Test
     @Order(7)
-    void aTransactionBundleOfAVisitCommitsAndEveryResourceReadBackValidates() {
+    void aTransactionBundleOfAVisitCommitsAndEveryResourceReadBackValidates() throws Exception {
         Bundle visit = diabetesVisit(patientId);
         valid(visit);
         Bundle response = doctor().transaction().withBundle(visit).execute();
@@ -546,6 +550,21 @@ class FhirIT {
                 assertEquals("Encounter/" + encounterId, o.getEncounter().getReference());
             }
         }
+        // _include: the observations with the encounter they belong to; _revinclude: the encounter with its observations.
+        Bundle withVisit = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .include(Observation.INCLUDE_ENCOUNTER).returnBundle(Bundle.class).execute();
+        assertEquals(5, withVisit.getTotal(), "what is included is not counted as a match");
+        assertEquals(List.of("Encounter/" + encounterId), withVisit.getEntry().stream()
+                .filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.INCLUDE)
+                .map(e -> valid(e.getResource()).fhirType() + "/" + e.getResource().getIdElement().getIdPart()).toList());
+        long ofVisit = labs.getEntry().stream().filter(e -> ((Observation) e.getResource()).hasEncounter()).count();
+        Bundle visitAndLabs = doctor().search().forResource(Encounter.class).where(Encounter.PATIENT.hasId(patientId))
+                .revInclude(Observation.INCLUDE_ENCOUNTER).returnBundle(Bundle.class).execute();
+        assertEquals(ofVisit, visitAndLabs.getEntry().stream().filter(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.INCLUDE
+                && e.getResource() instanceof Observation).count());
+        assertTrue(ofVisit > 0);
+        assertEquals(400, http("GET", "Observation?patient=" + patientId + "&_include=Observation:code", doctorToken,
+                "X-Access-Reason", REASON).statusCode(), "code is not a reference parameter");
         MedicationRequest rx = (MedicationRequest) valid(doctor().search().forResource(MedicationRequest.class)
                 .where(MedicationRequest.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute().getEntryFirstRep().getResource());
         assertEquals("860975", rx.getMedicationCodeableConcept().getCodingFirstRep().getCode());
@@ -912,6 +931,181 @@ class FhirIT {
         assertEquals(404, http("GET", cancelled, patientToken).statusCode());
         assertEquals(202, http("DELETE", status, patientToken).statusCode());
         assertEquals(404, http("GET", observations, patientToken).statusCode());
+    }
+
+    private static JsonObject json(String s) {
+        return Json.createReader(new java.io.StringReader(s)).readObject();
+    }
+
+    private static String codeOf(BaseServerResponseException e) {
+        return ((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDetails().getCodingFirstRep().getCode();
+    }
+
+    @Test
+    @Order(15)
+    void aSmartAppAuthorizedWithPkceReadsOnlyWithinItsScopesAndItsRefreshTokensRotate() throws Exception {
+        // Discovery, in the well-known document and in the capability statement.
+        HttpResponse<String> wk = http("GET", ".well-known/smart-configuration", null);
+        assertEquals(200, wk.statusCode(), wk.body());
+        JsonObject conf = json(wk.body());
+        String fhirBase = net.web(1) + "/fhir/r4";
+        assertEquals(List.of("S256"), conf.getJsonArray("code_challenge_methods_supported").getValuesAs(jakarta.json.JsonString.class)
+                .stream().map(jakarta.json.JsonString::getString).toList());
+        for (String capability : List.of("launch-standalone", "client-public", "client-confidential-asymmetric",
+                "context-standalone-patient", "permission-patient", "permission-user", "permission-offline")) {
+            assertTrue(conf.getJsonArray("capabilities").toString().contains("\"" + capability + "\""), capability);
+        }
+        assertTrue(conf.getJsonArray("token_endpoint_auth_methods_supported").toString().contains("private_key_jwt"));
+        CapabilityStatement c = client(null).capabilities().ofType(CapabilityStatement.class).execute();
+        assertEquals(conf.getString("token_endpoint"), c.getRestFirstRep().getSecurity()
+                .getExtensionByUrl("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris").getExtensionString("token"));
+
+        // An administrator registers the app (nobody else may); the redirect URI is matched exactly.
+        String redirect = "http://127.0.0.1:9/vitals/callback";
+        JsonObject app = Json.createObjectBuilder().add("name", "Vitals viewer")
+                .add("redirectUris", Json.createArrayBuilder().add(redirect))
+                .add("scope", "launch/patient offline_access patient/Observation.read patient/Patient.read").build();
+        assertEquals(403, net.post(1, "/smart-clients", doctorToken, app).status());
+        LocalNetwork.Reply registered = net.post(1, "/smart-clients", adminToken, app);
+        assertEquals(201, registered.status(), registered.raw());
+        SmartApp vitals = new SmartApp(registered.str("clientId"), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        String scope = "launch/patient offline_access patient/Observation.read patient/Condition.read";
+
+        // No open redirect: a redirect URI not registered is answered by the server, not followed.
+        URI request = vitals.authorizationRequest(scope);
+        HttpResponse<String> elsewhere = vitals.get(URI.create(request.toString().replace(
+                java.net.URLEncoder.encode(redirect, StandardCharsets.UTF_8), "https%3A%2F%2Fevil.example%2Fcb")));
+        assertEquals(400, elsewhere.statusCode());
+        assertTrue(elsewhere.headers().firstValue("Location").isEmpty());
+        // No PKCE downgrade: without S256 the app is told invalid_request (with its state).
+        URI plain = SmartApp.location(vitals.get(URI.create(request.toString().replace("code_challenge_method=S256",
+                "code_challenge_method=plain"))));
+        com.nimbusds.oauth2.sdk.AuthorizationResponse noPkce = SmartApp.response(plain);
+        assertEquals("invalid_request", noPkce.toErrorResponse().getErrorObject().getCode());
+        assertEquals(vitals.state, noPkce.getState());
+
+        // The patient signs in through the portal and sees the consent page (which may not be framed), then allows.
+        HttpResponse<String> consent = vitals.toConsentPage(request, patientId, patientPassword);
+        assertEquals(200, consent.statusCode(), consent.body());
+        assertTrue(consent.body().contains("Vitals viewer"), consent.body());
+        assertTrue(consent.body().contains("patient/Observation.rs"), "the page shows the scopes granted");
+        assertFalse(consent.body().contains("patient/Condition"), "a scope the app is not registered for is not offered");
+        assertEquals("DENY", consent.headers().firstValue("X-Frame-Options").orElseThrow());
+        assertTrue(consent.headers().firstValue("Content-Security-Policy").orElseThrow().contains("frame-ancestors 'none'"));
+        // CSRF: an approval posted without the page's view state gives the app nothing.
+        HttpResponse<String> forged = vitals.submit(consent.uri(), "name=\"jakarta.faces.ViewState\" value=\"-1:-1\"",
+                java.util.Map.of("consent", "consent", "approve", "approve", "request", SmartApp.query(consent.uri(), "request")));
+        assertFalse(forged.headers().firstValue("Location").orElse("").contains("code="), forged.headers().toString());
+        com.nimbusds.oauth2.sdk.AuthorizationResponse answer = SmartApp.response(vitals.answer(consent, "approve", null));
+        assertEquals(vitals.state, answer.getState(), "the state comes back");
+        com.nimbusds.oauth2.sdk.AuthorizationCode code = answer.toSuccessResponse().getAuthorizationCode();
+
+        // The code, with the PKCE verifier, gives a token for this patient with the scopes granted.
+        com.nimbusds.oauth2.sdk.AccessTokenResponse tokens = vitals.exchange(code, vitals.verifier).toSuccessResponse();
+        assertEquals(patientId, tokens.getCustomParameters().get("patient"));
+        assertEquals("launch/patient offline_access patient/Observation.rs", tokens.getTokens().getAccessToken().getScope().toString());
+        assertTrue(tokens.getTokens().getAccessToken().getLifetime() > 0);
+        String access = tokens.getTokens().getAccessToken().getValue();
+
+        // Within scope: the patient's Observations, as the patient sees them. Outside: Conditions, the Patient, writes.
+        IGenericClient app1 = client(access);
+        assertEquals(count(client(patientToken), Observation.class), count(app1, Observation.class));
+        assertTrue(count(app1, Observation.class) > 0);
+        ForbiddenOperationException condition = assertThrows(ForbiddenOperationException.class, () -> app1.search()
+                .forResource(Condition.class).where(Condition.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
+        assertEquals("FORBIDDEN", codeOf(condition));
+        assertThrows(ForbiddenOperationException.class, () -> app1.read().resource(Patient.class).withId(patientId).execute());
+        assertThrows(ForbiddenOperationException.class, () -> app1.search().forResource(Observation.class)
+                .where(Observation.PATIENT.hasId(patientId)).include(Observation.INCLUDE_ENCOUNTER).returnBundle(Bundle.class).execute(),
+                "an included type needs a scope of its own");
+        Observation note = new Observation();
+        note.setStatus(Observation.ObservationStatus.FINAL).setSubject(new Reference("Patient/" + patientId))
+                .getCode().addCoding().setSystem("http://loinc.org").setCode("8867-4");
+        assertThrows(ForbiddenOperationException.class, () -> app1.create().resource(note).execute());
+        // An app's token is for the FHIR facade only, not the JSON API.
+        assertEquals(403, http("GET", net.base(1) + "/patients/" + patientId, access).statusCode());
+
+        // Refresh tokens rotate; the previous access token ends; a refresh token used twice revokes the authorization.
+        com.nimbusds.oauth2.sdk.token.RefreshToken refresh = tokens.getTokens().getRefreshToken();
+        com.nimbusds.oauth2.sdk.AccessTokenResponse refreshed = vitals.token(new com.nimbusds.oauth2.sdk.RefreshTokenGrant(refresh))
+                .toSuccessResponse();
+        String access2 = refreshed.getTokens().getAccessToken().getValue();
+        assertEquals(401, http("GET", "Observation?patient=" + patientId, access).statusCode());
+        assertEquals(200, http("GET", "Observation?patient=" + patientId, access2).statusCode());
+        assertEquals("invalid_grant", vitals.token(new com.nimbusds.oauth2.sdk.RefreshTokenGrant(refresh)).toErrorResponse()
+                .getErrorObject().getCode());
+        assertEquals(401, http("GET", "Observation?patient=" + patientId, access2).statusCode());
+        // A code is used once.
+        assertEquals("invalid_grant", vitals.exchange(code, vitals.verifier).toErrorResponse().getErrorObject().getCode());
+        // The refusals are in the audit log, and no code or token is anywhere in it.
+        String log = Files.readString(net.home.resolve("node-1/replica.log"));
+        assertTrue(log.contains("SMART token request refused (invalid_grant)"), "refused token requests are logged");
+        for (String secret : List.of(code.getValue(), access, access2, refresh.getValue(),
+                refreshed.getTokens().getRefreshToken().getValue())) {
+            assertFalse(log.contains(secret), "a code or token in the replica's log");
+        }
+
+        // A practitioner's app with a patient in context reads that patient (under their consent), no other.
+        SmartApp chart = new SmartApp(registered.str("clientId"), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        HttpResponse<String> doctorsConsent = chart.toConsentPage(chart.authorizationRequest("launch/patient patient/Observation.read"),
+                "dr-fhir", doctorPassword);
+        assertEquals(200, doctorsConsent.statusCode(), doctorsConsent.body());
+        String doctorsAccess = chart.exchange(SmartApp.response(chart.answer(doctorsConsent, "approve", patientId))
+                .toSuccessResponse().getAuthorizationCode(), chart.verifier).toSuccessResponse().getTokens().getAccessToken().getValue();
+        assertEquals(200, http("GET", "Observation?patient=" + patientId, doctorsAccess, "X-Access-Reason", REASON).statusCode());
+        HttpResponse<String> another = http("GET", "Observation?patient=P-AAAAA-AAAAA", doctorsAccess, "X-Access-Reason", REASON);
+        assertEquals(403, another.statusCode());
+        assertTrue(another.body().contains("for patient " + patientId + " only"), another.body());
+        // Denying sends access_denied back, with the state.
+        SmartApp denied = new SmartApp(registered.str("clientId"), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        com.nimbusds.oauth2.sdk.AuthorizationResponse no = SmartApp.response(denied.answer(
+                denied.toConsentPage(denied.authorizationRequest(scope), patientId, patientPassword), "deny", null));
+        assertEquals("access_denied", no.toErrorResponse().getErrorObject().getCode());
+        assertEquals(denied.state, no.getState());
+    }
+
+    @Test
+    @Order(16)
+    void aBackendServiceWithASignedJwtAssertionExportsAsItsAccount() throws Exception {
+        JsonObject conf = json(http("GET", ".well-known/smart-configuration", null).body());
+        URI tokenEndpoint = URI.create(conf.getString("token_endpoint"));
+        com.nimbusds.jose.jwk.ECKey key = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_384)
+                .keyID("export-1").generate();
+        JsonObject service = Json.createObjectBuilder().add("name", "Population health export")
+                .add("jwks", json(new com.nimbusds.jose.jwk.JWKSet(key.toPublicJWK()).toString()))
+                .add("account", "dr-fhir").add("scope", "system/*.read").build();
+        LocalNetwork.Reply registered = net.post(1, "/smart-clients", adminToken, service);
+        assertEquals(201, registered.status(), registered.raw());
+        assertFalse(registered.raw().contains("\"d\""), "only public keys are kept");
+        var clientId = new com.nimbusds.oauth2.sdk.id.ClientID(registered.str("clientId"));
+        var assertion = new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(clientId, tokenEndpoint, com.nimbusds.jose.JWSAlgorithm.ES384,
+                key.toECPrivateKey(), "export-1", null);
+        var request = new com.nimbusds.oauth2.sdk.TokenRequest(tokenEndpoint, assertion,
+                new com.nimbusds.oauth2.sdk.ClientCredentialsGrant(), new com.nimbusds.oauth2.sdk.Scope("system/*.read"));
+        var tokens = com.nimbusds.oauth2.sdk.TokenResponse.parse(request.toHTTPRequest().send()).toSuccessResponse();
+        String access = tokens.getTokens().getAccessToken().getValue();
+        assertTrue(tokens.getTokens().getAccessToken().getLifetime() <= 300);
+        // The same assertion again is a replay.
+        assertEquals("invalid_client", com.nimbusds.oauth2.sdk.TokenResponse.parse(request.toHTTPRequest().send())
+                .toErrorResponse().getErrorObject().getCode());
+        // An assertion signed by another key is refused.
+        var forged = new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(clientId, tokenEndpoint, com.nimbusds.jose.JWSAlgorithm.ES384,
+                new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_384).keyID("export-1").generate()
+                        .toECPrivateKey(), "export-1", null);
+        assertEquals("invalid_client", com.nimbusds.oauth2.sdk.TokenResponse.parse(new com.nimbusds.oauth2.sdk.TokenRequest(
+                tokenEndpoint, forged, new com.nimbusds.oauth2.sdk.ClientCredentialsGrant(), null).toHTTPRequest().send())
+                .toErrorResponse().getErrorObject().getCode());
+
+        // The service exports the patient's Observations as the practitioner it acts as (under the patient's consent).
+        JsonObject m = manifest(kickOff("Patient/" + patientId + "/$export?_type=Observation", access, "X-Access-Reason", REASON),
+                access);
+        assertEquals(java.util.Map.of("Observation", count(client(patientToken), Observation.class)), download(m, access));
+        // A read-only token writes nothing.
+        assertEquals(403, raw("POST", "Observation", access, "application/fhir+json", "{\"resourceType\":\"Observation\"}")
+                .statusCode());
     }
 
     @Test

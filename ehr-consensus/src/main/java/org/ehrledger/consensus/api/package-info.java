@@ -8,8 +8,13 @@
  * configuration ({@link org.ehrledger.consensus.api.ClusterConfig} of {@link org.ehrledger.consensus.api.ReplicaInfo})
  * and the tunables a host chooses ({@link org.ehrledger.consensus.api.ReplicaSettings},
  * {@link org.ehrledger.consensus.api.ClientSettings}, built by builders that reject values out of range). And
- * the values a host running a replica gets: the batches it executes ({@link org.ehrledger.consensus.api.OrderedBatch}), the
- * replica's {@link org.ehrledger.consensus.api.ReplicaStatus} and the exceptions a submission fails with. A
+ * the values a host running a replica gets: the batches it executes ({@link org.ehrledger.consensus.api.OrderedBatch}
+ * of {@link org.ehrledger.consensus.api.OrderedRequest}s) with the proofs a ledger keeps of them
+ * ({@link org.ehrledger.consensus.api.RequestProof}, {@link org.ehrledger.consensus.api.BatchInclusion},
+ * {@link org.ehrledger.consensus.api.SignedCommit}, checked by {@link org.ehrledger.consensus.api.CommitCertificate};
+ * their bytes are part of the frozen chain format), the replica's
+ * {@link org.ehrledger.consensus.api.ReplicaStatus}, the exceptions a submission fails with, and the
+ * {@link org.ehrledger.consensus.api.PeerTls} for the host's own links between replicas. A
  * replica is built and run by {@code org.ehrledger.consensus.node}, which depends on this package, never the
  * other way round.
  */

@@ -86,14 +86,6 @@ public final class Wire {
             return pos;
         }
 
-        /** Overwrites a 32-bit integer at an earlier position. */
-        public void patchI32(int at, int v) {
-            buf[at] = (byte) (v >>> 24);
-            buf[at + 1] = (byte) (v >>> 16);
-            buf[at + 2] = (byte) (v >>> 8);
-            buf[at + 3] = (byte) v;
-        }
-
         /** The internal buffer (valid up to {@link #size()}). */
         public byte[] buffer() {
             return buf;

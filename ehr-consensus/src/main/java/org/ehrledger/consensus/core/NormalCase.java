@@ -388,8 +388,7 @@ final class NormalCase implements Ordering {
                 fresh.add(r);
             }
         }
-        OrderedBatch ordered = new OrderedBatch(seq, first.view(), timestamp, first.digest(), batch,
-                List.copyOf(fresh), cert);
+        OrderedBatch ordered = batch.ordered(seq, first.view(), timestamp, fresh, cert);
         List<byte[]> results = null;
         if (s.app.lastExecuted() < seq) {
             int operations = 0;

@@ -1,8 +1,13 @@
 package org.ehrledger.consensus.message;
 
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
+import org.ehrledger.consensus.api.BatchInclusion;
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.api.OrderedRequest;
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.codec.Wire;
@@ -11,11 +16,10 @@ import org.ehrledger.consensus.codec.Wire;
  * An ordered batch of requests with the consensus timestamp proposed by the primary. Its digest is
  * {@code SHA-256(tag || timestamp || count || Merkle root of the request digests)}: prepares and
  * commits carry only this digest, and since it commits to a Merkle root, a commit certificate plus an
- * audit path proves to a third party that one request was ordered in this batch (see {@link #inclusion}).
+ * audit path proves to a third party that one request was ordered in this batch (see {@link #inclusion}
+ * and {@link BatchInclusion}, which defines the digest).
  */
 public final class Batch {
-
-    private static final byte[] TAG = "EHR-BAT2".getBytes(StandardCharsets.US_ASCII);
 
     /** The empty batch that fills a sequence number left without a prepared batch after a view change. */
     public static final Batch NULL = new Batch(0, List.of());
@@ -57,14 +61,13 @@ public final class Batch {
 
     /** The batch digest from its parts; what a third party recomputes from an inclusion proof. */
     public static Digest digestOf(long timestamp, int count, Digest requestsRoot) {
-        return Digest.sha256(new Wire.Writer(TAG.length + 44).raw(TAG).i64(timestamp).i32(count)
-                .digest(requestsRoot).toBytes());
+        return BatchInclusion.batchDigest(timestamp, count, requestsRoot);
     }
 
     private List<Digest> leafHashes() {
-        List<Digest> leaves = new java.util.ArrayList<>(requests.size());
+        List<Digest> leaves = new ArrayList<>(requests.size());
         for (Request r : requests) {
-            leaves.add(MerkleTree.leafHash(r.digest().unsafeBytes()));
+            leaves.add(BatchInclusion.leafOf(r.digest()));
         }
         return leaves;
     }
@@ -89,9 +92,29 @@ public final class Batch {
 
         /** The batch digest implied by a request digest, or null if the path does not fit. */
         public Digest batchDigest(Digest requestDigest) {
-            Digest root = MerkleTree.rootFromPath(MerkleTree.leafHash(requestDigest.unsafeBytes()), index, count, path);
-            return root == null ? null : digestOf(timestamp, count, root);
+            return new BatchInclusion(timestamp, count, index, path).batchDigest(requestDigest);
         }
+    }
+
+    /**
+     * This batch as the application executes it at {@code sequence}: the given fresh requests, with the
+     * proofs of all its requests and its commit certificate.
+     */
+    public OrderedBatch ordered(long sequence, long view, long timestamp, List<Request> fresh, List<Commit> certificate) {
+        List<RequestProof> proofs = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            proofs.add(r.skeleton().proof());
+        }
+        List<OrderedRequest> toExecute = new ArrayList<>(fresh.size());
+        for (Request r : fresh) {
+            toExecute.add(new OrderedRequest(r.clientId(), r.timestamp(), r.digest(), r.operations()));
+        }
+        List<SignedCommit> commits = new ArrayList<>(certificate.size());
+        for (Commit c : certificate) {
+            commits.add(c.signed());
+        }
+        return new OrderedBatch(sequence, view, timestamp, digest(), List.copyOf(proofs), List.copyOf(toExecute),
+                List.copyOf(commits));
     }
 
     /** Total encoded size of the requests. */

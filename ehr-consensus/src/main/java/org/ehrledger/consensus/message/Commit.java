@@ -1,7 +1,6 @@
 package org.ehrledger.consensus.message;
 
-import java.nio.charset.StandardCharsets;
-
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.Wire;
 
@@ -11,11 +10,14 @@ import org.ehrledger.consensus.codec.Wire;
  */
 public record Commit(long view, long sequence, Digest digest, int replica, byte[] signature) implements Message {
 
-    private static final byte[] TAG = "EHR-COM1".getBytes(StandardCharsets.US_ASCII);
-
     /** Bytes signed by the replica. */
     public static byte[] signedBytes(long view, long sequence, Digest digest, int replica) {
-        return new Wire.Writer(60).raw(TAG).i64(view).i64(sequence).digest(digest).i32(replica).toBytes();
+        return SignedCommit.signedBytes(view, sequence, digest, replica);
+    }
+
+    /** This commit as the application sees it in a commit certificate. */
+    public SignedCommit signed() {
+        return new SignedCommit(view, sequence, digest, replica, signature);
     }
 
     /** Bytes covered by this commit's signature. */

@@ -4,15 +4,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.PeerTls;
 import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.config.StaticClientDirectory;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.transport.LinkTls;
 
 /**
  * The layout of a network's genesis directory, defined here and nowhere else: {@code genesis.properties}
@@ -116,6 +119,17 @@ public final class GenesisDirectory {
     /** Reads a client's private keys. */
     public NodeKeys clientKeys(int clientId) throws IOException {
         return readPrivate(clientKeyFile(clientId));
+    }
+
+    /**
+     * Mutual TLS 1.3 for replica {@code replicaId}'s own connections to the other replicas (its private key
+     * file, the genesis replica keys as the only trust), for a host that links its replicas beside consensus.
+     *
+     * @param handshakeTimeout longest time a handshake may take (1 ms to 60 s)
+     */
+    public PeerTls replicaTls(int replicaId, Duration handshakeTimeout) throws IOException {
+        ClusterConfig genesis = genesis();
+        return new LinkTls(replicaId, replicaKeys(replicaId), genesis::replicaKeys, handshakeTimeout);
     }
 
     private static NodeKeys readPrivate(Path file) throws IOException {

@@ -223,8 +223,9 @@ public final class SimCluster {
             }
         }
         batch.fresh().forEach(r -> {
-            if (!executedRequests.get(replica).add(r.key())) {
-                violations.add("replica " + replica + " executed request " + r.key() + " twice");
+            RequestKey key = new RequestKey(r.clientId(), r.timestamp());
+            if (!executedRequests.get(replica).add(key)) {
+                violations.add("replica " + replica + " executed request " + key + " twice");
             }
         });
     }

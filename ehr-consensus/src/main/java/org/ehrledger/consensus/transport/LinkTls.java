@@ -43,6 +43,7 @@ import org.bouncycastle.asn1.x509.Time;
 import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.PeerTls;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.NodeKeys;
 import org.ehrledger.consensus.crypto.PublicKeys;
@@ -58,7 +59,7 @@ import org.ehrledger.consensus.crypto.PublicKeys;
  * <p>{@link #socketFactory(AddressOwners)} plugs this into JGroups' TCP transport, with bounded handshakes and
  * checks that bind TCP addresses to node ids.
  */
-public final class LinkTls {
+public final class LinkTls implements PeerTls {
 
     private static final Logger LOG = Logger.getLogger(LinkTls.class.getName());
     private static final String PROTOCOL = "TLSv1.3";
@@ -120,11 +121,13 @@ public final class LinkTls {
     }
 
     /** The node's SSL context (TLS 1.3, its own certificate, genesis-pinned trust). */
+    @Override
     public SSLContext context() {
         return context;
     }
 
     /** Parameters for the connecting side: TLS 1.3 only, AES-GCM only. */
+    @Override
     public SSLParameters clientParameters() {
         SSLParameters p = context.getDefaultSSLParameters();
         p.setProtocols(new String[] {PROTOCOL});
@@ -134,6 +137,7 @@ public final class LinkTls {
     }
 
     /** Parameters for the accepting side: TLS 1.3 only, the client must authenticate. */
+    @Override
     public SSLParameters serverParameters() {
         SSLParameters p = clientParameters();
         p.setNeedClientAuth(true);
@@ -189,6 +193,11 @@ public final class LinkTls {
 
     void addressRefused() {
         refusedAddresses.incrementAndGet();
+    }
+
+    @Override
+    public int peerOf(SSLSession session) throws SSLPeerUnverifiedException {
+        return peerId(session);
     }
 
     /** The authenticated node id of the peer of a completed handshake. */

@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.ehrledger.consensus.TestNodes;
-import org.ehrledger.consensus.crypto.CommitCertificates;
+import org.ehrledger.consensus.api.CommitCertificate;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.message.Batch;
@@ -91,15 +92,16 @@ class MerkleProofTest {
     @Test
     void aCommitCertificateIsCheckedWithTheGenesisFileAlone() {
         Digest d = TestNodes.digestOf("batch");
-        List<Commit> cert = List.of(t.commit(2, 9, d, 0), t.commit(2, 9, d, 1), t.commit(2, 9, d, 3));
-        assertNull(CommitCertificates.check(t.config, 2, 9, d, cert));
-        assertNotNull(CommitCertificates.check(t.config, 2, 9, TestNodes.digestOf("other"), cert), "other batch");
-        assertNotNull(CommitCertificates.check(t.config, 2, 10, d, cert), "other sequence");
-        assertNotNull(CommitCertificates.check(t.config, 2, 9, d, cert.subList(0, 2)), "too few");
-        assertNotNull(CommitCertificates.check(t.config, 2, 9, d, List.of(cert.get(0), cert.get(0), cert.get(1))),
+        List<SignedCommit> cert = List.of(t.commit(2, 9, d, 0).signed(), t.commit(2, 9, d, 1).signed(),
+                t.commit(2, 9, d, 3).signed());
+        assertNull(CommitCertificate.check(t.config, 2, 9, d, cert));
+        assertNotNull(CommitCertificate.check(t.config, 2, 9, TestNodes.digestOf("other"), cert), "other batch");
+        assertNotNull(CommitCertificate.check(t.config, 2, 10, d, cert), "other sequence");
+        assertNotNull(CommitCertificate.check(t.config, 2, 9, d, cert.subList(0, 2)), "too few");
+        assertNotNull(CommitCertificate.check(t.config, 2, 9, d, List.of(cert.get(0), cert.get(0), cert.get(1))),
                 "repeated signer");
-        Commit forged = new Commit(2, 9, d, 2, cert.get(0).signature());
-        assertNotNull(CommitCertificates.check(t.config, 2, 9, d, List.of(cert.get(0), cert.get(1), forged)),
+        SignedCommit forged = new SignedCommit(2, 9, d, 2, cert.get(0).signature());
+        assertNotNull(CommitCertificate.check(t.config, 2, 9, d, List.of(cert.get(0), cert.get(1), forged)),
                 "signature of another replica");
     }
 }

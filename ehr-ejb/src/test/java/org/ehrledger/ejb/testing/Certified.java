@@ -3,16 +3,18 @@ package org.ehrledger.ejb.testing;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.api.BatchInclusion;
 import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.api.OrderedRequest;
 import org.ehrledger.consensus.api.ReplicaInfo;
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Digest;
+import org.ehrledger.consensus.codec.MerkleTree;
 import org.ehrledger.consensus.crypto.KeyPairs;
 import org.ehrledger.consensus.crypto.NodeCrypto;
 import org.ehrledger.consensus.crypto.NodeKeys;
-import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.Request;
 
 /**
  * A four-replica network with deterministic keys and one gateway client, producing committed batches
@@ -45,25 +47,40 @@ public final class Certified {
         client = new NodeCrypto(CLIENT, clientKeys, genesis::replicaKeys);
     }
 
+    /** A request signed by the gateway client: its proof and the request as the application executes it. */
+    public record Signed(RequestProof proof, OrderedRequest request) {
+    }
+
     /** A request signed by the gateway client. */
-    public Request request(List<byte[]> operations) {
-        long ts = clientTimestamp++;
-        return new Request(CLIENT, ts, operations, client.sign(Request.signedBytes(CLIENT, ts, operations)));
+    public Signed request(List<byte[]> operations) {
+        RequestProof proof = RequestProof.sign(client, clientTimestamp++, operations);
+        return new Signed(proof, new OrderedRequest(CLIENT, proof.timestamp(), proof.digest(), List.copyOf(operations)));
+    }
+
+    /** The digest of a batch of these requests ordered at {@code timestamp}. */
+    public static Digest batchDigest(long timestamp, List<RequestProof> requests) {
+        List<Digest> leaves = new ArrayList<>();
+        for (RequestProof r : requests) {
+            leaves.add(BatchInclusion.leafOf(r.digest()));
+        }
+        return BatchInclusion.batchDigest(timestamp, requests.size(), MerkleTree.root(leaves));
     }
 
     /** Commits of replicas 0, 1 and 3 (a quorum without replica 2) for a batch. */
-    public List<Commit> certificate(long view, long sequence, Digest digest) {
-        List<Commit> cert = new ArrayList<>();
+    public List<SignedCommit> certificate(long view, long sequence, Digest digest) {
+        List<SignedCommit> cert = new ArrayList<>();
         for (int i : new int[] {0, 1, 3}) {
-            cert.add(new Commit(view, sequence, digest, i, replicas[i].sign(Commit.signedBytes(view, sequence, digest, i))));
+            cert.add(new SignedCommit(view, sequence, digest, i,
+                    replicas[i].sign(SignedCommit.signedBytes(view, sequence, digest, i))));
         }
         return cert;
     }
 
     /** One committed batch of one request carrying {@code operations}, in view 0. */
     public OrderedBatch batch(long sequence, long timestamp, List<byte[]> operations) {
-        Request r = request(operations);
-        Batch b = new Batch(timestamp, List.of(r));
-        return new OrderedBatch(sequence, 0, timestamp, b.digest(), b, List.of(r), certificate(0, sequence, b.digest()));
+        Signed r = request(operations);
+        Digest digest = batchDigest(timestamp, List.of(r.proof()));
+        return new OrderedBatch(sequence, 0, timestamp, digest, List.of(r.proof()), List.of(r.request()),
+                certificate(0, sequence, digest));
     }
 }

@@ -18,7 +18,7 @@ public class ApiApplication extends Application {
     @Override
     public Set<Class<?>> getClasses() {
         return Set.of(SessionResource.class, AccountResource.class, PatientsResource.class, PeopleResource.class,
-                IdentityResource.class, NetworkResource.class, Idempotency.class, BodyLimit.class, ExceptionMappers.Ehr.class,
+                IdentityResource.class, NetworkResource.class, SmartClientsResource.class, Idempotency.class, BodyLimit.class, ExceptionMappers.Ehr.class,
                 ExceptionMappers.Access.class, ExceptionMappers.Ejb.class, ExceptionMappers.Web.class,
                 ExceptionMappers.Json.class, ExceptionMappers.Unreadable.class, ExceptionMappers.Fallback.class);
     }

@@ -8,8 +8,8 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonBuilderFactory;
 import jakarta.json.JsonObject;
 
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Digest;
-import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.ejb.application.service.Committed;
 import org.ehrledger.ejb.application.service.ReceiptIssuer;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
@@ -54,7 +54,7 @@ final class Receipts {
         var inclusion = JSON.createObjectBuilder().add("timestamp", r.inclusion().timestamp()).add("count", r.inclusion().count())
                 .add("index", r.inclusion().index()).add("path", hexes(r.inclusion().path()));
         JsonArrayBuilder commits = JSON.createArrayBuilder();
-        for (Commit c : r.certificate()) {
+        for (SignedCommit c : r.certificate()) {
             commits.add(JSON.createObjectBuilder().add("replica", c.replica())
                     .add("signature", Base64.getEncoder().encodeToString(c.signature())));
         }

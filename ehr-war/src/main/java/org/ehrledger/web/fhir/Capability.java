@@ -37,7 +37,11 @@ final class Capability {
         c.addFormat("application/fhir+xml");
         CapabilityStatement.CapabilityStatementRestComponent rest = c.addRest()
                 .setMode(CapabilityStatement.RestfulCapabilityMode.SERVER);
-        rest.getSecurity().setDescription("Send 'Authorization: Bearer <token>' with the token from POST /api/v1/sessions "
+        org.ehrledger.web.smart.SmartConfiguration.describe(rest.getSecurity(), base);
+        rest.getSecurity().setDescription("SMART on FHIR (see .well-known/smart-configuration): an app registered by an "
+                + "administrator gets an access token by the authorization-code flow with PKCE, or a backend service by the "
+                + "client-credentials grant with a signed JWT; its scopes narrow what the person may do. Or send "
+                + "'Authorization: Bearer <token>' with the token from POST /api/v1/sessions "
                 + "(a person's or an integration account's user id and password). Practitioners may state why they read in "
                 + "the X-Access-Reason header; it is recorded with the read.");
         rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.TRANSACTION)

@@ -78,6 +78,14 @@ public class FhirEndpoint {
         return Capability.statement(request().base());
     }
 
+    /** SMART App Launch discovery: where to authorize and get tokens, and what this server supports. */
+    @GET
+    @Path(".well-known/smart-configuration")
+    @Produces(MediaType.APPLICATION_JSON)
+    public jakarta.json.JsonObject smartConfiguration() {
+        return org.ehrledger.web.smart.SmartConfiguration.of(request().base());
+    }
+
     @GET
     @Path("{type}/{id}")
     public Resource read(@PathParam("type") String type, @PathParam("id") String id) {
@@ -104,7 +112,7 @@ public class FhirEndpoint {
         MultivaluedMap<String, String> q = uri.getQueryParameters();
         // Practitioners, organisations and provenance a patient's records came with are found by naming the patient.
         boolean ofPatient = q.containsKey("patient") || q.containsKey("subject");
-        return Search.page(switch (type) {
+        Bundle page = Search.page(switch (type) {
             case "Patient" -> new Patients(r).search(q);
             case "Practitioner" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchPractitioners(q);
             case "Organization" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchOrganisations(q);
@@ -113,6 +121,10 @@ public class FhirEndpoint {
             case "Provenance" -> ofPatient ? new Records(r).search(type, q) : new Records(r).searchProvenance(q);
             default -> new Records(r).search(type, q);
         }, r);
+        if (RecordTypes.isRecordType(type) && (q.containsKey("_include") || q.containsKey("_revinclude"))) {
+            new Records(r).include(type, q, page);
+        }
+        return page;
     }
 
     @GET

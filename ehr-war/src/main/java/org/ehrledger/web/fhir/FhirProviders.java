@@ -88,7 +88,8 @@ public final class FhirProviders {
         @Override
         public void filter(ContainerRequestContext request) {
             SecurityContext security = request.getSecurityContext();
-            if (request.getUriInfo().getPath().equals("metadata")) {
+            String path = request.getUriInfo().getPath();
+            if (path.equals("metadata") || path.equals(".well-known/smart-configuration")) {
                 return;
             }
             if (security != null && security.getUserPrincipal() != null) {
@@ -325,7 +326,7 @@ public final class FhirProviders {
 
     /** Every provider of the facade. */
     static List<Class<?>> all() {
-        return List.of(Format.class, Authenticated.class, Reader.class, Writer.class, Failure.class, Ehr.class, Access.class,
+        return List.of(Format.class, Authenticated.class, SmartScopes.class, Reader.class, Writer.class, Failure.class, Ehr.class, Access.class,
                 Ejb.class, Web.class, Unreadable.class, Fallback.class);
     }
 }

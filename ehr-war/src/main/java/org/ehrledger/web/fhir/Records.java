@@ -84,7 +84,8 @@ final class Records {
      */
     List<Resource> search(String type, MultivaluedMap<String, String> q) {
         requireRecordType(type);
-        List<String> allowed = new ArrayList<>(List.of("patient", "subject", "_id", "_lastUpdated", "_sort"));
+        List<String> allowed = new ArrayList<>(List.of("patient", "subject", "_id", "_lastUpdated", "_sort", "_include",
+                "_revinclude"));
         allowed.addAll(Search.contentOf(type));
         Search.allow(q, allowed.toArray(String[]::new));
         String patient = Search.patient(request, Search.first(q, "patient", q.getFirst("subject")));
@@ -98,6 +99,16 @@ final class Records {
                 .filter(o -> updated.test(o.record().createdAt()))
                 .map(o -> (Resource) Resources.resource(o)).filter(content).toList();
         return order == null ? found : found.stream().sorted(order).toList();
+    }
+
+    /** Adds to a page of a search of {@code type} the records its {@code _include} and {@code _revinclude} name. */
+    void include(String type, MultivaluedMap<String, String> q, org.hl7.fhir.r4.model.Bundle page) {
+        String patient = Search.patient(request, Search.first(q, "patient", q.getFirst("subject")));
+        List<Resource> matches = page.getEntry().stream().map(org.hl7.fhir.r4.model.Bundle.BundleEntryComponent::getResource).toList();
+        for (Resource r : Includes.of(this, patient, type, matches, q)) {
+            page.addEntry().setFullUrl(request.base() + "/" + r.fhirType() + "/" + r.getIdElement().getIdPart()).setResource(r)
+                    .getSearch().setMode(org.hl7.fhir.r4.model.Bundle.SearchEntryMode.INCLUDE);
+        }
     }
 
     /**

@@ -246,7 +246,7 @@ final class Search {
     }
 
     /** The element paths of a search parameter for a type, without the type, functions and casts. */
-    private static List<String> paths(RuntimeSearchParam param, String type) {
+    static List<String> paths(RuntimeSearchParam param, String type) {
         List<String> out = new ArrayList<>();
         for (String raw : param.getPathsSplitForResourceType(type)) {
             String path = raw.strip().replace("(", "").replace(")", "");

@@ -1,5 +1,7 @@
 package org.ehrledger.web.portal;
 
+import org.ehrledger.web.smart.AuthorizeServlet;
+
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.faces.context.ExternalContext;
 import jakarta.faces.context.FacesContext;
@@ -58,6 +60,11 @@ public class LoginBean {
         java.util.Arrays.fill(secret, '\0');
         switch (status) {
             case SUCCESS:
+                // An app's authorization request brought them here: back to its consent page.
+                String smart = ec.getRequestParameterMap().get(AuthorizeServlet.LOGIN_PARAMETER);
+                if (smart != null && AuthorizeServlet.REQUEST_ID.matcher(smart).matches()) {
+                    return AuthorizeServlet.CONSENT_PAGE + "?faces-redirect=true&" + AuthorizeServlet.REQUEST_PARAMETER + "=" + smart;
+                }
                 return "/index.xhtml?faces-redirect=true";
             case SEND_CONTINUE:
                 faces.responseComplete();

@@ -25,6 +25,7 @@ import org.ehrledger.web.api.Problems;
 import org.ehrledger.web.fhir.Fhir;
 import org.ehrledger.web.fhir.FhirProviders;
 import org.ehrledger.web.fhir.Outcomes;
+import org.ehrledger.web.smart.SmartTokens;
 
 /**
  * The one authentication mechanism of the application (Jakarta Security 3 allows one per module), for
@@ -60,6 +61,9 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
 
     @Inject
     LoginOutcome outcome;
+
+    @Inject
+    SmartTokens smart;
 
     @Override
     public AuthenticationStatus validateRequest(HttpServletRequest request, HttpServletResponse response,
@@ -128,6 +132,20 @@ public class EhrAuthenticationMechanism implements HttpAuthenticationMechanism {
             return AuthenticationStatus.SEND_FAILURE;
         }
         CallerSessions.Session s = session.get();
+        Optional<SmartTokens.Grant> grant = smart.grantOf(token);
+        if (grant.isPresent()) {
+            // An app's token acts on the FHIR facade only, and only as far as its scopes allow (SmartScopes there).
+            if (!request.getRequestURI().startsWith(request.getContextPath() + "/fhir/")) {
+                response.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_scope\"");
+                try {
+                    Problems.write(response, ErrorCode.FORBIDDEN, "an app's SMART access token is for the FHIR facade only");
+                } catch (IOException e) {
+                    response.setStatus(403);
+                }
+                return AuthenticationStatus.SEND_FAILURE;
+            }
+            request.setAttribute(SmartTokens.GRANT_ATTRIBUTE, grant.get());
+        }
         return context.notifyContainerAboutLogin(new CallerPrincipal(s.userId()), Set.of(s.role().name()));
     }
 

@@ -6,9 +6,8 @@ import java.util.Map;
 
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.api.OrderedRequest;
 import org.ehrledger.consensus.codec.Digest;
-import org.ehrledger.consensus.message.Request;
-import org.ehrledger.consensus.message.RequestSkeleton;
 import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.ejb.application.contracts.Contracts;
 import org.ehrledger.ejb.application.contracts.Outcome;
@@ -211,7 +210,7 @@ public final class LedgerApplication implements Application {
         List<LedgerEntry> entries = new ArrayList<>();
         Map<String, byte[]> added = new java.util.TreeMap<>();
         long height = head.header().height() + 1;
-        for (Request r : batch.fresh()) {
+        for (OrderedRequest r : batch.fresh()) {
             List<byte[]> ops = r.operations();
             for (int i = 0; i < ops.size(); i++) {
                 byte[] tx = ops.get(i);
@@ -240,13 +239,9 @@ public final class LedgerApplication implements Application {
             BlockHeader previous = head.header();
             Digest root = Block.entriesRoot(entries);
             Digest stateDigest = state.digest();
-            List<RequestSkeleton> skeletons = new ArrayList<>();
-            for (Request r : batch.batch().requests()) {
-                skeletons.add(r.skeleton());
-            }
             BlockHeader header = new BlockHeader(height, previous.hash(), entries.size(), root, stateDigest,
                     batch.timestamp(), batch.sequence(), batch.digest());
-            block = new Block(header, List.copyOf(entries), skeletons, batch.view(), batch.certificate());
+            block = new Block(header, List.copyOf(entries), batch.requests(), batch.view(), batch.certificate());
         }
         if (block != null) {
             head = block;
@@ -264,7 +259,7 @@ public final class LedgerApplication implements Application {
      */
     private void preverify(OrderedBatch batch) {
         List<byte[]> txs = new ArrayList<>();
-        for (Request r : batch.fresh()) {
+        for (OrderedRequest r : batch.fresh()) {
             txs.addAll(r.operations());
         }
         List<Digest> ids = new ArrayList<>();
@@ -490,11 +485,6 @@ public final class LedgerApplication implements Application {
         }
         Block b = block(height);
         return b == null ? null : b.header();
-    }
-
-    /** Every block, genesis first, read from the store (for verification and tests; O(chain)). */
-    public List<Block> chain() {
-        return store.blocks(0, head.header().height());
     }
 
     /** The world state the contracts maintain. */

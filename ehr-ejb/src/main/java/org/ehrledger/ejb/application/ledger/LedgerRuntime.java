@@ -346,16 +346,6 @@ public class LedgerRuntime {
         return read(() -> ledger.lastExecuted());
     }
 
-    /** The chain as held by the ledger (read from the store). */
-    public List<Block> chain() {
-        return read(() -> ledger.chain());
-    }
-
-    /** The chain as stored in the database, read afresh (tests; verification reads it in pages). */
-    public List<Block> storedChain() {
-        return storage.blocks().loadChain();
-    }
-
     /**
      * Verifies the chain as stored in the database, read afresh a page at a time outside any transaction
      * (so that what was read is not kept), up to the current head.
@@ -377,12 +367,6 @@ public class LedgerRuntime {
             org.ehrledger.ejb.domain.model.ledger.BlockHeader previous, long to) {
         long from = previous == null ? 0 : previous.height() + 1;
         return verifier.extend(previous, storage.blocks().pages(from, to, 128));
-    }
-
-    /** The world state as committed (tests; people's reads go through {@link #query}). */
-    public WorldState state() {
-        ledger();
-        return new WorldState(storage.stateReader());
     }
 
     /** A record's ciphertext, or null. */

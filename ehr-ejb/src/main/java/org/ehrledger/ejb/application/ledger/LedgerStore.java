@@ -81,18 +81,6 @@ public interface LedgerStore {
         };
     }
 
-    /** Every stored block (tests and tools; a ledger of any size is read in pages instead). */
-    default List<Block> loadChain() {
-        return blocks(0, Long.MAX_VALUE);
-    }
-
-    /** Every stored content (tests and tools). */
-    default Map<String, byte[]> loadContents() {
-        Map<String, byte[]> out = new TreeMap<>();
-        forEachContent(out::put);
-        return out;
-    }
-
     /** A store in memory (simulations and tests). */
     static LedgerStore inMemory() {
         return new LedgerStore() {

@@ -39,9 +39,10 @@ public final class RecordSealer {
         byte[] key = RecordCipher.newDataKey();
         byte[] ct = RecordCipher.encrypt(key, plaintext, context);
         List<String> wraps = new ArrayList<>();
+        KeyWrap.Sender sender = KeyWrap.sender();
         for (Map.Entry<String, byte[]> r : readers.entrySet()) {
             PublicKey pub = UserKeys.publicKey("X25519", r.getValue());
-            wraps.add(r.getKey() + ":" + Base64.getEncoder().encodeToString(KeyWrap.wrap(key, pub, context).encode()));
+            wraps.add(r.getKey() + ":" + Base64.getEncoder().encodeToString(sender.wrap(key, pub, context).encode()));
         }
         java.util.Arrays.fill(key, (byte) 0);
         Fields.Builder body = Fields.builder().put("recordId", recordId).put("patient", patient).put("category", category)

@@ -134,14 +134,4 @@ public class SignInGate {
             return new Failures(count, until, now);
         });
     }
-
-    /** Number of user ids without an account remembered (for tests). */
-    int unknownIds() {
-        return unknown.size();
-    }
-
-    /** Number of user ids with a sign-in evaluated or waiting (for tests). */
-    int busyIds() {
-        return turns.size();
-    }
 }

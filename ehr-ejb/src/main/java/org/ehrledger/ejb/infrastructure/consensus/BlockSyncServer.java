@@ -23,14 +23,14 @@ import java.util.logging.Logger;
 import javax.net.ssl.SSLSocket;
 
 import org.ehrledger.consensus.api.ClusterConfig;
-import org.ehrledger.consensus.transport.LinkTls;
+import org.ehrledger.consensus.api.PeerTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.BlockSource;
 
 /**
  * This replica's block sync listener: serves stored blocks to the other replicas of the network over mutual
- * TLS 1.3 ({@link LinkTls}, trusting exactly the genesis replica keys), nothing else and nobody else.
+ * TLS 1.3 ({@link PeerTls}, trusting exactly the genesis replica keys), nothing else and nobody else.
  *
  * <p>Bounded against a Byzantine replica or a stranger: at most {@value #MAX_CONNECTIONS} connections at once
  * (more are closed at once), {@value #MAX_PER_ADDRESS} from one network address, {@value #MAX_PER_PEER} per replica, each replica at most
@@ -50,7 +50,7 @@ final class BlockSyncServer implements AutoCloseable {
 
     private final int self;
     private final ClusterConfig genesis;
-    private final LinkTls tls;
+    private final PeerTls tls;
     private final BlockSource local;
     private final ThreadFactory threads;
     private final ScheduledExecutorService timer;
@@ -72,13 +72,13 @@ final class BlockSyncServer implements AutoCloseable {
      * @param timer   closes connections that outlive {@link #CONNECTION_MILLIS}
      * @param bind    where to listen
      */
-    BlockSyncServer(int self, ClusterConfig genesis, LinkTls tls, BlockSource local, ThreadFactory threads,
+    BlockSyncServer(int self, ClusterConfig genesis, PeerTls tls, BlockSource local, ThreadFactory threads,
                     ScheduledExecutorService timer, InetSocketAddress bind) {
         this(self, genesis, tls, local, threads, timer, bind, REQUESTS_PER_SECOND);
     }
 
     /** As above, with a request rate per replica other than {@value #REQUESTS_PER_SECOND} a second (tests). */
-    BlockSyncServer(int self, ClusterConfig genesis, LinkTls tls, BlockSource local, ThreadFactory threads,
+    BlockSyncServer(int self, ClusterConfig genesis, PeerTls tls, BlockSource local, ThreadFactory threads,
                     ScheduledExecutorService timer, InetSocketAddress bind, int requestsPerSecond) {
         this.self = self;
         this.genesis = genesis;
@@ -187,7 +187,7 @@ final class BlockSyncServer implements AutoCloseable {
             SSLSocket ssl = (SSLSocket) tls.context().getSocketFactory().createSocket(raw, null, true);
             ssl.setSSLParameters(tls.serverParameters());
             ssl.startHandshake(); // the trust manager admits genesis replica keys only
-            peer = LinkTls.peerId(ssl.getSession());
+            peer = tls.peerOf(ssl.getSession());
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(ssl.getOutputStream(), 64 * 1024));
             if (!genesis.isReplica(peer) || peer == self) {
                 refuse(out, ErrorCode.FORBIDDEN, "only the other replicas of this network fetch blocks here");

@@ -35,12 +35,11 @@ import org.ehrledger.consensus.node.ConsensusNode;
 import org.ehrledger.consensus.api.ConsensusTimeoutException;
 import org.ehrledger.consensus.node.GenesisDirectory;
 import org.ehrledger.consensus.api.OrderedBatch;
+import org.ehrledger.consensus.api.PeerTls;
 import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.api.ClientSettings;
 import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.api.ReplicaSettings;
-import org.ehrledger.consensus.crypto.NodeKeys;
-import org.ehrledger.consensus.transport.LinkTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.contracts.WorldState;
@@ -127,7 +126,7 @@ public class ConsensusGateway {
             }
             // Every block, state row and content, checked while the replica serves (the start read none of them).
             integrity.start(new ChainVerifier(cluster));
-            startBlockSync(cluster, id, dir.replicaKeys(id));
+            startBlockSync(cluster, id, dir.replicaTls(id, Duration.ofMillis(BlockSync.IO_TIMEOUT_MILLIS)));
             if (!config.tls()) {
                 LOG.warning("ehr.jgroups.tls=false: replica links are authenticated but NOT encrypted");
             }
@@ -168,8 +167,7 @@ public class ConsensusGateway {
      * Starts this replica's block sync listener and points the ledger at the other replicas' listeners: mutual
      * TLS 1.3 with the genesis replica keys, always (there is no clear-text block sync).
      */
-    private void startBlockSync(ClusterConfig cluster, int id, NodeKeys keys) throws IOException {
-        LinkTls tls = new LinkTls(id, keys, cluster::replicaKeys, Duration.ofMillis(BlockSync.IO_TIMEOUT_MILLIS));
+    private void startBlockSync(ClusterConfig cluster, int id, PeerTls tls) throws IOException {
         syncTimer = Executors.newSingleThreadScheduledExecutor(threads);
         syncServer = new BlockSyncServer(id, cluster, tls, ledger::serve, threads, syncTimer, config.syncBind(cluster));
         syncServer.start();

@@ -18,7 +18,7 @@ import java.util.logging.Logger;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
 
-import org.ehrledger.consensus.transport.LinkTls;
+import org.ehrledger.consensus.api.PeerTls;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ledger.BlockSource;
 
@@ -34,7 +34,7 @@ final class PeerBlockSource implements BlockSource {
 
     private final int self;
     private final List<InetSocketAddress> peers;
-    private final LinkTls tls;
+    private final PeerTls tls;
     private final ScheduledExecutorService timer;
 
     /**
@@ -43,7 +43,7 @@ final class PeerBlockSource implements BlockSource {
      * @param tls   this replica's TLS (its genesis certificate; trusts the replicas' genesis keys only)
      * @param timer closes a connection that outlives {@link BlockSyncServer#CONNECTION_MILLIS}
      */
-    PeerBlockSource(int self, List<InetSocketAddress> peers, LinkTls tls, ScheduledExecutorService timer) {
+    PeerBlockSource(int self, List<InetSocketAddress> peers, PeerTls tls, ScheduledExecutorService timer) {
         this.self = self;
         this.peers = List.copyOf(peers);
         this.tls = tls;
@@ -89,7 +89,7 @@ final class PeerBlockSource implements BlockSource {
                     .createSocket(raw, address.getHostString(), address.getPort(), true);
             ssl.setSSLParameters(tls.clientParameters());
             ssl.startHandshake(); // the trust manager admits genesis replica keys only
-            int answering = LinkTls.peerId(ssl.getSession());
+            int answering = tls.peerOf(ssl.getSession());
             if (answering != peer) {
                 throw new SSLPeerUnverifiedException("replica " + answering + " answered at the block sync address of replica "
                         + peer);

@@ -61,19 +61,49 @@ public final class KeyWrap {
 
     /** Wraps {@code dataKey} for the holder of {@code readerPublic} (X25519), bound to {@code context}. */
     public static Wrapped wrap(byte[] dataKey, PublicKey readerPublic, byte[] context) {
+        return sender().wrap(dataKey, readerPublic, context);
+    }
+
+    /** A sender with a fresh ephemeral key, to wrap one record's data key for each of its readers. */
+    public static Sender sender() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("X25519", Providers.BC);
             generator.initialize(255, Providers.random());
-            KeyPair ephemeral = generator.generateKeyPair();
-            byte[] kek = kek(ephemeral.getPrivate(), readerPublic, ephemeral.getPublic().getEncoded(),
-                    readerPublic.getEncoded(), context);
-            byte[] nonce = Providers.randomBytes(12);
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
-            c.updateAAD(context);
-            return new Wrapped(ephemeral.getPublic().getEncoded(), nonce, c.doFinal(dataKey));
+            return new Sender(generator.generateKeyPair());
         } catch (GeneralSecurityException e) {
             throw new CryptoException("cannot wrap the record key", e);
+        }
+    }
+
+    /**
+     * One ephemeral X25519 key wrapping a record's data key for several readers (one key generation per record
+     * instead of one per reader). Each reader's key-encryption key still comes from its own agreement, with both
+     * public keys in the HKDF salt and a fresh nonce per wrap, so two readers' wraps share nothing secret; the
+     * encoding is unchanged and every wrap unwraps alone. Use one sender for one record only.
+     */
+    public static final class Sender {
+
+        private final KeyPair ephemeral;
+        private final byte[] ephemeralPublic;
+
+        private Sender(KeyPair ephemeral) {
+            this.ephemeral = ephemeral;
+            this.ephemeralPublic = ephemeral.getPublic().getEncoded();
+        }
+
+        /** Wraps {@code dataKey} for the holder of {@code readerPublic} (X25519), bound to {@code context}. */
+        public Wrapped wrap(byte[] dataKey, PublicKey readerPublic, byte[] context) {
+            try {
+                byte[] kek = kek(ephemeral.getPrivate(), readerPublic, ephemeralPublic, readerPublic.getEncoded(),
+                        context);
+                byte[] nonce = Providers.randomBytes(12);
+                Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+                c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
+                c.updateAAD(context);
+                return new Wrapped(ephemeralPublic.clone(), nonce, c.doFinal(dataKey));
+            } catch (GeneralSecurityException e) {
+                throw new CryptoException("cannot wrap the record key", e);
+            }
         }
     }
 

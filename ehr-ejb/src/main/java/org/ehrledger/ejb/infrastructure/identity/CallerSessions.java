@@ -46,15 +46,23 @@ public class CallerSessions {
         private final String displayName;
         private final UserKeys keys;
         private final long createdAt;
+        /** A derived session's fixed end (no idle timeout), or 0 for a sign-in's session. */
+        private final long fixedEnd;
         private volatile long lastUsed;
 
         Session(String userId, Role role, String organisation, String displayName, UserKeys keys, long now) {
+            this(userId, role, organisation, displayName, keys, now, 0);
+        }
+
+        private Session(String userId, Role role, String organisation, String displayName, UserKeys keys, long now,
+                        long fixedEnd) {
             this.userId = userId;
             this.role = role;
             this.organisation = organisation;
             this.displayName = displayName;
             this.keys = keys;
             this.createdAt = now;
+            this.fixedEnd = fixedEnd;
             this.lastUsed = now;
         }
 
@@ -80,7 +88,7 @@ public class CallerSessions {
 
         /** When the session ends if unused from now on. */
         public long expiresAt() {
-            return Math.min(lastUsed + IDLE_MILLIS, createdAt + MAX_LIFETIME_MILLIS);
+            return fixedEnd > 0 ? fixedEnd : Math.min(lastUsed + IDLE_MILLIS, createdAt + MAX_LIFETIME_MILLIS);
         }
 
         boolean expired(long now) {
@@ -94,6 +102,44 @@ public class CallerSessions {
 
     /** Opens a session and returns its bearer token (shown to the caller once, never stored). */
     public String open(String userId, Role role, String organisation, String displayName, UserKeys keys) {
+        return open(userId, role, organisation, displayName, keys, 0);
+    }
+
+    /**
+     * Opens a session of the same person with the keys of the live session of {@code liveToken}, ending at a
+     * fixed time (at most {@value #MAX_LIFETIME_MILLIS} ms from now, no idle timeout): the sessions an app is
+     * given by SMART on FHIR, which the person's suspension or password change ends like any other, but their
+     * signing out of the portal does not. The keys stay in this replica's memory only.
+     *
+     * @throws EhrException {@link ErrorCode#UNAUTHENTICATED} if {@code liveToken}'s session has ended
+     */
+    public String derive(String liveToken, long lifetimeMillis) {
+        Session live = find(liveToken).orElseThrow(() -> new EhrException(ErrorCode.UNAUTHENTICATED,
+                "the session has ended; sign in again"));
+        return derived(live, lifetimeMillis);
+    }
+
+    /**
+     * Like {@link #derive} from the most recently used live session of a person (a backend service acting as an
+     * organisation's account while that account is signed in at this replica).
+     *
+     * @throws EhrException {@link ErrorCode#UNAUTHENTICATED} if the person has no live session here
+     */
+    public String deriveFor(String userId, long lifetimeMillis) {
+        keysOf(userId);
+        Session latest = latestByUser.get(userId);
+        if (latest == null) {
+            throw new EhrException(ErrorCode.UNAUTHENTICATED, "the account has no live session at this replica");
+        }
+        return derived(latest, lifetimeMillis);
+    }
+
+    private String derived(Session from, long lifetimeMillis) {
+        long end = System.currentTimeMillis() + Math.max(1, Math.min(lifetimeMillis, MAX_LIFETIME_MILLIS));
+        return open(from.userId, from.role, from.organisation, from.displayName, from.keys, end);
+    }
+
+    private String open(String userId, Role role, String organisation, String displayName, UserKeys keys, long fixedEnd) {
         long now = System.currentTimeMillis();
         if (byTokenHash.size() >= MAX_SESSIONS) {
             byTokenHash.values().removeIf(s -> s.expired(now));
@@ -104,9 +150,12 @@ public class CallerSessions {
         }
         endLeastRecentlyUsedBeyondCap(userId, now);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(32));
-        Session session = new Session(userId, role, organisation, displayName, keys, now);
+        Session session = new Session(userId, role, organisation, displayName, keys, now, fixedEnd);
         byTokenHash.put(hash(token), session);
-        latestByUser.put(userId, session);
+        latestByUser.putIfAbsent(userId, session);
+        if (fixedEnd == 0) {
+            latestByUser.put(userId, session);
+        }
         return token;
     }
 

@@ -17,6 +17,7 @@ import org.ehrledger.ejb.domain.model.ledger.Receipt;
 import org.ehrledger.ejb.domain.model.ledger.ReceiptVerifier;
 import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.tx.TxType;
+import org.ehrledger.ejb.testing.Chains;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,7 +86,7 @@ class LedgerOverConsensusTest {
         ChainVerifier verifier = new ChainVerifier(cluster.config());
         for (int r = 0; r < 4; r++) {
             LedgerApplication ledger = (LedgerApplication) cluster.application(r);
-            ChainVerifier.Report report = verifier.verify(ledger.chain());
+            ChainVerifier.Report report = verifier.verify(Chains.of(ledger));
             assertTrue(report.valid(), "replica " + r + ": " + report);
             assertEquals(16, report.blocks(), "genesis + one block per submission");
             var log = ledger.state().accessLog("pat-alice");
@@ -95,13 +96,13 @@ class LedgerOverConsensusTest {
 
         // The refusal itself is on chain, with its reason.
         LedgerApplication replica2 = (LedgerApplication) cluster.application(2);
-        Block refusalBlock = replica2.chain().get((int) refused.height());
+        Block refusalBlock = Chains.of(replica2).get((int) refused.height());
         LedgerEntry refusal = refusalBlock.entries().get(refused.index());
         assertFalse(refusal.accepted());
         assertEquals(refused.reason(), refusal.reason());
 
         // A receipt served by replica 2 verifies with the genesis file alone.
-        Block b = replica2.chain().get((int) note.height());
+        Block b = Chains.of(replica2).get((int) note.height());
         LedgerEntry e = b.entries().get(note.index());
         Receipt receipt = b.receipt(note.index());
         ReceiptVerifier.Result result = new ReceiptVerifier(cluster.config()).verify(receipt, e.transaction());
@@ -138,10 +139,10 @@ class LedgerOverConsensusTest {
         LedgerApplication restored = (LedgerApplication) cluster.application(3);
         assertEquals(20, restored.state().accessLog("pat-alice").size(), "world state rebuilt by replaying blocks");
         assertTrue(restored.state().consent("c-1") != null, "and it keeps executing afterwards");
-        ChainVerifier.Report report = new ChainVerifier(cluster.config()).verify(restored.chain());
+        ChainVerifier.Report report = new ChainVerifier(cluster.config()).verify(Chains.of(restored));
         // The fetched blocks came with the peer's commit certificates: the whole chain verifies.
         assertTrue(report.valid(), report.toString());
         assertEquals(((LedgerApplication) cluster.application(0)).head().header().hash(), restored.head().header().hash());
-        assertTrue(new ChainVerifier(cluster.config()).verify(((LedgerApplication) cluster.application(0)).chain()).valid());
+        assertTrue(new ChainVerifier(cluster.config()).verify(Chains.of((LedgerApplication) cluster.application(0))).valid());
     }
 }

@@ -25,6 +25,7 @@ import org.ehrledger.ejb.domain.model.tx.TxType;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 import org.ehrledger.ejb.testing.Certified;
 import org.ehrledger.ejb.testing.DerbyDatabase;
+import org.ehrledger.ejb.testing.Chains;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,11 +93,11 @@ class LedgerPersistenceTest {
     @Test
     void blocksRoundTripThroughJpaWithIdenticalHashesAndTheStateIsRebuiltOnRestart() {
         LedgerApplication ledger = populated();
-        List<Block> before = ledger.chain();
+        List<Block> before = Chains.of(ledger);
         close();
         open();
         LedgerApplication reopened = new LedgerApplication(Actors.T0, store());
-        List<Block> after = reopened.chain();
+        List<Block> after = Chains.of(reopened);
         assertEquals(before.size(), after.size());
         for (int h = 0; h < before.size(); h++) {
             assertEquals(before.get(h).header().hash(), after.get(h).header().hash(), "block " + h);
@@ -114,10 +115,10 @@ class LedgerPersistenceTest {
     void replayingAnExecutedBatchChangesNothing() {
         LedgerApplication ledger = populated();
         JpaLedgerStore store = store();
-        Block last = ledger.chain().get(ledger.chain().size() - 1);
+        Block last = Chains.of(ledger).get(Chains.of(ledger).size() - 1);
         store.append(last, Map.of(), List.of(), ledger.lastExecuted());
-        assertEquals(ledger.chain().size(), store.loadChain().size(), "appending a stored block again is a no-op");
-        Block other = ledger.chain().get(2);
+        assertEquals(Chains.of(ledger).size(), store.blocks(0, Long.MAX_VALUE).size(), "appending a stored block again is a no-op");
+        Block other = Chains.of(ledger).get(2);
         Block clash = new Block(new org.ehrledger.ejb.domain.model.ledger.BlockHeader(last.header().height(),
                 other.header().previousHash(), other.header().entryCount(), other.header().entriesRoot(),
                 other.header().stateDigest(), other.header().timestamp(), other.header().sequence(),
@@ -130,7 +131,7 @@ class LedgerPersistenceTest {
     @Test
     void aCrashInTheMiddleOfABlockLeavesThePreviousBlock() {
         LedgerApplication ledger = populated();
-        int height = ledger.chain().size();
+        int height = Chains.of(ledger).size();
         JpaLedgerStore failing = new JpaLedgerStore(em, work -> {
             em.getTransaction().begin();
             work.run();
@@ -141,7 +142,7 @@ class LedgerPersistenceTest {
         close();
         open();
         LedgerApplication recovered = new LedgerApplication(Actors.T0, store());
-        assertEquals(height, recovered.chain().size(), "no partial block");
+        assertEquals(height, Chains.of(recovered).size(), "no partial block");
         assertFalse(recovered.state().consent("c-1").revoked());
     }
 
@@ -166,7 +167,7 @@ class LedgerPersistenceTest {
     private void assertBrokenAt(long height, String words) {
         open();
         JpaLedgerStore store = store();
-        ChainVerifier.Report r = new ChainVerifier(genesis).verify(store.loadChain());
+        ChainVerifier.Report r = new ChainVerifier(genesis).verify(store.blocks(0, Long.MAX_VALUE));
         assertFalse(r.valid());
         assertEquals(height, r.firstBadHeight(), r.toString());
         assertTrue(r.problem().contains(words), r.problem());
@@ -201,6 +202,6 @@ class LedgerPersistenceTest {
         LedgerApplication reopened = new LedgerApplication(Actors.T0, store());
         assertNull(reopened.content("r-1"), "ciphertext destroyed");
         assertTrue(reopened.state().record("r-1").erased());
-        assertTrue(new ChainVerifier(genesis).verify(reopened.chain()).valid(), "the chain still verifies");
+        assertTrue(new ChainVerifier(genesis).verify(Chains.of(reopened)).valid(), "the chain still verifies");
     }
 }

@@ -32,6 +32,7 @@ import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.StateReadCache;
 import org.ehrledger.ejb.testing.Certified;
 import org.ehrledger.ejb.testing.DerbyDatabase;
+import org.ehrledger.ejb.testing.Chains;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -341,7 +342,7 @@ class StateTablesTest {
             today.execute(b);
         }
         LedgerStore old = blocks();
-        List<Block> legacy = legacyChain(today.chain());
+        List<Block> legacy = legacyChain(Chains.of(today));
         Map<String, byte[]> contents = new TreeMap<>(Map.of("r-1", today.content("r-1")));
         for (Block b : legacy) {
             old.append(b, b.header().height() == 6 ? contents : Map.of(), List.of(), b.header().sequence());
@@ -354,7 +355,7 @@ class StateTablesTest {
         assertTrue(accepted(migrated.execute(batch(a.read(a.alice, a.alice, "NOTE", "")))));
         BlockHeader next = migrated.head().header();
         assertEquals(migrated.state().digest(), next.stateDigest(), "new blocks commit to the state");
-        assertTrue(new ChainVerifier(network.genesis).verify(migrated.chain()).valid());
+        assertTrue(new ChainVerifier(network.genesis).verify(Chains.of(migrated)).valid());
 
         close();
         open();

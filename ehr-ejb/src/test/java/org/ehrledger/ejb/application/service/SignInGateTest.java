@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.application.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,14 +53,18 @@ class SignInGateTest {
         pool.shutdown();
         assertEquals(SignInGate.MAX_WAITING, admitted, "the waiting ones, each in turn");
         assertEquals(1, mostInside.get(), "never two evaluations of one user id at once");
-        assertEquals(0, gate.busyIds(), "nothing is kept once every sign-in has left");
+        try (SignInGate.Pass again = gate.enter("p-1")) {
+            assertNotNull(again, "once every sign-in has left, the next one is admitted at once");
+        }
     }
 
     @Test
     void differentUserIdsDoNotWaitForEachOther() {
         SignInGate gate = new SignInGate();
+        long start = System.nanoTime();
         try (SignInGate.Pass a = gate.enter("p-1"); SignInGate.Pass b = gate.enter("p-2")) {
-            assertEquals(2, gate.busyIds());
+            assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(SignInGate.WAIT_MILLIS / 2),
+                    "p-2 was admitted while p-1 is evaluated, without waiting for it");
         }
     }
 
@@ -86,11 +91,33 @@ class SignInGateTest {
     }
 
     @Test
-    void theUnknownIdsRememberedAreBounded() {
+    void aFullTableOfUnknownIdsForgetsTheIdsWhoseLockEndedLongAgoFirst() {
         SignInGate gate = new SignInGate();
-        for (int i = 0; i < SignInGate.MAX_UNKNOWN_IDS + 10; i++) {
+        long later = 2 * SignInGate.FORGET_AFTER_MILLIS;
+        lockUnknown(gate, "ghost-old", 0);
+        for (int i = 0; i < SignInGate.MAX_UNKNOWN_IDS - 2; i++) {
             gate.unknownFailed("ghost-" + i, 0);
         }
-        assertTrue(gate.unknownIds() <= SignInGate.MAX_UNKNOWN_IDS, gate.unknownIds() + " remembered");
+        lockUnknown(gate, "ghost-recent", later);
+        assertTrue(gate.unknownLockedUntil("ghost-old") > 0, "remembered while there is room");
+        gate.unknownFailed("ghost-newcomer", later); // the table is full
+        assertEquals(0, gate.unknownLockedUntil("ghost-old"), "its lock ended long ago: forgotten");
+        assertTrue(gate.unknownLockedUntil("ghost-recent") > later, "a lock still running is kept");
+    }
+
+    @Test
+    void aTableFullOfRecentUnknownIdsIsEmptiedRatherThanGrown() {
+        SignInGate gate = new SignInGate();
+        lockUnknown(gate, "ghost-first", 0);
+        for (int i = 0; i < SignInGate.MAX_UNKNOWN_IDS; i++) {
+            gate.unknownFailed("ghost-" + i, 0);
+        }
+        assertEquals(0, gate.unknownLockedUntil("ghost-first"), "forgotten: memory is bounded first");
+    }
+
+    private static void lockUnknown(SignInGate gate, String userId, long now) {
+        for (int i = 0; i < 5; i++) {
+            gate.unknownFailed(userId, now);
+        }
     }
 }

@@ -50,4 +50,29 @@ class RecordCryptoTest {
                 doctor.encryption().getPrivate(), doctor.encryption().getPublic(), context));
         assertThrows(CryptoException.class, () -> KeyWrap.Wrapped.decode(new byte[] {0, 0, 0, 1}));
     }
+
+    @Test
+    void oneSendersWrapsOpenEachForItsOwnReaderAloneAndShareNoKeyEncryptionKey() {
+        UserKeys patient = UserKeys.generate();
+        UserKeys doctor = UserKeys.generate();
+        byte[] key = RecordCipher.newDataKey();
+        byte[] context = "r-2".getBytes(StandardCharsets.UTF_8);
+        KeyWrap.Sender sender = KeyWrap.sender();
+        KeyWrap.Wrapped forPatient = KeyWrap.Wrapped.decode(sender.wrap(key, patient.encryption().getPublic(), context).encode());
+        KeyWrap.Wrapped forDoctor = KeyWrap.Wrapped.decode(sender.wrap(key, doctor.encryption().getPublic(), context).encode());
+
+        assertArrayEquals(forPatient.ephemeralPublic(), forDoctor.ephemeralPublic(), "one ephemeral key per record");
+        assertArrayEquals(key, KeyWrap.unwrap(forPatient, patient.encryption().getPrivate(), patient.encryption().getPublic(), context));
+        assertArrayEquals(key, KeyWrap.unwrap(forDoctor, doctor.encryption().getPrivate(), doctor.encryption().getPublic(), context));
+        // the patient cannot open the doctor's wrap with their own key, nor with the doctor's public key in the salt
+        assertThrows(CryptoException.class, () -> KeyWrap.unwrap(forDoctor, patient.encryption().getPrivate(),
+                patient.encryption().getPublic(), context));
+        assertThrows(CryptoException.class, () -> KeyWrap.unwrap(forDoctor, patient.encryption().getPrivate(),
+                doctor.encryption().getPublic(), context));
+        // the doctor's wrap, moved under the patient's nonce and ciphertext slot, does not open for the patient
+        KeyWrap.Wrapped swapped = new KeyWrap.Wrapped(forPatient.ephemeralPublic(), forDoctor.nonce(), forDoctor.ciphertext());
+        assertThrows(CryptoException.class, () -> KeyWrap.unwrap(swapped, patient.encryption().getPrivate(),
+                patient.encryption().getPublic(), context));
+        assertFalse(java.util.Arrays.equals(forPatient.nonce(), forDoctor.nonce()), "a fresh nonce per wrap");
+    }
 }

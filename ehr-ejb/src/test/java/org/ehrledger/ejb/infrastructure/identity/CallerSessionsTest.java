@@ -51,4 +51,29 @@ class CallerSessionsTest {
         assertTrue(sessions.find(bob).isPresent());
         assertEquals(keys, sessions.keysOf("ann"), "the kept session still signs");
     }
+
+    @Test
+    void aDerivedSessionHoldsTheSamePersonAndKeysUntilItsFixedEndOnly() throws Exception {
+        String portal = open("ann");
+        String app = sessions.derive(portal, 50);
+        assertEquals("ann", sessions.find(app).orElseThrow().userId());
+        assertTrue(sessions.find(app).orElseThrow().expiresAt() <= System.currentTimeMillis() + 50);
+        sessions.close(portal);
+        assertTrue(sessions.find(app).isPresent(), "signing out of the portal leaves an app's session");
+        Thread.sleep(60);
+        assertTrue(sessions.find(app).isEmpty(), "it ends at its fixed end, used or not");
+        org.junit.jupiter.api.Assertions.assertThrows(org.ehrledger.ejb.application.EhrException.class,
+                () -> sessions.derive(portal, 1_000), "nothing derives from an ended session");
+    }
+
+    @Test
+    void aBackendServiceDerivesFromTheAccountsLiveSessionOnly() {
+        org.junit.jupiter.api.Assertions.assertThrows(org.ehrledger.ejb.application.EhrException.class,
+                () -> sessions.deriveFor("svc", 1_000));
+        open("svc");
+        assertEquals("svc", sessions.find(sessions.deriveFor("svc", 1_000)).orElseThrow().userId());
+        sessions.closeAllOf("svc");
+        org.junit.jupiter.api.Assertions.assertThrows(org.ehrledger.ejb.application.EhrException.class,
+                () -> sessions.deriveFor("svc", 1_000));
+    }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.MerkleTree;
-import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.consensus.api.BatchInclusion;
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 
 /**
  * A block: header, entries in order, the skeletons of the batch's consensus requests exactly as
@@ -16,8 +16,8 @@ import org.ehrledger.consensus.message.RequestSkeleton;
  * to what the replicas signed without keeping any operation bytes twice; the certificate is evidence
  * kept beside the block, not hashed into it: replicas may hold different, equally valid certificates.
  */
-public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestSkeleton> requests, long view,
-                    List<Commit> certificate) {
+public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestProof> requests, long view,
+                    List<SignedCommit> certificate) {
 
     /** Merkle root over entries. */
     public static Digest entriesRoot(List<LedgerEntry> entries) {
@@ -49,10 +49,10 @@ public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestS
         }
         List<Digest> digests = new ArrayList<>(requests.size());
         List<Digest> requestLeaves = new ArrayList<>(requests.size());
-        for (RequestSkeleton r : requests) {
+        for (RequestProof r : requests) {
             Digest d = r.digest();
             digests.add(d);
-            requestLeaves.add(MerkleTree.leafHash(d.unsafeBytes()));
+            requestLeaves.add(BatchInclusion.leafOf(d));
         }
         return new Leaves(List.copyOf(entryLeaves), List.copyOf(digests), List.copyOf(requestLeaves));
     }
@@ -64,7 +64,7 @@ public record Block(BlockHeader header, List<LedgerEntry> entries, List<RequestS
         if (requestIndex < 0) {
             throw new IllegalStateException("entry " + index + " of block " + header.height() + " names no request of its batch");
         }
-        Batch.Inclusion inclusion = new Batch.Inclusion(header.timestamp(), requests.size(), requestIndex,
+        BatchInclusion inclusion = new BatchInclusion(header.timestamp(), requests.size(), requestIndex,
                 MerkleTree.auditPath(leaves.requests(), requestIndex));
         return new Receipt(header, index, entry, MerkleTree.auditPath(leaves.entries(), index), requests.get(requestIndex),
                 inclusion, view, certificate);

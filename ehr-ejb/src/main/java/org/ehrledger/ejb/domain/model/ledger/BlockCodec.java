@@ -2,8 +2,8 @@ package org.ehrledger.ejb.domain.model.ledger;
 
 import java.util.List;
 
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Wire;
 
 /** Canonical binary encoding of whole blocks (for snapshots and block synchronisation). */
@@ -12,29 +12,8 @@ public final class BlockCodec {
     private BlockCodec() {
     }
 
-    /**
-     * Encodes the replicated part of a block: header, entries and request skeletons. The certificate is
-     * left out: it is evidence each replica holds in its own (equally valid) form.
-     */
-    public static void encodeReplicated(Block b, Wire.Writer w) {
-        encodeBody(b, w);
-    }
-
-    /** Decodes {@link #encodeReplicated}; the block has no certificate (view 0, empty). */
-    public static Block decodeReplicated(Wire.Reader r) {
-        return decodeBody(r, false);
-    }
-
     /** Encodes a block with its certificate. */
     public static void encode(Block b, Wire.Writer w) {
-        encodeBody(b, w);
-        w.i64(b.view()).i32(b.certificate().size());
-        for (Commit c : b.certificate()) {
-            c.encode(w);
-        }
-    }
-
-    private static void encodeBody(Block b, Wire.Writer w) {
         BlockHeader h = b.header();
         w.i64(h.height()).digest(h.previousHash()).i32(h.entryCount()).digest(h.entriesRoot()).digest(h.stateDigest())
                 .i64(h.timestamp()).i64(h.sequence()).digest(h.batchDigest());
@@ -43,25 +22,22 @@ public final class BlockCodec {
             w.bytes(e.encode());
         }
         w.i32(b.requests().size());
-        for (RequestSkeleton r : b.requests()) {
+        for (RequestProof r : b.requests()) {
             r.encode(w);
+        }
+        w.i64(b.view()).i32(b.certificate().size());
+        for (SignedCommit c : b.certificate()) {
+            c.encode(w);
         }
     }
 
     /** Decodes a block with its certificate. */
     public static Block decode(Wire.Reader r) {
-        return decodeBody(r, true);
-    }
-
-    private static Block decodeBody(Wire.Reader r, boolean withCertificate) {
         BlockHeader h = new BlockHeader(r.i64(), r.digest(), r.i32(), r.digest(), r.digest(), r.i64(), r.i64(), r.digest());
         List<LedgerEntry> entries = r.list(4, x -> LedgerEntry.decode(x.bytes()));
-        List<RequestSkeleton> requests = r.list(16, RequestSkeleton::decode);
-        if (!withCertificate) {
-            return new Block(h, entries, requests, 0, List.of());
-        }
+        List<RequestProof> requests = r.list(16, RequestProof::decode);
         long view = r.i64();
-        List<Commit> cert = r.list(56, Commit::decode);
+        List<SignedCommit> cert = r.list(56, SignedCommit::decode);
         return new Block(h, entries, requests, view, cert);
     }
 }

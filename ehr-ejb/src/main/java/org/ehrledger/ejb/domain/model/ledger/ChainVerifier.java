@@ -5,12 +5,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.ehrledger.consensus.api.BatchInclusion;
 import org.ehrledger.consensus.api.ClusterConfig;
-import org.ehrledger.consensus.crypto.CommitCertificates;
+import org.ehrledger.consensus.api.CommitCertificate;
+import org.ehrledger.consensus.api.RequestProof;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.MerkleTree;
-import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.RequestSkeleton;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 
 /**
@@ -93,19 +93,19 @@ public final class ChainVerifier {
     /** Every entry must be an operation of a request of the batch whose digest the certificate signs. */
     private static String checkBatchBinding(Block b) {
         List<Digest> leaves = new ArrayList<>();
-        Map<Digest, RequestSkeleton> byDigest = new HashMap<>();
-        for (RequestSkeleton r : b.requests()) {
+        Map<Digest, RequestProof> byDigest = new HashMap<>();
+        for (RequestProof r : b.requests()) {
             Digest d = r.digest();
-            leaves.add(MerkleTree.leafHash(d.unsafeBytes()));
+            leaves.add(BatchInclusion.leafOf(d));
             byDigest.put(d, r);
         }
-        Digest batch = Batch.digestOf(b.header().timestamp(), b.requests().size(), MerkleTree.root(leaves));
+        Digest batch = BatchInclusion.batchDigest(b.header().timestamp(), b.requests().size(), MerkleTree.root(leaves));
         if (!batch.equals(b.header().batchDigest())) {
             return "the stored consensus requests do not form the certified batch (a request was altered, added or removed)";
         }
         for (int i = 0; i < b.entries().size(); i++) {
             LedgerEntry e = b.entries().get(i);
-            RequestSkeleton r = byDigest.get(e.requestDigest());
+            RequestProof r = byDigest.get(e.requestDigest());
             if (r == null || e.operationIndex() < 0 || e.operationIndex() >= r.operationDigests().size()
                     || !r.operationDigests().get(e.operationIndex()).equals(Digest.sha256(e.transaction()))) {
                 return "transaction " + i + " is not the operation the replicas ordered (it was altered)";
@@ -162,7 +162,7 @@ public final class ChainVerifier {
         if (b.certificate().isEmpty()) {
             return "no commit certificate is stored for this block (installed from a checkpoint; fetch it from a peer)";
         }
-        String problem = CommitCertificates.check(genesis, b.view(), h.sequence(), h.batchDigest(), b.certificate());
+        String problem = CommitCertificate.check(genesis, b.view(), h.sequence(), h.batchDigest(), b.certificate());
         return problem == null ? null : "commit certificate invalid: " + problem;
     }
 }

@@ -3,10 +3,10 @@ package org.ehrledger.ejb.domain.model.ledger;
 import java.util.Arrays;
 
 import org.ehrledger.consensus.api.ClusterConfig;
-import org.ehrledger.consensus.crypto.CommitCertificates;
+import org.ehrledger.consensus.api.CommitCertificate;
+import org.ehrledger.consensus.api.RequestProof;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.codec.MerkleTree;
-import org.ehrledger.consensus.message.RequestSkeleton;
 
 /**
  * Checks a {@link Receipt} with the genesis configuration alone — no database, no network, no trust in
@@ -53,7 +53,7 @@ public final class ReceiptVerifier {
     /** The commit certificate of the receipt's batch (the same for every receipt of a block). */
     public Result verifyCertificate(Receipt receipt) {
         BlockHeader h = receipt.header();
-        String problem = CommitCertificates.check(genesis, receipt.view(), h.sequence(), h.batchDigest(),
+        String problem = CommitCertificate.check(genesis, receipt.view(), h.sequence(), h.batchDigest(),
                 receipt.certificate());
         return problem == null ? Result.ok() : Result.fail("the commit certificate does not prove the batch: " + problem);
     }
@@ -66,7 +66,7 @@ public final class ReceiptVerifier {
         if (!h.entriesRoot().equals(root)) {
             return Result.fail("the entry is not in block " + h.height() + " (Merkle path does not lead to its root)");
         }
-        RequestSkeleton request = receipt.request();
+        RequestProof request = receipt.request();
         if (!request.digest().equals(receipt.entry().requestDigest())) {
             return Result.fail("the entry names another consensus request");
         }

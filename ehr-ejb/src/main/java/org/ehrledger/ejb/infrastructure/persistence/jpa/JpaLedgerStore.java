@@ -11,9 +11,9 @@ import java.util.function.Consumer;
 
 import jakarta.persistence.EntityManager;
 
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.consensus.codec.Digest;
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.RequestSkeleton;
 import org.ehrledger.consensus.codec.Wire;
 import org.ehrledger.ejb.application.ledger.LedgerStore;
 import org.ehrledger.ejb.domain.model.ledger.Block;
@@ -64,7 +64,7 @@ public final class JpaLedgerStore implements LedgerStore {
             Wire.Reader requests = new Wire.Reader(b.requests());
             Wire.Reader cert = new Wire.Reader(b.certificate());
             out.add(new Block(h, byHeight.getOrDefault(b.height(), List.of()),
-                    requests.list(16, RequestSkeleton::decode), b.view(), cert.list(56, Commit::decode)));
+                    requests.list(16, RequestProof::decode), b.view(), cert.list(56, SignedCommit::decode)));
         }
         return out;
     }
@@ -160,11 +160,11 @@ public final class JpaLedgerStore implements LedgerStore {
     private void persist(Block block) {
         BlockHeader h = block.header();
         Wire.Writer requests = new Wire.Writer(256).i32(block.requests().size());
-        for (RequestSkeleton r : block.requests()) {
+        for (RequestProof r : block.requests()) {
             r.encode(requests);
         }
         Wire.Writer cert = new Wire.Writer(512).i32(block.certificate().size());
-        for (Commit c : block.certificate()) {
+        for (SignedCommit c : block.certificate()) {
             c.encode(cert);
         }
         em.persist(new BlockRow(h.height(), h.previousHash().bytes(), h.entryCount(), h.entriesRoot().bytes(),

@@ -8,7 +8,7 @@ import jakarta.persistence.Table;
 
 /** Pending emergency votes. Rows of {@link org.ehrledger.ejb.application.contracts.StateTable#EMERGENCY_VOTE}. */
 @Entity
-@Table(name = "STATE_EMERGENCY_VOTE", indexes = {@Index(name = "IX_EMERGENCY_VOTE_1", columnList = "KIND")})
+@Table(name = "STATE_EMERGENCY_VOTE", indexes = {@Index(name = "IX_EMERGENCY_VOTE_1", columnList = "KIND, SORT_ORDER, ROW_KEY")})
 @AttributeOverride(name = "index1", column = @Column(name = "KIND", length = 300))
 public class StateEmergencyVoteRow extends StateRowEntity {
 }

@@ -8,7 +8,7 @@ import jakarta.persistence.Table;
 
 /** Clinical records' on-chain facts. Rows of {@link org.ehrledger.ejb.application.contracts.StateTable#RECORD}. */
 @Entity
-@Table(name = "STATE_RECORD", indexes = {@Index(name = "IX_RECORD_1", columnList = "PATIENT, CREATED_AT")})
+@Table(name = "STATE_RECORD", indexes = {@Index(name = "IX_RECORD_1", columnList = "PATIENT, CREATED_AT, ROW_KEY")})
 @AttributeOverride(name = "index1", column = @Column(name = "PATIENT", length = 300))
 @AttributeOverride(name = "sortOrder", column = @Column(name = "CREATED_AT", nullable = false))
 public class StateRecordRow extends StateRowEntity {

@@ -6,10 +6,8 @@ import java.util.List;
 
 import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.codec.Digest;
-import org.ehrledger.consensus.message.Batch;
-import org.ehrledger.consensus.message.Commit;
-import org.ehrledger.consensus.message.Request;
-import org.ehrledger.consensus.message.RequestSkeleton;
+import org.ehrledger.consensus.api.RequestProof;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.ehrledger.ejb.testing.Certified;
 
 /** Builds a realistic chain: requests signed by a gateway client, commits signed by 3 of 4 replicas. */
@@ -28,7 +26,7 @@ final class ChainFixture {
 
     /** Appends a block with {@code requests} requests of {@code opsPerRequest} transactions each. */
     ChainFixture append(int requests, int opsPerRequest) {
-        List<Request> reqs = new ArrayList<>();
+        List<Certified.Signed> reqs = new ArrayList<>();
         for (int r = 0; r < requests; r++) {
             List<byte[]> ops = new ArrayList<>();
             for (int o = 0; o < opsPerRequest; o++) {
@@ -38,23 +36,24 @@ final class ChainFixture {
             reqs.add(network.request(ops));
         }
         timestamp += 1_000;
-        Batch batch = new Batch(timestamp, reqs);
         List<LedgerEntry> entries = new ArrayList<>();
-        List<RequestSkeleton> encoded = new ArrayList<>();
-        for (Request r : reqs) {
-            encoded.add(r.skeleton());
+        List<RequestProof> encoded = new ArrayList<>();
+        for (Certified.Signed signed : reqs) {
+            encoded.add(signed.proof());
+            var r = signed.request();
             for (int o = 0; o < r.operations().size(); o++) {
                 boolean ok = o % 3 != 2;
                 entries.add(new LedgerEntry(r.operations().get(o), r.digest(), o, ok, ok ? "" : "consent required"));
             }
         }
+        Digest batchDigest = Certified.batchDigest(timestamp, encoded);
         long height = blocks.size();
         long sequence = height * 2; // sequence numbers need not equal heights (null batches make no block)
         long view = 1;
         Block previous = blocks.get(blocks.size() - 1);
         BlockHeader header = new BlockHeader(height, previous.header().hash(), entries.size(), Block.entriesRoot(entries),
-                Digest.sha256(("state " + height).getBytes(StandardCharsets.UTF_8)), timestamp, sequence, batch.digest());
-        List<Commit> cert = network.certificate(view, sequence, batch.digest());
+                Digest.sha256(("state " + height).getBytes(StandardCharsets.UTF_8)), timestamp, sequence, batchDigest);
+        List<SignedCommit> cert = network.certificate(view, sequence, batchDigest);
         blocks.add(new Block(header, entries, encoded, view, cert));
         return this;
     }

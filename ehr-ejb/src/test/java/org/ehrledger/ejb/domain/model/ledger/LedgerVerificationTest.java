@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.ehrledger.consensus.message.Commit;
+import org.ehrledger.consensus.api.SignedCommit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -140,9 +140,9 @@ class LedgerVerificationTest {
     @Test
     void aForgedCertificateIsReported() {
         Block b = chain.blocks.get(1);
-        List<Commit> cert = new ArrayList<>(b.certificate());
-        Commit c = cert.get(2);
-        cert.set(2, new Commit(c.view(), c.sequence(), c.digest(), 2, c.signature()));
+        List<SignedCommit> cert = new ArrayList<>(b.certificate());
+        SignedCommit c = cert.get(2);
+        cert.set(2, new SignedCommit(c.view(), c.sequence(), c.digest(), 2, c.signature()));
         ChainVerifier.Report r = verifyWith(1, new Block(b.header(), b.entries(), b.requests(), b.view(), cert));
         assertEquals(1, r.firstBadHeight());
         assertTrue(r.problem().contains("certificate"), r.problem());

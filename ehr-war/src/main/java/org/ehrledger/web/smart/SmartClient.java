@@ -1,0 +1,34 @@
+package org.ehrledger.web.smart;
+
+import java.util.List;
+
+/**
+ * An app registered by an administrator of this replica's organisation.
+ *
+ * @param clientId     the OAuth client id (chosen by this server)
+ * @param name         what the consent page shows
+ * @param redirectUris where codes may be sent (exact match); empty for a backend service
+ * @param jwks         the app's public keys (a JWK Set, JSON) for {@code private_key_jwt}, or null for a public client
+ * @param account      the organisation's account a backend service acts as, or null for an app a person launches
+ * @param scope        the most this app may be granted (space-separated SMART scopes)
+ * @param registeredBy the administrator who registered it
+ * @param registeredAt when (epoch milliseconds)
+ */
+public record SmartClient(String clientId, String name, List<String> redirectUris, String jwks, String account, String scope,
+                          String registeredBy, long registeredAt) {
+
+    /** Whether this is a backend service (client-credentials grant, acting as {@link #account}). */
+    public boolean backend() {
+        return account != null;
+    }
+
+    /** Whether this client authenticates at the token endpoint with a signed JWT. */
+    public boolean confidential() {
+        return jwks != null;
+    }
+
+    /** The OAuth kind of client, as the JSON API shows it. */
+    public String kind() {
+        return backend() ? "backend-service" : confidential() ? "confidential-asymmetric" : "public";
+    }
+}

@@ -1,0 +1,65 @@
+package org.ehrledger.web.smart;
+
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.spi.JsonProvider;
+
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Extension;
+import org.hl7.fhir.r4.model.UriType;
+
+/** The SMART App Launch discovery document and the CapabilityStatement's security section that say the same. */
+public final class SmartConfiguration {
+
+    private static final JsonProvider JSON = JsonProvider.provider();
+    /** Where the FHIR facade is under the application. */
+    private static final String FHIR_PATH = "/fhir/r4";
+
+    private SmartConfiguration() {
+    }
+
+    /** The authorization endpoint of a FHIR base. */
+    public static String authorizeUrl(String fhirBase) {
+        return root(fhirBase) + "/smart/authorize";
+    }
+
+    /** The token endpoint of a FHIR base. */
+    public static String tokenUrl(String fhirBase) {
+        return root(fhirBase) + "/smart/token";
+    }
+
+    private static String root(String fhirBase) {
+        return fhirBase.endsWith(FHIR_PATH) ? fhirBase.substring(0, fhirBase.length() - FHIR_PATH.length()) : fhirBase;
+    }
+
+    /** {@code .well-known/smart-configuration} of this FHIR base. */
+    public static JsonObject of(String fhirBase) {
+        JsonArrayBuilder scopes = JSON.createArrayBuilder();
+        Scopes.SUPPORTED.forEach(scopes::add);
+        return JSON.createObjectBuilder()
+                .add("issuer", fhirBase)
+                .add("authorization_endpoint", authorizeUrl(fhirBase))
+                .add("token_endpoint", tokenUrl(fhirBase))
+                .add("token_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
+                .add("token_endpoint_auth_signing_alg_values_supported", JSON.createArrayBuilder().add("RS384").add("ES384"))
+                .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token")
+                        .add("client_credentials"))
+                .add("scopes_supported", scopes)
+                .add("response_types_supported", JSON.createArrayBuilder().add("code"))
+                .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
+                .add("capabilities", JSON.createArrayBuilder().add("launch-standalone").add("client-public")
+                        .add("client-confidential-asymmetric").add("context-standalone-patient").add("permission-patient")
+                        .add("permission-user").add("permission-offline").add("permission-v1").add("permission-v2"))
+                .build();
+    }
+
+    /** The SMART service and OAuth URIs extension in a CapabilityStatement's security section. */
+    public static void describe(CapabilityStatement.CapabilityStatementRestSecurityComponent security, String fhirBase) {
+        security.addService(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(
+                "http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR", "SMART-on-FHIR")));
+        Extension oauth = security.addExtension().setUrl("http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris");
+        oauth.addExtension("authorize", new UriType(authorizeUrl(fhirBase)));
+        oauth.addExtension("token", new UriType(tokenUrl(fhirBase)));
+    }
+}

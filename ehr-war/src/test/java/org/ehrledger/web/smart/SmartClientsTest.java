@@ -1,0 +1,68 @@
+package org.ehrledger.web.smart;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.ehrledger.ejb.application.EhrException;
+
+class SmartClientsTest {
+
+    @TempDir
+    Path dir;
+
+    private SmartClients at(Path file) {
+        SmartClients c = new SmartClients();
+        c.load(file);
+        return c;
+    }
+
+    @Test
+    void registrationsAreKeptAcrossARestartAndRemovalsToo() {
+        Path file = dir.resolve("smart/clients.json");
+        SmartClients before = at(file);
+        SmartClient app = before.register("Vitals", List.of("https://vitals.example.org/cb"), null, null,
+                "launch/patient patient/*.read system/*.read", "admin");
+        assertEquals("launch/patient patient/*.rs", app.scope(), "a person's app gets no system scopes");
+        SmartClients after = at(file);
+        assertEquals(app, after.find(app.clientId()).orElseThrow());
+        assertTrue(after.remove(app.clientId()));
+        assertTrue(at(file).find(app.clientId()).isEmpty());
+    }
+
+    @Test
+    void redirectUrisAreHttpsOrLoopbackAbsoluteWithoutFragment() {
+        SmartClients c = at(dir.resolve("c.json"));
+        for (String bad : List.of("http://vitals.example.org/cb", "https://vitals.example.org/cb#x", "/cb", "vitals://cb")) {
+            assertThrows(EhrException.class, () -> c.register("V", List.of(bad), null, null, "patient/*.read", "admin"), bad);
+        }
+        c.register("V", List.of("http://127.0.0.1:9/cb", "https://v.example.org/cb?x=1"), null, null, "patient/*.read", "admin");
+    }
+
+    @Test
+    void aBackendServiceNeedsKeysAndSystemScopesAndNoRedirects() {
+        SmartClients c = at(dir.resolve("c.json"));
+        assertThrows(EhrException.class, () -> c.register("S", List.of(), null, "dr-a", "system/*.read", "admin"));
+        assertThrows(EhrException.class, () -> c.register("S", List.of("https://s.example.org/cb"), "{}", "dr-a", "system/*.read",
+                "admin"));
+        assertThrows(EhrException.class, () -> c.register("S", List.of(), null, null, "system/*.read", "admin"));
+    }
+
+    @Test
+    void atMostTwoHundredAppsAreRegistered() {
+        SmartClients c = at(dir.resolve("c.json"));
+        for (int i = 0; i < SmartClients.MAX_CLIENTS; i++) {
+            c.register("App " + i, List.of("https://a.example.org/cb"), null, null, "patient/*.read", "admin");
+        }
+        EhrException full = assertThrows(EhrException.class,
+                () -> c.register("One more", List.of("https://a.example.org/cb"), null, null, "patient/*.read", "admin"));
+        assertFalse(full.getMessage().isEmpty());
+    }
+}
