@@ -70,7 +70,6 @@ import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Timing;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -82,7 +81,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * registered by the registration desk, consent as a Consent resource, resources created one by one and as a
  * transaction bundle of realistic clinical data, searches with paging, {@code $everything}, Provenance and
  * AuditEvent, JSON and XML. Every resource read back is validated against the base R4 specification, offline.
- * Refusals are OperationOutcomes (401, 403, 400, 422), audited, and change nothing.
+ * Refusals are OperationOutcomes (401, 403, 400, 422), audited, and change nothing. Runs on the
+ * {@link LocalNetwork#shared() shared network}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FhirIT {
@@ -104,22 +104,17 @@ class FhirIT {
     static void up() throws Exception {
         FHIR.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
         FHIR.getRestfulClientFactory().setSocketTimeout(120_000);
-        net = LocalNetwork.fresh("fhir-cluster", 18481, 18500);
-        String out = net.cluster("up");
-        adminToken = net.signIn(1, "admin", LocalNetwork.adminPassword(out));
+        // The shared network: the accounts, patients and records here are this class's own, and what it counts is
+        // its own patient's (searches, $everything, exports) or in blocks written while it runs (test classes run
+        // one at a time). It counts the member organisations too: no class on the shared network admits one.
+        net = LocalNetwork.shared();
+        adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
         doctorPassword = net.staff(1, adminToken, "dr-fhir", "Dr Frances Fhir", "PRACTITIONER");
         doctorToken = net.signIn(1, "dr-fhir", doctorPassword);
         ValidationSupportChain chain = new ValidationSupportChain(new DefaultProfileValidationSupport(FHIR),
                 new CommonCodeSystemsTerminologyService(FHIR), new InMemoryTerminologyServerValidationSupport(FHIR),
                 new SnapshotGeneratingValidationSupport(FHIR), new UnknownCodeSystemWarningValidationSupport(FHIR));
         validator = FHIR.newValidator().registerValidatorModule(new FhirInstanceValidator(chain));
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (net != null) {
-            net.close();
-        }
     }
 
     private static IGenericClient client(String token) {
