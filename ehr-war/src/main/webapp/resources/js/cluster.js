@@ -24,9 +24,9 @@
       data: {
         datasets: [
           { type: "line", label: "p50 latency (ms)", yAxisID: "ms", data: [], borderColor: COLOURS.p50,
-            backgroundColor: COLOURS.p50, borderWidth: 2, pointRadius: 0, spanGaps: false, tension: 0.2 },
+            backgroundColor: COLOURS.p50, borderWidth: 2, pointRadius: 2.5, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
           { type: "line", label: "p99 latency (ms)", yAxisID: "ms", data: [], borderColor: COLOURS.p99,
-            backgroundColor: COLOURS.p99, borderWidth: 1.5, pointRadius: 0, spanGaps: false, tension: 0.2 },
+            backgroundColor: COLOURS.p99, borderWidth: 1.5, pointRadius: 2.5, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
           { type: "bar", label: "committed requests / s", yAxisID: "rate", data: [], backgroundColor: COLOURS.throughput,
             borderWidth: 0, barPercentage: 1, categoryPercentage: 1 }
         ]

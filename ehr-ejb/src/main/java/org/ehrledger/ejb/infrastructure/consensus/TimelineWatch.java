@@ -1,5 +1,6 @@
 package org.ehrledger.ejb.infrastructure.consensus;
 
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -71,15 +72,13 @@ final class TimelineWatch {
                 if (s.view() != view) {
                     timeline.event(now, EventKind.VIEW_CHANGE, "view " + s.view() + ": primary replica " + (s.primary() + 1));
                 }
-                for (int id : reached) {
-                    if (!members.contains(id)) {
-                        timeline.event(now, EventKind.REPLICA_JOINED, "replica " + (id + 1) + " joined");
-                    }
+                List<Integer> joined = reached.stream().filter(id -> !members.contains(id)).toList();
+                List<Integer> left = members.stream().filter(id -> !reached.contains(id)).toList();
+                if (!joined.isEmpty()) {
+                    timeline.event(now, EventKind.REPLICA_JOINED, replicas(joined) + " joined");
                 }
-                for (int id : members) {
-                    if (!reached.contains(id)) {
-                        timeline.event(now, EventKind.REPLICA_LEFT, "replica " + (id + 1) + " left");
-                    }
+                if (!left.isEmpty()) {
+                    timeline.event(now, EventKind.REPLICA_LEFT, replicas(left) + " left");
                 }
                 if (force && !inForce) {
                     // the block that reached the quorum is the moment; the sample only noticed it
@@ -97,6 +96,18 @@ final class TimelineWatch {
         } catch (RuntimeException ex) {
             LOG.fine(() -> "timeline not sampled: " + ex);
         }
+    }
+
+    /** "replica 3", or "replicas 2, 3 and 4" (numbered from 1): one marker for what one sample saw. */
+    static String replicas(List<Integer> ids) {
+        if (ids.size() == 1) {
+            return "replica " + (ids.get(0) + 1);
+        }
+        StringBuilder b = new StringBuilder("replicas ");
+        for (int i = 0; i < ids.size(); i++) {
+            b.append(i == 0 ? "" : i == ids.size() - 1 ? " and " : ", ").append(ids.get(i) + 1);
+        }
+        return b.toString();
     }
 
     private static String shorten(String reason) {

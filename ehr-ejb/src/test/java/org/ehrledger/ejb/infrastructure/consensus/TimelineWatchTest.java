@@ -67,6 +67,16 @@ class TimelineWatchTest {
     }
 
     @Test
+    void replicasLeavingInTheSameSampleAreOneEvent() {
+        watch.sample();
+        now.set(T0 + 500);
+        reachable.set(Set.of(0));
+        watch.sample();
+        assertEquals(List.of(new Event(T0 + 500, EventKind.REPLICA_LEFT, "replicas 2, 3 and 4 left")), events());
+        assertEquals("replicas 1 and 2", TimelineWatch.replicas(List.of(0, 1)));
+    }
+
+    @Test
     void anEmergencyStateThatExpiresEndsOnTheTimeline() {
         emergency.set(new EmergencyState(true, "short", T0 - 1_000, T0 + 700, Set.of()));
         watch.sample();
