@@ -7,7 +7,7 @@
 
   var POLL_MS = 1500;
   var COLOURS = {
-    p50: "#0f5c6e", p99: "#b3261e", throughput: "rgba(26, 138, 158, 0.28)",
+    p50: "#0f5c6e", p99: "#b3261e", throughput: "rgba(26, 138, 158, 0.28)", failed: "rgba(179, 38, 30, 0.35)",
     VIEW_CHANGE: "#c77700", EMERGENCY_DECLARED: "#b3261e", EMERGENCY_ENDED: "#1e7d4f",
     REPLICA_JOINED: "#5f6b7a", REPLICA_LEFT: "#5f6b7a"
   };
@@ -28,7 +28,9 @@
           { type: "line", label: "p99 latency (ms)", yAxisID: "ms", data: [], borderColor: COLOURS.p99,
             backgroundColor: COLOURS.p99, borderWidth: 1.5, pointRadius: 2.5, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
           { type: "bar", label: "committed requests / s", yAxisID: "rate", data: [], backgroundColor: COLOURS.throughput,
-            borderWidth: 0, barPercentage: 1, categoryPercentage: 1 }
+            borderWidth: 0, barPercentage: 1, categoryPercentage: 1, stack: "rate" },
+          { type: "bar", label: "failed requests / s", yAxisID: "rate", data: [], backgroundColor: COLOURS.failed,
+            borderWidth: 0, barPercentage: 1, categoryPercentage: 1, stack: "rate" }
         ]
       },
       options: {
@@ -42,7 +44,7 @@
                grid: { color: "#eef2f6" } },
           ms: { type: "linear", position: "left", beginAtZero: true, title: { display: true, text: "latency (ms)" },
                 grid: { color: "#eef2f6" } },
-          rate: { type: "linear", position: "right", beginAtZero: true, title: { display: true, text: "requests / s" },
+          rate: { type: "linear", position: "right", beginAtZero: true, stacked: true, title: { display: true, text: "requests / s" },
                   grid: { drawOnChartArea: false } }
         },
         plugins: {
@@ -92,13 +94,14 @@
   }
 
   function show(c, canvas, list, status, timeline) {
-    var p50 = [], p99 = [], rate = [], points = 0, recent = 0, worst = 0;
+    var p50 = [], p99 = [], rate = [], failed = [], points = 0, recent = 0, worst = 0;
     timeline.seconds.forEach(function (s) {
       var x = s.at + 500;
       var answered = s.committed > 0;
       p50.push({ x: x, y: answered ? s.p50Millis : null });
       p99.push({ x: x, y: answered ? s.p99Millis : null });
       rate.push({ x: x, y: s.committed });
+      failed.push({ x: x, y: s.failed });
       if (answered) {
         points++;
         if (s.at > timeline.now - 60000) { recent += s.committed; worst = Math.max(worst, s.p99Millis); }
@@ -107,6 +110,7 @@
     c.data.datasets[0].data = p50;
     c.data.datasets[1].data = p99;
     c.data.datasets[2].data = rate;
+    c.data.datasets[3].data = failed;
     c.options.scales.x.min = timeline.seconds.length ? timeline.seconds[0].at : undefined;
     c.options.scales.x.max = timeline.now;
     c.options.plugins.annotation.annotations = markers(timeline.events);
