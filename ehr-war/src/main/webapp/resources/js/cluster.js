@@ -19,14 +19,22 @@
     return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
   }
 
+  /** A second with an answer but none on either side is a dot (a line needs two); others are drawn as lines. */
+  function isolated(ctx) {
+    var d = ctx.dataset.data, i = ctx.dataIndex;
+    if (!d || !d[i] || d[i].y === null) { return 0; }
+    var before = i > 0 && d[i - 1] && d[i - 1].y !== null, after = i < d.length - 1 && d[i + 1] && d[i + 1].y !== null;
+    return before || after ? 0 : 3;
+  }
+
   function chart(canvas) {
     return new window.Chart(canvas, {
       data: {
         datasets: [
           { type: "line", label: "p50 latency (ms)", yAxisID: "ms", data: [], borderColor: COLOURS.p50,
-            backgroundColor: COLOURS.p50, borderWidth: 2, pointRadius: 2.5, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
+            backgroundColor: COLOURS.p50, borderWidth: 2, pointRadius: isolated, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
           { type: "line", label: "p99 latency (ms)", yAxisID: "ms", data: [], borderColor: COLOURS.p99,
-            backgroundColor: COLOURS.p99, borderWidth: 1.5, pointRadius: 2.5, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
+            backgroundColor: COLOURS.p99, borderWidth: 1.5, pointRadius: isolated, pointHoverRadius: 5, spanGaps: false, tension: 0.2 },
           { type: "bar", label: "committed requests / s", yAxisID: "rate", data: [], backgroundColor: COLOURS.throughput,
             borderWidth: 0, barPercentage: 1, categoryPercentage: 1, stack: "rate" },
           { type: "bar", label: "failed requests / s", yAxisID: "rate", data: [], backgroundColor: COLOURS.failed,
