@@ -234,6 +234,7 @@ public class ConsensusGateway {
         if (!running()) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "this replica is not running: " + problem());
         }
+        long submitted = System.nanoTime(); // the caller's wait for a place counts: it is part of what they see
         boolean admitted;
         try {
             admitted = permits.tryAcquire(config.queueWaitMillis(), TimeUnit.MILLISECONDS);
@@ -242,10 +243,10 @@ public class ConsensusGateway {
             throw new EhrException(ErrorCode.UNAVAILABLE, "interrupted while waiting to submit");
         }
         if (!admitted) {
+            timeline.record(System.currentTimeMillis(), System.nanoTime() - submitted, false);
             throw new EhrException(ErrorCode.BUSY, "this replica already has " + config.maxInFlight()
                     + " transactions waiting to commit; retry in a moment or use another replica");
         }
-        long submitted = System.nanoTime();
         boolean committed = false;
         try {
             CompletableFuture<List<byte[]>> future = node.submitGroup(operations);
