@@ -35,8 +35,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * </ul>
  * Then the timeline (1-s buckets): steady mixed load with one probe per replica reading a patient without
  * basis; the emergency state declared, then ended (time from the second vote to the first allowed read on
- * every replica, and from the end to the first refusal); a replica stalled (SIGSTOP/SIGCONT duty cycle); the
- * primary killed and restarted; view changes marked.
+ * every replica, and from the end to the first refusal); then the faults of BENCH_FAULTS in order: {@code stall}
+ * (a backup stopped 150 ms of every 300 ms with SIGSTOP/SIGCONT), {@code link} (the links of the replica behind
+ * ci/cluster.sh's proxies made slow, lossy or stalled, one BENCH_LINK_FAULTS setting per phase), {@code kill}
+ * (the primary killed and restarted) and {@code kill_emergency} (the same in the emergency state); every fault
+ * and view change marked in events.csv.
  *
  * <p>Last lines: {@code scenario=<name> ops=<N> throughput_ops_per_s=<x> p50_ms=<y> p99_ms=<z>}. Raw figures go to
  * the results directory: scenarios.csv, buckets.csv (phase, second, ops, errors, p50, p99), events.csv,
@@ -62,6 +65,9 @@ public final class ClinicalBench {
     private final String tag = Long.toString(System.currentTimeMillis() / 1000 % 10_000_000, 36);
 
     private final List<String> adminTokens = new ArrayList<>();
+    /** Each organisation's administrator (by replica, 0-based) and password, to sign in again after a restart. */
+    private final List<String> adminIds = new ArrayList<>();
+    private final List<String> adminPasswords = new ArrayList<>();
     private final List<Person> practitioners = Collections.synchronizedList(new ArrayList<>());
     private final List<Person> patients = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, String> extraConsent = new ConcurrentHashMap<>();
@@ -130,6 +136,8 @@ public final class ClinicalBench {
             }
         }
         adminTokens.add(signIn(0, "admin", password));
+        adminIds.add("admin");
+        adminPasswords.add(password);
         for (int k = 1; k < n; k++) {
             String id = "bench-admin-" + k;
             if (admins.getProperty(id) == null) {
@@ -139,6 +147,8 @@ public final class ClinicalBench {
                 }
             }
             adminTokens.add(signIn(k, id, admins.getProperty(id)));
+            adminIds.add(id);
+            adminPasswords.add(admins.getProperty(id));
         }
         System.out.println("setting up " + practitionersPerOrg + " practitioners and " + patientsPerOrg
                 + " patients in each of " + n + " organisations (run " + tag + ") ...");
@@ -368,9 +378,9 @@ public final class ClinicalBench {
                 case "break_glass" -> scenario("break_glass", this::glassPatients, readAndWrite, 200, 201);
                 case "refused" -> scenario("refused", this::noBasisPatients, readAndWrite, 422);
                 case "emergency" -> {
-                    emergency(true, "Mass-casualty incident, triage mode");
+                    emergency(true, "Mass-casualty incident, triage mode", -1);
                     scenario("emergency", this::noBasisPatients, readAndWrite, 200, 201);
-                    emergency(false, "Incident over, back to normal");
+                    emergency(false, "Incident over, back to normal", -1);
                 }
                 case "mix" -> scenario("mix", this::consentPatients, (d, p, out, t0) -> out.add(mixed(d, p, t0)), 200, 201);
                 default -> throw new IllegalArgumentException("BENCH_SCENARIOS: unknown scenario " + name);
@@ -499,13 +509,26 @@ public final class ClinicalBench {
     }
 
     /** Administrators of organisations 1 and 2 vote to declare (or end) the emergency state; returns the second vote's answer time. */
-    private long emergency(boolean declare, String reason) throws Exception {
+    /**
+     * Administrators of two organisations vote the emergency state in or out, each at their own replica (not
+     * {@code avoid}, 1-based, -1 for none), signed in afresh (a restarted replica forgot its sessions); returns when
+     * the second vote was answered.
+     */
+    private long emergency(boolean declare, String reason, int avoid) throws Exception {
         String path = declare ? "/emergency/declarations" : "/emergency/endings";
         String body = "{\"reason\":\"" + reason + "\"" + (declare ? ",\"minutes\":240" : "") + "}";
-        BenchHttp.post(api(0) + path, adminTokens.get(0), body, 201);
-        String second = BenchHttp.post(api(1) + path, adminTokens.get(1), body, 201);
+        String second = null;
+        int votes = 0;
+        for (int k = 0; k < n && votes < 2; k++) {
+            if (k + 1 == avoid) {
+                continue;
+            }
+            String token = signIn(k, adminIds.get(k), adminPasswords.get(k));
+            second = BenchHttp.post(api(k) + path, token, body, 201);
+            votes++;
+        }
         long at = System.nanoTime();
-        if (!second.contains("\"active\":" + declare)) {
+        if (second == null || !second.contains("\"active\":" + declare)) {
             throw new IllegalStateException("the emergency state did not " + (declare ? "start" : "end") + ": " + second);
         }
         return at;
@@ -514,12 +537,22 @@ public final class ClinicalBench {
     // ---- the timeline: the switch into and out of the emergency state, a stalled replica, the primary killed
 
     private void timeline() throws Exception {
-        int total = 5 * phase + recovery;
-        System.out.println("timeline: " + total + " s of mixed load with probes on every replica ...");
+        List<String> faults = List.of(System.getenv().getOrDefault("BENCH_FAULTS", "stall,kill").split(","));
+        int linkReplica = linkProxied();
+        for (String f : faults) {
+            if (!List.of("stall", "link", "kill", "kill_emergency").contains(f.strip())) {
+                throw new IllegalArgumentException("BENCH_FAULTS: stall, link, kill, kill_emergency (got '" + f + "')");
+            }
+            if (f.strip().equals("link") && linkReplica < 0) {
+                throw new IllegalStateException("BENCH_FAULTS=link needs a network whose links are behind proxies: "
+                        + "EHR_LINK_PROXY=2 ci/cluster.sh up (see ci/cluster.sh)");
+            }
+        }
+        System.out.println("timeline: mixed load with probes on every replica; the emergency switch, then " + faults + " ...");
         ConcurrentLinkedQueue<Sample> load = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Sample> probes = new ConcurrentLinkedQueue<>();
         long t0 = System.nanoTime();
-        long until = t0 + total * 1_000_000_000L;
+        long until = t0 + 4 * 3_600 * 1_000_000_000L; // the segments end it (stop)
         AtomicBoolean stop = new AtomicBoolean();
         Thread loadThread = new Thread(() -> {
             try {
@@ -534,7 +567,7 @@ public final class ClinicalBench {
             Person d = practitioner(k, 0);
             Person p = noBasisPatients(d).get(0);
             Thread t = new Thread(() -> {
-                while (System.nanoTime() < until && !stop.get()) {
+                while (!stop.get()) {
                     try {
                         Sample s = chart(d, p, t0);
                         probes.add(s);
@@ -556,17 +589,51 @@ public final class ClinicalBench {
         Thread watcher = watchViews(t0, until, stop);
 
         sleepUntil(t0, phase);
-        long declared = emergency(true, "Regional power outage, triage mode");
+        long declared = emergency(true, "Regional power outage, triage mode", -1);
         event(t0, declared, "emergency declared (second vote answered)");
         sleepUntil(t0, 2 * phase);
-        long ended = emergency(false, "Power restored, back to normal");
+        long ended = emergency(false, "Power restored, back to normal", -1);
         event(t0, ended, "emergency ended (second vote answered)");
+        sleepFor(phase);
 
-        sleepUntil(t0, 3 * phase);
+        for (String fault : faults) {
+            switch (fault.strip()) {
+                case "stall" -> stall(t0);
+                case "link" -> badLinks(t0, linkReplica);
+                case "kill" -> killPrimary(t0, false);
+                case "kill_emergency" -> killPrimary(t0, true);
+                default -> throw new IllegalStateException(fault);
+            }
+        }
+        stop.set(true);
+        loadThread.join();
+        watcher.join(5_000);
+        int total = (int) Math.ceil((System.nanoTime() - t0) / 1e9);
+
+        List<Sample> everything = new ArrayList<>(load);
+        buckets("timeline", everything, total, 200, 201);
+        buckets("timeline_probes", new ArrayList<>(probes), total, 200); // allowed reads; refusals count as errors
+        // The switch, per replica: from the second vote's answer to the first allowed (200) probe read that
+        // completed after it; from the end to the first refused (422) one.
+        for (int k = 0; k < n; k++) {
+            int replica = k;
+            long firstAllowed = probes.stream().filter(s -> s.replica() == replica && s.status() == 200
+                    && t0 + s.start() + s.nanos() > declared && t0 + s.start() + s.nanos() < ended)
+                    .mapToLong(s -> t0 + s.start() + s.nanos() - declared).min().orElse(-1);
+            long firstRefused = probes.stream().filter(s -> s.replica() == replica && s.status() == 422
+                    && t0 + s.start() + s.nanos() > ended).mapToLong(s -> t0 + s.start() + s.nanos() - ended).min().orElse(-1);
+            switchCsv.append(String.format(Locale.ROOT, "%d,%.0f,%.0f%n", k + 1, firstAllowed / 1e6, firstRefused / 1e6));
+            System.out.printf(Locale.ROOT, "  replica %d: first emergency read allowed %.0f ms after the second vote, first refusal"
+                    + " %.0f ms after the end%n", k + 1, firstAllowed / 1e6, firstRefused / 1e6);
+        }
+    }
+
+    /** A backup stalled 150 ms of every 300 ms (SIGSTOP/SIGCONT) for a phase, then a phase of normal running. */
+    private void stall(long t0) throws Exception {
         int stalled = (primary() + 1) % n + 1; // the backup after the primary (replica numbers from 1)
         String stalledPid = pid(stalled);
         event(t0, System.nanoTime(), "replica " + stalled + " stalls 150 ms of every 300 ms");
-        long stallEnd = t0 + 4L * phase * 1_000_000_000L;
+        long stallEnd = System.nanoTime() + phase * 1_000_000_000L;
         while (System.nanoTime() < stallEnd && stalledPid != null) {
             BenchHttp.signal("STOP", stalledPid);
             sleep(150);
@@ -574,12 +641,40 @@ public final class ClinicalBench {
             sleep(150);
         }
         event(t0, System.nanoTime(), "replica " + stalled + " runs normally again");
+        sleepFor(phase);
+    }
 
-        sleepUntil(t0, 5 * phase);
+    /**
+     * The proxied replica's links made bad, one BENCH_LINK_FAULTS setting per phase (ci/cluster.sh link: delay=MS,
+     * reset=FRACTION, stall=0|1), each followed by a phase of sound links.
+     */
+    private void badLinks(long t0, int replica) throws Exception {
+        String settings = System.getenv().getOrDefault("BENCH_LINK_FAULTS", "delay=300|delay=300 reset=0.05");
+        for (String faults : settings.split("\\|")) {
+            linkFaults(faults.strip());
+            event(t0, System.nanoTime(), "replica " + replica + "'s links: " + faults.strip());
+            sleepFor(phase);
+            linkFaults("");
+            event(t0, System.nanoTime(), "replica " + replica + "'s links sound again");
+            sleepFor(phase);
+        }
+    }
+
+    /**
+     * The primary killed (SIGKILL), restarted after a third of BENCH_RECOVERY_SECONDS (at most 30 s), and waited for
+     * until it runs again and the recovery time is over; in the emergency state if asked (declared a phase before
+     * the kill, ended once the killed replica runs again), then a phase of normal running.
+     */
+    private void killPrimary(long t0, boolean inEmergency) throws Exception {
+        if (inEmergency) {
+            event(t0, emergency(true, "Flooding, hospital evacuation", -1), "emergency declared (second vote answered)");
+            sleepFor(phase);
+        }
         int primary = primary() + 1;
+        long killed = System.nanoTime();
         cluster("kill", primary);
-        event(t0, System.nanoTime(), "primary (replica " + primary + ") killed");
-        sleepUntil(t0, 5 * phase + Math.min(30, recovery / 3));
+        event(t0, System.nanoTime(), "primary (replica " + primary + ") killed" + (inEmergency ? " in the emergency state" : ""));
+        sleepFor(Math.min(30, recovery / 3));
         event(t0, System.nanoTime(), "replica " + primary + " restarting");
         Thread restart = new Thread(() -> {
             try {
@@ -590,26 +685,30 @@ public final class ClinicalBench {
             }
         });
         restart.start();
-        loadThread.join();
-        stop.set(true);
+        sleep(Math.max(0, (killed + recovery * 1_000_000_000L - System.nanoTime()) / 1_000_000));
         restart.join(300_000);
-        watcher.join(5_000);
-
-        List<Sample> everything = new ArrayList<>(load);
-        buckets("timeline", everything, total, 200, 201);
-        buckets("timeline_probes", new ArrayList<>(probes), total, 200); // allowed reads; refusals count as errors
-        // The switch, per replica: from the second vote's answer to the first allowed (200) probe read that
-        // completed after it; from the end to the first refused (422) one.
-        for (int k = 0; k < n; k++) {
-            int replica = k;
-            long firstAllowed = probes.stream().filter(s -> s.replica() == replica && s.status() == 200
-                    && t0 + s.start() + s.nanos() > declared).mapToLong(s -> t0 + s.start() + s.nanos() - declared).min().orElse(-1);
-            long firstRefused = probes.stream().filter(s -> s.replica() == replica && s.status() == 422
-                    && t0 + s.start() + s.nanos() > ended).mapToLong(s -> t0 + s.start() + s.nanos() - ended).min().orElse(-1);
-            switchCsv.append(String.format(Locale.ROOT, "%d,%.0f,%.0f%n", k + 1, firstAllowed / 1e6, firstRefused / 1e6));
-            System.out.printf(Locale.ROOT, "  replica %d: first emergency read allowed %.0f ms after the second vote, first refusal"
-                    + " %.0f ms after the end%n", k + 1, firstAllowed / 1e6, firstRefused / 1e6);
+        if (inEmergency) {
+            event(t0, emergency(false, "Evacuation complete", primary), "emergency ended (second vote answered)");
         }
+        sleepFor(phase);
+    }
+
+    /** The replica whose links are behind ci/cluster.sh's proxies (EHR_LINK_PROXY), or -1. */
+    private int linkProxied() throws IOException {
+        Path f = home.resolve("link-proxy");
+        return Files.exists(f) ? Integer.parseInt(Files.readString(f).strip()) : -1;
+    }
+
+    /** Sets the proxied replica's link faults (the proxies read the file within 200 ms); "" for sound links. */
+    private void linkFaults(String faults) throws IOException {
+        Path control = home.resolve("link-proxy.control");
+        Path next = home.resolve("link-proxy.control.new");
+        Files.writeString(next, faults + "\n");
+        Files.move(next, control, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void sleepFor(int seconds) {
+        sleep(seconds * 1_000L);
     }
 
     private Thread watchViews(long t0, long until, AtomicBoolean stop) {

@@ -22,6 +22,11 @@
 #                           needed), switch the replica to it and keep the Derby database aside as
 #                           .cluster/node-N/ehrdb-moved-<time>; start it with ci/cluster.sh start N (README
 #                           "Running on PostgreSQL")
+#   ci/cluster.sh link [delay=MS] [reset=FRACTION] [stall=0|1]
+#                           networks started with EHR_LINK_PROXY=N: make replica N's links slow (each chunk delayed
+#                           MS ms, each way), lossy (each second, each of its connections reset with probability
+#                           FRACTION, and new ones refused with it) or stalled (nothing read) from now on; no argument:
+#                           a sound link again (see "Link faults" below)
 #   ci/cluster.sh down      stop every replica, and the network's PostgreSQL server if it has one (data, keys and
 #                           logs stay in .cluster/)
 #
@@ -41,6 +46,15 @@
 # in .cluster/node-N/db.password (mode 0600, never printed). A replica of a Derby network moved by
 # move-to-postgresql runs on PostgreSQL from then on (.cluster/node-N/database), its peers stay on Derby.
 # README "Running on PostgreSQL".
+#
+# Link faults: EHR_LINK_PROXY=N (given to up or start; kept with the network in .cluster/link-proxy; EHR_LINK_PROXY=off
+# forgets it) puts every replica's JGroups port behind a TCP proxy (one process, org.ehrledger.consensus.tool.LinkProxies,
+# the proxy RepairIT uses; log .cluster/link-proxy.log, pid .cluster/link-proxy.pid): the replicas listen at JGroups base
+# + 300 + (N-1) and advertise their genesis ports, where the proxies listen; replica N binds 127.0.0.3, so that the
+# proxies tell its connections apart. The faults apply to every connection at replica N's port and to those replica N
+# opened at the others' (its consensus links; its client channel and block sync go direct). `ci/cluster.sh link …`
+# writes them to .cluster/link-proxy.control, which the proxies read every 200 ms (a benchmark may write it too);
+# no network channel controls them. `down` stops the proxies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -75,6 +89,19 @@ read -r -a REPLICAS <<<"${EHR_ONLY:-$ALL}"   # EHR_ONLY: a subset run here (othe
 PG_PORT=${EHR_PG_PORT:-$((JG_BASE + 50))}
 
 say() { printf '%s\n' "$*" >&2; }
+
+# The replica whose links are behind the proxies (EHR_LINK_PROXY, kept with the network), or empty.
+LINK_PROXY_FILE="$HOME_DIR/link-proxy"
+case "${EHR_LINK_PROXY:-}" in
+  "") LP=$(cat "$LINK_PROXY_FILE" 2>/dev/null || true) ;;
+  off|0) rm -f "$LINK_PROXY_FILE"; LP="" ;;
+  *) if ! [[ "$EHR_LINK_PROXY" =~ ^[1-9]$ ]] || [ "$EHR_LINK_PROXY" -gt "$N" ]; then
+       say "EHR_LINK_PROXY: a replica number 1-$N, or off (got '$EHR_LINK_PROXY')"; exit 2
+     fi
+     LP=$EHR_LINK_PROXY ;;
+esac
+FAULTY_HOST=127.0.0.3
+hidden_port() { echo $((JG_BASE + 300 + $1 - 1)); }
 url() { echo "http://127.0.0.1:$((HTTP_BASE + $1 - 1))"; }
 node() { echo "$HOME_DIR/node-$1"; }
 pid_of() { cat "$(node "$1")/replica.pid" 2>/dev/null || true; }
@@ -252,6 +279,47 @@ db_properties() {
   echo "ehr.db.password-file=$(node "$1")/db.password"
 }
 
+# Replica N's JGroups addresses behind the link proxies (EHR_LINK_PROXY), for its replica.properties.
+link_properties() {
+  [ -n "$LP" ] || return 0
+  local host=127.0.0.1; [ "$1" = "$LP" ] && host=$FAULTY_HOST
+  echo "ehr.jgroups.bind-address=$host"
+  echo "ehr.jgroups.port=$(hidden_port "$1")"
+  echo "ehr.jgroups.advertise=127.0.0.1:$((JG_BASE + $1 - 1))"
+  echo "ehr.sync.bind-address=127.0.0.1"
+  # the faulty replica's outgoing connections leave from its own address too
+  [ "$1" = "$LP" ] && echo "ehr.jgroups.stack=$HOME_DIR/link-proxy-jgroups-tcp.xml"
+  return 0
+}
+
+# Starts the link proxies (EHR_LINK_PROXY) unless they run.
+proxy_up() {
+  [ -n "$LP" ] || return 0
+  local p; p=$(cat "$HOME_DIR/link-proxy.pid" 2>/dev/null || true)
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then return 0; fi
+  sed 's/bind_port="${bind_port}"/bind_port="${bind_port}" client_bind_addr="${bind_addr}"/' \
+    server-config/jgroups-tcp.xml > "$HOME_DIR/link-proxy-jgroups-tcp.xml"
+  grep -q client_bind_addr "$HOME_DIR/link-proxy-jgroups-tcp.xml" \
+    || { say "server-config/jgroups-tcp.xml has no bind_port=\"\${bind_port}\" to add client_bind_addr to"; exit 1; }
+  local specs=() n
+  for n in $ALL; do
+    if [ "$n" = "$LP" ]; then specs+=("$((JG_BASE + n - 1)):$FAULTY_HOST:$(hidden_port "$n"):all")
+    else specs+=("$((JG_BASE + n - 1)):127.0.0.1:$(hidden_port "$n")"); fi
+  done
+  [ -f "$HOME_DIR/link-proxy.control" ] || : > "$HOME_DIR/link-proxy.control"
+  nohup java -Xmx128m -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
+    org.ehrledger.consensus.tool.LinkProxies "$HOME_DIR/link-proxy.control" "$FAULTY_HOST" "${specs[@]}" \
+    >> "$HOME_DIR/link-proxy.log" 2>&1 &
+  echo $! > "$HOME_DIR/link-proxy.pid"
+  say "replica $LP's links behind proxies (pid $!, log $HOME_DIR/link-proxy.log; faults: ci/cluster.sh link ...)"
+}
+
+proxy_down() {
+  local p; p=$(cat "$HOME_DIR/link-proxy.pid" 2>/dev/null || true)
+  [ -n "$p" ] && kill "$p" 2>/dev/null || true
+  rm -f "$HOME_DIR/link-proxy.pid"
+}
+
 start_one() {
   local n=$1 dir; dir=$(node "$n")
   if alive "$n"; then say "replica $n already running (pid $(pid_of "$n"))"; return; fi
@@ -268,6 +336,7 @@ start_one() {
     echo "derby.system.home=$dir"
     echo "derby.stream.error.file=$dir/derby.log"
     db_properties "$n"
+    link_properties "$n"
     # Metro's JMX monitoring of the SOAP endpoint: off. It cannot register its MBean under Payara Micro
     # anyway, and the reflection model it builds kept about 65 MB of each replica's heap alive.
     echo "com.sun.xml.ws.monitoring.endpoint=false"
@@ -539,6 +608,8 @@ case "$cmd" in
     echo "$DB" > "$HOME_DIR/database"
     echo "$N" > "$HOME_DIR/replicas"
     if [ -n "$(pg_replicas)" ]; then pg_up $(pg_replicas); fi
+    [ -n "$LP" ] && echo "$LP" > "$LINK_PROXY_FILE"
+    proxy_up
     for n in "${REPLICAS[@]}"; do start_one "$n"; done
     wait_ready "${REPLICAS[@]}"
     if [ "${REPLICAS[0]}" = 1 ]; then seed_admin; wait_converged "${REPLICAS[@]}" || true; fi
@@ -562,7 +633,19 @@ case "$cmd" in
     echo "replica $2 killed (SIGKILL)"
     ;;
   start)
-    check_n "${2:-}"; build; if [ -n "$(pg_replicas)" ]; then pg_up $(pg_replicas); fi; start_one "$2"; wait_ready "$2"; status ;;
+    check_n "${2:-}"; build; if [ -n "$(pg_replicas)" ]; then pg_up $(pg_replicas); fi
+    [ -n "$LP" ] && echo "$LP" > "$LINK_PROXY_FILE"
+    proxy_up; start_one "$2"; wait_ready "$2"; status ;;
+  link)
+    [ -n "$LP" ] || { say "this network's links are not behind proxies: start it with EHR_LINK_PROXY=N ci/cluster.sh up"; exit 2; }
+    shift
+    for f in "$@"; do
+      [[ "$f" =~ ^(delay=[0-9]{1,5}|reset=(0(\.[0-9]+)?|1(\.0+)?|\.[0-9]+)|stall=[01])$ ]] \
+        || { say "link faults: delay=MS reset=FRACTION stall=0|1 (got '$f')"; exit 2; }
+    done
+    printf '%s\n' "$*" > "$HOME_DIR/link-proxy.control.new" && mv "$HOME_DIR/link-proxy.control.new" "$HOME_DIR/link-proxy.control"
+    echo "replica $LP's links: ${*:-sound}"
+    ;;
   stop)
     check_n "${2:-}"; stop_one "$2"; echo "replica $2 stopped" ;;
   repair)
@@ -571,6 +654,7 @@ case "$cmd" in
     check_n "${2:-}"; build; move_to_postgresql "$2" ;;
   down)
     for n in "${REPLICAS[@]}"; do stop_one "$n" & done; wait
+    proxy_down
     # the server, if the network has one (also one created by a move that was refused)
     if [ -n "$(pg_replicas)" ] || [ -f "$HOME_DIR/postgresql.dir" ]; then pg_down; fi
     echo "network stopped (data kept in $HOME_DIR)"

@@ -390,6 +390,55 @@ class PortalIT {
 
     @Test
     @Order(12)
+    void theClusterPageChartsLatencyLiveAndMarksTheEmergencyStateWhenASecondOrganisationDeclaresIt() throws Exception {
+        // The timeline is for administrators only, on the JSON API as on the page.
+        String patientToken = net.signIn(1, patientId, PATIENT_PASSWORD);
+        LocalNetwork.Reply refused = net.get(1, "/cluster/timeline", patientToken);
+        assertEquals(403, refused.status(), refused.raw());
+        assertEquals("FORBIDDEN", refused.json().getString("code"), refused.raw());
+        assertEquals(401, net.get(1, "/cluster/timeline").status());
+        browser.get(net.web(1) + "/admin/cluster/timeline");
+        assertTrue(browser.getCurrentUrl().contains("/login.xhtml"), "the portal's data needs an administrator's session");
+        String adminToken = net.signIn(1, "admin", adminPassword);
+        assertEquals(400, net.get(1, "/cluster/timeline?seconds=0", adminToken).status());
+
+        signIn("admin", adminPassword);
+        browser.get(net.web(1) + "/admin/cluster.xhtml");
+        WebElement chart = browser.findElement(By.id("latency-chart"));
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> text("latency-status").startsWith("replica 1"));
+
+        // Writes through replica 1 (the admission vote), then the second organisation's vote puts the emergency
+        // state in force (the first vote is pending since the previous test).
+        String lakePassword = net.admit(2, "lake-admin", adminToken);
+        LocalNetwork.Reply declared = net.post(2, "/emergency/declarations", net.signIn(2, "lake-admin", lakePassword),
+                Json.createObjectBuilder().add("reason", "Mass-casualty incident on the ring road").add("minutes", 60).build());
+        assertEquals(201, declared.status(), declared.raw());
+        assertTrue(declared.json().getBoolean("active"), declared.raw());
+
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b ->
+                Integer.parseInt(chart.getAttribute("data-markers")) >= 1 && Integer.parseInt(chart.getAttribute("data-points")) >= 1);
+        Object points = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "var c = Chart.getChart('latency-chart'); return c.data.datasets[1].data.filter(function (p) { return p.y > 0; }).length;");
+        assertTrue(((Number) points).intValue() >= 1, "p99 points drawn: " + points);
+        Object marker = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "var a = Chart.getChart('latency-chart').options.plugins.annotation.annotations;"
+                        + " return Object.keys(a).map(function (k) { return a[k].label.content; }).join('|');");
+        assertTrue(String.valueOf(marker).contains("emergency state declared: Mass-casualty"), String.valueOf(marker));
+        String events = text("timeline-events");
+        assertTrue(events.contains("emergency state declared"), events);
+        shot("16b-cluster-latency");
+
+        // Ending it (both organisations again) is marked too, and the state is normal for the tests after this one.
+        var end = Json.createObjectBuilder().add("reason", "Incident over").build();
+        assertEquals(201, net.post(1, "/emergency/endings", adminToken, end).status());
+        LocalNetwork.Reply ended = net.post(2, "/emergency/endings", net.signIn(2, "lake-admin", lakePassword), end);
+        assertFalse(ended.json().getBoolean("active"), ended.raw());
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> text("timeline-events").contains("emergency state ended"));
+        signOut();
+    }
+
+    @Test
+    @Order(13)
     void aSuspendedDoctorCannotSignInAndARevokedCertificateEndsTheirAccessNetworkWide() throws Exception {
         signIn("admin", adminPassword);
         browser.findElement(By.cssSelector("tr[data-user='" + DOCTOR + "'] input[value=Suspend]")).click();
@@ -410,7 +459,7 @@ class PortalIT {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void signingInChangesTheSessionIdSigningOutEndsItAndRepeatedFailuresAreThrottled() throws Exception {
         browser.get(net.web(1) + "/login.xhtml");
         Cookie before = browser.manage().getCookieNamed("JSESSIONID");

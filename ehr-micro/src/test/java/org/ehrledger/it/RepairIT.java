@@ -38,6 +38,7 @@ import jakarta.json.JsonObject;
 
 import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.crypto.NodeKeys;
+import org.ehrledger.consensus.tool.LinkProxy;
 import org.ehrledger.consensus.transport.LinkTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -34,6 +34,18 @@ public class NetworkResource {
         return network.status();
     }
 
+    /**
+     * This replica's latency timeline (administrators): per second over the last {@code seconds} (1 to 600,
+     * default 600), the requests submitted through this replica that committed or failed, with p50, p99 and
+     * maximum latency from submission to committed answer; and the view changes, emergency-state switches
+     * and replicas joining or leaving its view in that time. Each replica answers for itself.
+     */
+    @GET
+    @Path("cluster/timeline")
+    public NetworkService.Timeline timeline(@QueryParam("seconds") Integer seconds) {
+        return network.timeline(seconds == null ? NetworkService.TIMELINE_SECONDS : seconds);
+    }
+
     /** A block header. */
     public record Header(long height, String hash, String previousHash, int entryCount, String entriesRoot,
                          String stateDigest, long timestamp, long sequence, String batchDigest) {

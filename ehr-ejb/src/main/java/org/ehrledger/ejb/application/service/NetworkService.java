@@ -24,12 +24,16 @@ import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.SignedTransaction;
 import org.ehrledger.ejb.infrastructure.consensus.ClusterStatus;
 import org.ehrledger.ejb.infrastructure.consensus.ConsensusGateway;
+import org.ehrledger.ejb.infrastructure.consensus.LatencyTimeline;
 import org.ehrledger.ejb.infrastructure.identity.AccountStore;
 
 /** The network and the chain as this replica sees them: no clinical content. */
 @Stateless
 @TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class NetworkService {
+
+    /** Seconds of latency history a replica keeps and answers. */
+    public static final int TIMELINE_SECONDS = ConsensusGateway.TIMELINE_SECONDS;
 
     @EJB
     ConsensusGateway gateway;
@@ -224,6 +228,27 @@ public class NetworkService {
             counts[bucket] += b.entryCount();
         }
         return counts;
+    }
+
+    /**
+     * This replica's latency timeline over the last {@code seconds} (1 to 600): per second, the requests
+     * submitted here that committed or failed and their latency percentiles; and the view changes,
+     * emergency-state switches and replicas joining or leaving in that time (administrators).
+     */
+    @RolesAllowed("ADMIN")
+    public Timeline timeline(int seconds) {
+        if (seconds < 1 || seconds > TIMELINE_SECONDS) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "seconds is 1 to " + TIMELINE_SECONDS);
+        }
+        LatencyTimeline.Snapshot s = gateway.timeline(seconds);
+        return new Timeline(gateway.replicaId(), s.now(), s.seconds(), s.events());
+    }
+
+    /**
+     * A replica's timeline: its id (0-based, as in its status), its clock when it answered (epoch ms), its
+     * seconds oldest first, and its events.
+     */
+    public record Timeline(int replicaId, long now, List<LatencyTimeline.Second> seconds, List<LatencyTimeline.Event> events) {
     }
 
     /**

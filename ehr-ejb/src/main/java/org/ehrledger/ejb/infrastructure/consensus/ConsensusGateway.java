@@ -104,6 +104,11 @@ public class ConsensusGateway {
     private volatile double executeMicros;
     /** Height of this replica's head block, as of the last executed batch. */
     private volatile long height = -1;
+    /** Seconds of history on the cluster page. */
+    public static final int TIMELINE_SECONDS = 600;
+    /** Latency of the requests submitted here, and the events that explain it (read by the cluster page). */
+    private final LatencyTimeline timeline = new LatencyTimeline(TIMELINE_SECONDS);
+    private ScheduledExecutorService watcher;
 
     @PostConstruct
     void start() {
@@ -146,6 +151,11 @@ public class ConsensusGateway {
             config.advertise().ifPresent(a -> replica.advertise(a.getHostString(), a.getPort()));
             genesis = cluster;
             node = replica.start();
+            ConsensusNode started = node;
+            TimelineWatch watch = new TimelineWatch(timeline, started::status, started::reachable,
+                    () -> ledger.query(WorldState::emergency), cluster.n(), System::currentTimeMillis);
+            watcher = Executors.newSingleThreadScheduledExecutor(threads);
+            watcher.scheduleWithFixedDelay(watch::sample, 0, TimelineWatch.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
             String bind = config.bindAddress().orElse(cluster.replicas().get(id).host());
             int port = config.port().orElse(cluster.replicas().get(id).port());
             LOG.info(() -> "replica " + id + " of " + cluster.n() + " started: JGroups " + bind + ":" + port
@@ -176,6 +186,9 @@ public class ConsensusGateway {
 
     @PreDestroy
     void stop() {
+        if (watcher != null) {
+            watcher.shutdownNow();
+        }
         if (node != null) {
             node.close();
         }
@@ -219,6 +232,7 @@ public class ConsensusGateway {
         if (!running()) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "this replica is not running: " + problem());
         }
+        long submitted = System.nanoTime(); // the caller's wait for a place counts: it is part of what they see
         boolean admitted;
         try {
             admitted = permits.tryAcquire(config.queueWaitMillis(), TimeUnit.MILLISECONDS);
@@ -227,12 +241,15 @@ public class ConsensusGateway {
             throw new EhrException(ErrorCode.UNAVAILABLE, "interrupted while waiting to submit");
         }
         if (!admitted) {
+            timeline.record(System.currentTimeMillis(), System.nanoTime() - submitted, false);
             throw new EhrException(ErrorCode.BUSY, "this replica already has " + config.maxInFlight()
                     + " transactions waiting to commit; retry in a moment or use another replica");
         }
+        boolean committed = false;
         try {
             CompletableFuture<List<byte[]>> future = node.submitGroup(operations);
             List<byte[]> raw = future.get(config.submitTimeoutMillis() + 1_000, TimeUnit.MILLISECONDS);
+            committed = true;
             List<LedgerResult> results = new ArrayList<>(raw.size());
             for (byte[] r : raw) {
                 results.add(LedgerResult.decode(r));
@@ -253,8 +270,17 @@ public class ConsensusGateway {
             Thread.currentThread().interrupt();
             throw new EhrException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the commit");
         } finally {
+            timeline.record(System.currentTimeMillis(), System.nanoTime() - submitted, committed);
             permits.release();
         }
+    }
+
+    /**
+     * The last {@code seconds} of this replica's timeline: latency of the requests submitted here per second,
+     * and the view changes, emergency-state switches and replicas joining or leaving in that time.
+     */
+    public LatencyTimeline.Snapshot timeline(int seconds) {
+        return timeline.snapshot(System.currentTimeMillis(), seconds);
     }
 
     private EhrException timeout() {
