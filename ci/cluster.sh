@@ -354,6 +354,7 @@ start_one() {
   # about 2 s of CPU per start and threads for good). Nothing of the application uses it: JGroups carries the
   # replication, sessions are in memory, there are no EJB timers (the data grid's timer store is replaced by
   # a dummy one).
+  echo "$(date '+%F %T') cluster.sh: java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:+(EHR_JAVA_OPTS) }-Xmx$HEAP" >> "$dir/replica.log"
   nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} "-Xmx$HEAP" -Xms256m -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
     -jar "$MICRO_JAR" --nohazelcast --disablephonehome --port "$((HTTP_BASE + n - 1))" \
     --rootdir "$dir/payara-runtime" --systemproperties "$dir/replica.properties" \
