@@ -13,15 +13,15 @@
 #   ci/cluster.sh repair N  keep a copy of replica N's data in .cluster/node-N/damaged-<time>/, empty its ledger
 #                           (keys, configuration and local accounts stay), restart it and wait until it has rebuilt
 #                           the ledger from its peers (verified against their certified checkpoint) and its head
-#                           equals theirs (README "Repairing a replica")
+#                           equals theirs (docs/OPERATIONS.md "Repairing a replica")
 #   ci/cluster.sh database  PostgreSQL networks: create and start the network's server and databases only (for
 #                           replicas run elsewhere, e.g. on Payara Server by ci/server-smoke.sh)
 #   ci/cluster.sh move-to-postgresql N
 #                           stop replica N (of a Derby network), copy its whole Derby database (chain, state, local
 #                           accounts) into a PostgreSQL database of its own on the network's server (created if
 #                           needed), switch the replica to it and keep the Derby database aside as
-#                           .cluster/node-N/ehrdb-moved-<time>; start it with ci/cluster.sh start N (README
-#                           "Running on PostgreSQL")
+#                           .cluster/node-N/ehrdb-moved-<time>; start it with ci/cluster.sh start N
+#                           (docs/OPERATIONS.md "Running on PostgreSQL")
 #   ci/cluster.sh link [delay=MS] [reset=FRACTION] [stall=0|1]
 #                           networks started with EHR_LINK_PROXY=N: make replica N's links slow (each chunk delayed
 #                           MS ms, each way), lossy (each second, each of its connections reset with probability
@@ -45,7 +45,7 @@
 # stopped with the network, one database and role per replica (ehr1..ehr4) with a password generated once and kept
 # in .cluster/node-N/db.password (mode 0600, never printed). A replica of a Derby network moved by
 # move-to-postgresql runs on PostgreSQL from then on (.cluster/node-N/database), its peers stay on Derby.
-# README "Running on PostgreSQL".
+# docs/OPERATIONS.md "Running on PostgreSQL".
 #
 # Link faults: EHR_LINK_PROXY=N (given to up or start; kept with the network in .cluster/link-proxy; EHR_LINK_PROXY=off
 # forgets it) puts every replica's JGroups port behind a TCP proxy (one process, org.ehrledger.consensus.tool.LinkProxies,

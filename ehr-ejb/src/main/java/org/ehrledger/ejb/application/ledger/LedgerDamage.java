@@ -19,6 +19,6 @@ public record LedgerDamage(long height, String reason) {
     /** What the operator does next, for replica {@code number} of a local network (1-based, as ci/cluster.sh counts). */
     public static String remedy(int number) {
         return "move its ledger aside and rebuild it from its peers: run ci/cluster.sh repair " + number
-                + " (local network), or see README 'Repairing a replica' (Payara Server)";
+                + " (local network), or see docs/OPERATIONS.md 'Repairing a replica' (Payara Server)";
     }
 }

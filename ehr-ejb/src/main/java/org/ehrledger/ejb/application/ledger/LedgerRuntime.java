@@ -169,7 +169,7 @@ public class LedgerRuntime {
         if (damage == null) {
             damage = e.damage();
             LOG.severe(() -> damage.summary() + ". This replica serves no requests until it is repaired: "
-                    + "GET /api/v1/cluster says how (README 'Repairing a replica')");
+                    + "GET /api/v1/cluster says how (docs/OPERATIONS.md 'Repairing a replica')");
         }
         ledger = null;
         return damaged();

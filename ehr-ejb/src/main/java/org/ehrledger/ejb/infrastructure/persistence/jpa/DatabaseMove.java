@@ -24,7 +24,7 @@ import org.ehrledger.ejb.application.ErrorCode;
 
 /**
  * Moves a stopped replica's database to another database, e.g. from embedded Derby to its own PostgreSQL database
- * (README "Running on PostgreSQL"): the target is brought to this version's schema by the application's own
+ * (docs/OPERATIONS.md "Running on PostgreSQL"): the target is brought to this version's schema by the application's own
  * migrations ({@link SchemaMigrations}), then every application table - the chain, record contents, world state
  * and the replica's local accounts, enrolments and idempotent answers - is copied row by row with plain JDBC, each
  * value converted to the target column's type (Derby's SMALLINT booleans, BLOB and CLOB become PostgreSQL's
