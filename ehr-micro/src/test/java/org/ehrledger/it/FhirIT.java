@@ -1197,6 +1197,19 @@ class FhirIT {
         assertEquals(201, registered.status(), registered.raw());
         assertFalse(registered.raw().contains("\"d\""), "only public keys are kept");
         var clientId = new com.nimbusds.oauth2.sdk.id.ClientID(registered.str("clientId"));
+        // An administrator registered it, but it acts as the practitioner only once the practitioner approves it.
+        assertFalse(registered.json().getBoolean("approved"));
+        var early = new com.nimbusds.oauth2.sdk.TokenRequest(tokenEndpoint, new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(clientId,
+                tokenEndpoint, com.nimbusds.jose.JWSAlgorithm.ES384, key.toECPrivateKey(), "export-1", null),
+                new com.nimbusds.oauth2.sdk.ClientCredentialsGrant(), new com.nimbusds.oauth2.sdk.Scope("system/*.read"));
+        assertEquals("unauthorized_client", com.nimbusds.oauth2.sdk.TokenResponse.parse(early.toHTTPRequest().send())
+                .toErrorResponse().getErrorObject().getCode(), "no token before the account approves the service");
+        String approval = "/smart-clients/" + clientId.getValue() + "/approval";
+        assertEquals(403, net.post(1, approval, adminToken, Json.createObjectBuilder().build()).status(),
+                "an administrator cannot approve a service acting as somebody else");
+        LocalNetwork.Reply approved = net.post(1, approval, doctorToken, Json.createObjectBuilder().build());
+        assertEquals(200, approved.status(), approved.raw());
+        assertTrue(approved.json().getBoolean("approved"));
         var assertion = new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(clientId, tokenEndpoint, com.nimbusds.jose.JWSAlgorithm.ES384,
                 key.toECPrivateKey(), "export-1", null);
         var request = new com.nimbusds.oauth2.sdk.TokenRequest(tokenEndpoint, assertion,

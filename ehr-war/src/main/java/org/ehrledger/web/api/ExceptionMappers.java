@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
+import org.ehrledger.ejb.application.DatabaseBusyException;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.TooManyAttemptsException;
@@ -33,8 +34,11 @@ public final class ExceptionMappers {
     /** A typed failure; a refusal to try again later says when ({@code Retry-After}). */
     static Response of(EhrException e) {
         Response r = of(e.code(), e.getMessage());
-        return e instanceof TooManyAttemptsException later
-                ? Response.fromResponse(r).header("Retry-After", later.retryAfterSeconds()).build() : r;
+        if (e instanceof TooManyAttemptsException later) {
+            return Response.fromResponse(r).header("Retry-After", later.retryAfterSeconds()).build();
+        }
+        return e instanceof DatabaseBusyException
+                ? Response.fromResponse(r).header("Retry-After", DatabaseBusyException.RETRY_AFTER_SECONDS).build() : r;
     }
 
     /** Typed service failures. */
@@ -136,8 +140,9 @@ public final class ExceptionMappers {
         }
     }
 
+    /** An unexpected failure, unless it was the database giving up on a conflict: then 503 BUSY, to be retried. */
     static Response internal(Throwable e) {
-        return of(ErrorCode.INTERNAL, internalDetail(e));
+        return DatabaseBusyException.causes(e) ? of(new DatabaseBusyException()) : of(ErrorCode.INTERNAL, internalDetail(e));
     }
 
     /** What a session bean threw, inside the container's wrapping. */

@@ -30,7 +30,9 @@ import org.ehrledger.web.smart.SmartTokens;
 
 /**
  * SMART on FHIR app registrations of this replica (administrators only): apps a person launches (redirect URIs,
- * public or with public keys) and backend services (public keys and the organisation's account they act as).
+ * public or with public keys) and backend services (public keys and the organisation's account they act as). A
+ * backend service gets no token until the account it acts as approves it, signed in as itself: an administrator
+ * registers services but never makes one act as somebody else.
  */
 @ApplicationScoped
 @Path("/smart-clients")
@@ -110,6 +112,32 @@ public class SmartClientsResource {
         }
         tokens.revokeClient(clientId);
         return Response.noContent().build();
+    }
+
+    /**
+     * The account a backend service acts as approves it (the service can get tokens from then on): only that account,
+     * signed in as itself. 200 with the registration.
+     */
+    @POST
+    @Path("{clientId}/approval")
+    public JsonObject approve(@Context SecurityContext security, @PathParam("clientId") String clientId) {
+        return SmartClients.toJson(clients.approve(clientId, caller(security), true));
+    }
+
+    /** The account withdraws its approval: the service gets no more tokens and every token it holds is revoked. 204. */
+    @DELETE
+    @Path("{clientId}/approval")
+    public Response withdraw(@Context SecurityContext security, @PathParam("clientId") String clientId) {
+        clients.approve(clientId, caller(security), false);
+        tokens.revokeClient(clientId);
+        return Response.noContent().build();
+    }
+
+    private static String caller(SecurityContext security) {
+        if (security.getUserPrincipal() == null) {
+            throw new EhrException(ErrorCode.UNAUTHENTICATED, "sign in first (POST /api/v1/sessions)");
+        }
+        return security.getUserPrincipal().getName();
     }
 
     private static void requireAdmin(SecurityContext security) {

@@ -37,6 +37,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 
+import org.ehrledger.ejb.application.DatabaseBusyException;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.web.api.ExceptionMappers;
@@ -250,6 +251,10 @@ public final class FhirProviders {
         }
 
         Response internal(Throwable e) {
+            if (DatabaseBusyException.causes(e)) {
+                return Response.fromResponse(answer(ErrorCode.BUSY, new DatabaseBusyException().getMessage()))
+                        .header("Retry-After", DatabaseBusyException.RETRY_AFTER_SECONDS).build();
+            }
             return outcome(500, Outcomes.of(OperationOutcome.IssueSeverity.FATAL, OperationOutcome.IssueType.EXCEPTION,
                     ErrorCode.INTERNAL.name(), ExceptionMappers.internalDetail(e)), headers);
         }

@@ -13,9 +13,16 @@ import java.util.List;
  * @param scope        the most this app may be granted (space-separated SMART scopes)
  * @param registeredBy the administrator who registered it
  * @param registeredAt when (epoch milliseconds)
+ * @param approved     for a backend service, whether the account it acts as approved it, signed in as itself (an
+ *                     administrator registers a service but can never make it act as someone without their word)
  */
 public record SmartClient(String clientId, String name, List<String> redirectUris, String jwks, String account, String scope,
-                          String registeredBy, long registeredAt) {
+                          String registeredBy, long registeredAt, boolean approved) {
+
+    /** This registration with the account's approval given or withdrawn. */
+    public SmartClient approved(boolean given) {
+        return new SmartClient(clientId, name, redirectUris, jwks, account, scope, registeredBy, registeredAt, given);
+    }
 
     /** Whether this is a backend service (client-credentials grant, acting as {@link #account}). */
     public boolean backend() {

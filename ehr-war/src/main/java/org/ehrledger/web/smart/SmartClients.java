@@ -143,10 +143,29 @@ public class SmartClients {
         }
         String id = "app-" + Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(12));
         SmartClient c = new SmartClient(id, name.strip(), redirects, jwks, account, kept.spelled(), admin,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), false);
         clients.put(id, c);
         save();
         return c;
+    }
+
+    /**
+     * The account a backend service acts as gives ({@code given}) or withdraws its approval; only that account may,
+     * signed in as itself ({@code caller} comes from its verified session, never from the request).
+     */
+    public synchronized SmartClient approve(String clientId, String caller, boolean given) {
+        SmartClient c = clients.get(clientId);
+        if (c == null || !c.backend()) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no backend service " + clientId + " is registered here");
+        }
+        if (!c.account().equals(caller)) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "only the account a backend service acts as (" + c.account()
+                    + ") approves it, signed in as itself");
+        }
+        SmartClient changed = c.approved(given);
+        clients.put(clientId, changed);
+        save();
+        return changed;
     }
 
     /** Removes an app's registration. */
@@ -231,7 +250,7 @@ public class SmartClients {
             o.add("jwks", JSON.createReader(new StringReader(c.jwks())).readObject());
         }
         if (c.account() != null) {
-            o.add("account", c.account());
+            o.add("account", c.account()).add("approved", c.approved());
         }
         return o.build();
     }
@@ -242,6 +261,6 @@ public class SmartClients {
         JsonValue jwks = o.get("jwks");
         return new SmartClient(o.getString("clientId"), o.getString("name"), List.copyOf(redirects),
                 jwks == null ? null : jwks.toString(), o.getString("account", null), o.getString("scope"),
-                o.getString("registeredBy"), o.getJsonNumber("registeredAt").longValue());
+                o.getString("registeredBy"), o.getJsonNumber("registeredAt").longValue(), o.getBoolean("approved", false));
     }
 }

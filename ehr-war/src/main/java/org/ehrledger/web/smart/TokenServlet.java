@@ -98,6 +98,10 @@ public class TokenServlet extends HttpServlet {
                 .orElseThrow(() -> new SmartTokens.OAuthError("invalid_client", "the assertion's issuer is not a registered backend service"));
         ClientAssertions.verify(c, request.getParameter("client_assertion_type"), assertion, request.getRequestURL().toString(),
                 tokens);
+        if (!c.approved()) {
+            throw new SmartTokens.OAuthError("unauthorized_client", "the account " + c.account() + " this service acts as has "
+                    + "not approved it: signed in as " + c.account() + ", POST /api/v1/smart-clients/" + c.clientId() + "/approval");
+        }
         Scopes asked;
         try {
             asked = Scopes.parse(request.getParameter("scope"));

@@ -14,6 +14,7 @@ import jakarta.ejb.EJBAccessException;
 import jakarta.ejb.EJBException;
 import jakarta.enterprise.inject.spi.CDI;
 
+import org.ehrledger.ejb.application.DatabaseBusyException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.service.BillingService;
@@ -108,6 +109,9 @@ final class BillingOperations {
     }
 
     private static BillingFault internal(RuntimeException e) {
+        if (DatabaseBusyException.causes(e)) {
+            return new BillingFault(ErrorCode.BUSY, new DatabaseBusyException().getMessage());
+        }
         String reference = UUID.randomUUID().toString();
         LOG.log(Level.SEVERE, "billing operation failed, reference " + reference, e);
         return new BillingFault(ErrorCode.INTERNAL, "the operation failed on this replica; nothing was changed by this answer. "

@@ -65,4 +65,29 @@ class SmartClientsTest {
                 () -> c.register("One more", List.of("https://a.example.org/cb"), null, null, "patient/*.read", "admin"));
         assertFalse(full.getMessage().isEmpty());
     }
+
+    @Test
+    void aBackendServiceActsAsAnAccountOnlyOnceThatAccountApprovesItAndNoAdministratorCanApproveForIt() throws Exception {
+        Path file = dir.resolve("smart/clients.json");
+        SmartClients c = at(file);
+        String jwks = new com.nimbusds.jose.jwk.JWKSet(new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_384)
+                .keyID("k1").generate().toPublicJWK()).toString();
+        SmartClient svc = c.register("Exporter", List.of(), jwks, "dr-a", "system/*.read", "admin");
+        assertFalse(svc.approved(), "registered by an administrator, not yet approved by the account it acts as");
+        assertEquals(org.ehrledger.ejb.application.ErrorCode.FORBIDDEN,
+                assertThrows(EhrException.class, () -> c.approve(svc.clientId(), "admin", true)).code());
+        assertEquals(org.ehrledger.ejb.application.ErrorCode.FORBIDDEN,
+                assertThrows(EhrException.class, () -> c.approve(svc.clientId(), "dr-b", true)).code());
+        assertFalse(at(file).find(svc.clientId()).orElseThrow().approved());
+
+        assertTrue(c.approve(svc.clientId(), "dr-a", true).approved());
+        assertTrue(at(file).find(svc.clientId()).orElseThrow().approved(), "the approval is kept across a restart");
+        assertFalse(c.approve(svc.clientId(), "dr-a", false).approved(), "and can be withdrawn");
+        assertFalse(at(file).find(svc.clientId()).orElseThrow().approved());
+
+        SmartClient app = c.register("Vitals", List.of("https://vitals.example.org/cb"), null, null, "patient/*.read", "admin");
+        assertEquals(org.ehrledger.ejb.application.ErrorCode.NOT_FOUND,
+                assertThrows(EhrException.class, () -> c.approve(app.clientId(), "dr-a", true)).code(),
+                "an app a person launches is approved by the person on the consent page, not here");
+    }
 }

@@ -139,7 +139,7 @@ class SmartTokensTest {
 
     @Test
     void aBackendServiceActsAsItsAccountOnlyWhileThatAccountIsSignedInHere() {
-        SmartClient svc = new SmartClient("svc", "Exporter", java.util.List.of(), "{}", "dr-a", "system/*.read", "admin", 0);
+        SmartClient svc = new SmartClient("svc", "Exporter", java.util.List.of(), "{}", "dr-a", "system/*.read", "admin", 0, true);
         assertEquals("invalid_grant", assertThrows(SmartTokens.OAuthError.class,
                 () -> tokens.backend(svc, Scopes.parse("system/*.read"))).error());
         sessions.open("dr-a", Role.PRACTITIONER, "org", "Dr A", UserKeys.generate());
