@@ -415,14 +415,17 @@ class PortalIT {
         assertEquals(201, declared.status(), declared.raw());
         assertTrue(declared.json().getBoolean("active"), declared.raw());
 
-        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b ->
-                Integer.parseInt(chart.getAttribute("data-markers")) >= 1 && Integer.parseInt(chart.getAttribute("data-points")) >= 1);
+        // The chart may already hold other markers (replicas that joined after replica 1 started): wait for this one.
+        String markerLabels = "var c = Chart.getChart('latency-chart'); if (!c) { return ''; }"
+                + " var a = c.options.plugins.annotation.annotations;"
+                + " return Object.keys(a).map(function (k) { return a[k].label.content; }).join('|');";
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> Integer.parseInt(chart.getAttribute("data-points")) >= 1
+                && String.valueOf(((org.openqa.selenium.JavascriptExecutor) b).executeScript(markerLabels))
+                        .contains("emergency state declared: Mass-casualty"));
         Object points = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
                 "var c = Chart.getChart('latency-chart'); return c.data.datasets[1].data.filter(function (p) { return p.y > 0; }).length;");
         assertTrue(((Number) points).intValue() >= 1, "p99 points drawn: " + points);
-        Object marker = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
-                "var a = Chart.getChart('latency-chart').options.plugins.annotation.annotations;"
-                        + " return Object.keys(a).map(function (k) { return a[k].label.content; }).join('|');");
+        Object marker = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(markerLabels);
         assertTrue(String.valueOf(marker).contains("emergency state declared: Mass-casualty"), String.valueOf(marker));
         String events = text("timeline-events");
         assertTrue(events.contains("emergency state declared"), events);
