@@ -33,12 +33,14 @@ public final class ExceptionMappers {
 
     /** A typed failure; a refusal to try again later says when ({@code Retry-After}). */
     static Response of(EhrException e) {
-        Response r = of(e.code(), e.getMessage());
-        if (e instanceof TooManyAttemptsException later) {
-            return Response.fromResponse(r).header("Retry-After", later.retryAfterSeconds()).build();
-        }
-        return e instanceof DatabaseBusyException
-                ? Response.fromResponse(r).header("Retry-After", DatabaseBusyException.RETRY_AFTER_SECONDS).build() : r;
+        return withRetryAfter(of(e.code(), e.getMessage()), e);
+    }
+
+    /** {@code answer} with {@code Retry-After} when {@code e} is a refusal to try again later (throttled, database busy). */
+    public static Response withRetryAfter(Response answer, EhrException e) {
+        long seconds = e instanceof TooManyAttemptsException later ? later.retryAfterSeconds()
+                : e instanceof DatabaseBusyException ? DatabaseBusyException.RETRY_AFTER_SECONDS : -1;
+        return seconds < 0 ? answer : Response.fromResponse(answer).header("Retry-After", seconds).build();
     }
 
     /** Typed service failures. */

@@ -252,8 +252,8 @@ public final class FhirProviders {
 
         Response internal(Throwable e) {
             if (DatabaseBusyException.causes(e)) {
-                return Response.fromResponse(answer(ErrorCode.BUSY, new DatabaseBusyException().getMessage()))
-                        .header("Retry-After", DatabaseBusyException.RETRY_AFTER_SECONDS).build();
+                DatabaseBusyException busy = new DatabaseBusyException();
+                return ExceptionMappers.withRetryAfter(answer(busy.code(), busy.getMessage()), busy);
             }
             return outcome(500, Outcomes.of(OperationOutcome.IssueSeverity.FATAL, OperationOutcome.IssueType.EXCEPTION,
                     ErrorCode.INTERNAL.name(), ExceptionMappers.internalDetail(e)), headers);
