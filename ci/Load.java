@@ -57,8 +57,43 @@ public final class Load {
     private final List<Person> doctors = new ArrayList<>();
     private final List<Person> patients = new ArrayList<>();
 
-    /** Someone signed in at replica 1: their id and session token. */
-    private record Person(String id, String token, String doctor) {
+    /**
+     * Someone signed in at replica 1: their id, password and session token, signed in again when the token is 20 minutes
+     * old (a session ends after 30 idle minutes, and a large fill takes hours).
+     */
+    private final class Person {
+        private final String id;
+        private final String password;
+        private final String doctor;
+        private String token;
+        private long signedInAt;
+
+        Person(String id, String password, String doctor) {
+            this.id = id;
+            this.password = password;
+            this.doctor = doctor;
+            token();
+        }
+
+        String id() {
+            return id;
+        }
+
+        String doctor() {
+            return doctor;
+        }
+
+        synchronized String token() {
+            if (token == null || System.nanoTime() - signedInAt > 20 * 60_000_000_000L) {
+                try {
+                    token = signIn(id, password);
+                } catch (Exception e) {
+                    throw new IllegalStateException("sign-in of " + id + " failed: " + e.getMessage(), e);
+                }
+                signedInAt = System.nanoTime();
+            }
+            return token;
+        }
     }
 
     /** An answer: status and body. */
@@ -403,23 +438,39 @@ public final class Load {
             String own = "own password " + id + " " + System.nanoTime();
             expect(call("POST", api(1) + "/enrolments", null, "{\"userId\":\"" + id + "\",\"code\":\"" + r.field("enrolmentCode")
                     + "\",\"password\":\"" + own + "\"}"), 201, "enrolment of " + id);
-            doctors.add(new Person(id, signIn(id, own), null));
+            doctors.add(new Person(id, own, null));
         }
-        for (int p = 0; p < patientCount; p++) {
-            String own = "patient password " + run + " " + p;
-            Reply r = expect(call("POST", api(1) + "/patients", null, "{\"name\":\"Load Patient " + run + " " + p
-                    + "\",\"birthDate\":\"19" + (40 + p % 60) + "-0" + (1 + p % 9) + "-1" + p % 10 + "\",\"contact\":\"load" + p
-                    + "@example.org\",\"password\":\"" + own + "\"}"), 201, "sign-up");
-            String id = r.field("patientId");
-            String token = signIn(id, own);
-            String doctor = doctors.get(p % doctors.size()).id();
-            expect(call("POST", api(1) + "/patients/" + id + "/consents", token, "{\"grantee\":\"" + doctor
-                    + "\",\"categories\":[\"OBSERVATION\",\"NOTE\"]}"), 201, "consent");
-            patients.add(new Person(id, token, doctor));
-            if ((p + 1) % 500 == 0) {
-                System.out.println("  " + (p + 1) + " patients");
+        // Sign-ups and sign-ins each derive a key from a password (PBKDF2, 600,000 iterations): 4 at a time.
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Person>> signedUp = new ArrayList<>();
+            for (int p = 0; p < patientCount; p++) {
+                int n = p;
+                signedUp.add(pool.submit(() -> patient(n)));
             }
+            for (int p = 0; p < patientCount; p++) {
+                patients.add(signedUp.get(p).get());
+                if ((p + 1) % 100 == 0) {
+                    System.out.println("  " + (p + 1) + " patients");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
+    }
+
+    /** Signs up patient {@code p}, who consents to one of the practitioners. */
+    private Person patient(int p) throws Exception {
+        String own = "patient password " + run + " " + p;
+        Reply r = expect(call("POST", api(1) + "/patients", null, "{\"name\":\"Load Patient " + run + " " + p
+                + "\",\"birthDate\":\"19" + (40 + p % 60) + "-0" + (1 + p % 9) + "-1" + p % 10 + "\",\"contact\":\"load" + p
+                + "@example.org\",\"password\":\"" + own + "\"}"), 201, "sign-up");
+        String id = r.field("patientId");
+        String doctor = doctors.get(p % doctors.size()).id();
+        Person patient = new Person(id, own, doctor);
+        expect(call("POST", api(1) + "/patients/" + id + "/consents", patient.token(), "{\"grantee\":\"" + doctor
+                + "\",\"categories\":[\"OBSERVATION\",\"NOTE\"]}"), 201, "consent");
+        return patient;
     }
 
     private String tokenOf(String doctorId) {
