@@ -12,7 +12,7 @@ import org.hl7.fhir.r4.model.Enumerations;
 final class Capability {
 
     /** Kept types the directory (or the ledger) also serves: listed once, with both kinds of search. */
-    private static final Set<String> DIRECTORY = Set.of("Practitioner", "Organization", "Provenance");
+    private static final Set<String> DIRECTORY = Set.of("Practitioner", "Organization", "Provenance", "Group");
 
     private Capability() {
     }
@@ -103,6 +103,12 @@ final class Capability {
                 Enumerations.SearchParamType.TOKEN, "User id"), "patient", Enumerations.SearchParamType.REFERENCE, kept);
         search(search(resource(rest, "Organization", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
                 Enumerations.SearchParamType.TOKEN, "Organisation id"), "patient", Enumerations.SearchParamType.REFERENCE, kept);
+        CapabilityStatementRestResourceComponent group = resource(rest, "Group", TypeRestfulInteraction.READ,
+                TypeRestfulInteraction.SEARCHTYPE);
+        group.setDocumentation("Group/<organisation id>: the patients who consented to the organisation, for its practitioners; "
+                + "a Group a patient's bundle brought is read by its record id");
+        group.addOperation().setName("export").setDefinition("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+        search(group, "patient", Enumerations.SearchParamType.REFERENCE, kept);
         return c;
     }
 

@@ -100,6 +100,14 @@ class FhirMappingTest {
         assertValid(Directory.practitioner(new NetworkService.Person("dr.ada", "PRACTITIONER", "st-mary", "St Mary",
                 false, "Dr Ada")));
         assertValid(Directory.organisation(new NetworkService.Member("st-mary", "St Mary")));
+        org.hl7.fhir.r4.model.Group group = Directory.group(new org.ehrledger.ejb.application.service.PractitionerService
+                .OrganisationGroup("st-mary", "St Mary", List.of("P-AAAAA-BBBBB", "P-CCCCC-DDDDD")));
+        assertValid(group);
+        assertEquals(List.of("Patient/P-AAAAA-BBBBB", "Patient/P-CCCCC-DDDDD"),
+                group.getMember().stream().map(m -> m.getEntity().getReference()).toList());
+        assertEquals("Organization/st-mary", group.getManagingEntity().getReference());
+        assertValid(Directory.group(new org.ehrledger.ejb.application.service.PractitionerService
+                .OrganisationGroup("st-mary", "St Mary", List.of())));
     }
 
     @Test
