@@ -86,6 +86,10 @@ final class Capability {
         patient.addOperation().setName("everything").setDefinition("http://hl7.org/fhir/OperationDefinition/Patient-everything");
         patient.addOperation().setName("export")
                 .setDefinition("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
+        patient.addOperation().setName("import").setDefinition("urn:ehr-ledger:operation:patient-import")
+                .setDocumentation("POST Patient/{id}/$import with application/fhir+ndjson: one patient's resources, one a line, "
+                        + "imported as a transaction bundle of them (all or nothing, once; Prefer: respond-async); a bad line is "
+                        + "named by its number");
         search(patient, "_id", Enumerations.SearchParamType.TOKEN, "Patient id");
         search(patient, "identifier", Enumerations.SearchParamType.TOKEN, Resources.PATIENT_SYSTEM + "|<patient id>");
         search(patient, "name", Enumerations.SearchParamType.STRING, "Full name (with birthdate; among patients who consented to you)");
