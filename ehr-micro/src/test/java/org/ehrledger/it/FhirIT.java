@@ -1273,4 +1273,208 @@ class FhirIT {
                 .where(Observation.PATIENT.hasId(patientId)).returnBundle(Bundle.class).execute());
         assertTrue(validated > 40, "resources validated: " + validated);
     }
+
+    /** A patient the registration desk registered, enrolled with their code and signed in: their id and token. */
+    private static String[] enrolledPatient(String given, String family, String born) throws Exception {
+        Patient p = new Patient();
+        p.addName().setFamily(family).addGiven(given).setText(given + " " + family);
+        p.setBirthDateElement(new org.hl7.fhir.r4.model.DateType(born));
+        p.addTelecom().setSystem(org.hl7.fhir.r4.model.ContactPoint.ContactPointSystem.EMAIL).setValue(given.toLowerCase() + "@example.org");
+        MethodOutcome created = client(adminToken).create().resource(p).execute();
+        String id = created.getId().getIdPart();
+        String code = created.getResponseHeaders().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase("X-Enrolment-Code")).findFirst().orElseThrow().getValue().get(0);
+        return new String[] {id, net.signIn(1, id, net.enrol(1, id, code))};
+    }
+
+    /** A patient's consent, for a day, to every practitioner of an organisation, for the given categories. */
+    private static Consent organisationConsent(String patient, String organisation, String... categories) {
+        Consent c = consent("unused", categories).setPatient(new Reference("Patient/" + patient));
+        c.getProvision().getActorFirstRep().setReference(new Reference("Organization/" + organisation));
+        return c;
+    }
+
+    /** How many reads of a patient's record their access log holds. */
+    private static int readsOf(String[] patient) {
+        return client(patient[1]).search().forResource(AuditEvent.class).where(AuditEvent.PATIENT.hasId(patient[0]))
+                .returnBundle(Bundle.class).execute().getTotal();
+    }
+
+    /** The resources of one type a finished export's manifest lists, each line parsed by HAPI. */
+    private static List<Resource> exported(JsonObject manifest, String type, String token) throws Exception {
+        List<Resource> out = new ArrayList<>();
+        for (var f : manifest.getJsonArray("output").getValuesAs(JsonObject.class)) {
+            if (f.getString("type").equals(type)) {
+                for (String line : http("GET", f.getString("url"), token).body().lines().toList()) {
+                    out.add(valid((Resource) FHIR.newJsonParser().parseResource(line)));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    @Order(19)
+    void aPractitionerExportsTheirOrganisationsGroupOnlyWhenEveryMemberConsentedToWhatIsExported() throws Exception {
+        String[] ada = enrolledPatient("Ada", "Lovelace", "1815-12-10");
+        String[] alan = enrolledPatient("Alan", "Turing", "1912-06-23");
+        for (String[] p : List.of(ada, alan)) {
+            client(p[1]).create().resource(organisationConsent(p[0], "st-mary", "DEMOGRAPHICS", "OBSERVATION")).execute();
+            doctor().create().resource(new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                    .setCode(new CodeableConcept(new Coding("http://loinc.org", "29463-7", "Body weight")))
+                    .setSubject(new Reference("Patient/" + p[0]))
+                    .setValue(new Quantity().setValue(70).setUnit("kg").setSystem("http://unitsofmeasure.org").setCode("kg"))).execute();
+        }
+
+        // The group: the patients who consented to the whole organisation, for its practitioners.
+        org.hl7.fhir.r4.model.Group group = valid(doctor().read().resource(org.hl7.fhir.r4.model.Group.class).withId("st-mary").execute());
+        assertEquals(org.hl7.fhir.r4.model.Group.GroupType.PERSON, group.getType());
+        assertEquals("Organization/st-mary", group.getManagingEntity().getReference());
+        List<String> members = group.getMember().stream().map(m -> m.getEntity().getReference()).toList();
+        assertTrue(members.containsAll(List.of("Patient/" + ada[0], "Patient/" + alan[0])), members.toString());
+        assertFalse(members.contains("Patient/" + patientId), "a consent to one practitioner is not a consent to the organisation");
+        assertEquals(403, http("GET", "Group/st-mary", adminToken).statusCode(), "administrators read no group");
+        assertEquals(403, http("GET", "Group/st-mary/$export", ada[1], "Prefer", "respond-async").statusCode(), "nor do patients");
+
+        // Exported as Patient/$export is: NDJSON parsed by HAPI, every member's resources, each read on the ledger.
+        String reason = "Weight registry: population health";
+        int adaReads = readsOf(ada);
+        JsonObject m = manifest(kickOff("Group/st-mary/$export?_type=Patient,Observation", doctorToken, "X-Access-Reason", reason),
+                doctorToken);
+        assertTrue(m.getString("request").contains("/fhir/r4/Group/st-mary/$export"), m.getString("request"));
+        assertTrue(m.getJsonArray("error").isEmpty(), m.toString());
+        java.util.Map<String, Integer> counts = download(m, doctorToken);
+        assertEquals(members.size(), counts.get("Patient"), "one Patient per member");
+        List<String> subjects = exported(m, "Observation", doctorToken).stream()
+                .map(r -> ((Observation) r).getSubject().getReference()).toList();
+        assertTrue(subjects.containsAll(List.of("Patient/" + ada[0], "Patient/" + alan[0])), subjects.toString());
+        assertTrue(readsOf(ada) > adaReads, "the export's read is in the patient's access log");
+        Bundle log = client(ada[1]).search().forResource(AuditEvent.class).where(AuditEvent.PATIENT.hasId(ada[0]))
+                .returnBundle(Bundle.class).execute();
+        assertTrue(log.getEntry().stream().map(e -> (AuditEvent) e.getResource()).anyMatch(a -> reason.equals(a.getOutcomeDesc())
+                && a.getAgentFirstRep().getWho().getReference().equals("Practitioner/dr-fhir")), "read by the practitioner, for the reason");
+
+        // A member whose consent does not cover what is asked: 403 naming them, and nothing of anyone is read.
+        String[] mary = enrolledPatient("Mary", "Somerville", "1780-12-26");
+        MethodOutcome notes = client(mary[1]).create().resource(organisationConsent(mary[0], "st-mary", "DEMOGRAPHICS", "NOTE")).execute();
+        adaReads = readsOf(ada);
+        HttpResponse<String> refused = http("GET", "Group/st-mary/$export?_type=Observation", doctorToken, "Prefer", "respond-async",
+                "Accept", "application/fhir+json", "X-Access-Reason", reason);
+        assertEquals(403, refused.statusCode(), refused.body());
+        OperationOutcome why = FHIR.newJsonParser().parseResource(OperationOutcome.class, refused.body());
+        assertTrue(why.getIssueFirstRep().getDiagnostics().contains(mary[0]), refused.body());
+        assertTrue(refused.headers().firstValue("Content-Location").isEmpty(), "no export was started");
+        assertEquals(adaReads, readsOf(ada), "nothing was read");
+        // Narrowed to what every member consented to, it is exported; a member may withdraw.
+        String narrowed = kickOff("Group/st-mary/$export?_type=Patient", doctorToken, "X-Access-Reason", reason);
+        assertEquals(404, http("GET", narrowed, ada[1]).statusCode(), "the status is its caller's alone");
+        assertEquals(members.size() + 1, download(manifest(narrowed, doctorToken), doctorToken).get("Patient"));
+        client(mary[1]).delete().resourceById(new IdType("Consent", notes.getId().getIdPart())).execute();
+        assertFalse(valid(doctor().read().resource(org.hl7.fhir.r4.model.Group.class).withId("st-mary").execute()).getMember()
+                .stream().anyMatch(x -> x.getEntity().getReference().equals("Patient/" + mary[0])), "a withdrawn consent ends membership");
+    }
+
+    private static HttpResponse<String> postNdjson(String patient, String ndjson, String token, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(net.web(1) + "/fhir/r4/Patient/" + patient + "/$import"))
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/fhir+ndjson").header("Accept", "application/fhir+json")
+                .header("X-Access-Reason", REASON).timeout(java.time.Duration.ofMinutes(5));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** NDJSON lines of a visit as another system exports it: an encounter, and observations referring to it by its id. */
+    private static String visitNdjson(String label, int observations) {
+        Encounter e = new Encounter().setStatus(Encounter.EncounterStatus.FINISHED)
+                .setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"))
+                .setSubject(new Reference("Patient/" + patientId)).setPeriod(new Period().setStart(new Date()).setEnd(new Date()));
+        e.setId("enc-" + label);
+        StringBuilder out = new StringBuilder(FHIR.newJsonParser().encodeResourceToString(e)).append('\n');
+        for (int i = 0; i < observations; i++) {
+            Observation o = vital("2339-0", "Glucose [Mass/volume] in Blood", String.valueOf(90 + i), "mg/dL", "mg/dL",
+                    new Reference("Patient/" + patientId), new Reference("Encounter/enc-" + label), "laboratory");
+            o.setId("obs-" + label + "-" + i);
+            out.append(FHIR.newJsonParser().encodeResourceToString(o)).append('\n');
+        }
+        return out.toString();
+    }
+
+    @Test
+    @Order(19)
+    void anNdjsonImportIsKeptOnceAndABadLineIsRefusedByItsNumberWithNothingKept() throws Exception {
+        int before = everythingTotal();
+        String visit = visitNdjson("ndjson-1", 2);
+        HttpResponse<String> first = postNdjson(patientId, visit, doctorToken);
+        assertEquals(200, first.statusCode(), first.body());
+        List<String> created = locations(first.body());
+        assertEquals(4, created.size(), "the patient, then one entry per line");
+        assertEquals(before + 3, everythingTotal(), "every line is readable");
+        Observation read = valid(doctor().read().resource(Observation.class).withId(new IdType(created.get(2)).getIdPart()).execute());
+        assertEquals(new IdType(created.get(1)).toUnqualifiedVersionless().getValue(), read.getEncounter().getReference(),
+                "a reference to another line's id resolved to the ledger's");
+
+        HttpResponse<String> again = postNdjson(patientId, visit, doctorToken);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(created, locations(again.body()), "the same NDJSON again is answered with what it created");
+        assertEquals(before + 3, everythingTotal(), "and creates nothing new");
+
+        HttpResponse<String> kick = postNdjson(patientId, visitNdjson("ndjson-2", 3), doctorToken, "Prefer", "respond-async");
+        assertEquals(202, kick.statusCode(), kick.body());
+        HttpResponse<String> done = awaitImport(kick.headers().firstValue("Content-Location").orElseThrow(), doctorToken);
+        assertEquals(200, done.statusCode(), done.body());
+        assertEquals(before + 7, everythingTotal(), "asynchronously, with the same answer");
+
+        // A line that is not a resource, and a resource the validator refuses: named by line, nothing kept.
+        String malformed = visitNdjson("ndjson-3", 1) + "{\"resourceType\": \"Observation\", \"status\":\n";
+        HttpResponse<String> bad = postNdjson(patientId, malformed, doctorToken);
+        assertEquals(400, bad.statusCode(), bad.body());
+        OperationOutcome o = FHIR.newJsonParser().parseResource(OperationOutcome.class, bad.body());
+        assertTrue(o.getIssueFirstRep().getDiagnostics().startsWith("line 3: "), bad.body());
+        String[] lines = visitNdjson("ndjson-4", 2).split("\n");
+        lines[2] = lines[2].replace("\"status\":\"final\",", "");
+        HttpResponse<String> invalid = postNdjson(patientId, String.join("\n", lines), doctorToken);
+        assertEquals(422, invalid.statusCode(), invalid.body());
+        assertTrue(invalid.body().contains("line 3"), invalid.body());
+        assertEquals(before + 7, everythingTotal(), "nothing of a refused import is kept");
+        assertEquals(403, postNdjson(patientId, visit, adminToken).statusCode(), "the registration desk writes no clinical content");
+    }
+
+    @Test
+    @Order(9)
+    void searchesPageBackWithPreviousLinksAndFindMissingElements() {
+        Bundle page = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId)).count(2)
+                .returnBundle(Bundle.class).execute();
+        assertTrue(page.getTotal() >= 3, "more than one page");
+        assertEquals(null, page.getLink("previous"), "the first page has no previous page");
+        List<List<String>> forward = new ArrayList<>();
+        while (true) {
+            forward.add(page.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).toList());
+            if (page.getLink("next") == null) {
+                break;
+            }
+            page = doctor().loadPage().next(page).execute();
+        }
+        List<List<String>> back = new ArrayList<>();
+        back.add(forward.get(forward.size() - 1));
+        while (page.getLink("previous") != null) {
+            page = doctor().loadPage().previous(page).execute();
+            back.add(0, page.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart()).toList());
+        }
+        assertEquals(forward, back, "previous links walk back through the same pages");
+
+        int total = page.getTotal();
+        int without = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.ENCOUNTER.isMissing(true)).returnBundle(Bundle.class).execute().getTotal();
+        Bundle with = doctor().search().forResource(Observation.class).where(Observation.PATIENT.hasId(patientId))
+                .and(Observation.ENCOUNTER.isMissing(false)).returnBundle(Bundle.class).execute();
+        assertTrue(with.getTotal() > 0 && without > 0, "the visit's observations have an encounter, the first one none");
+        assertEquals(total, without + with.getTotal());
+        assertTrue(with.getEntry().stream().allMatch(e -> ((Observation) e.getResource()).hasEncounter()));
+        assertEquals(400, assertThrows(InvalidRequestException.class, () -> doctor().search().forResource(Observation.class)
+                .where(Observation.PATIENT.hasId(patientId)).and(new ca.uhn.fhir.rest.gclient.TokenClientParam("encounter:missing")
+                        .exactly().code("perhaps")).returnBundle(Bundle.class).execute()).getStatusCode());
+    }
 }
+

@@ -100,6 +100,19 @@ final class BulkExport {
             return c;
         }
 
+        /**
+         * The categories a caller must read of every patient to export all that is asked: those holding the types
+         * asked (DEMOGRAPHICS only when Patient is), every category when no {@code _type} narrows it.
+         */
+        Set<Category> requiredCategories() {
+            if (types.isEmpty()) {
+                return EnumSet.allOf(Category.class);
+            }
+            Set<Category> c = EnumSet.noneOf(Category.class);
+            types.forEach(t -> c.addAll(t.equals("Patient") ? EnumSet.of(Category.DEMOGRAPHICS) : RecordTypes.categoriesOf(t)));
+            return c;
+        }
+
         /** Whether something committed at {@code millis} is exported. */
         boolean since(long millis) {
             return since == null || millis >= since.toEpochMilli();

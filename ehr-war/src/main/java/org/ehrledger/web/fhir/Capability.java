@@ -12,7 +12,7 @@ import org.hl7.fhir.r4.model.Enumerations;
 final class Capability {
 
     /** Kept types the directory (or the ledger) also serves: listed once, with both kinds of search. */
-    private static final Set<String> DIRECTORY = Set.of("Practitioner", "Organization", "Provenance");
+    private static final Set<String> DIRECTORY = Set.of("Practitioner", "Organization", "Provenance", "Group");
 
     private Capability() {
     }
@@ -86,6 +86,10 @@ final class Capability {
         patient.addOperation().setName("everything").setDefinition("http://hl7.org/fhir/OperationDefinition/Patient-everything");
         patient.addOperation().setName("export")
                 .setDefinition("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export");
+        patient.addOperation().setName("import").setDefinition("urn:ehr-ledger:operation:patient-import")
+                .setDocumentation("POST Patient/{id}/$import with application/fhir+ndjson: one patient's resources, one a line, "
+                        + "imported as a transaction bundle of them (all or nothing, once; Prefer: respond-async); a bad line is "
+                        + "named by its number");
         search(patient, "_id", Enumerations.SearchParamType.TOKEN, "Patient id");
         search(patient, "identifier", Enumerations.SearchParamType.TOKEN, Resources.PATIENT_SYSTEM + "|<patient id>");
         search(patient, "name", Enumerations.SearchParamType.STRING, "Full name (with birthdate; among patients who consented to you)");
@@ -103,6 +107,12 @@ final class Capability {
                 Enumerations.SearchParamType.TOKEN, "User id"), "patient", Enumerations.SearchParamType.REFERENCE, kept);
         search(search(resource(rest, "Organization", TypeRestfulInteraction.READ, TypeRestfulInteraction.SEARCHTYPE), "_id",
                 Enumerations.SearchParamType.TOKEN, "Organisation id"), "patient", Enumerations.SearchParamType.REFERENCE, kept);
+        CapabilityStatementRestResourceComponent group = resource(rest, "Group", TypeRestfulInteraction.READ,
+                TypeRestfulInteraction.SEARCHTYPE);
+        group.setDocumentation("Group/<organisation id>: the patients who consented to the organisation, for its practitioners; "
+                + "a Group a patient's bundle brought is read by its record id");
+        group.addOperation().setName("export").setDefinition("http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export");
+        search(group, "patient", Enumerations.SearchParamType.REFERENCE, kept);
         return c;
     }
 

@@ -1,15 +1,13 @@
 package org.ehrledger.web.fhir;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -17,19 +15,22 @@ import java.util.logging.Logger;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 import ca.uhn.fhir.parser.IParser;
 import org.hl7.fhir.r4.model.OperationOutcome;
 
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.domain.model.record.Category;
 
 /**
  * Bulk exports in progress and finished ({@code $export}): each runs on the container's managed executor as
  * the caller who started it (so each patient's read is the caller's own, audited as any FHIR read), and its
- * NDJSON files are kept in memory for {@link #RETENTION} for that caller alone. Bounded: {@link #MAX_RUNNING}
- * exports running at once, {@link #MAX_RUNNING_PER_CALLER} per caller, {@link #MAX_KEPT} kept in all, and
- * {@link #MAX_BYTES} of output per export.
+ * NDJSON files are kept in memory for {@link #RETENTION} for that caller alone. Bounded in an {@link AsyncJobs}
+ * table: {@link #MAX_RUNNING} exports running at once, {@link #MAX_RUNNING_PER_CALLER} per caller,
+ * {@link #MAX_KEPT} kept in all; and {@link #MAX_BYTES} of output per export.
  */
 @ApplicationScoped
 public class ExportJobs {
@@ -47,20 +48,22 @@ public class ExportJobs {
     /** The most NDJSON one export may hold; a larger one fails with an error asking to narrow it. */
     static final int MAX_BYTES = 64 * 1024 * 1024;
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Exports: a cancelled one is forgotten at once, with its files. */
+    static final AsyncJobs.Kind KIND = new AsyncJobs.Kind("export", "delete", "started", ErrorCode.TOO_MANY_EXPORTS,
+            MAX_RUNNING, MAX_RUNNING_PER_CALLER, MAX_KEPT, RETENTION, true);
 
     @Resource
     ManagedExecutorService executor;
 
-    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final AsyncJobs<Job> jobs = new AsyncJobs<>(KIND, this::submit, System::currentTimeMillis);
 
     /** An export: who started it, what it asked for, how far it got and, once done, its files. */
-    static final class Job {
-        final String id;
-        final String owner;
+    static final class Job extends AsyncJobs.Job {
         final String request;
         final BulkExport.Parameters parameters;
         final List<String> patients;
+        /** The categories read of each patient. */
+        final Set<Category> categories;
         final Instant transactionTime = Instant.now();
         final AtomicInteger patientsRead = new AtomicInteger();
         final AtomicInteger resources = new AtomicInteger();
@@ -69,24 +72,21 @@ public class ExportJobs {
         private final StringBuilder errors = new StringBuilder();
         private int errorCount;
         private int bytes;
-        private volatile boolean done;
-        private volatile boolean cancelled;
-        private volatile long finishedAt;
-        private Future<?> future;
 
         Job(String id, String owner, String request, BulkExport.Parameters parameters, List<String> patients) {
-            this.id = id;
-            this.owner = owner;
+            this(id, owner, request, parameters, patients, parameters.categories());
+        }
+
+        Job(String id, String owner, String request, BulkExport.Parameters parameters, List<String> patients,
+            Set<Category> categories) {
+            super(id, owner);
             this.request = request;
             this.parameters = parameters;
             this.patients = List.copyOf(patients);
+            this.categories = Set.copyOf(categories);
         }
 
-        boolean done() {
-            return done;
-        }
-
-        /** What a status request reports while the export runs. */
+        @Override
         String progress() {
             return resources.get() + " resources from " + patientsRead.get() + " of " + patients.size() + " patients";
         }
@@ -96,11 +96,11 @@ public class ExportJobs {
             IParser json = Fhir.context().newJsonParser().setPrettyPrint(false);
             try {
                 for (String patient : patients) {
-                    if (cancelled) {
+                    if (cancelled()) {
                         return;
                     }
                     try {
-                        for (org.hl7.fhir.r4.model.Resource r : new Patients(caller).compartment(patient, parameters.categories())) {
+                        for (org.hl7.fhir.r4.model.Resource r : new Patients(caller).compartment(patient, categories)) {
                             String type = r.fhirType();
                             if (parameters.wants(type) && (!r.getMeta().hasLastUpdated()
                                     || parameters.since(r.getMeta().getLastUpdated().getTime()))) {
@@ -124,9 +124,6 @@ public class ExportJobs {
                 }
                 error("the export is larger than " + MAX_BYTES / (1024 * 1024) + " MiB: narrow it with _type, _since or "
                         + "patient", json);
-            } finally {
-                finishedAt = System.currentTimeMillis();
-                done = true;
             }
         }
 
@@ -162,10 +159,6 @@ public class ExportJobs {
             StringBuilder b = type.equals("OperationOutcome") ? (errorCount == 0 ? null : errors) : output.get(type);
             return b == null ? null : b.toString().getBytes(StandardCharsets.UTF_8);
         }
-
-        private boolean expired(long now) {
-            return done && now - finishedAt > RETENTION.toMillis();
-        }
     }
 
     private static final class TooLarge extends RuntimeException {
@@ -180,23 +173,15 @@ public class ExportJobs {
      * Starts an export of these patients for the caller of {@code request}, or refuses it with 429 when the
      * caller or the server already runs as many as it may.
      */
-    synchronized Job start(FhirRequest request, String url, BulkExport.Parameters parameters, List<String> patients) {
-        expire();
+    Job start(FhirRequest request, String url, BulkExport.Parameters parameters, List<String> patients) {
+        return start(request, url, parameters, patients, parameters.categories());
+    }
+
+    /** Starts an export reading only these categories of each patient (a group's: what its members consented to). */
+    Job start(FhirRequest request, String url, BulkExport.Parameters parameters, List<String> patients, Set<Category> categories) {
         String owner = request.caller();
-        long running = jobs.values().stream().filter(j -> !j.done()).count();
-        long mine = jobs.values().stream().filter(j -> !j.done() && j.owner.equals(owner)).count();
-        if (mine >= MAX_RUNNING_PER_CALLER || running >= MAX_RUNNING || jobs.size() >= MAX_KEPT) {
-            throw new FhirException(429, OperationOutcome.IssueType.THROTTLED, ErrorCode.TOO_MANY_EXPORTS, mine >= MAX_RUNNING_PER_CALLER
-                    ? "you already have an export running: wait for it or delete it, then start another"
-                    : "the server runs as many exports as it may; try again in a few minutes");
-        }
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
-        Job job = new Job(HexFormat.of().formatHex(id), owner, url, parameters, patients);
         FhirRequest detached = request.detached();
-        jobs.put(job.id, job);
-        job.future = submit(() -> job.run(detached));
-        return job;
+        return jobs.start(owner, id -> new Job(id, owner, url, parameters, patients, categories), job -> job.run(detached));
     }
 
     /** Runs an export on the managed executor, which carries the caller's identity to the session beans. */
@@ -206,13 +191,16 @@ public class ExportJobs {
 
     /** The caller's export (another caller's is as unknown as one that never existed: 404). */
     Job of(String id, String caller) {
-        expire();
-        Job job = jobs.get(id);
-        if (job == null || !job.owner.equals(caller)) {
-            throw FhirException.notFound("no export " + id + " (exports are kept for " + RETENTION.toMinutes()
-                    + " minutes after they finish, for the caller who started them)");
+        return jobs.of(id, caller);
+    }
+
+    /** The status answer: 202 with {@code X-Progress} while the export runs, 200 with its manifest (files under {@code base}) when done. */
+    Response status(String id, String caller, String base) {
+        Job job = of(id, caller);
+        if (!job.done()) {
+            return AsyncJobs.running(job);
         }
-        return job;
+        return Response.ok(job.manifest(base), MediaType.APPLICATION_JSON).header("Expires", jobs.expires()).build();
     }
 
     /**
@@ -220,17 +208,6 @@ public class ExportJobs {
      * closes its connection) and removes it with its files.
      */
     void cancel(String id, String caller) {
-        Job job = of(id, caller);
-        job.cancelled = true;
-        Future<?> f = job.future;
-        if (f != null) {
-            f.cancel(false);
-        }
-        jobs.remove(id);
-    }
-
-    private void expire() {
-        long now = System.currentTimeMillis();
-        jobs.values().removeIf(j -> j.expired(now));
+        jobs.cancel(id, caller);
     }
 }

@@ -1,7 +1,7 @@
 package org.ehrledger.web.fhir;
 
-import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 
 import jakarta.ejb.EJB;
 import jakarta.inject.Inject;
@@ -32,11 +32,13 @@ import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.application.service.PractitionerService;
 import org.ehrledger.ejb.application.service.ImportService;
 import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.registry.Role;
 
 /**
  * The FHIR R4 facade's interactions (capabilities, read, search, create, consent withdrawal, transaction
- * bundles, {@code Patient/$everything} and Bulk Data {@code $export} ({@link ExportJobs})), each handed to the family of its resource type: {@link Patients},
+ * bundles and NDJSON imports ({@link ImportJobs}), {@code Patient/$everything}, Bulk Data {@code $export} of patients and
+ * of an organisation's group ({@link ExportJobs})), each handed to the family of its resource type: {@link Patients},
  * {@link Records} (with Provenance), {@link Consents} (with AuditEvent), the {@link Directory} (Practitioner,
  * Organization) and {@link Transactions}, on the same session beans as the portal and the JSON API.
  */
@@ -105,6 +107,7 @@ public class FhirEndpoint {
             case "Patient" -> new Patients(r).read(id);
             case "Practitioner" -> record ? new Records(r).read(type, id) : new Directory(r).practitioner(id);
             case "Organization" -> record ? new Records(r).read(type, id) : new Directory(r).organisation(id);
+            case "Group" -> record ? new Records(r).read(type, id) : new Directory(r).group(id, java.util.EnumSet.noneOf(Category.class));
             case "Consent" -> new Consents(r).consent(id);
             case "AuditEvent" -> new Consents(r).auditEvent(id);
             case "Provenance" -> new Records(r).provenance(id);
@@ -162,6 +165,34 @@ public class FhirEndpoint {
         return kickOff(id);
     }
 
+    /**
+     * Bulk Data kick-off for a member organisation's group (the patients who consented to it): only for its
+     * practitioners, and only when they read every member's asked categories under consent (403 otherwise, and
+     * nothing is read or exported).
+     */
+    @GET
+    @Path("Group/{id}/$export")
+    public Response exportGroup(@PathParam("id") String id) {
+        FhirRequest r = request();
+        BulkExport.Parameters p = BulkExport.Parameters.of(headers.getHeaderString("Prefer"),
+                headers.getHeaderString(HttpHeaders.ACCEPT), uri.getQueryParameters());
+        if (!p.patients().isEmpty()) {
+            throw FhirException.invalid("Group/{id}/$export exports every member of the group; name patients with Patient/$export?patient=");
+        }
+        Set<Category> required = p.requiredCategories();
+        PractitionerService.OrganisationGroup group = new Directory(r).groupEntitled(id, required);
+        if (group.patients().size() > MAX_EXPORT_PATIENTS) {
+            throw FhirException.invalid("Group/" + id + " has more than " + MAX_EXPORT_PATIENTS + " members; export them by "
+                    + "patient with Patient/$export?patient=");
+        }
+        return started(r, exports.start(r, uri.getRequestUri().toString(), p, group.patients(), required));
+    }
+
+    /** A kick-off's answer: 202 with the export's status URL. */
+    private static Response started(FhirRequest r, ExportJobs.Job job) {
+        return Response.accepted().header("Content-Location", r.base() + "/" + EXPORTS + "/" + job.id).build();
+    }
+
     private Response kickOff(String patientId) {
         FhirRequest r = request();
         BulkExport.Parameters p = BulkExport.Parameters.of(headers.getHeaderString("Prefer"),
@@ -187,8 +218,7 @@ public class FhirEndpoint {
         if (patientIds.size() > MAX_EXPORT_PATIENTS) {
             throw FhirException.invalid("one export names at most " + MAX_EXPORT_PATIENTS + " patients");
         }
-        ExportJobs.Job job = exports.start(r, uri.getRequestUri().toString(), p, patientIds);
-        return Response.accepted().header("Content-Location", r.base() + "/" + EXPORTS + "/" + job.id).build();
+        return started(r, exports.start(r, uri.getRequestUri().toString(), p, patientIds));
     }
 
     /** Bulk Data status: 202 with progress while it runs, 200 with the output manifest when done. */
@@ -197,12 +227,7 @@ public class FhirEndpoint {
     @Produces(MediaType.APPLICATION_JSON)
     public Response exportStatus(@PathParam("job") String id) {
         FhirRequest r = request();
-        ExportJobs.Job job = exports.of(id, r.caller());
-        if (!job.done()) {
-            return Response.accepted().header("X-Progress", job.progress()).header("Retry-After", 2).build();
-        }
-        return Response.ok(job.manifest(r.base()), MediaType.APPLICATION_JSON)
-                .header("Expires", java.util.Date.from(Instant.now().plus(ExportJobs.RETENTION))).build();
+        return exports.status(id, r.caller(), r.base());
     }
 
     /** Cancels a bulk export and removes its files: 202. */
@@ -259,6 +284,19 @@ public class FhirEndpoint {
         return new Transactions(request(), imports).commit(body, headers.getHeaderString("Prefer"), importJobs);
     }
 
+    /**
+     * Bulk import of one patient's resources as NDJSON (one resource a line): committed exactly as a transaction
+     * bundle of them, all or nothing and once; 200 with the transaction-response, or 202 and a status URL with
+     * {@code Prefer: respond-async}. A bad line is named by its number.
+     */
+    @POST
+    @Path("Patient/{id}/$import")
+    @Consumes({NdjsonImport.NDJSON, "application/ndjson", "application/x-ndjson"})
+    public Response importNdjson(@PathParam("id") String id, java.io.InputStream body) throws java.io.IOException {
+        byte[] ndjson = FhirProviders.Reader.bounded(body, FhirProviders.MAX_BUNDLE_BYTES);
+        return new Transactions(request(), imports).commitLines(id, ndjson, headers.getHeaderString("Prefer"), importJobs);
+    }
+
     /** Where asynchronous imports answer: {@code <base>/$import-jobs/<job>}. */
     static final String IMPORTS = "$import-jobs";
 
@@ -269,14 +307,7 @@ public class FhirEndpoint {
     @GET
     @Path(IMPORTS + "/{job}")
     public Response importStatus(@PathParam("job") String id) {
-        ImportJobs.Job job = importJobs.of(id, request().caller());
-        if (!job.done()) {
-            return Response.accepted().header("X-Progress", job.progress.describe()).header("Retry-After", 2).build();
-        }
-        if (job.failure() != null) {
-            return Response.status(job.failure().status()).entity(job.failure().outcome()).build();
-        }
-        return Response.ok(job.result()).header("Expires", java.util.Date.from(Instant.now().plus(ImportJobs.RETENTION))).build();
+        return importJobs.status(id, request().caller());
     }
 
     /** Cancels a running import (aborted on the ledger: nothing of it becomes visible) or forgets a finished one: 202. */

@@ -143,7 +143,8 @@ public final class FhirProviders {
             return resource;
         }
 
-        private static byte[] bounded(InputStream in, int max) throws IOException {
+        /** The body, or a 413 when it is longer than {@code max} bytes. */
+        static byte[] bounded(InputStream in, int max) throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buf = new byte[16 * 1024];
             for (int n; (n = in.read(buf)) > 0; ) {
@@ -158,7 +159,8 @@ public final class FhirProviders {
         }
     }
 
-    private static String trim(String message) {
+    /** A parser's message, at most 300 characters (it may quote the body). */
+    static String trim(String message) {
         if (message == null) {
             return "unreadable";
         }

@@ -1,10 +1,6 @@
 package org.ehrledger.web.fhir;
 
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -13,6 +9,7 @@ import java.util.logging.Logger;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
@@ -23,9 +20,9 @@ import org.ehrledger.ejb.application.ErrorCode;
 /**
  * Asynchronous imports of transaction bundles ({@code Prefer: respond-async}): each runs on the container's
  * managed executor as the caller who sent it, reports its progress in entries, and keeps its
- * transaction-response (or its OperationOutcome) for {@link #RETENTION} for that caller alone. Bounded like
- * bulk exports: {@link #MAX_RUNNING} running at once, {@link #MAX_RUNNING_PER_CALLER} per caller,
- * {@link #MAX_KEPT} kept in all.
+ * transaction-response (or its OperationOutcome) for {@link #RETENTION} for that caller alone. Bounded in an
+ * {@link AsyncJobs} table like bulk exports: {@link #MAX_RUNNING} running at once, {@link #MAX_RUNNING_PER_CALLER}
+ * per caller, {@link #MAX_KEPT} kept in all.
  */
 @ApplicationScoped
 public class ImportJobs {
@@ -41,12 +38,14 @@ public class ImportJobs {
     /** How long a finished import's answer is kept. */
     static final Duration RETENTION = Duration.ofHours(1);
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Imports: a cancelled one runs on until it stops, so that its status says how it ended. */
+    static final AsyncJobs.Kind KIND = new AsyncJobs.Kind("import", "cancel", "sent", ErrorCode.TOO_MANY_IMPORTS,
+            MAX_RUNNING, MAX_RUNNING_PER_CALLER, MAX_KEPT, RETENTION, false);
 
     @Resource
     ManagedExecutorService executor;
 
-    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final AsyncJobs<Job> jobs = new AsyncJobs<>(KIND, this::submit, System::currentTimeMillis);
 
     /** How far an import got: entries checked by the validator, records committed or staged, of how many. */
     static final class Progress {
@@ -72,25 +71,27 @@ public class ImportJobs {
     }
 
     /** An import: who sent it, how far it got and, once done, its answer. */
-    static final class Job {
-        final String id;
-        final String owner;
+    static final class Job extends AsyncJobs.Job {
         final Progress progress;
         private volatile Bundle result;
         private volatile FhirException failure;
-        private volatile boolean done;
-        private volatile long finishedAt;
         /** What the job does, dropped when it starts so that a kept job does not keep its bundle. */
         private volatile Function<Progress, Bundle> work;
 
         Job(String id, String owner, int entries) {
-            this.id = id;
-            this.owner = owner;
+            super(id, owner);
             this.progress = new Progress(entries);
         }
 
-        boolean done() {
-            return done;
+        @Override
+        String progress() {
+            return progress.describe();
+        }
+
+        @Override
+        void cancel() {
+            super.cancel();
+            progress.cancelled = true;
         }
 
         /** The transaction-response of a finished import, or null if it failed. */
@@ -125,14 +126,7 @@ public class ImportJobs {
                 LOG.warning("import " + id + " failed: " + e.getClass().getName());
                 failure = new FhirException(500, OperationOutcome.IssueType.EXCEPTION, ErrorCode.INTERNAL,
                         "the import failed (" + e.getClass().getSimpleName() + "); nothing of it is visible");
-            } finally {
-                finishedAt = System.currentTimeMillis();
-                done = true;
             }
-        }
-
-        private boolean expired(long now) {
-            return done && now - finishedAt > RETENTION.toMillis();
         }
     }
 
@@ -140,23 +134,13 @@ public class ImportJobs {
      * Starts an import of {@code entries} entries for the caller of {@code request}, or refuses it with 429 when
      * the caller or the server already runs as many as it may.
      */
-    synchronized Job start(FhirRequest request, int entries, Function<Progress, Bundle> work) {
-        expire();
+    Job start(FhirRequest request, int entries, Function<Progress, Bundle> work) {
         String owner = request.caller();
-        long running = jobs.values().stream().filter(j -> !j.done()).count();
-        long mine = jobs.values().stream().filter(j -> !j.done() && j.owner.equals(owner)).count();
-        if (mine >= MAX_RUNNING_PER_CALLER || running >= MAX_RUNNING || jobs.size() >= MAX_KEPT) {
-            throw new FhirException(429, OperationOutcome.IssueType.THROTTLED, ErrorCode.TOO_MANY_IMPORTS, mine >= MAX_RUNNING_PER_CALLER
-                    ? "you already have an import running: wait for it or cancel it, then start another"
-                    : "the server runs as many imports as it may; try again in a few minutes");
-        }
-        byte[] id = new byte[16];
-        RANDOM.nextBytes(id);
-        Job job = new Job(HexFormat.of().formatHex(id), owner, entries);
-        job.work = work;
-        jobs.put(job.id, job);
-        submit(job::run);
-        return job;
+        return jobs.start(owner, id -> {
+            Job job = new Job(id, owner, entries);
+            job.work = work;
+            return job;
+        }, Job::run);
     }
 
     /** Runs an import on the managed executor, which carries the caller's identity to the session beans. */
@@ -166,13 +150,19 @@ public class ImportJobs {
 
     /** The caller's import (another caller's is as unknown as one that never existed: 404). */
     Job of(String id, String caller) {
-        expire();
-        Job job = jobs.get(id);
-        if (job == null || !job.owner.equals(caller)) {
-            throw FhirException.notFound("no import " + id + " (imports are kept for " + RETENTION.toMinutes()
-                    + " minutes after they finish, for the caller who sent them)");
+        return jobs.of(id, caller);
+    }
+
+    /** The status answer of a running import (202, {@code X-Progress}), or of a finished one: its answer or its error. */
+    Response status(String id, String caller) {
+        Job job = of(id, caller);
+        if (!job.done()) {
+            return AsyncJobs.running(job);
         }
-        return job;
+        if (job.failure() != null) {
+            return Response.status(job.failure().status()).entity(job.failure().outcome()).build();
+        }
+        return Response.ok(job.result()).header("Expires", jobs.expires()).build();
     }
 
     /**
@@ -180,15 +170,6 @@ public class ImportJobs {
      * ledger (nothing of it becomes visible); a finished one is forgotten (its records stay).
      */
     void cancel(String id, String caller) {
-        Job job = of(id, caller);
-        job.progress.cancelled = true;
-        if (job.done()) {
-            jobs.remove(id);
-        }
-    }
-
-    private void expire() {
-        long now = System.currentTimeMillis();
-        jobs.values().removeIf(j -> j.expired(now));
+        jobs.cancel(id, caller);
     }
 }

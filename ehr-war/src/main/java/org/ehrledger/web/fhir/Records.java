@@ -86,7 +86,10 @@ final class Records {
         requireRecordType(type);
         List<String> allowed = new ArrayList<>(List.of("patient", "subject", "_id", "_lastUpdated", "_sort", "_include",
                 "_revinclude"));
-        allowed.addAll(Search.contentOf(type));
+        for (String name : Search.contentOf(type)) {
+            allowed.add(name);
+            allowed.add(name + Search.MISSING);
+        }
         Search.allow(q, allowed.toArray(String[]::new));
         String patient = Search.patient(request, Search.first(q, "patient", q.getFirst("subject")));
         String id = q.getFirst("_id");

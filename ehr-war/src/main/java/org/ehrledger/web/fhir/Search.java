@@ -31,8 +31,8 @@ import org.hl7.fhir.r4.model.Resource;
 import org.ehrledger.ejb.domain.model.registry.Role;
 
 /**
- * Searches: which parameters a search takes, their values (tokens, patients, dates, page sizes) and the
- * searchset pages, with {@code next} links, that answer them.
+ * Searches: which parameters a search takes, their values (tokens, patients, dates, page sizes, the
+ * {@code :missing} modifier) and the searchset pages, with {@code next} and {@code previous} links, that answer them.
  */
 final class Search {
 
@@ -40,6 +40,8 @@ final class Search {
     private static final Set<String> COMMON = Set.of("_format", "_pretty", "_count", "_cursor", "_summary");
     static final int DEFAULT_COUNT = 50;
     static final int MAX_COUNT = 200;
+    /** The modifier asking whether a parameter's elements are absent ({@code true}) or present ({@code false}). */
+    static final String MISSING = ":missing";
 
     private Search() {
     }
@@ -90,7 +92,10 @@ final class Search {
         return v.startsWith("Patient/") ? v.substring("Patient/".length()) : v;
     }
 
-    /** A searchset page, in the given order, with a {@code next} link while more match. */
+    /**
+     * A searchset page, in the given order, with a {@code next} link while more match and a {@code previous} link
+     * after the first page (each names the last resource before its page as {@code _cursor}).
+     */
     static Bundle page(List<? extends Resource> all, FhirRequest request) {
         MultivaluedMap<String, String> q = request.uri().getQueryParameters();
         int count = count(q.getFirst("_count"), DEFAULT_COUNT, MAX_COUNT);
@@ -115,6 +120,12 @@ final class Search {
         if (from + count < all.size()) {
             b.addLink().setRelation("next").setUrl(request.uri().getRequestUriBuilder().replaceQueryParam("_cursor",
                     page.get(page.size() - 1).getIdElement().getIdPart()).build().toString());
+        }
+        if (from > 0) {
+            int previous = Math.max(0, Math.min(from, all.size()) - count);
+            Object[] before = previous == 0 ? new Object[0] : new Object[] {all.get(previous - 1).getIdElement().getIdPart()};
+            b.addLink().setRelation("previous").setUrl(request.uri().getRequestUriBuilder().replaceQueryParam("_cursor", before)
+                    .build().toString());
         }
         for (Resource r : page) {
             b.addEntry().setFullUrl(request.base() + "/" + r.getIdElement().getResourceType() + "/" + r.getIdElement().getIdPart())
@@ -195,12 +206,18 @@ final class Search {
         RuntimeResourceDefinition definition = Fhir.context().getResourceDefinition(type);
         Predicate<Resource> all = r -> true;
         for (String name : CONTENT) {
-            List<String> values = q.get(name);
             RuntimeSearchParam param = definition.getSearchParam(name);
-            if (values == null || param == null) {
+            if (param == null) {
                 continue;
             }
             List<String> paths = paths(param, type);
+            for (String missing : q.getOrDefault(name + MISSING, List.of())) {
+                all = all.and(missing(paths, name, missing));
+            }
+            List<String> values = q.get(name);
+            if (values == null) {
+                continue;
+            }
             for (String value : values) {
                 Predicate<Resource> one = switch (param.getParamType()) {
                     case TOKEN -> tokens(paths, value);
@@ -283,6 +300,16 @@ final class Search {
             current = next;
         }
         return current;
+    }
+
+    /** {@code <name>:missing=true}: none of the parameter's elements is there; {@code false}: one is. */
+    private static Predicate<Resource> missing(List<String> paths, String name, String value) {
+        boolean absent = switch (value.strip()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw FhirException.invalid(name + MISSING + " is true or false");
+        };
+        return r -> paths.stream().allMatch(p -> values(r, p).stream().allMatch(IBase::isEmpty)) == absent;
     }
 
     private static Predicate<Resource> tokens(List<String> paths, String value) {

@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.service.Ids;
 import org.ehrledger.web.smart.Scopes;
 import org.ehrledger.web.smart.SmartTokens;
 
@@ -116,6 +117,9 @@ public class SmartScopes implements ContainerRequestFilter, ContainerResponseFil
         }
     }
 
+    /** What {@link Need#about} is for a request about several patients (never the one in context). */
+    private static final String SEVERAL = "(several)";
+
     /** The need of a request to the facade, or null for one any token may make (capabilities, its own export files). */
     static Need need(String method, List<String> path, MultivaluedMap<String, String> query) {
         if (path.isEmpty()) {
@@ -124,6 +128,13 @@ public class SmartScopes implements ContainerRequestFilter, ContainerResponseFil
         String first = path.get(0);
         if (first.equals("metadata") || first.equals(".well-known") || first.equals(FhirEndpoint.EXPORTS)) {
             return null;
+        }
+        if (first.equals("Group") && path.size() >= 2 && !Ids.RECORD_ID.matcher(path.get(1)).matches()) {
+            // An organisation's group is about many patients: patient/ scopes never reach it.
+            return new Need(path.size() == 2 ? "Group" : "*", Scopes.READ, SEVERAL);
+        }
+        if (path.size() == 3 && path.get(2).equals("$import")) {
+            return new Need("*", Scopes.CREATE, path.get(1));
         }
         if (path.size() >= 2 && path.get(path.size() - 1).equals("$export")) {
             String about = path.size() == 3 ? path.get(1) : single(query.get("patient"));
@@ -160,7 +171,7 @@ public class SmartScopes implements ContainerRequestFilter, ContainerResponseFil
     /** The one patient a parameter names ({@code id} or {@code Patient/id}), or null if none or several. */
     private static String single(List<String> values) {
         if (values == null || values.size() != 1 || values.get(0).contains(",")) {
-            return values == null ? null : "(several)";
+            return values == null ? null : SEVERAL;
         }
         String v = values.get(0);
         return v.startsWith("Patient/") ? v.substring("Patient/".length()) : v;

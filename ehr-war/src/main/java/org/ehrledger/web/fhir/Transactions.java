@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 import jakarta.ws.rs.core.Response;
 
@@ -43,12 +44,24 @@ final class Transactions {
 
     /** Commits a bundle now (200 with the transaction-response), or as a job when {@code prefer} asks (202). */
     Response commit(Resource body, String prefer, ImportJobs jobs) {
-        Bundle bundle = checked(body);
+        return commit(checked(body), prefer, jobs, UnaryOperator.identity());
+    }
+
+    /**
+     * Commits one patient's NDJSON lines ({@link NdjsonImport}) exactly as a bundle of them, now or as a job; every
+     * error names the line at fault.
+     */
+    Response commitLines(String patientId, byte[] ndjson, String prefer, ImportJobs jobs) {
+        Bundle bundle = checked(NdjsonImport.bundle(patientId, ndjson));
+        return commit(bundle, prefer, jobs, e -> NdjsonImport.byLine(e, bundle));
+    }
+
+    private Response commit(Bundle bundle, String prefer, ImportJobs jobs, UnaryOperator<FhirException> located) {
         if (prefer != null && prefer.toLowerCase(Locale.ROOT).replace(" ", "").contains("respond-async")) {
-            ImportJobs.Job job = start(bundle, jobs);
+            ImportJobs.Job job = start(bundle, jobs, located);
             return Response.accepted().header("Content-Location", request.base() + "/" + FhirEndpoint.IMPORTS + "/" + job.id).build();
         }
-        return Response.ok(run(bundle, hashOf(bundle), new ImportJobs.Progress(bundle.getEntry().size()))).build();
+        return Response.ok(run(bundle, hashOf(bundle), new ImportJobs.Progress(bundle.getEntry().size()), located)).build();
     }
 
     /** A transaction or batch Bundle within the bounds of an import, or a 400/413 saying what is wrong. */
@@ -66,9 +79,23 @@ final class Transactions {
 
     /** Starts a bundle's import as a job of the caller ({@link ImportJobs}), run as this request detached from its thread. */
     ImportJobs.Job start(Bundle bundle, ImportJobs jobs) {
+        return start(bundle, jobs, UnaryOperator.identity());
+    }
+
+    private ImportJobs.Job start(Bundle bundle, ImportJobs jobs, UnaryOperator<FhirException> located) {
         String hash = hashOf(bundle);
         FhirRequest detached = request.detached();
-        return jobs.start(request, bundle.getEntry().size(), progress -> new Transactions(detached, imports).run(bundle, hash, progress));
+        return jobs.start(request, bundle.getEntry().size(),
+                progress -> new Transactions(detached, imports).run(bundle, hash, progress, located));
+    }
+
+    /** {@link #run(Bundle, String, ImportJobs.Progress)}, its failures' locations named by {@code located}. */
+    private Bundle run(Bundle bundle, String hash, ImportJobs.Progress progress, UnaryOperator<FhirException> located) {
+        try {
+            return run(bundle, hash, progress);
+        } catch (FhirException e) {
+            throw located.apply(e);
+        }
     }
 
     /** Validates, plans and commits a bundle, reporting to {@code progress}; the transaction-response. */

@@ -76,6 +76,11 @@ class BulkExportTest {
         assertFalse(p.since(MARCH));
         assertTrue(p.since(JUNE));
         assertEquals(List.of("P-1", "P-2"), p.patients());
+        assertEquals(EnumSet.of(Category.OBSERVATION, Category.CONDITION, Category.DEMOGRAPHICS), p.requiredCategories(),
+                "what a group's members must have consented to: the categories of the types asked");
+        assertEquals(EnumSet.of(Category.OBSERVATION), BulkExport.Parameters.of("respond-async", null, query("_type", "Observation"))
+                .requiredCategories(), "the patient is read to name them, but not required when not asked");
+        assertEquals(EnumSet.allOf(Category.class), BulkExport.Parameters.of("respond-async", null, query()).requiredCategories());
         for (String format : List.of("ndjson", "application/ndjson")) {
             BulkExport.Parameters.of("respond-async", null, query("_outputFormat", format));
         }
@@ -157,7 +162,6 @@ class BulkExportTest {
         ExportJobs.Job job = new ExportJobs.Job("job1", PATIENT, "https://h/fhir/r4/Patient/$export",
                 BulkExport.Parameters.of("respond-async", null, query(query)), patients);
         job.run(patient());
-        assertTrue(job.done());
         return job;
     }
 

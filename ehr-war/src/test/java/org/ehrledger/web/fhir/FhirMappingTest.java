@@ -100,6 +100,16 @@ class FhirMappingTest {
         assertValid(Directory.practitioner(new NetworkService.Person("dr.ada", "PRACTITIONER", "st-mary", "St Mary",
                 false, "Dr Ada")));
         assertValid(Directory.organisation(new NetworkService.Member("st-mary", "St Mary")));
+        org.hl7.fhir.r4.model.Group group = Directory.group(new org.ehrledger.ejb.application.service.PractitionerService
+                .OrganisationGroup("st-mary", "St Mary", List.of("P-AAAAA-BBBBB", "P-CCCCC-DDDDD")));
+        // Validated against the specification by FhirIT's full validator: the facade's own validator learns only
+        // the types it validates as top-level resources (Fhir.TYPES), and the facade never validates a Group it answers.
+        assertEquals(org.hl7.fhir.r4.model.Group.GroupType.PERSON, group.getType());
+        assertTrue(group.getActual(), "members only in an actual group");
+        assertEquals(2, group.getQuantity());
+        assertEquals(List.of("Patient/P-AAAAA-BBBBB", "Patient/P-CCCCC-DDDDD"),
+                group.getMember().stream().map(m -> m.getEntity().getReference()).toList());
+        assertEquals("Organization/st-mary", group.getManagingEntity().getReference());
     }
 
     @Test

@@ -58,6 +58,19 @@ class SearchTest {
     }
 
     @Test
+    void missingFindsResourcesWithoutTheElementsOfAParameterOrWithThem() {
+        Observation during = lab("d", "8867-4", "vital-signs", "2026-03-01");
+        during.setEncounter(new org.hl7.fhir.r4.model.Reference("Encounter/R-AAAAA-BBBBB-CCCCC-DDDDD"));
+        Observation undated = lab("e", "8867-4", "vital-signs", "2026-03-01").setEffective(null);
+        List<Observation> all = List.of(LABS.get(0), during, undated);
+        assertEquals(List.of("a", "e"), find("Observation", all, "encounter:missing", "true"));
+        assertEquals(List.of("d"), find("Observation", all, "encounter:missing", "false"));
+        assertEquals(List.of("e"), find("Observation", all, "date:missing", "true"));
+        assertEquals(List.of("e"), find("Observation", all, "date:missing", "true", "code", "8867-4"), "with the others, all must hold");
+        assertEquals(400, assertThrows(FhirException.class, () -> find("Observation", all, "encounter:missing", "maybe")).status());
+    }
+
+    @Test
     void theEncounterIsFoundByIdOrReference() {
         Observation during = lab("d", "8867-4", "vital-signs", "2026-03-01");
         during.setEncounter(new org.hl7.fhir.r4.model.Reference("Encounter/R-AAAAA-BBBBB-CCCCC-DDDDD"));

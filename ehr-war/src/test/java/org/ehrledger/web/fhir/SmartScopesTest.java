@@ -40,6 +40,12 @@ class SmartScopesTest {
         assertEquals(new SmartScopes.Need("*", Scopes.READ, "P-1"), SmartScopes.need("GET", List.of("Patient", "P-1", "$export"), query()));
         assertEquals(new SmartScopes.Need("*", Scopes.READ, "(several)"),
                 SmartScopes.need("GET", List.of("Patient", "$export"), query("patient", "P-1,P-2")));
+        assertEquals(new SmartScopes.Need("*", Scopes.READ, "(several)"),
+                SmartScopes.need("GET", List.of("Group", "st-mary", "$export"), query()), "a group is never the patient in context");
+        assertEquals(new SmartScopes.Need("Group", Scopes.READ, "(several)"), SmartScopes.need("GET", List.of("Group", "st-mary"), query()));
+        assertEquals(new SmartScopes.Need("Group", Scopes.READ, null),
+                SmartScopes.need("GET", List.of("Group", "R-AAAAA-BBBBB-CCCCC-DDDDD"), query()), "a Group a bundle brought is a record");
+        assertEquals(new SmartScopes.Need("*", Scopes.CREATE, "P-1"), SmartScopes.need("POST", List.of("Patient", "P-1", "$import"), query()));
     }
 
     @Test

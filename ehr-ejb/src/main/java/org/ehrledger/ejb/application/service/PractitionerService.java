@@ -23,6 +23,7 @@ import org.ehrledger.ejb.domain.model.record.BreakGlass;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
+import org.ehrledger.ejb.domain.model.registry.Organisation;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.registry.User;
 import org.ehrledger.ejb.domain.model.tx.Fields;
@@ -134,6 +135,64 @@ public class PractitionerService {
             }
         }
         return matches;
+    }
+
+    /**
+     * A member organisation's group of patients: those who gave the whole organisation a consent in force.
+     *
+     * @param organisation the organisation id
+     * @param name         its display name
+     * @param patients     the members' patient ids, in id order
+     */
+    public record OrganisationGroup(String organisation, String name, List<String> patients) {
+    }
+
+    /**
+     * The group of the caller's own organisation (the patients who consented to it, so its practitioners), once
+     * the caller is checked to read every member's {@code categories} under a consent in force (a bulk export of
+     * the group needs that; break-glass and the emergency state do not count). Nothing is read or decrypted.
+     * Another organisation's group is refused ({@code FORBIDDEN}): who consented to it is its own to know.
+     */
+    public OrganisationGroup group(String organisationId, Set<Category> categories) {
+        String org = Inputs.text("organisation id", organisationId, 64);
+        String me = caller.id();
+        long now = System.currentTimeMillis();
+        GroupCheck found = ledger.query(s -> {
+            Organisation o = s.organisation(org);
+            User self = s.user(me);
+            if (o == null || self == null) {
+                return null;
+            }
+            List<String> members = List.copyOf(s.access().patientsConsentingTo(org, now));
+            List<String> refused = new ArrayList<>();
+            if (self.organisation().equals(org)) {
+                for (String patient : members) {
+                    Set<Category> missing = s.access().notConsented(self, patient, categories, now);
+                    if (!missing.isEmpty()) {
+                        refused.add(patient + " " + missing);
+                    }
+                }
+            }
+            return new GroupCheck(new OrganisationGroup(org, o.name(), members), self.organisation(), refused);
+        });
+        if (found == null) {
+            throw new EhrException(ErrorCode.NOT_FOUND, "no organisation " + org);
+        }
+        if (!found.callerOrganisation().equals(org)) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "the group of " + org + " is for its own practitioners; yours is Group/"
+                    + found.callerOrganisation());
+        }
+        List<String> refused = found.refused();
+        if (!refused.isEmpty()) {
+            throw new EhrException(ErrorCode.FORBIDDEN, refused.size() + " member(s) of Group/" + org
+                    + " gave no consent in force covering what is asked: " + String.join(", ", refused.subList(0, Math.min(10, refused.size())))
+                    + (refused.size() > 10 ? ", ..." : "") + "; narrow the export with _type, or ask them for consent");
+        }
+        return found.group();
+    }
+
+    /** A group as the ledger holds it, the caller's organisation, and the members the caller may not read all of. */
+    private record GroupCheck(OrganisationGroup group, String callerOrganisation, List<String> refused) {
     }
 
     /**

@@ -1,9 +1,13 @@
 package org.ehrledger.ejb.domain.model.access;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.ehrledger.ejb.domain.model.record.AccessBasis;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;
@@ -138,6 +142,35 @@ public final class AccessPolicy {
             }
         }
         return List.copyOf(out.values());
+    }
+
+    /**
+     * The patients who gave the whole organisation a consent in force at {@code now}, in id order: the
+     * organisation's group of patients (FHIR {@code Group/<organisation id>}).
+     */
+    public SortedSet<String> patientsConsentingTo(String organisation, long now) {
+        SortedSet<String> out = new TreeSet<>();
+        for (Consent c : facts.consentsNaming(Consent.ORGANISATION + organisation)) {
+            if (c.inForceAt(now)) {
+                out.add(c.patient());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The categories of {@code categories} that no consent in force lets {@code reader} read of {@code patient}
+     * at {@code now} (break-glass and the emergency state do not count): empty when the reader is entitled to all
+     * of them under the patient's consents, as a bulk export of a group requires.
+     */
+    public Set<Category> notConsented(User reader, String patient, Set<Category> categories, long now) {
+        Set<Category> out = EnumSet.noneOf(Category.class);
+        for (Category c : categories) {
+            if (basis(reader, patient, c, now) != AccessBasis.CONSENT) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     /**

@@ -246,4 +246,28 @@ class AccessPolicyTest {
         assertEquals("no consent of pat-bob covers NOTE for dr-house; ask the patient for consent, or open break-glass access"
                 + " with a reason", AccessPolicy.refusal(facts.user("dr-house"), Category.NOTE, "pat-bob"));
     }
+
+    @Test
+    void anOrganisationsGroupIsThePatientsWhoConsentedToItWholeAndAnExportOfItNeedsAConsentForEveryCategory() {
+        Network facts = new Network();
+        facts.user("pat-carol", Role.PATIENT, "st-mary", false);
+        facts.user("pat-dan", Role.PATIENT, "st-mary", false);
+        facts.consents.add(new Consent("c-8", "pat-carol", "org:lakeside", Set.of(Category.OBSERVATION, Category.NOTE), 0, false));
+        facts.consents.add(new Consent("c-9", "pat-dan", "org:lakeside", Set.of(Category.OBSERVATION), 0, true));
+        AccessPolicy policy = new AccessPolicy(facts);
+        assertEquals(List.of("pat-alice", "pat-carol"), List.copyOf(policy.patientsConsentingTo("lakeside", T)),
+                "consents to the whole organisation in force, in patient order (a revoked one does not count)");
+        assertEquals(List.of("pat-carol"), List.copyOf(policy.patientsConsentingTo("lakeside", T + 1_000)), "expired");
+        assertTrue(policy.patientsConsentingTo("st-mary", T).isEmpty(), "a consent to one practitioner is not to the organisation");
+
+        User wilson = facts.user("dr-wilson");
+        assertEquals(Set.of(), policy.notConsented(wilson, "pat-carol", Set.of(Category.OBSERVATION, Category.NOTE), T));
+        assertEquals(Set.of(Category.OBSERVATION), policy.notConsented(wilson, "pat-alice", Set.of(Category.OBSERVATION,
+                Category.ALLERGY), T));
+        facts.emergency = EMERGENCY;
+        assertEquals(Set.of(Category.OBSERVATION), policy.notConsented(wilson, "pat-alice", Set.of(Category.OBSERVATION), T),
+                "the emergency state lets a practitioner read, but is no consent");
+        assertEquals(Set.of(Category.NOTE), policy.notConsented(wilson, "pat-bob", Set.of(Category.NOTE), T),
+                "nor is break-glass");
+    }
 }
