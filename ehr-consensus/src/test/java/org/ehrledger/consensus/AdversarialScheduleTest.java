@@ -23,6 +23,8 @@ import org.ehrledger.consensus.testfwk.ScheduleFuzzer;
 import org.ehrledger.consensus.testfwk.SimCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * partitions, crashes at write points of real log files, the client-side linearizability check, and a fast
  * subset of the schedules {@code ci/fuzz-consensus.sh} runs by the thousand.
  */
+@Execution(ExecutionMode.CONCURRENT) // independent seeded runs in virtual time: one per core (junit-platform.properties)
 class AdversarialScheduleTest {
 
     @TempDir

@@ -14,6 +14,8 @@ import java.util.stream.Stream;
 
 import org.ehrledger.consensus.testfwk.Byzantine;
 import org.ehrledger.consensus.testfwk.SimCluster;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * different batches at one sequence number, no request executed twice, and once faults stop every
  * request completes and the correct replicas hold identical state.
  */
+@Execution(ExecutionMode.CONCURRENT) // independent seeded runs in virtual time: one per core (junit-platform.properties)
 class SafetyPropertyTest {
 
     /** 40 + 15 seeds by default; {@code -Dpbft.seeds=N} explores N seeds of each size (and a different range). */
