@@ -283,7 +283,7 @@ class FhirIT {
 
     @Test
     @Order(4)
-    void thePatientConsentsWithAConsentResource() {
+    void thePatientConsentsWithAConsentResource() throws Exception {
         Consent c = consent("dr-fhir", "DEMOGRAPHICS", "NOTE", "OBSERVATION", "ALLERGY", "CONDITION", "ENCOUNTER", "PROCEDURE",
                 "PRESCRIPTION");
         MethodOutcome created = client(patientToken).create().resource(c).execute();
