@@ -35,7 +35,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * partitions, crashes at write points of real log files, the client-side linearizability check, and a fast
  * subset of the schedules {@code ci/fuzz-consensus.sh} runs by the thousand.
  */
-@Execution(ExecutionMode.CONCURRENT) // independent seeded runs in virtual time: one per core (junit-platform.properties)
 class AdversarialScheduleTest {
 
     @TempDir
@@ -53,6 +52,7 @@ class AdversarialScheduleTest {
         return Stream.concat(LongStream.rangeClosed(1, 40).boxed(), Stream.of(252L, 256L, 296L, 380L));
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "seed={0}")
     @MethodSource("fuzzSeeds")
     void aFuzzScheduleEndsWithAgreementLinearizableResultsAndEveryRequestDone(long seed) {
@@ -65,6 +65,7 @@ class AdversarialScheduleTest {
      * Replica 1 attacks while it is a backup, then becomes primary of view 1 when primary 0 crashes, while a
      * correct replica is cut off and catches up afterwards (from state its peers, and the attacker, send).
      */
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Adversary.Attack.class)
     void eachAttackAloneLeavesTheCorrectReplicasInAgreementAndLive(Adversary.Attack attack) {
@@ -92,6 +93,7 @@ class AdversarialScheduleTest {
         assertTrue(cluster.replica(2).status().view() >= 1, "the attacker's view was reached: " + cluster.statuses());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "scenario={0}")
     @ValueSource(longs = {0, 5, 63, 64, 100, 175})
     void enumeratedLeaderAndPartitionScenariosKeepAgreement(long index) {
@@ -99,6 +101,7 @@ class AdversarialScheduleTest {
         assertEquals(List.of(), o.violations(), o.description());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void twinsSplitAcrossAPartitionEquivocateButCannotMakeCorrectReplicasDiverge() {
         SimCluster cluster = SimCluster.of(4, 3, 4_404);
@@ -123,6 +126,7 @@ class AdversarialScheduleTest {
         assertEquals(List.of(), cluster.linearizabilityViolations());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void aReplicaCrashingAtAnyWritePointOfItsLogLosesNothingAcknowledged() {
         // Count the writes replica 2 makes in a fault-free run, then tear each of a spread of them in turn.
@@ -166,6 +170,7 @@ class AdversarialScheduleTest {
         return disks[2].writes();
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void theClientSideCheckCatchesResultsThatNoSequentialExecutionGives() {
         // Beyond the fault threshold: two colluding replicas (f + 1) tell the clients the same lie, and the

@@ -27,7 +27,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * different batches at one sequence number, no request executed twice, and once faults stop every
  * request completes and the correct replicas hold identical state.
  */
-@Execution(ExecutionMode.CONCURRENT) // independent seeded runs in virtual time: one per core (junit-platform.properties)
 class SafetyPropertyTest {
 
     /** 40 + 15 seeds by default; {@code -Dpbft.seeds=N} explores N seeds of each size (and a different range). */
@@ -45,6 +44,7 @@ class SafetyPropertyTest {
                 LongStream.rangeClosed(1, n7).mapToObj(s -> Arguments.of(7, base + 50_000 + s)));
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "n={0} seed={1}")
     @MethodSource("seeds")
     void noTwoReplicasEverExecuteDifferentBatchesAtOneSequence(int n, long seed) {
