@@ -23,6 +23,8 @@ import org.ehrledger.consensus.testfwk.ScheduleFuzzer;
 import org.ehrledger.consensus.testfwk.SimCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,6 +52,7 @@ class AdversarialScheduleTest {
         return Stream.concat(LongStream.rangeClosed(1, 40).boxed(), Stream.of(252L, 256L, 296L, 380L));
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "seed={0}")
     @MethodSource("fuzzSeeds")
     void aFuzzScheduleEndsWithAgreementLinearizableResultsAndEveryRequestDone(long seed) {
@@ -62,6 +65,7 @@ class AdversarialScheduleTest {
      * Replica 1 attacks while it is a backup, then becomes primary of view 1 when primary 0 crashes, while a
      * correct replica is cut off and catches up afterwards (from state its peers, and the attacker, send).
      */
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "{0}")
     @EnumSource(Adversary.Attack.class)
     void eachAttackAloneLeavesTheCorrectReplicasInAgreementAndLive(Adversary.Attack attack) {
@@ -89,6 +93,7 @@ class AdversarialScheduleTest {
         assertTrue(cluster.replica(2).status().view() >= 1, "the attacker's view was reached: " + cluster.statuses());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "scenario={0}")
     @ValueSource(longs = {0, 5, 63, 64, 100, 175})
     void enumeratedLeaderAndPartitionScenariosKeepAgreement(long index) {
@@ -96,6 +101,7 @@ class AdversarialScheduleTest {
         assertEquals(List.of(), o.violations(), o.description());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void twinsSplitAcrossAPartitionEquivocateButCannotMakeCorrectReplicasDiverge() {
         SimCluster cluster = SimCluster.of(4, 3, 4_404);
@@ -120,6 +126,7 @@ class AdversarialScheduleTest {
         assertEquals(List.of(), cluster.linearizabilityViolations());
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void aReplicaCrashingAtAnyWritePointOfItsLogLosesNothingAcknowledged() {
         // Count the writes replica 2 makes in a fault-free run, then tear each of a spread of them in turn.
@@ -163,6 +170,7 @@ class AdversarialScheduleTest {
         return disks[2].writes();
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @Test
     void theClientSideCheckCatchesResultsThatNoSequentialExecutionGives() {
         // Beyond the fault threshold: two colluding replicas (f + 1) tell the clients the same lie, and the

@@ -14,6 +14,8 @@ import java.util.stream.Stream;
 
 import org.ehrledger.consensus.testfwk.Byzantine;
 import org.ehrledger.consensus.testfwk.SimCluster;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,6 +44,7 @@ class SafetyPropertyTest {
                 LongStream.rangeClosed(1, n7).mapToObj(s -> Arguments.of(7, base + 50_000 + s)));
     }
 
+    @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "n={0} seed={1}")
     @MethodSource("seeds")
     void noTwoReplicasEverExecuteDifferentBatchesAtOneSequence(int n, long seed) {

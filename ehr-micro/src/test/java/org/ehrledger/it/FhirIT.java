@@ -106,7 +106,7 @@ class FhirIT {
         FHIR.getRestfulClientFactory().setSocketTimeout(120_000);
         // The shared network: the accounts, patients and records here are this class's own, and what it counts is
         // its own patient's (searches, $everything, exports) or in blocks written while it runs (test classes run
-        // one at a time). It counts the member organisations too: no class on the shared network admits one.
+        // one at a time). The member organisations it compares with the JSON API's list (PortalIT admits one).
         net = LocalNetwork.shared();
         adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
         doctorPassword = net.staff(1, adminToken, "dr-fhir", "Dr Frances Fhir", "PRACTITIONER");
@@ -283,7 +283,7 @@ class FhirIT {
 
     @Test
     @Order(4)
-    void thePatientConsentsWithAConsentResource() {
+    void thePatientConsentsWithAConsentResource() throws Exception {
         Consent c = consent("dr-fhir", "DEMOGRAPHICS", "NOTE", "OBSERVATION", "ALLERGY", "CONDITION", "ENCOUNTER", "PROCEDURE",
                 "PRESCRIPTION");
         MethodOutcome created = client(patientToken).create().resource(c).execute();
@@ -306,8 +306,18 @@ class FhirIT {
         org.hl7.fhir.r4.model.Organization hospital = valid(client(patientToken).read()
                 .resource(org.hl7.fhir.r4.model.Organization.class).withId("st-mary").execute());
         assertEquals("St Mary's Hospital", hospital.getName());
-        assertEquals(1, client(patientToken).search().forResource(org.hl7.fhir.r4.model.Organization.class)
-                .returnBundle(Bundle.class).execute().getTotal(), "one member organisation");
+        // The directory lists the member organisations, all of them and only them (other classes on the shared
+        // network may have admitted one: compared with the JSON API's list, not with a number).
+        Bundle organisations = client(patientToken).search().forResource(org.hl7.fhir.r4.model.Organization.class)
+                .returnBundle(Bundle.class).execute();
+        LocalNetwork.Reply members = net.get(1, "/organisations", adminToken);
+        assertEquals(200, members.status(), members.raw());
+        java.util.Set<String> memberIds = Json.createReader(new java.io.StringReader(members.raw())).readArray()
+                .getValuesAs(JsonObject.class).stream().map(m -> m.getString("id")).collect(java.util.stream.Collectors.toSet());
+        assertTrue(memberIds.contains("st-mary"), memberIds.toString());
+        assertEquals(memberIds.size(), organisations.getTotal(), "every member organisation: " + memberIds);
+        assertEquals(memberIds, organisations.getEntry().stream().map(e -> e.getResource().getIdElement().getIdPart())
+                .collect(java.util.stream.Collectors.toSet()), "the member organisations and no other");
     }
 
     @Test

@@ -58,7 +58,35 @@ final class LocalNetwork implements AutoCloseable {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+        net.awaitPortsFree();
         return net;
+    }
+
+    /**
+     * Waits (at most 2 minutes) until nothing answers on this network's HTTP ports. A network of an earlier run on
+     * the same ports that is still stopping (its test JVM ended before its shutdown hook did) would otherwise answer
+     * in place of the new replicas: cluster.sh would find it "running" and its bootstrap refused.
+     */
+    private void awaitPortsFree() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        for (int port = httpBase; port < httpBase + 4; port++) {
+            while (listening(port)) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("port " + port + " is in use: another network runs on the ports of "
+                            + home.getFileName());
+                }
+                Thread.sleep(1_000);
+            }
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static LocalNetwork shared;

@@ -1,6 +1,5 @@
 package org.ehrledger.consensus.transport;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.jgroups.Address;
@@ -18,7 +17,6 @@ import org.jgroups.util.Tuple;
 final class PhysicalAddressGuard extends Protocol {
 
     private final Function<Address, PhysicalAddress> signedPhysical;
-    private final AtomicLong refused = new AtomicLong();
 
     /** @param signedPhysical the TCP address signed for a JGroups address, or null if none is bound */
     PhysicalAddressGuard(Function<Address, PhysicalAddress> signedPhysical) {
@@ -31,16 +29,10 @@ final class PhysicalAddressGuard extends Protocol {
             Tuple<Address, PhysicalAddress> mapping = evt.getArg();
             PhysicalAddress signed = signedPhysical.apply(mapping.getVal1());
             if (signed != null && !signed.equals(mapping.getVal2())) {
-                refused.incrementAndGet();
                 log.trace("%s: refused %s -> %s, signed %s", local_addr, mapping.getVal1(), mapping.getVal2(), signed);
                 return false;
             }
         }
         return down_prot.down(evt);
-    }
-
-    /** Announcements refused because they contradict a signed hello. */
-    long refused() {
-        return refused.get();
     }
 }

@@ -93,17 +93,6 @@ final class RecordTypes {
         return new TreeSet<>(BY_NATURE.keySet());
     }
 
-    /** The types of the R4 Patient compartment, as HAPI's resource definitions name them. */
-    static Set<String> patientCompartment(FhirContext context) {
-        Set<String> types = new TreeSet<>();
-        for (String type : context.getResourceTypes()) {
-            if (!context.getResourceDefinition(type).getSearchParamsForCompartmentName("Patient").isEmpty()) {
-                types.add(type);
-            }
-        }
-        return types;
-    }
-
     /**
      * The patient a resource is about: the first patient reference at one of the paths by which its type is in
      * the Patient compartment (such as {@code Observation.subject}, {@code Claim.patient} or

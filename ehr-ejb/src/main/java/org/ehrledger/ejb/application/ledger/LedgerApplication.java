@@ -487,9 +487,4 @@ public final class LedgerApplication implements Application {
         return b == null ? null : b.header();
     }
 
-    /** The world state the contracts maintain. */
-    public WorldState state() {
-        return state;
-    }
-
 }

@@ -31,7 +31,7 @@ public final class SmallNetworkHistory {
     }
 
     /** The history signed by the given people, each batch ordered by {@code batch}. */
-    static List<OrderedBatch> of(Actors a, Function<byte[][], OrderedBatch> batch) {
+    public static List<OrderedBatch> of(Actors a, Function<byte[][], OrderedBatch> batch) {
         List<OrderedBatch> out = new ArrayList<>();
         out.add(batch.apply(new byte[][] {a.genesisOrganisation()}));
         out.add(batch.apply(new byte[][] {a.secondOrganisation()}));

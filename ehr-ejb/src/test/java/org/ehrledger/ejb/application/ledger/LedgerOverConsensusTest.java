@@ -1,15 +1,18 @@
-package org.ehrledger.ejb.application.contracts;
+package org.ehrledger.ejb.application.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 
 import org.ehrledger.consensus.testfwk.SimCluster;
-import org.ehrledger.ejb.application.ledger.LedgerApplication;
-import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.application.contracts.Actors;
+import org.ehrledger.ejb.application.contracts.StateStore;
+import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;
@@ -28,6 +31,16 @@ class LedgerOverConsensusTest {
 
     private final Actors a = new Actors();
 
+    /**
+     * A replica's ledger in memory, its state store noted under its id (a restart replaces it), so that a test
+     * reads the world state over the store as the runtime's queries do.
+     */
+    private static LedgerApplication inMemory(Map<Integer, StateStore> states, int replica) {
+        StateStore store = StateStore.inMemory();
+        states.put(replica, store);
+        return new LedgerApplication(Actors.T0, LedgerStore.inMemory(), store, true);
+    }
+
     private LedgerResult submit(SimCluster cluster, byte[] tx) {
         CompletableFuture<byte[]> f = cluster.submit(0, tx);
         assertTrue(cluster.awaitAll(List.of(f), 60_000), "committed");
@@ -45,8 +58,9 @@ class LedgerOverConsensusTest {
 
     @Test
     void fourReplicasAgreeOnTheLedgerAndItsReceiptsVerifyOffline() {
+        Map<Integer, StateStore> states = new ConcurrentHashMap<>();
         SimCluster cluster = new SimCluster(4, 1, 7, SimCluster.simulationSettings(), 32, null,
-                SimCluster.unbundledClients(), i -> new LedgerApplication(Actors.T0));
+                SimCluster.unbundledClients(), i -> inMemory(states, i));
         cluster.network().advanceTo(Actors.T0);
         cluster.network().delays(1, 10).loss(0.02);
 
@@ -89,7 +103,7 @@ class LedgerOverConsensusTest {
             ChainVerifier.Report report = verifier.verify(Chains.of(ledger));
             assertTrue(report.valid(), "replica " + r + ": " + report);
             assertEquals(16, report.blocks(), "genesis + one block per submission");
-            var log = ledger.state().accessLog("pat-alice");
+            var log = new WorldState(states.get(r)).accessLog("pat-alice");
             assertEquals(List.of(AccessBasis.CONSENT, AccessBasis.BREAK_GLASS),
                     log.stream().map(e -> e.basis()).toList(), "the patient sees both reads and why");
         }
@@ -115,9 +129,10 @@ class LedgerOverConsensusTest {
     @Test
     void aReplicaThatMissedCheckpointsRebuildsTheLedgerFromACertifiedSnapshot() {
         SimCluster[] holder = new SimCluster[1];
+        Map<Integer, StateStore> states = new ConcurrentHashMap<>();
         SimCluster cluster = new SimCluster(4, 1, 11, SimCluster.simulationSettings(), 32, null,
                 SimCluster.unbundledClients(), i -> {
-                    LedgerApplication ledger = new LedgerApplication(Actors.T0);
+                    LedgerApplication ledger = inMemory(states, i);
                     // missed blocks come from a peer (replica 0 here; any peer's blocks are checked alike)
                     ledger.peers((from, max) -> ((LedgerApplication) holder[0].application(0)).serve(from, max));
                     return ledger;
@@ -137,8 +152,9 @@ class LedgerOverConsensusTest {
         assertTrue(cluster.network().runUntil(() -> cluster.converged(0, 1, 2, 3), 60_000), "replica 3 caught up");
 
         LedgerApplication restored = (LedgerApplication) cluster.application(3);
-        assertEquals(20, restored.state().accessLog("pat-alice").size(), "world state rebuilt by replaying blocks");
-        assertTrue(restored.state().consent("c-1") != null, "and it keeps executing afterwards");
+        WorldState state = new WorldState(states.get(3));
+        assertEquals(20, state.accessLog("pat-alice").size(), "world state rebuilt by replaying blocks");
+        assertTrue(state.consent("c-1") != null, "and it keeps executing afterwards");
         ChainVerifier.Report report = new ChainVerifier(cluster.config()).verify(Chains.of(restored));
         // The fetched blocks came with the peer's commit certificates: the whole chain verifies.
         assertTrue(report.valid(), report.toString());

@@ -1,4 +1,4 @@
-package org.ehrledger.ejb.application.contracts;
+package org.ehrledger.ejb.application.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,8 +19,7 @@ import jakarta.transaction.UserTransaction;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.ClusterConfig;
-import org.ehrledger.ejb.application.ledger.LedgerResult;
-import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.application.contracts.Actors;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.LedgerEntry;

@@ -1,4 +1,4 @@
-package org.ehrledger.ejb.application.contracts;
+package org.ehrledger.ejb.application.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,9 +16,9 @@ import jakarta.persistence.EntityManager;
 
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.api.ClusterConfig;
-import org.ehrledger.ejb.application.ledger.DamagedLedgerException;
-import org.ehrledger.ejb.application.ledger.LedgerApplication;
-import org.ehrledger.ejb.application.ledger.LedgerResult;
+import org.ehrledger.ejb.application.contracts.Actors;
+import org.ehrledger.ejb.application.contracts.StateStore;
+import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.tx.TxType;
@@ -96,15 +96,16 @@ class LedgerPersistenceTest {
         List<Block> before = Chains.of(ledger);
         close();
         open();
-        LedgerApplication reopened = new LedgerApplication(Actors.T0, store());
+        StateStore rebuilt = StateStore.inMemory();
+        LedgerApplication reopened = new LedgerApplication(Actors.T0, store(), rebuilt, true);
         List<Block> after = Chains.of(reopened);
         assertEquals(before.size(), after.size());
         for (int h = 0; h < before.size(); h++) {
             assertEquals(before.get(h).header().hash(), after.get(h).header().hash(), "block " + h);
         }
         assertEquals(ledger.lastExecuted(), reopened.lastExecuted());
-        assertNotNull(reopened.state().consent("c-1"), "world state rebuilt from the stored blocks");
-        assertEquals(1, reopened.state().accessLog("pat-alice").size());
+        assertNotNull(new WorldState(rebuilt).consent("c-1"), "world state rebuilt from the stored blocks");
+        assertEquals(1, new WorldState(rebuilt).accessLog("pat-alice").size());
         assertNotNull(reopened.content("r-1"), "off-chain ciphertext persisted");
         ChainVerifier.Report report = new ChainVerifier(genesis).verify(after);
         assertTrue(report.valid(), report.toString());
@@ -141,9 +142,10 @@ class LedgerPersistenceTest {
         crashed.execute(batch(a.revoke(a.alice, "c-1")));
         close();
         open();
-        LedgerApplication recovered = new LedgerApplication(Actors.T0, store());
+        StateStore rebuilt = StateStore.inMemory();
+        LedgerApplication recovered = new LedgerApplication(Actors.T0, store(), rebuilt, true);
         assertEquals(height, Chains.of(recovered).size(), "no partial block");
-        assertFalse(recovered.state().consent("c-1").revoked());
+        assertFalse(new WorldState(rebuilt).consent("c-1").revoked());
     }
 
     @Test
@@ -199,9 +201,10 @@ class LedgerPersistenceTest {
         assertTrue(execute(ledger, a.erase(a.alice, "r-1", "GDPR Art. 17 request 42")).accepted());
         close();
         open();
-        LedgerApplication reopened = new LedgerApplication(Actors.T0, store());
+        StateStore rebuilt = StateStore.inMemory();
+        LedgerApplication reopened = new LedgerApplication(Actors.T0, store(), rebuilt, true);
         assertNull(reopened.content("r-1"), "ciphertext destroyed");
-        assertTrue(reopened.state().record("r-1").erased());
+        assertTrue(new WorldState(rebuilt).record("r-1").erased());
         assertTrue(new ChainVerifier(genesis).verify(Chains.of(reopened)).valid(), "the chain still verifies");
     }
 }
