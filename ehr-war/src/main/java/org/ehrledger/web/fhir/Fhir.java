@@ -115,7 +115,11 @@ public final class Fhir {
      */
     static FhirValidator newValidator() {
         long started = System.nanoTime();
-        Definitions definitions = new Definitions(CONTEXT, TYPES);
+        // Every type the facade keeps is known to the validator's type system: a top-level resource of a type
+        // it does not know is refused as "unknown or unrecognized resource name" (a nested one would be fetched).
+        Set<String> known = new java.util.TreeSet<>(TYPES);
+        known.addAll(RecordTypes.types());
+        Definitions definitions = new Definitions(CONTEXT, known);
         ValidationSupportChain chain = new ValidationSupportChain(
                 ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED), definitions,
                 new CommonCodeSystemsTerminologyService(CONTEXT),
