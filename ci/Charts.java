@@ -148,8 +148,8 @@ public final class Charts {
                 i++;
             }
         }
-        save(new JFreeChart("Latency over time: emergency state declared and ended, a replica stalled, the primary killed"
-                + " (dashed: view changes)", new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true), png, 650);
+        save(new JFreeChart("Latency over time across the emergency switch and the faults"
+                + " (solid: events; dashed: view changes)", new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true), png, 650);
     }
 
     private static XYSeriesCollection collection(XYSeries... series) {
