@@ -115,11 +115,7 @@ public final class Fhir {
      */
     static FhirValidator newValidator() {
         long started = System.nanoTime();
-        // Every type the facade keeps is known to the validator's type system: a top-level resource of a type
-        // it does not know is refused as "unknown or unrecognized resource name" (a nested one would be fetched).
-        Set<String> known = new java.util.TreeSet<>(TYPES);
-        known.addAll(RecordTypes.types());
-        Definitions definitions = new Definitions(CONTEXT, known);
+        Definitions definitions = new Definitions(CONTEXT, TYPES);
         ValidationSupportChain chain = new ValidationSupportChain(
                 ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED), definitions,
                 new CommonCodeSystemsTerminologyService(CONTEXT),
