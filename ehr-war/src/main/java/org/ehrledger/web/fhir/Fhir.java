@@ -109,7 +109,7 @@ public final class Fhir {
 
     /**
      * A validator as the facade uses it: the R4 base definitions ({@link Definitions}, parsed as needed), the
-     * common code systems, in-memory terminology, snapshots for profiles without one, unknown code systems a
+     * shipped implementation guides' profiles ({@link ProfilePackages}, loaded when declared), the common code systems, in-memory terminology, snapshots for profiles without one, unknown code systems a
      * warning; HAPI's cache of what it fetched bounded to {@link #CACHED} entries for ten minutes. Warmed up
      * with one validation.
      */
@@ -118,13 +118,14 @@ public final class Fhir {
         Definitions definitions = new Definitions(CONTEXT, TYPES);
         ValidationSupportChain chain = new ValidationSupportChain(
                 ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED), definitions,
+                new ProfilePackages(CONTEXT, ProfilePackages.SHIPPED),
                 new CommonCodeSystemsTerminologyService(CONTEXT),
                 new InMemoryTerminologyServerValidationSupport(CONTEXT),
                 new SnapshotGeneratingValidationSupport(CONTEXT),
                 new UnknownCodeSystemWarningValidationSupport(CONTEXT));
         FhirInstanceValidator module = new FhirInstanceValidator(chain);
         module.setAnyExtensionsAllowed(true);
-        // A profile the validator does not have (US Core, IPS, a national profile): checked against the base
+        // A profile the validator does not have (US Core, a national profile): checked against the base
         // specification only, with a warning, never refused for that alone.
         module.setErrorForUnknownProfiles(false);
         FhirValidator v = CONTEXT.newValidator().registerValidatorModule(module);
