@@ -889,8 +889,8 @@ class FhirIT {
         String patient = syntheticPatient();
         long height = net.status(1).getJsonNumber("height").longValue();
 
-        // HL7's invalid cases, in three entries of the generated history: an Observation without its status, an
-        // Encounter without its class, a Claim without its type (each 1..1 in R4). Refused whole, each named.
+        // Three entries of the generated history made invalid: an Observation without its status, an Encounter without
+        // its class, a Claim without its type (each 1..1 in R4). Refused whole, each named.
         Bundle invalid = syntheaHistoryOf(patient);
         List<Bundle.BundleEntryComponent> entries = invalid.getEntry();
         int observation = indexOf(entries, "Observation", 0);
@@ -899,11 +899,29 @@ class FhirIT {
         ((Observation) entries.get(observation).getResource()).setStatus(null);
         ((Encounter) entries.get(encounter).getResource()).setClass_(null);
         ((org.hl7.fhir.r4.model.Claim) entries.get(claim).getResource()).setType(null);
+        // And HL7's own validator test cases (src/test/resources/hl7-validator-cases), made about this patient.
+        String subject = entries.stream().filter(e -> e.getResource() instanceof Patient).findFirst().orElseThrow().getFullUrl();
+        List<Integer> hl7 = new ArrayList<>();
+        for (String file : List.of("allergy.json", "encounter-period.json", "risk-assessment-probability-range.json")) {
+            Resource r = (Resource) FHIR.newJsonParser().parseResource(hl7ValidatorCase(file));
+            r.setId((String) null);
+            if (r instanceof AllergyIntolerance a) {
+                a.setPatient(new Reference(subject));
+            } else if (r instanceof Encounter e) {
+                e.setSubject(new Reference(subject));
+            } else {
+                ((org.hl7.fhir.r4.model.RiskAssessment) r).setSubject(new Reference(subject));
+            }
+            hl7.add(entries.size());
+            add(invalid, r);
+        }
         HttpResponse<String> refused = postBundle(invalid, doctorToken);
         assertEquals(422, refused.statusCode(), refused.body());
         OperationOutcome outcome = (OperationOutcome) valid(FHIR.newJsonParser().parseResource(OperationOutcome.class, refused.body()));
         assertEquals("INVALID_RESOURCE", outcome.getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
-        for (int i : List.of(observation, encounter, claim)) {
+        List<Integer> named = new ArrayList<>(List.of(observation, encounter, claim));
+        named.addAll(hl7);
+        for (int i : named) {
             assertTrue(outcome.getIssue().stream().anyMatch(issue -> issue.getSeverity() == OperationOutcome.IssueSeverity.ERROR
                     && issue.getExpression().stream().anyMatch(x -> x.getValue().startsWith("Bundle.entry[" + i + "]"))),
                     "entry " + i + " is named: " + refused.body());
@@ -920,7 +938,10 @@ class FhirIT {
         String unknown = json.replaceFirst("\"resourceType\":\"Encounter\",", "\"resourceType\":\"Encounter\",\"colour\":\"blue\",");
         String twoDates = json.replaceFirst("\"resourceType\":\"Condition\",", "\"resourceType\":\"Condition\",\"recordedDate\":"
                 + "[\"2020-01-01\",\"2020-01-02\"],");
-        for (var broken : java.util.Map.of("colour", unknown, "recordedDate", twoDates).entrySet()) {
+        // HL7's case "synthea": an Encounter whose reasonCode is an object, not an array.
+        String objectForArray = json.substring(0, json.lastIndexOf("]}")) + ",{\"fullUrl\":\"urn:uuid:" + UUID.randomUUID()
+                + "\",\"resource\":" + hl7ValidatorCase("synthea.json") + ",\"request\":{\"method\":\"POST\",\"url\":\"Encounter\"}}]}";
+        for (var broken : java.util.Map.of("colour", unknown, "recordedDate", twoDates, "reasonCode", objectForArray).entrySet()) {
             assertFalse(broken.getValue().equals(json), "the fixture has the entry to break");
             HttpResponse<String> malformed = postBundle(broken.getValue(), doctorToken);
             assertEquals(400, malformed.statusCode(), malformed.body());
@@ -969,6 +990,13 @@ class FhirIT {
                 && i.getDiagnostics().contains(ips) && i.getExpression().stream().anyMatch(x -> x.getValue().startsWith("Condition.code"))),
                 () -> FHIR.newJsonParser().encodeResourceToString(why));
         assertEquals(before, count(client(patientToken), Condition.class), "nothing was written");
+    }
+
+    /** One of HL7's validator test cases kept in src/test/resources/hl7-validator-cases, as JSON. */
+    private static String hl7ValidatorCase(String file) throws java.io.IOException {
+        try (var in = FhirIT.class.getResourceAsStream("/hl7-validator-cases/" + file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** The index of the first entry at or after {@code from} holding a resource of this type. */
