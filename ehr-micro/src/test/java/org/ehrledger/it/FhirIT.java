@@ -902,12 +902,10 @@ class FhirIT {
         // And HL7's own validator test cases (src/test/resources/hl7-validator-cases), made about this patient.
         String subject = entries.stream().filter(e -> e.getResource() instanceof Patient).findFirst().orElseThrow().getFullUrl();
         List<Integer> hl7 = new ArrayList<>();
-        for (String file : List.of("allergy.json", "encounter-period.json", "risk-assessment-probability-range.json")) {
+        for (String file : List.of("encounter-period.json", "risk-assessment-probability-range.json")) {
             Resource r = (Resource) FHIR.newJsonParser().parseResource(hl7ValidatorCase(file));
             r.setId((String) null);
-            if (r instanceof AllergyIntolerance a) {
-                a.setPatient(new Reference(subject));
-            } else if (r instanceof Encounter e) {
+            if (r instanceof Encounter e) {
                 e.setSubject(new Reference(subject));
             } else {
                 ((org.hl7.fhir.r4.model.RiskAssessment) r).setSubject(new Reference(subject));
@@ -938,10 +936,12 @@ class FhirIT {
         String unknown = json.replaceFirst("\"resourceType\":\"Encounter\",", "\"resourceType\":\"Encounter\",\"colour\":\"blue\",");
         String twoDates = json.replaceFirst("\"resourceType\":\"Condition\",", "\"resourceType\":\"Condition\",\"recordedDate\":"
                 + "[\"2020-01-01\",\"2020-01-02\"],");
-        // HL7's case "synthea": an Encounter whose reasonCode is an object, not an array.
-        String objectForArray = json.substring(0, json.lastIndexOf("]}")) + ",{\"fullUrl\":\"urn:uuid:" + UUID.randomUUID()
-                + "\",\"resource\":" + hl7ValidatorCase("synthea.json") + ",\"request\":{\"method\":\"POST\",\"url\":\"Encounter\"}}]}";
-        for (var broken : java.util.Map.of("colour", unknown, "recordedDate", twoDates, "reasonCode", objectForArray).entrySet()) {
+        // HL7's cases "synthea" (an Encounter's status 'completed', which R4 does not have) and "allergy" (a category
+        // with an extension in place of its code, whose _category array HAPI's strict parser refuses).
+        String hl7Synthea = withEntry(json, hl7ValidatorCase("synthea.json"), "Encounter");
+        String hl7Allergy = withEntry(json, hl7ValidatorCase("allergy.json"), "AllergyIntolerance");
+        for (var broken : java.util.Map.of("colour", unknown, "recordedDate", twoDates, "completed", hl7Synthea, "_category", hl7Allergy)
+                .entrySet()) {
             assertFalse(broken.getValue().equals(json), "the fixture has the entry to break");
             HttpResponse<String> malformed = postBundle(broken.getValue(), doctorToken);
             assertEquals(400, malformed.statusCode(), malformed.body());
@@ -990,6 +990,12 @@ class FhirIT {
                 && i.getDiagnostics().contains(ips) && i.getExpression().stream().anyMatch(x -> x.getValue().startsWith("Condition.code"))),
                 () -> FHIR.newJsonParser().encodeResourceToString(why));
         assertEquals(before, count(client(patientToken), Condition.class), "nothing was written");
+    }
+
+    /** A bundle's JSON with one more entry, a resource's JSON as it is, created with POST. */
+    private static String withEntry(String bundleJson, String resourceJson, String type) {
+        return bundleJson.substring(0, bundleJson.lastIndexOf("]}")) + ",{\"fullUrl\":\"urn:uuid:" + UUID.randomUUID()
+                + "\",\"resource\":" + resourceJson + ",\"request\":{\"method\":\"POST\",\"url\":\"" + type + "\"}}]}";
     }
 
     /** One of HL7's validator test cases kept in src/test/resources/hl7-validator-cases, as JSON. */
