@@ -50,7 +50,7 @@ public final class ValidatorFootprint {
         String ips = "";
         if (args.length > 0 && args[0].equals("ips")) {
             // Then a resource declaring an IPS profile: the shipped package is loaded; what it adds.
-            boolean refused = !validator.validateWithResult(FhirValidatorTest.ipsCondition(false)).getMessages().stream()
+            boolean refused = !validator.validateWithResult(FhirValidatorTest.ipsCondition(true)).getMessages().stream()
                     .filter(m -> m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()).toList().isEmpty();
             long withIps = liveBytes() - before;
             ips = " ips_mb=" + ((withIps - retained) >> 20) + " ips_refused=" + refused;
