@@ -878,11 +878,6 @@ class FhirIT {
         }
     }
 
-    private static java.util.Map<String, Long> countByType(java.util.Collection<String> typeSlashIds) {
-        return typeSlashIds.stream().collect(java.util.stream.Collectors.groupingBy(t -> t.substring(0, t.indexOf('/')),
-                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
-    }
-
     @Test
     @Order(21)
     void aSyntheaHistoryWithInvalidEntriesIsRefusedWholeNamingEachEntryAndNothingOfItIsReadable() throws Exception {
