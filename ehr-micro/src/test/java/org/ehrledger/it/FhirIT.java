@@ -1010,6 +1010,49 @@ class FhirIT {
         throw new AssertionError("the Synthea fixture has no " + type + " after entry " + from);
     }
 
+    private static java.util.Map<String, Long> countByType(java.util.Collection<String> typeSlashIds) {
+        return typeSlashIds.stream().collect(java.util.stream.Collectors.groupingBy(t -> t.substring(0, t.indexOf('/')),
+                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    }
+
+    @Test
+    @Order(22)
+    void aSyntheaPatientsWholeHistoryIsImportedOnceAndEverythingReturnsEveryEntry() throws Exception {
+        String patient = syntheticPatient();
+        Bundle history = syntheaHistoryOf(patient);
+        assertTrue(history.getEntry().size() > 100, "more than one consensus request: " + history.getEntry().size());
+
+        HttpResponse<String> kick = postBundle(history, doctorToken, "Prefer", "respond-async");
+        assertEquals(202, kick.statusCode(), kick.body());
+        HttpResponse<String> done = awaitImport(kick.headers().firstValue("Content-Location").orElseThrow(), doctorToken);
+        assertEquals(200, done.statusCode(), done.body());
+        List<String> created = locations(done.body()).stream().map(l -> l.replace("/_history/1", "")).toList();
+        assertEquals(history.getEntry().size(), created.size(), "one response entry per bundle entry");
+        for (int i = 0; i < created.size(); i++) {
+            String type = history.getEntry().get(i).getResource().fhirType();
+            assertTrue(created.get(i).startsWith(type + "/"), "entry " + i + " (" + type + ") is at " + created.get(i));
+        }
+        assertEquals("Patient/" + patient, created.get(0), "the generated patient is the registered one");
+
+        // $everything is the bundle: the same resources, type by type, at the ids the transaction-response gave.
+        List<String> everything = everything(patient);
+        assertEquals(countByType(history.getEntry().stream().map(e -> e.getResource().fhirType() + "/x").toList()),
+                countByType(everything));
+        assertEquals(new java.util.TreeSet<>(created), new java.util.TreeSet<>(everything));
+        assertEquals(created.size(), everything.size(), "nothing twice");
+        // References between entries now point at the ledger ids.
+        int first = indexOf(history.getEntry(), "Observation", 0);
+        Observation o = valid(doctor().read().resource(Observation.class).withId(new IdType(created.get(first)).getIdPart()).execute());
+        assertEquals("Patient/" + patient, o.getSubject().getReference());
+        assertTrue(created.contains(o.getEncounter().getReference()), o.getEncounter().getReference());
+
+        // The same bundle again creates nothing new and is answered as the first time.
+        HttpResponse<String> again = postBundle(syntheaHistoryOf(patient), doctorToken);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(created, locations(again.body()).stream().map(l -> l.replace("/_history/1", "")).toList());
+        assertEquals(everything, everything(patient));
+    }
+
     /** A request with a real HTTP client to a full URL (or a path under the facade), with headers as name, value pairs. */
     private static HttpResponse<String> http(String method, String url, String token, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.startsWith("http") ? url : net.web(1) + "/fhir/r4/" + url))
