@@ -929,13 +929,15 @@ class FhirIT {
         // An unknown element, and two values where R4 allows one, are refused by the strict parser, naming them.
         String json = FHIR.newJsonParser().encodeResourceToString(syntheaHistoryOf(patient));
         String unknown = json.replaceFirst("\"resourceType\":\"Encounter\",", "\"resourceType\":\"Encounter\",\"colour\":\"blue\",");
-        String twoDates = json.replaceFirst("\"resourceType\":\"Condition\",", "\"resourceType\":\"Condition\",\"recordedDate\":"
-                + "[\"2020-01-01\",\"2020-01-02\"],");
+        // (An element Synthea's Conditions do not have: a second key of one they have would override this one.)
+        String twoLanguages = json.replaceFirst("\"resourceType\":\"Condition\",", "\"resourceType\":\"Condition\",\"language\":"
+                + "[\"en\",\"fr\"],");
+        assertFalse(FHIR.newJsonParser().encodeResourceToString(syntheaHistory()).contains("\"language\""));
         // HL7's cases "synthea" (an Encounter's status 'completed', which R4 does not have) and "allergy" (a category
         // with an extension in place of its code, whose _category array HAPI's strict parser refuses).
         String hl7Synthea = withEntry(json, hl7ValidatorCase("synthea.json"), "Encounter");
         String hl7Allergy = withEntry(json, hl7ValidatorCase("allergy.json"), "AllergyIntolerance");
-        for (var broken : java.util.Map.of("colour", unknown, "recordedDate", twoDates, "completed", hl7Synthea, "_category", hl7Allergy)
+        for (var broken : java.util.Map.of("colour", unknown, "language", twoLanguages, "completed", hl7Synthea, "_category", hl7Allergy)
                 .entrySet()) {
             assertFalse(broken.getValue().equals(json), "the fixture has the entry to break");
             HttpResponse<String> malformed = postBundle(broken.getValue(), doctorToken);
