@@ -266,9 +266,14 @@ class FhirIT {
 
     /** The patient's consent, for a day, to a practitioner or billing account for the given categories. */
     private static Consent consent(String grantee, String... categories) {
+        return consentOf(patientId, grantee, categories);
+    }
+
+    /** A patient's consent, for a day, to a practitioner or billing account for the given categories. */
+    private static Consent consentOf(String patient, String grantee, String... categories) {
         Consent c = new Consent().setStatus(Consent.ConsentState.ACTIVE)
                 .setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null)))
-                .setPatient(new Reference("Patient/" + patientId))
+                .setPatient(new Reference("Patient/" + patient))
                 .setPolicyRule(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "OPTIN", null)));
         c.addCategory(new CodeableConcept(new Coding("http://loinc.org", "59284-0", null)));
         Consent.ProvisionComponent provision = c.getProvision().setType(Consent.ConsentProvisionType.PERMIT)
@@ -821,6 +826,245 @@ class FhirIT {
         assertEquals("4548-4", read.getCode().getCodingFirstRep().getCode());
     }
 
+    /** The Synthea fixture: see src/test/resources/synthea/README.md for the command, version and seed that made it. */
+    static final String SYNTHEA_FIXTURE = "/synthea/synthea-3.3.0-seed-42.json.gz";
+    private static String syntheticPatientId;
+
+    /** The patient history Synthea generated, as it wrote it: a transaction bundle of one patient's records. */
+    static Bundle syntheaHistory() throws java.io.IOException {
+        try (var in = new java.util.zip.GZIPInputStream(FhirIT.class.getResourceAsStream(SYNTHEA_FIXTURE))) {
+            return FHIR.newJsonParser().parseResource(Bundle.class, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * The Synthea history ready to send for the registered patient: as generated, but for its Patient entry, which
+     * names the registered patient by a conditional create on the ledger's identifier (as Synthea names its
+     * organisations), so that the bundle refers to them and registers nobody.
+     */
+    private static Bundle syntheaHistoryOf(String patient) throws java.io.IOException {
+        Bundle b = syntheaHistory();
+        b.getEntry().stream().filter(e -> e.getResource() instanceof Patient).findFirst().orElseThrow().getRequest()
+                .setIfNoneExist("identifier=urn:ehr-ledger:patient|" + patient);
+        return b;
+    }
+
+    /**
+     * The patient Synthea generated, registered by the registration desk with the generated demographics; they
+     * enrol and consent to the practitioner for every category their history holds. Once per class run.
+     */
+    private static String syntheticPatient() throws Exception {
+        if (syntheticPatientId == null) {
+            Patient generated = (Patient) syntheaHistory().getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                    .filter(r -> r instanceof Patient).findFirst().orElseThrow();
+            generated.setId((String) null);
+            MethodOutcome registered = client(adminToken).create().resource(generated).execute();
+            String id = registered.getId().getIdPart();
+            String code = registered.getResponseHeaders().entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase("X-Enrolment-Code")).findFirst().orElseThrow().getValue().get(0);
+            String token = net.signIn(1, id, net.enrol(1, id, code));
+            client(token).create().resource(consentOf(id, "dr-fhir", "DEMOGRAPHICS", "NOTE", "ATTACHMENT", "OBSERVATION", "ALLERGY",
+                    "CONDITION", "ENCOUNTER", "PROCEDURE", "PRESCRIPTION", "BILLING", "REFERENCE_DATA")).execute();
+            syntheticPatientId = id;
+        }
+        return syntheticPatientId;
+    }
+
+    /**
+     * Every entry of a patient's {@code $everything}, in pages of 200 (the most a page holds), following its next
+     * links, as {@code Type/id}; each validates.
+     */
+    private static List<String> everything(String patient) {
+        List<String> all = new ArrayList<>();
+        Bundle page = doctor().operation().onInstance(new IdType("Patient", patient)).named("$everything")
+                .withParameter(Parameters.class, "_count", new org.hl7.fhir.r4.model.IntegerType(200)).useHttpGet()
+                .returnResourceType(Bundle.class).execute();
+        while (true) {
+            page.getEntry().forEach(e -> all.add(valid(e.getResource()).fhirType() + "/" + e.getResource().getIdElement().getIdPart()));
+            if (page.getLink("next") == null) {
+                return all;
+            }
+            page = doctor().loadPage().next(page).execute();
+        }
+    }
+
+    @Test
+    @Order(21)
+    void aSyntheaHistoryWithInvalidEntriesIsRefusedWholeNamingEachEntryAndNothingOfItIsReadable() throws Exception {
+        String patient = syntheticPatient();
+        long height = net.status(1).getJsonNumber("height").longValue();
+
+        // Three entries of the generated history made invalid: an Observation without its status, an Encounter without
+        // its class, a Claim without its type (each 1..1 in R4). Refused whole, each named.
+        Bundle invalid = syntheaHistoryOf(patient);
+        List<Bundle.BundleEntryComponent> entries = invalid.getEntry();
+        int observation = indexOf(entries, "Observation", 0);
+        int encounter = indexOf(entries, "Encounter", 0);
+        int claim = indexOf(entries, "Claim", entries.size() / 2);
+        ((Observation) entries.get(observation).getResource()).setStatus(null);
+        ((Encounter) entries.get(encounter).getResource()).setClass_(null);
+        ((org.hl7.fhir.r4.model.Claim) entries.get(claim).getResource()).setType(null);
+        // And HL7's own validator test cases (src/test/resources/hl7-validator-cases), made about this patient.
+        String subject = entries.stream().filter(e -> e.getResource() instanceof Patient).findFirst().orElseThrow().getFullUrl();
+        List<Integer> hl7 = new ArrayList<>();
+        for (String file : List.of("encounter-period.json", "risk-assessment-probability-range.json")) {
+            Resource r = (Resource) FHIR.newJsonParser().parseResource(hl7ValidatorCase(file));
+            r.setId((String) null);
+            if (r instanceof Encounter e) {
+                e.setSubject(new Reference(subject));
+            } else {
+                ((org.hl7.fhir.r4.model.RiskAssessment) r).setSubject(new Reference(subject));
+            }
+            hl7.add(entries.size());
+            add(invalid, r);
+        }
+        HttpResponse<String> refused = postBundle(invalid, doctorToken);
+        assertEquals(422, refused.statusCode(), refused.body());
+        OperationOutcome outcome = (OperationOutcome) valid(FHIR.newJsonParser().parseResource(OperationOutcome.class, refused.body()));
+        assertEquals("INVALID_RESOURCE", outcome.getIssueFirstRep().getDetails().getCodingFirstRep().getCode());
+        List<Integer> named = new ArrayList<>(List.of(observation, encounter, claim));
+        named.addAll(hl7);
+        for (int i : named) {
+            assertTrue(outcome.getIssue().stream().anyMatch(issue -> issue.getSeverity() == OperationOutcome.IssueSeverity.ERROR
+                    && issue.getExpression().stream().anyMatch(x -> x.getValue().startsWith("Bundle.entry[" + i + "]"))),
+                    "entry " + i + " is named: " + refused.body());
+        }
+        // The same refusal as an asynchronous job: the job's answer is the OperationOutcome.
+        HttpResponse<String> kick = postBundle(invalid, doctorToken, "Prefer", "respond-async");
+        assertEquals(202, kick.statusCode(), kick.body());
+        HttpResponse<String> job = awaitImport(kick.headers().firstValue("Content-Location").orElseThrow(), doctorToken);
+        assertEquals(422, job.statusCode(), job.body());
+        assertTrue(job.body().contains("Bundle.entry[" + observation + "]"), job.body());
+
+        // An unknown element, and two values where R4 allows one, are refused by the strict parser, naming them.
+        String json = FHIR.newJsonParser().encodeResourceToString(syntheaHistoryOf(patient));
+        String unknown = json.replaceFirst("\"resourceType\":\"Encounter\",", "\"resourceType\":\"Encounter\",\"colour\":\"blue\",");
+        // (An element Synthea's Conditions do not have: a second key of one they have would override this one.)
+        String twoLanguages = json.replaceFirst("\"resourceType\":\"Condition\",", "\"resourceType\":\"Condition\",\"language\":"
+                + "[\"en\",\"fr\"],");
+        assertTrue(syntheaHistory().getEntry().stream().noneMatch(e -> e.getResource() instanceof Condition c && c.hasLanguage()));
+        // HL7's cases "synthea" (an Encounter's status 'completed', which R4 does not have) and "allergy" (a category
+        // with an extension in place of its code, whose _category array HAPI's strict parser refuses).
+        String hl7Synthea = withEntry(json, hl7ValidatorCase("synthea.json"), "Encounter");
+        String hl7Allergy = withEntry(json, hl7ValidatorCase("allergy.json"), "AllergyIntolerance");
+        for (var broken : java.util.Map.of("colour", unknown, "language", twoLanguages, "completed", hl7Synthea, "_category", hl7Allergy)
+                .entrySet()) {
+            assertFalse(broken.getValue().equals(json), "the fixture has the entry to break");
+            HttpResponse<String> malformed = postBundle(broken.getValue(), doctorToken);
+            assertEquals(400, malformed.statusCode(), malformed.body());
+            OperationOutcome o = (OperationOutcome) valid(FHIR.newJsonParser().parseResource(OperationOutcome.class, malformed.body()));
+            assertEquals("INVALID_INPUT", o.getIssueFirstRep().getDetails().getCodingFirstRep().getCode(), malformed.body());
+            assertTrue(o.getIssueFirstRep().getDiagnostics().contains(broken.getKey()), malformed.body());
+        }
+
+        // Nothing of any of them is readable, nor on the ledger: the patient's record is their registration alone.
+        assertEquals(List.of("Patient/" + patient), everything(patient));
+        long head = net.status(1).getJsonNumber("height").longValue();
+        for (long h = height + 1; h <= head; h++) {
+            for (JsonObject tx : net.get(1, "/blocks/" + h + "/transactions", adminToken).json().getJsonArray("transactions")
+                    .getValuesAs(JsonObject.class)) {
+                assertEquals("RECORD_ACCESS", tx.getString("type"), "block " + h);
+            }
+        }
+    }
+
+    @Test
+    @Order(13)
+    void aResourceDeclaringAnIpsProfileIsCheckedAgainstItAndRefusedWhenItViolatesIt() {
+        String ips = "http://hl7.org/fhir/uv/ips/StructureDefinition/Condition-uv-ips";
+        Condition problem = new Condition()
+                .setClinicalStatus(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", null)))
+                .setCode(new CodeableConcept(new Coding("http://snomed.info/sct", "44054006", "Diabetes mellitus type 2")))
+                .setSubject(new Reference("Patient/" + patientId)).setOnset(new DateTimeType("2019-04-02"));
+        problem.getMeta().addProfile(ips);
+        // Conforming: kept, and no warning (the profile was checked; the server ships the IPS package).
+        MethodOutcome created = client(patientToken).create().resource(problem)
+                .prefer(ca.uhn.fhir.rest.api.PreferReturnEnum.OPERATION_OUTCOME).execute();
+        OperationOutcome outcome = (OperationOutcome) created.getOperationOutcome();
+        assertTrue(outcome.getIssue().stream().noneMatch(i -> i.getSeverity() == OperationOutcome.IssueSeverity.WARNING),
+                () -> FHIR.newJsonParser().encodeResourceToString(outcome));
+        Condition read = valid(client(patientToken).read().resource(Condition.class).withId(created.getId().getIdPart()).execute());
+        assertEquals("44054006", read.getCode().getCodingFirstRep().getCode());
+
+        // Without a code, which IPS requires and the base specification does not: refused, naming the profile.
+        int before = count(client(patientToken), Condition.class);
+        problem.setCode(null);
+        UnprocessableEntityException refused = assertThrows(UnprocessableEntityException.class,
+                () -> client(patientToken).create().resource(problem).execute());
+        assertEquals("INVALID_RESOURCE", code(refused));
+        OperationOutcome why = (OperationOutcome) refused.getOperationOutcome();
+        assertTrue(why.getIssue().stream().anyMatch(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR
+                && i.getDiagnostics().contains(ips) && i.getDiagnostics().contains("Condition.code") && i.hasExpression()),
+                () -> FHIR.newJsonParser().encodeResourceToString(why));
+        assertEquals(before, count(client(patientToken), Condition.class), "nothing was written");
+    }
+
+    /** A bundle's JSON with one more entry, a resource's JSON as it is, created with POST. */
+    private static String withEntry(String bundleJson, String resourceJson, String type) {
+        return bundleJson.substring(0, bundleJson.lastIndexOf("]}")) + ",{\"fullUrl\":\"urn:uuid:" + UUID.randomUUID()
+                + "\",\"resource\":" + resourceJson + ",\"request\":{\"method\":\"POST\",\"url\":\"" + type + "\"}}]}";
+    }
+
+    /** One of HL7's validator test cases kept in src/test/resources/hl7-validator-cases, as JSON. */
+    private static String hl7ValidatorCase(String file) throws java.io.IOException {
+        try (var in = FhirIT.class.getResourceAsStream("/hl7-validator-cases/" + file)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The index of the first entry at or after {@code from} holding a resource of this type. */
+    private static int indexOf(List<Bundle.BundleEntryComponent> entries, String type, int from) {
+        for (int i = from; i < entries.size(); i++) {
+            if (entries.get(i).getResource().fhirType().equals(type)) {
+                return i;
+            }
+        }
+        throw new AssertionError("the Synthea fixture has no " + type + " after entry " + from);
+    }
+
+    private static java.util.Map<String, Long> countByType(java.util.Collection<String> typeSlashIds) {
+        return typeSlashIds.stream().collect(java.util.stream.Collectors.groupingBy(t -> t.substring(0, t.indexOf('/')),
+                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    }
+
+    @Test
+    @Order(22)
+    void aSyntheaPatientsWholeHistoryIsImportedOnceAndEverythingReturnsEveryEntry() throws Exception {
+        String patient = syntheticPatient();
+        Bundle history = syntheaHistoryOf(patient);
+        assertTrue(history.getEntry().size() > 100, "more than one consensus request: " + history.getEntry().size());
+
+        HttpResponse<String> kick = postBundle(history, doctorToken, "Prefer", "respond-async");
+        assertEquals(202, kick.statusCode(), kick.body());
+        HttpResponse<String> done = awaitImport(kick.headers().firstValue("Content-Location").orElseThrow(), doctorToken);
+        assertEquals(200, done.statusCode(), done.body());
+        List<String> created = locations(done.body()).stream().map(l -> l.replace("/_history/1", "")).toList();
+        assertEquals(history.getEntry().size(), created.size(), "one response entry per bundle entry");
+        for (int i = 0; i < created.size(); i++) {
+            String type = history.getEntry().get(i).getResource().fhirType();
+            assertTrue(created.get(i).startsWith(type + "/"), "entry " + i + " (" + type + ") is at " + created.get(i));
+        }
+        assertEquals("Patient/" + patient, created.get(0), "the generated patient is the registered one");
+
+        // $everything is the bundle: the same resources, type by type, at the ids the transaction-response gave.
+        List<String> everything = everything(patient);
+        assertEquals(countByType(history.getEntry().stream().map(e -> e.getResource().fhirType() + "/x").toList()),
+                countByType(everything));
+        assertEquals(new java.util.TreeSet<>(created), new java.util.TreeSet<>(everything));
+        assertEquals(created.size(), everything.size(), "nothing twice");
+        // References between entries now point at the ledger ids.
+        int first = indexOf(history.getEntry(), "Observation", 0);
+        Observation o = valid(doctor().read().resource(Observation.class).withId(new IdType(created.get(first)).getIdPart()).execute());
+        assertEquals("Patient/" + patient, o.getSubject().getReference());
+        assertTrue(created.contains(o.getEncounter().getReference()), o.getEncounter().getReference());
+
+        // The same bundle again creates nothing new and is answered as the first time.
+        HttpResponse<String> again = postBundle(syntheaHistoryOf(patient), doctorToken);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(created, locations(again.body()).stream().map(l -> l.replace("/_history/1", "")).toList());
+        assertEquals(everything, everything(patient));
+    }
+
     /** A request with a real HTTP client to a full URL (or a path under the facade), with headers as name, value pairs. */
     private static HttpResponse<String> http(String method, String url, String token, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.startsWith("http") ? url : net.web(1) + "/fhir/r4/" + url))
@@ -1000,8 +1244,13 @@ class FhirIT {
     }
 
     private static HttpResponse<String> postBundle(Bundle bundle, String token, String... headers) throws Exception {
+        return postBundle(FHIR.newJsonParser().encodeResourceToString(bundle), token, headers);
+    }
+
+    /** Posts a bundle's JSON to the facade's base URL as the caller, stating why, with headers as name, value pairs. */
+    private static HttpResponse<String> postBundle(String json, String token, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(net.web(1) + "/fhir/r4"))
-                .POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(bundle)))
+                .POST(HttpRequest.BodyPublishers.ofString(json))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/fhir+json")
                 .header("X-Access-Reason", REASON).timeout(java.time.Duration.ofMinutes(5));
         for (int i = 0; i < headers.length; i += 2) {

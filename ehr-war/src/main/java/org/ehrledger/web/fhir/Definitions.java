@@ -143,9 +143,15 @@ final class Definitions implements IValidationSupport {
         return parse(find(codeSystems, url));
     }
 
+    /**
+     * Whether the specification holds this code system's codes: not for the external ones it only names (SNOMED CT,
+     * LOINC: {@code content = not-present}), which HAPI's default support does not claim either; claiming them
+     * made every SNOMED CT code of a Coding an error ("Validation failed") instead of "cannot be checked".
+     */
     @Override
     public boolean isCodeSystemSupported(ValidationSupportContext support, String system) {
-        return find(codeSystems, system) != null;
+        return find(codeSystems, system) != null && fetchCodeSystem(system) instanceof org.hl7.fhir.r4.model.CodeSystem cs
+                && cs.getContent() != org.hl7.fhir.r4.model.CodeSystem.CodeSystemContentMode.NOTPRESENT;
     }
 
     @Override

@@ -12,7 +12,6 @@ import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
-import ca.uhn.fhir.validation.ValidationResult;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
@@ -109,7 +108,7 @@ public final class Fhir {
 
     /**
      * A validator as the facade uses it: the R4 base definitions ({@link Definitions}, parsed as needed), the
-     * common code systems, in-memory terminology, snapshots for profiles without one, unknown code systems a
+     * shipped implementation guides' profiles ({@link ProfilePackages}, loaded when declared), the common code systems, in-memory terminology, snapshots for profiles without one, unknown code systems a
      * warning; HAPI's cache of what it fetched bounded to {@link #CACHED} entries for ten minutes. Warmed up
      * with one validation.
      */
@@ -118,13 +117,14 @@ public final class Fhir {
         Definitions definitions = new Definitions(CONTEXT, TYPES);
         ValidationSupportChain chain = new ValidationSupportChain(
                 ValidationSupportChain.CacheConfiguration.defaultValues().setCacheSize(CACHED), definitions,
+                new ProfilePackages(CONTEXT, ProfilePackages.SHIPPED),
                 new CommonCodeSystemsTerminologyService(CONTEXT),
                 new InMemoryTerminologyServerValidationSupport(CONTEXT),
                 new SnapshotGeneratingValidationSupport(CONTEXT),
                 new UnknownCodeSystemWarningValidationSupport(CONTEXT));
         FhirInstanceValidator module = new FhirInstanceValidator(chain);
         module.setAnyExtensionsAllowed(true);
-        // A profile the validator does not have (US Core, IPS, a national profile): checked against the base
+        // A profile the validator does not have (US Core, a national profile): checked against the base
         // specification only, with a warning, never refused for that alone.
         module.setErrorForUnknownProfiles(false);
         FhirValidator v = CONTEXT.newValidator().registerValidatorModule(module);
@@ -153,16 +153,48 @@ public final class Fhir {
             }
             throw new IllegalStateException("the FHIR validator could not be loaded", e);
         }
-        ValidationResult result = v.validateWithResult(resource);
-        List<SingleValidationMessage> errors = result.getMessages().stream()
+        List<SingleValidationMessage> messages = TYPES.contains(resource.fhirType())
+                ? v.validateWithResult(resource).getMessages() : validateAsEntry(v, (org.hl7.fhir.r4.model.Resource) resource);
+        List<SingleValidationMessage> errors = messages.stream()
                 .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
                 .toList();
-        List<SingleValidationMessage> warnings = result.getMessages().stream()
+        List<SingleValidationMessage> warnings = messages.stream()
                 .filter(m -> m.getSeverity() == ResultSeverityEnum.WARNING && unknownProfile(m)).toList();
         // HAPI says it twice: where the profile is declared, and once more without a location.
         List<SingleValidationMessage> located = warnings.stream().filter(m -> m.getLocationString() != null).toList();
         return new Findings(errors, located.isEmpty() ? warnings : located);
     }
+
+    /**
+     * Validates a resource of a type whose definition is not parsed up front ({@link #TYPES}) as the one entry of a
+     * collection Bundle, and answers the messages about it as if it had been validated alone. HAPI's validator
+     * recognises a top-level resource only by the definitions it was given up front (it lists them once), but
+     * fetches a bundle entry's definition by URL when it needs it: so a Claim or a CarePlan sent alone, or entry by
+     * entry in a large bundle, is validated without parsing every type's definition up front.
+     */
+    private static List<SingleValidationMessage> validateAsEntry(FhirValidator v, org.hl7.fhir.r4.model.Resource resource) {
+        org.hl7.fhir.r4.model.Bundle wrapper = new org.hl7.fhir.r4.model.Bundle().setType(org.hl7.fhir.r4.model.Bundle.BundleType.COLLECTION);
+        String id = resource.getIdElement().getIdPart();
+        wrapper.addEntry().setResource(resource).setFullUrl(id == null ? "urn:uuid:" + java.util.UUID.randomUUID()
+                : "https://ehr-ledger.invalid/fhir/r4/" + resource.fhirType() + "/" + id);
+        List<SingleValidationMessage> mine = new java.util.ArrayList<>();
+        for (SingleValidationMessage m : v.validateWithResult(wrapper).getMessages()) {
+            String at = m.getLocationString();
+            java.util.regex.Matcher entry = at == null ? null : ENTRY.matcher(at);
+            if (entry != null && entry.lookingAt()) {
+                m.setLocationString(resource.fhirType() + at.substring(entry.end()));
+                mine.add(m);
+            } else if (at == null && unknownProfile(m)) {
+                mine.add(m);
+            }
+            // anything else is about the wrapper (the bundle, the entry's fullUrl), not the resource
+        }
+        return mine;
+    }
+
+    /** Where a message about the wrapper's one entry is: {@code Bundle.entry[0].resource} and HAPI's comment naming it. */
+    private static final java.util.regex.Pattern ENTRY = java.util.regex.Pattern.compile(
+            "Bundle\\.entry\\[0]\\.resource(/\\*[^*]*\\*/)?");
 
     /** The errors (and fatal errors) the base R4 specification finds in a resource; empty when it is valid. */
     public static List<SingleValidationMessage> errors(IBaseResource resource) {

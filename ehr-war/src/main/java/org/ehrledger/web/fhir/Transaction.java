@@ -127,6 +127,49 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
         return new Transaction(patientId, drafts, entries);
     }
 
+    /** A conditional reference by identifier, {@code Type?identifier=system|value}, as exporters write them. */
+    private static final java.util.regex.Pattern CONDITIONAL = java.util.regex.Pattern.compile(
+            "([A-Z][A-Za-z]+)\\?identifier=([^|&]*)\\|([^&]+)");
+
+    /**
+     * Resolves a bundle's conditional references by identifier ({@code Organization?identifier=system|value}, as
+     * Synthea refers to its hospitals and clinicians): to the entry of that type with that identifier where the
+     * bundle has one, else to a logical reference (the type and the identifier, the reference itself removed),
+     * since the ledger does not search other patients' records for a match. Run before validation: a conditional
+     * reference is valid only inside a transaction, and the records are validated and kept one by one.
+     */
+    static void resolveConditionalReferences(Bundle bundle) {
+        Map<String, String> byIdentifier = new HashMap<>();
+        for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
+            if (e.getResource() != null && e.hasFullUrl()
+                    && Fhir.context().getResourceDefinition(e.getResource()).getChildByName("identifier") != null) {
+                for (Identifier id : Fhir.context().newTerser().getValues(e.getResource(), "identifier", Identifier.class)) {
+                    byIdentifier.putIfAbsent(e.getResource().fhirType() + "?identifier=" + id.getSystem() + "|" + id.getValue(),
+                            e.getFullUrl());
+                }
+            }
+        }
+        for (Bundle.BundleEntryComponent e : bundle.getEntry()) {
+            if (e.getResource() == null) {
+                continue;
+            }
+            for (Reference ref : Fhir.context().newTerser().getAllPopulatedChildElementsOfType(e.getResource(), Reference.class)) {
+                String target = ref.getReference();
+                java.util.regex.Matcher m = target == null ? null : CONDITIONAL.matcher(target);
+                if (m == null || !m.matches()) {
+                    continue;
+                }
+                String entry = byIdentifier.get(target);
+                if (entry != null) {
+                    ref.setReference(entry);
+                } else {
+                    ref.setReference(null).setType(m.group(1)).setIdentifier(new Identifier().setSystem(m.group(2).isEmpty() ? null
+                            : m.group(2)).setValue(m.group(3)));
+                }
+            }
+        }
+    }
+
     /** The ledger id a bundle's Patient entry names, if any (a PUT to it, a conditional create, or an identifier). */
     private static String patientIdOf(Patient p, Bundle.BundleEntryComponent e) {
         String url = e.getRequest().getUrl();

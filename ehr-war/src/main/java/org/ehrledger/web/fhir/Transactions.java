@@ -100,6 +100,7 @@ final class Transactions {
 
     /** Validates, plans and commits a bundle, reporting to {@code progress}; the transaction-response. */
     Bundle run(Bundle bundle, String hash, ImportJobs.Progress progress) {
+        Transaction.resolveConditionalReferences(bundle);
         Fhir.Findings findings = validate(bundle, progress);
         String importId = ImportService.importId(request.caller(), hash);
         Transaction t = Transaction.plan(bundle, request.is(Role.PATIENT) ? request.caller() : null,

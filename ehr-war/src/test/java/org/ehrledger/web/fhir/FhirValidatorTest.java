@@ -1,6 +1,7 @@
 package org.ehrledger.web.fhir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -32,6 +33,8 @@ class FhirValidatorTest {
      * validating them (measured: 88 MB, of which the validator 63 MB; with every definition parsed: 207 MB).
      */
     static final int MAX_RETAINED_MB = 110;
+    /** Live heap the IPS package may add once a resource declares one of its profiles (measured: 25 MB). */
+    static final int MAX_IPS_MB = 40;
 
     /** A sample resource and whether the base R4 specification accepts it. */
     record Sample(boolean valid, IBaseResource resource) {
@@ -99,6 +102,60 @@ class FhirValidatorTest {
 
         lab.setStatus(null); // the base specification requires a status, whatever the profile
         assertEquals(1, Fhir.validate(lab).errors().size());
+    }
+
+    static final String IPS_CONDITION = "http://hl7.org/fhir/uv/ips/StructureDefinition/Condition-uv-ips";
+
+    /** A problem as the International Patient Summary profiles it (or, {@code withoutCode}, without its code). */
+    static org.hl7.fhir.r4.model.Condition ipsCondition(boolean withoutCode) {
+        var c = (org.hl7.fhir.r4.model.Condition) ValidatorFootprint.parse("{\"resourceType\":\"Condition\",\"meta\":"
+                + "{\"profile\":[\"" + IPS_CONDITION + "\"]},\"clinicalStatus\":{\"coding\":[{\"system\":"
+                + "\"http://terminology.hl7.org/CodeSystem/condition-clinical\",\"code\":\"active\"}]},\"category\":[{\"coding\":"
+                + "[{\"system\":\"http://loinc.org\",\"code\":\"75326-9\",\"display\":\"Problem\"}]}],\"code\":{\"coding\":"
+                + "[{\"system\":\"http://snomed.info/sct\",\"code\":\"44054006\",\"display\":\"Diabetes mellitus type 2\"}]},"
+                + "\"subject\":{\"reference\":\"Patient/P-1\"},\"onsetDateTime\":\"2019-04-02\"}");
+        return withoutCode ? c.setCode(null) : c;
+    }
+
+    @Test
+    void aDeclaredIpsProfileIsCheckedAgainstTheShippedPackageWithoutAWarning() {
+        Fhir.Findings conforming = Fhir.validate(ipsCondition(false));
+        assertEquals(List.of(), conforming.errors().stream().map(m -> m.getLocationString() + ": " + m.getMessage()).toList());
+        assertEquals(List.of(), conforming.warnings().stream().map(m -> m.getMessage()).toList(), "the profile was checked");
+
+        // IPS requires a problem's code; the base specification does not.
+        var noCode = ipsCondition(true);
+        List<String> errors = Fhir.validate(noCode).errors().stream().map(m -> m.getLocationString() + ": " + m.getMessage()).toList();
+        assertTrue(errors.stream().anyMatch(e -> e.contains("Condition.code: minimum required = 1") && e.contains(IPS_CONDITION)),
+                errors::toString);
+        noCode.getMeta().getProfile().clear();
+        assertEquals(List.of(), Fhir.validate(noCode).errors().stream().map(m -> m.getMessage()).toList());
+    }
+
+    @Test
+    void aGuidesPackageIsParsedOnlyWhenOneOfItsProfilesIsAskedFor() {
+        ProfilePackages packages = new ProfilePackages(Fhir.context(), ProfilePackages.SHIPPED);
+        ProfilePackages.Guide ips = ProfilePackages.SHIPPED.get(0);
+        assertEquals(null, packages.fetchStructureDefinition("http://hl7.org/fhir/StructureDefinition/Observation"));
+        assertEquals(null, packages.fetchStructureDefinition("http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"));
+        assertEquals(null, packages.fetchValueSet("http://hl7.org/fhir/ValueSet/observation-status"));
+        assertFalse(packages.isLoaded(ips), "nothing of IPS was asked for");
+        var sd = (org.hl7.fhir.r4.model.StructureDefinition) packages.fetchStructureDefinition(IPS_CONDITION);
+        assertTrue(packages.isLoaded(ips));
+        assertEquals("2.0.0", sd.getVersion());
+        assertTrue(sd.hasSnapshot(), "published with its snapshot");
+        assertTrue(packages.fetchValueSet("http://hl7.org/fhir/uv/ips/ValueSet/problems-uv-ips") != null);
+    }
+
+    @Test
+    void theIpsPackageOnceDeclaredAddsLittleHeapInAFreshReplicaSizedJvm() throws Exception {
+        String out = footprint("ips");
+        Matcher m = Pattern.compile("ips_mb=(\\d+) ips_refused=(\\w+)").matcher(out);
+        assertTrue(m.find(), out);
+        assertEquals("true", m.group(2), "the IPS profile refused the problem without a code: " + out);
+        System.out.println("IPS package footprint: " + m.group());
+        assertTrue(Integer.parseInt(m.group(1)) <= MAX_IPS_MB, "the IPS package keeps " + m.group(1) + " MB (at most " + MAX_IPS_MB
+                + " MB): " + out);
     }
 
     @Test

@@ -20,7 +20,9 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  * parsing and validating the samples of each type, valid and invalid), measured after full collections. Prints
  * {@code retained_mb=<n> errors=<invalid samples found invalid>/<invalid samples> wrong=<valid samples with errors>}.
  * With the argument {@code whole}, measures a validator on HAPI's default support (every definition parsed),
- * as the facade had it before, for comparison.
+ * as the facade had it before, for comparison; with {@code ips}, then validates a resource declaring an IPS
+ * profile without a required element and prints also {@code ips_mb=<what loading the IPS package added>
+ * ips_refused=<whether it was refused>}.
  */
 public final class ValidatorFootprint {
 
@@ -45,8 +47,16 @@ public final class ValidatorFootprint {
             }
         }
         long retained = liveBytes() - before;
+        String ips = "";
+        if (args.length > 0 && args[0].equals("ips")) {
+            // Then a resource declaring an IPS profile: the shipped package is loaded; what it adds.
+            boolean refused = !validator.validateWithResult(FhirValidatorTest.ipsCondition(true)).getMessages().stream()
+                    .filter(m -> m.getSeverity().ordinal() >= ResultSeverityEnum.ERROR.ordinal()).toList().isEmpty();
+            long withIps = liveBytes() - before;
+            ips = " ips_mb=" + ((withIps - retained) >> 20) + " ips_refused=" + refused;
+        }
         java.lang.ref.Reference.reachabilityFence(validator);
-        System.out.println("retained_mb=" + (retained >> 20) + " errors=" + found + "/" + invalid + " wrong=" + wrong);
+        System.out.println("retained_mb=" + (retained >> 20) + " errors=" + found + "/" + invalid + " wrong=" + wrong + ips);
     }
 
     /** The validator as the facade built it before: HAPI's default support, every R4 definition parsed. */
