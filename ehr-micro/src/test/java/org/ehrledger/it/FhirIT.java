@@ -1575,8 +1575,8 @@ class FhirIT {
     @Test
     @Order(19)
     void aPractitionerExportsTheirOrganisationsGroupOnlyWhenEveryMemberConsentedToWhatIsExported() throws Exception {
-        String[] ada = enrolledPatient("Ada", "Lovelace", "1815-12-10");
-        String[] alan = enrolledPatient("Alan", "Turing", "1912-06-23");
+        String[] ada = enrolledPatient("Ada", "Lovelace", "1985-12-10");
+        String[] alan = enrolledPatient("Alan", "Turing", "1962-06-23");
         for (String[] p : List.of(ada, alan)) {
             client(p[1]).create().resource(organisationConsent(p[0], "st-mary", "DEMOGRAPHICS", "OBSERVATION")).execute();
             doctor().create().resource(new Observation().setStatus(Observation.ObservationStatus.FINAL)
@@ -1614,7 +1614,7 @@ class FhirIT {
                 && a.getAgentFirstRep().getWho().getReference().equals("Practitioner/dr-fhir")), "read by the practitioner, for the reason");
 
         // A member whose consent does not cover what is asked: 403 naming them, and nothing of anyone is read.
-        String[] mary = enrolledPatient("Mary", "Somerville", "1780-12-26");
+        String[] mary = enrolledPatient("Mary", "Somerville", "1980-12-26");
         MethodOutcome notes = client(mary[1]).create().resource(organisationConsent(mary[0], "st-mary", "DEMOGRAPHICS", "NOTE")).execute();
         adaReads = readsOf(ada);
         HttpResponse<String> refused = http("GET", "Group/st-mary/$export?_type=Observation", doctorToken, "Prefer", "respond-async",
