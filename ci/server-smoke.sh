@@ -31,6 +31,13 @@ if [ ! -f "$ZIP" ]; then
 fi
 if [ -d "$WORK/cluster" ]; then env "${CLUSTER_ENV[@]}" bash ci/cluster.sh down >/dev/null 2>&1 || true; fi
 rm -rf "$WORK"; mkdir -p "$WORK/data"
+# Payara Server unpacks to about 250 MB, its domain and the three Micro replicas write about 600 MB more
+free_mb=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
+if [ "${free_mb:-0}" -lt 1200 ]; then
+  echo "SMOKE FAILED: only ${free_mb} MB free on the disk of $WORK, and the smoke test needs about 1.2 GB;" \
+       "free some (e.g. rm -rf ehr-micro/target/it-*) and run it again" >&2
+  exit 1
+fi
 echo "unpacking Payara Server $VERSION..."
 unzip -q "$ZIP" -d "$WORK"
 ASADMIN="$WORK/payara6/bin/asadmin"

@@ -54,9 +54,7 @@ final class LocalNetwork implements AutoCloseable {
         LocalNetwork net = new LocalNetwork(root, home, httpBase, jgroupsBase);
         if (Files.exists(home)) {
             net.cluster("down");
-            try (var files = Files.walk(home)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            net.delete(p -> false);
         }
         net.awaitPortsFree();
         return net;
@@ -107,7 +105,7 @@ final class LocalNetwork implements AutoCloseable {
             sharedUpOutput = net.cluster("up");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    net.cluster("down");
+                    net.close();
                 } catch (Exception e) {
                     System.err.println("stopping the shared network: " + e);
                 }
@@ -381,8 +379,27 @@ final class LocalNetwork implements AutoCloseable {
                 + java.util.Arrays.toString(replicas));
     }
 
+    /**
+     * Stops the network and deletes what it wrote but its logs: the databases and each replica's unpacked Payara
+     * Micro runtime take several hundred MB per network, and a suite of several networks would otherwise fill a
+     * small CI disk (a clean-clone run ran out of disk unpacking Payara Server for the smoke test after it).
+     * {@code -Dit.keep=true} keeps everything for a look after the run.
+     */
     @Override
     public void close() throws Exception {
         cluster("down");
+        if (!Boolean.getBoolean("it.keep")) {
+            delete(p -> p.getFileName().toString().endsWith(".log"));
+        }
+    }
+
+    /** Deletes the files under this network's home that {@code keep} does not keep, and the folders left empty. */
+    private void delete(java.util.function.Predicate<Path> keep) throws IOException {
+        try (var files = Files.walk(home)) {
+            files.sorted(java.util.Comparator.reverseOrder()).filter(p -> !keep.test(p)).forEach(p -> {
+                // a folder that still holds a kept log refuses its deletion, and stays
+                p.toFile().delete();
+            });
+        }
     }
 }
