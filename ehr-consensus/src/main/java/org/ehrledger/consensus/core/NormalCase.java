@@ -15,6 +15,7 @@ import org.ehrledger.consensus.message.BatchContent;
 import org.ehrledger.consensus.message.Commit;
 import org.ehrledger.consensus.message.CommittedBatch;
 import org.ehrledger.consensus.message.FetchBatch;
+import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
 import org.ehrledger.consensus.message.Prepare;
 import org.ehrledger.consensus.message.PreparedProof;
@@ -160,8 +161,9 @@ final class NormalCase implements Ordering {
             if (!slot.prePrepare.digest().equals(pp.digest())) {
                 ReplicaState.LOG.warning(() -> "replica " + s.me + ": primary " + s.primary()
                         + " equivocated at sequence " + pp.sequence() + "; keeping the first pre-prepare");
+            } else if (!s.batches.containsKey(pp.digest())) {
+                contentArrived(pp.batch()); // e.g. a re-proposal of the new view, whose header came without it
             } else {
-                storeBatch(pp.batch());
                 tryExecute();
             }
             return;
@@ -179,7 +181,8 @@ final class NormalCase implements Ordering {
                     + " for sequence " + pp.sequence() + ", which already committed here; ignoring it");
             return;
         }
-        if (!pp.batch().isEmpty() && Math.abs(pp.batch().timestamp() - s.now) > s.settings.maxClockSkewMillis()) {
+        if (!pp.batch().isEmpty() && Math.abs(pp.batch().timestamp() - s.now) > s.settings.maxClockSkewMillis()
+                && !reProposedByNewView(pp)) {
             ReplicaState.LOG.warning(() -> "replica " + s.me + ": rejecting pre-prepare " + pp.sequence()
                     + " whose timestamp is too far from the local clock");
             return;
@@ -187,6 +190,28 @@ final class NormalCase implements Ordering {
         accept(slot, pp);
         sendPrepare(slot);
         checkPrepared(slot);
+    }
+
+    /**
+     * Whether the pre-prepare is its view's re-proposal of a batch that the view's new-view message proves
+     * prepared in an earlier view: the same digest at the same sequence as a pre-prepare of that message,
+     * which every replica derived and checked from 2f+1 signed view changes (this replica's
+     * {@code latestNewView} was validated on arrival, built here, or read back from its own log). Such a
+     * batch keeps the timestamp it was proposed with, which correct replicas checked when it was new; only
+     * new proposals are held to the local clock. Any other digest, or a sequence outside the new view's
+     * re-proposals, is a new proposal.
+     */
+    private boolean reProposedByNewView(PrePrepare pp) {
+        NewView nv = s.latestNewView;
+        if (nv == null || nv.view() != pp.view()) {
+            return false;
+        }
+        for (PrePrepare reProposed : nv.prePrepares()) {
+            if (reProposed.sequence() == pp.sequence()) {
+                return reProposed.digest().equals(pp.digest());
+            }
+        }
+        return false;
     }
 
     /**
@@ -471,11 +496,20 @@ final class NormalCase implements Ordering {
         if (bc.batch().isEmpty() || !isReferenced(d)) {
             return;
         }
-        storeBatch(bc.batch());
+        contentArrived(bc.batch());
+    }
+
+    /**
+     * The content of a batch that accepted slots name arrived (fetched, or with a pre-prepare whose header
+     * came first, as a new view's re-proposals do): keep it, send the prepares deferred for it, and go on.
+     */
+    private void contentArrived(Batch b) {
+        Digest d = b.digest();
+        storeBatch(b);
         for (Slot slot : new ArrayList<>(s.slots.values())) {
             if (d.equals(slot.digest())) {
                 if (slot.sequence > s.lastExecuted) {
-                    markInFlight(bc.batch());
+                    markInFlight(b);
                 }
                 if (slot.prepareDeferred && slot.prePrepare.view() == s.view
                         && s.status == ReplicaState.Status.NORMAL) {

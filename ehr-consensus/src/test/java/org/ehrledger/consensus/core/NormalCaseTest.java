@@ -1,12 +1,15 @@
 package org.ehrledger.consensus.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
 import org.ehrledger.consensus.message.Batch;
+import org.ehrledger.consensus.message.NewView;
 import org.ehrledger.consensus.message.PrePrepare;
+import org.ehrledger.consensus.message.Prepare;
 import org.ehrledger.consensus.message.ReplyBatch;
 import org.ehrledger.consensus.message.Request;
 import org.ehrledger.consensus.TestNodes;
@@ -79,5 +82,79 @@ class NormalCaseTest {
 
         assertEquals(List.of("noteFutureView"), sync.calls);
         assertTrue(backup.s.slots.isEmpty(), "nothing accepted");
+    }
+
+    // ---- timestamps of new proposals and of a new view's re-proposals ----------------------------
+
+    /** Proposed at this time, long before the backup's clock below. */
+    private static final long PROPOSED_AT = 1_000;
+
+    /**
+     * Replica 2 in view 1, whose new-view message (validated from 2f+1 view changes) re-proposes at sequence 1
+     * the batch {@code prepared} that replicas 0, 2 and 3 prepared in view 0; its clock is far past the batch's
+     * timestamp.
+     */
+    private PhaseFixture backupInView1(Batch prepared) {
+        PhaseFixture backup = new PhaseFixture(2);
+        TestNodes t = backup.t;
+        NewView nv = t.newView(1, List.of(
+                t.viewChange(1, 0, 0, List.of(t.preparedProof(0, 1, prepared.digest(), 2, 3))),
+                t.viewChange(1, 1, 0, List.of()), t.viewChange(1, 3, 0, List.of())),
+                List.of(t.header(1, 1, prepared.digest())));
+        assertNull(backup.s.validator.validNewView(nv), "the new view follows from its view changes");
+        backup.s.view = 1;
+        backup.s.latestNewView = nv;
+        backup.s.now = PROPOSED_AT + 10 * backup.s.settings.maxClockSkewMillis();
+        return backup;
+    }
+
+    @Test
+    void aBackupPreparesTheNewViewsReProposalOfABatchOlderThanTheClockSkew() {
+        Batch prepared = new TestNodes().batch(PROPOSED_AT, new TestNodes().request(1, "x"));
+        PhaseFixture backup = backupInView1(prepared);
+        NormalCase normal = normalCaseOf(backup);
+
+        normal.onPrePrepare(backup.t.prePrepare(1, 1, prepared));
+
+        List<Prepare> prepares = backup.sent(Prepare.class);
+        assertEquals(1, prepares.size(), "the re-proposal is prepared");
+        assertEquals(prepared.digest(), prepares.get(0).digest());
+        assertEquals(1, prepares.get(0).view());
+    }
+
+    @Test
+    void aNewProposalFarFromTheClockIsRefusedEvenRightAfterANewView() {
+        TestNodes t = new TestNodes();
+        Batch prepared = t.batch(PROPOSED_AT, t.request(1, "x"));
+        PhaseFixture backup = backupInView1(prepared);
+        NormalCase normal = normalCaseOf(backup);
+        Batch fresh = backup.t.batch(PROPOSED_AT, backup.t.request(2, "y"));
+        Batch future = backup.t.batch(backup.s.now + 10 * backup.s.settings.maxClockSkewMillis(),
+                backup.t.request(3, "z"));
+
+        normal.onPrePrepare(backup.t.prePrepare(1, 2, fresh)); // a sequence the new view does not re-propose
+        normal.onPrePrepare(backup.t.prePrepare(1, 1, fresh)); // another batch than the re-proposed one
+        normal.onPrePrepare(backup.t.prePrepare(1, 3, future));
+
+        assertTrue(backup.sent(Prepare.class).isEmpty(), "no prepare for a batch the new view does not justify");
+        assertTrue(backup.s.slots.values().stream().allMatch(slot -> slot.prePrepare == null), "nothing accepted");
+    }
+
+    @Test
+    void aBackupThatGotTheReProposalsHeaderFromTheNewViewPreparesWhenThePrePrepareBringsTheBatch() {
+        TestNodes t = new TestNodes();
+        Batch prepared = t.batch(PROPOSED_AT, t.request(1, "x"));
+        PhaseFixture backup = backupInView1(prepared);
+        NormalCase normal = normalCaseOf(backup);
+        Slot slot = backup.s.slot(1);
+        normal.accept(slot, backup.s.latestNewView.prePrepares().get(0)); // as entering the view does
+        normal.sendPrepare(slot);
+        assertTrue(backup.sent(Prepare.class).isEmpty(), "deferred until the batch is here");
+
+        normal.onPrePrepare(backup.t.prePrepare(1, 1, prepared)); // the primary retransmits it with its batch
+
+        List<Prepare> prepares = backup.sent(Prepare.class);
+        assertEquals(1, prepares.size(), "the deferred prepare goes out");
+        assertEquals(prepared.digest(), prepares.get(0).digest());
     }
 }
