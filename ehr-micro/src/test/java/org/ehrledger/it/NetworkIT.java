@@ -73,6 +73,14 @@ class NetworkIT {
             for (String field : List.of("primary", "lastExecuted", "height", "headHash", "stableCheckpoint")) {
                 assertTrue(s.containsKey(field), field);
             }
+            // What the replica's links turned away: over TLS, no peer without a genesis key among four genuine ones.
+            JsonObject links = s.getJsonObject("links");
+            assertTrue(links.getBoolean("tls"), links.toString());
+            assertEquals(0, links.getJsonNumber("rejectedPeers").longValue(), links.toString());
+            for (String count : List.of("unroutable", "rejectedHellos", "droppedFrames", "failedHandshakes",
+                    "refusedAddresses", "overflowedLinks")) {
+                assertTrue(links.getJsonNumber(count).longValue() >= 0, count);
+            }
         }
     }
 
