@@ -61,7 +61,7 @@ class NetworkIT {
 
     @Test
     @Order(1)
-    void allReplicasReportTheSameViewAndHead() {
+    void allReplicasReportTheSameViewAndHead() throws Exception {
         JsonObject first = net.status(1);
         assertNotNull(first);
         for (int r = 1; r <= 4; r++) {
@@ -72,6 +72,20 @@ class NetworkIT {
             assertEquals(first.getInt("view"), s.getInt("view"));
             for (String field : List.of("primary", "lastExecuted", "height", "headHash", "stableCheckpoint")) {
                 assertTrue(s.containsKey(field), field);
+            }
+            // What the links turned away is for administrators only (an anonymous prober learns nothing of it).
+            assertFalse(s.containsKey("links"), s.toString());
+        }
+        {
+            // Replica 1's administrator sees it: over TLS, no peer without a genesis key among four genuine ones.
+            LocalNetwork.Reply status = net.get(1, "/cluster", adminToken);
+            assertEquals(200, status.status());
+            JsonObject links = status.json().getJsonObject("links");
+            assertTrue(links.getBoolean("tls"), links.toString());
+            assertEquals(0, links.getJsonNumber("rejectedPeers").longValue(), links.toString());
+            for (String count : List.of("unroutable", "rejectedHellos", "droppedFrames", "failedHandshakes",
+                    "refusedAddresses", "overflowedLinks")) {
+                assertTrue(links.getJsonNumber(count).longValue() >= 0, count);
             }
         }
     }

@@ -376,6 +376,14 @@ class PortalIT {
             assertTrue(r.getText().contains("running"), r.getText());
         }
         assertEquals(60, browser.findElements(By.cssSelector("#throughput-chart rect")).size());
+        // What this replica's links turned away: seven counts, over TLS, and no TLS peer without a genesis key.
+        assertTrue(browser.getPageSource().contains("TLS 1.3 with the genesis keys"), "the links are TLS");
+        List<WebElement> counts = browser.findElements(By.cssSelector("#links tbody td:nth-child(2)"));
+        assertEquals(7, counts.size());
+        for (WebElement c : counts) {
+            assertTrue(c.getText().matches("[0-9]+"), c.getText());
+        }
+        assertEquals("0", counts.get(2).getText(), "no TLS peer without a genesis key was turned away");
         shot("15-cluster");
 
         browser.get(net.web(1) + "/admin/emergency.xhtml");

@@ -13,7 +13,7 @@
  * ({@link org.ehrledger.consensus.api.RequestProof}, {@link org.ehrledger.consensus.api.BatchInclusion},
  * {@link org.ehrledger.consensus.api.SignedCommit}, checked by {@link org.ehrledger.consensus.api.CommitCertificate};
  * their bytes are part of the frozen chain format), the replica's
- * {@link org.ehrledger.consensus.api.ReplicaStatus}, the exceptions a submission fails with, and the
+ * {@link org.ehrledger.consensus.api.ReplicaStatus} and {@link org.ehrledger.consensus.api.LinkStatus}, the exceptions a submission fails with, and the
  * {@link org.ehrledger.consensus.api.PeerTls} for the host's own links between replicas. A
  * replica is built and run by {@code org.ehrledger.consensus.node}, which depends on this package, never the
  * other way round.

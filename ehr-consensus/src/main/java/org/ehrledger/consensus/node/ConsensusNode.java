@@ -17,6 +17,7 @@ import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.ClientOverloadedException;
 import org.ehrledger.consensus.api.ConsensusTimeoutException;
+import org.ehrledger.consensus.api.LinkStatus;
 import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.client.PbftClient;
 import org.ehrledger.consensus.api.ClientSettings;
@@ -84,6 +85,11 @@ public final class ConsensusNode implements AutoCloseable {
     /** This replica and the nodes (replicas and clients) its links currently reach. */
     public Set<Integer> reachable() {
         return replicaTransport.reachable();
+    }
+
+    /** What the replica's links turned away since it started (hellos, frames, TLS peers). */
+    public LinkStatus links() {
+        return replicaTransport.links();
     }
 
     /** Inbound frames dropped because the replica's queue was full. */

@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.Transport;
 import org.ehrledger.consensus.api.ClusterConfig;
+import org.ehrledger.consensus.api.LinkStatus;
 import org.ehrledger.consensus.api.ReplicaInfo;
 import org.ehrledger.consensus.crypto.KeyDirectory;
 import org.ehrledger.consensus.crypto.NodeCrypto;
@@ -479,7 +480,7 @@ public final class JGroupsTransport implements Transport {
 
     /** Writes a bound TCP address into JGroups' address cache, below the guard. */
     private void pushPhysical(Binding b) {
-        JChannel ch = channel;
+        JChannel ch = channel();
         if (ch != null) {
             ch.getProtocolStack().getTransport().addPhysicalAddressToCache(b.address(), b.physical());
         }
@@ -526,7 +527,7 @@ public final class JGroupsTransport implements Transport {
      */
     private void helloRound() {
         try {
-            JChannel ch = channel;
+            JChannel ch = channel();
             if (ch == null || !ch.isConnected() || helloAsking == null) {
                 return;
             }
@@ -556,7 +557,7 @@ public final class JGroupsTransport implements Transport {
     }
 
     private void sendHello(Address to, boolean asking) {
-        JChannel ch = channel;
+        JChannel ch = channel();
         byte[] frame = asking ? helloAsking : helloAnswering;
         if (ch == null || frame == null || !ch.isConnected()) {
             return;
@@ -575,31 +576,31 @@ public final class JGroupsTransport implements Transport {
 
     @Override
     public void send(int destination, byte[] frame) {
-        Binding b = bindings.get(destination);
-        JChannel ch = channel;
-        if (b == null || ch == null || !ch.isConnected() || !sendable(ch, b)) {
+        Address to = boundAddress(destination);
+        JChannel ch = channel();
+        if (to == null || ch == null || !ch.isConnected() || !sendable(ch, destination, to)) {
             unroutable.incrementAndGet();
             return;
         }
         try {
-            ch.send(new BytesMessage(b.address(), frame).setFlag(PBFT_FLAGS));
+            ch.send(new BytesMessage(to, frame).setFlag(PBFT_FLAGS));
         } catch (Exception e) {
             unroutable.incrementAndGet();
         }
     }
 
-    private boolean sendable(JChannel ch, Binding b) {
+    private boolean sendable(JChannel ch, int destination, Address to) {
         View view = ch.getView();
-        if (view != null && view.containsMember(b.address())) {
+        if (view != null && view.containsMember(to)) {
             return true;
         }
-        Long heard = lastHeard.get(b.id());
+        Long heard = lastHeard.get(destination);
         return heard != null && System.currentTimeMillis() - heard < HEARD_WINDOW_MILLIS;
     }
 
     /** This node and the ids bound by a verified hello whose JGroups address is in the current view. */
     public Set<Integer> reachable() {
-        JChannel ch = channel;
+        JChannel ch = channel();
         View view = ch == null ? null : ch.getView();
         if (view == null) {
             return Set.of();
@@ -610,36 +611,24 @@ public final class JGroupsTransport implements Transport {
     }
 
     /**
-     * The JGroups address bound to a node id, or null. For the transport's security tests: what they check under
-     * attack (a forged or replayed hello, poisoned discovery data, churning members) is this binding itself,
-     * sampled while the attack runs; where frames end up shows it only after the fact, and PBFT hides a lost one.
+     * The JGroups address bound to a node id by a verified hello, or null: where {@link #send} routes frames to
+     * that node. The transport's security tests sample it under attack (a forged or replayed hello, poisoned
+     * discovery data, churning members); where frames end up shows it only after the fact, and PBFT hides a lost one.
      */
     Address boundAddress(int id) {
         Binding b = bindings.get(id);
         return b == null ? null : b.address();
     }
 
-    /** Frames that could not be routed (unknown destination or closed channel). */
-    public long unroutable() {
-        return unroutable.get();
+    /** What the links turned away since the transport was built (for the replica's status). */
+    public LinkStatus links() {
+        LinkTls t = tls;
+        return new LinkStatus(t != null, unroutable.get(), rejectedHellos.get(), droppedFrames.get(),
+                t == null ? 0 : t.rejectedPeers(), t == null ? 0 : t.failedHandshakes(),
+                t == null ? 0 : t.refusedAddresses(), t == null ? 0 : t.overflowedLinks());
     }
 
-    /** Hellos rejected (malformed, unknown node, bad signature, wrong address, stale incarnation). */
-    public long rejectedHellos() {
-        return rejectedHellos.get();
-    }
-
-    /** PBFT frames dropped because their claimed sender is not the node bound to the address they came from. */
-    public long droppedFrames() {
-        return droppedFrames.get();
-    }
-
-    /** The TLS set-up of the links, or null when TLS is off. */
-    public LinkTls tls() {
-        return tls;
-    }
-
-    /** The channel, for tests that inspect or disturb JGroups itself. */
+    /** The JGroups channel, null before {@link #start()} and after {@link #close()}. */
     JChannel channel() {
         return channel;
     }

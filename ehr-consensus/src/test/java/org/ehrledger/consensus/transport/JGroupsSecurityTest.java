@@ -101,9 +101,9 @@ class JGroupsSecurityTest {
         net.commit(100, "record ");
         net.assertAgree(100);
         for (JGroupsTransport t : net.transports) {
-            assertNotNull(t.tls(), "TLS is on by default");
-            assertEquals(0, t.tls().rejectedPeers(), "no genuine node was turned away");
-            assertEquals(0, t.droppedFrames(), "no genuine frame was dropped");
+            assertTrue(t.links().tls(), "TLS is on by default");
+            assertEquals(0, t.links().rejectedPeers(), "no genuine node was turned away");
+            assertEquals(0, t.links().droppedFrames(), "no genuine frame was dropped");
         }
     }
 
@@ -142,7 +142,7 @@ class JGroupsSecurityTest {
         int rogueId = CLIENT + 100;
         long[] failedBefore = new long[N];
         for (int r = 0; r < N; r++) {
-            failedBefore[r] = net.transports[r].tls().failedHandshakes();
+            failedBefore[r] = net.transports[r].links().failedHandshakes();
         }
         NodeKeys rogueKeys = KeyPairs.generate();
         // The rogue believes itself admitted (its own directory lists it); the network's does not.
@@ -180,7 +180,7 @@ class JGroupsSecurityTest {
                     "replica " + r + " never reaches a rogue: " + t.reachable());
             assertNull(t.boundAddress(rogueId), "no binding for the rogue at replica " + r);
             assertFalse(t.channel().getView().size() > N + 1, "the rogues are not members at replica " + r);
-            rejected += t.tls().rejectedPeers() + t.tls().failedHandshakes();
+            rejected += t.links().rejectedPeers() + t.links().failedHandshakes();
         }
         for (int r = 0; r < N; r++) {
             assertFalse(net.claimedSenders.get(r).contains(rogueId) || net.claimedSenders.get(r).contains(rogueId + 1),
@@ -278,13 +278,13 @@ class JGroupsSecurityTest {
             assertEquals(Set.of(replica2Tcp), watch.tcp.get(r), "replica " + r + " sent replica 2's traffic to it");
         }
         assertTrue(totalRejectedHellos(net) > before, "the forged hellos were rejected");
-        assertTrue(net.transports[0].droppedFrames() > 0, "the frames claiming replica 2 were dropped");
+        assertTrue(net.transports[0].links().droppedFrames() > 0, "the frames claiming replica 2 were dropped");
         // The poisoned data did reach JGroups' address cache (the control, for an unbound address, is in it), and
         // for replica 2 it was ignored (the TCP addresses above).
         assertEquals(byzPhysical, net.transports[0].channel().getProtocolStack().getTransport()
                 .getPhysicalAddressFromCache(unbound), "the discovery data reached replica 0");
         assertTrue(takeoverRefused, "replica 0 closed the connection claiming replica 2's TCP address");
-        assertTrue(net.transports[0].tls().refusedAddresses() > 0, "and counted it");
+        assertTrue(net.transports[0].links().refusedAddresses() > 0, "and counted it");
         for (int r : new int[] {0, 1, 3}) {
             assertFalse(net.claimedSenders.get(r).isEmpty(), "replica " + r + " heard its peers");
         }
@@ -408,13 +408,13 @@ class JGroupsSecurityTest {
         assertTrue(waitFor(() -> second.equals(t[0].boundAddress(1)), 15_000), "replica 0 re-binds the restarted replica");
 
         // Replayed exactly as first sent, from the address it names (JGroups does not authenticate sources).
-        long rejected = t[0].rejectedHellos();
+        long rejected = t[0].links().rejectedHellos();
         t[0].onMessage(new BytesMessage(t[0].channel().getAddress(), hellos.get(0)).setSrc(first));
-        assertEquals(rejected + 1, t[0].rejectedHellos(), "the replayed old hello is rejected");
+        assertEquals(rejected + 1, t[0].links().rejectedHellos(), "the replayed old hello is rejected");
         assertEquals(second, t[0].boundAddress(1), "and changes nothing");
         // Over the network as well.
         spy.send(forged(t[0].channel().getAddress(), hellos.get(0), first));
-        assertTrue(waitFor(() -> t[0].rejectedHellos() > rejected + 1, 5_000), "rejected again");
+        assertTrue(waitFor(() -> t[0].links().rejectedHellos() > rejected + 1, 5_000), "rejected again");
         assertEquals(second, t[0].boundAddress(1), "still nothing changes");
     }
 
@@ -836,7 +836,7 @@ class JGroupsSecurityTest {
     /** Whether every replica counted at least {@code more} failed handshakes since {@code before}. */
     private static boolean everyReplicaFailed(Net net, long[] before, int more) {
         for (int r = 0; r < N; r++) {
-            if (net.transports[r].tls().failedHandshakes() < before[r] + more) {
+            if (net.transports[r].links().failedHandshakes() < before[r] + more) {
                 return false;
             }
         }
@@ -846,7 +846,7 @@ class JGroupsSecurityTest {
     private static long totalRejectedHellos(Net net) {
         long sum = 0;
         for (JGroupsTransport t : net.transports) {
-            sum += t.rejectedHellos();
+            sum += t.links().rejectedHellos();
         }
         return sum;
     }

@@ -31,6 +31,7 @@ import org.ehrledger.ejb.application.service.ReceiptIssuer;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.application.service.PractitionerService;
 import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.registry.Role;
 
 /**
  * Patients and everything of one patient: sign-up, records, prescriptions, consents, the access log and
@@ -103,7 +104,7 @@ public class PatientsResource {
                                     @QueryParam("reason") String reason, @QueryParam("cursor") String cursor,
                                     @QueryParam("limit") Integer limit) {
         List<ClinicalRecords.Opened> opened;
-        if (request.isUserInRole("PRACTITIONER")) {
+        if (request.isUserInRole(Role.PRACTITIONER.name())) {
             opened = practitioners.chart(patientId, reason).records();
         } else {
             opened = patients.record(patientId);

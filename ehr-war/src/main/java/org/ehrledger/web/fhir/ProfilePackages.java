@@ -45,11 +45,6 @@ final class ProfilePackages implements IValidationSupport {
         this.guides = List.copyOf(guides);
     }
 
-    /** Whether a guide's package has been parsed (a resource declared one of its profiles). */
-    boolean isLoaded(Guide guide) {
-        return loaded.containsKey(guide);
-    }
-
     /** The support of the guide whose canonical base the URL is under, loading its package once; null if none. */
     private IValidationSupport guideOf(String url) {
         if (url == null) {

@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 import org.ehrledger.ejb.application.service.AdminService;
+import org.ehrledger.ejb.domain.model.registry.Role;
 
 /** The administrator's pages: people, organisations and the emergency state. */
 @Named("admin")
@@ -25,7 +26,7 @@ public class AdminBean implements Serializable {
 
     private String newUserId;
     private String newName;
-    private String newRole = "PRACTITIONER";
+    private String newRole = Role.PRACTITIONER.name();
     /** The enrolment code just issued (registration or re-issue), shown once. */
     private org.ehrledger.ejb.application.service.Enrolment.IssuedCode issued;
     private List<AdminService.StaffMember> people;

@@ -17,11 +17,15 @@ public class HomeBean {
         if (!user.isSignedIn()) {
             return "/login.xhtml?faces-redirect=true";
         }
-        return switch (user.getRole()) {
-            case "PATIENT" -> "/patient/record.xhtml?faces-redirect=true";
-            case "PRACTITIONER" -> "/doctor/patients.xhtml?faces-redirect=true";
-            case "ADMIN" -> "/admin/staff.xhtml?faces-redirect=true";
-            default -> "/account.xhtml?faces-redirect=true";
-        };
+        if (user.isPatient()) {
+            return "/patient/record.xhtml?faces-redirect=true";
+        }
+        if (user.isPractitioner()) {
+            return "/doctor/patients.xhtml?faces-redirect=true";
+        }
+        if (user.isAdmin()) {
+            return "/admin/staff.xhtml?faces-redirect=true";
+        }
+        return "/account.xhtml?faces-redirect=true";
     }
 }

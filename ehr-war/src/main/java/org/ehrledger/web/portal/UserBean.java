@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
+import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
 import org.ehrledger.web.security.EhrAuthenticationMechanism;
 
@@ -53,15 +54,19 @@ public class UserBean {
     }
 
     public boolean isPatient() {
-        return "PATIENT".equals(getRole());
+        return is(Role.PATIENT);
     }
 
     public boolean isPractitioner() {
-        return "PRACTITIONER".equals(getRole());
+        return is(Role.PRACTITIONER);
     }
 
     public boolean isAdmin() {
-        return "ADMIN".equals(getRole());
+        return is(Role.ADMIN);
+    }
+
+    private boolean is(Role role) {
+        return session().map(s -> s.role() == role).orElse(false);
     }
 
     /** The person's organisation (display name). */

@@ -1,7 +1,6 @@
 package org.ehrledger.web.fhir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -134,17 +133,46 @@ class FhirValidatorTest {
 
     @Test
     void aGuidesPackageIsParsedOnlyWhenOneOfItsProfilesIsAskedFor() {
-        ProfilePackages packages = new ProfilePackages(Fhir.context(), ProfilePackages.SHIPPED);
-        ProfilePackages.Guide ips = ProfilePackages.SHIPPED.get(0);
-        assertEquals(null, packages.fetchStructureDefinition("http://hl7.org/fhir/StructureDefinition/Observation"));
-        assertEquals(null, packages.fetchStructureDefinition("http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"));
-        assertEquals(null, packages.fetchValueSet("http://hl7.org/fhir/ValueSet/observation-status"));
-        assertFalse(packages.isLoaded(ips), "nothing of IPS was asked for");
-        var sd = (org.hl7.fhir.r4.model.StructureDefinition) packages.fetchStructureDefinition(IPS_CONDITION);
-        assertTrue(packages.isLoaded(ips));
-        assertEquals("2.0.0", sd.getVersion());
-        assertTrue(sd.hasSnapshot(), "published with its snapshot");
-        assertTrue(packages.fetchValueSet("http://hl7.org/fhir/uv/ips/ValueSet/problems-uv-ips") != null);
+        // What the operator sees: the replica's log says when a package is parsed, once.
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(ProfilePackages.class.getName());
+        long thread = Thread.currentThread().getId();
+        List<String> parsed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler watch = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLongThreadID() == thread && r.getMessage().contains(" loaded in ")) {
+                    parsed.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level level = log.getLevel();
+        log.setLevel(java.util.logging.Level.INFO);
+        log.addHandler(watch);
+        try {
+            ProfilePackages packages = new ProfilePackages(Fhir.context(), ProfilePackages.SHIPPED);
+            assertEquals(null, packages.fetchStructureDefinition("http://hl7.org/fhir/StructureDefinition/Observation"));
+            assertEquals(null, packages.fetchStructureDefinition("http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"));
+            assertEquals(null, packages.fetchValueSet("http://hl7.org/fhir/ValueSet/observation-status"));
+            assertEquals(List.of(), parsed, "nothing of IPS was asked for");
+            var sd = (org.hl7.fhir.r4.model.StructureDefinition) packages.fetchStructureDefinition(IPS_CONDITION);
+            assertEquals(1, parsed.size(), parsed::toString);
+            assertTrue(parsed.get(0).startsWith("FHIR profile package hl7.fhir.uv.ips 2.0.0 loaded in "), parsed::toString);
+            assertEquals("2.0.0", sd.getVersion());
+            assertTrue(sd.hasSnapshot(), "published with its snapshot");
+            assertTrue(packages.fetchValueSet("http://hl7.org/fhir/uv/ips/ValueSet/problems-uv-ips") != null);
+            assertEquals(1, parsed.size(), "parsed once, then kept");
+        } finally {
+            log.removeHandler(watch);
+            log.setLevel(level);
+        }
     }
 
     @Test

@@ -70,11 +70,6 @@ public final class WorldState implements AccessPolicy.Facts {
         return access;
     }
 
-    /** The store of this state's rows. */
-    public StateStore store() {
-        return rows.store();
-    }
-
     // ---- rows and the commitment -------------------------------------------------------------
 
     /** Reads ahead the executed-transaction marks and records a block's transactions will look up. */
@@ -275,11 +270,6 @@ public final class WorldState implements AccessPolicy.Facts {
         erasures.add(recordId);
     }
 
-    /** Ids of records erased (crypto-shredded) since the last {@link #takeErasures}, in order. */
-    public List<String> erasures() {
-        return List.copyOf(erasures);
-    }
-
     /** The records erased since the last call, for the off-chain store to destroy their ciphertext. */
     public List<String> takeErasures() {
         List<String> out = List.copyOf(erasures);
@@ -315,11 +305,6 @@ public final class WorldState implements AccessPolicy.Facts {
     /** The records an import staged, in sequence. */
     List<StagedRecord> stagedOf(String importId) {
         return StateRows.values(rows.find(StateTable.STAGED_RECORD, 1, importId), StateRows::staged);
-    }
-
-    /** Number of staged records on this replica (all open imports). */
-    public long stagedCount() {
-        return rows.store().count(StateTable.STAGED_RECORD);
     }
 
     /** Deletes an open import with its staged records; the off-chain store destroys their ciphertext. */

@@ -47,6 +47,9 @@ public class NetworkService {
     @Inject
     Caller caller;
 
+    @jakarta.annotation.Resource
+    jakarta.ejb.SessionContext session;
+
     @Inject
     ReceiptIssuer receipts;
 
@@ -108,10 +111,15 @@ public class NetworkService {
         return ledger.query(s -> s.organisations().stream().map(o -> new Member(o.id(), o.name())).toList());
     }
 
-    /** This replica's status (public: no clinical content). */
+    /**
+     * This replica's status (public: no clinical content). What its links turned away ({@code links}) only to
+     * administrators: counts of rejected peers and failed handshakes would tell an anonymous prober whether
+     * its attempts were seen.
+     */
     @PermitAll
     public ClusterStatus status() {
-        return gateway.status();
+        ClusterStatus status = gateway.status();
+        return session.isCallerInRole("ADMIN") ? status : status.withoutLinks();
     }
 
     /**

@@ -2,6 +2,8 @@ package org.ehrledger.ejb.infrastructure.consensus;
 
 import java.util.List;
 
+import org.ehrledger.consensus.api.LinkStatus;
+
 /**
  * What one replica reports about itself and the network (no clinical content).
  *
@@ -25,6 +27,9 @@ import java.util.List;
  * @param stateTransfer      whether the replica is fetching state from peers
  * @param pendingRequests    requests waiting to be ordered here
  * @param members            replica ids this replica currently reaches (itself included)
+ * @param links              what this replica's links turned away since it started (forged or replayed hellos,
+ *                           frames from the wrong address, TLS peers without a genesis key, ...); null while no
+ *                           replica runs ("damaged", "unconfigured") and for callers other than administrators
  * @param inFlight           transactions submitted through this replica and not yet answered
  * @param blockMillis        recent average time to execute and store one block, in milliseconds
  * @param problem            why the replica is not running, or empty
@@ -37,7 +42,14 @@ import java.util.List;
  */
 public record ClusterStatus(int replicaId, String state, String organisation, int n, int f, long view, int primary,
                             boolean viewChange, long lastExecuted, long height, String headHash, long records, long stableCheckpoint,
-                            boolean stateTransfer, int pendingRequests, List<Integer> members, int inFlight, double blockMillis,
+                            boolean stateTransfer, int pendingRequests, List<Integer> members, LinkStatus links, int inFlight, double blockMillis,
                             String problem, long firstBadHeight, String remedy, String integrity,
                             String integrityProgress) {
+
+    /** The same status without {@code links}, for callers who are not administrators. */
+    public ClusterStatus withoutLinks() {
+        return new ClusterStatus(replicaId, state, organisation, n, f, view, primary, viewChange, lastExecuted, height,
+                headHash, records, stableCheckpoint, stateTransfer, pendingRequests, members, null, inFlight, blockMillis,
+                problem, firstBadHeight, remedy, integrity, integrityProgress);
+    }
 }

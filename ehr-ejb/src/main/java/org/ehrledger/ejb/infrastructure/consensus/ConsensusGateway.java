@@ -361,7 +361,7 @@ public class ConsensusGateway {
         LedgerDamage damage = ledger.damage();
         if (damage != null) {
             return new ClusterStatus(config.replicaId(), "damaged", config.organisationId(), g == null ? 0 : g.n(),
-                    g == null ? 0 : g.f(), 0, 0, false, -1, -1, "", -1, 0, false, 0, List.of(config.replicaId()), 0, 0,
+                    g == null ? 0 : g.f(), 0, 0, false, -1, -1, "", -1, 0, false, 0, List.of(config.replicaId()), null, 0, 0,
                     damage.summary(), damage.height(), LedgerDamage.remedy(config.replicaId() + 1), integrity.state(),
                     integrity.progress());
         }
@@ -369,7 +369,7 @@ public class ConsensusGateway {
         String headHash = head.header().hash().hex();
         if (r == null || g == null) {
             return new ClusterStatus(config.replicaId(), "unconfigured", config.organisationId(), 0, 0, 0, 0, false,
-                    ledger.lastExecuted(), head.header().height(), headHash, records(), 0, false, 0, List.of(), 0, 0, problem,
+                    ledger.lastExecuted(), head.header().height(), headHash, records(), 0, false, 0, List.of(), null, 0, 0, problem,
                     -1, "", integrity.state(), integrity.progress());
         }
         ReplicaStatus s = r.status();
@@ -385,7 +385,7 @@ public class ConsensusGateway {
                 : members.size() >= g.quorum() ? "running" : "waiting-for-peers";
         return new ClusterStatus(r.id(), state, config.organisationId(), g.n(), g.f(), s.view(), s.primary(),
                 s.viewChangeInProgress(), s.lastExecuted(), head.header().height(), headHash, records(), s.stableCheckpoint(),
-                s.stateTransfer(), s.pendingRequests(), List.copyOf(members), inFlight, Math.round(executeMicros / 100) / 10.0,
+                s.stateTransfer(), s.pendingRequests(), List.copyOf(members), r.links(), inFlight, Math.round(executeMicros / 100) / 10.0,
                 problem(), -1, "", integrity.state(), integrity.progress());
     }
 

@@ -38,7 +38,7 @@ class ImportContractsTest extends ContractsHarness {
         }
         assertEquals(List.of(), state.recordsOf("pat-alice"), "the patient's records (reads, searches, exports) hold none");
         assertEquals(records, state.recordCount());
-        assertEquals(3, state.stagedCount());
+        assertEquals(3, state.stagedOf("imp-1").size());
         assertEquals(3, state.importOf("imp-1").staged());
 
         ok(a.publishImport(a.alice, "imp-1"));
@@ -46,7 +46,7 @@ class ImportContractsTest extends ContractsHarness {
         assertEquals(ids, state.recordsOf("pat-alice").stream().map(r -> r.id()).sorted().toList());
         assertTrue(state.recordsOf("pat-alice").stream().allMatch(r -> r.createdAt() == publishedAt), "all created at once");
         assertEquals(Set.of("pat-alice", "org:st-mary"), state.readersOf(ids.get(0)));
-        assertEquals(0, state.stagedCount(), "nothing stays staged");
+        assertEquals(List.of(), state.stagedOf("imp-1"), "nothing stays staged");
         assertTrue(state.importOf("imp-1").published());
     }
 
@@ -81,8 +81,8 @@ class ImportContractsTest extends ContractsHarness {
         state.takeErasures();
         assertEquals("only the author or the patient of import imp-4 aborts it", refused(a.abortImport(a.bob, "imp-4")));
         ok(a.abortImport(a.alice, "imp-4"));
-        assertEquals(ids, state.erasures(), "the off-chain store is told to destroy the staged ciphertexts");
-        assertEquals(0, state.stagedCount());
+        assertEquals(ids, state.takeErasures(), "the off-chain store is told to destroy the staged ciphertexts");
+        assertEquals(List.of(), state.stagedOf("imp-4"));
         assertNull(state.importOf("imp-4"));
         assertEquals(List.of(), state.recordsOf("pat-alice"));
         assertEquals("no open import imp-4", refused(a.stage("imp-4", a.alice, a.alice, "late", "NOTE", a.alice)));
@@ -96,9 +96,9 @@ class ImportContractsTest extends ContractsHarness {
         now += Import.EXPIRY_MILLIS;
         assertTrue(refused(a.stage("imp-5", a.alice, a.alice, "imp-5-r1", "NOTE", a.alice)).startsWith("import imp-5 expired"));
         assertTrue(refused(a.publishImport(a.alice, "imp-5")).startsWith("import imp-5 expired"));
-        assertEquals(1, state.stagedCount(), "discarded by a transaction, not by a clock");
+        assertEquals(1, state.stagedOf("imp-5").size(), "discarded by a transaction, not by a clock");
         ok(a.beginImport(a.bob, a.bob, "imp-6", BUNDLE, 1));
-        assertEquals(0, state.stagedCount());
+        assertEquals(List.of(), state.stagedOf("imp-5"));
         assertNull(state.importOf("imp-5"));
         assertEquals(List.of(), state.recordsOf("pat-alice"));
     }

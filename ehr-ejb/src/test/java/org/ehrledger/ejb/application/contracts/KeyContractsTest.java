@@ -26,6 +26,6 @@ class KeyContractsTest extends ContractsHarness {
         change.run();
         assertTrue(state.record("r-1").erased());
         assertEquals(Set.of(), state.readersOf("r-1"));
-        assertEquals(List.of("r-1"), state.erasures());
+        assertEquals(List.of("r-1"), state.takeErasures());
     }
 }

@@ -114,7 +114,7 @@ class MoreContractsTest extends ContractsHarness {
         assertTrue(state.record("r-9").erased());
         assertEquals(hash, state.record("r-9").contentHash(), "the hash stays on chain");
         assertNull(state.wrappedKey("r-9", "pat-alice"), "no reader can unwrap the data key");
-        assertEquals(List.of("r-9"), state.erasures(), "the off-chain store is told to destroy the ciphertext");
+        assertEquals(List.of("r-9"), state.takeErasures(), "the off-chain store is told to destroy the ciphertext");
         String why = refused(a.alice.sign(TxType.RECORD_ACCESS, Fields.builder().put("patient", "pat-alice")
                 .put("category", "NOTE").put("recordId", "r-9").put("reason", "").build()));
         assertTrue(why.contains("erased"), why);
