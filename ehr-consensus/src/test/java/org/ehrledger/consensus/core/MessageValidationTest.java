@@ -4,6 +4,7 @@ import static org.ehrledger.consensus.TestNodes.CLIENT;
 import static org.ehrledger.consensus.TestNodes.digestOf;
 import static org.ehrledger.consensus.TestNodes.stateAt;
 import static org.ehrledger.consensus.TestNodes.utf8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -356,6 +357,47 @@ class MessageValidationTest {
         @Test
         void aNewViewThatFollowsFromItsViewChangesPasses() {
             accepted(1, t.newView(1, quorum, derived));
+        }
+
+        @Test
+        void aNewViewProvenValidOnceIsNotVerifiedAgainButAnyAlteredCopyIs() {
+            java.util.concurrent.atomic.AtomicInteger verified = new java.util.concurrent.atomic.AtomicInteger();
+            org.ehrledger.consensus.api.Verifier counting = new org.ehrledger.consensus.api.Verifier() {
+                @Override
+                public boolean verify(int signer, byte[] message, byte[] signature) {
+                    verified.incrementAndGet();
+                    return t.directory.verify(signer, message, signature);
+                }
+
+                @Override
+                public boolean isKnownClient(int clientId) {
+                    return t.directory.isKnownClient(clientId);
+                }
+            };
+            MessageValidator cached = new MessageValidator(t.config, counting);
+            NewView nv = t.newView(1, quorum, derived);
+            assertNull(cached.check(new Envelope(1, 3, nv)));
+            int first = verified.get();
+            assertTrue(first > 10, "the first check verifies the view changes and their certificates: " + first);
+            // Relayed again, alone or in a state response: accepted without one more verification.
+            assertNull(cached.check(new Envelope(2, 3, nv)));
+            assertNull(cached.check(new Envelope(3, 0, new StateResponse(1, 0, List.of(), null, List.of(), nv))));
+            assertEquals(first, verified.get());
+            // The same view changes with another pre-prepare, or another signature, are new messages: checked, refused.
+            assertNotNull(cached.check(new Envelope(1, 3, t.newView(1, quorum, headers(1, d1, digestOf("smuggled"), d3)))));
+            assertNotNull(cached.check(new Envelope(1, 3, t.newViewSignedBy(2, 1, quorum, derived))));
+            assertTrue(verified.get() > first);
+            // Bounded: after as many other valid new views, the first is verified again (and still valid).
+            for (long v = 2; v < 2 + MessageValidator.VALID_NEW_VIEWS; v++) {
+                List<ViewChange> vcs = new ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                    vcs.add(t.viewChange(v, r, 0, List.of()));
+                }
+                assertNull(cached.check(new Envelope(1, 3, t.newView(v, vcs, List.of()))));
+            }
+            int before = verified.get();
+            assertNull(cached.check(new Envelope(1, 3, nv)));
+            assertTrue(verified.get() > before, "the least recently used new view was forgotten");
         }
 
         @Test
