@@ -91,9 +91,16 @@ final class ConsentContracts {
         return () -> {
             state.putConsent(c.revoke());
             // Readers who no longer have a basis lose their key wraps; later records are not wrapped for them.
+            // The verdict depends on the reader and the category only (the loop changes wraps, not bases): judged
+            // once per pair, not once per record and reader, which cost a patient with many records thousands of
+            // reads of consents and break-glass rows per revocation (a catching-up replica spent 74 % of its CPU
+            // here, docs/PERFORMANCE.md).
+            java.util.Map<String, Boolean> keeps = new java.util.HashMap<>();
             for (ClinicalRecord r : state.recordsOf(c.patient())) {
                 for (String reader : state.wrapsOf(r.id()).keySet()) {
-                    if (!access.keepsKey(reader, c.patient(), r.category(), now)) {
+                    boolean keep = keeps.computeIfAbsent(reader + '\n' + r.category(),
+                            k -> access.keepsKey(reader, c.patient(), r.category(), now));
+                    if (!keep) {
                         state.removeWrap(r.id(), reader);
                     }
                 }

@@ -38,4 +38,19 @@ class ConsentContractsTest extends ContractsHarness {
         assertEquals(Set.of("pat-alice", "org:st-mary"), state.readersOf("r-1"));
         assertEquals("consent c-1 is already revoked", refusedBy(tx -> consents.revoke(tx, now), a.revoke(a.alice, "c-1")));
     }
+
+    @Test
+    void aRevocationJudgesEachReaderPerCategoryAcrossAllTheRecordsOfThePatient() {
+        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE"));
+        ok(a.grant(a.alice, "c-2", "dr-house", 0, "ALLERGY"));
+        for (int i = 0; i < 20; i++) {
+            ok(a.addRecord(a.doctor, a.alice, "n-" + i, "NOTE", a.alice, a.doctor, a.stMaryCustodian));
+            ok(a.addRecord(a.doctor, a.alice, "a-" + i, "ALLERGY", a.alice, a.doctor, a.stMaryCustodian));
+        }
+        ok(a.revoke(a.alice, "c-1"));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Set.of("pat-alice", "org:st-mary"), state.readersOf("n-" + i), "n-" + i);
+            assertEquals(Set.of("pat-alice", "dr-house", "org:st-mary"), state.readersOf("a-" + i), "a-" + i);
+        }
+    }
 }
