@@ -108,11 +108,23 @@ class NormalCaseTest {
         return backup;
     }
 
+    /** A backup in view 1 whose new view re-proposes {@code prepared} (sequence 1), and its normal case. */
+    private record ReProposal(Batch prepared, PhaseFixture backup, NormalCase normal) {
+    }
+
+    private ReProposal reProposalInView1() {
+        TestNodes t = new TestNodes();
+        Batch prepared = t.batch(PROPOSED_AT, t.request(1, "x"));
+        PhaseFixture backup = backupInView1(prepared);
+        return new ReProposal(prepared, backup, normalCaseOf(backup));
+    }
+
     @Test
     void aBackupPreparesTheNewViewsReProposalOfABatchOlderThanTheClockSkew() {
-        Batch prepared = new TestNodes().batch(PROPOSED_AT, new TestNodes().request(1, "x"));
-        PhaseFixture backup = backupInView1(prepared);
-        NormalCase normal = normalCaseOf(backup);
+        ReProposal r = reProposalInView1();
+        Batch prepared = r.prepared();
+        PhaseFixture backup = r.backup();
+        NormalCase normal = r.normal();
 
         normal.onPrePrepare(backup.t.prePrepare(1, 1, prepared));
 
@@ -124,10 +136,9 @@ class NormalCaseTest {
 
     @Test
     void aNewProposalFarFromTheClockIsRefusedEvenRightAfterANewView() {
-        TestNodes t = new TestNodes();
-        Batch prepared = t.batch(PROPOSED_AT, t.request(1, "x"));
-        PhaseFixture backup = backupInView1(prepared);
-        NormalCase normal = normalCaseOf(backup);
+        ReProposal r = reProposalInView1();
+        PhaseFixture backup = r.backup();
+        NormalCase normal = r.normal();
         Batch fresh = backup.t.batch(PROPOSED_AT, backup.t.request(2, "y"));
         Batch future = backup.t.batch(backup.s.now + 10 * backup.s.settings.maxClockSkewMillis(),
                 backup.t.request(3, "z"));
@@ -142,10 +153,10 @@ class NormalCaseTest {
 
     @Test
     void aBackupThatGotTheReProposalsHeaderFromTheNewViewPreparesWhenThePrePrepareBringsTheBatch() {
-        TestNodes t = new TestNodes();
-        Batch prepared = t.batch(PROPOSED_AT, t.request(1, "x"));
-        PhaseFixture backup = backupInView1(prepared);
-        NormalCase normal = normalCaseOf(backup);
+        ReProposal r = reProposalInView1();
+        Batch prepared = r.prepared();
+        PhaseFixture backup = r.backup();
+        NormalCase normal = r.normal();
         Slot slot = backup.s.slot(1);
         normal.accept(slot, backup.s.latestNewView.prePrepares().get(0)); // as entering the view does
         normal.sendPrepare(slot);
