@@ -119,7 +119,7 @@ public class NetworkService {
     @PermitAll
     public ClusterStatus status() {
         ClusterStatus status = gateway.status();
-        return session.isCallerInRole("ADMIN") ? status : status.withoutLinks();
+        return session.isCallerInRole(Role.ADMIN.name()) ? status : status.withoutLinks();
     }
 
     /**
