@@ -258,15 +258,24 @@ public final class ClinicalBench {
                 + "\"}", 201), "token");
     }
 
-    /** Signs the person in again if their session is gone (their replica restarted). */
-    private void renew(Person p) {
-        try {
-            if (BenchHttp.send("GET", api(p.org()) + "/patients/" + p.id() + "/consents", p.token(), null).status() == 401
-                    || p.id().startsWith("dr-")) {
-                p.session().set(signIn(p.org(), p.id(), p.password()));
+    /**
+     * Signs the person in again if their session is gone (their replica restarted), once: the loops that share
+     * a person wait for each other, and a session that another loop renewed already is kept. A practitioner's
+     * session is renewed if it is still the one that was refused ({@code refused}); a patient's if it is refused
+     * now (a cheap read, not a sign-in: each sign-in costs the replica a password derivation).
+     */
+    private void renew(Person p, String refused) {
+        synchronized (p) {
+            try {
+                boolean gone = p.id().startsWith("dr-") ? p.token().equals(refused)
+                        : BenchHttp.send("GET", api(p.org()) + "/patients/" + p.id() + "/consents", p.token(), null)
+                                .status() == 401;
+                if (gone) {
+                    p.session().set(signIn(p.org(), p.id(), p.password()));
+                }
+            } catch (Exception e) {
+                // still down: the next 401 tries again
             }
-        } catch (Exception e) {
-            // still down: the next 401 tries again
         }
     }
 
@@ -449,6 +458,7 @@ public final class ClinicalBench {
             Thread t = new Thread(() -> {
                 List<Sample> batch = new ArrayList<>();
                 while (System.nanoTime() < until && (stop == null || !stop.get())) {
+                    String used = d.token();
                     try {
                         op.run(d, mine.get(ThreadLocalRandom.current().nextInt(mine.size())), batch, t0);
                     } catch (Exception e) {
@@ -458,8 +468,8 @@ public final class ClinicalBench {
                     if (last != null && last.status() == 0) {
                         sleep(200); // the replica does not answer (killed): do not spin
                     } else if (last != null && last.status() == 401) {
-                        renew(d); // the replica restarted and forgot its sessions
-                        mine.forEach(this::renew);
+                        renew(d, used); // the replica restarted and forgot its sessions
+                        mine.forEach(p -> renew(p, null));
                         sleep(200); // and it may not sign anyone in yet
                     }
                     out.addAll(batch);
@@ -568,13 +578,14 @@ public final class ClinicalBench {
             Person p = noBasisPatients(d).get(0);
             Thread t = new Thread(() -> {
                 while (!stop.get()) {
+                    String used = d.token();
                     try {
                         Sample s = chart(d, p, t0);
                         probes.add(s);
                         if (s.status() == 0) {
                             sleep(200);
                         } else if (s.status() == 401) {
-                            renew(d);
+                            renew(d, used);
                             sleep(200);
                         }
                     } catch (Exception e) {

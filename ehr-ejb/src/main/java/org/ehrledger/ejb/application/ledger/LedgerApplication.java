@@ -327,10 +327,11 @@ public final class LedgerApplication implements Application {
 
     /**
      * Catches up to a certified snapshot: the blocks between this ledger's head and the certified head
-     * are fetched from peers, checked (links, Merkle roots, binding to the ordered requests, content
-     * hashes), executed again (every verdict must match), stored, and must end in the certified hash.
-     * If anything fails the ledger stays as it was (the caller's transaction rolls back) and the
-     * consensus layer tries again later.
+     * are fetched from peers, proven to end in the certified hash ({@link #planCatchUp}), checked (links,
+     * Merkle roots, binding to the ordered requests, content hashes), executed again (every verdict must
+     * match) and stored. Here all in the caller's transaction: if anything fails the ledger stays as it was
+     * and the consensus layer tries again later. The replica in the container applies a proven catch-up a
+     * few blocks per transaction instead ({@link LedgerRuntime#catchUpStep}), then calls this to finish.
      */
     @Override
     public void restore(byte[] snapshot, long sequence) {
@@ -339,14 +340,13 @@ public final class LedgerApplication implements Application {
         long height = r.i64();
         Digest headHash = r.digest();
         r.expectEnd();
-        if (head.header().height() >= height) {
-            Block mine = block(height);
-            if (mine == null || !mine.header().hash().equals(headHash)) {
-                throw new DamagedLedgerException(height, "this replica's block differs from the one 2f+1 replicas "
-                        + "certified in a checkpoint");
-            }
-        } else {
-            catchUp(height, headHash);
+        if (head.header().height() < height) {
+            catchUpStep(planCatchUp(snapshot), Integer.MAX_VALUE);
+        }
+        Block mine = block(height);
+        if (mine == null || !mine.header().hash().equals(headHash)) {
+            throw new DamagedLedgerException(height, "this replica's block differs from the one 2f+1 replicas "
+                    + "certified in a checkpoint");
         }
         if (executed > lastExecuted) {
             store.append(null, Map.of(), List.of(), executed);
@@ -354,42 +354,141 @@ public final class LedgerApplication implements Application {
         }
     }
 
-    private void catchUp(long height, Digest headHash) {
-        ChainVerifier structure = ChainVerifier.structural();
-        while (head.header().height() < height) {
-            long from = head.header().height() + 1;
-            BlockSource.Fetched f = peers.fetch(from, (int) Math.min(PAGE, height - from + 1));
+    /**
+     * A catch-up proven before anything of it is applied: the hash of every block between the ledger's head
+     * and the certified head, in a chain of hash links that ends in the certified hash. A block applied later
+     * must have exactly its proven hash, so each can be stored as it comes, in transactions of its own, and a
+     * peer cannot make the replica store a block of another chain (one that omits or reorders certified
+     * batches, say) even for a while. Holds 32 bytes per block, and the page of blocks fetched last.
+     */
+    public static final class CatchUp {
+        private final long from;
+        private final long to;
+        private final byte[] hashes;
+        private final java.util.ArrayDeque<Block> pending = new java.util.ArrayDeque<>();
+        private final Map<String, byte[]> contents = new java.util.HashMap<>();
+
+        CatchUp(long from, long to, byte[] hashes) {
+            this.from = from;
+            this.to = to;
+            this.hashes = hashes;
+        }
+
+        /** The certified height this catch-up ends at. */
+        public long target() {
+            return to;
+        }
+
+        /** The number of blocks it applies in all. */
+        public long blocks() {
+            return to - from + 1;
+        }
+
+        Digest hash(long height) {
+            return Digest.of(java.util.Arrays.copyOfRange(hashes, (int) (height - from) * 32, (int) (height - from + 1) * 32));
+        }
+    }
+
+    /**
+     * Fetches the blocks between this ledger's head and the certified head from peers and proves their chain:
+     * each links to the one before, from this ledger's head, and the last one's hash is the certified hash.
+     * Nothing is applied (the blocks are fetched again to be applied: {@link #catchUpStep}). Null if the
+     * ledger already holds the certified height.
+     *
+     * @throws IllegalStateException if no peer provides the blocks, or they do not end in the certified hash
+     */
+    public CatchUp planCatchUp(byte[] snapshot) {
+        Wire.Reader r = new Wire.Reader(snapshot);
+        r.i64();
+        long height = r.i64();
+        Digest headHash = r.digest();
+        long from = head.header().height() + 1;
+        if (from > height) {
+            return null;
+        }
+        long count = height - from + 1;
+        if (count > Integer.MAX_VALUE / 32) {
+            throw new IllegalStateException("a catch-up of " + count + " blocks is beyond this replica: move a peer's "
+                    + "database to it instead (docs/OPERATIONS.md)");
+        }
+        java.io.ByteArrayOutputStream hashes = new java.io.ByteArrayOutputStream((int) Math.min(count * 32, 1 << 20));
+        Digest previous = head.header().hash();
+        long next = from;
+        while (next <= height) {
+            BlockSource.Fetched f = peers.fetch(next, (int) Math.min(PAGE, height - next + 1));
             if (f.blocks().isEmpty()) {
-                throw new IllegalStateException("no peer provided block " + from);
+                throw new IllegalStateException("no peer provided block " + next);
             }
             for (Block b : f.blocks()) {
-                if (b.header().height() > height) {
+                if (next > height) {
                     break;
                 }
-                String problem = structure.checkNext(b, head);
-                if (problem != null) {
-                    throw new IllegalStateException("block " + b.header().height() + " from a peer is unsound: " + problem);
+                BlockHeader h = b.header();
+                if (h.height() != next || !h.previousHash().equals(previous)) {
+                    throw new IllegalStateException("block " + next + " from a peer does not link to block " + (next - 1));
                 }
-                Map<String, byte[]> contents = new java.util.TreeMap<>();
-                for (LedgerEntry e : b.entries()) {
-                    SignedTransaction tx = parseOrNull(e.transaction());
-                    if (tx != null && e.accepted() && tx.type().carriesContent()) {
-                        String id = tx.body().string("recordId");
-                        byte[] c = f.contents().get(id);
-                        if (c != null && Digest.of(tx.body().bytes("contentHash")).equals(Digest.sha256(c))) {
-                            contents.put(id, c);
-                        }
-                    }
-                }
-                replayBlock(b);
-                List<String> erased = state.takeErasures();
-                contents.keySet().removeAll(erased);
-                store.append(b, contents, erased, b.header().sequence());
+                previous = h.hash();
+                hashes.writeBytes(previous.bytes());
+                next++;
             }
         }
-        if (!head.header().hash().equals(headHash)) {
+        if (!previous.equals(headHash)) {
             throw new IllegalStateException("the blocks fetched from peers do not end in the certified head hash");
         }
+        return new CatchUp(from, height, hashes.toByteArray());
+    }
+
+    /** Fetches the next page of a catch-up from peers unless one is waiting (outside any lock: it takes a while). */
+    public void prefetch(CatchUp c) {
+        long next = head.header().height() + 1;
+        if (!c.pending.isEmpty() || next > c.to) {
+            return;
+        }
+        BlockSource.Fetched f = peers.fetch(next, (int) Math.min(PAGE, c.to - next + 1));
+        if (f.blocks().isEmpty()) {
+            throw new IllegalStateException("no peer provided block " + next);
+        }
+        c.pending.addAll(f.blocks());
+        c.contents.clear();
+        c.contents.putAll(f.contents());
+    }
+
+    /**
+     * Applies up to {@code max} blocks of a proven catch-up (fetching them if none is waiting): each must have
+     * its proven hash, pass the structural checks and its contents their hashes, and reach its recorded
+     * verdicts and state digest when executed again. True once the head is the certified one.
+     */
+    public boolean catchUpStep(CatchUp c, int max) {
+        ChainVerifier structure = ChainVerifier.structural();
+        for (int applied = 0; applied < max && head.header().height() < c.to; applied++) {
+            prefetch(c);
+            long next = head.header().height() + 1;
+            Block b = c.pending.poll();
+            if (b.header().height() != next || !b.header().hash().equals(c.hash(next))) {
+                throw new IllegalStateException("block " + next + " from a peer is not the one proven against the "
+                        + "certified head hash");
+            }
+            String problem = structure.checkNext(b, head);
+            if (problem != null) {
+                throw new IllegalStateException("block " + next + " from a peer is unsound: " + problem);
+            }
+            Map<String, byte[]> contents = new java.util.TreeMap<>();
+            for (LedgerEntry e : b.entries()) {
+                SignedTransaction tx = parseOrNull(e.transaction());
+                if (tx != null && e.accepted() && tx.type().carriesContent()) {
+                    String id = tx.body().string("recordId");
+                    byte[] content = c.contents.get(id);
+                    if (content != null && Digest.of(tx.body().bytes("contentHash")).equals(Digest.sha256(content))) {
+                        contents.put(id, content);
+                    }
+                }
+            }
+            replayBlock(b);
+            List<String> erased = state.takeErasures();
+            contents.keySet().removeAll(erased);
+            store.append(b, contents, erased, b.header().sequence());
+        }
+        return head.header().height() >= c.to;
     }
 
     /**

@@ -227,6 +227,43 @@ public class LedgerRuntime {
 
     /** Installs a certified snapshot, fetching the missed blocks from peers, in this transaction. */
     public void restore(byte[] snapshot, long sequence) {
+        replacing(l -> {
+            l.restore(snapshot, sequence);
+            return null;
+        });
+    }
+
+    /**
+     * Proves the catch-up to a certified snapshot against its head hash, fetching the missing blocks from peers
+     * without applying them and without holding the ledger's lock (see {@link LedgerApplication#planCatchUp});
+     * null if the ledger holds the certified height already.
+     */
+    @Transactional(Transactional.TxType.NOT_SUPPORTED)
+    public LedgerApplication.CatchUp planCatchUp(byte[] snapshot) {
+        LedgerApplication.CatchUp c = ledger().planCatchUp(snapshot);
+        if (c != null) {
+            LOG.info(() -> "catching up " + c.blocks() + " blocks to height " + c.target()
+                    + ": their chain from peers ends in the certified head hash");
+        }
+        return c;
+    }
+
+    /**
+     * Applies the next {@value #CATCH_UP_STEP} blocks of a proven catch-up in this transaction, so that readers
+     * wait for a few blocks at a time, not for the whole gap, and what was applied stays if the catch-up is
+     * interrupted (the next one goes on from the new head). The page is fetched before the lock is taken.
+     * True once the head is the certified one.
+     */
+    public boolean catchUpStep(LedgerApplication.CatchUp c) {
+        ledger().prefetch(c);
+        return replacing(l -> l.catchUpStep(c, CATCH_UP_STEP));
+    }
+
+    /** Blocks applied per transaction while catching up. */
+    static final int CATCH_UP_STEP = 16;
+
+    /** Runs work that replaces state wholesale (a catch-up) under the write lock, in the caller's transaction. */
+    private <T> T replacing(Function<LedgerApplication, T> work) {
         ledger();
         holdBlockGateUntilCompletion();
         lock.writeLock().lock();
@@ -242,7 +279,7 @@ public class LedgerRuntime {
             }
         });
         try {
-            reloadUnlessCommitted().restore(snapshot, sequence);
+            return work.apply(reloadUnlessCommitted());
         } catch (DamagedLedgerException e) {
             throw damaged(e);
         } finally {

@@ -60,6 +60,7 @@ public class Enrolment {
     long codeHours;
 
     private final PasswordProtection protection = new PasswordProtection();
+    private final DerivationGate derivations = DerivationGate.forThisMachine();
     /** The pending seal's secret is random and long: the minimum cost suffices. */
     private final PasswordProtection pendingProtection = new PasswordProtection(PasswordProtection.MIN_ITERATIONS);
 
@@ -99,7 +100,7 @@ public class Enrolment {
     /** Enrols a person under the given password (self-service sign-up). */
     public Enrolled enrol(String userId, Role role, char[] password) {
         UserKeys keys = UserKeys.generate();
-        return certified(userId, role, keys, protection.protect(keys, password));
+        return certified(userId, role, keys, seal(keys, password));
     }
 
     /**
@@ -172,12 +173,12 @@ public class Enrolment {
 
     /** Opens keys sealed under a password ({@code WrongPasswordException} if it is wrong). */
     public UserKeys open(byte[] sealed, char[] password) {
-        return protection.open(sealed, password);
+        return derivations.run(() -> protection.open(sealed, password));
     }
 
     /** Seals keys under a password. */
     public byte[] seal(UserKeys keys, char[] password) {
-        return protection.protect(keys, password);
+        return derivations.run(() -> protection.protect(keys, password));
     }
 
     /** Opens the first keys of a person awaiting enrolment (sealed by {@link #register}). */

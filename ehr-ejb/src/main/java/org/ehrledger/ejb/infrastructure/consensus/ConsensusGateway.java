@@ -44,6 +44,7 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.application.ledger.IntegrityChecks;
+import org.ehrledger.ejb.application.ledger.LedgerApplication;
 import org.ehrledger.ejb.application.ledger.LedgerDamage;
 import org.ehrledger.ejb.application.ledger.LedgerResult;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
@@ -415,6 +416,24 @@ public class ConsensusGateway {
 
         @Override
         public void restore(byte[] snapshot, long sequence) {
+            LedgerApplication.CatchUp c = ledger.planCatchUp(snapshot);
+            if (c != null) {
+                long started = System.nanoTime();
+                long logged = started;
+                while (!ledger.catchUpStep(c)) {
+                    long now = System.nanoTime();
+                    if (now - logged > 10_000_000_000L) {
+                        logged = now;
+                        long height = ledger.head().header().height();
+                        long done = c.blocks() - (c.target() - height);
+                        LOG.info(() -> "catching up: height " + height + " of " + c.target() + " (" + done + " of "
+                                + c.blocks() + " blocks, " + done * 1_000_000_000L / (now - started) + " blocks/s)");
+                    }
+                    wake();
+                }
+                LOG.info(() -> "caught up to height " + c.target() + ": " + c.blocks() + " blocks in "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms");
+            }
             ledger.restore(snapshot, sequence);
             wake();
         }
