@@ -1,10 +1,15 @@
 package org.ehrledger.web.fhir;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiPredicate;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.parser.IParser;
@@ -142,59 +147,147 @@ public final class Fhir {
     public record Findings(List<SingleValidationMessage> errors, List<SingleValidationMessage> warnings) {
     }
 
-    /** Validates a resource against the base R4 specification (and the profiles it declares that are known). */
-    public static Findings validate(IBaseResource resource) {
-        FhirValidator v;
+    /** The validator, loaded (or loading) in the background by {@link #warmUp()}: waits for it. */
+    static FhirValidator validator() {
         try {
-            v = validatorFuture().join();
+            return validatorFuture().join();
         } catch (RuntimeException e) {
             synchronized (Fhir.class) {
                 validator = null; // try again next time
             }
             throw new IllegalStateException("the FHIR validator could not be loaded", e);
         }
-        List<SingleValidationMessage> messages = TYPES.contains(resource.fhirType())
-                ? v.validateWithResult(resource).getMessages() : validateAsEntry(v, (org.hl7.fhir.r4.model.Resource) resource);
-        List<SingleValidationMessage> errors = messages.stream()
-                .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
-                .toList();
+    }
+
+    /** Validates a resource against the base R4 specification (and the profiles it declares that are known). */
+    public static Findings validate(IBaseResource resource) {
+        if (TYPES.contains(resource.fhirType())) {
+            return findings(validator().validateWithResult(resource).getMessages());
+        }
+        return findings(validateTogether(validator(), List.of(resource.fhirType()), List.of(json(resource))).get(0));
+    }
+
+    /**
+     * At most this many resources are validated together by {@link #validateEach}: HAPI's validator sets up a new
+     * core validator for every validation (in HAPI 8.8.1 most of the time of a small resource goes into that set-up),
+     * so a large bundle's entries are validated a chunk at a time, not one by one.
+     */
+    static final int CHUNK_ENTRIES = 100;
+    /**
+     * ... and at most this many characters of their JSON, which bounds the heap one validation takes (its text, and
+     * the validator's model of it); a larger resource is validated alone.
+     */
+    static final int CHUNK_CHARS = 512 * 1024;
+
+    /**
+     * Validates many resources (a large bundle's entries), each exactly as {@link #validate} would alone, in order, a
+     * chunk of them at a time ({@link #CHUNK_ENTRIES}, {@link #CHUNK_CHARS}). {@code each} is told each resource's
+     * index and findings (none for a {@code null}), in order, and answers whether to go on: once it says no, nothing
+     * further is validated.
+     */
+    static void validateEach(List<? extends IBaseResource> resources, BiPredicate<Integer, Findings> each) {
+        FhirValidator v = validator();
+        int n = resources.size();
+        String carried = null; // the JSON of resources[next], encoded but too large for the last chunk
+        for (int next = 0; next < n;) {
+            List<String> types = new ArrayList<>();
+            List<String> jsons = new ArrayList<>();
+            int end = next;
+            long chars = 0;
+            while (end < n && jsons.size() < CHUNK_ENTRIES) {
+                IBaseResource r = resources.get(end);
+                if (r != null) {
+                    String json = carried != null ? carried : json(r);
+                    carried = null;
+                    if (!jsons.isEmpty() && chars + json.length() > CHUNK_CHARS) {
+                        carried = json;
+                        break;
+                    }
+                    types.add(r.fhirType());
+                    jsons.add(json);
+                    chars += json.length();
+                }
+                end++;
+            }
+            List<List<SingleValidationMessage>> messages = jsons.isEmpty() ? List.of() : validateTogether(v, types, jsons);
+            for (int i = next, k = 0; i < end; i++) {
+                Findings f = resources.get(i) == null ? new Findings(List.of(), List.of()) : findings(messages.get(k++));
+                if (!each.test(i, f)) {
+                    return;
+                }
+            }
+            next = end;
+        }
+    }
+
+    /**
+     * Validates resources (their JSON, as HAPI's validator encodes a resource it is given) as the entries of one
+     * collection Bundle, and answers the messages about each as if it had been validated alone: the messages at
+     * {@code Bundle.entry[k].resource} are the k-th resource's, located in it; the rest are about the wrapper. Each
+     * entry's {@code fullUrl} is a new random {@code urn:uuid:}, so no reference of one entry resolves to another
+     * (references are checked as they would be in the resource alone), and no rule of a bundle applies.
+     * <p>
+     * Why a bundle: HAPI's validator recognises a top-level resource only by the definitions it was given up front
+     * ({@link #TYPES}; it lists them once) but fetches a bundle entry's definition by URL when it needs it, so a Claim
+     * or a CarePlan is validated without parsing every type's definition up front; and one validation of many entries
+     * sets HAPI's core validator up once for all of them ({@link #validateEach}).
+     */
+    private static List<List<SingleValidationMessage>> validateTogether(FhirValidator v, List<String> types, List<String> jsons) {
+        StringBuilder wrapper = new StringBuilder(jsons.stream().mapToInt(String::length).sum() + 80 * jsons.size() + 64)
+                .append("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
+        for (int k = 0; k < jsons.size(); k++) {
+            wrapper.append(k == 0 ? "" : ",").append("{\"fullUrl\":\"urn:uuid:").append(UUID.randomUUID())
+                    .append("\",\"resource\":").append(jsons.get(k)).append('}');
+        }
+        wrapper.append("]}");
+        List<List<SingleValidationMessage>> mine = new ArrayList<>(jsons.size());
+        jsons.forEach(j -> mine.add(new ArrayList<>()));
+        List<SingleValidationMessage> unplaced = new ArrayList<>();
+        for (SingleValidationMessage m : v.validateWithResult(wrapper.toString()).getMessages()) {
+            String at = m.getLocationString();
+            Matcher entry = at == null ? null : ENTRY.matcher(at);
+            if (entry != null && entry.lookingAt()) {
+                int k = Integer.parseInt(entry.group(1));
+                m.setLocationString(types.get(k) + at.substring(entry.end()));
+                mine.get(k).add(m);
+            } else if (isError(m)) {
+                unplaced.add(m);
+            }
+            // anything else is about the wrapper (the bundle, an entry's fullUrl), not a resource
+        }
+        if (!unplaced.isEmpty() && jsons.size() > 1) {
+            // Not expected: the wrapper breaks no rule of a collection bundle, and its entries cannot refer to one
+            // another. Rather than drop an error that might be about one of them, each is validated alone (where an
+            // error about the wrapper alone is not the resource's).
+            LOG.warning(() -> "FHIR validation of " + jsons.size() + " resources together found errors about no one of them ("
+                    + unplaced.get(0).getLocationString() + ": " + unplaced.get(0).getMessage() + "); validating them one by one");
+            mine.clear();
+            for (int k = 0; k < jsons.size(); k++) {
+                mine.add(validateTogether(v, types.subList(k, k + 1), jsons.subList(k, k + 1)).get(0));
+            }
+        }
+        return mine;
+    }
+
+    /** Where a message about a wrapper's k-th entry is: {@code Bundle.entry[k].resource} and HAPI's comment naming it. */
+    private static final Pattern ENTRY = Pattern.compile("Bundle\\.entry\\[(\\d+)]\\.resource(/\\*[^*]*\\*/)?");
+
+    private static boolean isError(SingleValidationMessage m) {
+        return m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL;
+    }
+
+    /**
+     * What the facade keeps of the validator's messages about a resource: the errors, and the warnings that a
+     * declared profile was not checked.
+     */
+    private static Findings findings(List<SingleValidationMessage> messages) {
+        List<SingleValidationMessage> errors = messages.stream().filter(Fhir::isError).toList();
         List<SingleValidationMessage> warnings = messages.stream()
                 .filter(m -> m.getSeverity() == ResultSeverityEnum.WARNING && unknownProfile(m)).toList();
         // HAPI says it twice: where the profile is declared, and once more without a location.
         List<SingleValidationMessage> located = warnings.stream().filter(m -> m.getLocationString() != null).toList();
         return new Findings(errors, located.isEmpty() ? warnings : located);
     }
-
-    /**
-     * Validates a resource of a type whose definition is not parsed up front ({@link #TYPES}) as the one entry of a
-     * collection Bundle, and answers the messages about it as if it had been validated alone. HAPI's validator
-     * recognises a top-level resource only by the definitions it was given up front (it lists them once), but
-     * fetches a bundle entry's definition by URL when it needs it: so a Claim or a CarePlan sent alone, or entry by
-     * entry in a large bundle, is validated without parsing every type's definition up front.
-     */
-    private static List<SingleValidationMessage> validateAsEntry(FhirValidator v, org.hl7.fhir.r4.model.Resource resource) {
-        org.hl7.fhir.r4.model.Bundle wrapper = new org.hl7.fhir.r4.model.Bundle().setType(org.hl7.fhir.r4.model.Bundle.BundleType.COLLECTION);
-        String id = resource.getIdElement().getIdPart();
-        wrapper.addEntry().setResource(resource).setFullUrl(id == null ? "urn:uuid:" + java.util.UUID.randomUUID()
-                : "https://ehr-ledger.invalid/fhir/r4/" + resource.fhirType() + "/" + id);
-        List<SingleValidationMessage> mine = new java.util.ArrayList<>();
-        for (SingleValidationMessage m : v.validateWithResult(wrapper).getMessages()) {
-            String at = m.getLocationString();
-            java.util.regex.Matcher entry = at == null ? null : ENTRY.matcher(at);
-            if (entry != null && entry.lookingAt()) {
-                m.setLocationString(resource.fhirType() + at.substring(entry.end()));
-                mine.add(m);
-            } else if (at == null && unknownProfile(m)) {
-                mine.add(m);
-            }
-            // anything else is about the wrapper (the bundle, the entry's fullUrl), not the resource
-        }
-        return mine;
-    }
-
-    /** Where a message about the wrapper's one entry is: {@code Bundle.entry[0].resource} and HAPI's comment naming it. */
-    private static final java.util.regex.Pattern ENTRY = java.util.regex.Pattern.compile(
-            "Bundle\\.entry\\[0]\\.resource(/\\*[^*]*\\*/)?");
 
     /** The errors (and fatal errors) the base R4 specification finds in a resource; empty when it is valid. */
     public static List<SingleValidationMessage> errors(IBaseResource resource) {

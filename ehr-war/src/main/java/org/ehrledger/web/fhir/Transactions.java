@@ -117,9 +117,11 @@ final class Transactions {
     }
 
     /**
-     * Validates a bundle: as a whole when it fits one request, else entry by entry (the bundle-level rules are
-     * {@link Transaction#plan}'s: one patient, POST, every {@code urn:uuid:} reference an entry), so that
-     * validating a whole history takes time in proportion to its entries. Refuses it with every error found.
+     * Validates a bundle: as a whole when it fits one request, else entry by entry, each entry as if alone (the
+     * bundle-level rules are {@link Transaction#plan}'s: one patient, POST, every {@code urn:uuid:} reference an entry),
+     * a chunk of entries per validation ({@link Fhir#validateEach}), so that validating a whole history takes time in
+     * proportion to its entries. Refuses it with every error found, each named by its entry, in the order of the
+     * entries; once {@value #MAX_ERRORS} errors are found, after the entry that reached them, it stops.
      */
     static Fhir.Findings validate(Bundle bundle, ImportJobs.Progress progress) {
         List<Bundle.BundleEntryComponent> entries = bundle.getEntry();
@@ -130,16 +132,15 @@ final class Transactions {
         }
         List<SingleValidationMessage> errors = new ArrayList<>();
         List<SingleValidationMessage> warnings = new ArrayList<>();
-        for (int i = 0; i < entries.size() && errors.size() < MAX_ERRORS; i++) {
-            Resource r = entries.get(i).getResource();
-            if (r != null) {
-                Fhir.Findings f = Fhir.validate(r);
-                String at = "Bundle.entry[" + i + "].";
-                f.errors().forEach(m -> errors.add(located(m, at)));
-                f.warnings().forEach(m -> warnings.add(located(m, at)));
-            }
+        List<Resource> resources = new ArrayList<>(entries.size());
+        entries.forEach(e -> resources.add(e.getResource()));
+        Fhir.validateEach(resources, (i, f) -> {
+            String at = "Bundle.entry[" + i + "].";
+            f.errors().forEach(m -> errors.add(located(m, at)));
+            f.warnings().forEach(m -> warnings.add(located(m, at)));
             progress.validated.incrementAndGet();
-        }
+            return errors.size() < MAX_ERRORS;
+        });
         if (!errors.isEmpty()) {
             throw FhirException.invalidResource(errors);
         }

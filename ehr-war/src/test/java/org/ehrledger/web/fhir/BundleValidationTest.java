@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.IValidatorModule;
 
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Claim;
@@ -22,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A bundle too large for one request is validated entry by entry ({@link Transactions#validate}): each invalid entry
  * is named by its index, in the order of the entries; the warnings of valid entries go back with their index; a
- * bundle full of errors lists those of its first entries and stops validating.
+ * bundle full of errors lists those of its first entries and stops validating. The entries are validated a chunk at a
+ * time (one run of HAPI's validator each), not one by one.
  */
 class BundleValidationTest {
 
@@ -106,5 +112,53 @@ class BundleValidationTest {
         }
         assertEquals(expected, at.stream().map(x -> x.substring(0, x.indexOf(']') + 1)).toList(), "the first 100 errors, entry by entry");
         assertTrue(progress.validated.get() < b.getEntry().size(), "validation stopped early: " + progress.validated.get());
+    }
+
+    /** What {@code work} answers, and how many times HAPI's validator ran on this thread meanwhile. */
+    private static <T> T counting(AtomicInteger runs, Supplier<T> work) {
+        FhirValidator v = Fhir.validator();
+        Thread me = Thread.currentThread();
+        IValidatorModule counter = ctx -> {
+            if (Thread.currentThread() == me) {
+                runs.incrementAndGet();
+            }
+        };
+        v.registerValidatorModule(counter);
+        try {
+            return work.get();
+        } finally {
+            v.unregisterValidatorModule(counter);
+        }
+    }
+
+    @Test
+    void aLargeHistoryIsValidatedAChunkOfEntriesAtATimeNotEntryByEntry() {
+        Bundle b = history(400);
+        ((Observation) b.getEntry().get(250).getResource()).setStatus(null);
+        AtomicInteger runs = new AtomicInteger();
+        ImportJobs.Progress progress = new ImportJobs.Progress(b.getEntry().size());
+        FhirException e = assertThrows(FhirException.class, () -> counting(runs, () -> Transactions.validate(b, progress)));
+        assertEquals(List.of("Bundle.entry[250]"), expressions(e).stream().map(x -> x.substring(0, x.indexOf(']') + 1)).distinct().toList());
+        assertEquals(b.getEntry().size(), progress.validated.get());
+        int chunks = (b.getEntry().size() + Fhir.CHUNK_ENTRIES - 1) / Fhir.CHUNK_ENTRIES;
+        assertEquals(chunks, runs.get(), "401 small entries, " + Fhir.CHUNK_ENTRIES + " per validation");
+    }
+
+    @Test
+    void largeEntriesMakeSmallerChunksAndEachIsStillNamedByItsIndex() {
+        Bundle b = history(150);
+        String long_ = "x".repeat(Fhir.CHUNK_CHARS * 2 / 3); // a long report: two do not fit one chunk
+        for (int i : new int[] {10, 11, 12}) {
+            ((Observation) b.getEntry().get(i).getResource()).addNote().setText(long_);
+        }
+        ((Observation) b.getEntry().get(9).getResource()).setStatus(null);
+        ((Observation) b.getEntry().get(11).getResource()).setStatus(null);
+        ((Observation) b.getEntry().get(13).getResource()).setStatus(null);
+        AtomicInteger runs = new AtomicInteger();
+        FhirException e = assertThrows(FhirException.class,
+                () -> counting(runs, () -> Transactions.validate(b, new ImportJobs.Progress(b.getEntry().size()))));
+        assertEquals(List.of("Bundle.entry[9].Observation", "Bundle.entry[11].Observation", "Bundle.entry[13].Observation"),
+                expressions(e).stream().map(x -> x.substring(0, x.indexOf(']') + 13)).toList());
+        assertEquals(4, runs.get(), "entries 0-10, then 11 alone, then 12-111, then 112-150");
     }
 }

@@ -73,6 +73,56 @@ class FhirValidatorTest {
     }
 
     @Test
+    void resourcesValidatedTogetherFindEachWhatItFindsAlone() throws IOException {
+        // A large bundle's entries are validated a chunk at a time (Fhir.validateEach): each must be found exactly as
+        // valid or invalid, with the same errors and warnings at the same places, as when sent alone.
+        List<org.hl7.fhir.r4.model.Resource> resources = new ArrayList<>();
+        samples().forEach(s -> resources.add((org.hl7.fhir.r4.model.Resource) s.resource()));
+        resources.add(ipsCondition(false));
+        resources.add(null); // an entry without a resource: nothing found
+        resources.add(ipsCondition(true));
+        resources.add((org.hl7.fhir.r4.model.Resource) ValidatorFootprint.parse("{\"resourceType\":\"Observation\",\"meta\":"
+                + "{\"profile\":[\"http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab\"]},\"status\":\"final\","
+                + "\"code\":{\"text\":\"HbA1c\"},\"subject\":{\"reference\":\"Patient/P-1\"}}"));
+        // Entries that would break a rule if one's reference resolved to the other within the chunk: an observation
+        // about a Claim/c1 (its subject may not be a claim), beside the claim c1; alone, neither reference is followed.
+        var claim = new org.hl7.fhir.r4.model.Claim();
+        claim.setId("c1");
+        var aboutClaim = new org.hl7.fhir.r4.model.Observation().setStatus(org.hl7.fhir.r4.model.Observation.ObservationStatus.FINAL)
+                .setCode(new org.hl7.fhir.r4.model.CodeableConcept().setText("x"))
+                .setSubject(new org.hl7.fhir.r4.model.Reference("Claim/c1"));
+        resources.add(aboutClaim);
+        resources.add(claim);
+        assertEquals(List.of(), Fhir.validate(aboutClaim).errors(), "alone, the observation is valid");
+
+        List<Fhir.Findings> together = new ArrayList<>();
+        Fhir.validateEach(resources, (i, f) -> {
+            assertEquals(together.size(), i, "told in order");
+            together.add(f);
+            return true;
+        });
+        assertEquals(resources.size(), together.size());
+        int invalid = 0;
+        for (int i = 0; i < resources.size(); i++) {
+            var r = resources.get(i);
+            if (r == null) {
+                assertEquals(new Fhir.Findings(List.of(), List.of()), together.get(i));
+                continue;
+            }
+            Fhir.Findings alone = Fhir.validate(r);
+            String json = Fhir.json(r);
+            assertEquals(describe(alone.errors()), describe(together.get(i).errors()), json);
+            assertEquals(describe(alone.warnings()), describe(together.get(i).warnings()), json);
+            invalid += alone.errors().isEmpty() ? 0 : 1;
+        }
+        assertTrue(invalid >= 20, "the samples hold invalid resources: " + invalid);
+    }
+
+    private static List<String> describe(List<ca.uhn.fhir.validation.SingleValidationMessage> messages) {
+        return messages.stream().map(m -> m.getLocationString() + ": " + m.getMessage()).toList();
+    }
+
+    @Test
     void aTopLevelResourceOfATypeNotParsedUpFrontIsValidatedLikeAnyOther() {
         // Definitions outside Fhir.TYPES load when one comes: a valid one passes, an invalid one is refused.
         var plan = new org.hl7.fhir.r4.model.CarePlan().setStatus(org.hl7.fhir.r4.model.CarePlan.CarePlanStatus.ACTIVE)

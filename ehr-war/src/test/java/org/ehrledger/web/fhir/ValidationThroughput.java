@@ -21,8 +21,9 @@ import org.hl7.fhir.r4.model.Resource;
  *     org.ehrledger.web.fhir.ValidationThroughput [fixture.json.gz] [rounds] [types]
  * </pre>
  * Prints, for each round, {@code round=<n> entries=<N> ms=<total> ms_per_entry=<x> warnings=<w>} (the first round
- * includes loading the definitions of the types not parsed up front); with {@code types}, then the time per entry of
- * each resource type, each validated alone ({@link Fhir#validate}) on one thread.
+ * includes loading the definitions of the types not parsed up front); with {@code types}, then the same entries
+ * validated one by one ({@link Fhir#validate}, one run of HAPI's validator each, where {@link Transactions#validate}
+ * runs it once per chunk of entries: {@code serial ...}) and the time per entry of each resource type, on one thread.
  */
 public final class ValidationThroughput {
 
