@@ -25,7 +25,6 @@ import jakarta.json.JsonObject;
 
 import org.ehrledger.it.billing.Billing;
 import org.ehrledger.it.billing.BillingFault;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,25 +34,25 @@ import org.junit.jupiter.api.Test;
  * sign-ins are throttled per address and the account lock is atomic, unknown and existing ids answer alike,
  * answers are not cached, and SOAP faults are coded. Every test uses its own accounts, and the per-address
  * spray its own replica, so that they do not depend on their order.
+ *
+ * <p>Runs on the {@link LocalNetwork#shared() shared network}. Every sign-in it fails on purpose comes from
+ * {@value #ATTACKER}, an address no other class uses: the replicas count failures per address (20 in 5 minutes, then
+ * the address is refused), and the spray blocks its address at replica 4 for 5 minutes, so from 127.0.0.1, which
+ * the other classes sign in from, it would refuse their sign-ins too. The accounts it locks are its own.
  */
 class ApiHardeningIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    /** The loopback address this class's wrong guesses come from (see the class comment). */
+    private static final String ATTACKER = "127.0.0.2";
     private static LocalNetwork net;
     private static String adminToken;
 
     @BeforeAll
     static void up() throws Exception {
-        net = LocalNetwork.fresh("it-api", 18781, 18800);
-        adminToken = net.firstAdminToken(net.cluster("up"));
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        if (net != null) {
-            net.close();
-        }
+        net = LocalNetwork.shared();
+        adminToken = net.firstAdminToken(LocalNetwork.sharedUpOutput());
     }
 
     /** A self-registered patient at replica 1 with a password of their own; returns the patient id. */
@@ -65,9 +64,10 @@ class ApiHardeningIT {
         return r.str("patientId");
     }
 
+    /** A sign-in from {@link #ATTACKER}: the guesses of the tests below. */
     private static LocalNetwork.Reply signIn(int replica, String userId, String password) throws Exception {
-        return net.post(replica, "/sessions", null, Json.createObjectBuilder().add("userId", userId)
-                .add("password", password).build());
+        return net.sendFrom(ATTACKER, replica, "POST", "/sessions", null, Json.createObjectBuilder().add("userId", userId)
+                .add("password", password).build().toString());
     }
 
     private static String code(LocalNetwork.Reply r) {
@@ -131,7 +131,8 @@ class ApiHardeningIT {
 
     @Test
     void signInsFromOneAddressSprayedOverManyAccountsAreThrottled() throws Exception {
-        // Replica 4 holds no accounts: every guess is wrong, each would cost a PBKDF2.
+        // No account has these ids: every guess is wrong, each would cost a PBKDF2. Replica 4, where no other test of
+        // this class signs in: its address stays blocked there for 5 minutes.
         LocalNetwork.Reply last = null;
         int attempts = 0;
         while (attempts < 30) {
@@ -153,22 +154,30 @@ class ApiHardeningIT {
     @Test
     void parallelWrongGuessesAreEvaluatedAtMostFiveTimesBeforeTheAccountLocks() throws Exception {
         String id = patient("Parallel Guess", "the right password 1");
-        List<CompletableFuture<HttpResponse<String>>> guesses = new ArrayList<>();
-        for (int i = 0; i < 15; i++) {
-            HttpRequest guess = HttpRequest.newBuilder(URI.create(net.base(1) + "/sessions"))
-                    .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.createObjectBuilder().add("userId", id)
-                            .add("password", "wrong guess " + i).build().toString())).build();
-            guesses.add(HTTP.sendAsync(guess, HttpResponse.BodyHandlers.ofString()));
+        List<CompletableFuture<LocalNetwork.Reply>> guesses = new ArrayList<>();
+        java.util.concurrent.ExecutorService guessers = java.util.concurrent.Executors.newFixedThreadPool(15);
+        try {
+            for (int i = 0; i < 15; i++) {
+                String guess = "wrong guess " + i;
+                guesses.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return signIn(1, id, guess);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, guessers));
+            }
+        } finally {
+            guessers.shutdown();
         }
         int wrong = 0;
         int refused = 0;
         for (var g : guesses) {
-            HttpResponse<String> r = g.join();
-            if (r.statusCode() == 401) {
+            LocalNetwork.Reply r = g.join();
+            if (r.status() == 401) {
                 wrong++;
             } else {
-                assertEquals(429, r.statusCode(), r.body());
+                assertEquals(429, r.status(), r.raw());
                 refused++;
             }
         }

@@ -94,8 +94,9 @@ final class LocalNetwork implements AutoCloseable {
      * One network that several test classes share, to spare the suite a start of four replicas per class
      * (about 90 s on 2 cores): started fresh by the first class that asks, stopped when the test JVM exits.
      * Classes that share it create accounts and patients of their own and assume nothing about the rest of
-     * the chain. Its first {@code cluster.sh up} output (the first administrator's password) is in
-     * {@link #sharedUpOutput()}.
+     * the chain; they get another replica's organisation from {@link #organisation} (admitted once, whichever class
+     * asks first) and fail sign-ins on purpose from an address of their own ({@link #sendFrom}). Its first
+     * {@code cluster.sh up} output (the first administrator's password) is in {@link #sharedUpOutput()}.
      */
     static synchronized LocalNetwork shared() throws IOException, InterruptedException {
         if (shared == null) {
@@ -260,6 +261,76 @@ final class LocalNetwork implements AutoCloseable {
         return new Reply(r.statusCode(), json, r.body(), r.headers());
     }
 
+    /**
+     * A request sent from another loopback address than 127.0.0.1 ({@code source}, e.g. {@code 127.0.0.2}): the
+     * replicas count failed sign-ins per client address (20 in 5 minutes per replica, then that address is refused),
+     * so a class on the {@link #shared()} network that fails sign-ins on purpose fails them from an address of its own
+     * and leaves the count of 127.0.0.1, which every other class signs in from, alone. The replicas listen on every
+     * address; java.net.http cannot choose its source address in Java 17, so this is one plain HTTP/1.1 exchange over
+     * a socket bound to {@code source}.
+     */
+    Reply sendFrom(String source, int replica, String method, String path, String token, String body) throws IOException {
+        int port = httpBase + replica - 1;
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress(source, 0));
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+            s.setSoTimeout(120_000);
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            StringBuilder head = new StringBuilder(method).append(" /api/v1").append(path).append(" HTTP/1.1\r\n")
+                    .append("Host: 127.0.0.1:").append(port).append("\r\nAccept: application/json\r\nConnection: close\r\n");
+            if (token != null) {
+                head.append("Authorization: Bearer ").append(token).append("\r\n");
+            }
+            if (body != null) {
+                head.append("Content-Type: application/json\r\n");
+            }
+            head.append("Content-Length: ").append(content.length).append("\r\n\r\n");
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(content);
+            out.flush();
+            java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            String[] statusLine = line(in).split(" ", 3);
+            int status = Integer.parseInt(statusLine[1]);
+            Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (String h = line(in); !h.isEmpty(); h = line(in)) {
+                int colon = h.indexOf(':');
+                headers.computeIfAbsent(h.substring(0, colon).strip(), k -> new ArrayList<>()).add(h.substring(colon + 1).strip());
+            }
+            byte[] raw;
+            if (headers.getOrDefault("Transfer-Encoding", List.of()).stream().anyMatch(v -> v.equalsIgnoreCase("chunked"))) {
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                for (int size; (size = Integer.parseInt(line(in).split(";")[0].strip(), 16)) > 0; line(in)) {
+                    all.write(in.readNBytes(size)); // the chunk, then its line end
+                }
+                for (String trailer = line(in); !trailer.isEmpty(); trailer = line(in)) {
+                    System.out.println("trailer of " + path + ": " + trailer);
+                }
+                raw = all.toByteArray();
+            } else if (headers.containsKey("Content-Length")) {
+                raw = in.readNBytes(Integer.parseInt(headers.get("Content-Length").get(0)));
+            } else {
+                raw = in.readAllBytes();
+            }
+            String text = new String(raw, StandardCharsets.UTF_8);
+            JsonObject json = text.startsWith("{") ? Json.createReader(new StringReader(text)).readObject() : JsonValue.EMPTY_JSON_OBJECT;
+            return new Reply(status, json, text, java.net.http.HttpHeaders.of(headers, (a, b) -> true));
+        }
+    }
+
+    /** One line of an HTTP head, without its line end ("" at the end of the head). */
+    private static String line(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("the answer ended in its head");
+            }
+            b.write(c);
+        }
+        String l = b.toString(StandardCharsets.ISO_8859_1);
+        return l.endsWith("\r") ? l.substring(0, l.length() - 1) : l;
+    }
+
     /** GET with a bearer token. */
     Reply get(int replica, String path, String token) throws IOException, InterruptedException {
         return send(replica, "GET", path, token, null);
@@ -296,8 +367,18 @@ final class LocalNetwork implements AutoCloseable {
     /**
      * Bootstraps the organisation of a replica (the operator's secret file, then the call), has the genesis
      * administrator vote it in, and has the new administrator enrol with their code; returns their password.
+     * For a network whose genesis organisation is its only member (one vote admits).
      */
     String admit(int replica, String adminId, String genesisAdminToken) throws IOException, InterruptedException {
+        return admit(replica, adminId, genesisAdminToken, List.of());
+    }
+
+    /**
+     * {@link #admit(int, String, String)}, with the votes of the administrators of the other member organisations
+     * ({@code otherMembers}, each at their own replica) after the genesis administrator's, until a majority admitted it.
+     */
+    private String admit(int replica, String adminId, String genesisAdminToken, java.util.Collection<Administrator> otherMembers)
+            throws IOException, InterruptedException {
         Path token = home.resolve("node-" + replica).resolve("bootstrap.token");
         String secret = "it-secret-" + System.nanoTime();
         Files.writeString(token, secret + "\n");
@@ -307,12 +388,42 @@ final class LocalNetwork implements AutoCloseable {
         if (boot.status() != 201) {
             throw new IllegalStateException("bootstrap of replica " + replica + ": " + boot.raw());
         }
-        Reply vote = post(1, "/organisations/admissions", genesisAdminToken,
-                Json.createObjectBuilder().add("admissionRequest", boot.str("admissionRequest")).build());
+        JsonObject request = Json.createObjectBuilder().add("admissionRequest", boot.str("admissionRequest")).build();
+        Reply vote = post(1, "/organisations/admissions", genesisAdminToken, request);
+        for (Administrator member : otherMembers) {
+            if (vote.status() != 201 || vote.json().getBoolean("admitted")) {
+                break;
+            }
+            vote = post(member.replica(), "/organisations/admissions",
+                    signIn(member.replica(), member.userId(), member.password()), request);
+        }
         if (vote.status() != 201 || !vote.json().getBoolean("admitted")) {
             throw new IllegalStateException("admission of replica " + replica + "'s organisation: " + vote.raw());
         }
         return enrol(replica, adminId, boot.str("enrolmentCode"));
+    }
+
+    /** The first administrator of an organisation: their user id and password (their account lives at its replica). */
+    record Administrator(int replica, String userId, String password) {
+    }
+
+    /** The organisations {@link #organisation} admitted, by replica. */
+    private final Map<Integer, Administrator> organisations = new java.util.TreeMap<>();
+
+    /**
+     * The organisation of replica 2, 3 or 4 admitted to this network, once: by the first class that asks, and the
+     * same administrator for every later one. A replica bootstraps its organisation only once, so the classes on the
+     * {@link #shared()} network that need another organisation ask here (never {@link #admit} there), whichever of
+     * them runs first; each admission here is voted by the genesis organisation and those admitted here before.
+     */
+    synchronized Administrator organisation(int replica, String genesisAdminToken) throws IOException, InterruptedException {
+        Administrator known = organisations.get(replica);
+        if (known == null) {
+            String adminId = "org" + replica + "-admin";
+            known = new Administrator(replica, adminId, admit(replica, adminId, genesisAdminToken, List.copyOf(organisations.values())));
+            organisations.put(replica, known);
+        }
+        return known;
     }
 
     private Reply send(int replica, String method, String path, String token, String body, String bootstrapSecret)
