@@ -262,6 +262,15 @@ public final class LedgerApplication implements Application {
         for (OrderedRequest r : batch.fresh()) {
             txs.addAll(r.operations());
         }
+        preverify(txs);
+    }
+
+    /**
+     * Reads ahead the state rows that transactions will look up (their ids, the records they name) and checks
+     * their signatures in parallel; the contracts then find both ready. Used for a batch to execute and for a
+     * certified block to replay while catching up.
+     */
+    private void preverify(List<byte[]> txs) {
         List<Digest> ids = new ArrayList<>();
         List<String> records = new ArrayList<>();
         for (byte[] bytes : txs) {
@@ -473,16 +482,17 @@ public final class LedgerApplication implements Application {
                 throw new IllegalStateException("block " + next + " from a peer is unsound: " + problem);
             }
             Map<String, byte[]> contents = new java.util.TreeMap<>();
-            for (LedgerEntry e : b.entries()) {
-                SignedTransaction tx = parseOrNull(e.transaction());
-                if (tx != null && e.accepted() && tx.type().carriesContent()) {
-                    String id = tx.body().string("recordId");
-                    byte[] content = c.contents.get(id);
-                    if (content != null && Digest.of(tx.body().bytes("contentHash")).equals(Digest.sha256(content))) {
-                        contents.put(id, content);
-                    }
+            contentHashes(b).forEach((id, hash) -> {
+                byte[] content = c.contents.get(id);
+                if (content != null && hash.equals(Digest.sha256(content))) {
+                    contents.put(id, content);
                 }
+            });
+            List<byte[]> txs = new ArrayList<>(b.entries().size());
+            for (LedgerEntry e : b.entries()) {
+                txs.add(e.transaction());
             }
+            preverify(txs);
             replayBlock(b);
             List<String> erased = state.takeErasures();
             contents.keySet().removeAll(erased);
@@ -500,18 +510,26 @@ public final class LedgerApplication implements Application {
         List<Block> blocks = from > to ? List.of() : store.blocks(from, to);
         Map<String, byte[]> contents = new java.util.TreeMap<>();
         for (Block b : blocks) {
-            for (LedgerEntry e : b.entries()) {
-                SignedTransaction tx = parseOrNull(e.transaction());
-                if (tx != null && e.accepted() && tx.type().carriesContent()) {
-                    String id = tx.body().string("recordId");
-                    byte[] c = store.content(id);
-                    if (c != null) {
-                        contents.put(id, c);
-                    }
+            for (String id : contentHashes(b).keySet()) {
+                byte[] c = store.content(id);
+                if (c != null) {
+                    contents.put(id, c);
                 }
             }
         }
         return new BlockSource.Fetched(blocks, contents);
+    }
+
+    /** The records whose content a block's accepted transactions carry, each with its recorded content hash. */
+    private static Map<String, Digest> contentHashes(Block b) {
+        Map<String, Digest> hashes = new java.util.LinkedHashMap<>();
+        for (LedgerEntry e : b.entries()) {
+            SignedTransaction tx = parseOrNull(e.transaction());
+            if (tx != null && e.accepted() && tx.type().carriesContent()) {
+                hashes.put(tx.body().string("recordId"), Digest.of(tx.body().bytes("contentHash")));
+            }
+        }
+        return hashes;
     }
 
     /**
