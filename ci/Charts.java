@@ -55,7 +55,9 @@ public final class Charts {
         }
         if (!runs.isEmpty()) {
             scenarios(runs, out.resolve("clinical-scenarios.png"));
-            timeline(runs.get(0), out.resolve("clinical-timeline.png"));
+            if (Files.exists(runs.get(0).resolve("buckets.csv"))) {
+                timeline(runs.get(0), out.resolve("clinical-timeline.png"));
+            }
         }
         if (!args[1].equals("-")) {
             scale(Path.of(args[1]), out);
@@ -65,9 +67,10 @@ public final class Charts {
     private static void scenarios(List<Path> runs, Path png) throws IOException {
         DefaultCategoryDataset throughput = new DefaultCategoryDataset();
         DefaultCategoryDataset p99 = new DefaultCategoryDataset();
+        String[] labels = System.getenv().getOrDefault("CHARTS_LABELS", "").split(",");
         for (int r = 0; r < runs.size(); r++) {
             for (String[] row : rows(runs.get(r).resolve("scenarios.csv"))) {
-                String run = "run " + (r + 1);
+                String run = r < labels.length && !labels[r].isBlank() ? labels[r].strip() : "run " + (r + 1);
                 throughput.addValue(Double.parseDouble(row[4]), run, row[0]);
                 p99.addValue(Double.parseDouble(row[6]), run, row[0]);
             }

@@ -294,7 +294,9 @@ public final class Load {
         }));
         loops.add(loop(stop, 1000, i -> {
             int n = 1 + i % REPLICAS;
-            for (String page : List.of("/", "/login.xhtml", "/signup.xhtml")) {
+            // The portal's root sends a visitor who is not signed in to the sign-in page.
+            count(call("GET", web(n) + "/", null, null), 302, reads, errors, "portal /");
+            for (String page : List.of("/login.xhtml", "/signup.xhtml")) {
                 count(call("GET", web(n) + page, null, null), 200, reads, errors, "portal " + page);
             }
             count(call("GET", fhir(n) + "/metadata", null, null), 200, reads, errors, "FHIR metadata");
@@ -487,7 +489,7 @@ public final class Load {
     /** Uses the FHIR facade, the portal, SOAP and the JSON API on a replica (signed in where it holds accounts). */
     private void exerciseEveryInterface(int n) throws Exception {
         expect(call("GET", fhir(n) + "/metadata", null, null), 200, "FHIR metadata");
-        expect(call("GET", web(n) + "/", null, null), 200, "portal");
+        expect(call("GET", web(n) + "/", null, null), 302, "portal (to its sign-in page)");
         expect(call("GET", web(n) + "/login.xhtml", null, null), 200, "portal sign-in page");
         expect(call("GET", web(n) + "/soap/billing?wsdl", null, null), 200, "WSDL");
         expect(call("GET", web(n) + "/openapi", null, null), 200, "OpenAPI");

@@ -5,7 +5,9 @@
 #
 #   ci/charts.sh RESULTS_DIR...   one or more ci/bench-clinical.sh results directories (the first one's timeline is
 #                                 drawn); the scale figures come from docs/performance/data/scale.csv
-# Environment: CHARTS_OUT (docs/performance), CHARTS_SCALE (docs/performance/data/scale.csv; "-" for none).
+# Environment: CHARTS_OUT (docs/performance), CHARTS_SCALE (docs/performance/data/scale.csv; "-" for none),
+# CHARTS_LABELS (the runs' names in the scenario chart, comma-separated; default "run 1", "run 2", ...). A results
+# directory needs scenarios.csv; the timeline is drawn when the first one also has buckets.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=1.5.6
