@@ -259,8 +259,12 @@ public final class Load {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         AtomicLong issued = new AtomicLong();
         AtomicLong behind = new AtomicLong();
+        double[] credit = {0}; // writes due, carried across ticks: any rate, not only multiples of 100 per second
         ticker.scheduleAtFixedRate(() -> {
-            for (int i = 0; i < Math.max(1, rate / 100); i++) {
+            credit[0] += rate / 100.0;
+            int due = (int) credit[0];
+            credit[0] -= due;
+            for (int i = 0; i < due; i++) {
                 if (!inFlight.tryAcquire()) {
                     behind.incrementAndGet();
                     continue;
