@@ -58,8 +58,9 @@ public final class Load {
     private final List<Person> patients = new ArrayList<>();
 
     /**
-     * Someone signed in at replica 1: their id, password and session token, signed in again when the token is 20 minutes
-     * old (a session ends after 30 idle minutes, and a large fill takes hours).
+     * Someone signed in at replica 1: their id, password and session token, signed in again when the token is 15 to 20
+     * minutes old (a session ends after 30 idle minutes, and a large fill takes hours); spread over five minutes, so
+     * that everyone does not sign in again in the same second, which the replica's sign-in limit would refuse.
      */
     private final class Person {
         private final String id;
@@ -84,7 +85,8 @@ public final class Load {
         }
 
         synchronized String token() {
-            if (token == null || System.nanoTime() - signedInAt > 20 * 60_000_000_000L) {
+            long refreshAfter = 15 * 60_000_000_000L + Math.floorMod(id.hashCode(), 300) * 1_000_000_000L;
+            if (token == null || System.nanoTime() - signedInAt > refreshAfter) {
                 try {
                     token = signIn(id, password);
                 } catch (Exception e) {
@@ -259,6 +261,7 @@ public final class Load {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         AtomicLong issued = new AtomicLong();
         AtomicLong behind = new AtomicLong();
+        AtomicInteger down = new AtomicInteger(); // the replica killed on purpose, until it answers again: not asked
         double[] credit = {0}; // writes due, carried across ticks: any rate, not only multiples of 100 per second
         ticker.scheduleAtFixedRate(() -> {
             credit[0] += rate / 100.0;
@@ -298,6 +301,9 @@ public final class Load {
         }));
         loops.add(loop(stop, 1000, i -> {
             int n = 1 + i % REPLICAS;
+            if (n == down.get()) {
+                return;
+            }
             // The portal's root sends a visitor who is not signed in to the sign-in page.
             count(call("GET", web(n) + "/", null, null), 302, reads, errors, "portal /");
             for (String page : List.of("/login.xhtml", "/signup.xhtml")) {
@@ -306,8 +312,12 @@ public final class Load {
             count(call("GET", fhir(n) + "/metadata", null, null), 200, reads, errors, "FHIR metadata");
             count(call("GET", web(n) + "/soap/billing?wsdl", null, null), 200, reads, errors, "WSDL");
         }));
-        loops.add(loop(stop, 10_000, i -> count(call("GET", web(1 + i % REPLICAS) + "/openapi", null, null), 200, reads, errors,
-                "openapi")));
+        loops.add(loop(stop, 10_000, i -> {
+            int n = 1 + i % REPLICAS;
+            if (n != down.get()) {
+                count(call("GET", web(n) + "/openapi", null, null), 200, reads, errors, "openapi");
+            }
+        }));
 
         // Heap samples every 5 minutes; replica 3 killed a third of the way in and restarted 30 s later.
         long startNanos = System.nanoTime();
@@ -329,11 +339,14 @@ public final class Load {
             if (!killed && System.nanoTime() >= killAt) {
                 killed = true;
                 System.out.println("  killing replica 3 (SIGKILL); restarting it in 30 s");
+                down.set(3);
                 cluster("kill", 3);
                 Thread.sleep(30_000);
+                long restart = System.nanoTime();
                 cluster("start", 3);
                 heap.get(3).clear(); // a new process: its growth is measured from here
-                System.out.println("  replica 3 is back");
+                down.set(0);
+                System.out.printf(Locale.ROOT, "  replica 3 is back (%.0f s from its start to serving)%n", (System.nanoTime() - restart) / 1e9);
             }
             if (System.nanoTime() >= nextSample && System.nanoTime() < end) {
                 nextSample += 300_000_000_000L;
@@ -483,9 +496,19 @@ public final class Load {
         return doctors.stream().filter(d -> d.id().equals(doctorId)).findFirst().orElseThrow().token();
     }
 
+    /**
+     * Signs in at replica 1; a 503 (the replica's limit on concurrent sign-ins: "try again in a few seconds") is retried
+     * for up to two minutes, as a client would.
+     */
     private String signIn(String id, String password) throws Exception {
-        return expect(call("POST", api(1) + "/sessions", null, "{\"userId\":\"" + id + "\",\"password\":\"" + password + "\"}"), 201,
-                "sign-in of " + id).field("token");
+        String body = "{\"userId\":\"" + id + "\",\"password\":\"" + password + "\"}";
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        Reply r = call("POST", api(1) + "/sessions", null, body);
+        for (int attempt = 1; r.status() == 503 && System.nanoTime() < deadline; attempt++) {
+            Thread.sleep(Math.min(5000, 500L * attempt) + java.util.concurrent.ThreadLocalRandom.current().nextInt(500));
+            r = call("POST", api(1) + "/sessions", null, body);
+        }
+        return expect(r, 201, "sign-in of " + id).field("token");
     }
 
     // ---- replicas --------------------------------------------------------------------------------
