@@ -115,18 +115,19 @@ public class ClinicalRecords {
     Found find(String patient, Set<Category> readable, boolean erasedToo, PageQuery page) {
         EnumSet<Category> wanted = EnumSet.noneOf(Category.class);
         readable.stream().filter(page.categories()::contains).forEach(wanted::add);
-        return ledger.query(s -> {
-            ClinicalRecord after = null;
-            if (page.after() != null) {
-                after = s.record(page.after());
-                if (after == null || !after.patient().equals(patient)) {
-                    throw new EhrException(ErrorCode.INVALID_INPUT, "not a cursor of this list; start again without one");
-                }
+        Found found = ledger.query(s -> {
+            ClinicalRecord after = page.after() == null ? null : s.record(page.after());
+            if (page.after() != null && (after == null || !after.patient().equals(patient))) {
+                return null;
             }
-            List<ClinicalRecord> found = s.recordsOf(patient, wanted, erasedToo, page.from(), page.to(), after, page.limit() + 1);
-            return found.size() <= page.limit() ? new Found(found, null)
-                    : new Found(List.copyOf(found.subList(0, page.limit())), found.get(page.limit() - 1).id());
+            List<ClinicalRecord> rows = s.recordsOf(patient, wanted, erasedToo, page.from(), page.to(), after, page.limit() + 1);
+            return rows.size() <= page.limit() ? new Found(rows, null)
+                    : new Found(List.copyOf(rows.subList(0, page.limit())), rows.get(page.limit() - 1).id());
         });
+        if (found == null) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "not a cursor of this list; start again without one");
+        }
+        return found;
     }
 
     /** Every record of {@code patient} of these categories, newest first, not opened; erased ones too if {@code erasedToo}. */
