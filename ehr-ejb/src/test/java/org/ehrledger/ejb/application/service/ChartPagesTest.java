@@ -40,11 +40,14 @@ class ChartPagesTest {
     private static final List<Category> CYCLE = List.of(Category.NOTE, Category.OBSERVATION, Category.ALLERGY, Category.CONDITION);
 
     private final Actors a = new Actors();
+    /** Patients with ids as the network issues them (upper case: a practitioner's lookup normalises what is typed). */
+    private final Actors.Person alice = a.new Person("P-ALICE", a.hospital, "PATIENT");
+    private final Actors.Person bob = a.new Person("P-BOB", a.clinic, "PATIENT");
     private final WorldState state = new WorldState();
     private final Contracts contracts = new Contracts(state);
     private final Map<String, byte[]> contents = new HashMap<>();
-    /** Consensus time, well before the wall clock the services read bases at. */
-    private long now = System.currentTimeMillis() - 10_000_000;
+    /** Consensus time: from when the actors' certificates were issued (at the real time), one second a block. */
+    private long now = Actors.T0;
 
     private final List<SignedTransaction> submitted = new ArrayList<>();
     private int openedWhenCommitted = -1;
@@ -123,25 +126,25 @@ class ChartPagesTest {
         ok(a.genesisOrganisation());
         ok(a.secondOrganisation());
         ok(a.registerStaff(a.admin, a.doctor, TxType.REGISTER_PRACTITIONER));
-        ok(a.registerPatient(a.alice, "st-mary"));
-        ok(a.registerPatient(a.bob, "lakeside"));
+        ok(a.registerPatient(alice, "st-mary"));
+        ok(a.registerPatient(bob, "lakeside"));
         a.secondAdminConfirmsDoctor().forEach(this::ok);
-        ok(a.grant(a.alice, "c-1", "dr-house", 0, "NOTE", "OBSERVATION", "ALLERGY"));
+        ok(a.grant(alice, "c-1", "dr-house", 0, "NOTE", "OBSERVATION", "ALLERGY"));
         for (int i = 0; i < RECORDS; i++) {
             if (i % 3 == 0) {
                 now += 1_000; // three records a block: equal times, ordered by id
             }
             String id = String.format("r-%03d", i);
             Category c = CYCLE.get(i % CYCLE.size());
-            Actors.Submission s = c == Category.CONDITION ? a.addRecord(a.alice, a.alice, id, c.name(), a.alice)
-                    : a.addRecord(a.alice, a.alice, id, c.name(), a.alice, a.doctor);
+            Actors.Submission s = c == Category.CONDITION ? a.addRecord(alice, alice, id, c.name(), alice)
+                    : a.addRecord(alice, alice, id, c.name(), alice, a.doctor);
             Outcome o = contracts.execute(s.tx(), s.content(), now);
             assertTrue(o.accepted(), o.reason());
             contents.put(id, s.content());
         }
         now += 1_000;
-        ok(a.erase(a.alice, "r-196", "GDPR Art. 17 request 1"));
-        ok(a.erase(a.alice, "r-101", "GDPR Art. 17 request 2"));
+        ok(a.erase(alice, "r-196", "GDPR Art. 17 request 1"));
+        ok(a.erase(alice, "r-101", "GDPR Art. 17 request 2"));
         records.ledger = new State();
         practitioners.caller = caller;
         practitioners.ledger = records.ledger;
@@ -154,7 +157,7 @@ class ChartPagesTest {
 
     /** The records the whole list held before paging: every record, newest first, filtered as the API filtered it. */
     private List<String> wholeList(Set<Category> readable, boolean erasedToo, Set<Category> shown, long from, long to) {
-        List<ClinicalRecord> all = state.recordsOf(a.alice.id);
+        List<ClinicalRecord> all = state.recordsOf(alice.id);
         List<String> out = new ArrayList<>();
         for (int i = all.size() - 1; i >= 0; i--) {
             ClinicalRecord r = all.get(i);
@@ -180,7 +183,7 @@ class ChartPagesTest {
 
         ClinicalRecords.PageQuery first = new ClinicalRecords.PageQuery(EnumSet.allOf(Category.class), Long.MIN_VALUE,
                 Long.MAX_VALUE, null, 20);
-        PractitionerService.Chart page = practitioners.chart(a.alice.id, "follow-up", EnumSet.allOf(Category.class), first);
+        PractitionerService.Chart page = practitioners.chart(alice.id, "follow-up", EnumSet.allOf(Category.class), first);
         assertEquals(20, records.opened, "only the page is decrypted");
         assertEquals(0, openedWhenCommitted, "the reads were committed before anything was decrypted");
         assertEquals(whole.subList(0, 20), ids(page.records()));
@@ -190,14 +193,14 @@ class ChartPagesTest {
                 .map(t -> t.type() + " " + t.body().string("category", "") + " " + t.body().string("reason", "")
                         + " " + t.body().string("patient", "") + " " + t.author())
                 .map(s -> {
-                    assertTrue(s.startsWith(TxType.RECORD_ACCESS + " ") && s.endsWith(" follow-up pat-alice dr-house"), s);
+                    assertTrue(s.startsWith(TxType.RECORD_ACCESS + " ") && s.endsWith(" follow-up P-ALICE dr-house"), s);
                     return s.split(" ")[1];
                 }).toList(), "one access per category with a basis and records, as the whole chart records");
 
         List<String> seen = new ArrayList<>(ids(page.records()));
         while (page.next() != null) {
             int before = records.opened;
-            page = practitioners.chart(a.alice.id, "follow-up", EnumSet.allOf(Category.class),
+            page = practitioners.chart(alice.id, "follow-up", EnumSet.allOf(Category.class),
                     new ClinicalRecords.PageQuery(EnumSet.allOf(Category.class), Long.MIN_VALUE, Long.MAX_VALUE, page.next(), 20));
             assertEquals(page.records().size(), records.opened - before);
             seen.addAll(ids(page.records()));
@@ -206,7 +209,7 @@ class ChartPagesTest {
         assertEquals(new HashSet<>(seen).size(), seen.size());
 
         int before = records.opened;
-        PractitionerService.Chart everything = practitioners.chart(a.alice.id, "export");
+        PractitionerService.Chart everything = practitioners.chart(alice.id, "export");
         assertEquals(whole, ids(everything.records()), "the whole chart is what it was");
         assertNull(everything.next());
         assertEquals(whole.size(), records.opened - before);
@@ -215,7 +218,7 @@ class ChartPagesTest {
     @Test
     void filtersByCategoryAndTimeAreAppliedBeforeDecrypting() {
         caller.who = a.doctor;
-        List<ClinicalRecord> all = state.recordsOf(a.alice.id);
+        List<ClinicalRecord> all = state.recordsOf(alice.id);
         long from = all.get(30).createdAt();
         long to = all.get(150).createdAt();
         Set<Category> shown = EnumSet.of(Category.OBSERVATION, Category.CONDITION);
@@ -224,7 +227,7 @@ class ChartPagesTest {
         String after = null;
         do {
             int before = records.opened;
-            PractitionerService.Chart page = practitioners.chart(a.alice.id, "follow-up", EnumSet.allOf(Category.class),
+            PractitionerService.Chart page = practitioners.chart(alice.id, "follow-up", EnumSet.allOf(Category.class),
                     new ClinicalRecords.PageQuery(shown, from, to, after, 7));
             assertEquals(page.records().size(), records.opened - before);
             assertTrue(page.records().size() <= 7);
@@ -234,7 +237,7 @@ class ChartPagesTest {
         assertEquals(whole, seen);
         assertTrue(!whole.isEmpty() && whole.stream().allMatch(id -> state.record(id).category() == Category.OBSERVATION));
 
-        EhrException bad = assertThrows(EhrException.class, () -> practitioners.chart(a.alice.id, "follow-up",
+        EhrException bad = assertThrows(EhrException.class, () -> practitioners.chart(alice.id, "follow-up",
                 EnumSet.allOf(Category.class), new ClinicalRecords.PageQuery(shown, from, to, "r-nope", 7)));
         assertEquals(ErrorCode.INVALID_INPUT, bad.code());
         assertEquals(ErrorCode.INVALID_INPUT, assertThrows(EhrException.class,
@@ -244,7 +247,7 @@ class ChartPagesTest {
     @Test
     void aReadWithoutAnyBasisIsRecordedAndRefusedAndNothingIsDecrypted() {
         caller.who = a.doctor;
-        EhrException refused = assertThrows(EhrException.class, () -> practitioners.chart(a.bob.id, "curious",
+        EhrException refused = assertThrows(EhrException.class, () -> practitioners.chart(bob.id, "curious",
                 EnumSet.allOf(Category.class), new ClinicalRecords.PageQuery(EnumSet.allOf(Category.class), Long.MIN_VALUE,
                         Long.MAX_VALUE, null, 20)));
         assertEquals(ErrorCode.REFUSED, refused.code());
@@ -255,7 +258,7 @@ class ChartPagesTest {
 
     @Test
     void aPatientsOwnRecordIsOpenedAPageAtATimeErasedRecordsIncluded() {
-        caller.who = a.alice;
+        caller.who = alice;
         List<String> whole = wholeList(EnumSet.allOf(Category.class), true, EnumSet.allOf(Category.class), Long.MIN_VALUE,
                 Long.MAX_VALUE);
         assertEquals(ids(patients.myRecord()), whole, "the whole record, as before");
@@ -264,7 +267,7 @@ class ChartPagesTest {
         String after = null;
         do {
             int was = records.opened;
-            ClinicalRecords.OpenedPage page = patients.record(a.alice.id,
+            ClinicalRecords.OpenedPage page = patients.record(alice.id,
                     new ClinicalRecords.PageQuery(EnumSet.allOf(Category.class), Long.MIN_VALUE, Long.MAX_VALUE, after, 20));
             assertEquals(page.records().size(), records.opened - was);
             seen.addAll(ids(page.records()));
