@@ -4,9 +4,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ejb.EJB;
@@ -31,6 +35,7 @@ import org.ehrledger.ejb.application.service.ReceiptIssuer;
 import org.ehrledger.ejb.application.service.PatientService;
 import org.ehrledger.ejb.application.service.PractitionerService;
 import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.registry.Role;
 
 /**
@@ -86,8 +91,8 @@ public class PatientsResource {
     public Object patient(@PathParam("patientId") String patientId) {
         if (isSelf(patientId)) {
             var b = JSON.createObjectBuilder().add("patientId", patientId);
-            patients.myRecord().stream().filter(o -> o.record().category().name().equals("DEMOGRAPHICS")).findFirst()
-                    .ifPresent(o -> o.fields().forEach(b::add));
+            patients.myRecord(new ClinicalRecords.PageQuery(EnumSet.of(Category.DEMOGRAPHICS), Long.MIN_VALUE, Long.MAX_VALUE,
+                    null, 1)).records().stream().findFirst().ifPresent(o -> o.fields().forEach(b::add));
             return b.build();
         }
         return practitioners.find(patientId);
@@ -103,20 +108,25 @@ public class PatientsResource {
                                     @QueryParam("from") String from, @QueryParam("to") String to,
                                     @QueryParam("reason") String reason, @QueryParam("cursor") String cursor,
                                     @QueryParam("limit") Integer limit) {
-        List<ClinicalRecords.Opened> opened;
-        if (request.isUserInRole(Role.PRACTITIONER.name())) {
-            opened = practitioners.chart(patientId, reason).records();
-        } else {
-            opened = patients.record(patientId);
-        }
         String wanted = category == null || category.isBlank() ? null : category.strip().toUpperCase(Locale.ROOT);
-        long since = Params.instant(from, "from", false);
-        long until = Params.instant(to, "to", true);
-        List<JsonObject> list = opened.stream()
-                .filter(o -> wanted == null || o.record().category().name().equals(wanted))
-                .filter(o -> o.record().createdAt() >= since && o.record().createdAt() < until)
-                .map(PatientsResource::json).toList();
-        return Page.of(list, o -> o.getString("recordId"), cursor, limit);
+        Set<Category> shown = wanted == null ? EnumSet.allOf(Category.class)
+                : Arrays.stream(Category.values()).filter(c -> c.name().equals(wanted)).collect(Collectors.toSet());
+        ClinicalRecords.PageQuery page = new ClinicalRecords.PageQuery(shown, Params.instant(from, "from", false),
+                Params.instant(to, "to", true), cursor == null || cursor.isBlank() ? null : Page.key(cursor),
+                limit == null ? 50 : limit);
+        List<ClinicalRecords.Opened> opened;
+        String next;
+        if (request.isUserInRole(Role.PRACTITIONER.name())) {
+            // Every category is read (and recorded) as before; only the page's records are decrypted.
+            PractitionerService.Chart chart = practitioners.chart(patientId, reason, EnumSet.allOf(Category.class), page);
+            opened = chart.records();
+            next = chart.next();
+        } else {
+            ClinicalRecords.OpenedPage mine = patients.record(patientId, page);
+            opened = mine.records();
+            next = mine.next();
+        }
+        return new Page<>(opened.stream().map(PatientsResource::json).toList(), next == null ? null : Page.cursor(next));
     }
 
     static JsonObject json(ClinicalRecords.Opened o) {

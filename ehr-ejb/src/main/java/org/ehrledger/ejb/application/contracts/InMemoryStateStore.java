@@ -76,6 +76,22 @@ final class InMemoryStateStore implements StateStore {
     }
 
     @Override
+    public synchronized List<Row> findNewestFirst(StateTable table, int index, java.util.Collection<String> values, long from,
+                                                  long to, long afterOrder, String afterKey, int limit) {
+        List<Row> out = new ArrayList<>();
+        for (String value : new TreeSet<>(values)) {
+            for (String key : indexes(table).get(index - 1).getOrDefault(value, new TreeSet<>())) {
+                Row r = table(table).get(key);
+                if (r.order() >= from && r.order() < to && StateStore.after(r, afterOrder, afterKey)) {
+                    out.add(r);
+                }
+            }
+        }
+        out.sort(BY_ORDER_THEN_KEY.reversed());
+        return List.copyOf(out.subList(0, Math.min(out.size(), limit)));
+    }
+
+    @Override
     public synchronized List<Row> scan(StateTable table, String afterKey, int limit) {
         List<Row> out = new ArrayList<>();
         for (Row r : table(table).tailMap(afterKey, false).values()) {

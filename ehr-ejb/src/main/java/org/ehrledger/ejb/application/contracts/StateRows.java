@@ -47,7 +47,8 @@ public final class StateRows {
             }
             case RECORD -> {
                 ClinicalRecord r = record(body);
-                yield new StateStore.Row(key, body, digest, r.patient(), null, null, r.createdAt());
+                yield new StateStore.Row(key, body, digest, r.patient(), patientCategory(r.patient(), r.category(), r.erased()),
+                        null, r.createdAt());
             }
             case KEY_WRAP -> new StateStore.Row(key, body, digest, before(key), after(key), null, 0);
             case CONSENT -> {
@@ -92,6 +93,15 @@ public final class StateRows {
             default -> {
             }
         }
+    }
+
+    /**
+     * Index 2 of a record's row: its patient and category, and whether it was erased ({@code <patient>/<CATEGORY>},
+     * {@code <patient>/<CATEGORY>/erased}), so a page of a patient's records in some categories, and whether a
+     * category holds any, are read through an index.
+     */
+    public static String patientCategory(String patient, Category category, boolean erased) {
+        return patient + "/" + category.name() + (erased ? "/erased" : "");
     }
 
     /** The part of a compound key before its first '/'. */

@@ -54,6 +54,19 @@ public interface StateStore {
     /** Rows whose index {@code index} (1 to 3) equals {@code value}, by order then key, from {@code offset}. */
     List<Row> find(StateTable table, int index, String value, int offset, int limit);
 
+    /**
+     * Rows whose index {@code index} (1 to 3) is one of {@code values}, with order in [{@code from}, {@code to}),
+     * newest first (by order then key, both descending), after the row at ({@code afterOrder}, {@code afterKey}) in
+     * that order ({@code afterKey} null: from the newest), at most {@code limit}.
+     */
+    List<Row> findNewestFirst(StateTable table, int index, java.util.Collection<String> values, long from, long to,
+                              long afterOrder, String afterKey, int limit);
+
+    /** Whether a row comes after ({@code afterOrder}, {@code afterKey}) newest first (null key: every row does). */
+    static boolean after(Row r, long afterOrder, String afterKey) {
+        return afterKey == null || r.order() < afterOrder || r.order() == afterOrder && r.key().compareTo(afterKey) < 0;
+    }
+
     /** Rows with keys after {@code afterKey} ("" for the first), in key order, at most {@code limit}. */
     List<Row> scan(StateTable table, String afterKey, int limit);
 

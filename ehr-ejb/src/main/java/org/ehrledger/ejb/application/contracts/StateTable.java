@@ -11,7 +11,10 @@ public enum StateTable {
     ORGANISATION("STATE_ORGANISATION"),
     /** Users; key: user id; index 1: organisation, 2: signing key (hex), 3: encryption key (hex). */
     USER("STATE_USER"),
-    /** Clinical records' on-chain facts; key: record id; index 1: patient; order: creation time. */
+    /**
+     * Clinical records' on-chain facts; key: record id; index 1: patient, 2: patient "/" category (then "/erased" if
+     * erased, see {@link StateRows#patientCategory}); order: creation time.
+     */
     RECORD("STATE_RECORD"),
     /** Wrapped data keys; key: record id "/" reader; index 1: record id, 2: reader. */
     KEY_WRAP("STATE_KEY_WRAP"),

@@ -1,6 +1,7 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,7 @@ import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
 import org.ehrledger.ejb.domain.model.record.AccessEvent;
 import org.ehrledger.ejb.domain.model.record.Billed;
 import org.ehrledger.ejb.domain.model.record.BreakGlass;
+import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.domain.model.record.Consent;
 import org.ehrledger.ejb.domain.model.record.EmergencyState;
@@ -210,6 +212,39 @@ public final class WorldState implements AccessPolicy.Facts {
     /** A page of a patient's records, oldest first: {@code limit} from {@code offset}. */
     public List<ClinicalRecord> recordsOf(String patient, int offset, int limit) {
         return StateRows.values(rows.find(StateTable.RECORD, 1, patient, offset, limit), StateRows::record);
+    }
+
+    /**
+     * A page of a patient's records in {@code categories} created in [{@code from}, {@code to}), newest first (by
+     * consensus time, then id, both descending), after the record {@code after} in that order (null: from the
+     * newest), at most {@code limit}; erased records too if {@code erasedToo}. Read through the indexes a page at a
+     * time: what it costs is the page's, not the patient's whole history.
+     */
+    public List<ClinicalRecord> recordsOf(String patient, Set<Category> categories, boolean erasedToo, long from, long to,
+                                          ClinicalRecord after, int limit) {
+        long afterOrder = after == null ? 0 : after.createdAt();
+        String afterKey = after == null ? null : after.id();
+        List<StateStore.Row> found;
+        if (erasedToo && categories.containsAll(EnumSet.allOf(Category.class))) {
+            found = rows.store().findNewestFirst(StateTable.RECORD, 1, List.of(patient), from, to, afterOrder, afterKey, limit);
+        } else {
+            List<String> values = new ArrayList<>();
+            for (Category c : categories) {
+                values.add(StateRows.patientCategory(patient, c, false));
+                if (erasedToo) {
+                    values.add(StateRows.patientCategory(patient, c, true));
+                }
+            }
+            found = values.isEmpty() ? List.of()
+                    : rows.store().findNewestFirst(StateTable.RECORD, 2, values, from, to, afterOrder, afterKey, limit);
+        }
+        return StateRows.values(found, StateRows::record);
+    }
+
+    /** Whether a patient has a record (not erased) in a category: one index probe. */
+    public boolean hasRecords(String patient, Category category) {
+        return !rows.store().findNewestFirst(StateTable.RECORD, 2, List.of(StateRows.patientCategory(patient, category, false)),
+                Long.MIN_VALUE, Long.MAX_VALUE, 0, null, 1).isEmpty();
     }
 
     /** The readers a record's key is wrapped for, with the wrapped keys, in reader order. */

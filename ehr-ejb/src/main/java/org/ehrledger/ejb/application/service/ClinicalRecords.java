@@ -3,9 +3,11 @@ package org.ehrledger.ejb.application.service;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -68,6 +70,70 @@ public class ClinicalRecords {
         public String field(String name) {
             return fields.getOrDefault(name, "");
         }
+    }
+
+    /**
+     * Which of a patient's records to open, newest first (by consensus time, then id), a page at a time.
+     *
+     * @param categories only records of these categories (of those the reader may read)
+     * @param from       only records created at or after this time (epoch milliseconds)
+     * @param to         only records created before this time
+     * @param after      the id of the last record of the previous page (null: the first page)
+     * @param limit      at most this many records, 1 to {@value #MAX_LIMIT}
+     */
+    public record PageQuery(Set<Category> categories, long from, long to, String after, int limit) {
+
+        /** Largest page. */
+        public static final int MAX_LIMIT = 200;
+
+        public PageQuery {
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new EhrException(ErrorCode.INVALID_INPUT, "limit is 1 to " + MAX_LIMIT);
+            }
+            categories = categories.isEmpty() ? EnumSet.noneOf(Category.class) : EnumSet.copyOf(categories);
+        }
+    }
+
+    /**
+     * A page of a patient's records as opened for a reader, newest first.
+     *
+     * @param records the page
+     * @param next    the id of its last record when more follow (what {@link PageQuery#after} names next), or null
+     */
+    public record OpenedPage(List<Opened> records, String next) {
+    }
+
+    /** A page of records not opened yet, and the id of its last one when more follow (or null). */
+    record Found(List<ClinicalRecord> records, String next) {
+    }
+
+    /**
+     * The records of {@code patient} a page names, of the categories in both {@code readable} and the page's, read
+     * through the state's indexes (nothing is opened); erased records too if {@code erasedToo}. A page whose
+     * {@code after} is not a record of this patient is refused ({@code INVALID_INPUT}).
+     */
+    Found find(String patient, Set<Category> readable, boolean erasedToo, PageQuery page) {
+        EnumSet<Category> wanted = EnumSet.noneOf(Category.class);
+        readable.stream().filter(page.categories()::contains).forEach(wanted::add);
+        Found found = ledger.query(s -> {
+            ClinicalRecord after = page.after() == null ? null : s.record(page.after());
+            if (page.after() != null && (after == null || !after.patient().equals(patient))) {
+                return null;
+            }
+            List<ClinicalRecord> rows = s.recordsOf(patient, wanted, erasedToo, page.from(), page.to(), after, page.limit() + 1);
+            return rows.size() <= page.limit() ? new Found(rows, null)
+                    : new Found(List.copyOf(rows.subList(0, page.limit())), rows.get(page.limit() - 1).id());
+        });
+        if (found == null) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "not a cursor of this list; start again without one");
+        }
+        return found;
+    }
+
+    /** Every record of {@code patient} of these categories, newest first, not opened; erased ones too if {@code erasedToo}. */
+    List<ClinicalRecord> all(String patient, Set<Category> categories, boolean erasedToo) {
+        return categories.isEmpty() ? List.of() : ledger.query(s -> s.recordsOf(patient, EnumSet.copyOf(categories), erasedToo,
+                Long.MIN_VALUE, Long.MAX_VALUE, null, Integer.MAX_VALUE));
     }
 
     /** Seals content for the given readers, as the body and ciphertext of a record transaction. */

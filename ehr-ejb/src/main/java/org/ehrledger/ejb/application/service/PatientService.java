@@ -222,6 +222,21 @@ public class PatientService {
     }
 
     /**
+     * A page of the caller's own record, newest first, filtered by category and time: only the page's records are
+     * decrypted (erased ones are shown as erased). {@link ClinicalRecords.OpenedPage#next} names the next page.
+     */
+    @RolesAllowed("PATIENT")
+    public ClinicalRecords.OpenedPage myRecord(ClinicalRecords.PageQuery page) {
+        String me = caller.id();
+        ClinicalRecords.Found found = records.find(me, java.util.EnumSet.allOf(Category.class), true, page);
+        List<ClinicalRecords.Opened> out = new ArrayList<>();
+        for (ClinicalRecord r : found.records()) {
+            out.add(records.open(r, me, caller.keys(), false));
+        }
+        return new ClinicalRecords.OpenedPage(out, found.next());
+    }
+
+    /**
      * The record of the patient named by a page or a link. The patient themselves get their record;
      * anyone else's id, registered or not, is never trusted: the attempt is submitted as an access
      * transaction, which the contracts refuse and the chain keeps as the audit entry, and the caller gets
@@ -229,11 +244,29 @@ public class PatientService {
      */
     @RolesAllowed("PATIENT")
     public List<ClinicalRecords.Opened> record(String patientId) {
-        String me = caller.id();
-        String pid = Inputs.text("patient id", patientId, 64);
-        if (pid.equals(me)) {
+        if (self(patientId)) {
             return myRecord();
         }
+        throw refused(patientId);
+    }
+
+    /** A page of the record of the patient named by a link: {@link #myRecord(ClinicalRecords.PageQuery)}, or refused as {@link #record(String)} is. */
+    @RolesAllowed("PATIENT")
+    public ClinicalRecords.OpenedPage record(String patientId, ClinicalRecords.PageQuery page) {
+        if (self(patientId)) {
+            return myRecord(page);
+        }
+        throw refused(patientId);
+    }
+
+    private boolean self(String patientId) {
+        return Inputs.text("patient id", patientId, 64).equals(caller.id());
+    }
+
+    /** Submits a patient's attempt to read another's record (the contracts refuse it, on chain) and answers the refusal. */
+    private EhrException refused(String patientId) {
+        String me = caller.id();
+        String pid = Inputs.text("patient id", patientId, 64);
         // Registered or not, the id gets the same refused attempt on chain and the same answer, which so
         // does not tell who is registered.
         try {
@@ -242,10 +275,10 @@ public class PatientService {
             if (refused.code() != ErrorCode.REFUSED) {
                 throw refused;
             }
-            throw new EhrException(ErrorCode.REFUSED, "a patient reads only their own record, not the record of " + pid
+            return new EhrException(ErrorCode.REFUSED, "a patient reads only their own record, not the record of " + pid
                     + LedgerWriter.whereRecorded(refused));
         }
-        throw new EhrException(ErrorCode.FORBIDDEN, "you can open only your own record"); // not reached: refused above
+        return new EhrException(ErrorCode.FORBIDDEN, "you can open only your own record"); // not reached: refused above
     }
 
     /** One read of the caller's record as they see it. */

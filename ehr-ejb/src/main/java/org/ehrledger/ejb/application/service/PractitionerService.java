@@ -114,9 +114,8 @@ public class PractitionerService {
             List<ClinicalRecord> out = new ArrayList<>();
             for (Consent c : s.access().consentsGrantedTo(self, now)) {
                 if (c.categories().contains(Category.DEMOGRAPHICS)) {
-                    s.recordsOf(c.patient()).stream().filter(r -> r.category() == Category.DEMOGRAPHICS && !r.erased())
-                            .reduce((a, b) -> b).filter(r -> out.stream().noneMatch(x -> x.id().equals(r.id())))
-                            .ifPresent(out::add);
+                    s.recordsOf(c.patient(), EnumSet.of(Category.DEMOGRAPHICS), false, Long.MIN_VALUE, Long.MAX_VALUE, null, 1)
+                            .stream().filter(r -> out.stream().noneMatch(x -> x.id().equals(r.id()))).forEach(out::add);
                 }
             }
             return out;
@@ -196,13 +195,19 @@ public class PractitionerService {
     }
 
     /**
-     * A patient's chart as the caller may read it now.
+     * A patient's chart as the caller may read it now, or a page of it.
      *
      * @param patient   who and what the caller may read
      * @param records   the records read, newest first
      * @param auditedIn the block that recorded this read (0 if there was nothing to read)
+     * @param next      for a page: the id of its last record when more follow (null: the last page, or the whole chart)
      */
-    public record Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn) {
+    public record Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn, String next) {
+
+        /** A whole chart. */
+        public Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn) {
+            this(patient, records, auditedIn, null);
+        }
     }
 
     /**
@@ -216,10 +221,21 @@ public class PractitionerService {
     /**
      * Opens the given categories of a patient's chart, as {@link #chart(String, String)} does for all: only
      * these categories are read and recorded. Without a basis for any of them the attempt is recorded, and
-     * refused.
+     * refused. Every record read is decrypted (FHIR searches, exports, the portal's chart); a page of them is
+     * {@link #chart(String, String, Set, ClinicalRecords.PageQuery)}.
      */
     public Chart chart(String patientId, String reason, Set<Category> categories) {
-        return read(patientId, reason, categories, null);
+        return read(patientId, reason, categories, null, null);
+    }
+
+    /**
+     * One page of a patient's chart: the reads are recorded exactly as {@link #chart(String, String, Set)} records
+     * them (every category asked that the caller has a basis for and the patient has records in, whatever the page
+     * shows), then only the page's records are decrypted: those of the categories read and the page's, newest
+     * first, from where the page starts. {@link Chart#next} names where the next page starts.
+     */
+    public Chart chart(String patientId, String reason, Set<Category> categories, ClinicalRecords.PageQuery page) {
+        return read(patientId, reason, categories, null, page);
     }
 
     /**
@@ -227,23 +243,27 @@ public class PractitionerService {
      * record's category, but only this record is decrypted (empty if the patient has no such record there).
      */
     public Chart record(String patientId, String recordId, Category category, String reason) {
-        return read(patientId, reason, EnumSet.of(category), Inputs.text("record id", recordId, 80));
+        return read(patientId, reason, EnumSet.of(category), Inputs.text("record id", recordId, 80), null);
     }
 
-    private Chart read(String patientId, String reason, Set<Category> categories, String onlyRecord) {
+    private Chart read(String patientId, String reason, Set<Category> categories, String onlyRecord,
+                       ClinicalRecords.PageQuery page) {
         if (categories == null || categories.isEmpty()) {
             throw new EhrException(ErrorCode.INVALID_INPUT, "name at least one category to read");
         }
         PatientFound p = find(patientId);
         String why = Inputs.text("reason for access", reason, 500);
         String me = caller.id();
-        List<ClinicalRecord> all = ledger.query(s -> s.recordsOf(p.patientId()));
-        List<Category> read = new ArrayList<>();
-        for (Category c : p.access().keySet()) {
-            if (categories.contains(c) && all.stream().anyMatch(r -> r.category() == c && !r.erased())) {
-                read.add(c);
+        // The categories read: asked, with a basis, and holding records (one index probe each, nothing loaded).
+        List<Category> read = ledger.query(s -> {
+            List<Category> out = new ArrayList<>();
+            for (Category c : p.access().keySet()) {
+                if (categories.contains(c) && s.hasRecords(p.patientId(), c)) {
+                    out.add(c);
+                }
             }
-        }
+            return out;
+        });
         List<LedgerWriter.Signed> txs = new ArrayList<>();
         if (categories.stream().noneMatch(p.access()::containsKey)) {
             // No basis at all: the attempt goes on chain too, where the contracts refuse it with the reason.
@@ -268,14 +288,27 @@ public class PractitionerService {
             return new Chart(p, List.of(), 0);
         }
         List<Committed> committed = writer.commitAll(txs);
-        List<ClinicalRecords.Opened> opened = new ArrayList<>();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            ClinicalRecord r = all.get(i);
-            if (read.contains(r.category()) && !r.erased() && (onlyRecord == null || r.id().equals(onlyRecord))) {
-                opened.add(records.openOrExplain(r, me, caller.keys(), true));
-            }
+        // Only now, the reads being on chain, is anything decrypted: the one record, the page, or everything read.
+        List<ClinicalRecord> opening;
+        String next = null;
+        if (read.isEmpty()) {
+            opening = List.of();
+        } else if (onlyRecord != null) {
+            ClinicalRecord r = ledger.query(s -> s.record(onlyRecord));
+            opening = r != null && r.patient().equals(p.patientId()) && read.contains(r.category()) && !r.erased()
+                    ? List.of(r) : List.of();
+        } else if (page != null) {
+            ClinicalRecords.Found found = records.find(p.patientId(), EnumSet.copyOf(read), false, page);
+            opening = found.records();
+            next = found.next();
+        } else {
+            opening = records.all(p.patientId(), EnumSet.copyOf(read), false);
         }
-        return new Chart(p, opened, committed.get(0).height());
+        List<ClinicalRecords.Opened> opened = new ArrayList<>();
+        for (ClinicalRecord r : opening) {
+            opened.add(records.openOrExplain(r, me, caller.keys(), true));
+        }
+        return new Chart(p, opened, committed.get(0).height(), next);
     }
 
     /** Opens time-limited break-glass access to a patient, with a mandatory reason (audited, shown to the patient). */

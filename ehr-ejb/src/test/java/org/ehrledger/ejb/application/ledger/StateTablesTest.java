@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,8 @@ import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
+import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaLedgerStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.JpaStateStore;
 import org.ehrledger.ejb.infrastructure.persistence.jpa.StateReadCache;
@@ -360,6 +363,93 @@ class StateTablesTest {
         assertTrue(found.height() > height, found.summary());
     }
 
+    /** The ids of a patient's records, read a page of {@code limit} at a time, newest first, through {@code state}. */
+    private static List<String> paged(WorldState state, String patient, java.util.Set<Category> categories, boolean erasedToo,
+                                      long from, long to, int limit) {
+        List<String> out = new ArrayList<>();
+        ClinicalRecord after = null;
+        while (true) {
+            List<ClinicalRecord> page = state.recordsOf(patient, categories, erasedToo, from, to, after, limit);
+            page.forEach(r -> out.add(r.id()));
+            if (page.size() < limit) {
+                return out;
+            }
+            after = page.get(page.size() - 1);
+        }
+    }
+
+    /**
+     * A patient's records read a page at a time through IX_RECORD_2 (newest first, by category, erased or not, in a
+     * time window, after the previous page) are what the state in memory answers, and what the whole list filtered
+     * was; rows stored before schema version 5 get the column from their bodies when the database is migrated, and
+     * the tables still verify.
+     */
+    @Test
+    void pagesOfAPatientsRecordsComeThroughTheCategoryIndexAndRowsOfVersion4AreFilled() throws SQLException {
+        List<OrderedBatch> batches = new ArrayList<>();
+        List<String> cycle = List.of("NOTE", "OBSERVATION", "ALLERGY", "DEMOGRAPHICS");
+        for (int i = 0; i < 60; i += 3) {
+            List<byte[]> ops = new ArrayList<>();
+            for (int k = i; k < i + 3; k++) { // three records a block: equal times, ordered by id
+                Actors.Submission own = a.addRecord(a.alice, a.alice, String.format("p-%02d", k), cycle.get(k % 4), a.alice);
+                ops.add(own.tx());
+                ops.add(own.content());
+            }
+            batches.add(batch(ops.toArray(byte[][]::new)));
+        }
+        batches.add(batch(a.erase(a.alice, "p-04", "GDPR Art. 17 request 8")));
+        batches.add(batch(a.erase(a.alice, "p-41", "GDPR Art. 17 request 9")));
+        StateStore memory = StateStore.inMemory();
+        LedgerApplication inMemory = new LedgerApplication(Actors.T0, LedgerStore.inMemory(), memory, true);
+        LedgerApplication onDisk = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        for (OrderedBatch b : history()) { // the small network's history, which has refusals of its own
+            inMemory.execute(b);
+            onDisk.execute(b);
+        }
+        for (OrderedBatch b : batches) {
+            inMemory.execute(b);
+            assertTrue(accepted(onDisk.execute(b)));
+        }
+        WorldState expected = new WorldState(memory);
+        List<ClinicalRecord> all = expected.recordsOf("pat-alice");
+        long from = all.get(10).createdAt();
+        long to = all.get(all.size() - 10).createdAt();
+        List<java.util.Set<Category>> sets = List.of(java.util.EnumSet.allOf(Category.class), java.util.EnumSet.of(Category.NOTE),
+                java.util.EnumSet.of(Category.OBSERVATION, Category.DEMOGRAPHICS), java.util.EnumSet.noneOf(Category.class));
+        Runnable same = () -> {
+            WorldState database = committed();
+            for (java.util.Set<Category> categories : sets) {
+                for (boolean erasedToo : new boolean[] {false, true}) {
+                    for (long[] window : new long[][] {{Long.MIN_VALUE, Long.MAX_VALUE}, {from, to}}) {
+                        List<String> whole = new ArrayList<>();
+                        for (int i = all.size() - 1; i >= 0; i--) {
+                            ClinicalRecord r = all.get(i);
+                            if (categories.contains(r.category()) && (erasedToo || !r.erased()) && r.createdAt() >= window[0]
+                                    && r.createdAt() < window[1]) {
+                                whole.add(r.id());
+                            }
+                        }
+                        String what = categories + (erasedToo ? " with erased" : "") + " in " + window[0] + ".." + window[1];
+                        assertEquals(whole, paged(expected, "pat-alice", categories, erasedToo, window[0], window[1], 7), what);
+                        assertEquals(whole, paged(database, "pat-alice", categories, erasedToo, window[0], window[1], 7), what);
+                    }
+                }
+            }
+            for (Category c : Category.values()) {
+                assertEquals(expected.hasRecords("pat-alice", c), database.hasRecords("pat-alice", c), c.name());
+            }
+            assertTrue(database.hasRecords("pat-alice", Category.OBSERVATION));
+            assertFalse(database.hasRecords("pat-alice", Category.BILLING));
+        };
+        same.run();
+
+        assertTrue(sql("UPDATE STATE_RECORD SET INDEX_2 = NULL") > 60);
+        assertEquals(1, sql("DELETE FROM DATABASECHANGELOG WHERE ID = 'v005-record-categories'"));
+        open();
+        assertNull(committed().verifyRows(), "the column filled from the bodies, as the ledger writes it");
+        same.run();
+    }
+
     /**
      * A database written by the previous version (state only in blocks, version-1 state digests) is opened
      * by replaying its blocks once into the state tables; its blocks keep their hashes, new blocks commit to
@@ -475,6 +565,11 @@ class StateTablesTest {
 
             public List<Row> find(StateTable table, int index, String value, int offset, int limit) {
                 return inner.find(table, index, value, offset, limit);
+            }
+
+            public List<Row> findNewestFirst(StateTable table, int index, java.util.Collection<String> values, long from,
+                                             long to, long afterOrder, String afterKey, int limit) {
+                return inner.findNewestFirst(table, index, values, from, to, afterOrder, afterKey, limit);
             }
 
             public List<Row> scan(StateTable table, String afterKey, int limit) {

@@ -281,6 +281,61 @@ public final class JpaStateStore implements StateStore {
     }
 
     @Override
+    public List<Row> findNewestFirst(StateTable table, int index, java.util.Collection<String> values, long from, long to,
+                                     long afterOrder, String afterKey, int limit) {
+        TreeMap<String, Pending> p = pending.get(table);
+        int extra = p == null ? 0 : p.size();
+        int want = (int) Math.min(Integer.MAX_VALUE, (long) limit + extra);
+        List<Row> rows = new ArrayList<>();
+        // One index range per value, each newest first and cut at the page: the page is merged from at most
+        // values x limit rows, however many the values hold.
+        for (String value : new java.util.TreeSet<>(values)) {
+            for (Row r : newestFirst(em, table, index, value, from, to, afterOrder, afterKey, want)) {
+                if (p == null || !p.containsKey(r.key())) {
+                    rows.add(r);
+                }
+            }
+        }
+        if (p != null) {
+            for (Pending c : p.values()) {
+                Row r = c.row();
+                if (r != null && values.contains(r.index(index)) && r.order() >= from && r.order() < to
+                        && StateStore.after(r, afterOrder, afterKey)) {
+                    rows.add(r);
+                }
+            }
+        }
+        rows.sort(java.util.Comparator.comparingLong(Row::order).thenComparing(Row::key).reversed());
+        return List.copyOf(rows.subList(0, Math.min(rows.size(), limit)));
+    }
+
+    /**
+     * The rows of one index value in the database with order in [from, to), newest first, after a row, a page of
+     * them. The bounds on the order are a range of the index (whose columns end with the order and the key); only
+     * rows of the cursor's own order are filtered by key.
+     */
+    private static List<Row> newestFirst(EntityManager em, StateTable table, int index, String value, long from, long to,
+                                         long afterOrder, String afterKey, int limit) {
+        long below = afterKey == null ? to : Math.min(to, afterOrder == Long.MAX_VALUE ? afterOrder : afterOrder + 1);
+        if (from >= below) {
+            return List.of();
+        }
+        var query = em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.index" + index
+                + " = :v AND r.sortOrder >= :from AND r.sortOrder < :below"
+                + (afterKey == null ? "" : " AND (r.sortOrder < :o OR r.key < :k)")
+                + " ORDER BY r.sortOrder DESC, r.key DESC", StateRowEntity.class)
+                .setParameter("v", value).setParameter("from", from).setParameter("below", below);
+        if (afterKey != null) {
+            query.setParameter("o", afterOrder).setParameter("k", afterKey);
+        }
+        List<Row> rows = new ArrayList<>();
+        for (StateRowEntity e : query.setMaxResults(limit).getResultList()) {
+            rows.add(e.row());
+        }
+        return rows;
+    }
+
+    @Override
     public List<Row> scan(StateTable table, String afterKey, int limit) {
         TreeMap<String, Pending> p = pending.get(table);
         int extra = p == null ? 0 : p.size();

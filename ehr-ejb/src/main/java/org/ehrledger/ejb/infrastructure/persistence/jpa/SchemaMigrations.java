@@ -78,6 +78,7 @@ public final class SchemaMigrations {
         }
         Map<String, Object> scope = new HashMap<>();
         scope.put(Scope.Attr.resourceAccessor.name(), new ClassLoaderResourceAccessor(SchemaMigrations.class.getClassLoader()));
+        scope.put(Scope.Attr.classLoader.name(), SchemaMigrations.class.getClassLoader());   // custom changes' classes
         scope.put(Scope.Attr.ui.name(), new LoggerUIService());
         scope.put(AnalyticsArgs.ENABLED.getKey(), false);   // nothing leaves the replica
         return Scope.child(scope, () -> {
