@@ -1,12 +1,17 @@
 package org.ehrledger.web.fhir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.logging.Logger;
@@ -119,28 +124,129 @@ public final class FhirProviders {
         public Resource readFrom(Class<Resource> type, Type generic, Annotation[] annotations, MediaType media,
                                  MultivaluedMap<String, String> headers, InputStream in) throws IOException {
             String path = uri == null ? null : uri.getPath();
-            byte[] body = bounded(in, path == null || path.isEmpty() || path.equals("/") ? MAX_BUNDLE_BYTES : MAX_BYTES);
-            if (body.length == 0) {
-                throw FhirException.invalid("the request has no body; send a FHIR resource as JSON or XML");
-            }
+            return read(type, media, in, path == null || path.isEmpty() || path.equals("/") ? MAX_BUNDLE_BYTES : MAX_BYTES);
+        }
+
+        /**
+         * Parses a resource of {@code type} from at most {@code max} bytes, remembering the SHA-256 of the bytes
+         * ({@link Transactions#BODY_HASH}). JSON is parsed as it arrives (a whole-history bundle of tens of MiB is
+         * held once, as the parsed resource, not also as bytes and text); XML is read whole first, to refuse a
+         * DOCTYPE or entity declaration before any parser sees it.
+         */
+        static <R extends Resource> R read(Class<R> type, MediaType media, InputStream in, int max) throws IOException {
             boolean xml = media != null && media.getSubtype().contains("xml");
-            String text = new String(body, StandardCharsets.UTF_8);
-            if (xml && (text.contains("<!DOCTYPE") || text.contains("<!ENTITY"))) {
-                throw FhirException.invalid("XML with a DOCTYPE or entity declarations is not accepted");
-            }
+            HashedBody body = new HashedBody(in, max);
             IBaseResource parsed;
             try {
-                parsed = Fhir.parser(xml).parseResource(text);
-            } catch (DataFormatException | ClassCastException e) {
+                if (xml) {
+                    String text = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+                    if (text.contains("<!DOCTYPE") || text.contains("<!ENTITY")) {
+                        throw FhirException.invalid("XML with a DOCTYPE or entity declarations is not accepted");
+                    }
+                    parsed = text.isEmpty() ? null : Fhir.parser(true).parseResource(text);
+                } else {
+                    parsed = Fhir.parser(false).parseResource(new InputStreamReader(body, StandardCharsets.UTF_8));
+                }
+            } catch (DataFormatException | ClassCastException | IOException e) {
+                if (body.tooLong) {
+                    throw tooLong(max);
+                }
+                if (body.count == 0) {
+                    throw noBody();
+                }
+                if (e instanceof IOException io) {
+                    throw io;
+                }
                 throw FhirException.invalid("the body is not a valid FHIR R4 resource in " + (xml ? "XML" : "JSON") + ": "
                         + trim(e.getMessage()));
+            }
+            if (body.tooLong) {
+                throw tooLong(max);
+            }
+            if (parsed == null) {
+                throw noBody();
             }
             if (!type.isInstance(parsed)) {
                 throw FhirException.invalid("expected a " + type.getSimpleName() + ", got a " + parsed.fhirType());
             }
-            Resource resource = type.cast(parsed);
-            resource.setUserData(Transactions.BODY_HASH, org.ehrledger.consensus.codec.Digest.sha256(body).hex());
+            try {
+                body.transferTo(OutputStream.nullOutputStream()); // what follows the resource (white space) counts to the hash
+            } catch (IOException e) {
+                if (body.tooLong) {
+                    throw tooLong(max);
+                }
+                throw e;
+            }
+            R resource = type.cast(parsed);
+            resource.setUserData(Transactions.BODY_HASH, body.hex());
             return resource;
+        }
+
+        private static FhirException noBody() {
+            return FhirException.invalid("the request has no body; send a FHIR resource as JSON or XML");
+        }
+
+        private static FhirException tooLong(int max) {
+            return new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
+                    "request bodies are limited to " + max / 1024 / 1024 + " MiB (a transaction bundle to the base URL: "
+                            + MAX_BUNDLE_BYTES / 1024 / 1024 + " MiB)");
+        }
+
+        /** A request body read through: counted, hashed with SHA-256, and ended with an IOException past its bound. */
+        static final class HashedBody extends FilterInputStream {
+            private final int max;
+            private final MessageDigest sha256;
+            long count;
+            boolean tooLong;
+
+            HashedBody(InputStream in, int max) {
+                super(in);
+                this.max = max;
+                try {
+                    this.sha256 = MessageDigest.getInstance("SHA-256");
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (tooLong) {
+                    throw new IOException("request body longer than " + max + " bytes");
+                }
+                int n = in.read(b, off, len);
+                if (n > 0) {
+                    count += n;
+                    if (count > max) {
+                        tooLong = true;
+                        throw new IOException("request body longer than " + max + " bytes");
+                    }
+                    sha256.update(b, off, n);
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException { // read through read(), so that every byte is counted and hashed
+                int r = n <= 0 ? 0 : read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
+                return Math.max(r, 0);
+            }
+
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+
+            /** The hex SHA-256 of the bytes read. */
+            String hex() {
+                return HexFormat.of().formatHex(sha256.digest());
+            }
         }
 
         /** The body, or a 413 when it is longer than {@code max} bytes. */
