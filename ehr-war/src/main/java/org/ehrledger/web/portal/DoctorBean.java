@@ -49,6 +49,8 @@ public class DoctorBean implements Serializable {
     /** The reason the chart was opened with (older pages are read, and recorded, under it), and where they start. */
     private String openedFor;
     private String older;
+    /** The patient's personal details when older than the first page (the chart is headed with their name). */
+    private RecordView personal;
     private String reason = "Treatment";
     private String reasonDetail;
 
@@ -108,6 +110,7 @@ public class DoctorBean implements Serializable {
             auditedIn = chart.auditedIn();
             openedFor = why;
             older = chart.next();
+            personal = chart.personal() == null ? null : RecordView.of(List.of(chart.personal())).get(0);
             if (chart.auditedIn() == 0) {
                 Portal.info("Nothing to read yet: the patient has no records you may see.");
             }
@@ -253,7 +256,8 @@ public class DoctorBean implements Serializable {
         if (records == null) {
             return "";
         }
-        return records.stream().filter(r -> r.category().equals("DEMOGRAPHICS")).findFirst()
+        return java.util.stream.Stream.concat(records.stream(), java.util.stream.Stream.ofNullable(personal))
+                .filter(r -> r.category().equals("DEMOGRAPHICS")).findFirst()
                 .flatMap(r -> r.details().stream().filter(d -> d.label().equals("Name")).findFirst())
                 .map(RecordView.Detail::value).orElse("");
     }
