@@ -9,7 +9,12 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -69,6 +74,8 @@ class PortalIT {
     private static final String DOCTOR = "dr.grey";
     private static final String DOCTOR_PASSWORD = "Grey's own password 7";
     private static String doctorPassword;
+    /** Notes the patient writes through the JSON API before the doctor opens the chart: more than its first page. */
+    private static final int DIARY = 55;
 
     @BeforeAll
     static void up() throws Exception {
@@ -245,6 +252,22 @@ class PortalIT {
     @Test
     @Order(6)
     void theDoctorReadsAddsANoteAndPrescribes() throws Exception {
+        // The patient's own diary, through the JSON API: more entries than a chart shows at first.
+        String patientToken = net.signIn(1, patientId, PATIENT_PASSWORD);
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<LocalNetwork.Reply>> written = new ArrayList<>();
+            for (int i = 1; i <= DIARY; i++) {
+                JsonObject note = Json.createObjectBuilder().add("category", "NOTE").add("title", "Home reading " + i)
+                        .add("text", "Blood pressure at home, day " + i).build();
+                written.add(writers.submit(() -> net.post(1, "/patients/" + patientId + "/records", patientToken, note)));
+            }
+            for (Future<LocalNetwork.Reply> w : written) {
+                assertEquals(201, w.get().status(), w.get().raw());
+            }
+        } finally {
+            writers.shutdown();
+        }
         signIn(DOCTOR, doctorPassword);
         // The patient consented to their personal details, so the doctor finds them by name and date of birth.
         type("searchName", "ada  LOVELACE");
@@ -256,6 +279,19 @@ class PortalIT {
         browser.findElement(By.id("openRecord")).click();
         waitFor(By.id("chart-records"));
         assertTrue(browser.findElement(By.tagName("h1")).getText().contains(PATIENT_NAME), "the chart shows the patient's name");
+        // The newest 50 entries first (only they are decrypted); the older ones on request, read and recorded again.
+        assertEquals(50, shownRecords().size());
+        assertEquals(50, browser.findElements(By.xpath("//h3[@class='record-title'][starts-with(text(), 'Home reading ')]")).size(),
+                "the diary is the newest: 50 of its 55 notes shown, the 5 oldest wait for the next page");
+        browser.findElement(By.id("showOlder")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(60)).until(b -> b.findElements(By.id("showOlder")).isEmpty());
+        List<String> shown = shownRecords();
+        assertTrue(shown.size() > DIARY, "the diary and what the patient had before: " + shown.size());
+        assertEquals(shown.size(), new HashSet<>(shown).size(), "no entry twice");
+        for (int i = 1; i <= DIARY; i++) {
+            String title = "Home reading " + i;
+            assertEquals(1, browser.findElements(By.xpath("//h3[@class='record-title'][text()='" + title + "']")).size(), title);
+        }
         type("noteTitle", "Annual check-up");
         type("noteText", "Blood pressure 128/82. Advised more exercise.");
         browser.findElement(By.id("saveNote")).click();
@@ -561,6 +597,12 @@ class PortalIT {
         type("password", password);
         browser.findElement(By.id("signIn")).click();
         return waitFor(By.cssSelector(".alert.error")).getText();
+    }
+
+    /** The ids of the records the open chart shows, top to bottom. */
+    private static List<String> shownRecords() {
+        return browser.findElements(By.cssSelector("#chart-records article.record")).stream().map(e -> e.getAttribute("data-record"))
+                .toList();
     }
 
     private static void signOut() {

@@ -2,6 +2,7 @@ package org.ehrledger.web.portal;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,10 @@ import jakarta.inject.Inject;
 import jakarta.inject.Named;
 
 import org.ehrledger.ejb.application.EhrException;
+import org.ehrledger.ejb.application.service.ClinicalRecords;
 import org.ehrledger.ejb.application.service.PractitionerService;
 import org.ehrledger.ejb.application.service.RecordService;
+import org.ehrledger.ejb.domain.model.record.Category;
 
 /** The practitioner's pages: finding a patient, and the patient's chart with its forms. */
 @Named("doctor")
@@ -21,6 +24,9 @@ import org.ehrledger.ejb.application.service.RecordService;
 public class DoctorBean implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** Entries shown when a chart is opened, and added by each "Show older entries": only these are decrypted. */
+    static final int PAGE = 50;
 
     @EJB
     PractitionerService practitioner;
@@ -40,6 +46,11 @@ public class DoctorBean implements Serializable {
     private PractitionerService.PatientFound found;
     private List<RecordView> records;
     private long auditedIn;
+    /** The reason the chart was opened with (older pages are read, and recorded, under it), and where they start. */
+    private String openedFor;
+    private String older;
+    /** The patient's personal details when older than the first page (the chart is headed with their name). */
+    private RecordView personal;
     private String reason = "Treatment";
     private String reasonDetail;
 
@@ -86,22 +97,58 @@ public class DoctorBean implements Serializable {
         found = Portal.attempt(() -> practitioner.find(patientId));
     }
 
-    /** Opens the chart: the reads are committed to the ledger (with the reason) before anything is shown. */
+    /**
+     * Opens the chart: the reads are committed to the ledger (with the reason) before anything is shown; the newest
+     * {@value #PAGE} entries are decrypted and shown.
+     */
     public String open() {
         String why = reasonDetail == null || reasonDetail.isBlank() ? reason : reason + ": " + reasonDetail.strip();
         try {
-            PractitionerService.Chart chart = practitioner.chart(patientId, why);
+            PractitionerService.Chart chart = page(why, null);
             found = chart.patient();
             records = new ArrayList<>(RecordView.of(chart.records()));
             auditedIn = chart.auditedIn();
+            openedFor = why;
+            older = chart.next();
+            personal = chart.personal() == null ? null : RecordView.of(List.of(chart.personal())).get(0);
             if (chart.auditedIn() == 0) {
                 Portal.info("Nothing to read yet: the patient has no records you may see.");
             }
         } catch (EhrException e) {
             records = null;
+            older = null;
             Portal.error(Portal.sentence(e.getMessage()));
         }
         return null;
+    }
+
+    /**
+     * Shows the next {@value #PAGE} older entries of the open chart. It is a read like the first: recorded on the
+     * ledger with the same reason (and refused if the basis ended meanwhile) before anything more is shown.
+     */
+    public String showOlder() {
+        if (records == null || older == null) {
+            return null;
+        }
+        try {
+            PractitionerService.Chart chart = page(openedFor, older);
+            records.addAll(RecordView.of(chart.records()));
+            auditedIn = chart.auditedIn();
+            older = chart.next();
+        } catch (EhrException e) {
+            Portal.error(Portal.sentence(e.getMessage()));
+        }
+        return null;
+    }
+
+    private PractitionerService.Chart page(String why, String after) {
+        EnumSet<Category> all = EnumSet.allOf(Category.class);
+        return practitioner.chart(patientId, why, all, new ClinicalRecords.PageQuery(all, Long.MIN_VALUE, Long.MAX_VALUE, after, PAGE));
+    }
+
+    /** Whether the open chart has older entries not shown yet. */
+    public boolean isHasOlder() {
+        return records != null && older != null;
     }
 
     /** Opens break-glass access with its reason; a countdown shows while it lasts. */
@@ -209,7 +256,8 @@ public class DoctorBean implements Serializable {
         if (records == null) {
             return "";
         }
-        return records.stream().filter(r -> r.category().equals("DEMOGRAPHICS")).findFirst()
+        return java.util.stream.Stream.concat(records.stream(), java.util.stream.Stream.ofNullable(personal))
+                .filter(r -> r.category().equals("DEMOGRAPHICS")).findFirst()
                 .flatMap(r -> r.details().stream().filter(d -> d.label().equals("Name")).findFirst())
                 .map(RecordView.Detail::value).orElse("");
     }

@@ -201,12 +201,15 @@ public class PractitionerService {
      * @param records   the records read, newest first
      * @param auditedIn the block that recorded this read (0 if there was nothing to read)
      * @param next      for a page: the id of its last record when more follow (null: the last page, or the whole chart)
+     * @param personal  for a first page: the patient's newest personal details (name, date of birth) when they were
+     *                  read but are older than the page, so that the page can name the patient (null otherwise)
      */
-    public record Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn, String next) {
+    public record Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn, String next,
+                        ClinicalRecords.Opened personal) {
 
         /** A whole chart. */
         public Chart(PatientFound patient, List<ClinicalRecords.Opened> records, long auditedIn) {
-            this(patient, records, auditedIn, null);
+            this(patient, records, auditedIn, null, null);
         }
     }
 
@@ -308,7 +311,15 @@ public class PractitionerService {
         for (ClinicalRecord r : opening) {
             opened.add(records.openOrExplain(r, me, caller.keys(), true));
         }
-        return new Chart(p, opened, committed.get(0).height(), next);
+        ClinicalRecords.Opened personal = null;
+        if (page != null && page.after() == null && read.contains(Category.DEMOGRAPHICS)
+                && opening.stream().noneMatch(r -> r.category() == Category.DEMOGRAPHICS)) {
+            Set<Category> details = EnumSet.of(Category.DEMOGRAPHICS);
+            List<ClinicalRecord> newest = records.find(p.patientId(), details, false,
+                    new ClinicalRecords.PageQuery(details, Long.MIN_VALUE, Long.MAX_VALUE, null, 1)).records();
+            personal = newest.isEmpty() ? null : records.openOrExplain(newest.get(0), me, caller.keys(), true);
+        }
+        return new Chart(p, opened, committed.get(0).height(), next, personal);
     }
 
     /** Opens time-limited break-glass access to a patient, with a mandatory reason (audited, shown to the patient). */

@@ -216,6 +216,43 @@ class ChartPagesTest {
     }
 
     @Test
+    void aFirstPageCarriesThePatientsPersonalDetailsWhenTheyAreReadButNotOnThePage() {
+        caller.who = a.doctor;
+        Set<Category> all = EnumSet.allOf(Category.class);
+        Set<Category> clinical = EnumSet.complementOf(EnumSet.of(Category.DEMOGRAPHICS));
+        PractitionerService.Chart without = practitioners.chart(alice.id, "follow-up", all,
+                new ClinicalRecords.PageQuery(clinical, Long.MIN_VALUE, Long.MAX_VALUE, null, 20));
+        assertNull(without.personal(), "no personal details on record yet");
+
+        ok(a.grant(alice, "c-2", "dr-house", 0, "DEMOGRAPHICS"));
+        now += 1_000;
+        Actors.Submission details = a.addRecord(alice, alice, "r-details", Category.DEMOGRAPHICS.name(), alice, a.doctor);
+        Outcome recorded = contracts.execute(details.tx(), details.content(), now);
+        assertTrue(recorded.accepted(), recorded.reason());
+        contents.put("r-details", details.content());
+
+        int before = records.opened;
+        PractitionerService.Chart first = practitioners.chart(alice.id, "follow-up", all,
+                new ClinicalRecords.PageQuery(clinical, Long.MIN_VALUE, Long.MAX_VALUE, null, 20));
+        assertEquals("r-details", first.personal().record().id());
+        assertEquals("content of r-details", first.personal().field("text"));
+        assertEquals(21, records.opened - before, "the page and the personal details, nothing else");
+        assertTrue(ids(first.records()).stream().noneMatch("r-details"::equals));
+        assertNull(practitioners.chart(alice.id, "follow-up", all,
+                new ClinicalRecords.PageQuery(clinical, Long.MIN_VALUE, Long.MAX_VALUE, first.next(), 20)).personal(),
+                "a later page does not repeat them");
+        PractitionerService.Chart shown = practitioners.chart(alice.id, "follow-up", all,
+                new ClinicalRecords.PageQuery(all, Long.MIN_VALUE, Long.MAX_VALUE, null, 20));
+        assertEquals("r-details", shown.records().get(0).record().id(), "the newest entry");
+        assertNull(shown.personal(), "on the page already");
+
+        ok(a.revoke(alice, "c-2"));
+        assertNull(practitioners.chart(alice.id, "follow-up", all,
+                new ClinicalRecords.PageQuery(clinical, Long.MIN_VALUE, Long.MAX_VALUE, null, 20)).personal(),
+                "not read without a basis");
+    }
+
+    @Test
     void filtersByCategoryAndTimeAreAppliedBeforeDecrypting() {
         caller.who = a.doctor;
         List<ClinicalRecord> all = state.recordsOf(alice.id);
