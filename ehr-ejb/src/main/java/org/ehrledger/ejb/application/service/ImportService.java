@@ -86,13 +86,17 @@ public class ImportService {
         }
         List<Category> distinct = p.categories().stream().distinct().toList();
         RecordWrites.Found found = RecordWrites.checked(ledger, me, pid, distinct, true);
-        List<LedgerWriter.Signed> plain = seal(me, pid, p, found, null);
-        if (drafts.size() <= RecordService.MAX_BATCH && plain.stream().mapToLong(RecordWrites::bytes).sum() <= RecordService.MAX_BATCH_BYTES) {
-            writer.commitAll(plain);
-            progress.accept(drafts.size());
-            return new Imported(null, p.ids(), false);
+        if (drafts.size() <= RecordService.MAX_BATCH) {
+            List<LedgerWriter.Signed> plain = new ArrayList<>(drafts.size());
+            for (int i = 0; i < drafts.size(); i++) {
+                plain.add(seal(me, pid, p, found, null, i));
+            }
+            if (plain.stream().mapToLong(RecordWrites::bytes).sum() <= RecordService.MAX_BATCH_BYTES) {
+                writer.commitAll(plain);
+                progress.accept(drafts.size());
+                return new Imported(null, p.ids(), false);
+            }
         }
-        List<List<LedgerWriter.Signed>> requests = requests(seal(me, pid, p, found, importId));
         if (ledger.query(s -> s.importOf(importId)) != null) {
             abort(me, importId); // the caller's own earlier attempt at this bundle, left open (it would expire)
         }
@@ -100,15 +104,20 @@ public class ImportService {
                 .put("importId", importId).put("patient", pid).put("bundleHash", bundleHash).put("records", drafts.size())
                 .build()), null));
         try {
-            int done = 0;
-            for (List<LedgerWriter.Signed> request : requests) {
+            // Sealed a request at a time, so that a large history is held sealed one request at a time, not whole.
+            int[] done = {0};
+            Requests requests = new Requests(request -> {
                 if (cancelled.getAsBoolean()) {
                     throw new EhrException(ErrorCode.CONFLICT, "the import was cancelled; nothing of it is visible");
                 }
                 writer.commitAll(request);
-                done += request.size();
-                progress.accept(done);
+                done[0] += request.size();
+                progress.accept(done[0]);
+            });
+            for (int i = 0; i < drafts.size(); i++) {
+                requests.add(seal(me, pid, p, found, importId, i));
             }
+            requests.finish();
             writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.PUBLISH_IMPORT,
                     Fields.builder().put("importId", importId).build()), null));
         } catch (RuntimeException e) {
@@ -127,38 +136,55 @@ public class ImportService {
         });
     }
 
-    private List<LedgerWriter.Signed> seal(String me, String pid, RecordWrites.Prepared p, RecordWrites.Found found, String importId) {
-        List<LedgerWriter.Signed> out = new ArrayList<>(p.ids().size());
-        for (int i = 0; i < p.ids().size(); i++) {
-            out.add(RecordWrites.seal(caller.keys(), me, pid, p.categories().get(i), new java.util.LinkedHashMap<>(p.contents().get(i)),
-                    p.ids().get(i), found, importId));
-        }
-        return out;
+    private LedgerWriter.Signed seal(String me, String pid, RecordWrites.Prepared p, RecordWrites.Found found, String importId, int i) {
+        return RecordWrites.seal(caller.keys(), me, pid, p.categories().get(i), new java.util.LinkedHashMap<>(p.contents().get(i)),
+                p.ids().get(i), found, importId);
     }
 
     /** Records grouped in order into consensus requests of at most {@link RecordService#MAX_BATCH} records and bytes. */
     static List<List<LedgerWriter.Signed>> requests(List<LedgerWriter.Signed> records) {
         List<List<LedgerWriter.Signed>> out = new ArrayList<>();
-        List<LedgerWriter.Signed> current = new ArrayList<>();
-        long bytes = 0;
-        for (LedgerWriter.Signed s : records) {
+        Requests requests = new Requests(out::add);
+        records.forEach(requests::add);
+        requests.finish();
+        return out;
+    }
+
+    /**
+     * Groups sealed records, in order, into consensus requests of at most {@link RecordService#MAX_BATCH} records and
+     * {@link RecordService#MAX_BATCH_BYTES} bytes, handing each request on as soon as it is full.
+     */
+    static final class Requests {
+        private final java.util.function.Consumer<List<LedgerWriter.Signed>> full;
+        private List<LedgerWriter.Signed> current = new ArrayList<>();
+        private long bytes;
+
+        Requests(java.util.function.Consumer<List<LedgerWriter.Signed>> full) {
+            this.full = full;
+        }
+
+        void add(LedgerWriter.Signed s) {
             long b = RecordWrites.bytes(s);
             if (b > RecordService.MAX_BATCH_BYTES) {
                 throw new EhrException(ErrorCode.PAYLOAD_TOO_LARGE, "a record takes " + b / 1024 + " KiB sealed; at most "
-                        + RecordService.MAX_BATCH_BYTES / 1024 + " KiB fit one consensus request; nothing was written");
+                        + RecordService.MAX_BATCH_BYTES / 1024 + " KiB fit one consensus request; nothing of the import is visible");
             }
             if (!current.isEmpty() && (current.size() == RecordService.MAX_BATCH || bytes + b > RecordService.MAX_BATCH_BYTES)) {
-                out.add(current);
-                current = new ArrayList<>();
-                bytes = 0;
+                finish();
             }
             current.add(s);
             bytes += b;
         }
-        if (!current.isEmpty()) {
-            out.add(current);
+
+        /** Hands on what is gathered. */
+        void finish() {
+            if (!current.isEmpty()) {
+                List<LedgerWriter.Signed> request = current;
+                current = new ArrayList<>();
+                bytes = 0;
+                full.accept(request);
+            }
         }
-        return out;
     }
 
     private void abort(String me, String importId) {

@@ -48,4 +48,19 @@ class ImportServiceTest {
                 () -> ImportService.requests(records(1, RecordService.MAX_BATCH_BYTES)));
         assertEquals(ErrorCode.PAYLOAD_TOO_LARGE, tooLarge.code());
     }
+
+    @Test
+    void aRequestIsHandedOnAsSoonAsItIsFullSoThatAHistoryIsNeverHeldSealedWhole() {
+        List<Integer> handed = new java.util.ArrayList<>();
+        ImportService.Requests requests = new ImportService.Requests(r -> handed.add(r.size()));
+        List<LedgerWriter.Signed> records = records(250, 1_000);
+        for (int i = 0; i < records.size(); i++) {
+            requests.add(records.get(i));
+            assertEquals(i / RecordService.MAX_BATCH, handed.size(), "after record " + (i + 1));
+        }
+        requests.finish();
+        assertEquals(List.of(100, 100, 50), handed);
+        requests.finish();
+        assertEquals(3, handed.size(), "nothing more to hand on");
+    }
 }
