@@ -1349,6 +1349,7 @@ class FhirIT {
         com.nimbusds.oauth2.sdk.AccessTokenResponse tokens = vitals.exchange(code, vitals.verifier).toSuccessResponse();
         assertEquals(patientId, tokens.getCustomParameters().get("patient"));
         assertEquals("launch/patient offline_access patient/Observation.rs", tokens.getTokens().getAccessToken().getScope().toString());
+        assertFalse(tokens.getCustomParameters().containsKey("id_token"), "no ID token without openid");
         assertTrue(tokens.getTokens().getAccessToken().getLifetime() > 0);
         String access = tokens.getTokens().getAccessToken().getValue();
 
@@ -1409,6 +1410,100 @@ class FhirIT {
                 denied.toConsentPage(denied.authorizationRequest(scope), patientId, patientPassword), "deny", null));
         assertEquals("access_denied", no.toErrorResponse().getErrorObject().getCode());
         assertEquals(denied.state, no.getState());
+    }
+
+    @Test
+    @Order(16)
+    void aSmartAppSignsThePersonInWithOpenIdConnectAndAPractitionerLaunchesItWithTheirPatient() throws Exception {
+        JsonObject conf = json(http("GET", ".well-known/smart-configuration", null).body());
+        String fhirBase = net.web(1) + "/fhir/r4";
+        assertTrue(conf.getJsonArray("capabilities").toString().contains("\"sso-openid-connect\""));
+        assertTrue(conf.getJsonArray("capabilities").toString().contains("\"launch-ehr\""));
+        HttpResponse<String> oidc = http("GET", ".well-known/openid-configuration", null);
+        assertEquals(200, oidc.statusCode(), oidc.body());
+        assertEquals(fhirBase, json(oidc.body()).getString("issuer"));
+        assertEquals(conf.getString("jwks_uri"), json(oidc.body()).getString("jwks_uri"));
+        String launchUri = "http://127.0.0.1:9/chart/launch";
+        String redirect = "http://127.0.0.1:9/chart/callback";
+        LocalNetwork.Reply registered = net.post(1, "/smart-clients", adminToken, Json.createObjectBuilder()
+                .add("name", "Chart companion").add("redirectUris", Json.createArrayBuilder().add(redirect))
+                .add("launchUri", launchUri).add("scope", "openid fhirUser launch launch/patient patient/Observation.read").build());
+        assertEquals(201, registered.status(), registered.raw());
+        com.nimbusds.oauth2.sdk.id.ClientID clientId = new com.nimbusds.oauth2.sdk.id.ClientID(registered.str("clientId"));
+        // The app checks ID tokens as any OpenID Connect client does: issuer, audience, ES256 by a key of the JWK Set.
+        com.nimbusds.openid.connect.sdk.validators.IDTokenValidator validator = new com.nimbusds.openid.connect.sdk.validators
+                .IDTokenValidator(new com.nimbusds.oauth2.sdk.id.Issuer(fhirBase), clientId, com.nimbusds.jose.JWSAlgorithm.ES256,
+                URI.create(conf.getString("jwks_uri")).toURL());
+
+        // Standalone: the patient signs in to the app; the ID token names them and their Patient resource.
+        SmartApp standalone = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        com.nimbusds.openid.connect.sdk.Nonce nonce = new com.nimbusds.openid.connect.sdk.Nonce();
+        HttpResponse<String> consent = standalone.toConsentPage(standalone.authenticationRequest(
+                "openid fhirUser launch/patient patient/Observation.read", nonce, null), patientId, patientPassword);
+        assertEquals(200, consent.statusCode(), consent.body());
+        assertTrue(consent.body().contains("openid fhirUser"), "the consent page says the app learns who the person is");
+        com.nimbusds.openid.connect.sdk.OIDCTokenResponse signedIn = standalone.exchangeForIdToken(SmartApp.response(
+                standalone.answer(consent, "approve", null)).toSuccessResponse().getAuthorizationCode());
+        com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet patientClaims = validator.validate(
+                signedIn.getOIDCTokens().getIDToken(), nonce);
+        assertEquals(patientId, patientClaims.getSubject().getValue());
+        assertEquals(fhirBase + "/Patient/" + patientId, patientClaims.getStringClaim("fhirUser"));
+        assertEquals(patientId, signedIn.getCustomParameters().get("patient"));
+        assertThrows(com.nimbusds.jose.proc.BadJOSEException.class, () -> validator.validate(signedIn.getOIDCTokens().getIDToken(),
+                new com.nimbusds.openid.connect.sdk.Nonce()), "another sign-in's nonce is refused");
+        // fhirUser is a resource of this server.
+        HttpResponse<String> me = http("GET", patientClaims.getStringClaim("fhirUser"), patientToken);
+        assertEquals(200, me.statusCode(), me.body());
+
+        // EHR launch: the practitioner launches the app with the patient (the chart's button does the same).
+        assertEquals(403, net.post(1, "/smart-clients/" + clientId.getValue() + "/launches", patientToken,
+                Json.createObjectBuilder().add("patient", patientId).build()).status(), "only practitioners launch");
+        LocalNetwork.Reply launched = net.post(1, "/smart-clients/" + clientId.getValue() + "/launches", doctorToken,
+                Json.createObjectBuilder().add("patient", patientId).build());
+        assertEquals(201, launched.status(), launched.raw());
+        URI launchUrl = URI.create(launched.str("launchUrl"));
+        assertTrue(launchUrl.toString().startsWith(launchUri + "?"), launchUrl.toString());
+        assertEquals(fhirBase, SmartApp.query(launchUrl, "iss"));
+        String launch = SmartApp.query(launchUrl, "launch");
+        SmartApp ehr = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), SmartApp.query(launchUrl, "iss"));
+        com.nimbusds.openid.connect.sdk.Nonce ehrNonce = new com.nimbusds.openid.connect.sdk.Nonce();
+        HttpResponse<String> doctorsConsent = ehr.toConsentPage(ehr.authenticationRequest(
+                "launch openid fhirUser patient/Observation.read", ehrNonce, launch), "dr-fhir", doctorPassword);
+        assertEquals(200, doctorsConsent.statusCode(), doctorsConsent.body());
+        assertTrue(doctorsConsent.body().contains("Know the patient you had open: " + patientId), doctorsConsent.body());
+        assertFalse(doctorsConsent.body().contains("id=\"patient\""), "the practitioner does not choose: the launch did");
+        com.nimbusds.openid.connect.sdk.OIDCTokenResponse ehrTokens = ehr.exchangeForIdToken(SmartApp.response(
+                ehr.answer(doctorsConsent, "approve", null)).toSuccessResponse().getAuthorizationCode());
+        assertEquals(patientId, ehrTokens.getCustomParameters().get("patient"), "the patient the practitioner launched with");
+        assertEquals("openid fhirUser launch patient/Observation.rs", ehrTokens.getOIDCTokens().getAccessToken().getScope().toString());
+        com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet doctorClaims = validator.validate(
+                ehrTokens.getOIDCTokens().getIDToken(), ehrNonce);
+        assertEquals("dr-fhir", doctorClaims.getSubject().getValue());
+        assertEquals(fhirBase + "/Practitioner/dr-fhir", doctorClaims.getStringClaim("fhirUser"));
+        String ehrAccess = ehrTokens.getOIDCTokens().getAccessToken().getValue();
+        assertEquals(200, http("GET", "Observation?patient=" + patientId, ehrAccess, "X-Access-Reason", REASON).statusCode());
+        assertEquals(403, http("GET", "Observation?patient=P-AAAAA-AAAAA", ehrAccess, "X-Access-Reason", REASON).statusCode());
+
+        // A launch is used once; one created for another user is refused when that user would approve it.
+        SmartApp replay = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        com.nimbusds.oauth2.sdk.AuthorizationResponse used = SmartApp.response(SmartApp.location(replay.get(
+                replay.authenticationRequest("launch openid patient/Observation.read", new com.nimbusds.openid.connect.sdk.Nonce(),
+                        launch))));
+        assertEquals("invalid_request", used.toErrorResponse().getErrorObject().getCode());
+        assertEquals(replay.state, used.getState());
+        String doctorsLaunch = SmartApp.query(URI.create(net.post(1, "/smart-clients/" + clientId.getValue() + "/launches",
+                doctorToken, Json.createObjectBuilder().add("patient", patientId).build()).str("launchUrl")), "launch");
+        SmartApp stolen = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        HttpResponse<String> patientsConsent = stolen.toConsentPage(stolen.authenticationRequest(
+                "launch openid patient/Observation.read", new com.nimbusds.openid.connect.sdk.Nonce(), doctorsLaunch), patientId,
+                patientPassword);
+        com.nimbusds.oauth2.sdk.AuthorizationResponse otherUser = SmartApp.response(stolen.answer(patientsConsent, "approve", null));
+        assertEquals("invalid_request", otherUser.toErrorResponse().getErrorObject().getCode());
+        assertTrue(otherUser.toErrorResponse().getErrorObject().getDescription().contains("another user"));
     }
 
     @Test
