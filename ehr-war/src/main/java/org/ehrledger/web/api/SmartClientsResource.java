@@ -57,9 +57,6 @@ public class SmartClientsResource {
     @Inject
     Launches launches;
 
-    @Context
-    HttpServletRequest request;
-
     /**
      * An app to register: its name, redirect URIs (an app a person launches), its public keys as a JWK Set
      * (a confidential app or backend service), the account a backend service acts as, and the scopes it may be granted.
@@ -150,7 +147,8 @@ public class SmartClientsResource {
      */
     @POST
     @Path("{clientId}/launches")
-    public Response launch(@Context SecurityContext security, @PathParam("clientId") String clientId, JsonObject body) {
+    public Response launch(@Context SecurityContext security, @Context HttpServletRequest request,
+                           @PathParam("clientId") String clientId, JsonObject body) {
         String practitioner = caller(security);
         if (!security.isUserInRole(Role.PRACTITIONER.name())) {
             throw new EhrException(ErrorCode.FORBIDDEN, "only practitioners launch apps with a patient in context");
@@ -158,7 +156,14 @@ public class SmartClientsResource {
         Params.required(body, "{\"patient\": \"<patient id>\"}");
         SmartClient app = clients.find(clientId).orElseThrow(() -> new EhrException(ErrorCode.NOT_FOUND,
                 "no app " + clientId + " is registered here"));
-        String id = launches.create(app, practitioner, body.getString("patient", null));
+        String id;
+        try {
+            id = launches.create(app, practitioner, body.getString("patient", null));
+        } catch (SmartTokens.OAuthError e) {
+            throw new EhrException(ErrorCode.BUSY, e.getMessage());
+        } catch (ClassCastException e) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "patient is a string");
+        }
         return Response.status(201).entity(JSON.createObjectBuilder().add("launch", id)
                 .add("launchUrl", Launches.launchUrl(app, AuthorizeServlet.fhirBase(request), id))
                 .add("expiresInSeconds", Launches.LAUNCH_MILLIS / 1000).build()).build();

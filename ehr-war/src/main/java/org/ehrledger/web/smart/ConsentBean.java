@@ -97,8 +97,9 @@ public class ConsentBean {
         pending().ifPresent(p -> {
             Scopes s = granted(p.scopes());
             if (s.openid()) {
-                out.add("Know who you are: your user id" + (s.fhirUser() ? " and your " + (isPractitioner() ? "Practitioner"
-                        : "Patient") + " record in FHIR (openid fhirUser)" : " (openid)"));
+                String resource = isPractitioner() ? "Practitioner" : security.isCallerInRole(Role.PATIENT.name()) ? "Patient" : null;
+                out.add("Know who you are: your user id" + (s.fhirUser() && resource != null
+                        ? " and your " + resource + " resource (openid fhirUser)" : " (openid)"));
             }
             if (p.launch() != null) {
                 out.add("Know the patient you had open: " + p.launch().patient() + " (launch)");
