@@ -1486,6 +1486,29 @@ class FhirIT {
         assertEquals(200, http("GET", "Observation?patient=" + patientId, ehrAccess, "X-Access-Reason", REASON).statusCode());
         assertEquals(403, http("GET", "Observation?patient=P-AAAAA-AAAAA", ehrAccess, "X-Access-Reason", REASON).statusCode());
 
+        // The chart's button in the portal: once the practitioner opened the record, it sends them to the app's
+        // launch URL with a launch the app can use (here the app's authorization request reaches the consent page).
+        SmartApp portal = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        portal.signIn(net.web(1), "dr-fhir", doctorPassword);
+        HttpResponse<String> chart = portal.get(URI.create(net.web(1) + "/doctor/chart.xhtml?patient=" + patientId));
+        assertEquals(200, chart.statusCode(), chart.body());
+        assertFalse(chart.body().contains("launchAppButton"), "no launch before the record is opened");
+        HttpResponse<String> opened = portal.submit(chart.uri(), chart.body(), java.util.Map.of("open", "open", "reason", "Treatment",
+                "reasonDetail", "", "openRecord", "Open record"));
+        assertEquals(200, opened.statusCode(), opened.body());
+        assertTrue(opened.body().contains("Chart companion"), opened.body());
+        assertTrue(opened.headers().firstValue("Content-Security-Policy").orElseThrow().contains("form-action 'self' http://127.0.0.1:9"),
+                "the launch form may lead to the app's launch origin");
+        URI fromChart = SmartApp.location(portal.submit(opened.uri(), opened.body(), java.util.Map.of("launch", "launch",
+                "launchApp", clientId.getValue(), "launchAppButton", "Launch")));
+        assertTrue(fromChart.toString().startsWith(launchUri + "?"), fromChart.toString());
+        assertEquals(fhirBase, SmartApp.query(fromChart, "iss"));
+        HttpResponse<String> toConsent = portal.get(portal.authenticationRequest("launch openid patient/Observation.read",
+                new com.nimbusds.openid.connect.sdk.Nonce(), SmartApp.query(fromChart, "launch")));
+        assertEquals(302, toConsent.statusCode());
+        assertTrue(SmartApp.location(toConsent).getPath().endsWith("/smart/consent.xhtml"), SmartApp.location(toConsent).toString());
+
         // A launch is used once; one created for another user is refused when that user would approve it.
         SmartApp replay = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
                 conf.getString("token_endpoint"), fhirBase);

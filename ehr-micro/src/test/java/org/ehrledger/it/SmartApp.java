@@ -133,6 +133,16 @@ final class SmartApp {
         return r;
     }
 
+    /** Signs the person in with the portal's sign-in page, with no app's request waiting. */
+    void signIn(String web, String userId, String password) throws IOException, InterruptedException {
+        HttpResponse<String> page = get(URI.create(web + "/login.xhtml"));
+        HttpResponse<String> r = submit(page.uri(), page.body(), Map.of("login", "login", "userId", userId, "password", password,
+                "signIn", "Sign in", "smart", ""));
+        if (r.statusCode() != 302) {
+            throw new IllegalStateException("the sign-in of " + userId + " failed: " + r.statusCode() + "\n" + r.body());
+        }
+    }
+
     /** Presses a button of the consent page; returns the redirect to the app. */
     URI answer(HttpResponse<String> consentPage, String button, String patient) throws IOException, InterruptedException {
         Map<String, String> fields = new java.util.LinkedHashMap<>(Map.of("consent", "consent", button, button,
