@@ -1430,10 +1430,16 @@ class FhirIT {
                 .add("launchUri", launchUri).add("scope", "openid fhirUser launch launch/patient patient/Observation.read").build());
         assertEquals(201, registered.status(), registered.raw());
         com.nimbusds.oauth2.sdk.id.ClientID clientId = new com.nimbusds.oauth2.sdk.id.ClientID(registered.str("clientId"));
-        // The app checks ID tokens as any OpenID Connect client does: issuer, audience, ES256 by a key of the JWK Set.
+        // The app checks ID tokens as any OpenID Connect client does: issuer, audience, ES256 by a key of the JWK Set
+        // published at jwks_uri (no sign-in; public keys only).
+        HttpResponse<String> jwks = http("GET", conf.getString("jwks_uri"), null);
+        assertEquals(200, jwks.statusCode(), jwks.body());
+        com.nimbusds.jose.jwk.JWKSet published = com.nimbusds.jose.jwk.JWKSet.parse(jwks.body());
+        assertFalse(published.getKeys().isEmpty());
+        assertTrue(published.getKeys().stream().noneMatch(com.nimbusds.jose.jwk.JWK::isPrivate));
         com.nimbusds.openid.connect.sdk.validators.IDTokenValidator validator = new com.nimbusds.openid.connect.sdk.validators
                 .IDTokenValidator(new com.nimbusds.oauth2.sdk.id.Issuer(fhirBase), clientId, com.nimbusds.jose.JWSAlgorithm.ES256,
-                URI.create(conf.getString("jwks_uri")).toURL());
+                published);
 
         // Standalone: the patient signs in to the app; the ID token names them and their Patient resource.
         SmartApp standalone = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
