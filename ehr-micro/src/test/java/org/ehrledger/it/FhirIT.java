@@ -1349,6 +1349,7 @@ class FhirIT {
         com.nimbusds.oauth2.sdk.AccessTokenResponse tokens = vitals.exchange(code, vitals.verifier).toSuccessResponse();
         assertEquals(patientId, tokens.getCustomParameters().get("patient"));
         assertEquals("launch/patient offline_access patient/Observation.rs", tokens.getTokens().getAccessToken().getScope().toString());
+        assertFalse(tokens.getCustomParameters().containsKey("id_token"), "no ID token without openid");
         assertTrue(tokens.getTokens().getAccessToken().getLifetime() > 0);
         String access = tokens.getTokens().getAccessToken().getValue();
 
@@ -1409,6 +1410,129 @@ class FhirIT {
                 denied.toConsentPage(denied.authorizationRequest(scope), patientId, patientPassword), "deny", null));
         assertEquals("access_denied", no.toErrorResponse().getErrorObject().getCode());
         assertEquals(denied.state, no.getState());
+    }
+
+    @Test
+    @Order(16)
+    void aSmartAppSignsThePersonInWithOpenIdConnectAndAPractitionerLaunchesItWithTheirPatient() throws Exception {
+        JsonObject conf = json(http("GET", ".well-known/smart-configuration", null).body());
+        String fhirBase = net.web(1) + "/fhir/r4";
+        assertTrue(conf.getJsonArray("capabilities").toString().contains("\"sso-openid-connect\""));
+        assertTrue(conf.getJsonArray("capabilities").toString().contains("\"launch-ehr\""));
+        HttpResponse<String> oidc = http("GET", ".well-known/openid-configuration", null);
+        assertEquals(200, oidc.statusCode(), oidc.body());
+        assertEquals(fhirBase, json(oidc.body()).getString("issuer"));
+        assertEquals(conf.getString("jwks_uri"), json(oidc.body()).getString("jwks_uri"));
+        String launchUri = "http://127.0.0.1:9/chart/launch";
+        String redirect = "http://127.0.0.1:9/chart/callback";
+        LocalNetwork.Reply registered = net.post(1, "/smart-clients", adminToken, Json.createObjectBuilder()
+                .add("name", "Chart companion").add("redirectUris", Json.createArrayBuilder().add(redirect))
+                .add("launchUri", launchUri).add("scope", "openid fhirUser launch launch/patient patient/Observation.read").build());
+        assertEquals(201, registered.status(), registered.raw());
+        com.nimbusds.oauth2.sdk.id.ClientID clientId = new com.nimbusds.oauth2.sdk.id.ClientID(registered.str("clientId"));
+        // The app checks ID tokens as any OpenID Connect client does: issuer, audience, ES256 by a key of the JWK Set
+        // published at jwks_uri (no sign-in; public keys only).
+        HttpResponse<String> jwks = http("GET", conf.getString("jwks_uri"), null);
+        assertEquals(200, jwks.statusCode(), jwks.body());
+        com.nimbusds.jose.jwk.JWKSet published = com.nimbusds.jose.jwk.JWKSet.parse(jwks.body());
+        assertFalse(published.getKeys().isEmpty());
+        assertTrue(published.getKeys().stream().noneMatch(com.nimbusds.jose.jwk.JWK::isPrivate));
+        com.nimbusds.openid.connect.sdk.validators.IDTokenValidator validator = new com.nimbusds.openid.connect.sdk.validators
+                .IDTokenValidator(new com.nimbusds.oauth2.sdk.id.Issuer(fhirBase), clientId, com.nimbusds.jose.JWSAlgorithm.ES256,
+                published);
+
+        // Standalone: the patient signs in to the app; the ID token names them and their Patient resource.
+        SmartApp standalone = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        com.nimbusds.openid.connect.sdk.Nonce nonce = new com.nimbusds.openid.connect.sdk.Nonce();
+        HttpResponse<String> consent = standalone.toConsentPage(standalone.authenticationRequest(
+                "openid fhirUser launch/patient patient/Observation.read", nonce, null), patientId, patientPassword);
+        assertEquals(200, consent.statusCode(), consent.body());
+        assertTrue(consent.body().contains("openid fhirUser"), "the consent page says the app learns who the person is");
+        com.nimbusds.openid.connect.sdk.OIDCTokenResponse signedIn = standalone.exchangeForIdToken(SmartApp.response(
+                standalone.answer(consent, "approve", null)).toSuccessResponse().getAuthorizationCode());
+        com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet patientClaims = validator.validate(
+                signedIn.getOIDCTokens().getIDToken(), nonce);
+        assertEquals(patientId, patientClaims.getSubject().getValue());
+        assertEquals(fhirBase + "/Patient/" + patientId, patientClaims.getStringClaim("fhirUser"));
+        assertEquals(patientId, signedIn.getCustomParameters().get("patient"));
+        assertThrows(com.nimbusds.jose.proc.BadJOSEException.class, () -> validator.validate(signedIn.getOIDCTokens().getIDToken(),
+                new com.nimbusds.openid.connect.sdk.Nonce()), "another sign-in's nonce is refused");
+        // fhirUser is a resource of this server.
+        HttpResponse<String> me = http("GET", patientClaims.getStringClaim("fhirUser"), patientToken);
+        assertEquals(200, me.statusCode(), me.body());
+
+        // EHR launch: the practitioner launches the app with the patient (the chart's button does the same).
+        assertEquals(403, net.post(1, "/smart-clients/" + clientId.getValue() + "/launches", patientToken,
+                Json.createObjectBuilder().add("patient", patientId).build()).status(), "only practitioners launch");
+        LocalNetwork.Reply launched = net.post(1, "/smart-clients/" + clientId.getValue() + "/launches", doctorToken,
+                Json.createObjectBuilder().add("patient", patientId).build());
+        assertEquals(201, launched.status(), launched.raw());
+        URI launchUrl = URI.create(launched.str("launchUrl"));
+        assertTrue(launchUrl.toString().startsWith(launchUri + "?"), launchUrl.toString());
+        assertEquals(fhirBase, SmartApp.query(launchUrl, "iss"));
+        String launch = SmartApp.query(launchUrl, "launch");
+        SmartApp ehr = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), SmartApp.query(launchUrl, "iss"));
+        com.nimbusds.openid.connect.sdk.Nonce ehrNonce = new com.nimbusds.openid.connect.sdk.Nonce();
+        HttpResponse<String> doctorsConsent = ehr.toConsentPage(ehr.authenticationRequest(
+                "launch openid fhirUser patient/Observation.read", ehrNonce, launch), "dr-fhir", doctorPassword);
+        assertEquals(200, doctorsConsent.statusCode(), doctorsConsent.body());
+        assertTrue(doctorsConsent.body().contains("Know the patient you had open: " + patientId), doctorsConsent.body());
+        assertFalse(doctorsConsent.body().contains("id=\"patient\""), "the practitioner does not choose: the launch did");
+        com.nimbusds.openid.connect.sdk.OIDCTokenResponse ehrTokens = ehr.exchangeForIdToken(SmartApp.response(
+                ehr.answer(doctorsConsent, "approve", null)).toSuccessResponse().getAuthorizationCode());
+        assertEquals(patientId, ehrTokens.getCustomParameters().get("patient"), "the patient the practitioner launched with");
+        assertEquals("openid fhirUser launch patient/Observation.rs", ehrTokens.getOIDCTokens().getAccessToken().getScope().toString());
+        com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet doctorClaims = validator.validate(
+                ehrTokens.getOIDCTokens().getIDToken(), ehrNonce);
+        assertEquals("dr-fhir", doctorClaims.getSubject().getValue());
+        assertEquals(fhirBase + "/Practitioner/dr-fhir", doctorClaims.getStringClaim("fhirUser"));
+        String ehrAccess = ehrTokens.getOIDCTokens().getAccessToken().getValue();
+        assertEquals(200, http("GET", "Observation?patient=" + patientId, ehrAccess, "X-Access-Reason", REASON).statusCode());
+        assertEquals(403, http("GET", "Observation?patient=P-AAAAA-AAAAA", ehrAccess, "X-Access-Reason", REASON).statusCode());
+
+        // The chart's button in the portal: once the practitioner opened the record, it sends them to the app's
+        // launch URL with a launch the app can use (here the app's authorization request reaches the consent page).
+        SmartApp portal = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        portal.signIn(net.web(1), "dr-fhir", doctorPassword);
+        HttpResponse<String> chart = portal.get(URI.create(net.web(1) + "/doctor/chart.xhtml?patient=" + patientId));
+        assertEquals(200, chart.statusCode(), chart.body());
+        assertFalse(chart.body().contains("launchAppButton"), "no launch before the record is opened");
+        HttpResponse<String> opened = portal.submit(chart.uri(), chart.body(), java.util.Map.of("open", "open", "reason", "Treatment",
+                "reasonDetail", "", "openRecord", "Open record"));
+        assertEquals(200, opened.statusCode(), opened.body());
+        assertTrue(opened.body().contains("Chart companion"), opened.body());
+        assertTrue(opened.headers().firstValue("Content-Security-Policy").orElseThrow().contains("form-action 'self' http://127.0.0.1:9"),
+                "the launch form may lead to the app's launch origin");
+        URI fromChart = SmartApp.location(portal.submit(opened.uri(), opened.body(), java.util.Map.of("launch", "launch",
+                "launchApp", clientId.getValue(), "launchAppButton", "Launch")));
+        assertTrue(fromChart.toString().startsWith(launchUri + "?"), fromChart.toString());
+        assertEquals(fhirBase, SmartApp.query(fromChart, "iss"));
+        HttpResponse<String> toConsent = portal.get(portal.authenticationRequest("launch openid patient/Observation.read",
+                new com.nimbusds.openid.connect.sdk.Nonce(), SmartApp.query(fromChart, "launch")));
+        assertEquals(302, toConsent.statusCode());
+        assertTrue(SmartApp.location(toConsent).getPath().endsWith("/smart/consent.xhtml"), SmartApp.location(toConsent).toString());
+
+        // A launch is used once; one created for another user is refused when that user would approve it.
+        SmartApp replay = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        com.nimbusds.oauth2.sdk.AuthorizationResponse used = SmartApp.response(SmartApp.location(replay.get(
+                replay.authenticationRequest("launch openid patient/Observation.read", new com.nimbusds.openid.connect.sdk.Nonce(),
+                        launch))));
+        assertEquals("invalid_request", used.toErrorResponse().getErrorObject().getCode());
+        assertEquals(replay.state, used.getState());
+        String doctorsLaunch = SmartApp.query(URI.create(net.post(1, "/smart-clients/" + clientId.getValue() + "/launches",
+                doctorToken, Json.createObjectBuilder().add("patient", patientId).build()).str("launchUrl")), "launch");
+        SmartApp stolen = new SmartApp(clientId.getValue(), redirect, conf.getString("authorization_endpoint"),
+                conf.getString("token_endpoint"), fhirBase);
+        HttpResponse<String> patientsConsent = stolen.toConsentPage(stolen.authenticationRequest(
+                "launch openid patient/Observation.read", new com.nimbusds.openid.connect.sdk.Nonce(), doctorsLaunch), patientId,
+                patientPassword);
+        com.nimbusds.oauth2.sdk.AuthorizationResponse otherUser = SmartApp.response(stolen.answer(patientsConsent, "approve", null));
+        assertEquals("invalid_request", otherUser.toErrorResponse().getErrorObject().getCode());
+        assertTrue(otherUser.toErrorResponse().getErrorObject().getDescription().contains("another user"));
     }
 
     @Test

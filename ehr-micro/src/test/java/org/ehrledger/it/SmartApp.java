@@ -28,6 +28,10 @@ import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.State;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
 
 /**
  * A SMART app a person launches, as a test drives it: Nimbus' OAuth 2 client builds the authorization request
@@ -62,6 +66,27 @@ final class SmartApp {
         return new AuthorizationRequest.Builder(new ResponseType(ResponseType.Value.CODE), client).endpointURI(authorizeEndpoint)
                 .redirectionURI(redirect).scope(Scope.parse(scope)).state(state).codeChallenge(verifier, CodeChallengeMethod.S256)
                 .customParameter("aud", fhirBase).build().toURI();
+    }
+
+    /**
+     * The OpenID Connect authentication request of an app that also signs the person in ({@code openid} in the
+     * scope), with a nonce, and the {@code launch} of an EHR launch (or null).
+     */
+    URI authenticationRequest(String scope, Nonce nonce, String launch) {
+        AuthenticationRequest.Builder b = new AuthenticationRequest.Builder(new ResponseType(ResponseType.Value.CODE),
+                Scope.parse(scope), client, redirect).endpointURI(authorizeEndpoint).state(state).nonce(nonce)
+                .codeChallenge(verifier, CodeChallengeMethod.S256).customParameter("aud", fhirBase);
+        if (launch != null) {
+            b.customParameter("launch", launch);
+        }
+        return b.build().toURI();
+    }
+
+    /** Exchanges a code for tokens read as an OpenID Connect token answer (which must carry an id_token). */
+    OIDCTokenResponse exchangeForIdToken(AuthorizationCode code) throws IOException, ParseException {
+        TokenResponse r = OIDCTokenResponseParser.parse(new TokenRequest(tokenEndpoint, client,
+                new AuthorizationCodeGrant(code, redirect, verifier)).toHTTPRequest().send());
+        return (OIDCTokenResponse) r.toSuccessResponse();
     }
 
     /** GET without following redirects, with the browser's cookies. */
@@ -106,6 +131,16 @@ final class SmartApp {
             r = get(location(r));
         }
         return r;
+    }
+
+    /** Signs the person in with the portal's sign-in page, with no app's request waiting. */
+    void signIn(String web, String userId, String password) throws IOException, InterruptedException {
+        HttpResponse<String> page = get(URI.create(web + "/login.xhtml"));
+        HttpResponse<String> r = submit(page.uri(), page.body(), Map.of("login", "login", "userId", userId, "password", password,
+                "signIn", "Sign in", "smart", ""));
+        if (r.statusCode() != 302) {
+            throw new IllegalStateException("the sign-in of " + userId + " failed: " + r.statusCode() + "\n" + r.body());
+        }
     }
 
     /** Presses a button of the consent page; returns the redirect to the app. */

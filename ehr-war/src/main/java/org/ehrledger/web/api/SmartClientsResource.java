@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -24,6 +25,8 @@ import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.AdminService;
 import org.ehrledger.ejb.domain.model.registry.Role;
+import org.ehrledger.web.smart.AuthorizeServlet;
+import org.ehrledger.web.smart.Launches;
 import org.ehrledger.web.smart.SmartClient;
 import org.ehrledger.web.smart.SmartClients;
 import org.ehrledger.web.smart.SmartTokens;
@@ -51,11 +54,15 @@ public class SmartClientsResource {
     @Inject
     SmartTokens tokens;
 
+    @Inject
+    Launches launches;
+
     /**
      * An app to register: its name, redirect URIs (an app a person launches), its public keys as a JWK Set
      * (a confidential app or backend service), the account a backend service acts as, and the scopes it may be granted.
      */
-    public record Registration(String name, List<String> redirectUris, JsonObject jwks, String account, String scope) {
+    public record Registration(String name, List<String> redirectUris, JsonObject jwks, String account, String scope,
+                               String launchUri) {
 
         /** The registration a JSON body names (the JWK Set kept as it was sent). */
         static Registration of(JsonObject o) {
@@ -65,10 +72,10 @@ public class SmartClientsResource {
                                 .map(jakarta.json.JsonString::getString).toList();
                 return new Registration(o.getString("name", null), redirects,
                         o.containsKey("jwks") && !o.isNull("jwks") ? o.getJsonObject("jwks") : null, o.getString("account", null),
-                        o.getString("scope", null));
+                        o.getString("scope", null), o.getString("launchUri", null));
             } catch (ClassCastException e) {
-                throw new EhrException(ErrorCode.INVALID_INPUT, "name, account and scope are strings, redirectUris an array "
-                        + "of strings, jwks a JWK Set object");
+                throw new EhrException(ErrorCode.INVALID_INPUT, "name, account, scope and launchUri are strings, redirectUris "
+                        + "an array of strings, jwks a JWK Set object");
             }
         }
     }
@@ -98,7 +105,7 @@ public class SmartClientsResource {
             }
         }
         SmartClient c = clients.register(r.name(), r.redirectUris(), r.jwks() == null ? null : r.jwks().toString(), r.account(),
-                r.scope(), security.getUserPrincipal().getName());
+                r.scope(), r.launchUri(), security.getUserPrincipal().getName());
         return Response.status(201).entity(SmartClients.toJson(c)).build();
     }
 
@@ -131,6 +138,35 @@ public class SmartClientsResource {
         clients.approve(clientId, caller(security), false);
         tokens.revokeClient(clientId);
         return Response.noContent().build();
+    }
+
+    /**
+     * A practitioner launches a registered app with a patient in context (SMART EHR launch), as the portal's chart
+     * does: 201 with the single-use {@code launch} (5 minutes, theirs only) and the {@code launchUrl} to open in
+     * their browser, which carries it with {@code iss}. Body: {@code {"patient": "<patient id>"}}.
+     */
+    @POST
+    @Path("{clientId}/launches")
+    public Response launch(@Context SecurityContext security, @Context HttpServletRequest request,
+                           @PathParam("clientId") String clientId, JsonObject body) {
+        String practitioner = caller(security);
+        if (!security.isUserInRole(Role.PRACTITIONER.name())) {
+            throw new EhrException(ErrorCode.FORBIDDEN, "only practitioners launch apps with a patient in context");
+        }
+        Params.required(body, "{\"patient\": \"<patient id>\"}");
+        SmartClient app = clients.find(clientId).orElseThrow(() -> new EhrException(ErrorCode.NOT_FOUND,
+                "no app " + clientId + " is registered here"));
+        String id;
+        try {
+            id = launches.create(app, practitioner, body.getString("patient", null));
+        } catch (SmartTokens.OAuthError e) {
+            throw new EhrException(ErrorCode.BUSY, e.getMessage());
+        } catch (ClassCastException e) {
+            throw new EhrException(ErrorCode.INVALID_INPUT, "patient is a string");
+        }
+        return Response.status(201).entity(JSON.createObjectBuilder().add("launch", id)
+                .add("launchUrl", Launches.launchUrl(app, AuthorizeServlet.fhirBase(request), id))
+                .add("expiresInSeconds", Launches.LAUNCH_MILLIS / 1000).build()).build();
     }
 
     private static String caller(SecurityContext security) {

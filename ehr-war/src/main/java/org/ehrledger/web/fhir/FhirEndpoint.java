@@ -95,6 +95,14 @@ public class FhirEndpoint {
         return org.ehrledger.web.smart.SmartConfiguration.of(request().base());
     }
 
+    /** OpenID Connect discovery of the same authorization server (this FHIR base issues the ID tokens). */
+    @GET
+    @Path(".well-known/openid-configuration")
+    @Produces(MediaType.APPLICATION_JSON)
+    public jakarta.json.JsonObject openidConfiguration() {
+        return org.ehrledger.web.smart.SmartConfiguration.openid(request().base());
+    }
+
     @GET
     @Path("{type}/{id}")
     public Resource read(@PathParam("type") String type, @PathParam("id") String id) {

@@ -97,7 +97,8 @@ public final class FhirProviders {
         public void filter(ContainerRequestContext request) {
             SecurityContext security = request.getSecurityContext();
             String path = request.getUriInfo().getPath();
-            if (path.equals("metadata") || path.equals(".well-known/smart-configuration")) {
+            if (path.equals("metadata") || path.equals(".well-known/smart-configuration")
+                    || path.equals(".well-known/openid-configuration")) {
                 return;
             }
             if (security != null && security.getUserPrincipal() != null) {

@@ -17,7 +17,9 @@ import jakarta.servlet.http.HttpServletResponse;
  * The authorization endpoint ({@code GET /smart/authorize}): checks an app's request, then sends the person to
  * the portal's consent page (through the portal's sign-in if they are not signed in). A request naming an
  * unknown app or a redirect URI not registered for it is answered here, never redirected (no open redirect);
- * every other fault goes back to the app's redirect URI with {@code error} and the {@code state}.
+ * every other fault goes back to the app's redirect URI with {@code error} and the {@code state}. An EHR launch
+ * ({@code launch} with scope {@code launch}) is spent here, whatever the person answers later; an OpenID Connect
+ * {@code nonce} is kept for the ID token.
  */
 @WebServlet("/smart/authorize")
 public class AuthorizeServlet extends HttpServlet {
@@ -42,6 +44,9 @@ public class AuthorizeServlet extends HttpServlet {
 
     @Inject
     transient SmartTokens tokens;
+
+    @Inject
+    transient Launches launches;
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -68,13 +73,34 @@ public class AuthorizeServlet extends HttpServlet {
             return;
         }
         Scopes granted = asked.only(Set.of(Scopes.Context.PATIENT, Scopes.Context.USER)).within(Scopes.parse(client.get().scope()));
-        if (granted.rules().isEmpty()) {
+        if (!granted.grantsAnything()) {
             response.sendRedirect(back(redirect, state, "invalid_scope", "ask for scopes this app is registered for: "
                     + client.get().scope()));
             return;
         }
+        String launchId = request.getParameter("launch");
+        if (launchId != null && !granted.launch()) {
+            response.sendRedirect(back(redirect, state, "invalid_scope", "an EHR launch asks for scope launch (and the app is "
+                    + "registered for it)"));
+            return;
+        }
+        if (launchId == null && granted.launch()) {
+            response.sendRedirect(back(redirect, state, "invalid_request", "scope launch needs the launch parameter the EHR "
+                    + "gave the app; a standalone launch asks for launch/patient instead"));
+            return;
+        }
+        Launches.Launch launch = null;
+        if (launchId != null) {
+            try {
+                launch = launches.take(launchId, client.get().clientId());
+            } catch (SmartTokens.OAuthError e) {
+                response.sendRedirect(back(redirect, state, e.error(), e.getMessage()));
+                return;
+            }
+        }
         String id = tokens.await(new SmartTokens.Pending(client.get().clientId(), redirect, granted, state,
-                request.getParameter("code_challenge"), System.currentTimeMillis() + SmartTokens.PENDING_MILLIS));
+                request.getParameter("code_challenge"), fhirBase(request), request.getParameter("nonce"), launch,
+                System.currentTimeMillis() + SmartTokens.PENDING_MILLIS));
         response.sendRedirect(request.getContextPath() + CONSENT_PAGE + "?" + REQUEST_PARAMETER + "=" + id);
     }
 
@@ -90,6 +116,10 @@ public class AuthorizeServlet extends HttpServlet {
                 || request.getParameter("code_challenge") == null || !CHALLENGE.matcher(request.getParameter("code_challenge")).matches()) {
             return "PKCE is required: code_challenge_method=S256 and a code_challenge of 43 characters";
         }
+        String nonce = request.getParameter("nonce");
+        if (nonce != null && (nonce.isEmpty() || nonce.length() > 512)) {
+            return "nonce is at most 512 characters";
+        }
         String aud = request.getParameter("aud");
         String base = fhirBase(request);
         if (aud == null || !(aud.equals(base) || aud.equals(base + "/"))) {
@@ -99,7 +129,7 @@ public class AuthorizeServlet extends HttpServlet {
     }
 
     /** This replica's FHIR base URL, as the request reached it. */
-    static String fhirBase(HttpServletRequest request) {
+    public static String fhirBase(HttpServletRequest request) {
         String url = request.getRequestURL().toString();
         return url.substring(0, url.length() - request.getRequestURI().length()) + request.getContextPath() + "/fhir/r4";
     }

@@ -96,7 +96,14 @@ public class ConsentBean {
         List<String> out = new ArrayList<>();
         pending().ifPresent(p -> {
             Scopes s = granted(p.scopes());
-            if (s.launchPatient() || s.hasPatientScopes()) {
+            if (s.openid()) {
+                String resource = isPractitioner() ? "Practitioner" : security.isCallerInRole(Role.PATIENT.name()) ? "Patient" : null;
+                out.add("Know who you are: your user id" + (s.fhirUser() && resource != null
+                        ? " and your " + resource + " resource (openid fhirUser)" : " (openid)"));
+            }
+            if (p.launch() != null) {
+                out.add("Know the patient you had open: " + p.launch().patient() + " (launch)");
+            } else if (s.launchPatient() || s.hasPatientScopes()) {
                 out.add(isPractitioner() ? "Know which patient you chose below" : "Know who you are (your patient id)");
             }
             for (Scopes.Rule r : s.rules()) {
@@ -129,7 +136,8 @@ public class ConsentBean {
 
     /** Whether the person must choose the patient in context (a practitioner asked for one). */
     public boolean isChoosePatient() {
-        return isPractitioner() && pending().map(p -> p.scopes().launchPatient() || p.scopes().hasPatientScopes()).orElse(false);
+        return isPractitioner() && pending().map(p -> p.launch() == null && (p.scopes().launchPatient()
+                || p.scopes().hasPatientScopes())).orElse(false);
     }
 
     private boolean isPractitioner() {
@@ -162,7 +170,7 @@ public class ConsentBean {
             return;
         }
         Scopes granted = granted(p.get().scopes());
-        if (granted.rules().isEmpty()) {
+        if (!granted.grantsAnything()) {
             message("This app asks only for a patient's records in a patient's or a practitioner's name; your account "
                     + "cannot give it anything.");
             return;
@@ -183,7 +191,12 @@ public class ConsentBean {
         String code;
         try {
             code = tokens.approve(id, security.getCallerPrincipal().getName(), sessionToken, granted, context);
-        } catch (SmartTokens.OAuthError | org.ehrledger.ejb.application.EhrException e) {
+        } catch (SmartTokens.OAuthError e) {
+            // The request is spent: the app hears why (an EHR launch of another user, an expired request, a full table).
+            external().redirect(AuthorizeServlet.back(p.get().redirectUri(), p.get().state(), e.error(), e.getMessage()));
+            FacesContext.getCurrentInstance().responseComplete();
+            return;
+        } catch (org.ehrledger.ejb.application.EhrException e) {
             message(e.getMessage());
             return;
         }

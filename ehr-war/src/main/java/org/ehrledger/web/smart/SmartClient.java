@@ -8,6 +8,8 @@ import java.util.List;
  * @param clientId     the OAuth client id (chosen by this server)
  * @param name         what the consent page shows
  * @param redirectUris where codes may be sent (exact match); empty for a backend service
+ * @param launchUri    where the portal sends a practitioner's browser to launch the app from a patient's chart
+ *                     (SMART EHR launch, with {@code iss} and {@code launch}), or null if it is not launched so
  * @param jwks         the app's public keys (a JWK Set, JSON) for {@code private_key_jwt}, or null for a public client
  * @param account      the organisation's account a backend service acts as, or null for an app a person launches
  * @param scope        the most this app may be granted (space-separated SMART scopes)
@@ -16,12 +18,17 @@ import java.util.List;
  * @param approved     for a backend service, whether the account it acts as approved it, signed in as itself (an
  *                     administrator registers a service but can never make it act as someone without their word)
  */
-public record SmartClient(String clientId, String name, List<String> redirectUris, String jwks, String account, String scope,
-                          String registeredBy, long registeredAt, boolean approved) {
+public record SmartClient(String clientId, String name, List<String> redirectUris, String launchUri, String jwks, String account,
+                          String scope, String registeredBy, long registeredAt, boolean approved) {
 
     /** This registration with the account's approval given or withdrawn. */
     public SmartClient approved(boolean given) {
-        return new SmartClient(clientId, name, redirectUris, jwks, account, scope, registeredBy, registeredAt, given);
+        return new SmartClient(clientId, name, redirectUris, launchUri, jwks, account, scope, registeredBy, registeredAt, given);
+    }
+
+    /** Whether a practitioner may launch this app from a patient's chart (a launch URL and scope {@code launch}). */
+    public boolean launchable() {
+        return !backend() && launchUri != null && Scopes.parse(scope).launch();
     }
 
     /** Whether this is a backend service (client-credentials grant, acting as {@link #account}). */

@@ -102,10 +102,11 @@ public class SmartClients {
     /**
      * Registers an app after checking what it sends: a name, exact redirect URIs (https, or http on this machine's
      * loopback address for development) for an app a person launches; public keys (RSA of 2048 bits or more, EC
-     * P-256/P-384, no private parts) for a confidential app or backend service; the scopes it may be granted.
+     * P-256/P-384, no private parts) for a confidential app or backend service; the scopes it may be granted; and
+     * for an app launched from the portal (EHR launch), its launch URL (https or loopback http, as a redirect URI).
      */
     public synchronized SmartClient register(String name, List<String> redirectUris, String jwks, String account, String scope,
-                                             String admin) {
+                                             String launchUri, String admin) {
         if (name == null || name.isBlank() || name.length() > 100) {
             throw invalid("name an app in 1 to 100 characters");
         }
@@ -120,6 +121,12 @@ public class SmartClients {
             throw invalid("at most " + MAX_REDIRECTS + " redirectUris");
         }
         redirects.forEach(SmartClients::checkRedirect);
+        if (launchUri != null) {
+            if (account != null) {
+                throw invalid("a backend service is not launched (no launchUri)");
+            }
+            checkRedirect(launchUri);
+        }
         if (account != null && jwks == null) {
             throw invalid("a backend service authenticates with a signed JWT: send its public keys as jwks");
         }
@@ -132,8 +139,8 @@ public class SmartClients {
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }
-        Scopes kept = allowed.only(account != null ? java.util.Set.of(Scopes.Context.SYSTEM)
-                : java.util.Set.of(Scopes.Context.PATIENT, Scopes.Context.USER));
+        Scopes kept = account != null ? allowed.only(java.util.Set.of(Scopes.Context.SYSTEM)).withoutPersonScopes()
+                : allowed.only(java.util.Set.of(Scopes.Context.PATIENT, Scopes.Context.USER));
         if (kept.rules().isEmpty()) {
             throw invalid(account != null ? "a backend service's scope names system/ scopes (e.g. system/*.read)"
                     : "an app's scope names patient/ or user/ scopes (e.g. launch/patient patient/*.read)");
@@ -142,7 +149,7 @@ public class SmartClients {
             throw new EhrException(ErrorCode.BUSY, "at most " + MAX_CLIENTS + " apps are registered at a replica; remove one first");
         }
         String id = "app-" + Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(12));
-        SmartClient c = new SmartClient(id, name.strip(), redirects, jwks, account, kept.spelled(), admin,
+        SmartClient c = new SmartClient(id, name.strip(), redirects, launchUri, jwks, account, kept.spelled(), admin,
                 System.currentTimeMillis(), false);
         clients.put(id, c);
         save();
@@ -246,6 +253,9 @@ public class SmartClients {
         var o = JSON.createObjectBuilder().add("clientId", c.clientId()).add("name", c.name()).add("kind", c.kind())
                 .add("redirectUris", redirects).add("scope", c.scope()).add("registeredBy", c.registeredBy())
                 .add("registeredAt", c.registeredAt());
+        if (c.launchUri() != null) {
+            o.add("launchUri", c.launchUri());
+        }
         if (c.jwks() != null) {
             o.add("jwks", JSON.createReader(new StringReader(c.jwks())).readObject());
         }
@@ -259,7 +269,7 @@ public class SmartClients {
         List<String> redirects = new ArrayList<>();
         o.getJsonArray("redirectUris").getValuesAs(jakarta.json.JsonString.class).forEach(s -> redirects.add(s.getString()));
         JsonValue jwks = o.get("jwks");
-        return new SmartClient(o.getString("clientId"), o.getString("name"), List.copyOf(redirects),
+        return new SmartClient(o.getString("clientId"), o.getString("name"), List.copyOf(redirects), o.getString("launchUri", null),
                 jwks == null ? null : jwks.toString(), o.getString("account", null), o.getString("scope"),
                 o.getString("registeredBy"), o.getJsonNumber("registeredAt").longValue(), o.getBoolean("approved", false));
     }

@@ -29,6 +29,11 @@ public final class SmartConfiguration {
         return root(fhirBase) + "/smart/token";
     }
 
+    /** Where the public key of the ID tokens of a FHIR base is. */
+    public static String jwksUrl(String fhirBase) {
+        return root(fhirBase) + "/smart/jwks";
+    }
+
     private static String root(String fhirBase) {
         return fhirBase.endsWith(FHIR_PATH) ? fhirBase.substring(0, fhirBase.length() - FHIR_PATH.length()) : fhirBase;
     }
@@ -41,6 +46,7 @@ public final class SmartConfiguration {
                 .add("issuer", fhirBase)
                 .add("authorization_endpoint", authorizeUrl(fhirBase))
                 .add("token_endpoint", tokenUrl(fhirBase))
+                .add("jwks_uri", jwksUrl(fhirBase))
                 .add("token_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
                 .add("token_endpoint_auth_signing_alg_values_supported", JSON.createArrayBuilder().add("RS384").add("ES384"))
                 .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token")
@@ -48,9 +54,35 @@ public final class SmartConfiguration {
                 .add("scopes_supported", scopes)
                 .add("response_types_supported", JSON.createArrayBuilder().add("code"))
                 .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
-                .add("capabilities", JSON.createArrayBuilder().add("launch-standalone").add("client-public")
+                .add("id_token_signing_alg_values_supported", JSON.createArrayBuilder().add(IdTokens.ALGORITHM))
+                .add("capabilities", JSON.createArrayBuilder().add("launch-standalone").add("launch-ehr").add("client-public")
                         .add("client-confidential-asymmetric").add("context-standalone-patient").add("permission-patient")
-                        .add("permission-user").add("permission-offline").add("permission-v1").add("permission-v2"))
+                        .add("permission-user").add("permission-offline").add("permission-v1").add("permission-v2")
+                        .add("context-ehr-patient").add("sso-openid-connect"))
+                .build();
+    }
+
+    /**
+     * {@code .well-known/openid-configuration} of this FHIR base (the issuer of its ID tokens): OpenID Connect
+     * discovery of the same endpoints, for client libraries that look there.
+     */
+    public static JsonObject openid(String fhirBase) {
+        JsonArrayBuilder scopes = JSON.createArrayBuilder();
+        Scopes.SUPPORTED.forEach(scopes::add);
+        return JSON.createObjectBuilder()
+                .add("issuer", fhirBase)
+                .add("authorization_endpoint", authorizeUrl(fhirBase))
+                .add("token_endpoint", tokenUrl(fhirBase))
+                .add("jwks_uri", jwksUrl(fhirBase))
+                .add("response_types_supported", JSON.createArrayBuilder().add("code"))
+                .add("subject_types_supported", JSON.createArrayBuilder().add("public"))
+                .add("id_token_signing_alg_values_supported", JSON.createArrayBuilder().add(IdTokens.ALGORITHM))
+                .add("scopes_supported", scopes)
+                .add("claims_supported", JSON.createArrayBuilder().add("iss").add("sub").add("aud").add("exp").add("iat")
+                        .add("nonce").add("fhirUser"))
+                .add("token_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
+                .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token"))
+                .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
                 .build();
     }
 

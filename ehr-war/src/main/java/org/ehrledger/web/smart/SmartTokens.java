@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.infrastructure.crypto.Providers;
 import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
 
@@ -22,8 +23,9 @@ import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
  * the person's consent, authorization codes, and the grants behind access and refresh tokens. Only SHA-256
  * hashes of codes and tokens are kept. An access token is a session of {@link CallerSessions} derived from the
  * person's (so it holds their unlocked keys and works at this replica only); the grant here says what it may
- * do. A restart of the replica forgets all of it: apps then send the person through the authorization again,
- * since their keys open only with their password.
+ * do. With {@code openid} granted, each token answer carries an ID token ({@link IdTokens}). A restart of the
+ * replica forgets all of it: apps then send the person through the authorization again, since their keys open
+ * only with their password.
  */
 @ApplicationScoped
 public class SmartTokens {
@@ -45,9 +47,15 @@ public class SmartTokens {
 
     private static final Pattern VERIFIER = Pattern.compile("[A-Za-z0-9\\-._~]{43,128}");
 
-    /** An authorization request awaiting the person's consent. */
+    /**
+     * An authorization request awaiting the person's consent.
+     *
+     * @param issuer the FHIR base the app named as {@code aud}: the {@code iss} of its ID token
+     * @param nonce  the request's {@code nonce} (OpenID Connect), or null
+     * @param launch the EHR launch it came with (already spent), or null for a standalone launch
+     */
     public record Pending(String clientId, String redirectUri, Scopes scopes, String state, String codeChallenge,
-                          long expiresAt) {
+                          String issuer, String nonce, Launches.Launch launch, long expiresAt) {
     }
 
     /**
@@ -57,8 +65,9 @@ public class SmartTokens {
     public record Grant(String authorization, String clientId, String userId, Scopes scopes, String patient, long expiresAt) {
     }
 
-    /** The answer of the token endpoint. */
-    public record Issued(String accessToken, long expiresInSeconds, String scope, String patient, String refreshToken) {
+    /** The answer of the token endpoint; {@code idToken} only with {@code openid} granted, else null. */
+    public record Issued(String accessToken, long expiresInSeconds, String scope, String patient, String refreshToken,
+                         String idToken) {
     }
 
     /** An OAuth error of the token endpoint ({@code invalid_grant}, {@code invalid_client}, ...). */
@@ -88,10 +97,15 @@ public class SmartTokens {
         final String patient;
         final String anchorToken;
         final long endsAt;
+        /** What the ID tokens of this authorization say besides the person and the app. */
+        final String issuer;
+        final String nonce;
+        final String fhirUser;
         volatile String accessToken;
         volatile String refreshHash;
 
-        Authorization(String id, String clientId, String userId, Scopes scopes, String patient, String anchorToken, long endsAt) {
+        Authorization(String id, String clientId, String userId, Scopes scopes, String patient, String anchorToken, long endsAt,
+                      String issuer, String nonce, String fhirUser) {
             this.id = id;
             this.clientId = clientId;
             this.userId = userId;
@@ -99,11 +113,17 @@ public class SmartTokens {
             this.patient = patient;
             this.anchorToken = anchorToken;
             this.endsAt = endsAt;
+            this.issuer = issuer;
+            this.nonce = nonce;
+            this.fhirUser = fhirUser;
         }
     }
 
     @Inject
     CallerSessions sessions;
+
+    @Inject
+    IdTokens idTokens;
 
     LongSupplier clock = System::currentTimeMillis;
 
@@ -138,22 +158,43 @@ public class SmartTokens {
     /**
      * The person approved: a fresh single-use code bound to the client, the redirect URI and the PKCE challenge.
      * The person's portal session lends its keys to a session of the authorization's own (12 hours with
-     * {@code offline_access}, otherwise as long as one access token).
+     * {@code offline_access}, otherwise as long as one access token). After an EHR launch, the patient in context
+     * is the launch's, and only the practitioner who launched may approve.
      */
     public String approve(String pendingId, String userId, String portalSessionToken, Scopes granted, String patient) {
         Pending p = pending.remove(pendingId);
         if (p == null || p.expiresAt() <= clock.getAsLong()) {
             throw new OAuthError("invalid_request", "the authorization request has expired; start again from the app");
         }
+        if (p.launch() != null && !p.launch().practitioner().equals(userId)) {
+            throw new OAuthError("invalid_request", "the EHR launch was created for another user; launch the app again "
+                    + "from your own session in the portal");
+        }
+        String context = p.launch() != null ? p.launch().patient() : patient;
         long lifetime = granted.offline() ? OFFLINE_MILLIS : CODE_MILLIS + ACCESS_MILLIS;
         String anchor = sessions.derive(portalSessionToken, lifetime);
+        String fhirUser = sessions.find(anchor).map(s -> fhirUser(p.issuer(), s.role(), userId)).orElse(null);
         room(authorizations, a -> a.endsAt <= clock.getAsLong());
-        Authorization a = new Authorization(random(), p.clientId(), userId, granted, patient, anchor, clock.getAsLong() + lifetime);
+        Authorization a = new Authorization(random(), p.clientId(), userId, granted, context, anchor,
+                clock.getAsLong() + lifetime, p.issuer(), p.nonce(), fhirUser);
         authorizations.put(a.id, a);
         room(codes, c -> c.expiresAt() <= clock.getAsLong());
         String code = random();
         codes.put(hash(code), new Code(p.clientId(), p.redirectUri(), p.codeChallenge(), a.id, clock.getAsLong() + CODE_MILLIS));
         return code;
+    }
+
+    /**
+     * The FHIR URL of a person's own resource, or null if the facade serves none for their role: a patient's
+     * {@code Patient/<user id>}, a practitioner's {@code Practitioner/<user id>} (other staff are not in the
+     * directory).
+     */
+    static String fhirUser(String fhirBase, Role role, String userId) {
+        return switch (role) {
+            case PATIENT -> fhirBase + "/Patient/" + userId;
+            case PRACTITIONER -> fhirBase + "/Practitioner/" + userId;
+            default -> null;
+        };
     }
 
     /** The person denied: the request is forgotten. */
@@ -252,7 +293,13 @@ public class SmartTokens {
         } else if (first) {
             sessions.close(a.anchorToken); // the access token holds the keys now; nothing else needs them
         }
-        return new Issued(access, lifetime / 1000, a.scopes.spelled(), a.patient, refresh);
+        String idToken = null;
+        if (a.scopes.openid()) {
+            // The nonce binds the first ID token to the app's sign-in; a refreshed one leaves it out (OIDC Core 12.2).
+            idToken = idTokens.sign(new IdTokens.Claims(a.issuer, a.userId, a.clientId, first ? a.nonce : null,
+                    a.scopes.fhirUser() ? a.fhirUser : null, now, now + lifetime));
+        }
+        return new Issued(access, lifetime / 1000, a.scopes.spelled(), a.patient, refresh, idToken);
     }
 
     /**
@@ -270,7 +317,7 @@ public class SmartTokens {
         long now = clock.getAsLong();
         room(grants, g -> g.expiresAt() <= now);
         grants.put(hash(access), new Grant(null, client.clientId(), client.account(), scopes, null, now + BACKEND_ACCESS_MILLIS));
-        return new Issued(access, BACKEND_ACCESS_MILLIS / 1000, scopes.spelled(), null, null);
+        return new Issued(access, BACKEND_ACCESS_MILLIS / 1000, scopes.spelled(), null, null, null);
     }
 
     /** Records a client assertion's {@code jti} until it expires; false if it was seen before (a replay). */
@@ -316,7 +363,7 @@ public class SmartTokens {
     }
 
     /** Removes what has expired when a table is full; if it is still full, refuses. */
-    private static <V> void room(Map<String, V> table, java.util.function.Predicate<V> expired) {
+    static <V> void room(Map<String, V> table, java.util.function.Predicate<V> expired) {
         if (table.size() < MAX_ENTRIES) {
             return;
         }
@@ -347,7 +394,7 @@ public class SmartTokens {
         }
     }
 
-    private static String random() {
+    static String random() {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(Providers.randomBytes(32));
     }
 }

@@ -14,7 +14,8 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * The token endpoint ({@code POST /smart/token}, form-encoded): {@code authorization_code} (with the PKCE
  * verifier; a confidential app also signs a client assertion), {@code refresh_token} (rotating) and
- * {@code client_credentials} for backend services. Answers are JSON, never cached; tokens are never logged.
+ * {@code client_credentials} for backend services. Answers are JSON, never cached; tokens are never logged. With
+ * {@code openid} granted, the answer carries an OpenID Connect {@code id_token} ({@link IdTokens}).
  */
 @WebServlet("/smart/token")
 public class TokenServlet extends HttpServlet {
@@ -63,6 +64,9 @@ public class TokenServlet extends HttpServlet {
             if (issued.refreshToken() != null) {
                 body.add("refresh_token", issued.refreshToken());
             }
+            if (issued.idToken() != null) {
+                body.add("id_token", issued.idToken());
+            }
             response.setStatus(200);
             response.setContentType("application/json;charset=UTF-8");
             response.getWriter().write(body.build().toString());
@@ -108,7 +112,7 @@ public class TokenServlet extends HttpServlet {
         } catch (IllegalArgumentException e) {
             throw new SmartTokens.OAuthError("invalid_scope", e.getMessage());
         }
-        Scopes granted = asked.only(Set.of(Scopes.Context.SYSTEM)).within(Scopes.parse(c.scope())).withoutOffline();
+        Scopes granted = asked.only(Set.of(Scopes.Context.SYSTEM)).within(Scopes.parse(c.scope())).withoutPersonScopes();
         if (granted.rules().isEmpty()) {
             throw new SmartTokens.OAuthError("invalid_scope", "ask for system/ scopes this service is registered for: " + c.scope());
         }

@@ -1,7 +1,9 @@
 package org.ehrledger.web.fhir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
@@ -52,5 +54,15 @@ class SmartScopesTest {
     void theCapabilitiesAndDiscoveryNeedNoScope() {
         assertNull(SmartScopes.need("GET", List.of("metadata"), query()));
         assertNull(SmartScopes.need("GET", List.of(".well-known", "smart-configuration"), query()));
+        assertNull(SmartScopes.need("GET", List.of(".well-known", "openid-configuration"), query()));
+    }
+
+    @Test
+    void signInScopesAloneAllowNoInteraction() {
+        Scopes s = Scopes.parse("openid fhirUser launch");
+        assertTrue(s.grantsAnything());
+        assertFalse(s.permits("Patient", Scopes.READ));
+        assertFalse(s.permits("Observation", Scopes.SEARCH));
+        assertFalse(s.permits("*", Scopes.READ));
     }
 }

@@ -31,7 +31,7 @@ class ClientAssertionsTest {
 
     ClientAssertionsTest() throws Exception {
         key = new ECKeyGenerator(Curve.P_384).keyID("k1").generate();
-        client = new SmartClient("svc", "Exporter", List.of(), new JWKSet(key.toPublicJWK()).toString(), "dr-a", "system/*.read",
+        client = new SmartClient("svc", "Exporter", List.of(), null, new JWKSet(key.toPublicJWK()).toString(), "dr-a", "system/*.read",
                 "admin", 0, true);
         tokens.sessions = new CallerSessions();
     }

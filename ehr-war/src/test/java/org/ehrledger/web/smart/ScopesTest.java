@@ -34,9 +34,10 @@ class ScopesTest {
 
     @Test
     void unknownScopesAndQueryRestrictionsAreNotGranted() {
-        Scopes s = Scopes.parse("openid fhirUser patient/Observation.rs?category=laboratory launch patient/observation.read");
+        Scopes s = Scopes.parse("patient/Observation.rs?category=laboratory profile email patient/observation.read");
         assertTrue(s.rules().isEmpty());
         assertEquals("", s.spelled());
+        assertFalse(s.grantsAnything());
         assertThrows(IllegalArgumentException.class, () -> Scopes.parse("a ".repeat(Scopes.MAX_SCOPES + 1)));
     }
 
@@ -47,6 +48,20 @@ class ScopesTest {
                 .within(registered);
         assertEquals("launch/patient patient/Observation.rs", granted.spelled());
         assertFalse(granted.offline());
+    }
+
+    @Test
+    void openidFhirUserAndLaunchAreGrantedOnlyAsFarAsTheRegistrationAllows() {
+        Scopes asked = Scopes.parse("openid fhirUser launch patient/*.read");
+        assertEquals("openid fhirUser launch patient/*.rs", asked.spelled());
+        assertEquals("patient/*.rs", asked.within(Scopes.parse("patient/*.read")).spelled(), "an older registration gets none");
+        assertEquals("openid fhirUser patient/*.rs", asked.within(Scopes.parse("openid fhirUser patient/*.read")).spelled());
+        Scopes noOpenid = Scopes.parse("fhirUser patient/*.read").within(Scopes.parse("openid fhirUser patient/*.read"));
+        assertFalse(noOpenid.fhirUser(), "fhirUser means nothing without openid: no ID token");
+        assertFalse(noOpenid.openid());
+        assertTrue(Scopes.parse("openid").within(Scopes.parse("openid patient/*.read")).grantsAnything(), "sign-in only");
+        assertEquals("system/*.rs", Scopes.parse("openid fhirUser launch offline_access launch/patient system/*.read")
+                .withoutPersonScopes().spelled(), "a backend service has no person to name");
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
 class SmartTokensTest {
 
     private static final String REDIRECT = "https://app.example.org/callback";
+    private static final String ISSUER = "https://ehr.example.org/ehr/fhir/r4";
     private static final String VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
     private final CallerSessions sessions = new CallerSessions();
@@ -30,13 +31,14 @@ class SmartTokensTest {
     @BeforeEach
     void signIn() {
         tokens.sessions = sessions;
+        tokens.idTokens = new IdTokens();
         tokens.clock = now::get;
         portal = sessions.open("P-1", Role.PATIENT, "org", "Pat", UserKeys.generate());
     }
 
     private String code(String scope) {
         String pending = tokens.await(new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse(scope), "xyz",
-                SmartTokens.s256(VERIFIER), now.get() + SmartTokens.PENDING_MILLIS));
+                SmartTokens.s256(VERIFIER), ISSUER, null, null, now.get() + SmartTokens.PENDING_MILLIS));
         return tokens.approve(pending, "P-1", portal, Scopes.parse(scope), "P-1");
     }
 
@@ -139,7 +141,7 @@ class SmartTokensTest {
 
     @Test
     void aBackendServiceActsAsItsAccountOnlyWhileThatAccountIsSignedInHere() {
-        SmartClient svc = new SmartClient("svc", "Exporter", java.util.List.of(), "{}", "dr-a", "system/*.read", "admin", 0, true);
+        SmartClient svc = new SmartClient("svc", "Exporter", java.util.List.of(), null, "{}", "dr-a", "system/*.read", "admin", 0, true);
         assertEquals("invalid_grant", assertThrows(SmartTokens.OAuthError.class,
                 () -> tokens.backend(svc, Scopes.parse("system/*.read"))).error());
         sessions.open("dr-a", Role.PRACTITIONER, "org", "Dr A", UserKeys.generate());
@@ -161,10 +163,10 @@ class SmartTokensTest {
     @Test
     void pendingAuthorizationsAreBoundedAndMakeRoomWhenTheyExpire() {
         for (int i = 0; i < SmartTokens.MAX_ENTRIES; i++) {
-            tokens.await(new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse("patient/*.read"), "s", "c",
+            tokens.await(new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse("patient/*.read"), "s", "c", ISSUER, null, null,
                     now.get() + SmartTokens.PENDING_MILLIS));
         }
-        SmartTokens.Pending one = new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse("patient/*.read"), "s", "c",
+        SmartTokens.Pending one = new SmartTokens.Pending("app-1", REDIRECT, Scopes.parse("patient/*.read"), "s", "c", ISSUER, null, null,
                 now.get() + 2 * SmartTokens.PENDING_MILLIS);
         assertEquals("temporarily_unavailable", assertThrows(SmartTokens.OAuthError.class, () -> tokens.await(one)).error());
         now.addAndGet(SmartTokens.PENDING_MILLIS + 1);
