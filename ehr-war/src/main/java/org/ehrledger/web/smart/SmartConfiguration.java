@@ -40,21 +40,10 @@ public final class SmartConfiguration {
 
     /** {@code .well-known/smart-configuration} of this FHIR base. */
     public static JsonObject of(String fhirBase) {
-        JsonArrayBuilder scopes = JSON.createArrayBuilder();
-        Scopes.SUPPORTED.forEach(scopes::add);
-        return JSON.createObjectBuilder()
-                .add("issuer", fhirBase)
-                .add("authorization_endpoint", authorizeUrl(fhirBase))
-                .add("token_endpoint", tokenUrl(fhirBase))
-                .add("jwks_uri", jwksUrl(fhirBase))
-                .add("token_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
+        return discovery(fhirBase)
                 .add("token_endpoint_auth_signing_alg_values_supported", JSON.createArrayBuilder().add("RS384").add("ES384"))
                 .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token")
                         .add("client_credentials"))
-                .add("scopes_supported", scopes)
-                .add("response_types_supported", JSON.createArrayBuilder().add("code"))
-                .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
-                .add("id_token_signing_alg_values_supported", JSON.createArrayBuilder().add(IdTokens.ALGORITHM))
                 .add("capabilities", JSON.createArrayBuilder().add("launch-standalone").add("launch-ehr").add("client-public")
                         .add("client-confidential-asymmetric").add("context-standalone-patient").add("permission-patient")
                         .add("permission-user").add("permission-offline").add("permission-v1").add("permission-v2")
@@ -67,6 +56,16 @@ public final class SmartConfiguration {
      * discovery of the same endpoints, for client libraries that look there.
      */
     public static JsonObject openid(String fhirBase) {
+        return discovery(fhirBase)
+                .add("subject_types_supported", JSON.createArrayBuilder().add("public"))
+                .add("claims_supported", JSON.createArrayBuilder().add("iss").add("sub").add("aud").add("exp").add("iat")
+                        .add("nonce").add("fhirUser"))
+                .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token"))
+                .build();
+    }
+
+    /** What both discovery documents say alike: the issuer, its endpoints and keys, scopes, response types, PKCE. */
+    private static jakarta.json.JsonObjectBuilder discovery(String fhirBase) {
         JsonArrayBuilder scopes = JSON.createArrayBuilder();
         Scopes.SUPPORTED.forEach(scopes::add);
         return JSON.createObjectBuilder()
@@ -74,16 +73,11 @@ public final class SmartConfiguration {
                 .add("authorization_endpoint", authorizeUrl(fhirBase))
                 .add("token_endpoint", tokenUrl(fhirBase))
                 .add("jwks_uri", jwksUrl(fhirBase))
-                .add("response_types_supported", JSON.createArrayBuilder().add("code"))
-                .add("subject_types_supported", JSON.createArrayBuilder().add("public"))
-                .add("id_token_signing_alg_values_supported", JSON.createArrayBuilder().add(IdTokens.ALGORITHM))
-                .add("scopes_supported", scopes)
-                .add("claims_supported", JSON.createArrayBuilder().add("iss").add("sub").add("aud").add("exp").add("iat")
-                        .add("nonce").add("fhirUser"))
                 .add("token_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
-                .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token"))
+                .add("scopes_supported", scopes)
+                .add("response_types_supported", JSON.createArrayBuilder().add("code"))
                 .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
-                .build();
+                .add("id_token_signing_alg_values_supported", JSON.createArrayBuilder().add(IdTokens.ALGORITHM));
     }
 
     /** The SMART service and OAuth URIs extension in a CapabilityStatement's security section. */
