@@ -257,9 +257,7 @@ public final class FhirProviders {
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
                 if (out.size() > max) {
-                    throw new FhirException(413, OperationOutcome.IssueType.TOOLONG, ErrorCode.PAYLOAD_TOO_LARGE,
-                            "request bodies are limited to " + max / 1024 / 1024 + " MiB (a transaction bundle to the base URL: "
-                                    + MAX_BUNDLE_BYTES / 1024 / 1024 + " MiB)");
+                    throw tooLong(max);
                 }
             }
             return out.toByteArray();

@@ -1,7 +1,6 @@
 package org.ehrledger.ejb.application.contracts;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.TreeSet;
 /** The world state's rows in ordered maps, with an in-memory index per indexed column (tests, simulations). */
 final class InMemoryStateStore implements StateStore {
 
-    static final Comparator<Row> BY_ORDER_THEN_KEY = Comparator.comparingLong(Row::order).thenComparing(Row::key);
 
     private final Map<StateTable, TreeMap<String, Row>> rows = new EnumMap<>(StateTable.class);
     /** Table, then index number (1 to 3), then indexed value to the keys holding it. */

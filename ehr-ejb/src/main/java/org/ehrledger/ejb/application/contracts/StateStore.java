@@ -62,6 +62,9 @@ public interface StateStore {
     List<Row> findNewestFirst(StateTable table, int index, java.util.Collection<String> values, long from, long to,
                               long afterOrder, String afterKey, int limit);
 
+    /** Rows by order, then key: the order of {@link #find}; reversed, of {@link #findNewestFirst}. */
+    java.util.Comparator<Row> BY_ORDER_THEN_KEY = java.util.Comparator.comparingLong(Row::order).thenComparing(Row::key);
+
     /** Whether a row comes after ({@code afterOrder}, {@code afterKey}) newest first (null key: every row does). */
     static boolean after(Row r, long afterOrder, String afterKey) {
         return afterKey == null || r.order() < afterOrder || r.order() == afterOrder && r.key().compareTo(afterKey) < 0;

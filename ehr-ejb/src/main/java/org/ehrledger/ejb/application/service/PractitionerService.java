@@ -15,6 +15,7 @@ import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
 import jakarta.inject.Inject;
 
+import org.ehrledger.ejb.application.contracts.WorldState;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
@@ -114,8 +115,8 @@ public class PractitionerService {
             List<ClinicalRecord> out = new ArrayList<>();
             for (Consent c : s.access().consentsGrantedTo(self, now)) {
                 if (c.categories().contains(Category.DEMOGRAPHICS)) {
-                    s.recordsOf(c.patient(), EnumSet.of(Category.DEMOGRAPHICS), false, Long.MIN_VALUE, Long.MAX_VALUE, null, 1)
-                            .stream().filter(r -> out.stream().noneMatch(x -> x.id().equals(r.id()))).forEach(out::add);
+                    personalDetails(s, c.patient()).stream().filter(r -> out.stream().noneMatch(x -> x.id().equals(r.id())))
+                            .forEach(out::add);
                 }
             }
             return out;
@@ -314,12 +315,15 @@ public class PractitionerService {
         ClinicalRecords.Opened personal = null;
         if (page != null && page.after() == null && read.contains(Category.DEMOGRAPHICS)
                 && opening.stream().noneMatch(r -> r.category() == Category.DEMOGRAPHICS)) {
-            Set<Category> details = EnumSet.of(Category.DEMOGRAPHICS);
-            List<ClinicalRecord> newest = records.find(p.patientId(), details, false,
-                    new ClinicalRecords.PageQuery(details, Long.MIN_VALUE, Long.MAX_VALUE, null, 1)).records();
+            List<ClinicalRecord> newest = ledger.query(s -> personalDetails(s, p.patientId()));
             personal = newest.isEmpty() ? null : records.openOrExplain(newest.get(0), me, caller.keys(), true);
         }
         return new Chart(p, opened, committed.get(0).height(), next, personal);
+    }
+
+    /** A patient's newest personal details (not erased), as a list of at most one: one index probe. */
+    private static List<ClinicalRecord> personalDetails(WorldState s, String patient) {
+        return s.recordsOf(patient, EnumSet.of(Category.DEMOGRAPHICS), false, Long.MIN_VALUE, Long.MAX_VALUE, null, 1);
     }
 
     /** Opens time-limited break-glass access to a patient, with a mandatory reason (audited, shown to the patient). */

@@ -264,7 +264,7 @@ public final class JpaStateStore implements StateStore {
                 rows.add(c.row());
             }
         }
-        rows.sort(java.util.Comparator.comparingLong(Row::order).thenComparing(Row::key));
+        rows.sort(BY_ORDER_THEN_KEY);
         return List.copyOf(rows.subList(Math.min(offset, rows.size()), (int) Math.min(rows.size(), (long) offset + limit)));
     }
 
@@ -305,7 +305,7 @@ public final class JpaStateStore implements StateStore {
                 }
             }
         }
-        rows.sort(java.util.Comparator.comparingLong(Row::order).thenComparing(Row::key).reversed());
+        rows.sort(BY_ORDER_THEN_KEY.reversed());
         return List.copyOf(rows.subList(0, Math.min(rows.size(), limit)));
     }
 
