@@ -73,7 +73,8 @@ public class ImportJobs {
     /** An import: who sent it, how far it got and, once done, its answer. */
     static final class Job extends AsyncJobs.Job {
         final Progress progress;
-        private volatile Bundle result;
+        /** The transaction-response as compact JSON: kept for an hour, a whole history's answer is a few MB as text, tens as objects. */
+        private volatile byte[] result;
         private volatile FhirException failure;
         /** What the job does, dropped when it starts so that a kept job does not keep its bundle. */
         private volatile Function<Progress, Bundle> work;
@@ -96,7 +97,8 @@ public class ImportJobs {
 
         /** The transaction-response of a finished import, or null if it failed. */
         Bundle result() {
-            return result;
+            byte[] r = result;
+            return r == null ? null : (Bundle) Fhir.parser(false).parseResource(new String(r, java.nio.charset.StandardCharsets.UTF_8));
         }
 
         /** What a finished import failed with, or null. */
@@ -115,7 +117,7 @@ public class ImportJobs {
 
         void run(Function<Progress, Bundle> work) {
             try {
-                result = work.apply(progress);
+                result = Fhir.encode(work.apply(progress), false);
             } catch (FhirException e) {
                 failure = e;
             } catch (EhrException e) {

@@ -118,24 +118,29 @@ final class NdjsonImport {
      * The same failure with every bundle location ({@code Bundle.entry[n]}, {@code entry n}) named by its NDJSON
      * line instead, so that the sender finds the resource at fault in what they sent.
      */
-    static FhirException byLine(FhirException e, Bundle bundle) {
+    static FhirException byLine(FhirException e, int[] lines) {
         OperationOutcome o = e.outcome().copy();
         for (OperationOutcome.OperationOutcomeIssueComponent issue : o.getIssue()) {
             if (issue.hasDiagnostics()) {
-                issue.setDiagnostics(lines(issue.getDiagnostics(), bundle));
+                issue.setDiagnostics(lines(issue.getDiagnostics(), lines));
             }
-            issue.getExpression().forEach(x -> x.setValue(lines(x.getValue(), bundle)));
+            issue.getExpression().forEach(x -> x.setValue(lines(x.getValue(), lines)));
         }
         return new FhirException(e.status(), o);
     }
 
-    private static String lines(String text, Bundle bundle) {
+    /** Per entry of a bundle of NDJSON lines, the line it came from (0 for the patient), so that the bundle can be let go. */
+    static int[] lines(Bundle bundle) {
+        return bundle.getEntry().stream().mapToInt(e -> e.getUserData(LINE) instanceof Integer n ? n : 0).toArray();
+    }
+
+    private static String lines(String text, int[] lines) {
         Matcher m = ENTRY.matcher(text);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             int entry = Integer.parseInt(m.group(1) != null ? m.group(1) : m.group(2));
-            Object line = entry < bundle.getEntry().size() ? bundle.getEntry().get(entry).getUserData(LINE) : null;
-            String name = line == null ? "the patient" : "line " + line;
+            int line = entry < lines.length ? lines[entry] : 0;
+            String name = line == 0 ? "the patient" : "line " + line;
             m.appendReplacement(out, Matcher.quoteReplacement(m.group().endsWith(".") ? name + ": " : name));
         }
         m.appendTail(out);

@@ -26,8 +26,11 @@ import org.ehrledger.ejb.application.service.RecordService;
  * @param patientId the patient
  * @param drafts    the records to write, in bundle order
  * @param entries   per bundle entry, the location it gets ({@code Patient/<id>} or {@code <type>/<record id>})
+ * @param warnings  the validator's warnings about the entries, reported in the response
+ * @param batch     whether the bundle is a batch (answered with a batch-response)
  */
-record Transaction(String patientId, List<RecordService.Draft> drafts, List<String> entries) {
+record Transaction(String patientId, List<RecordService.Draft> drafts, List<String> entries,
+                   List<SingleValidationMessage> warnings, boolean batch) {
 
     /** Plans a bundle's records with new random ids. */
     static Transaction plan(Bundle bundle, String callerPatient) {
@@ -124,7 +127,17 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
         if (callerPatient != null && !callerPatient.equals(patientId)) {
             throw FhirException.forbidden("a patient sends records of their own only");
         }
-        return new Transaction(patientId, drafts, entries);
+        return new Transaction(patientId, drafts, entries, List.of(), bundle.getType() == Bundle.BundleType.BATCH);
+    }
+
+    /** The same plan, its response reporting the validator's {@code warnings}. */
+    Transaction answering(List<SingleValidationMessage> warnings) {
+        return new Transaction(patientId, drafts, entries, warnings, batch);
+    }
+
+    /** The same plan without its drafts (what answering needs, once the drafts are handed to the import). */
+    Transaction withoutDrafts() {
+        return new Transaction(patientId, List.of(), entries, warnings, batch);
     }
 
     /** A conditional reference by identifier, {@code Type?identifier=system|value}, as exporters write them. */
@@ -193,20 +206,25 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
      * The transaction-response: one entry per bundle entry, in order, each with the validator's warnings about
      * it (a declared profile not checked) as its outcome.
      */
-    Bundle response(List<String> recordIds, List<SingleValidationMessage> warnings, boolean batch) {
+    Bundle response(List<String> recordIds) {
         Bundle b = new Bundle().setType(batch ? Bundle.BundleType.BATCHRESPONSE : Bundle.BundleType.TRANSACTIONRESPONSE);
         b.setId(java.util.UUID.randomUUID().toString());
         Date now = new Date();
+        Map<Integer, List<SingleValidationMessage>> byEntry = new HashMap<>();
+        for (SingleValidationMessage m : warnings) {
+            java.util.regex.Matcher at = m.getLocationString() == null ? null : ENTRY.matcher(m.getLocationString());
+            if (at != null && at.lookingAt()) {
+                byEntry.computeIfAbsent(Integer.valueOf(at.group(1)), k -> new ArrayList<>()).add(m);
+            }
+        }
         int record = 0;
         for (int i = 0; i < entries.size(); i++) {
             String location = entries.get(i);
             Bundle.BundleEntryResponseComponent response = b.addEntry().getResponse();
-            String prefix = "Bundle.entry[" + i + "]";
-            List<SingleValidationMessage> mine = warnings.stream().filter(m -> m.getLocationString() != null
-                    && m.getLocationString().startsWith(prefix)).toList();
-            if (!mine.isEmpty()) {
+            List<SingleValidationMessage> mine = byEntry.get(i);
+            if (mine != null) {
                 OperationOutcome o = new OperationOutcome();
-                Outcomes.warn(o, mine, prefix + ".");
+                Outcomes.warn(o, mine, "Bundle.entry[" + i + "].");
                 response.setOutcome(o);
             }
             if (location.startsWith("Patient/")) {
@@ -221,4 +239,7 @@ record Transaction(String patientId, List<RecordService.Draft> drafts, List<Stri
         }
         return b;
     }
+
+    /** The entry a validator's location names ({@code Bundle.entry[3]...}). */
+    private static final java.util.regex.Pattern ENTRY = java.util.regex.Pattern.compile("Bundle\\.entry\\[(\\d+)\\]");
 }

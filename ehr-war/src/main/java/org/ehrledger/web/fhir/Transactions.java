@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 import jakarta.ws.rs.core.Response;
@@ -53,7 +54,8 @@ final class Transactions {
      */
     Response commitLines(String patientId, byte[] ndjson, String prefer, ImportJobs jobs) {
         Bundle bundle = checked(NdjsonImport.bundle(patientId, ndjson));
-        return commit(bundle, prefer, jobs, e -> NdjsonImport.byLine(e, bundle));
+        int[] lines = NdjsonImport.lines(bundle);
+        return commit(bundle, prefer, jobs, e -> NdjsonImport.byLine(e, lines));
     }
 
     private Response commit(Bundle bundle, String prefer, ImportJobs jobs, UnaryOperator<FhirException> located) {
@@ -61,7 +63,8 @@ final class Transactions {
             ImportJobs.Job job = start(bundle, jobs, located);
             return Response.accepted().header("Content-Location", request.base() + "/" + FhirEndpoint.IMPORTS + "/" + job.id).build();
         }
-        return Response.ok(run(bundle, hashOf(bundle), new ImportJobs.Progress(bundle.getEntry().size()), located)).build();
+        ImportJobs.Progress progress = new ImportJobs.Progress(bundle.getEntry().size());
+        return Response.ok(run(new AtomicReference<>(bundle), hashOf(bundle), progress, located)).build();
     }
 
     /** A transaction or batch Bundle within the bounds of an import, or a 400/413 saying what is wrong. */
@@ -85,35 +88,47 @@ final class Transactions {
     private ImportJobs.Job start(Bundle bundle, ImportJobs jobs, UnaryOperator<FhirException> located) {
         String hash = hashOf(bundle);
         FhirRequest detached = request.detached();
+        AtomicReference<Bundle> sent = new AtomicReference<>(bundle);
         return jobs.start(request, bundle.getEntry().size(),
-                progress -> new Transactions(detached, imports).run(bundle, hash, progress, located));
+                progress -> new Transactions(detached, imports).run(sent, hash, progress, located));
     }
 
-    /** {@link #run(Bundle, String, ImportJobs.Progress)}, its failures' locations named by {@code located}. */
-    private Bundle run(Bundle bundle, String hash, ImportJobs.Progress progress, UnaryOperator<FhirException> located) {
+    /** {@link #run(AtomicReference, String, ImportJobs.Progress)}, its failures' locations named by {@code located}. */
+    private Bundle run(AtomicReference<Bundle> sent, String hash, ImportJobs.Progress progress, UnaryOperator<FhirException> located) {
         try {
-            return run(bundle, hash, progress);
+            return run(sent, hash, progress);
         } catch (FhirException e) {
             throw located.apply(e);
         }
     }
 
-    /** Validates, plans and commits a bundle, reporting to {@code progress}; the transaction-response. */
-    Bundle run(Bundle bundle, String hash, ImportJobs.Progress progress) {
-        Transaction.resolveConditionalReferences(bundle);
-        Fhir.Findings findings = validate(bundle, progress);
-        String importId = ImportService.importId(request.caller(), hash);
-        Transaction t = Transaction.plan(bundle, request.is(Role.PATIENT) ? request.caller() : null,
-                n -> ImportService.recordId(importId, n));
+    /**
+     * Validates, plans and commits the bundle in {@code sent}, reporting to {@code progress}; the transaction-response.
+     * The bundle is taken out of {@code sent} and let go once planned, and the drafts are let go as they are sealed
+     * ({@link ImportService#importAll}): a whole history parsed is tens of MB, held only as long as it is needed.
+     */
+    Bundle run(AtomicReference<Bundle> sent, String hash, ImportJobs.Progress progress) {
+        Transaction t = plan(sent.getAndSet(null), hash, progress);
         if (!request.isSelf(t.patientId())) {
             request.practitioners().find(t.patientId()); // the patient exists (NOT_FOUND otherwise); nothing is read
         }
+        List<RecordService.Draft> drafts = new ArrayList<>(t.drafts()); // taken by the import below
+        t = t.withoutDrafts();
         List<String> ids = List.of();
-        progress.total = t.drafts().size();
-        if (!t.drafts().isEmpty()) {
-            ids = imports.importAll(t.patientId(), hash, t.drafts(), progress.records::set, () -> progress.cancelled).recordIds();
+        progress.total = drafts.size();
+        if (!drafts.isEmpty()) {
+            ids = imports.importAll(t.patientId(), hash, drafts, progress.records::set, () -> progress.cancelled).recordIds();
         }
-        return t.response(ids, findings.warnings(), bundle.getType() == Bundle.BundleType.BATCH);
+        return t.response(ids);
+    }
+
+    /** Validates and plans a bundle; only the plan outlives this call. */
+    private Transaction plan(Bundle bundle, String hash, ImportJobs.Progress progress) {
+        Transaction.resolveConditionalReferences(bundle);
+        Fhir.Findings findings = validate(bundle, progress);
+        String importId = ImportService.importId(request.caller(), hash);
+        return Transaction.plan(bundle, request.is(Role.PATIENT) ? request.caller() : null, n -> ImportService.recordId(importId, n))
+                .answering(findings.warnings());
     }
 
     /**

@@ -17,6 +17,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.MedicationRequest;
 import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
@@ -227,6 +228,44 @@ class FhirMappingTest {
         assertEquals(List.of("Patient/" + PATIENT, "Encounter/" + encounterId, "Observation/" + t.drafts().get(1).recordId()),
                 t.entries());
         assertThrows(FhirException.class, () -> Transaction.plan(b, "P-OTHER-PATNT"), "a patient sends only their own");
+    }
+
+    @Test
+    void aTransactionResponseReportsEachWarningAtItsOwnEntryAndNeedsNoDrafts() {
+        Bundle b = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        b.addEntry().setFullUrl("urn:uuid:6b1a0d0e-0000-4000-8000-000000000001").setResource(new Patient()).getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT).setUrl("Patient/" + PATIENT);
+        for (int i = 0; i < 11; i++) {
+            Observation o = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                    .setCode(new CodeableConcept(new Coding("http://loinc.org", "8867-4", "Heart rate")))
+                    .setSubject(new Reference("urn:uuid:6b1a0d0e-0000-4000-8000-000000000001"));
+            b.addEntry().setResource(o).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+        }
+        ca.uhn.fhir.validation.SingleValidationMessage one = new ca.uhn.fhir.validation.SingleValidationMessage();
+        one.setLocationString("Bundle.entry[1].resource.meta.profile[0]");
+        one.setMessage("Profile reference 'http://example.org/one' has not been checked because it is unknown");
+        ca.uhn.fhir.validation.SingleValidationMessage eleven = new ca.uhn.fhir.validation.SingleValidationMessage();
+        eleven.setLocationString("Bundle.entry[11].resource.meta.profile[0]");
+        eleven.setMessage("Profile reference 'http://example.org/eleven' has not been checked because it is unknown");
+
+        Transaction planned = Transaction.plan(b, null, n -> "R-AAAAA-BBBBB-CCCCC-" + (10_000 + n));
+        List<String> ids = planned.drafts().stream().map(RecordService.Draft::recordId).toList();
+        Transaction t = planned.answering(List.of(one, eleven)).withoutDrafts();
+        assertTrue(t.drafts().isEmpty(), "what answers an import does not hold its records");
+        Bundle response = t.response(ids);
+        assertEquals(Bundle.BundleType.TRANSACTIONRESPONSE, response.getType());
+        assertEquals(12, response.getEntry().size());
+        for (int i = 0; i < 12; i++) {
+            Bundle.BundleEntryResponseComponent r = response.getEntry().get(i).getResponse();
+            assertEquals(i == 1 || i == 11, r.hasOutcome(), "entry " + i);
+            assertEquals(i == 0 ? "200 OK" : "201 Created", r.getStatus());
+        }
+        OperationOutcome o1 = (OperationOutcome) response.getEntry().get(1).getResponse().getOutcome();
+        OperationOutcome o11 = (OperationOutcome) response.getEntry().get(11).getResponse().getOutcome();
+        assertEquals(1, o1.getIssue().size());
+        assertTrue(o1.getIssueFirstRep().getDiagnostics().contains("example.org/one"), o1.getIssueFirstRep().getDiagnostics());
+        assertEquals(1, o11.getIssue().size(), "entry 11's warning is not entry 1's");
+        assertTrue(o11.getIssueFirstRep().getDiagnostics().contains("example.org/eleven"));
     }
 
     @Test

@@ -90,7 +90,7 @@ class NdjsonImportTest {
         o.addIssue().setDiagnostics("entry 1 has no resource");
         o.addIssue().setDiagnostics("Bundle.entry[0] is wrong").addExpression("Bundle.entry[0]");
         o.addIssue().setDiagnostics("x").addExpression("Bundle.entry[2].resource/*Observation/null*/.code");
-        FhirException located = NdjsonImport.byLine(new FhirException(422, o), b);
+        FhirException located = NdjsonImport.byLine(new FhirException(422, o), NdjsonImport.lines(b));
         assertEquals(422, located.status());
         assertEquals("line 3: status", located.outcome().getIssue().get(0).getExpression().get(0).getValue());
         assertEquals("line 1 has no resource", located.outcome().getIssue().get(1).getDiagnostics());

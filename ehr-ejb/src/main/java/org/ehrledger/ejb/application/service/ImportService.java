@@ -67,6 +67,8 @@ public class ImportService {
      * refers to them beforehand). {@code progress} hears how many records are committed or staged so far;
      * {@code cancelled} is asked between two requests (a cancelled import is aborted: nothing is visible).
      * Refusals and failures abort the import; an import left open by a crash expires on the ledger.
+     * <p>The drafts are taken: {@code drafts} is emptied once they are checked, and each record's fields are let go
+     * once it is sealed, so that a whole history (tens of MB of resources) is not held for the whole import.
      */
     @RolesAllowed({"PRACTITIONER", "PATIENT"})
     public Imported importAll(String patientId, String bundleHash, List<RecordService.Draft> drafts, IntConsumer progress,
@@ -80,20 +82,22 @@ public class ImportService {
             throw new EhrException(ErrorCode.PAYLOAD_TOO_LARGE, "an import holds 1 to " + Import.MAX_RECORDS + " records");
         }
         String importId = importId(me, bundleHash);
+        int count = drafts.size();
         RecordWrites.Prepared p = RecordWrites.prepare(drafts);
+        drafts.clear();
         if (earlier(importId, me, p.ids().get(0))) {
             return new Imported(importId, p.ids(), true);
         }
         List<Category> distinct = p.categories().stream().distinct().toList();
         RecordWrites.Found found = RecordWrites.checked(ledger, me, pid, distinct, true);
-        if (drafts.size() <= RecordService.MAX_BATCH) {
-            List<LedgerWriter.Signed> plain = new ArrayList<>(drafts.size());
-            for (int i = 0; i < drafts.size(); i++) {
+        if (count <= RecordService.MAX_BATCH) {
+            List<LedgerWriter.Signed> plain = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
                 plain.add(seal(me, pid, p, found, null, i));
             }
             if (plain.stream().mapToLong(RecordWrites::bytes).sum() <= RecordService.MAX_BATCH_BYTES) {
                 writer.commitAll(plain);
-                progress.accept(drafts.size());
+                progress.accept(count);
                 return new Imported(null, p.ids(), false);
             }
         }
@@ -101,7 +105,7 @@ public class ImportService {
             abort(me, importId); // the caller's own earlier attempt at this bundle, left open (it would expire)
         }
         writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.BEGIN_IMPORT, Fields.builder()
-                .put("importId", importId).put("patient", pid).put("bundleHash", bundleHash).put("records", drafts.size())
+                .put("importId", importId).put("patient", pid).put("bundleHash", bundleHash).put("records", count)
                 .build()), null));
         try {
             // Sealed a request at a time, so that a large history is held sealed one request at a time, not whole.
@@ -114,8 +118,9 @@ public class ImportService {
                 done[0] += request.size();
                 progress.accept(done[0]);
             });
-            for (int i = 0; i < drafts.size(); i++) {
+            for (int i = 0; i < count; i++) {
                 requests.add(seal(me, pid, p, found, importId, i));
+                p.contents().set(i, null);
             }
             requests.finish();
             writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.PUBLISH_IMPORT,
