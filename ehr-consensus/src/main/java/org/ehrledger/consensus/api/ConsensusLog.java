@@ -15,7 +15,10 @@ public interface ConsensusLog extends AutoCloseable {
     /** Makes every appended record durable. */
     void flush();
 
-    /** Every durable record in append order, as found at start-up. */
+    /**
+     * Every durable record in append order, as found at start-up: read at recovery. A log may let them go once it
+     * is compacted (they are then in the replica's state), so that a long log is not held in memory.
+     */
     List<byte[]> readAll();
 
     /** Atomically replaces the whole log with the given records (compaction at a stable checkpoint). */

@@ -35,6 +35,7 @@ public final class FileConsensusLog implements ConsensusLog {
     private final Path file;
     private final boolean sync;
     private final ChannelOpener opener;
+    /** The records found at start-up, for {@link #readAll()}; let go at the first compaction (they can be tens of MB). */
     private final List<byte[]> durableAtOpen;
     /** The channel appended to; null while a compaction swaps files and after a failure. */
     private FileChannel channel;
@@ -168,6 +169,7 @@ public final class FileConsensusLog implements ConsensusLog {
     @Override
     public synchronized void rewrite(List<byte[]> records) {
         checkNotFailed();
+        durableAtOpen.clear();
         Path tmp = file.resolveSibling(file.getFileName() + ".compact");
         try (FileChannel out = opener.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -277,6 +277,17 @@ class FileConsensusLogTest {
     }
 
     @Test
+    void theRecordsFoundAtStartUpAreLetGoAtTheFirstCompaction() throws IOException {
+        List<byte[]> records = writeRecords(5, 11);
+        try (FileConsensusLog log = new FileConsensusLog(file(), false)) {
+            assertRecords(records, log.readAll());
+            log.rewrite(List.of(rec("checkpoint")));
+            assertTrue(log.readAll().isEmpty(), "what recovery read is not held for the life of the replica");
+        }
+        assertRecords(List.of(rec("checkpoint")), reopenAndRead());
+    }
+
+    @Test
     void theLogDirectoryIsCreatedWhenMissing() {
         Path nested = dir.resolve("a/b/c.log");
         try (FileConsensusLog log = new FileConsensusLog(nested, false)) {

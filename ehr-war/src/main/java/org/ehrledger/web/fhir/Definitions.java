@@ -186,6 +186,29 @@ final class Definitions implements IValidationSupport {
         return context.newXmlParser().parseResource(new String(inflate(deflated), StandardCharsets.UTF_8));
     }
 
+    /** A file of {@code hapi-fhir-validation-resources-r4}, found by this small descriptor of its jar. */
+    private static final String MARKER = "META-INF/maven/ca.uhn.hapi.fhir/hapi-fhir-validation-resources-r4/pom.properties";
+
+    /**
+     * One of the {@link #FILES}, read from its jar directly rather than through the class loader: a web
+     * application's class loader (Payara's {@code WebappClassLoader}) keeps the bytes of every resource it
+     * served for as long as the application runs, and these are 45 MB of XML read once. Null when not found.
+     */
+    static InputStream open(String file) throws IOException {
+        java.net.URL marker = Definitions.class.getResource("/" + MARKER);
+        if (marker == null) {
+            return null;
+        }
+        String root = marker.toString().substring(0, marker.toString().length() - MARKER.length());
+        java.net.URLConnection c = new java.net.URL(root + file.substring(1)).openConnection();
+        c.setUseCaches(false);
+        try {
+            return c.getInputStream();
+        } catch (java.io.FileNotFoundException e) {
+            return null;
+        }
+    }
+
     /** HAPI's own code system of storage response codes, which its default support serves too. */
     private void indexHapiCodeSystem() {
         try (InputStream in = IValidationSupport.class.getResourceAsStream("HapiFhirStorageResponseCode.json")) {
@@ -211,7 +234,7 @@ final class Definitions implements IValidationSupport {
         in.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         in.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
         StringBuilder xml = new StringBuilder(256 << 10);
-        try (InputStream stream = Definitions.class.getResourceAsStream(file)) {
+        try (InputStream stream = open(file)) {
             if (stream == null) {
                 throw new IllegalStateException("the R4 definitions " + file + " are not on the class path");
             }

@@ -1,6 +1,9 @@
 package org.ehrledger.web.fhir;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -51,6 +54,17 @@ class FhirValidatorTest {
             }
         }
         return samples;
+    }
+
+    @Test
+    void theSpecificationIsReadFromItsJarExactlyAsTheClassLoaderWouldServeIt() throws java.io.IOException {
+        for (String file : Definitions.FILES) {
+            try (java.io.InputStream direct = Definitions.open(file); java.io.InputStream loaded = Definitions.class.getResourceAsStream(file)) {
+                assertNotNull(direct, file);
+                assertArrayEquals(loaded.readAllBytes(), direct.readAllBytes(), file);
+            }
+        }
+        assertNull(Definitions.open("/org/hl7/fhir/r4/model/profile/no-such-file.xml"));
     }
 
     @Test
