@@ -355,7 +355,7 @@ start_one() {
   # replication, sessions are in memory, there are no EJB timers (the data grid's timer store is replaced by
   # a dummy one).
   echo "$(date '+%F %T') cluster.sh: java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:+(EHR_JAVA_OPTS) }-Xmx$HEAP" >> "$dir/replica.log"
-  nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} "-Xmx$HEAP" -Xms256m -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
+  nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} "-Xmx$HEAP" -Xms256m -XX:+ExitOnOutOfMemoryError -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
     -jar "$MICRO_JAR" --nohazelcast --disablephonehome --port "$((HTTP_BASE + n - 1))" \
     --rootdir "$dir/payara-runtime" --systemproperties "$dir/replica.properties" \
     --logproperties "$ROOT/server-config/logging.properties" \
