@@ -79,7 +79,17 @@ public class SmartTokens {
                          String idToken) {
     }
 
-    /** An OAuth error of the token endpoint ({@code invalid_grant}, {@code invalid_client}, ...). */
+    /** What a revocation ended. */
+    public enum Revoked {
+        /** Nothing: the token was unknown here, expired or revoked already. */
+        NOTHING,
+        /** The access token alone (its authorization's refresh token still works). */
+        ACCESS_TOKEN,
+        /** The whole authorization: its access and refresh tokens. */
+        AUTHORIZATION
+    }
+
+    /** An OAuth error of the token, revocation or introspection endpoint ({@code invalid_grant}, {@code invalid_client}, ...). */
     public static final class OAuthError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final String error;
@@ -403,16 +413,6 @@ public class SmartTokens {
             of.accessToken = null;
         }
         return Revoked.ACCESS_TOKEN;
-    }
-
-    /** What a revocation ended. */
-    public enum Revoked {
-        /** Nothing: the token was unknown here, expired or revoked already. */
-        NOTHING,
-        /** The access token alone (its authorization's refresh token still works). */
-        ACCESS_TOKEN,
-        /** The whole authorization: its access and refresh tokens. */
-        AUTHORIZATION
     }
 
     private static void issuedTo(String owner, String clientId) {
