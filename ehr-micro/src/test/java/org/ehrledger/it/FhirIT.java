@@ -1618,6 +1618,26 @@ class FhirIT {
         // A read-only token writes nothing.
         assertEquals(403, raw("POST", "Observation", access, "application/fhir+json", "{\"resourceType\":\"Observation\"}")
                 .statusCode());
+
+        // Introspection (RFC 7662) for a caller with client credentials only; revocation (RFC 7009) ends the token.
+        URI introspect = URI.create(conf.getString("introspection_endpoint"));
+        URI revoke = URI.create(conf.getString("revocation_endpoint"));
+        var token = new com.nimbusds.oauth2.sdk.token.BearerAccessToken(access);
+        assertEquals(401, new com.nimbusds.oauth2.sdk.TokenIntrospectionRequest(introspect, token).toHTTPRequest().send()
+                .getStatusCode(), "nobody introspects anonymously");
+        var active = com.nimbusds.oauth2.sdk.TokenIntrospectionResponse.parse(new com.nimbusds.oauth2.sdk.TokenIntrospectionRequest(
+                introspect, new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(clientId, introspect, com.nimbusds.jose.JWSAlgorithm.ES384,
+                        key.toECPrivateKey(), "export-1", null), token).toHTTPRequest().send()).toSuccessResponse();
+        assertTrue(active.isActive());
+        assertEquals(clientId, active.getClientID());
+        assertEquals("dr-fhir", active.getSubject().getValue());
+        assertEquals(200, new com.nimbusds.oauth2.sdk.TokenRevocationRequest(revoke, new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(
+                clientId, tokenEndpoint, com.nimbusds.jose.JWSAlgorithm.ES384, key.toECPrivateKey(), "export-1", null), token)
+                .toHTTPRequest().send().getStatusCode());
+        assertEquals(401, http("GET", "Observation?patient=" + patientId, access).statusCode(), "a revoked token ends at once");
+        assertFalse(com.nimbusds.oauth2.sdk.TokenIntrospectionResponse.parse(new com.nimbusds.oauth2.sdk.TokenIntrospectionRequest(
+                introspect, new com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT(clientId, introspect, com.nimbusds.jose.JWSAlgorithm.ES384,
+                        key.toECPrivateKey(), "export-1", null), token).toHTTPRequest().send()).toSuccessResponse().isActive());
     }
 
     @Test

@@ -18,7 +18,8 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 /**
  * {@code private_key_jwt} client authentication (RFC 7523, SMART Backend Services): a JWT signed with RS384 or
  * ES384 by a key of the client's registered JWK Set, {@code iss} and {@code sub} the client id, {@code aud} this
- * token endpoint, {@code exp} at most 5 minutes ahead, and a {@code jti} never seen before.
+ * token endpoint (at the revocation and introspection endpoints, the endpoint called is taken too), {@code exp} at
+ * most 5 minutes ahead, and a {@code jti} never seen before.
  */
 final class ClientAssertions {
 
@@ -32,8 +33,17 @@ final class ClientAssertions {
     private ClientAssertions() {
     }
 
-    /** Checks a client's assertion; throws {@code invalid_client} if it does not authenticate the client. */
+    /** Checks a client's assertion to the token endpoint; throws {@code invalid_client} if it does not authenticate the client. */
     static void verify(SmartClient client, String assertionType, String assertion, String tokenUrl, SmartTokens tokens) {
+        verify(client, assertionType, assertion, Set.of(tokenUrl), tokens);
+    }
+
+    /**
+     * Checks a client's assertion whose {@code aud} is one of {@code audiences} (the endpoint called, or the token
+     * endpoint, which SMART names as the assertion's audience); throws {@code invalid_client} if it does not
+     * authenticate the client.
+     */
+    static void verify(SmartClient client, String assertionType, String assertion, Set<String> audiences, SmartTokens tokens) {
         if (!JWT_BEARER.equals(assertionType) || assertion == null || assertion.length() > 16_384) {
             throw new SmartTokens.OAuthError("invalid_client", "authenticate with client_assertion_type " + JWT_BEARER
                     + " and a client_assertion signed with RS384 or ES384");
@@ -41,9 +51,9 @@ final class ClientAssertions {
         DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS,
                 new ImmutableJWKSet<>(SmartClients.publicKeys(client.jwks()))));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(tokenUrl,
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(audiences,
                 new JWTClaimsSet.Builder().issuer(client.clientId()).subject(client.clientId()).build(),
-                new HashSet<>(Set.of("exp", "jti"))));
+                new HashSet<>(Set.of("aud", "exp", "jti")), null));
         JWTClaimsSet claims;
         try {
             claims = processor.process(assertion, null);

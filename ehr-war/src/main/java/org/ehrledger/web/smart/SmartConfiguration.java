@@ -29,6 +29,16 @@ public final class SmartConfiguration {
         return root(fhirBase) + "/smart/token";
     }
 
+    /** The revocation endpoint (RFC 7009) of a FHIR base. */
+    public static String revokeUrl(String fhirBase) {
+        return root(fhirBase) + "/smart/revoke";
+    }
+
+    /** The introspection endpoint (RFC 7662) of a FHIR base. */
+    public static String introspectUrl(String fhirBase) {
+        return root(fhirBase) + "/smart/introspect";
+    }
+
     /** Where the public key of the ID tokens of a FHIR base is. */
     public static String jwksUrl(String fhirBase) {
         return root(fhirBase) + "/smart/jwks";
@@ -41,7 +51,6 @@ public final class SmartConfiguration {
     /** {@code .well-known/smart-configuration} of this FHIR base. */
     public static JsonObject of(String fhirBase) {
         return discovery(fhirBase)
-                .add("token_endpoint_auth_signing_alg_values_supported", JSON.createArrayBuilder().add("RS384").add("ES384"))
                 .add("grant_types_supported", JSON.createArrayBuilder().add("authorization_code").add("refresh_token")
                         .add("client_credentials"))
                 .add("capabilities", JSON.createArrayBuilder().add("launch-standalone").add("launch-ehr").add("client-public")
@@ -64,7 +73,10 @@ public final class SmartConfiguration {
                 .build();
     }
 
-    /** What both discovery documents say alike: the issuer, its endpoints and keys, scopes, response types, PKCE. */
+    /**
+     * What both discovery documents say alike: the issuer, its endpoints (with revocation and introspection, RFC 8414)
+     * and how clients authenticate at them, keys, scopes, response types, PKCE.
+     */
     private static jakarta.json.JsonObjectBuilder discovery(String fhirBase) {
         JsonArrayBuilder scopes = JSON.createArrayBuilder();
         Scopes.SUPPORTED.forEach(scopes::add);
@@ -74,13 +86,29 @@ public final class SmartConfiguration {
                 .add("token_endpoint", tokenUrl(fhirBase))
                 .add("jwks_uri", jwksUrl(fhirBase))
                 .add("token_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
+                .add("token_endpoint_auth_signing_alg_values_supported", assertionAlgorithms())
+                .add("revocation_endpoint", revokeUrl(fhirBase))
+                .add("revocation_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("none").add("private_key_jwt"))
+                .add("revocation_endpoint_auth_signing_alg_values_supported", assertionAlgorithms())
+                .add("introspection_endpoint", introspectUrl(fhirBase))
+                .add("introspection_endpoint_auth_methods_supported", JSON.createArrayBuilder().add("private_key_jwt"))
+                .add("introspection_endpoint_auth_signing_alg_values_supported", assertionAlgorithms())
                 .add("scopes_supported", scopes)
                 .add("response_types_supported", JSON.createArrayBuilder().add("code"))
                 .add("code_challenge_methods_supported", JSON.createArrayBuilder().add("S256"))
                 .add("id_token_signing_alg_values_supported", JSON.createArrayBuilder().add(IdTokens.ALGORITHM));
     }
 
-    /** The SMART service and OAuth URIs extension in a CapabilityStatement's security section. */
+    /** The algorithms of client assertions ({@code private_key_jwt}), as SMART asks. */
+    private static JsonArrayBuilder assertionAlgorithms() {
+        return JSON.createArrayBuilder().add("RS384").add("ES384");
+    }
+
+    /**
+     * The SMART service and OAuth URIs extension in a CapabilityStatement's security section. Its R4 definition knows
+     * {@code authorize}, {@code token}, {@code register} and {@code manage} only, so the revocation and introspection
+     * endpoints are in the discovery documents alone.
+     */
     public static void describe(CapabilityStatement.CapabilityStatementRestSecurityComponent security, String fhirBase) {
         security.addService(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding(
                 "http://terminology.hl7.org/CodeSystem/restful-security-service", "SMART-on-FHIR", "SMART-on-FHIR")));

@@ -20,12 +20,14 @@ import org.ehrledger.ejb.infrastructure.identity.CallerSessions;
 
 /**
  * The authorization server's state, all in this replica's memory and bounded: authorization requests awaiting
- * the person's consent, authorization codes, and the grants behind access and refresh tokens. Only SHA-256
- * hashes of codes and tokens are kept. An access token is a session of {@link CallerSessions} derived from the
- * person's (so it holds their unlocked keys and works at this replica only); the grant here says what it may
- * do. With {@code openid} granted, each token answer carries an ID token ({@link IdTokens}). A restart of the
- * replica forgets all of it: apps then send the person through the authorization again, since their keys open
- * only with their password.
+ * the person's consent, authorization codes, and the grants behind access and refresh tokens. Codes and refresh
+ * tokens are kept as SHA-256 hashes only; an access token is kept beside its grant only so that revoking the grant
+ * can end its session. An access token is a session of {@link CallerSessions} derived from the person's (so it
+ * holds their unlocked keys and works at this replica only); the grant here says what it may do, and a session
+ * whose grant is gone must never outlive it (it would act as the person, unscoped). With {@code openid} granted,
+ * each token answer carries an ID token ({@link IdTokens}). Clients revoke their tokens (RFC 7009) and resource
+ * servers introspect them (RFC 7662) here too. A restart of the replica forgets all of it: apps then send the
+ * person through the authorization again, since their keys open only with their password.
  */
 @ApplicationScoped
 public class SmartTokens {
@@ -60,9 +62,16 @@ public class SmartTokens {
 
     /**
      * What an access token may do: for whom, through which app, with which scopes, and the patient in context
-     * (null if none).
+     * (null if none); and what its token answer said of it, for introspection.
+     *
+     * @param authorization the person's authorization it belongs to, or null for a backend service's token
+     * @param issuedAt      epoch milliseconds
+     * @param issuer        the FHIR base the app named as {@code aud} (its ID tokens' {@code iss}), or null for a
+     *                      backend service's token
+     * @param fhirUser      the {@code fhirUser} of its ID token (granted and known), or null
      */
-    public record Grant(String authorization, String clientId, String userId, Scopes scopes, String patient, long expiresAt) {
+    public record Grant(String authorization, String clientId, String userId, Scopes scopes, String patient, long issuedAt,
+                        long expiresAt, String issuer, String fhirUser) {
     }
 
     /** The answer of the token endpoint; {@code idToken} only with {@code openid} granted, else null. */
@@ -70,7 +79,17 @@ public class SmartTokens {
                          String idToken) {
     }
 
-    /** An OAuth error of the token endpoint ({@code invalid_grant}, {@code invalid_client}, ...). */
+    /** What a revocation ended. */
+    public enum Revoked {
+        /** Nothing: the token was unknown here, expired or revoked already. */
+        NOTHING,
+        /** The access token alone (its authorization's refresh token still works). */
+        ACCESS_TOKEN,
+        /** The whole authorization: its access and refresh tokens. */
+        AUTHORIZATION
+    }
+
+    /** An OAuth error of the token, revocation or introspection endpoint ({@code invalid_grant}, {@code invalid_client}, ...). */
     public static final class OAuthError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final String error;
@@ -86,6 +105,10 @@ public class SmartTokens {
     }
 
     private record Code(String clientId, String redirectUri, String codeChallenge, String authorization, long expiresAt) {
+    }
+
+    /** A grant and its access token, kept to end the token's session when the grant is revoked. */
+    private record Access(Grant grant, String token) {
     }
 
     /** One consent given to an app: its anchor session (holding the keys) and its current tokens. */
@@ -132,7 +155,7 @@ public class SmartTokens {
     /** Codes already exchanged, until they would have expired: a second exchange revokes what the first gave. */
     private final Map<String, Code> usedCodes = new ConcurrentHashMap<>();
     private final Map<String, Authorization> authorizations = new ConcurrentHashMap<>();
-    private final Map<String, Grant> grants = new ConcurrentHashMap<>();
+    private final Map<String, Access> grants = new ConcurrentHashMap<>();
     private final Map<String, String> refreshTokens = new ConcurrentHashMap<>();
     /** Refresh tokens already rotated away, for their authorization's life: reuse means theft, and ends it. */
     private final Map<String, String> rotatedRefreshTokens = new ConcurrentHashMap<>();
@@ -214,7 +237,7 @@ public class SmartTokens {
         String h = hash(code);
         Code used = usedCodes.get(h);
         if (used != null) {
-            revoke(used.authorization());
+            endAuthorization(used.authorization());
             throw new OAuthError("invalid_grant", "the code was already used; the tokens it gave are revoked");
         }
         Code c = codes.remove(h);
@@ -225,11 +248,11 @@ public class SmartTokens {
         usedCodes.put(h, c);
         Authorization a = authorizations.get(c.authorization());
         if (!c.clientId().equals(clientId) || !c.redirectUri().equals(redirectUri) || a == null) {
-            revoke(c.authorization());
+            endAuthorization(c.authorization());
             throw new OAuthError("invalid_grant", "the code was issued to another client or redirect_uri");
         }
         if (verifier == null || !VERIFIER.matcher(verifier).matches() || !s256(verifier).equals(c.codeChallenge())) {
-            revoke(c.authorization());
+            endAuthorization(c.authorization());
             throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge (PKCE S256)");
         }
         return issue(a, true);
@@ -246,7 +269,7 @@ public class SmartTokens {
         String h = hash(refreshToken);
         String stolen = rotatedRefreshTokens.get(h);
         if (stolen != null) {
-            revoke(stolen);
+            endAuthorization(stolen);
             throw new OAuthError("invalid_grant", "the refresh token was already used; the authorization is revoked");
         }
         String id = refreshTokens.get(h);
@@ -262,23 +285,28 @@ public class SmartTokens {
     }
 
     private synchronized Issued issue(Authorization a, boolean first) {
+        if (authorizations.get(a.id) != a) {
+            // revoked (by the app, a replayed code or refresh token, the app's removal) since it was looked up
+            throw new OAuthError("invalid_grant", "the authorization was revoked; authorize the app again");
+        }
         long now = clock.getAsLong();
         long lifetime = Math.min(ACCESS_MILLIS, a.endsAt - now);
         if (lifetime <= 0) {
-            revoke(a.id);
+            endAuthorization(a.id);
             throw new OAuthError("invalid_grant", "the authorization has ended; authorize the app again");
         }
         String access;
         try {
             access = sessions.derive(a.anchorToken, lifetime);
         } catch (RuntimeException e) {
-            revoke(a.id);
+            endAuthorization(a.id);
             throw new OAuthError("invalid_grant", "the person's session for this app has ended; authorize the app again");
         }
         endAccess(a);
         a.accessToken = access;
-        room(grants, g -> g.expiresAt() <= now);
-        grants.put(hash(access), new Grant(a.id, a.clientId, a.userId, a.scopes, a.patient, now + lifetime));
+        room(grants, g -> g.grant().expiresAt() <= now);
+        grants.put(hash(access), new Access(new Grant(a.id, a.clientId, a.userId, a.scopes, a.patient, now, now + lifetime,
+                a.issuer, a.scopes.openid() && a.scopes.fhirUser() ? a.fhirUser : null), access));
         String refresh = null;
         if (a.scopes.offline()) {
             refresh = random();
@@ -315,8 +343,9 @@ public class SmartTokens {
                     + "at this replica (its keys are sealed by its password); sign it in first");
         }
         long now = clock.getAsLong();
-        room(grants, g -> g.expiresAt() <= now);
-        grants.put(hash(access), new Grant(null, client.clientId(), client.account(), scopes, null, now + BACKEND_ACCESS_MILLIS));
+        room(grants, g -> g.grant().expiresAt() <= now);
+        grants.put(hash(access), new Access(new Grant(null, client.clientId(), client.account(), scopes, null, now,
+                now + BACKEND_ACCESS_MILLIS, null, null), access));
         return new Issued(access, BACKEND_ACCESS_MILLIS / 1000, scopes.spelled(), null, null, null);
     }
 
@@ -332,17 +361,80 @@ public class SmartTokens {
         if (accessToken == null) {
             return Optional.empty();
         }
-        Grant g = grants.get(hash(accessToken));
-        return g == null || g.expiresAt() <= clock.getAsLong() ? Optional.empty() : Optional.of(g);
+        Access g = grants.get(hash(accessToken));
+        return g == null || g.grant().expiresAt() <= clock.getAsLong() ? Optional.empty() : Optional.of(g.grant());
     }
 
-    /** Revokes everything of one app (its registration removed). */
-    public void revokeClient(String clientId) {
-        authorizations.values().stream().filter(a -> a.clientId.equals(clientId)).map(a -> a.id).toList().forEach(this::revoke);
-        grants.entrySet().removeIf(e -> e.getValue().clientId().equals(clientId));
+    /**
+     * The grant of an access token that is active (RFC 7662): issued here, neither expired nor revoked, and its session
+     * still live (the person's suspension or password change ends it). A person's own session is no app's token.
+     */
+    public Optional<Grant> active(String accessToken) {
+        return grantOf(accessToken).filter(g -> sessions.find(accessToken).isPresent());
     }
 
-    private void revoke(String authorizationId) {
+    /**
+     * Revokes a token at the request of the client it was issued to (RFC 7009): a refresh token, or one already
+     * rotated away, ends its whole authorization (its access token too); an access token ends, and so does its
+     * authorization when no refresh token outlives it. A token unknown here, expired or already revoked changes
+     * nothing, and nothing is remembered of it.
+     *
+     * @return what ended, for the audit log
+     * @throws OAuthError {@code invalid_grant} if the token was issued to another client (nothing changes)
+     */
+    public synchronized Revoked revoke(String token, String clientId) {
+        if (token == null || token.isEmpty()) {
+            throw new OAuthError("invalid_request", "name the token to revoke (token)");
+        }
+        String h = hash(token);
+        String id = refreshTokens.get(h);
+        if (id == null) {
+            id = rotatedRefreshTokens.get(h);
+        }
+        Authorization a = id == null ? null : authorizations.get(id);
+        if (a != null) {
+            issuedTo(a.clientId, clientId);
+            endAuthorization(a.id);
+            return Revoked.AUTHORIZATION;
+        }
+        Access access = grants.get(h);
+        if (access == null || access.grant().expiresAt() <= clock.getAsLong()) {
+            return Revoked.NOTHING;
+        }
+        issuedTo(access.grant().clientId(), clientId);
+        Authorization of = access.grant().authorization() == null ? null : authorizations.get(access.grant().authorization());
+        if (of != null && of.refreshHash == null) {
+            endAuthorization(of.id);
+            return Revoked.AUTHORIZATION;
+        }
+        grants.remove(h);
+        sessions.close(access.token());
+        if (of != null && access.token().equals(of.accessToken)) {
+            of.accessToken = null;
+        }
+        return Revoked.ACCESS_TOKEN;
+    }
+
+    private static void issuedTo(String owner, String clientId) {
+        if (!owner.equals(clientId)) {
+            throw new OAuthError("invalid_grant", "the token was issued to another client; a client revokes only its own tokens");
+        }
+    }
+
+    /** Revokes everything of one app (its registration removed, or its account's approval withdrawn). */
+    public synchronized void revokeClient(String clientId) {
+        authorizations.values().stream().filter(a -> a.clientId.equals(clientId)).map(a -> a.id).toList()
+                .forEach(this::endAuthorization);
+        for (Iterator<Access> i = grants.values().iterator(); i.hasNext(); ) {
+            Access g = i.next();
+            if (g.grant().clientId().equals(clientId)) {
+                i.remove();
+                sessions.close(g.token()); // a backend service's token would otherwise act as its account, unscoped
+            }
+        }
+    }
+
+    private void endAuthorization(String authorizationId) {
         Authorization a = authorizations.remove(authorizationId);
         if (a == null) {
             return;

@@ -133,6 +133,26 @@ class SmartTokensTest {
     }
 
     @Test
+    void removingABackendServiceOrItsApprovalEndsItsTokensSessionNotOnlyItsGrant() {
+        SmartClient svc = new SmartClient("svc", "Exporter", java.util.List.of(), null, "{}", "dr-a", "system/*.read", "admin", 0, true);
+        sessions.open("dr-a", Role.PRACTITIONER, "org", "Dr A", UserKeys.generate());
+        SmartTokens.Issued t = tokens.backend(svc, Scopes.parse("system/*.read"));
+        tokens.revokeClient("svc");
+        assertTrue(tokens.grantOf(t.accessToken()).isEmpty());
+        assertTrue(sessions.find(t.accessToken()).isEmpty(), "a session without its grant would act as dr-a, unscoped");
+    }
+
+    @Test
+    void aRevokedAuthorizationIssuesNothingMore() {
+        SmartTokens.Issued t = tokens.exchange(code("offline_access patient/*.read"), "app-1", REDIRECT, VERIFIER);
+        assertEquals(SmartTokens.Revoked.AUTHORIZATION, tokens.revoke(t.refreshToken(), "app-1"));
+        assertEquals(SmartTokens.Revoked.NOTHING, tokens.revoke(t.refreshToken(), "app-1"));
+        assertEquals("invalid_grant", assertThrows(SmartTokens.OAuthError.class, () -> tokens.refresh(t.refreshToken(), "app-1"))
+                .error());
+        assertTrue(sessions.find(t.accessToken()).isEmpty());
+    }
+
+    @Test
     void anAssertionIdIsAcceptedOnce() {
         assertTrue(tokens.firstUse("svc", "jti-1", now.get() + 60_000));
         assertFalse(tokens.firstUse("svc", "jti-1", now.get() + 60_000));
