@@ -33,11 +33,6 @@ final class ClientAssertions {
     private ClientAssertions() {
     }
 
-    /** Checks a client's assertion to the token endpoint; throws {@code invalid_client} if it does not authenticate the client. */
-    static void verify(SmartClient client, String assertionType, String assertion, String tokenUrl, SmartTokens tokens) {
-        verify(client, assertionType, assertion, Set.of(tokenUrl), tokens);
-    }
-
     /**
      * Checks a client's assertion whose {@code aud} is one of {@code audiences} (the endpoint called, or the token
      * endpoint, which SMART names as the assertion's audience); throws {@code invalid_client} if it does not

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -45,13 +46,13 @@ class ClientAssertionsTest {
 
     private String refused(String assertion) {
         return assertThrows(SmartTokens.OAuthError.class, () -> ClientAssertions.verify(client, ClientAssertions.JWT_BEARER,
-                assertion, TOKEN_URL, tokens)).getMessage();
+                assertion, Set.of(TOKEN_URL), tokens)).getMessage();
     }
 
     @Test
     void aSignedAssertionAuthenticatesOnceOnly() throws Exception {
         String a = assertion("svc", TOKEN_URL, 60_000, "j1", key);
-        ClientAssertions.verify(client, ClientAssertions.JWT_BEARER, a, TOKEN_URL, tokens);
+        ClientAssertions.verify(client, ClientAssertions.JWT_BEARER, a, Set.of(TOKEN_URL), tokens);
         assertEquals("the client assertion's jti was used before (a replay)", refused(a));
     }
 
@@ -64,7 +65,7 @@ class ClientAssertionsTest {
         refused(assertion("svc", TOKEN_URL, 60_000, UUID.randomUUID().toString(),
                 new ECKeyGenerator(Curve.P_384).keyID("k1").generate()));
         assertThrows(SmartTokens.OAuthError.class, () -> ClientAssertions.verify(client, "client_secret",
-                assertion("svc", TOKEN_URL, 60_000, "j9", key), TOKEN_URL, tokens));
+                assertion("svc", TOKEN_URL, 60_000, "j9", key), Set.of(TOKEN_URL), tokens));
     }
 
     @Test
