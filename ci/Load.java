@@ -36,6 +36,8 @@ import java.util.stream.Stream;
  * <li>{@code soak MINUTES}: mixed load for MINUTES: writes at a steady rate, chart reads, FHIR reads and
  * searches, portal pages, {@code GET /openapi}, and replica 3 killed and restarted (a peer serves it the blocks
  * it missed); samples every replica's live heap and checks the replicas' logs for OutOfMemoryError.</li>
+ * <li>{@code reads SAMPLES}: the p50, p90 and p99 of opening a chart and an access log at replica 1, on whatever
+ * the network holds (ci/bench-reads.sh).</li>
  * </ul>
  * Staff are registered by the network's first administrator: EHR_ADMIN_PASSWORD (printed once by ci/cluster.sh
  * up). Everyone signs in at replica 1 (the genesis organisation's replica).
@@ -106,8 +108,8 @@ public final class Load {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 2 || !Set.of("scale", "soak").contains(args[0])) {
-            System.err.println("usage: java ci/Load.java scale RECORDS | soak MINUTES");
+        if (args.length != 2 || !Set.of("scale", "soak", "reads").contains(args[0])) {
+            System.err.println("usage: java ci/Load.java scale RECORDS | soak MINUTES | reads SAMPLES");
             System.exit(2);
         }
         Load load = new Load();
@@ -118,6 +120,8 @@ public final class Load {
         }
         if (args[0].equals("scale")) {
             load.scale(Long.parseLong(args[1]));
+        } else if (args[0].equals("reads")) {
+            load.reads(Integer.parseInt(args[1]));
         } else {
             load.soak(Double.parseDouble(args[1]));
         }
@@ -126,7 +130,9 @@ public final class Load {
     // ---- scale -----------------------------------------------------------------------------------
 
     private void scale(long records) throws Exception {
-        int patientCount = (int) Math.max(8, Math.min(4000, records / 250));
+        // One patient per 250 records (at most 4,000: each sign-up derives a key from a password, 1.5 s of a core);
+        // SCALE_PATIENTS sets it, e.g. for a network filled over several runs.
+        int patientCount = Integer.parseInt(env("SCALE_PATIENTS", Long.toString(Math.max(8, Math.min(4000, records / 250)))));
         people(Math.min(16, Math.max(2, patientCount / 50)), patientCount);
         long before = recordsOnChain();
         fill(records, Integer.parseInt(env("SCALE_WRITERS", "8")));
@@ -138,20 +144,9 @@ public final class Load {
         for (int n = 1; n <= REPLICAS; n++) {
             exerciseEveryInterface(n);
         }
-        List<Double> charts = new ArrayList<>();
-        List<Double> logs = new ArrayList<>();
-        int samples = Integer.parseInt(env("SCALE_SAMPLES", "200"));
-        for (int i = 0; i < samples; i++) {
-            Person p = patients.get((i * 7919) % patients.size());
-            charts.add(timed(() -> expect(call("GET", api(1) + "/patients/" + p.id() + "/records?limit=20&reason=" + CHART_REASON,
-                    tokenOf(p.doctor()), null), 200, "chart")));
-            logs.add(timed(() -> expect(call("GET", api(1) + "/patients/" + p.id() + "/access-log?limit=20", p.token(), null),
-                    200, "access log")));
-        }
-        double chartP99 = percentile(charts, 0.99);
-        double logP99 = percentile(logs, 0.99);
-        System.out.printf(Locale.ROOT, "chart p99 %.1f ms, access log p99 %.1f ms (%d samples each, replica 1)%n", chartP99,
-                logP99, samples);
+        double[] p99 = sampleReads(Integer.parseInt(env("SCALE_SAMPLES", "200")));
+        double chartP99 = p99[0];
+        double logP99 = p99[1];
 
         long reported = recordsOnChain();
         long onChain = reported < 0 ? records : reported; // this run's records when the status has no count
@@ -179,6 +174,38 @@ public final class Load {
                 + " the 4 replicas; chart and access log are measured at replica 1, where the staff and patients sign in)");
         System.out.printf(Locale.ROOT, "records=%d heap_live_mb=%.0f restart_s=%.1f chart_ms=%.1f access_log_ms=%.1f db_mb=%d%n",
                 onChain, maxHeap, maxRestart, chartP99, logP99, maxDb);
+    }
+
+    /**
+     * The chart and access-log reads alone, on whatever the network holds: 2 practitioners and 8 patients with 40
+     * records each, then {@code samples} of each read, one at a time; prints their p50, p90 and p99.
+     */
+    private void reads(int samples) throws Exception {
+        people(2, 8);
+        fill(8 * 40, 8);
+        System.out.println("opening each patient's chart once (warm-up) ...");
+        sampleReads(Math.max(8, samples / 10));
+        sampleReads(samples);
+    }
+
+    /**
+     * Opens {@code samples} charts (audited: each read is committed to the ledger first) and access logs at replica 1,
+     * one at a time, and prints their percentiles; returns the p99 of each.
+     */
+    private double[] sampleReads(int samples) throws Exception {
+        List<Double> charts = new ArrayList<>();
+        List<Double> logs = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            Person p = patients.get((i * 7919) % patients.size());
+            charts.add(timed(() -> expect(call("GET", api(1) + "/patients/" + p.id() + "/records?limit=20&reason=" + CHART_REASON,
+                    tokenOf(p.doctor()), null), 200, "chart")));
+            logs.add(timed(() -> expect(call("GET", api(1) + "/patients/" + p.id() + "/access-log?limit=20", p.token(), null),
+                    200, "access log")));
+        }
+        System.out.printf(Locale.ROOT, "samples=%d chart_p50_ms=%.1f chart_p90_ms=%.1f chart_p99_ms=%.1f access_log_p50_ms=%.1f"
+                + " access_log_p90_ms=%.1f access_log_p99_ms=%.1f%n", samples, percentile(charts, 0.5), percentile(charts, 0.9),
+                percentile(charts, 0.99), percentile(logs, 0.5), percentile(logs, 0.9), percentile(logs, 0.99));
+        return new double[] {percentile(charts, 0.99), percentile(logs, 0.99)};
     }
 
     /** Writes {@code records} observations as transaction bundles of patients, with progress every 10 s. */

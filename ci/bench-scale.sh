@@ -9,9 +9,10 @@
 #   records=<N> heap_live_mb=<x> restart_s=<y> chart_ms=<z> access_log_ms=<w> db_mb=<v>
 #
 # Environment: EHR_ADMIN_PASSWORD (required: the first administrator's password, printed once by
-# ci/cluster.sh up), EHR_ADMIN_ID (admin), SCALE_WRITERS (8 concurrent bundles), SCALE_SAMPLES (200 chart and
+# ci/cluster.sh up), EHR_ADMIN_ID (admin), SCALE_WRITERS (8 concurrent bundles), SCALE_PATIENTS (one per 250 records, 8 to 4,000), SCALE_SAMPLES (200 chart and
 # access-log reads), EHR_HTTP_BASE (8081), EHR_CLUSTER_HOME (.cluster).
-# Time: the fill runs at the network's write rate (a few hundred records/s here: about an hour per million).
+# Time: the fill runs at the network's write rate (about 120 records/s on a 2-core machine: 2.3 hours per million;
+# a network can be filled over several runs, each adding RECORDS to what it holds, then measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v jcmd >/dev/null || { echo "jcmd (from the JDK) is needed to measure the replicas' heap" >&2; exit 1; }
