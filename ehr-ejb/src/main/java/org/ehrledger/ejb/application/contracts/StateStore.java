@@ -92,6 +92,21 @@ public interface StateStore {
     default void prefetch(StateTable table, java.util.Collection<String> keys) {
     }
 
+    /**
+     * The rows with these keys that exist, by key: what {@link #get} answers for each, in as few round trips as the
+     * store can (a page of records' key wraps in one query).
+     */
+    default Map<String, Row> getAll(StateTable table, java.util.Collection<String> keys) {
+        Map<String, Row> out = new java.util.HashMap<>();
+        for (String k : keys) {
+            Row r = get(table, k);
+            if (r != null) {
+                out.put(k, r);
+            }
+        }
+        return out;
+    }
+
     /** Drops changes not yet ended and anything held for the current transaction (JPA: detaches what was read). */
     default void release() {
     }

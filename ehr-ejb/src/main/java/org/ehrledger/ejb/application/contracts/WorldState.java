@@ -267,6 +267,17 @@ public final class WorldState implements AccessPolicy.Facts {
         return r == null ? null : r.body().clone();
     }
 
+    /** The wrapped keys of records for one reader, by record id (records without one are absent). */
+    public Map<String, byte[]> wrappedKeys(java.util.Collection<String> recordIds, String reader) {
+        Map<String, String> byKey = new java.util.HashMap<>();
+        for (String id : recordIds) {
+            byKey.put(id + "/" + reader, id);
+        }
+        Map<String, byte[]> out = new java.util.HashMap<>();
+        rows.store().getAll(StateTable.KEY_WRAP, byKey.keySet()).forEach((k, r) -> out.put(byKey.get(k), r.body().clone()));
+        return out;
+    }
+
     void putWrap(String recordId, String reader, byte[] wrapped) {
         rows.put(StateTable.KEY_WRAP, recordId + "/" + reader, wrapped.clone());
     }

@@ -568,6 +568,11 @@ public final class LedgerApplication implements Application {
         return store.content(recordId);
     }
 
+    /** The ciphertexts of these records that are stored, by record id (one query for a page of them). */
+    public Map<String, byte[]> contents(java.util.Collection<String> recordIds) {
+        return store.contents(recordIds);
+    }
+
     /** The last block (the genesis block of a new ledger). */
     public Block head() {
         return head;

@@ -411,4 +411,10 @@ public class LedgerRuntime {
     public byte[] content(String recordId) {
         return read(() -> ledger.content(recordId));
     }
+
+    /** The ciphertexts of these records that are stored here, by record id. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public java.util.Map<String, byte[]> contents(java.util.Collection<String> recordIds) {
+        return read(() -> ledger.contents(recordIds));
+    }
 }

@@ -26,6 +26,18 @@ public interface LedgerStore {
     /** A record's stored content (ciphertext), or null (unknown or erased). */
     byte[] content(String recordId);
 
+    /** The ciphertexts of these records that are stored, by record id. */
+    default Map<String, byte[]> contents(Collection<String> recordIds) {
+        Map<String, byte[]> out = new java.util.HashMap<>();
+        for (String id : recordIds) {
+            byte[] c = content(id);
+            if (c != null) {
+                out.put(id, c);
+            }
+        }
+        return out;
+    }
+
     /** Visits every stored record content. */
     void forEachContent(BiConsumer<String, byte[]> visitor);
 

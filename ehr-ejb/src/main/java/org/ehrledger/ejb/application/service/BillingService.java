@@ -114,8 +114,8 @@ public class BillingService {
             }
         }
         List<BillableEvent> out = new ArrayList<>();
-        for (ClinicalRecord r : inRange) {
-            ClinicalRecords.Opened o = records.openOrExplain(r, me, caller.keys(), true);
+        for (ClinicalRecords.Opened o : records.openAll(inRange, me, caller.keys(), true, true)) {
+            ClinicalRecord r = o.record();
             record Facts(String organisation, Billed billed) {
             }
             Facts facts = ledger.query(s -> {

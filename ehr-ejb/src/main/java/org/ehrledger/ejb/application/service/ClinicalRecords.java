@@ -3,6 +3,7 @@ package org.ehrledger.ejb.application.service;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,23 +151,52 @@ public class ClinicalRecords {
      * reader's access was committed on chain) with the custodian's.
      */
     public Opened open(ClinicalRecord r, String readerId, UserKeys keys, boolean custodianMay) {
+        return openAll(List.of(r), readerId, keys, custodianMay, false).get(0);
+    }
+
+    /**
+     * Opens records for one reader as {@link #open} opens each, in their order, with one query for all their contents
+     * and one for all their key wraps (a page of 20 is then 2 queries, not 40). A record that cannot be opened is
+     * refused ({@link EhrException}) or, when {@code explain}, shown as {@link #openOrExplain} shows it.
+     */
+    public List<Opened> openAll(List<ClinicalRecord> rs, String readerId, UserKeys keys, boolean custodianMay, boolean explain) {
+        List<String> ids = rs.stream().filter(r -> !r.erased()).map(ClinicalRecord::id).distinct().toList();
+        Map<String, byte[]> contents = ids.isEmpty() ? Map.of() : ledger.contents(ids);
+        Map<String, byte[]> wraps = ids.isEmpty() ? Map.of() : ledger.query(s -> s.wrappedKeys(ids, readerId));
+        List<String> notForReader = ids.stream().filter(id -> !wraps.containsKey(id)).toList();
+        Map<String, byte[]> custodianWraps = !custodianMay || notForReader.isEmpty() ? Map.of()
+                : ledger.query(s -> s.wrappedKeys(notForReader, Organisation.custodianOf(config.organisationId())));
+        List<Opened> out = new ArrayList<>(rs.size());
+        for (ClinicalRecord r : rs) {
+            try {
+                out.add(open(r, contents.get(r.id()), wraps.get(r.id()), custodianWraps.get(r.id()), readerId, keys, custodianMay));
+            } catch (EhrException e) {
+                if (!explain) {
+                    throw e;
+                }
+                out.add(explained(r, e));
+            }
+        }
+        return out;
+    }
+
+    private Opened open(ClinicalRecord r, byte[] ciphertext, byte[] wrapped, byte[] custodianWrapped, String readerId,
+                        UserKeys keys, boolean custodianMay) {
         if (r.erased()) {
             return new Opened(r, Map.of("title", "Erased", "text", "This record was erased; only its hash remains on chain."));
         }
-        byte[] ciphertext = ledger.content(r.id());
         if (ciphertext == null) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "the content of record " + r.id()
                     + " has not reached this replica yet; try again in a moment");
         }
         byte[] context = r.id().getBytes(StandardCharsets.UTF_8);
-        byte[] wrapped = ledger.query(s -> s.wrappedKey(r.id(), readerId));
         byte[] dataKey;
         try {
             if (wrapped != null) {
                 dataKey = KeyWrap.unwrap(KeyWrap.Wrapped.decode(wrapped), keys.encryption().getPrivate(),
                         keys.encryption().getPublic(), context);
             } else if (custodianMay) {
-                dataKey = viaCustodian(r, context);
+                dataKey = viaCustodian(r, custodianWrapped, context);
             } else {
                 throw new EhrException(ErrorCode.FORBIDDEN, "record " + r.id() + " is not wrapped for " + readerId);
             }
@@ -176,13 +206,13 @@ public class ClinicalRecords {
         }
     }
 
-    private byte[] viaCustodian(ClinicalRecord r, byte[] context) {
+    /** The data key through this replica's custodian (whose wrap of the record is {@code wrapped}, or null). */
+    private byte[] viaCustodian(ClinicalRecord r, byte[] wrapped, byte[] context) {
         String home = ledger.query(s -> s.user(r.patient()).organisation());
         if (!home.equals(config.organisationId())) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "record " + r.id() + " is held for you by " + home
                     + "; your access is recorded on chain, sign in at a replica of " + home + " to read it");
         }
-        byte[] wrapped = ledger.query(s -> s.wrappedKey(r.id(), Organisation.custodianOf(home)));
         if (wrapped == null) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "record " + r.id() + " has no custodian copy of its key");
         }
@@ -234,11 +264,11 @@ public class ClinicalRecords {
 
     /** Opens a record as {@link #open} does; a record that cannot be opened here says why in its text instead. */
     public Opened openOrExplain(ClinicalRecord r, String readerId, UserKeys keys, boolean custodianMay) {
-        try {
-            return open(r, readerId, keys, custodianMay);
-        } catch (EhrException e) {
-            return new Opened(r, Map.of("title", "Not readable here", "text", e.getMessage()));
-        }
+        return openAll(List.of(r), readerId, keys, custodianMay, true).get(0);
+    }
+
+    private static Opened explained(ClinicalRecord r, EhrException e) {
+        return new Opened(r, Map.of("title", "Not readable here", "text", e.getMessage()));
     }
 
     /** Whether a reader holds their own key wrap of a record. */

@@ -214,11 +214,9 @@ public class PatientService {
     public List<ClinicalRecords.Opened> myRecord() {
         String me = caller.id();
         List<ClinicalRecord> all = ledger.query(s -> s.recordsOf(me));
-        List<ClinicalRecords.Opened> out = new ArrayList<>();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            out.add(records.open(all.get(i), me, caller.keys(), false));
-        }
-        return out;
+        List<ClinicalRecord> newestFirst = new ArrayList<>(all);
+        java.util.Collections.reverse(newestFirst);
+        return records.openAll(newestFirst, me, caller.keys(), false, false);
     }
 
     /**
@@ -229,11 +227,7 @@ public class PatientService {
     public ClinicalRecords.OpenedPage myRecord(ClinicalRecords.PageQuery page) {
         String me = caller.id();
         ClinicalRecords.Found found = records.find(me, java.util.EnumSet.allOf(Category.class), true, page);
-        List<ClinicalRecords.Opened> out = new ArrayList<>();
-        for (ClinicalRecord r : found.records()) {
-            out.add(records.open(r, me, caller.keys(), false));
-        }
-        return new ClinicalRecords.OpenedPage(out, found.next());
+        return new ClinicalRecords.OpenedPage(records.openAll(found.records(), me, caller.keys(), false, false), found.next());
     }
 
     /**

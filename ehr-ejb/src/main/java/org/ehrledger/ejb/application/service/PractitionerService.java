@@ -308,10 +308,7 @@ public class PractitionerService {
         } else {
             opening = records.all(p.patientId(), EnumSet.copyOf(read), false);
         }
-        List<ClinicalRecords.Opened> opened = new ArrayList<>();
-        for (ClinicalRecord r : opening) {
-            opened.add(records.openOrExplain(r, me, caller.keys(), true));
-        }
+        List<ClinicalRecords.Opened> opened = records.openAll(opening, me, caller.keys(), true, true);
         ClinicalRecords.Opened personal = null;
         if (page != null && page.after() == null && read.contains(Category.DEMOGRAPHICS)
                 && opening.stream().noneMatch(r -> r.category() == Category.DEMOGRAPHICS)) {

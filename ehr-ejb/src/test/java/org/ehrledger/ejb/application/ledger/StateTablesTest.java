@@ -195,6 +195,40 @@ class StateTablesTest {
         assertEquals(3, committed().accessLog("pat-alice").size());
     }
 
+    @Test
+    void aPagesKeyWrapsAndContentsReadTogetherAreWhatReadingThemOneByOneGives() {
+        populated();
+        List<String> ids = List.of("r-1", "r-2", "no-such-record");
+        for (String reader : List.of("pat-alice", "dr-house", "dr-wilson", "nobody")) {
+            Map<String, String> oneByOne = new TreeMap<>();
+            for (String id : ids) {
+                byte[] w = committed().wrappedKey(id, reader);
+                if (w != null) {
+                    oneByOne.put(id, java.util.HexFormat.of().formatHex(w));
+                }
+            }
+            Map<String, String> together = new TreeMap<>();
+            committed().wrappedKeys(ids, reader).forEach((id, w) -> together.put(id, java.util.HexFormat.of().formatHex(w)));
+            assertEquals(oneByOne, together, reader + "'s wraps");
+        }
+        assertEquals(java.util.Set.of("r-1"), committed().wrappedKeys(ids, "pat-alice").keySet(), "r-2 was erased with its wraps");
+        assertEquals(java.util.Set.of(), committed().wrappedKeys(ids, "dr-house").keySet(), "the doctor's wraps went with the consent");
+        Map<String, byte[]> contents = blocks().contents(ids);
+        assertEquals(java.util.Set.of("r-1"), contents.keySet(), "the erased record's content is gone, the unknown one never was");
+        assertEquals(java.util.HexFormat.of().formatHex(blocks().content("r-1")), java.util.HexFormat.of().formatHex(contents.get("r-1")));
+
+        // The ledger's own store answers with its changes not yet written, as get does.
+        JpaStateStore store = tables();
+        StateStore.Row alices = store.get(StateTable.KEY_WRAP, "r-1/pat-alice");
+        StateStore.Row added = new StateStore.Row("r-9/pat-alice", new byte[] {1}, new byte[32], "r-9", "pat-alice", null, 1);
+        store.put(StateTable.KEY_WRAP, added, null);
+        List<String> keys = List.of("r-1/pat-alice", "r-2/pat-alice", "r-9/pat-alice");
+        assertEquals(java.util.Set.of("r-1/pat-alice", "r-9/pat-alice"), store.getAll(StateTable.KEY_WRAP, keys).keySet());
+        store.remove(StateTable.KEY_WRAP, alices);
+        assertEquals(java.util.Set.of("r-9/pat-alice"), store.getAll(StateTable.KEY_WRAP, keys).keySet());
+        store.release();
+    }
+
     /** The check that runs after a start, here in the test's thread, over the same stores. */
     private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead) {
         opened.watch(watch);

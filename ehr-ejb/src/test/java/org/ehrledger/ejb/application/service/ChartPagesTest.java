@@ -61,9 +61,9 @@ class ChartPagesTest {
         int opened;
 
         @Override
-        public Opened open(ClinicalRecord r, String readerId, UserKeys keys, boolean custodianMay) {
-            opened++;
-            return super.open(r, readerId, keys, custodianMay);
+        public List<Opened> openAll(List<ClinicalRecord> rs, String readerId, UserKeys keys, boolean custodianMay, boolean explain) {
+            opened += rs.size();
+            return super.openAll(rs, readerId, keys, custodianMay, explain);
         }
     }
 
@@ -76,6 +76,13 @@ class ChartPagesTest {
         @Override
         public byte[] content(String recordId) {
             return contents.get(recordId);
+        }
+
+        @Override
+        public Map<String, byte[]> contents(java.util.Collection<String> recordIds) {
+            Map<String, byte[]> out = new HashMap<>();
+            recordIds.stream().filter(contents::containsKey).forEach(id -> out.put(id, contents.get(id)));
+            return out;
         }
     }
 

@@ -218,17 +218,44 @@ public final class JpaStateStore implements StateStore {
 
     @Override
     public void prefetch(StateTable table, java.util.Collection<String> keys) {
-        List<String> all = List.copyOf(new java.util.TreeSet<>(keys));
-        for (int from = 0; from < all.size(); from += 128) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + 128));
-            for (String k : chunk) {
-                readAhead.put(cacheKey(table, k), java.util.Optional.empty());
-            }
-            for (StateRowEntity e : em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.key IN :keys",
-                    StateRowEntity.class).setParameter("keys", chunk).getResultList()) {
-                readAhead.put(cacheKey(table, e.row().key()), java.util.Optional.of(e.row()));
+        for (String k : keys) {
+            readAhead.put(cacheKey(table, k), java.util.Optional.empty());
+        }
+        byKeys(table, keys).forEach(r -> readAhead.put(cacheKey(table, r.key()), java.util.Optional.of(r)));
+    }
+
+    @Override
+    public Map<String, Row> getAll(StateTable table, java.util.Collection<String> keys) {
+        Map<String, Row> out = new java.util.HashMap<>();
+        List<String> stored = new ArrayList<>();
+        TreeMap<String, Pending> p = pending.get(table);
+        for (String k : keys) {
+            boolean known = p != null && p.containsKey(k) || readAhead.containsKey(cacheKey(table, k));
+            if (known || CACHED.contains(table)) {
+                Row r = get(table, k); // pending, read ahead or cached: as get answers it
+                if (r != null) {
+                    out.put(k, r);
+                }
+            } else {
+                stored.add(k);
             }
         }
+        byKeys(table, stored).forEach(r -> out.put(r.key(), r));
+        return out;
+    }
+
+    /** The stored rows with these keys, 128 keys a query. */
+    private List<Row> byKeys(StateTable table, java.util.Collection<String> keys) {
+        List<String> all = List.copyOf(new java.util.TreeSet<>(keys));
+        List<Row> rows = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += 128) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 128));
+            for (StateRowEntity e : em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.key IN :keys",
+                    StateRowEntity.class).setParameter("keys", chunk).getResultList()) {
+                rows.add(e.row());
+            }
+        }
+        return rows;
     }
 
     @Override
