@@ -229,6 +229,34 @@ class StateTablesTest {
         store.release();
     }
 
+    @Test
+    void indexQueriesRepeatedWithinABlockSeeTheBlocksOwnChangesAndTheNextBlockReadsTheDatabaseAgain() {
+        populated();
+        JpaStateStore store = tables();
+        List<String> before = store.find(StateTable.CONSENT, 1, "pat-alice", 0, Integer.MAX_VALUE).stream().map(StateStore.Row::key).toList();
+        assertFalse(before.isEmpty(), "alice gave a consent in the history");
+        assertEquals(before, store.find(StateTable.CONSENT, 1, "pat-alice", 0, Integer.MAX_VALUE).stream().map(StateStore.Row::key).toList(),
+                "asked again in the same block: the same answer");
+        StateStore.Row first = store.get(StateTable.CONSENT, before.get(0));
+        StateStore.Row added = new StateStore.Row("c-new", new byte[] {1}, new byte[32], "pat-alice", "dr-wilson", null, Long.MAX_VALUE);
+        store.put(StateTable.CONSENT, added, null);
+        store.remove(StateTable.CONSENT, first);
+        List<String> during = new ArrayList<>(before.subList(1, before.size()));
+        during.add("c-new");
+        assertEquals(during, store.find(StateTable.CONSENT, 1, "pat-alice", 0, Integer.MAX_VALUE).stream().map(StateStore.Row::key).toList(),
+                "the block's own changes are seen over what the database answered");
+        store.release();
+
+        // Rows written behind the store between blocks are seen by the next block's queries.
+        JpaStateStore next = tables();
+        next.find(StateTable.CONSENT, 1, "pat-alice", 0, Integer.MAX_VALUE);
+        next.put(StateTable.CONSENT, added, null);
+        next.endBlock(next.height() + 1, Map.of());
+        assertEquals(before.size() + 1, next.find(StateTable.CONSENT, 1, "pat-alice", 0, Integer.MAX_VALUE).size(),
+                "after the block ended, its row comes from the database");
+        next.release();
+    }
+
     /** The check that runs after a start, here in the test's thread, over the same stores. */
     private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead) {
         opened.watch(watch);

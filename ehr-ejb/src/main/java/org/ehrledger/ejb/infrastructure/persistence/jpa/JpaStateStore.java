@@ -70,6 +70,15 @@ public final class JpaStateStore implements StateStore {
     /** Rows read ahead for the block being executed (empty: known absent), dropped when it ends. */
     private final Map<String, java.util.Optional<Row>> readAhead = new java.util.HashMap<>();
     /**
+     * The ledger's store only: what the database answered to the index queries of the block being executed (its
+     * rows do not change before the block ends), so that the records of one patient in a block read the patient's
+     * consents once, not once each. Small answers only, and a bounded number of them; dropped when the block ends.
+     */
+    private final Map<String, List<Row>> foundInBlock = new java.util.HashMap<>();
+    /** The most answers {@link #foundInBlock} keeps, and the most rows of one. */
+    static final int FOUND_IN_BLOCK = 1024;
+    static final int FOUND_ROWS = 64;
+    /**
      * The committed rows shared with the services' queries (null: none): the ledger's store tells it which
      * rows a block changes, a reader's store reads through it.
      */
@@ -278,7 +287,7 @@ public final class JpaStateStore implements StateStore {
         int extra = p == null ? 0 : p.size();
         int want = (int) Math.min(Integer.MAX_VALUE, (extra == 0 ? 0L : offset) + (long) limit + extra);
         List<Row> rows = new ArrayList<>();
-        for (Row r : find(em, table, index, value, extra == 0 ? offset : 0, want)) {
+        for (Row r : foundInDatabase(table, index, value, extra == 0 ? offset : 0, want)) {
             if (p == null || !p.containsKey(r.key())) {
                 rows.add(r);
             }
@@ -293,6 +302,23 @@ public final class JpaStateStore implements StateStore {
         }
         rows.sort(BY_ORDER_THEN_KEY);
         return List.copyOf(rows.subList(Math.min(offset, rows.size()), (int) Math.min(rows.size(), (long) offset + limit)));
+    }
+
+    /** {@link #find(EntityManager, StateTable, int, String, int, int)}, remembered until the block ends (ledger's store). */
+    private List<Row> foundInDatabase(StateTable table, int index, String value, int offset, int limit) {
+        if (cache == null) {
+            return find(em, table, index, value, offset, limit);
+        }
+        String key = table.ordinal() + "/" + index + "/" + offset + "/" + limit + "/" + value;
+        List<Row> known = foundInBlock.get(key);
+        if (known != null) {
+            return known;
+        }
+        List<Row> rows = find(em, table, index, value, offset, limit);
+        if (rows.size() <= FOUND_ROWS && foundInBlock.size() < FOUND_IN_BLOCK) {
+            foundInBlock.put(key, List.copyOf(rows));
+        }
+        return rows;
     }
 
     /** The rows of one index value in the database, in their order, a page of them. */
@@ -427,6 +453,7 @@ public final class JpaStateStore implements StateStore {
             pending.forEach((table, changes) -> changes.forEach((key, c) -> write(table, key, c)));
             pending.clear();
             readAhead.clear();
+            foundInBlock.clear();
             changedAccumulators.forEach((t, a) -> {
                 StateDigestRow d = em.find(StateDigestRow.class, t.tableName());
                 if (d == null) {
@@ -468,6 +495,7 @@ public final class JpaStateStore implements StateStore {
     public void release() {
         pending.clear();
         readAhead.clear();
+        foundInBlock.clear();
         touched.clear();
         if (shared != null) {
             shared.clear();
