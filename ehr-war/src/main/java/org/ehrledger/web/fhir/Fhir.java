@@ -17,6 +17,7 @@ import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
+import org.ehrledger.ejb.application.Turns;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
@@ -159,10 +160,19 @@ public final class Fhir {
         }
     }
 
+    /**
+     * Validations running at once: one per core. Each is CPU-bound and holds the validator's model of up to
+     * {@link #CHUNK_CHARS} of JSON, so more at once only share the cores and multiply that heap (eight importers'
+     * bundles validated together kept replica 1 in a full collection every 8 s on the default heap).
+     */
+    private static final Turns VALIDATIONS = Turns.perCore(60_000,
+            "this replica's FHIR validator is busy with other requests; try again in a minute");
+
     /** Validates a resource against the base R4 specification (and the profiles it declares that are known). */
     public static Findings validate(IBaseResource resource) {
         if (TYPES.contains(resource.fhirType())) {
-            return findings(validator().validateWithResult(resource).getMessages());
+            FhirValidator v = validator();
+            return findings(VALIDATIONS.run(() -> v.validateWithResult(resource)).getMessages());
         }
         return findings(validateTogether(validator(), List.of(resource.fhirType()), List.of(json(resource))).get(0));
     }
@@ -243,7 +253,8 @@ public final class Fhir {
         List<List<SingleValidationMessage>> mine = new ArrayList<>(jsons.size());
         jsons.forEach(j -> mine.add(new ArrayList<>()));
         List<SingleValidationMessage> unplaced = new ArrayList<>();
-        for (SingleValidationMessage m : v.validateWithResult(wrapper.toString()).getMessages()) {
+        String all = wrapper.toString();
+        for (SingleValidationMessage m : VALIDATIONS.run(() -> v.validateWithResult(all)).getMessages()) {
             String at = m.getLocationString();
             Matcher entry = at == null ? null : ENTRY.matcher(at);
             if (entry != null && entry.lookingAt()) {

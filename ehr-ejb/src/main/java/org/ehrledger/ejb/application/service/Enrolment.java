@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.Turns;
 import org.ehrledger.ejb.domain.model.registry.Role;
 import org.ehrledger.ejb.domain.model.tx.Fields;
 import org.ehrledger.ejb.infrastructure.crypto.CryptoException;
@@ -60,7 +61,9 @@ public class Enrolment {
     long codeHours;
 
     private final PasswordProtection protection = new PasswordProtection();
-    private final DerivationGate derivations = DerivationGate.forThisMachine();
+    /** Password derivations, one per core at once, waiting at most 20 s for a turn. */
+    private final Turns derivations = Turns.perCore(20_000,
+            "many people are signing in at this replica at once; try again in a few seconds");
     /** The pending seal's secret is random and long: the minimum cost suffices. */
     private final PasswordProtection pendingProtection = new PasswordProtection(PasswordProtection.MIN_ITERATIONS);
 

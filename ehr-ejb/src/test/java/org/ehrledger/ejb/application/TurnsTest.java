@@ -1,4 +1,4 @@
-package org.ehrledger.ejb.application.service;
+package org.ehrledger.ejb.application;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,16 +8,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.ehrledger.ejb.application.EhrException;
-import org.ehrledger.ejb.application.ErrorCode;
 import org.junit.jupiter.api.Test;
 
-/** Password derivations beyond the gate's bound wait for a turn, and are answered BUSY if none comes in time. */
-class DerivationGateTest {
+/** Tasks beyond the bound wait for a turn, and are answered BUSY if none comes in time. */
+class TurnsTest {
 
     @Test
     void aDerivationBeyondTheBoundWaitsThenIsAnsweredBusyAndTheNextOneAfterATurnEndsRuns() throws Exception {
-        DerivationGate gate = new DerivationGate(1, 200);
+        Turns gate = new Turns(1, 200, "many people are signing in at this replica at once; try again in a few seconds");
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch finish = new CountDownLatch(1);
         CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> gate.run(() -> {
@@ -44,7 +42,7 @@ class DerivationGateTest {
 
     @Test
     void aDerivationThatFailsGivesItsTurnBack() {
-        DerivationGate gate = new DerivationGate(1, 200);
+        Turns gate = new Turns(1, 200, "many people are signing in at this replica at once; try again in a few seconds");
         assertThrows(IllegalStateException.class, () -> gate.run(() -> {
             throw new IllegalStateException("wrong password");
         }));
