@@ -87,13 +87,9 @@ public final class JpaLedgerStore implements LedgerStore {
 
     @Override
     public Map<String, byte[]> contents(Collection<String> recordIds) {
-        List<String> all = List.copyOf(new java.util.TreeSet<>(recordIds));
         Map<String, byte[]> out = new java.util.HashMap<>();
-        for (int from = 0; from < all.size(); from += 128) {
-            for (ContentRow c : em.createQuery("SELECT c FROM ContentRow c WHERE c.recordId IN :ids", ContentRow.class)
-                    .setParameter("ids", all.subList(from, Math.min(all.size(), from + 128))).getResultList()) {
-                out.put(c.recordId(), c.ciphertext());
-            }
+        for (ContentRow c : ByKeys.find(em, "SELECT c FROM ContentRow c WHERE c.recordId IN :keys", ContentRow.class, recordIds)) {
+            out.put(c.recordId(), c.ciphertext());
         }
         return out;
     }

@@ -253,16 +253,12 @@ public final class JpaStateStore implements StateStore {
         return out;
     }
 
-    /** The stored rows with these keys, 128 keys a query. */
+    /** The stored rows with these keys ({@link ByKeys#CHUNK} keys a query). */
     private List<Row> byKeys(StateTable table, java.util.Collection<String> keys) {
-        List<String> all = List.copyOf(new java.util.TreeSet<>(keys));
         List<Row> rows = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += 128) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + 128));
-            for (StateRowEntity e : em.createQuery("SELECT r FROM " + entity(table) + " r WHERE r.key IN :keys",
-                    StateRowEntity.class).setParameter("keys", chunk).getResultList()) {
-                rows.add(e.row());
-            }
+        for (StateRowEntity e : ByKeys.find(em, "SELECT r FROM " + entity(table) + " r WHERE r.key IN :keys", StateRowEntity.class,
+                keys)) {
+            rows.add(e.row());
         }
         return rows;
     }
