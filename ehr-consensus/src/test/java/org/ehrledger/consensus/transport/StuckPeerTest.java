@@ -206,20 +206,23 @@ class StuckPeerTest {
         final NodeKeys[] keys = {KeyPairs.generate(), KeyPairs.generate()};
         final ClusterConfig config;
         final LinkTls client;
+        final LinkTls serverTls;
         final ServerSocket server;
         int greetingLength;
         CompletableFuture<Socket> accepting;
 
         Pair() throws Exception {
-            int port0 = freePorts(1);
-            int port1 = freePorts(1);
+            // Four distinct ports: a replica whose genesis port equalled node 0's would own the address node 0
+            // claims, and node 1 would rightly refuse node 0's link (a CI run once waited 30 s for that accept).
+            int port0 = freePorts(4);
+            int port1 = port0 + 1;
             config = new ClusterConfig(List.of(new ReplicaInfo(0, "127.0.0.1", port0, keys[0].publicKeys()),
                     new ReplicaInfo(1, "127.0.0.1", port1, keys[1].publicKeys()),
-                    new ReplicaInfo(2, "127.0.0.1", freePorts(1), KeyPairs.generate().publicKeys()),
-                    new ReplicaInfo(3, "127.0.0.1", freePorts(1), KeyPairs.generate().publicKeys())), 16, 64);
+                    new ReplicaInfo(2, "127.0.0.1", port0 + 2, KeyPairs.generate().publicKeys()),
+                    new ReplicaInfo(3, "127.0.0.1", port0 + 3, KeyPairs.generate().publicKeys())), 16, 64);
             // Generous handshake deadlines: the first handshake of a cold JVM on a busy machine can take seconds.
             client = new LinkTls(0, keys[0], config::replicaKeys, Duration.ofSeconds(20));
-            LinkTls serverTls = new LinkTls(1, keys[1], config::replicaKeys, Duration.ofSeconds(20));
+            serverTls = new LinkTls(1, keys[1], config::replicaKeys, Duration.ofSeconds(20));
             server = serverTls.socketFactory(AddressOwners.of(config))
                     .createServerSocket("test", port1, 50, InetAddress.getLoopbackAddress());
             cleanup.add(server);
@@ -252,9 +255,15 @@ class StuckPeerTest {
 
         /** Node 1's side of the link. */
         Socket accepted() throws Exception {
-            Socket s = accepting.get(30, TimeUnit.SECONDS);
-            cleanup.add(s);
-            return s;
+            try {
+                Socket s = accepting.get(30, TimeUnit.SECONDS);
+                cleanup.add(s);
+                return s;
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("node 1 accepted nothing in 30 s: " + serverTls.failedHandshakes()
+                        + " failed handshakes, " + serverTls.refusedAddresses() + " refused addresses, "
+                        + serverTls.rejectedPeers() + " rejected peers", e);
+            }
         }
     }
 }
