@@ -320,6 +320,30 @@ proxy_down() {
   rm -f "$HOME_DIR/link-proxy.pid"
 }
 
+# The CAs a replica trusts for outgoing HTTPS: Payara Micro's bundled set less those that have expired since it was
+# released. Payara checks its truststore when the application first uses TLS and logs every expired CA in full
+# (about 60 lines each, 300 lines per start in December 2026). Kept in the user's cache, for every
+# network of this machine; rebuilt when older than a day or than Payara Micro.
+truststore() {
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/ehr-ledger" store tmp now alias until
+  store="$cache/truststore-$PAYARA_VERSION.p12"
+  if [ -f "$store" ] && [ -n "$(find "$store" -newer "$MICRO_JAR" -mmin -1440 2>/dev/null)" ]; then echo "$store"; return; fi
+  mkdir -p "$cache"
+  tmp=$(mktemp -d "$cache/truststore.XXXXXX")
+  (cd "$tmp" && jar xf "$MICRO_JAR" MICRO-INF/domain/cacerts.p12)
+  now=$(date +%s)
+  keytool -J-Duser.language=en -list -v -keystore "$tmp/MICRO-INF/domain/cacerts.p12" -storepass changeit 2>/dev/null \
+    | awk '/^Alias name: /{a=$0; sub(/^Alias name: /, "", a)} /^Valid from: /{sub(/.*until: /, ""); print a "\t" $0}' \
+    | while IFS=$'\t' read -r alias until; do
+        if [ "$(date -d "$until" +%s 2>/dev/null || echo "$now")" -lt "$now" ]; then
+          keytool -delete -alias "$alias" -keystore "$tmp/MICRO-INF/domain/cacerts.p12" -storepass changeit </dev/null >/dev/null 2>&1
+        fi
+      done
+  mv "$tmp/MICRO-INF/domain/cacerts.p12" "$store"
+  rm -rf "$tmp"
+  echo "$store"
+}
+
 start_one() {
   local n=$1 dir; dir=$(node "$n")
   if alive "$n"; then say "replica $n already running (pid $(pid_of "$n"))"; return; fi
@@ -346,6 +370,8 @@ start_one() {
   } > "$dir/replica.properties"
   chmod 600 "$dir/replica.properties"
   rm -rf "$dir/payara-runtime"
+  # Payara Micro keeps a truststore found in its root directory (and ignores -Djavax.net.ssl.trustStore).
+  mkdir -p "$dir/payara-runtime/config" && cp "$(truststore)" "$dir/payara-runtime/config/cacerts.p12"
   # shellcheck disable=SC2086  # EHR_JAVA_OPTS: extra JVM options (e.g. a profiler agent), split on spaces
   # C1 only: four application servers on a small machine otherwise spend a third to a half of their CPU
   # in the C2 compiler, for good (measured with async-profiler; docs/PERFORMANCE.md). On a machine of its
