@@ -40,10 +40,11 @@ final class CommittedRows {
         this.watch = w;
     }
 
-    private void noteChange(StateTable table, String key, StateStore.Row previous, boolean deleted) {
+    /** Notes a change in the watch: the row's digest before (null: inserted) and after (null: deleted). */
+    private void noteChange(StateTable table, String key, StateStore.Row before, StateStore.Row after) {
         StateWatch w = watch;
-        if (w != null) {
-            w.changed(table, key, previous, deleted);
+        if (w != null && w.active()) {
+            w.changed(table, key, before == null ? null : before.digest(), after == null ? null : after.digest());
         }
     }
 
@@ -75,7 +76,7 @@ final class CommittedRows {
         }
         StateCommitment.apply(acc, row.digest(), 1);
         changed.add(table);
-        noteChange(table, key, previous, false);
+        noteChange(table, key, previous, row);
         store.put(table, row, previous);
     }
 
@@ -84,14 +85,14 @@ final class CommittedRows {
         StateStore.Row row = StateRows.row(table, key, body);
         StateCommitment.apply(accumulators().get(table), row.digest(), 1);
         changed.add(table);
-        noteChange(table, key, null, false);
+        noteChange(table, key, null, row);
         store.put(table, row, null);
     }
 
     void delete(StateTable table, StateStore.Row previous) {
         StateCommitment.apply(accumulators().get(table), previous.digest(), -1);
         changed.add(table);
-        noteChange(table, previous.key(), previous, true);
+        noteChange(table, previous.key(), previous, null);
         store.remove(table, previous);
     }
 
@@ -119,6 +120,10 @@ final class CommittedRows {
         }
         changed.clear();
         store.endBlock(height, out);
+        StateWatch w = watch;
+        if (w != null) {
+            w.blockEnded();
+        }
     }
 
     /**

@@ -25,19 +25,24 @@ import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
  * started, while it serves and executes blocks, a page at a time, each page in a transaction of its own,
  * so it neither delays the start nor holds up writes; {@link #progress()} says how far it got.
  *
- * <p>A table is summed while blocks change it: the rows changed since its check began are noted
- * ({@link StateWatch}), left out of the running sum when read after their change, and counted as they are
- * at the end, read with blocks held back for that moment only. If a table still does not add up (rows
- * were deleted during its check, or too many changed), it is counted once more with blocks held back, which
- * is exact; only then is it reported damaged.
+ * <p>A table is summed while blocks change it, in constant memory: each page is read while no block executes
+ * (a short wait for blocks), and the changes blocks make to rows already counted are summed apart
+ * ({@link StateWatch}); the rows as read plus those changes must equal the table's stored accumulator. A table
+ * that does not add up is counted once more with blocks held back, which is exact; only then is it reported
+ * damaged. (If a transaction that executed blocks rolled back during the count, the count is not trusted and
+ * is simply repeated.)
  */
 public final class IntegrityCheck {
 
     private static final Logger LOG = Logger.getLogger(IntegrityCheck.class.getName());
     /** Blocks verified per transaction. */
     static final int CHAIN_CHUNK = 512;
-    /** State rows and contents read per transaction. */
+    /** Contents read per transaction. */
     static final int PAGE = 512;
+    /** State rows read per page, while no block executes (blocks wait for the read, not for the digests). */
+    static final int STATE_PAGE = 256;
+    /** Counts of a table while blocks execute that a rolled-back transaction may disturb, before an exact count. */
+    static final int ATTEMPTS = 3;
 
     /** The stores as seen in one transaction. */
     public record Stores(StateStore state, LedgerStore ledger) {
@@ -126,69 +131,85 @@ public final class IntegrityCheck {
     }
 
     private long table(StateTable t, long before) {
+        long read = 0;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            Count c = count(t, before);
+            read = c.read();
+            if (c.addsUp()) {
+                return read;
+            }
+            if (c.changes().trustworthy()) {
+                break; // damaged, it seems: confirmed below
+            }
+            int a = attempt;
+            LOG.info(() -> t.tableName() + " counted again (" + (c.changes().disturbed() ? "a transaction that executed blocks "
+                    + "rolled back while it was read" : "the database returned its keys in another order than expected")
+                    + ", attempt " + a + ")");
+        }
+        // Exact, with blocks held back: a table that still does not add up is damaged (or its keys are ordered
+        // otherwise by the database); this names what is wrong.
+        LOG.info(() -> t.tableName() + " counted again with blocks held back");
+        recounted.add(t);
+        String problem = source.quiescent(s -> new WorldState(s.state()).verifyTable(t));
+        if (problem != null) {
+            throw new DamagedLedgerException(source.read(s -> s.state().height()), problem);
+        }
+        return read;
+    }
+
+    /** One count of a table while blocks execute. */
+    private record Count(long read, boolean addsUp, StateWatch.Changes changes) {
+    }
+
+    /**
+     * Sums a table's rows a page at a time, each page read while no block executes (a short wait for blocks),
+     * checking every row against its digest; the changes blocks make to rows already counted are summed by the
+     * watch, so that at the end the two sums together must equal the table's stored accumulator.
+     */
+    private Count count(StateTable t, long before) {
         source.quiescent(s -> {
             watch.start(t);
             return null;
         });
-        byte[] sum = new byte[StateCommitment.BYTES];
-        long read = 0;
-        String after = "";
-        Map<String, StateWatch.Change> changes = Map.of();
         try {
+            byte[] sum = new byte[StateCommitment.BYTES];
+            long read = 0;
+            String after = "";
             while (true) {
                 String from = after;
-                List<StateStore.Row> page = source.read(s -> s.state().scan(t, from, PAGE));
+                List<StateStore.Row> page = source.quiescent(s -> {
+                    List<StateStore.Row> p = s.state().scan(t, from, STATE_PAGE);
+                    watch.counted(t, p.isEmpty() ? null : p.get(p.size() - 1).key(), p.size() < STATE_PAGE);
+                    return p;
+                });
                 for (StateStore.Row r : page) {
                     String problem = WorldState.checkRow(t, r);
                     if (problem != null) {
                         throw new DamagedLedgerException(source.read(s -> s.state().height()), problem);
                     }
-                    if (!watch.read(t, r)) {
-                        StateCommitment.apply(sum, r.digest(), 1);
+                    if (r.key().compareTo(after) <= 0) {
+                        watch.misordered(t);
                     }
+                    StateCommitment.apply(sum, r.digest(), 1);
                     after = r.key();
                 }
                 read += page.size();
                 progress = String.format(Locale.ROOT, "checking the state: %s, %,d rows (%,d in all)", t.tableName(), read,
                         before + read);
-                if (page.size() < PAGE) {
+                if (page.size() < STATE_PAGE) {
                     break;
                 }
             }
-            boolean overflowed = watch.overflowed(t);
-            int deletions = watch.deletions(t);
-            boolean addsUp = source.quiescent(s -> {
-                Map<String, StateWatch.Change> changed = watch.stop(t);
-                if (overflowed || watch.overflowed(t)) {
-                    return false;
-                }
-                s.state().prefetch(t, changed.keySet());
-                for (Map.Entry<String, StateWatch.Change> c : changed.entrySet()) {
-                    byte[] counted = c.getValue().counted();
-                    if (counted != null) {
-                        StateCommitment.apply(sum, counted, -1);
-                    }
-                    StateStore.Row now = s.state().get(t, c.getKey());
-                    if (now != null) {
-                        StateCommitment.apply(sum, now.digest(), 1);
-                    }
-                }
-                return Arrays.equals(sum, s.state().accumulators().getOrDefault(t, new byte[StateCommitment.BYTES]));
+            long rows = read;
+            return source.quiescent(s -> {
+                StateWatch.Changes changes = watch.stop(t);
+                byte[] now = StateCommitment.sum(List.of(sum, changes.delta()));
+                boolean addsUp = Arrays.equals(now, s.state().accumulators().getOrDefault(t, new byte[StateCommitment.BYTES]));
+                return new Count(rows, addsUp, changes);
             });
-            if (!addsUp) {
-                // Exact, with blocks held back: rows deleted while the table was read, or an altered table.
-                LOG.info(() -> t.tableName() + " counted again with blocks held back (" + deletions + " rows deleted while it was "
-                        + "read" + (overflowed ? ", more changed than noted" : "") + ")");
-                recounted.add(t);
-                String problem = source.quiescent(s -> new WorldState(s.state()).verifyTable(t));
-                if (problem != null) {
-                    throw new DamagedLedgerException(source.read(s -> s.state().height()), problem);
-                }
-            }
         } finally {
             watch.stop(t);
         }
-        return read;
     }
 
     /** Every stored content against its record's hash on chain; returns the contents read. */

@@ -114,6 +114,11 @@ public class LedgerRuntime {
                 @Override
                 public void afterCompletion(int status) {
                     storage.blockCompleted();
+                    if (status == Status.STATUS_COMMITTED) {
+                        watch.committed();
+                    } else {
+                        watch.rolledBack();
+                    }
                     blockGate.release();
                 }
             });

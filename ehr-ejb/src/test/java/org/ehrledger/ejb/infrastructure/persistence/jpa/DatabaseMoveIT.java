@@ -152,6 +152,18 @@ class DatabaseMoveIT {
         } finally {
             emf.close();
         }
+        // The background check reads the state tables in key order as Java orders keys: code point order,
+        // whatever collation the database was created with.
+        try (Connection c = DriverManager.getConnection(postgresql(2).url(), login(2));
+             java.sql.ResultSet r = c.createStatement().executeQuery("SELECT table_name, collation_name FROM "
+                     + "information_schema.columns WHERE column_name = 'row_key' AND table_name LIKE 'state\\_%'")) {
+            int tables = 0;
+            while (r.next()) {
+                assertEquals("C", r.getString(2), r.getString(1) + "'s keys");
+                tables++;
+            }
+            assertEquals(org.ehrledger.ejb.application.contracts.StateTable.values().length, tables);
+        }
 
         DatabaseMove.TargetNotEmptyException refused = assertThrows(DatabaseMove.TargetNotEmptyException.class,
                 () -> new DatabaseMove(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
