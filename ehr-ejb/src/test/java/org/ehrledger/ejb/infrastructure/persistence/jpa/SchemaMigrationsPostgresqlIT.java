@@ -45,7 +45,7 @@ class SchemaMigrationsPostgresqlIT {
 
     @Test
     void theMigratedSchemaIsTheOneJpaExpectsOnPostgresql() throws Exception {
-        assertEquals(new SchemaMigrations.Outcome(SchemaMigrationsTest.CHANGESETS, 0, SchemaMigrationsTest.CHANGESETS),
+        assertEquals(new SchemaMigrations.Outcome(SchemaMigrationsTest.POSTGRESQL_CHANGESETS, 0, SchemaMigrationsTest.POSTGRESQL_CHANGESETS),
                 TestDatabase.migrate(url(1), login(1)));
         EntityManagerFactory generated = TestDatabase.generatedByEclipseLink(url(2), login(2));
         generated.createEntityManager().close();
@@ -63,7 +63,7 @@ class SchemaMigrationsPostgresqlIT {
         } finally {
             emf.close();
         }
-        assertEquals(new SchemaMigrations.Outcome(0, 0, SchemaMigrationsTest.CHANGESETS), TestDatabase.migrate(url(1), login(1)),
+        assertEquals(new SchemaMigrations.Outcome(0, 0, SchemaMigrationsTest.POSTGRESQL_CHANGESETS), TestDatabase.migrate(url(1), login(1)),
                 "a second start changes nothing");
     }
 
@@ -72,8 +72,8 @@ class SchemaMigrationsPostgresqlIT {
         EntityManagerFactory generated = TestDatabase.releaseBeforeMigrations(url(3), login(3));
         SchemaMigrationsTest.inTransaction(generated, em -> SchemaMigrationsTest.versionOneEntities().forEach(em::persist));
         generated.close();
-        assertEquals(new SchemaMigrations.Outcome(SchemaMigrationsTest.CHANGESETS - SchemaMigrationsTest.V1_CHANGESETS,
-                SchemaMigrationsTest.V1_CHANGESETS, SchemaMigrationsTest.CHANGESETS), TestDatabase.migrate(url(3), login(3)));
+        assertEquals(new SchemaMigrations.Outcome(SchemaMigrationsTest.POSTGRESQL_CHANGESETS
+                - SchemaMigrationsTest.V1_CHANGESETS, SchemaMigrationsTest.V1_CHANGESETS, SchemaMigrationsTest.POSTGRESQL_CHANGESETS), TestDatabase.migrate(url(3), login(3)));
         EntityManagerFactory emf = TestDatabase.migrated(url(3), login(3));
         try {
             assertEquals(List.of("dr-a"), emf.createEntityManager()
