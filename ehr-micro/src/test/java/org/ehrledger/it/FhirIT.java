@@ -1677,6 +1677,51 @@ class FhirIT {
         assertTrue(validated > 40, "resources validated: " + validated);
     }
 
+    @Test
+    @Order(23)
+    void aPatientWithMoreRecordsThanOneAnswerOpensIsSearchedForwardAPageAtATime() throws Exception {
+        String[] icu = enrolledPatient("Ivo", "Intensive", "1951-02-03");
+        int records = 2_100; // more than the 2,000 one answer opens in memory (Records.MAX_OPENED)
+        for (int sent = 0; sent < records; sent += 100) {
+            Bundle vitals = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+            for (int i = 0; i < 100; i++) {
+                Observation o = new Observation().setStatus(Observation.ObservationStatus.FINAL)
+                        .setCode(new CodeableConcept().addCoding(new org.hl7.fhir.r4.model.Coding("http://loinc.org", "8867-4", "Heart rate")))
+                        .setSubject(new Reference("Patient/" + icu[0])).setEffective(new DateTimeType("2026-11-02T08:30:00Z"))
+                        .setValue(new org.hl7.fhir.r4.model.Quantity(60 + (sent + i) % 40).setUnit("/min")
+                                .setSystem("http://unitsofmeasure.org").setCode("/min"));
+                o.addCategory().addCoding().setSystem("http://terminology.hl7.org/CodeSystem/observation-category").setCode("vital-signs");
+                vitals.addEntry().setFullUrl("urn:uuid:" + java.util.UUID.randomUUID()).setResource(o).getRequest()
+                        .setMethod(Bundle.HTTPVerb.POST).setUrl("Observation");
+            }
+            client(icu[1]).transaction().withBundle(vitals).execute();
+        }
+        Bundle first = client(icu[1]).search().forResource(Observation.class).where(Observation.PATIENT.hasId(icu[0])).count(50)
+                .returnBundle(Bundle.class).execute();
+        assertEquals(50, first.getEntry().size());
+        assertFalse(first.hasTotal(), "no total: the search reads forward a page at a time");
+        assertTrue(first.getLink("next").getUrl().contains("_after="), first.getLink("next").getUrl());
+        List<String> seen = new ArrayList<>();
+        Bundle page = first;
+        for (int p = 0; p < 3; p++) {
+            page.getEntry().forEach(e -> seen.add(e.getResource().getIdElement().getIdPart()));
+            page = client(icu[1]).loadPage().next(page).execute();
+        }
+        assertEquals(150, seen.stream().distinct().count(), "three pages, no record twice");
+        Bundle byCode = client(icu[1]).search().forResource(Observation.class).where(Observation.PATIENT.hasId(icu[0]))
+                .and(Observation.CODE.exactly().systemAndCode("http://loinc.org", "8867-4")).count(10).returnBundle(Bundle.class).execute();
+        assertEquals(10, byCode.getEntry().size(), "a search by code reads forward too");
+
+        UnprocessableEntityException sorted = assertThrows(UnprocessableEntityException.class, () -> client(icu[1]).search()
+                .forResource(Observation.class).where(Observation.PATIENT.hasId(icu[0])).sort().descending(Observation.DATE)
+                .returnBundle(Bundle.class).execute());
+        assertTrue(sorted.getMessage().contains("more than 2000 records"), sorted.getMessage());
+        UnprocessableEntityException everything = assertThrows(UnprocessableEntityException.class, () -> client(icu[1]).operation()
+                .onInstance(new IdType("Patient", icu[0])).named("$everything").withNoParameters(Parameters.class).useHttpGet()
+                .returnResourceType(Bundle.class).execute());
+        assertTrue(everything.getMessage().contains("read them with a search"), everything.getMessage());
+    }
+
     /** A patient the registration desk registered, enrolled with their code and signed in: their id and token. */
     private static String[] enrolledPatient(String given, String family, String born) throws Exception {
         Patient p = new Patient();

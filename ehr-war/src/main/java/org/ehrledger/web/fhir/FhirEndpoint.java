@@ -130,15 +130,15 @@ public class FhirEndpoint {
         MultivaluedMap<String, String> q = uri.getQueryParameters();
         // Practitioners, organisations and provenance a patient's records came with are found by naming the patient.
         boolean ofPatient = q.containsKey("patient") || q.containsKey("subject");
-        Bundle page = Search.page(switch (type) {
-            case "Patient" -> new Patients(r).search(q);
-            case "Practitioner" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchPractitioners(q);
-            case "Organization" -> ofPatient ? new Records(r).search(type, q) : new Directory(r).searchOrganisations(q);
-            case "Consent" -> new Consents(r).searchConsents(q);
-            case "AuditEvent" -> new Consents(r).searchAccessLog(q);
-            case "Provenance" -> ofPatient ? new Records(r).search(type, q) : new Records(r).searchProvenance(q);
+        Bundle page = switch (type) {
+            case "Patient" -> Search.page(new Patients(r).search(q), r);
+            case "Practitioner" -> ofPatient ? new Records(r).search(type, q) : Search.page(new Directory(r).searchPractitioners(q), r);
+            case "Organization" -> ofPatient ? new Records(r).search(type, q) : Search.page(new Directory(r).searchOrganisations(q), r);
+            case "Consent" -> Search.page(new Consents(r).searchConsents(q), r);
+            case "AuditEvent" -> Search.page(new Consents(r).searchAccessLog(q), r);
+            case "Provenance" -> ofPatient ? new Records(r).search(type, q) : Search.page(new Records(r).searchProvenance(q), r);
             default -> new Records(r).search(type, q);
-        }, r);
+        };
         if (RecordTypes.isRecordType(type) && (q.containsKey("_include") || q.containsKey("_revinclude"))) {
             new Records(r).include(type, q, page);
         }

@@ -39,6 +39,11 @@ public class FhirException extends RuntimeException {
         return new FhirException(403, OperationOutcome.IssueType.FORBIDDEN, ErrorCode.FORBIDDEN, diagnostics);
     }
 
+    /** 422 {@code too-costly}: the answer would open more records than one request may (narrow the request). */
+    public static FhirException tooCostly(String diagnostics) {
+        return new FhirException(422, OperationOutcome.IssueType.TOOCOSTLY, ErrorCode.INVALID_INPUT, diagnostics);
+    }
+
     /** 422: the resource is well-formed but breaks the specification's or the ledger's rules. */
     public static FhirException unprocessable(ErrorCode code, String diagnostics) {
         return new FhirException(422, OperationOutcome.IssueType.PROCESSING, code, diagnostics);

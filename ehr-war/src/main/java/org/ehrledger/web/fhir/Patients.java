@@ -84,8 +84,7 @@ final class Patients {
      * FHIR read), each as a read of it returns it: what {@code $everything} and a bulk export hold.
      */
     List<Resource> compartment(String id, Set<Category> categories) {
-        List<ClinicalRecords.Opened> opened = request.isSelf(id) ? request.patients().myRecord()
-                : new Records(request).read(id, categories);
+        List<ClinicalRecords.Opened> opened = new Records(request).read(id, categories);
         List<Resource> all = new ArrayList<>();
         all.add(Resources.patient(id, demographics(opened)));
         for (ClinicalRecords.Opened o : opened) {

@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.Resource;
 
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.ClinicalRecords;
+import org.ehrledger.ejb.application.service.Ids;
 import org.ehrledger.ejb.application.service.RecordService;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.registry.Role;
@@ -59,19 +60,57 @@ final class Records {
                 .orElseThrow(() -> FhirException.notFound("no " + (type == null ? "record" : type) + " " + id));
     }
 
+    /** Records of a patient one request opens in memory at most (a search, its includes, {@code $everything}). */
+    static final int MAX_OPENED = 2_000;
+    /** Records a search that pages forward reads for one answer, at most (opening one page of them at a time). */
+    static final int MAX_SCANNED = 10_000;
+    /** Records read per page. */
+    private static final int PAGE = ClinicalRecords.PageQuery.MAX_LIMIT;
+
+    private static String names(Set<Category> categories) {
+        return categories.stream().map(Enum::name).sorted().collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /**
-     * Records of a patient in the given categories, as the caller may read them: practitioners through an
-     * audited chart read (refused and recorded without a basis), patients their own (another patient's id
-     * is recorded and refused).
+     * The records of a patient the caller may read in these categories, newest first, opened: the patient's own,
+     * or a practitioner's under consent, break-glass or treatment (each page read recorded on chain as the chart's
+     * reads are). At most {@value #MAX_OPENED}: a patient with more is refused as too costly (search instead).
      */
     List<ClinicalRecords.Opened> read(String patientId, Set<Category> categories) {
+        List<ClinicalRecords.Opened> all = readAtMost(patientId, categories, MAX_OPENED);
+        if (all == null) {
+            throw FhirException.tooCostly("the patient has more than " + MAX_OPENED + " records of "
+                    + names(categories) + ": read them with a search (newest first, paged)");
+        }
+        return all;
+    }
+
+    /** {@link #read}, or null if the patient has more than {@code max} such records (no more than a page beyond is opened). */
+    private List<ClinicalRecords.Opened> readAtMost(String patientId, Set<Category> categories, int max) {
+        List<ClinicalRecords.Opened> all = new ArrayList<>();
+        String after = null;
+        do {
+            ClinicalRecords.OpenedPage p = page(patientId, categories, after);
+            all.addAll(p.records());
+            after = p.next();
+            if (all.size() > max) {
+                return null;
+            }
+        } while (after != null);
+        return all;
+    }
+
+    /** One page of a patient's records as {@link #read} reads them, newest first after the record {@code after} (null: the newest). */
+    private ClinicalRecords.OpenedPage page(String patientId, Set<Category> categories, String after) {
+        ClinicalRecords.PageQuery q = new ClinicalRecords.PageQuery(categories, Long.MIN_VALUE, Long.MAX_VALUE, after, PAGE);
         if (request.is(Role.PRACTITIONER)) {
-            return FhirRequest.refusedAsForbidden(() -> request.practitioners().chart(patientId, request.reason(), categories)
-                    .records());
+            return FhirRequest.refusedAsForbidden(() -> {
+                var chart = request.practitioners().chart(patientId, request.reason(), categories, q);
+                return new ClinicalRecords.OpenedPage(chart.records(), chart.next());
+            });
         }
         if (request.is(Role.PATIENT)) {
-            return FhirRequest.refusedAsForbidden(() -> request.patients().record(patientId).stream()
-                    .filter(o -> categories.contains(o.record().category())).toList());
+            return FhirRequest.refusedAsForbidden(() -> request.patients().record(patientId, q));
         }
         throw FhirException.forbidden("administrators and billing staff do not read clinical records (billing uses the "
                 + "SOAP billing service under the patient's billing consent)");
@@ -80,9 +119,13 @@ final class Records {
     /**
      * A patient's records of one type, by {@code _id}, {@code _lastUpdated} and what the base specification
      * searches in that type's content ({@code code}, {@code category}, {@code status}, {@code clinical-status},
-     * {@code date}; {@link Search#content}), newest committed first or in the {@code _sort} order.
+     * {@code date}; {@link Search#content}), newest committed first or in the {@code _sort} order, as a page of
+     * results. A patient with up to {@value #MAX_OPENED} records of the type's categories is searched whole (a
+     * total, next and previous links); beyond that the search pages forward from the newest, one page of records
+     * opened at a time and at most {@value #MAX_SCANNED} read per answer (next links, no total), and {@code _sort}
+     * is refused as too costly.
      */
-    List<Resource> search(String type, MultivaluedMap<String, String> q) {
+    org.hl7.fhir.r4.model.Bundle search(String type, MultivaluedMap<String, String> q) {
         requireRecordType(type);
         List<String> allowed = new ArrayList<>(List.of("patient", "subject", "_id", "_lastUpdated", "_sort", "_include",
                 "_revinclude"));
@@ -96,12 +139,48 @@ final class Records {
         Predicate<Long> updated = Search.dates(q.get("_lastUpdated"));
         Predicate<Resource> content = Search.content(type, q);
         Comparator<Resource> order = Search.sort(type, q.getFirst("_sort"));
-        List<Resource> found = read(patient, RecordTypes.categoriesOf(type)).stream()
-                .filter(o -> !o.record().erased() && Resources.typeOf(o).equals(type))
-                .filter(o -> id == null || o.record().id().equals(id))
-                .filter(o -> updated.test(o.record().createdAt()))
-                .map(o -> (Resource) Resources.resource(o)).filter(content).toList();
-        return order == null ? found : found.stream().sorted(order).toList();
+        Predicate<ClinicalRecords.Opened> matches = o -> !o.record().erased() && Resources.typeOf(o).equals(type)
+                && (id == null || o.record().id().equals(id)) && updated.test(o.record().createdAt());
+        Set<Category> categories = RecordTypes.categoriesOf(type);
+        String forward = q.getFirst(Search.FORWARD);
+        List<ClinicalRecords.Opened> all = forward != null ? null : readAtMost(patient, categories, MAX_OPENED);
+        if (all != null) {
+            List<Resource> found = all.stream().filter(matches).map(o -> (Resource) Resources.resource(o)).filter(content).toList();
+            return Search.page(order == null ? found : found.stream().sorted(order).toList(), request);
+        }
+        if (order != null) {
+            throw FhirException.tooCostly("the patient has more than " + MAX_OPENED + " records of " + names(categories)
+                    + ": _sort is available up to that many; search without _sort (newest first, paged)");
+        }
+        // Forward from the last record the previous page read (none: the newest), a page of records at a time.
+        if (forward != null && !Ids.RECORD_ID.matcher(forward).matches()) {
+            throw FhirException.invalid(Search.FORWARD + " is the id of a record (from a next link)");
+        }
+        int count = Search.count(q);
+        List<Resource> window = new ArrayList<>();
+        String after = forward;
+        int scanned = 0;
+        while (window.size() < count && scanned < MAX_SCANNED) {
+            ClinicalRecords.OpenedPage p = page(patient, categories, after);
+            for (ClinicalRecords.Opened o : p.records()) {
+                scanned++;
+                after = o.record().id();
+                if (matches.test(o)) {
+                    Resource r = Resources.resource(o);
+                    if (content.test(r)) {
+                        window.add(r);
+                        if (window.size() == count) {
+                            break;
+                        }
+                    }
+                }
+            }
+            if (p.next() == null && (p.records().isEmpty() || after.equals(p.records().get(p.records().size() - 1).record().id()))) {
+                after = null; // read to the oldest record
+                break;
+            }
+        }
+        return Search.forward(window, after, request);
     }
 
     /** Adds to a page of a search of {@code type} the records its {@code _include} and {@code _revinclude} name. */

@@ -37,7 +37,9 @@ import org.ehrledger.ejb.domain.model.registry.Role;
 final class Search {
 
     /** Parameters every search takes. */
-    private static final Set<String> COMMON = Set.of("_format", "_pretty", "_count", "_cursor", "_summary");
+    private static final Set<String> COMMON = Set.of("_format", "_pretty", "_count", "_cursor", "_after", "_summary");
+    /** The parameter of a search that pages forward only: the id of the last record the previous page read. */
+    static final String FORWARD = "_after";
     static final int DEFAULT_COUNT = 50;
     static final int MAX_COUNT = 200;
     /** The modifier asking whether a parameter's elements are absent ({@code true}) or present ({@code false}). */
@@ -98,7 +100,7 @@ final class Search {
      */
     static Bundle page(List<? extends Resource> all, FhirRequest request) {
         MultivaluedMap<String, String> q = request.uri().getQueryParameters();
-        int count = count(q.getFirst("_count"), DEFAULT_COUNT, MAX_COUNT);
+        int count = count(q);
         String cursor = q.getFirst("_cursor");
         int from = 0;
         if (cursor != null) {
@@ -167,6 +169,32 @@ final class Search {
             all = all.and(one);
         }
         return all;
+    }
+
+    /** The page size a search asks ({@code _count}). */
+    static int count(MultivaluedMap<String, String> q) {
+        return count(q.getFirst("_count"), DEFAULT_COUNT, MAX_COUNT);
+    }
+
+    /**
+     * A page of a search that pages forward only (too many candidates to search whole): its matches, a
+     * {@code next} link that goes on after {@code after} (a record id; null: nothing follows), no total and no
+     * {@code previous} link.
+     */
+    static Bundle forward(List<? extends Resource> page, String after, FhirRequest request) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.SEARCHSET);
+        b.setId(UUID.randomUUID().toString());
+        b.getMeta().setLastUpdated(new Date());
+        b.addLink().setRelation("self").setUrl(request.uri().getRequestUri().toString());
+        if (after != null) {
+            b.addLink().setRelation("next").setUrl(request.uri().getRequestUriBuilder().replaceQueryParam("_cursor")
+                    .replaceQueryParam(FORWARD, after).build().toString());
+        }
+        for (Resource r : page) {
+            b.addEntry().setFullUrl(request.base() + "/" + r.getIdElement().getResourceType() + "/" + r.getIdElement().getIdPart())
+                    .setResource(r).getSearch().setMode(Bundle.SearchEntryMode.MATCH);
+        }
+        return b;
     }
 
     /** A page size: {@code fallback} when absent, else 1 to {@code max}. */
