@@ -120,6 +120,16 @@ class BulkExportTest {
         public List<ClinicalRecords.Opened> record(String patientId) {
             throw new EhrException(ErrorCode.REFUSED, "no consent from " + patientId);
         }
+
+        /** A page of the caller's own record (here the whole of it, in the page's categories); another's is refused. */
+        @Override
+        public ClinicalRecords.OpenedPage record(String patientId, ClinicalRecords.PageQuery page) {
+            if (!patientId.equals(PATIENT)) {
+                throw new EhrException(ErrorCode.REFUSED, "no consent from " + patientId);
+            }
+            return new ClinicalRecords.OpenedPage(myRecord().stream()
+                    .filter(o -> page.categories().contains(o.record().category())).toList(), null);
+        }
     }
 
     private static ClinicalRecords.Opened opened(String id, Category category, long at, Map<String, String> fields) {
