@@ -115,19 +115,28 @@ final class Search {
             }
         }
         List<? extends Resource> page = all.subList(Math.min(from, all.size()), Math.min(from + count, all.size()));
-        Bundle b = new Bundle().setType(Bundle.BundleType.SEARCHSET).setTotal(all.size());
+        String next = from + count < all.size() ? request.uri().getRequestUriBuilder().replaceQueryParam("_cursor",
+                page.get(page.size() - 1).getIdElement().getIdPart()).build().toString() : null;
+        String previous = null;
+        if (from > 0) {
+            int start = Math.max(0, Math.min(from, all.size()) - count);
+            Object[] before = start == 0 ? new Object[0] : new Object[] {all.get(start - 1).getIdElement().getIdPart()};
+            previous = request.uri().getRequestUriBuilder().replaceQueryParam("_cursor", before).build().toString();
+        }
+        return searchset(page, next, previous, request).setTotal(all.size());
+    }
+
+    /** A searchset bundle of matches with its self link and the given next and previous links (null: none). */
+    private static Bundle searchset(List<? extends Resource> page, String next, String previous, FhirRequest request) {
+        Bundle b = new Bundle().setType(Bundle.BundleType.SEARCHSET);
         b.setId(UUID.randomUUID().toString());
         b.getMeta().setLastUpdated(new Date());
         b.addLink().setRelation("self").setUrl(request.uri().getRequestUri().toString());
-        if (from + count < all.size()) {
-            b.addLink().setRelation("next").setUrl(request.uri().getRequestUriBuilder().replaceQueryParam("_cursor",
-                    page.get(page.size() - 1).getIdElement().getIdPart()).build().toString());
+        if (next != null) {
+            b.addLink().setRelation("next").setUrl(next);
         }
-        if (from > 0) {
-            int previous = Math.max(0, Math.min(from, all.size()) - count);
-            Object[] before = previous == 0 ? new Object[0] : new Object[] {all.get(previous - 1).getIdElement().getIdPart()};
-            b.addLink().setRelation("previous").setUrl(request.uri().getRequestUriBuilder().replaceQueryParam("_cursor", before)
-                    .build().toString());
+        if (previous != null) {
+            b.addLink().setRelation("previous").setUrl(previous);
         }
         for (Resource r : page) {
             b.addEntry().setFullUrl(request.base() + "/" + r.getIdElement().getResourceType() + "/" + r.getIdElement().getIdPart())
@@ -182,19 +191,8 @@ final class Search {
      * {@code previous} link.
      */
     static Bundle forward(List<? extends Resource> page, String after, FhirRequest request) {
-        Bundle b = new Bundle().setType(Bundle.BundleType.SEARCHSET);
-        b.setId(UUID.randomUUID().toString());
-        b.getMeta().setLastUpdated(new Date());
-        b.addLink().setRelation("self").setUrl(request.uri().getRequestUri().toString());
-        if (after != null) {
-            b.addLink().setRelation("next").setUrl(request.uri().getRequestUriBuilder().replaceQueryParam("_cursor")
-                    .replaceQueryParam(FORWARD, after).build().toString());
-        }
-        for (Resource r : page) {
-            b.addEntry().setFullUrl(request.base() + "/" + r.getIdElement().getResourceType() + "/" + r.getIdElement().getIdPart())
-                    .setResource(r).getSearch().setMode(Bundle.SearchEntryMode.MATCH);
-        }
-        return b;
+        return searchset(page, after == null ? null : request.uri().getRequestUriBuilder().replaceQueryParam("_cursor")
+                .replaceQueryParam(FORWARD, after).build().toString(), null, request);
     }
 
     /** A page size: {@code fallback} when absent, else 1 to {@code max}. */
