@@ -1720,6 +1720,22 @@ class FhirIT {
                 .onInstance(new IdType("Patient", icu[0])).named("$everything").withNoParameters(Parameters.class).useHttpGet()
                 .returnResourceType(Bundle.class).execute());
         assertTrue(everything.getMessage().contains("read them with a search"), everything.getMessage());
+
+        // A bulk export reads such a patient a page at a time: every record is in it, each NDJSON line parsed by HAPI.
+        JsonObject m = manifest(kickOff("Patient/$export?_type=Patient,Observation", icu[1]), icu[1]);
+        assertEquals(0, m.getJsonArray("error").size(), m.toString());
+        List<String> observations = new ArrayList<>();
+        for (var f : m.getJsonArray("output").getValuesAs(JsonObject.class)) {
+            if (f.getString("type").equals("Observation")) {
+                assertEquals(records, f.getInt("count"));
+                for (String line : http("GET", f.getString("url"), icu[1]).body().lines().toList()) {
+                    observations.add(((Observation) FHIR.newJsonParser().parseResource(line)).getIdElement().getIdPart());
+                }
+            }
+        }
+        assertEquals(records, observations.size());
+        assertEquals(records, observations.stream().distinct().count(), "no record twice");
+        assertEquals(List.of(icu[0]), exported(m, "Patient", icu[1]).stream().map(r -> r.getIdElement().getIdPart()).toList());
     }
 
     /** A patient the registration desk registered, enrolled with their code and signed in: their id and token. */

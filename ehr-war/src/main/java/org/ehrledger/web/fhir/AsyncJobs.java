@@ -70,6 +70,10 @@ final class AsyncJobs<J extends AsyncJobs.Job> {
             cancelled = true;
         }
 
+        /** Lets go of what the job made (its files), once it is no longer kept; nothing by default. */
+        void forget() {
+        }
+
         /** What a status request reports while the job runs ({@code X-Progress}). */
         abstract String progress();
 
@@ -146,9 +150,9 @@ final class AsyncJobs<J extends AsyncJobs.Job> {
             if (f != null) {
                 f.cancel(false);
             }
-            jobs.remove(id);
+            forget(id);
         } else if (job.done()) {
-            jobs.remove(id);
+            forget(id);
         }
         return job;
     }
@@ -165,6 +169,13 @@ final class AsyncJobs<J extends AsyncJobs.Job> {
 
     private void expire() {
         long now = clock.getAsLong();
-        jobs.values().removeIf(j -> j.expired(now, kind.retention()));
+        jobs.values().stream().filter(j -> j.expired(now, kind.retention())).map(j -> j.id).toList().forEach(this::forget);
+    }
+
+    private void forget(String id) {
+        J job = jobs.remove(id);
+        if (job != null) {
+            job.forget();
+        }
     }
 }

@@ -1,6 +1,8 @@
 package org.ehrledger.web.fhir;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,9 +14,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -24,13 +28,15 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.domain.model.record.Category;
+import org.ehrledger.ejb.infrastructure.consensus.ReplicaConfig;
 
 /**
  * Bulk exports in progress and finished ({@code $export}): each runs on the container's managed executor as
- * the caller who started it (so each patient's read is the caller's own, audited as any FHIR read), and its
- * NDJSON files are kept in memory for {@link #RETENTION} for that caller alone. Bounded in an {@link AsyncJobs}
- * table: {@link #MAX_RUNNING} exports running at once, {@link #MAX_RUNNING_PER_CALLER} per caller,
- * {@link #MAX_KEPT} kept in all; and {@link #MAX_BYTES} of output per export.
+ * the caller who started it (so each patient's read is the caller's own, audited as any FHIR read), reads each
+ * patient a page of records at a time, and writes its NDJSON files to the replica's disk sealed under keys only
+ * this replica holds ({@link ExportFiles}), for {@link #RETENTION}, for that caller alone. Bounded in an
+ * {@link AsyncJobs} table: {@link #MAX_RUNNING} exports running at once, {@link #MAX_RUNNING_PER_CALLER} per caller,
+ * {@link #MAX_KEPT} kept in all; {@link #MAX_BYTES} of output per export and {@link #MAX_HELD_BYTES} for all.
  */
 @ApplicationScoped
 public class ExportJobs {
@@ -46,7 +52,11 @@ public class ExportJobs {
     /** How long a finished export's files are kept. */
     static final Duration RETENTION = Duration.ofHours(1);
     /** The most NDJSON one export may hold; a larger one fails with an error asking to narrow it. */
-    static final int MAX_BYTES = 64 * 1024 * 1024;
+    static final long MAX_BYTES = 1024L * 1024 * 1024;
+    /** The most NDJSON all kept exports hold on the replica's disk together. */
+    static final long MAX_HELD_BYTES = 4 * MAX_BYTES;
+    /** The name of the error file. */
+    static final String ERRORS = "OperationOutcome";
 
     /** Exports: a cancelled one is forgotten at once, with its files. */
     static final AsyncJobs.Kind KIND = new AsyncJobs.Kind("export", "delete", "started", ErrorCode.TOO_MANY_EXPORTS,
@@ -55,7 +65,20 @@ public class ExportJobs {
     @Resource
     ManagedExecutorService executor;
 
+    @Inject
+    ReplicaConfig config;
+
     private final AsyncJobs<Job> jobs = new AsyncJobs<>(KIND, this::submit, System::currentTimeMillis);
+    private final ExportFiles.Budget budget = new ExportFiles.Budget(MAX_HELD_BYTES);
+    /** Where exports' files are: {@code exports} in the replica's data directory. */
+    Path root;
+
+    /** Removes the files of exports an earlier run left (their keys went with it). */
+    @PostConstruct
+    void open() {
+        root = config.dataDir().resolve("exports");
+        ExportFiles.clear(root);
+    }
 
     /** An export: who started it, what it asked for, how far it got and, once done, its files. */
     static final class Job extends AsyncJobs.Job {
@@ -67,23 +90,21 @@ public class ExportJobs {
         final Instant transactionTime = Instant.now();
         final AtomicInteger patientsRead = new AtomicInteger();
         final AtomicInteger resources = new AtomicInteger();
-        private final Map<String, StringBuilder> output = new TreeMap<>();
+        private final ExportFiles files;
         private final Map<String, Integer> counts = new TreeMap<>();
-        private final StringBuilder errors = new StringBuilder();
+        private final long maxBytes;
+        private long bytes;
         private int errorCount;
-        private int bytes;
-
-        Job(String id, String owner, String request, BulkExport.Parameters parameters, List<String> patients) {
-            this(id, owner, request, parameters, patients, parameters.categories());
-        }
 
         Job(String id, String owner, String request, BulkExport.Parameters parameters, List<String> patients,
-            Set<Category> categories) {
+            Set<Category> categories, ExportFiles files, long maxBytes) {
             super(id, owner);
             this.request = request;
             this.parameters = parameters;
             this.patients = List.copyOf(patients);
             this.categories = Set.copyOf(categories);
+            this.files = files;
+            this.maxBytes = maxBytes;
         }
 
         @Override
@@ -91,7 +112,10 @@ public class ExportJobs {
             return resources.get() + " resources from " + patientsRead.get() + " of " + patients.size() + " patients";
         }
 
-        /** Reads each patient as the caller (in this thread, under the caller's identity) and writes the NDJSON. */
+        /**
+         * Reads each patient as the caller (in this thread, under the caller's identity), a page of records at a
+         * time, and writes the NDJSON; a patient the caller may not read is an error line, the others are exported.
+         */
         void run(FhirRequest caller) {
             IParser json = Fhir.context().newJsonParser().setPrettyPrint(false);
             try {
@@ -100,16 +124,16 @@ public class ExportJobs {
                         return;
                     }
                     try {
-                        for (org.hl7.fhir.r4.model.Resource r : new Patients(caller).compartment(patient, categories)) {
+                        new Patients(caller).compartment(patient, categories, r -> {
                             String type = r.fhirType();
                             if (parameters.wants(type) && (!r.getMeta().hasLastUpdated()
                                     || parameters.since(r.getMeta().getLastUpdated().getTime()))) {
                                 add(type, json.encodeResourceToString(r));
                             }
-                        }
+                        });
                     } catch (FhirException | EhrException e) {
                         error("patient " + patient + ": " + e.getMessage(), json);
-                    } catch (TooLarge e) {
+                    } catch (TooLarge | ExportFiles.Full e) {
                         throw e;
                     } catch (RuntimeException e) {
                         LOG.warning("bulk export " + id + ": patient " + patient + " not exported: " + e.getClass().getName());
@@ -117,22 +141,26 @@ public class ExportJobs {
                     }
                     patientsRead.incrementAndGet();
                 }
-            } catch (TooLarge e) {
+            } catch (TooLarge | ExportFiles.Full e) {
                 synchronized (this) {
-                    output.clear();
+                    counts.keySet().forEach(files::discard);
                     counts.clear();
                 }
-                error("the export is larger than " + MAX_BYTES / (1024 * 1024) + " MiB: narrow it with _type, _since or "
-                        + "patient", json);
+                error(e instanceof TooLarge ? "the export is larger than " + MAX_BYTES / (1024 * 1024) + " MiB: narrow it with "
+                        + "_type, _since or patient" : "the server holds as many exports as its disk allows: delete finished "
+                        + "exports you no longer need or try again when they expire (" + RETENTION.toMinutes() + " minutes "
+                        + "after they finish)", json);
+            } finally {
+                files.finish();
             }
         }
 
         private synchronized void add(String type, String line) {
             bytes += line.length() + 1;
-            if (bytes > MAX_BYTES) {
+            if (bytes > maxBytes) {
                 throw new TooLarge();
             }
-            output.computeIfAbsent(type, t -> new StringBuilder()).append(line).append('\n');
+            files.append(type, line);
             counts.merge(type, 1, Integer::sum);
             resources.incrementAndGet();
         }
@@ -140,7 +168,7 @@ public class ExportJobs {
         private synchronized void error(String diagnostics, IParser json) {
             OperationOutcome o = Outcomes.of(OperationOutcome.IssueSeverity.ERROR, OperationOutcome.IssueType.PROCESSING,
                     "EXPORT_INCOMPLETE", diagnostics);
-            errors.append(json.encodeResourceToString(o)).append('\n');
+            files.force(ERRORS, json.encodeResourceToString(o));
             errorCount++;
         }
 
@@ -150,14 +178,24 @@ public class ExportJobs {
             List<BulkExport.Output> out = new ArrayList<>();
             counts.forEach((type, n) -> out.add(new BulkExport.Output(type, files + type + ".ndjson", n)));
             List<BulkExport.Output> err = errorCount == 0 ? List.of()
-                    : List.of(new BulkExport.Output("OperationOutcome", files + "OperationOutcome.ndjson", errorCount));
+                    : List.of(new BulkExport.Output(ERRORS, files + ERRORS + ".ndjson", errorCount));
             return BulkExport.manifest(transactionTime, request, out, err);
         }
 
-        /** One finished file's NDJSON, or null if the export has none of that type. */
-        synchronized byte[] file(String type) {
-            StringBuilder b = type.equals("OperationOutcome") ? (errorCount == 0 ? null : errors) : output.get(type);
-            return b == null ? null : b.toString().getBytes(StandardCharsets.UTF_8);
+        /** Whether the finished export has a file of this type (or of errors: {@value ExportJobs#ERRORS}). */
+        boolean has(String type) {
+            return done() && files.has(type);
+        }
+
+        /** Writes one finished file's NDJSON to {@code out}, a chunk at a time. */
+        void write(String type, OutputStream out) throws IOException {
+            files.copy(type, out);
+        }
+
+        /** Its files go when it is forgotten. */
+        @Override
+        void forget() {
+            files.delete();
         }
     }
 
@@ -181,7 +219,8 @@ public class ExportJobs {
     Job start(FhirRequest request, String url, BulkExport.Parameters parameters, List<String> patients, Set<Category> categories) {
         String owner = request.caller();
         FhirRequest detached = request.detached();
-        return jobs.start(owner, id -> new Job(id, owner, url, parameters, patients, categories), job -> job.run(detached));
+        return jobs.start(owner, id -> new Job(id, owner, url, parameters, patients, categories,
+                new ExportFiles(root.resolve(id), budget), MAX_BYTES), job -> job.run(detached));
     }
 
     /** Runs an export on the managed executor, which carries the caller's identity to the session beans. */

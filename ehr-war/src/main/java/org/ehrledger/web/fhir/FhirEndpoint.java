@@ -17,6 +17,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 
@@ -252,11 +253,10 @@ public class FhirEndpoint {
     @Produces({BulkExport.NDJSON, "application/ndjson", MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     public Response exportFile(@PathParam("job") String id, @PathParam("type") String type) {
         ExportJobs.Job job = exports.of(id, request().caller());
-        byte[] ndjson = job.done() ? job.file(type) : null;
-        if (ndjson == null) {
+        if (!job.has(type)) {
             throw FhirException.notFound("export " + id + " has no finished " + type + " file");
         }
-        return Response.ok(ndjson, BulkExport.NDJSON).build();
+        return Response.ok((StreamingOutput) out -> job.write(type, out), BulkExport.NDJSON).build();
     }
 
     @POST

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
@@ -87,13 +88,33 @@ final class Patients {
         List<ClinicalRecords.Opened> opened = new Records(request).read(id, categories);
         List<Resource> all = new ArrayList<>();
         all.add(Resources.patient(id, demographics(opened)));
-        for (ClinicalRecords.Opened o : opened) {
-            if (!o.record().erased() && o.record().category() != Category.DEMOGRAPHICS
-                    && categories.contains(o.record().category())) {
-                all.add(Resources.resource(o));
-            }
-        }
+        opened.stream().filter(o -> held(o, categories)).forEach(o -> all.add(Resources.resource(o)));
         return all;
+    }
+
+    /**
+     * The same resources as {@link #compartment}, however many, handed to {@code each} as they are read a page at
+     * a time (the Patient when its newest demographics record is read, or last if it has none).
+     */
+    void compartment(String id, Set<Category> categories, Consumer<Resource> each) {
+        boolean[] patient = {false};
+        new Records(request).forEach(id, categories, o -> {
+            if (!patient[0] && o.record().category() == Category.DEMOGRAPHICS && !o.record().erased()) {
+                patient[0] = true;
+                each.accept(Resources.patient(id, o));
+            }
+            if (held(o, categories)) {
+                each.accept(Resources.resource(o));
+            }
+        });
+        if (!patient[0]) {
+            each.accept(Resources.patient(id, null));
+        }
+    }
+
+    /** Whether a record read is one of the compartment's resources (the demographics record is the Patient). */
+    private static boolean held(ClinicalRecords.Opened o, Set<Category> categories) {
+        return !o.record().erased() && o.record().category() != Category.DEMOGRAPHICS && categories.contains(o.record().category());
     }
 
     /** Registers a patient (the registration desk): 201 with the patient and their one-time enrolment code. */

@@ -6,6 +6,7 @@ import java.util.Date;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import jakarta.ws.rs.core.MultivaluedMap;
@@ -88,16 +89,34 @@ final class Records {
     /** {@link #read}, or null if the patient has more than {@code max} such records (no more than a page beyond is opened). */
     private List<ClinicalRecords.Opened> readAtMost(String patientId, Set<Category> categories, int max) {
         List<ClinicalRecords.Opened> all = new ArrayList<>();
+        return pages(patientId, categories, p -> {
+            all.addAll(p.records());
+            return all.size() <= max;
+        }) ? all : null;
+    }
+
+    /**
+     * Every record of a patient {@link #read} would return, handed to {@code each} a page at a time, however many
+     * there are: only one page is open at once (what a bulk export reads).
+     */
+    void forEach(String patientId, Set<Category> categories, Consumer<ClinicalRecords.Opened> each) {
+        pages(patientId, categories, p -> {
+            p.records().forEach(each);
+            return true;
+        });
+    }
+
+    /** Reads a patient's pages, newest first, while {@code more} accepts each: true if it read them all. */
+    private boolean pages(String patientId, Set<Category> categories, Predicate<ClinicalRecords.OpenedPage> more) {
         String after = null;
         do {
             ClinicalRecords.OpenedPage p = page(patientId, categories, after);
-            all.addAll(p.records());
-            after = p.next();
-            if (all.size() > max) {
-                return null;
+            if (!more.test(p)) {
+                return false;
             }
+            after = p.next();
         } while (after != null);
-        return all;
+        return true;
     }
 
     /** One page of a patient's records as {@link #read} reads them, newest first after the record {@code after} (null: the newest). */

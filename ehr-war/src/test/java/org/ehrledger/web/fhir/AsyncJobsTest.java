@@ -28,6 +28,7 @@ class AsyncJobsTest {
     /** A job that counts how often it ran. */
     private static final class Counted extends AsyncJobs.Job {
         int runs;
+        boolean forgotten;
 
         Counted(String id, String owner) {
             super(id, owner);
@@ -36,6 +37,11 @@ class AsyncJobsTest {
         @Override
         String progress() {
             return runs + " runs";
+        }
+
+        @Override
+        void forget() {
+            forgotten = true;
         }
     }
 
@@ -120,8 +126,10 @@ class AsyncJobsTest {
         queue.runAll();
         now.addAndGet(RETENTION.toMillis());
         assertSame(job, jobs.of(job.id, "dr-a"), "kept for the retention after it finished");
+        assertFalse(job.forgotten);
         now.addAndGet(1);
         FhirException gone = refused(() -> jobs.of(job.id, "dr-a"));
+        assertTrue(job.forgotten, "what it made is let go with it");
         assertEquals(404, gone.status());
         assertTrue(gone.outcome().getIssueFirstRep().getDiagnostics().contains("kept for 60 minutes after they finish"));
     }
@@ -133,15 +141,18 @@ class AsyncJobsTest {
         keeps.cancel(running.id, "dr-a");
         assertTrue(running.cancelled());
         assertSame(running, keeps.of(running.id, "dr-a"), "kept to answer how it ended");
+        assertFalse(running.forgotten);
         queue.runAll();
         assertEquals(1, running.runs, "its work still starts, and stops itself at its first check");
         keeps.cancel(running.id, "dr-a");
         assertEquals(404, refused(() -> keeps.of(running.id, "dr-a")).status(), "a finished job is forgotten");
+        assertTrue(running.forgotten);
 
         AsyncJobs<Counted> forgets = table(true);
         Counted export = start(forgets, "dr-a");
         forgets.cancel(export.id, "dr-a");
         assertEquals(404, refused(() -> forgets.of(export.id, "dr-a")).status(), "forgotten at once");
+        assertTrue(export.forgotten, "its files go at once");
         queue.runAll();
         assertEquals(0, export.runs, "a job cancelled before it started never runs");
         assertFalse(start(forgets, "dr-a").done(), "and its caller's place is free again");

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.Principal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.EhrException;
@@ -143,6 +148,10 @@ class BulkExportTest {
     }
 
     private static FhirRequest caller(String id, String role) {
+        return caller(id, role, new OwnRecord());
+    }
+
+    private static FhirRequest caller(String id, String role, PatientService records) {
         SecurityContext security = new SecurityContext() {
             @Override
             public Principal getUserPrincipal() {
@@ -164,22 +173,33 @@ class BulkExportTest {
                 return "Bearer";
             }
         };
-        return new FhirRequest(security, null, new FhirRequest.StatedReason("Annual review"), new OwnRecord(), null, null,
-                null);
+        return new FhirRequest(security, null, new FhirRequest.StatedReason("Annual review"), records, null, null, null);
     }
 
-    private static ExportJobs.Job run(List<String> patients, String... query) {
-        ExportJobs.Job job = new ExportJobs.Job("job1", PATIENT, "https://h/fhir/r4/Patient/$export",
-                BulkExport.Parameters.of("respond-async", null, query(query)), patients);
-        job.run(patient());
+    @TempDir
+    Path disk;
+
+    private final ExportFiles.Budget budget = new ExportFiles.Budget(ExportJobs.MAX_HELD_BYTES);
+
+    private ExportJobs.Job run(List<String> patients, String... query) {
+        return run(patient(), ExportJobs.MAX_BYTES, patients, query);
+    }
+
+    private ExportJobs.Job run(FhirRequest caller, long maxBytes, List<String> patients, String... query) {
+        BulkExport.Parameters p = BulkExport.Parameters.of("respond-async", null, query(query));
+        ExportJobs.Job job = new ExportJobs.Job("job1", PATIENT, "https://h/fhir/r4/Patient/$export", p, patients,
+                p.categories(), new ExportFiles(disk.resolve("job1"), budget), maxBytes);
+        job.run(caller);
+        job.finish(0);
         return job;
     }
 
-    private static List<Resource> lines(ExportJobs.Job job, String type) {
-        byte[] file = job.file(type);
+    private static List<Resource> lines(ExportJobs.Job job, String type) throws IOException {
         List<Resource> out = new ArrayList<>();
-        if (file != null) {
-            for (String line : new String(file, StandardCharsets.UTF_8).split("\n")) {
+        if (job.has(type)) {
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            job.write(type, file);
+            for (String line : file.toString(StandardCharsets.UTF_8).split("\n")) {
                 out.add((Resource) Fhir.context().newJsonParser().parseResource(line));
             }
         }
@@ -207,13 +227,13 @@ class BulkExportTest {
     }
 
     @Test
-    void typeAndSinceNarrowTheExport() {
+    void typeAndSinceNarrowTheExport() throws Exception {
         ExportJobs.Job job = run(List.of(PATIENT), "_type", "Observation", "_since", "2026-05-01T00:00:00Z");
         List<Resource> observations = lines(job, "Observation");
         assertEquals(1, observations.size());
         assertEquals("Observation/R-AAAAA-BBBBB-CCCCC-OBS02", observations.get(0).getIdElement().toUnqualifiedVersionless().getValue());
-        assertNull(job.file("Patient"));
-        assertNull(job.file("AllergyIntolerance"));
+        assertFalse(job.has("Patient"));
+        assertFalse(job.has("AllergyIntolerance"));
     }
 
     @Test
@@ -231,6 +251,10 @@ class BulkExportTest {
 
     /** Exports that never finish, to see what the bounds refuse while they run. */
     private static final class StalledJobs extends ExportJobs {
+        StalledJobs(Path root) {
+            this.root = root;
+        }
+
         @Override
         Future<?> submit(Runnable export) {
             return new CompletableFuture<>();
@@ -239,7 +263,7 @@ class BulkExportTest {
 
     @Test
     void exportsAreBoundedPerCallerAndInAllAndKeptForTheirCallerAlone() {
-        ExportJobs jobs = new StalledJobs();
+        ExportJobs jobs = new StalledJobs(disk);
         BulkExport.Parameters all = BulkExport.Parameters.of("respond-async", null, query());
         ExportJobs.Job first = jobs.start(patient(), "u", all, List.of(PATIENT));
         assertFalse(first.done());
@@ -259,5 +283,129 @@ class BulkExportTest {
         jobs.cancel(first.id, PATIENT);
         assertEquals(404, status(() -> jobs.of(first.id, PATIENT)), "a cancelled export is gone");
         assertFalse(jobs.start(patient(), "u", all, List.of(PATIENT)).done(), "and its place is free again");
+    }
+
+    /** A patient with many observations, served a page at a time as the service serves them, newest first. */
+    private static final class LongHistory extends PatientService {
+        final int records;
+        int pages;
+        int largestPage;
+
+        LongHistory(int records) {
+            this.records = records;
+        }
+
+        private static String id(int i) {
+            return String.format("R-AAAAA-BBBBB-%05d-OBSXX", i);
+        }
+
+        @Override
+        public ClinicalRecords.OpenedPage record(String patientId, ClinicalRecords.PageQuery page) {
+            int from = page.after() == null ? records - 1 : Integer.parseInt(page.after().substring(14, 19)) - 1;
+            List<ClinicalRecords.Opened> out = new ArrayList<>();
+            if (page.categories().contains(Category.DEMOGRAPHICS) && page.after() == null) {
+                out.add(opened("R-AAAAA-BBBBB-CCCCC-DEMOG", Category.DEMOGRAPHICS, MARCH, Map.of("name", "Ivo Intensive",
+                        "birthDate", "1951-02-03")));
+            }
+            for (int i = from; i >= 0 && out.size() < page.limit(); i--) {
+                out.add(opened(id(i), Category.OBSERVATION, MARCH + i, Map.of("title", "Heart rate", "value", "6" + i % 10)));
+            }
+            String last = out.get(out.size() - 1).record().id();
+            pages++;
+            largestPage = Math.max(largestPage, out.size());
+            return new ClinicalRecords.OpenedPage(out, last.startsWith("R-AAAAA-BBBBB-00000") ? null : last);
+        }
+    }
+
+    @Test
+    void aPatientWithMoreRecordsThanOneAnswerOpensIsExportedWholeAPageAtATime() throws Exception {
+        LongHistory history = new LongHistory(Records.MAX_OPENED + 500);
+        ExportJobs.Job job = run(caller(PATIENT, "PATIENT", history), ExportJobs.MAX_BYTES, List.of(PATIENT));
+        List<Resource> observations = lines(job, "Observation");
+        assertEquals(history.records, observations.size(), "every record, none refused as too many to open at once");
+        assertEquals(history.records, observations.stream().map(r -> r.getIdElement().getIdPart()).distinct().count());
+        assertEquals(1, lines(job, "Patient").size());
+        assertEquals(0, job.has(ExportJobs.ERRORS) ? lines(job, ExportJobs.ERRORS).size() : 0);
+        assertTrue(history.pages >= history.records / ClinicalRecords.PageQuery.MAX_LIMIT, "read a page at a time: " + history.pages);
+        assertTrue(history.largestPage <= ClinicalRecords.PageQuery.MAX_LIMIT, "at most a page open at once");
+    }
+
+    /** Every byte of an export's files on disk. */
+    private byte[] onDisk() throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (var files = Files.walk(disk)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                all.write(Files.readAllBytes(f));
+            }
+        }
+        return all.toByteArray();
+    }
+
+    @Test
+    void anExportsFilesAreSealedOnDiskAndAnAlteredOrCutFileFailsItsDownload() throws Exception {
+        ExportJobs.Job job = run(List.of(PATIENT));
+        String disk = new String(onDisk(), StandardCharsets.ISO_8859_1);
+        assertFalse(disk.isEmpty());
+        for (String plain : List.of("Body weight", "Grace Hopper", PATIENT, "Observation", "resourceType")) {
+            assertFalse(disk.contains(plain), "the disk does not hold " + plain);
+        }
+        assertEquals(2, lines(job, "Observation").size(), "read back whole");
+
+        Path file;
+        try (var files = Files.walk(this.disk)) {
+            file = files.filter(f -> f.getFileName().toString().startsWith("Observation")).findFirst().orElseThrow();
+        }
+        byte[] sealed = Files.readAllBytes(file);
+        byte[] altered = sealed.clone();
+        altered[altered.length - 20] ^= 1;
+        Files.write(file, altered);
+        IOException tampered = assertThrows(IOException.class, () -> job.write("Observation", new ByteArrayOutputStream()));
+        assertTrue(tampered.getMessage().contains("altered"), tampered.getMessage());
+        Files.write(file, java.util.Arrays.copyOf(sealed, sealed.length - 1));
+        assertThrows(IOException.class, () -> job.write("Observation", new ByteArrayOutputStream()));
+        Files.write(file, java.util.Arrays.copyOf(sealed, sealed.length + 1));
+        assertThrows(IOException.class, () -> job.write("Observation", new ByteArrayOutputStream()));
+    }
+
+    @Test
+    void aForgottenExportsFilesAreDeletedAndTheirBytesFreed() throws Exception {
+        ExportJobs.Job job = run(List.of(PATIENT));
+        assertTrue(budget.used() > 0);
+        assertTrue(onDisk().length > 0);
+        job.forget();
+        assertEquals(0, budget.used());
+        assertEquals(0, onDisk().length, "no file left");
+        assertFalse(job.has("Observation"));
+
+        Path leftover = disk.resolve("old-job").resolve("Observation.ndjson.sealed");
+        Files.createDirectories(leftover.getParent());
+        Files.writeString(leftover, "sealed under a key the last run took with it");
+        ExportFiles.clear(disk);
+        assertFalse(Files.exists(disk), "a start removes what an earlier run left");
+    }
+
+    @Test
+    void anExportPastItsBoundOrTheDiskBudgetKeepsNoOutputAndSaysWhatToDo() throws Exception {
+        ExportJobs.Job large = run(patient(), 300, List.of(PATIENT));
+        assertFalse(large.has("Observation"));
+        List<Resource> errors = lines(large, ExportJobs.ERRORS);
+        assertEquals(1, errors.size());
+        assertTrue(((OperationOutcome) errors.get(0)).getIssueFirstRep().getDiagnostics().contains("narrow it with _type"));
+        JsonNode m = new ObjectMapper().readTree(large.manifest("https://h/fhir/r4"));
+        assertEquals(0, m.get("output").size(), "no partial output is offered");
+        large.forget();
+
+        ExportFiles.Budget full = new ExportFiles.Budget(300);
+        BulkExport.Parameters p = BulkExport.Parameters.of("respond-async", null, query());
+        ExportJobs.Job job = new ExportJobs.Job("job2", PATIENT, "u", p, List.of(PATIENT), p.categories(),
+                new ExportFiles(disk.resolve("job2"), full), ExportJobs.MAX_BYTES);
+        job.run(patient());
+        job.finish(0);
+        errors = lines(job, ExportJobs.ERRORS);
+        assertEquals(1, errors.size());
+        assertTrue(((OperationOutcome) errors.get(0)).getIssueFirstRep().getDiagnostics().contains("as many exports as its disk allows"),
+                ((OperationOutcome) errors.get(0)).getIssueFirstRep().getDiagnostics());
+        job.forget();
+        assertEquals(0, full.used(), "its bytes are back");
     }
 }
