@@ -167,7 +167,8 @@ final class AsyncJobs<J extends AsyncJobs.Job> {
         return Date.from(Instant.now().plus(kind.retention()));
     }
 
-    private void expire() {
+    /** Forgets the jobs whose retention has passed (with what they made): on each use of the table, and on a timer. */
+    void expire() {
         long now = clock.getAsLong();
         jobs.values().stream().filter(j -> j.expired(now, kind.retention())).map(j -> j.id).toList().forEach(this::forget);
     }

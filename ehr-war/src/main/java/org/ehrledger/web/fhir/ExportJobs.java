@@ -11,12 +11,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
@@ -73,10 +77,28 @@ public class ExportJobs {
     /** Where exports' files are: {@code exports} in the replica's data directory. */
     Path root;
 
-    /** Removes the files of exports an earlier run left (their keys went with it). */
+    @Resource
+    ManagedScheduledExecutorService timer;
+
+    private ScheduledFuture<?> sweeping;
+
+    /**
+     * Removes the files of exports an earlier run left (their keys went with it), and from now on removes those
+     * of finished exports once their retention has passed, every minute, whether or not anyone asks for them.
+     */
     @PostConstruct
     void open() {
         root = config.dataDir().resolve("exports");
+        ExportFiles.clear(root);
+        sweeping = timer.scheduleWithFixedDelay(jobs::expire, 1, 1, TimeUnit.MINUTES);
+    }
+
+    /** Stops the timer and removes every export's files (their keys are about to go). */
+    @PreDestroy
+    void close() {
+        if (sweeping != null) {
+            sweeping.cancel(false);
+        }
         ExportFiles.clear(root);
     }
 

@@ -64,16 +64,73 @@ public final class IntegrityCheck {
     public record Outcome(long blocks, long rows, long contents, long millis, List<StateTable> recounted, LedgerDamage damage) {
     }
 
+    /**
+     * How the check shares the machine: after each step (a chunk of blocks, a page of rows or contents) it waits
+     * so that its work takes at most {@code duty} of the time it runs (1: no wait), so a replica that checks itself
+     * leaves its cores to the replica's users and to the other replicas on the machine.
+     */
+    public static final class Pace {
+        private final double duty;
+        private final Sleeper sleeper;
+        private long since = System.nanoTime();
+        private long slept;
+
+        /** How a pace waits (a test counts instead). */
+        public interface Sleeper {
+            void sleep(long nanos) throws InterruptedException;
+        }
+
+        public Pace(double duty, Sleeper sleeper) {
+            if (!(duty > 0 && duty <= 1)) {
+                throw new IllegalArgumentException("the check's duty is above 0 and at most 1, not " + duty);
+            }
+            this.duty = duty;
+            this.sleeper = sleeper;
+        }
+
+        /** Runs the check as fast as it can. */
+        public static Pace unpaced() {
+            return new Pace(1, n -> { });
+        }
+
+        /** After a step: waits (1 - duty) / duty of the time the step took. */
+        void step() {
+            long worked = System.nanoTime() - since;
+            long wait = duty >= 1 ? 0 : (long) (worked * (1 - duty) / duty);
+            if (wait > 0) {
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("integrity check interrupted");
+                }
+                slept += wait;
+            }
+            since = System.nanoTime();
+        }
+
+        /** The time it waited in all. */
+        long sleptNanos() {
+            return slept;
+        }
+    }
+
     private final Source source;
     private final StateWatch watch;
     private final ChainVerifier verifier;
+    private final Pace pace;
     private volatile String progress = "not started";
     private final List<StateTable> recounted = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public IntegrityCheck(Source source, StateWatch watch, ChainVerifier verifier) {
+        this(source, watch, verifier, Pace.unpaced());
+    }
+
+    public IntegrityCheck(Source source, StateWatch watch, ChainVerifier verifier, Pace pace) {
         this.source = source;
         this.watch = watch;
         this.verifier = verifier;
+        this.pace = pace;
     }
 
     /** How far the check got, for operators (one line). */
@@ -96,8 +153,9 @@ public final class IntegrityCheck {
         }
         long millis = (System.nanoTime() - started) / 1_000_000;
         progress = damage != null ? "damaged: " + damage.summary()
-                : String.format(Locale.ROOT, "verified in %.1f s: %,d blocks, %,d state rows, %,d contents", millis / 1000.0,
-                counts[0], counts[1], counts[2]);
+                : String.format(Locale.ROOT, "verified in %.1f s: %,d blocks, %,d state rows, %,d contents%s", millis / 1000.0,
+                counts[0], counts[1], counts[2], pace.sleptNanos() == 0 ? ""
+                        : String.format(Locale.ROOT, " (%.1f s of it paused for the replica's other work)", pace.sleptNanos() / 1e9));
         return new Outcome(counts[0], counts[1], counts[2], millis, List.copyOf(recounted), damage);
     }
 
@@ -117,6 +175,7 @@ public final class IntegrityCheck {
             previous = p.last();
             from = to + 1;
             progress = String.format(Locale.ROOT, "checking the chain: %,d of %,d blocks", from, top + 1);
+            pace.step();
         }
         return top + 1;
     }
@@ -196,6 +255,7 @@ public final class IntegrityCheck {
                 read += page.size();
                 progress = String.format(Locale.ROOT, "checking the state: %s, %,d rows (%,d in all)", t.tableName(), read,
                         before + read);
+                pace.step();
                 if (page.size() < STATE_PAGE) {
                     break;
                 }
@@ -241,6 +301,7 @@ public final class IntegrityCheck {
             }
             read += page.size();
             progress = String.format(Locale.ROOT, "checking the contents: %,d records", read);
+            pace.step();
             if (page.size() < PAGE) {
                 return read;
             }

@@ -8,6 +8,7 @@ import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 
 /**
@@ -28,6 +29,15 @@ public class IntegrityChecks {
     @Resource
     ManagedThreadFactory threads;
 
+    /**
+     * The share of its time the check works (the rest it waits, step by step): 0.5 by default, so that a replica
+     * checking itself after a start takes at most half a core from its users and from the other replicas on the
+     * machine; 1 checks as fast as it can.
+     */
+    @Inject
+    @ConfigProperty(name = "ehr.integrity.duty", defaultValue = "0.5")
+    double duty;
+
     private volatile IntegrityCheck current;
     private volatile boolean running;
 
@@ -46,7 +56,7 @@ public class IntegrityChecks {
             public <T> T quiescent(Function<IntegrityCheck.Stores, T> work) {
                 return ledger.whileNoBlockExecutes(work);
             }
-        }, ledger.watch(), verifier);
+        }, ledger.watch(), verifier, pace());
         current = check;
         running = true;
         Thread t = threads.newThread(() -> {
@@ -67,6 +77,16 @@ public class IntegrityChecks {
         t.setName("ehr-integrity-check");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** The configured pace; a duty out of range is reported and the default used. */
+    private IntegrityCheck.Pace pace() {
+        double d = duty;
+        if (!(d > 0 && d <= 1)) {
+            LOG.warning(() -> "ehr.integrity.duty is " + duty + ": it is above 0 and at most 1; the check uses 0.5");
+            d = 0.5;
+        }
+        return new IntegrityCheck.Pace(d, n -> Thread.sleep(n / 1_000_000, (int) (n % 1_000_000)));
     }
 
     /** "checking", "verified", "damaged", "unfinished" or "not started". */

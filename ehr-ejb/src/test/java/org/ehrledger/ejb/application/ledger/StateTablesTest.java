@@ -259,6 +259,11 @@ class StateTablesTest {
 
     /** The check that runs after a start, here in the test's thread, over the same stores. */
     private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead) {
+        return checkAfterStart(opened, watch, beforeEachRead, IntegrityCheck.Pace.unpaced());
+    }
+
+    private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead,
+                                                   IntegrityCheck.Pace pace) {
         opened.watch(watch);
         IntegrityCheck.Source source = new IntegrityCheck.Source() {
             @Override
@@ -273,7 +278,7 @@ class StateTablesTest {
                 return work.apply(new IntegrityCheck.Stores(tables(), blocks()));
             }
         };
-        return new IntegrityCheck(source, watch, new ChainVerifier(network.genesis)).run();
+        return new IntegrityCheck(source, watch, new ChainVerifier(network.genesis), pace).run();
     }
 
     private LedgerDamage damageFoundAfterRestart() {
@@ -365,6 +370,23 @@ class StateTablesTest {
         assertEquals(null, o.damage());
         assertEquals(12, o.blocks());
         assertTrue(o.rows() > 20 && o.contents() == 1, o.toString());
+    }
+
+    @Test
+    void aPacedCheckWaitsBetweenItsStepsForTheShareOfTimeItDoesNotWorkAndStillFindsTheDatabaseSound() {
+        populated();
+        LedgerApplication opened = reopen();
+        List<Long> waits = new java.util.ArrayList<>();
+        long started = System.nanoTime();
+        IntegrityCheck.Outcome o = checkAfterStart(opened, new StateWatch(), () -> { },
+                new IntegrityCheck.Pace(0.25, waits::add)); // works a quarter of the time: waits three times its work
+        long elapsed = System.nanoTime() - started;
+        assertEquals(null, o.damage());
+        assertTrue(waits.size() >= StateTable.values().length + 2, "a wait after each step: " + waits.size());
+        long waited = waits.stream().mapToLong(Long::longValue).sum();
+        assertTrue(waited <= 3 * elapsed && waited >= elapsed, "waited " + waited + " ns for " + elapsed + " ns of work");
+        assertThrows(IllegalArgumentException.class, () -> new IntegrityCheck.Pace(0, n -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new IntegrityCheck.Pace(1.5, n -> { }));
     }
 
     @Test
