@@ -93,6 +93,48 @@ class AdversarialScheduleTest {
         assertTrue(cluster.replica(2).status().view() >= 1, "the attacker's view was reached: " + cluster.statuses());
     }
 
+    /**
+     * A faulty primary pre-prepares, with each of its proposals, the largest batches it can make for every
+     * sequence above to the top of the window. Each correct replica holds at most a few views' bound of batch
+     * bytes ({@code maxViewBytes}), and every request still completes; with the bound lifted (1 GiB), the same
+     * attack makes them hold several times as much.
+     */
+    @Test
+    void aPrimaryFloodingItsWindowWithLargeBatchesMakesNoCorrectReplicaHoldMoreThanTheViewBound() {
+        int bound = 16 * 1024;
+        long bounded = peakHeldUnderFlood(bound);
+        long unbounded = peakHeldUnderFlood(1 << 30);
+        assertTrue(unbounded > 4L * bound, "the flood fills the window when nothing bounds it: " + unbounded + " bytes");
+        assertTrue(bounded <= 3L * bound, "held at most " + 3 * bound + " bytes of batches under the flood: " + bounded);
+    }
+
+    /** The most batch bytes any correct replica held while replica 0, primary of view 0, flooded its window. */
+    private static long peakHeldUnderFlood(int maxViewBytes) {
+        SimCluster cluster = SimCluster.withLimits(4, 3, 7_007, 1024, 4096, maxViewBytes);
+        cluster.network().delays(1, 5);
+        cluster.network().addInterceptor(new Adversary(cluster, 0, EnumSet.of(Adversary.Attack.FLOOD_WINDOW), Set.of(), 7));
+        List<CompletableFuture<byte[]>> all = new ArrayList<>();
+        long peak = 0;
+        for (int round = 0; round < 8; round++) {
+            for (int i = 0; i < 5; i++) {
+                for (int c = 0; c < 3; c++) {
+                    all.add(cluster.submit(c, ("flood-" + round + "-" + c + "-" + i + "-").repeat(40).getBytes(
+                            java.nio.charset.StandardCharsets.UTF_8)));
+                }
+            }
+            for (int t = 0; t < 40; t++) {
+                cluster.network().runFor(25);
+                for (int r = 1; r < 4; r++) {
+                    peak = Math.max(peak, cluster.replica(r).status().heldBatchBytes());
+                }
+            }
+        }
+        assertAllCompleted(cluster, all, 180_000);
+        Scenarios.assertConverged(cluster, all.size(), 1, 2, 3);
+        assertEquals(List.of(), cluster.linearizabilityViolations());
+        return peak;
+    }
+
     @Execution(ExecutionMode.CONCURRENT)
     @ParameterizedTest(name = "scenario={0}")
     @ValueSource(longs = {0, 5, 63, 64, 100, 175})

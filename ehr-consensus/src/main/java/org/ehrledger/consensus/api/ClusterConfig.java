@@ -29,20 +29,40 @@ public final class ClusterConfig {
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
     /** Default bound of one batch (it must fit a frame with room to spare). */
     public static final int DEFAULT_MAX_BATCH_BYTES = 16 << 20;
+    /** Default bound of the batch bytes a primary may pre-prepare in one view above the stable checkpoint. */
+    public static final int DEFAULT_MAX_VIEW_BYTES = 64 << 20;
 
     private final int checkpointInterval;
     private final int watermarkWindow;
     private final int maxRequestBytes;
     private final int maxBatchBytes;
+    private final int maxViewBytes;
 
     /** Validates and builds a configuration with the default size limits. */
     public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow) {
         this(replicas, checkpointInterval, watermarkWindow, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_BATCH_BYTES);
     }
 
-    /** Validates and builds a configuration. */
+    /** Validates and builds a configuration with the default bound of a view's batch bytes. */
     public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow,
                          int maxRequestBytes, int maxBatchBytes) {
+        this(replicas, checkpointInterval, watermarkWindow, maxRequestBytes, maxBatchBytes,
+                defaultMaxViewBytes(checkpointInterval, maxRequestBytes));
+    }
+
+    /** The bytes of a batch of one request of {@code requestBytes} (a batch's encoding: see {@code Batch.byteSize}). */
+    public static long oneRequestBatchBytes(int requestBytes) {
+        return 12L + 4 + requestBytes;
+    }
+
+    /** The default bound of a view's batch bytes: 64 MiB, or a one-request batch per sequence of a checkpoint interval if more. */
+    static int defaultMaxViewBytes(int checkpointInterval, int maxRequestBytes) {
+        return (int) Math.min(1 << 30, Math.max(DEFAULT_MAX_VIEW_BYTES, checkpointInterval * oneRequestBatchBytes(maxRequestBytes)));
+    }
+
+    /** Validates and builds a configuration. */
+    public ClusterConfig(List<ReplicaInfo> replicas, int checkpointInterval, int watermarkWindow,
+                         int maxRequestBytes, int maxBatchBytes, int maxViewBytes) {
         int n = replicas.size();
         if (n < 4 || (n - 1) % 3 != 0) {
             throw new IllegalArgumentException("PBFT needs n = 3f+1 replicas with f >= 1; got n = " + n);
@@ -61,8 +81,13 @@ public final class ClusterConfig {
         if (maxRequestBytes < 1024 || maxBatchBytes < maxRequestBytes || maxBatchBytes > 32 << 20) {
             throw new IllegalArgumentException("need 1 KiB <= maxRequestBytes <= maxBatchBytes <= 32 MiB");
         }
+        if (maxViewBytes < checkpointInterval * oneRequestBatchBytes(maxRequestBytes) || maxViewBytes > 1 << 30) {
+            throw new IllegalArgumentException("need checkpointInterval * (maxRequestBytes + 16) <= maxViewBytes <= 1 GiB "
+                    + "(a primary must be able to fill every sequence up to the next checkpoint)");
+        }
         this.maxRequestBytes = maxRequestBytes;
         this.maxBatchBytes = maxBatchBytes;
+        this.maxViewBytes = maxViewBytes;
         this.replicas = List.copyOf(replicas);
         this.f = (n - 1) / 3;
         this.checkpointInterval = checkpointInterval;
@@ -104,6 +129,19 @@ public final class ClusterConfig {
         return maxBatchBytes;
     }
 
+    /**
+     * The most batch bytes the primary of a view may have pre-prepared in that view above the stable checkpoint
+     * (new proposals; a new view's re-proposals are not counted). A batch at sequence n may take what is left
+     * after a one-request batch for each later sequence up to the next checkpoint, so that a correct primary can
+     * always reach that checkpoint (after which the bytes below it no longer count); it waits rather than pass the
+     * bound, and a correct backup ignores pre-prepares that would: a faulty primary cannot make the replicas hold
+     * more than this of its batches per view, whatever the window of sequences allows ({@code watermarkWindow}
+     * times {@code maxBatchBytes}).
+     */
+    public int maxViewBytes() {
+        return maxViewBytes;
+    }
+
     /** The replicas in id order. */
     public List<ReplicaInfo> replicas() {
         return replicas;
@@ -141,10 +179,12 @@ public final class ClusterConfig {
             list.add(new ReplicaInfo(i, addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1)),
                     PublicKeys.decode(required(p, "replica." + i + ".publicKeys"))));
         }
-        return new ClusterConfig(list, Integer.parseInt(p.getProperty("checkpointInterval", "64")),
-                Integer.parseInt(p.getProperty("watermarkWindow", "256")),
-                Integer.parseInt(p.getProperty("maxRequestBytes", Integer.toString(DEFAULT_MAX_REQUEST_BYTES))),
-                Integer.parseInt(p.getProperty("maxBatchBytes", Integer.toString(DEFAULT_MAX_BATCH_BYTES))));
+        int interval = Integer.parseInt(p.getProperty("checkpointInterval", "64"));
+        int requestBytes = Integer.parseInt(p.getProperty("maxRequestBytes", Integer.toString(DEFAULT_MAX_REQUEST_BYTES)));
+        return new ClusterConfig(list, interval, Integer.parseInt(p.getProperty("watermarkWindow", "256")), requestBytes,
+                Integer.parseInt(p.getProperty("maxBatchBytes", Integer.toString(DEFAULT_MAX_BATCH_BYTES))),
+                p.getProperty("maxViewBytes") == null ? defaultMaxViewBytes(interval, requestBytes)
+                        : Integer.parseInt(p.getProperty("maxViewBytes")));
     }
 
     private static String required(Properties p, String key) {
@@ -163,6 +203,9 @@ public final class ClusterConfig {
         entries.put("watermarkWindow", Integer.toString(watermarkWindow));
         entries.put("maxRequestBytes", Integer.toString(maxRequestBytes));
         entries.put("maxBatchBytes", Integer.toString(maxBatchBytes));
+        if (maxViewBytes != defaultMaxViewBytes(checkpointInterval, maxRequestBytes)) {
+            entries.put("maxViewBytes", Integer.toString(maxViewBytes)); // else derived again from the constants above
+        }
         for (ReplicaInfo r : replicas) {
             entries.put("replica." + r.id() + ".address", r.host() + ":" + r.port());
             entries.put("replica." + r.id() + ".publicKeys", r.keys().encode());

@@ -190,7 +190,7 @@ final class Checkpointing implements Checkpoints {
                 referenced.add(slot.certificate.get(0).digest());
             }
         }
-        s.batches.keySet().retainAll(referenced);
+        s.retainBatches(referenced);
         compactLog.run();
     }
 

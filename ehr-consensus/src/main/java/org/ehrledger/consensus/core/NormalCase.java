@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 
+import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.api.OrderedBatch;
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.consensus.message.Batch;
@@ -98,6 +99,9 @@ final class NormalCase implements Ordering {
             if (s.nextSequence > s.highWatermark() || inFlightBatches >= s.settings.maxInFlightBatches()) {
                 return;
             }
+            if (s.viewRoom(s.nextSequence) < ClusterConfig.oneRequestBatchBytes(s.config.maxRequestBytes())) {
+                return; // the view's batches above the stable checkpoint are at their bound: wait for a checkpoint
+            }
             boolean full = s.pending.size() >= s.settings.maxBatchRequests()
                     || s.pending.bytes() >= s.settings.maxBatchBytes();
             long oldest = s.pending.oldestSince();
@@ -113,18 +117,18 @@ final class NormalCase implements Ordering {
 
     private boolean proposeBatch() {
         List<Request> requests = new ArrayList<>();
-        int bytes = 0;
-        int limit = Math.min(s.settings.maxBatchBytes(), s.config.maxBatchBytes());
+        long bytes = 12; // as Batch.byteSize counts: its header, then each request with its length
+        long limit = Math.min(Math.min(s.settings.maxBatchBytes(), s.config.maxBatchBytes()), s.viewRoom(s.nextSequence));
         while (!s.pending.isEmpty() && requests.size() < s.settings.maxBatchRequests()) {
             Request r = s.pending.peek();
-            if (!requests.isEmpty() && bytes + r.encodedSize() > limit) {
+            if (!requests.isEmpty() && bytes + 4 + r.encodedSize() > limit) {
                 break;
             }
             s.pending.poll();
             if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())
                     && !revokedFor(r.clientId(), s.nextSequence)) {
                 requests.add(r);
-                bytes += r.encodedSize();
+                bytes += 4 + r.encodedSize();
             }
         }
         if (requests.isEmpty()) {
@@ -136,12 +140,16 @@ final class NormalCase implements Ordering {
         long seq = s.nextSequence++;
         byte[] sig = s.crypto.sign(PrePrepare.signedBytes(s.view, seq, batch.digest()));
         PrePrepare pp = new PrePrepare(s.view, seq, batch.digest(), sig, batch);
+        s.countViewBytes(seq, batch.byteSize());
         accept(s.slot(seq), pp);
         s.broadcast(pp);
         return true;
     }
 
     // ---- three phases ------------------------------------------------------------------------
+
+    /** The view in which this replica last said that its primary passed the bound of a view's batch bytes. */
+    private long viewBytesWarned = -1;
 
     void onPrePrepare(PrePrepare pp) {
         if (pp.view() != s.view || s.status != ReplicaState.Status.NORMAL) {
@@ -181,11 +189,25 @@ final class NormalCase implements Ordering {
                     + " for sequence " + pp.sequence() + ", which already committed here; ignoring it");
             return;
         }
+        boolean reProposed = reProposedByNewView(pp);
         if (!pp.batch().isEmpty() && Math.abs(pp.batch().timestamp() - s.now) > s.settings.maxClockSkewMillis()
-                && !reProposedByNewView(pp)) {
+                && !reProposed) {
             ReplicaState.LOG.warning(() -> "replica " + s.me + ": rejecting pre-prepare " + pp.sequence()
                     + " whose timestamp is too far from the local clock");
             return;
+        }
+        if (!reProposed) {
+            int bytes = pp.batch().byteSize();
+            if (bytes > s.viewRoom(pp.sequence())) {
+                if (viewBytesWarned != s.view) {
+                    viewBytesWarned = s.view;
+                    ReplicaState.LOG.warning(() -> "replica " + s.me + ": primary " + s.primary() + " pre-prepared more than "
+                            + s.config.maxViewBytes() + " bytes of batches in view " + s.view + " above the stable checkpoint "
+                            + s.stableSequence + " (at sequence " + pp.sequence() + "); ignoring such pre-prepares until a checkpoint");
+                }
+                return;
+            }
+            s.countViewBytes(pp.sequence(), bytes);
         }
         accept(slot, pp);
         sendPrepare(slot);
@@ -272,7 +294,7 @@ final class NormalCase implements Ordering {
 
     @Override
     public void storeBatch(Batch b) {
-        if (b != null && !b.isEmpty() && s.batches.putIfAbsent(b.digest(), b) == null) {
+        if (b != null && !b.isEmpty() && s.holdBatch(b)) {
             s.append(LogRecords.batch(b));
         }
     }

@@ -79,7 +79,7 @@ final class Recovery {
             case LogRecords.VIEW -> s.view = Math.max(s.view, r.i64());
             case LogRecords.BATCH -> {
                 Batch b = Batch.decode(r);
-                s.batches.putIfAbsent(b.digest(), b);
+                s.holdBatch(b);
             }
             case LogRecords.PRE_PREPARE -> {
                 PrePrepare pp = PrePrepare.decode(r);

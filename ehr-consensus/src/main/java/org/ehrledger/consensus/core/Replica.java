@@ -248,7 +248,8 @@ public final class Replica {
 
     private void publishStatus() {
         status = new ReplicaStatus(s.me, s.view, s.primary(), s.status == ReplicaState.Status.VIEW_CHANGE,
-                s.lastExecuted, s.stableSequence, s.pending.size(), stateTransfer.active(), rejected.get(), failure);
+                s.lastExecuted, s.stableSequence, s.pending.size(), stateTransfer.active(), rejected.get(), s.heldBatchBytes(),
+                failure);
     }
 
     /** Rewrites the write-ahead log as the minimal records that reproduce the current state. */

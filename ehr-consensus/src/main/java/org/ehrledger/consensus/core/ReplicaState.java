@@ -59,8 +59,17 @@ final class ReplicaState {
     byte[] stableSnapshot;
 
     final TreeMap<Long, Slot> slots = new TreeMap<>();
+    /** Batch contents by digest: changed through {@link #holdBatch} and {@link #retainBatches} only. */
     final Map<Digest, Batch> batches = new HashMap<>();
+    private long heldBatchBytes;
     final TreeMap<Long, CommittedBatch> executedBatches = new TreeMap<>();
+    /**
+     * Bytes of the batches newly pre-prepared in {@link #viewBytesOf} above the stable checkpoint, by sequence:
+     * at most {@link ClusterConfig#maxViewBytes()} in all ({@link #viewBytes()}).
+     */
+    private final TreeMap<Long, Integer> viewBatchBytes = new TreeMap<>();
+    private long viewBatchBytesTotal;
+    private long viewBytesOf = -1;
 
     /** Requests known but not yet in an accepted pre-prepare (the primary batches from here). */
     final PendingRequests pending = new PendingRequests();
@@ -108,6 +117,64 @@ final class ReplicaState {
         stableProof = proof;
         stableSnapshot = snapshot;
         slots.headMap(sequence, true).clear();
+        var below = viewBatchBytes.headMap(sequence, true);
+        below.values().forEach(b -> viewBatchBytesTotal -= b);
+        below.clear();
+    }
+
+    /** The bytes of batches newly pre-prepared in the current view above the stable checkpoint. */
+    long viewBytes() {
+        if (viewBytesOf != view) {
+            viewBatchBytes.clear();
+            viewBatchBytesTotal = 0;
+            viewBytesOf = view;
+        }
+        return viewBatchBytesTotal;
+    }
+
+    /**
+     * The bytes a batch newly pre-prepared at {@code sequence} in the current view may have: what the view's bound
+     * leaves after its batches above the stable checkpoint and a one-request batch for each later sequence up to
+     * the next checkpoint ({@link ClusterConfig#maxViewBytes()}).
+     */
+    long viewRoom(long sequence) {
+        long interval = config.checkpointInterval();
+        long nextCheckpoint = (sequence + interval - 1) / interval * interval;
+        return config.maxViewBytes() - viewBytes()
+                - (nextCheckpoint - sequence) * ClusterConfig.oneRequestBatchBytes(config.maxRequestBytes());
+    }
+
+    /** Counts a batch newly pre-prepared at {@code sequence} in the current view. */
+    void countViewBytes(long sequence, int bytes) {
+        viewBytes();
+        Integer before = viewBatchBytes.put(sequence, bytes);
+        viewBatchBytesTotal += bytes - (before == null ? 0 : before);
+    }
+
+    /** Keeps a batch's content; false if it was already held. */
+    boolean holdBatch(Batch b) {
+        if (batches.putIfAbsent(b.digest(), b) != null) {
+            return false;
+        }
+        heldBatchBytes += b.byteSize();
+        return true;
+    }
+
+    /** Lets go of every batch content but those named. */
+    void retainBatches(java.util.Set<Digest> kept) {
+        var it = batches.values().iterator();
+        while (it.hasNext()) {
+            Batch b = it.next();
+            if (!kept.contains(b.digest())) {
+                heldBatchBytes -= b.byteSize();
+                it.remove();
+            }
+        }
+    }
+
+    /** The bytes of every batch content this replica holds (what a status reports). */
+    long heldBatchBytes() {
+        return heldBatchBytes;
     }
 
     int primary() {

@@ -54,7 +54,13 @@ public final class Adversary implements SimulatedNetwork.Interceptor {
         /** As a backup, sends the victims prepares and commits for another digest than the others get. */
         CONFLICTING_VOTES,
         /** Now and then re-sends an old message of its own (often of an earlier view). */
-        REPLAY_OLD
+        REPLAY_OLD,
+        /**
+         * As primary, with each pre-prepare it sends, also pre-prepares batches as large as a batch may be, made of
+         * real requests it saw, for the sequences above it to the top of the window (its honest code's own
+         * proposals for them come later: equivocation), to make the backups hold as much as the window allows.
+         */
+        FLOOD_WINDOW
     }
 
     private final SimCluster cluster;
@@ -72,6 +78,8 @@ public final class Adversary implements SimulatedNetwork.Interceptor {
     private StateResponse oldestState;
     /** The newest new view this replica announced as primary. */
     private NewView latestNewView;
+    /** Per view and sequence, the flood's pre-prepare (signed once). */
+    private final LinkedHashMap<String, PrePrepare> floods = new LinkedHashMap<>();
     /** Per view and sequence, the forged batch (the same one for every victim, so that they can agree on it). */
     private final Map<String, Batch> forged = new HashMap<>();
 
@@ -119,6 +127,8 @@ public final class Adversary implements SimulatedNetwork.Interceptor {
         } else if (m instanceof PrePrepare && latestNewView != null && attacks.contains(Attack.PRE_PREPARE_OUTSIDE_O)
                 && random.nextInt(8) == 0) {
             out.addAll(outsideO(latestNewView, to)); // again later: the victim may not have been in the view yet
+        } else if (m instanceof PrePrepare pp && pp.batch() != null && attacks.contains(Attack.FLOOD_WINDOW)) {
+            out.addAll(flood(pp));
         } else if (m instanceof Checkpoint && attacks.contains(Attack.WITHHOLD_CHECKPOINTS) && victims.contains(to)) {
             out.clear();
         } else if (m instanceof StateResponse sr && attacks.contains(Attack.STALE_STATE)) {
@@ -235,6 +245,43 @@ public final class Adversary implements SimulatedNetwork.Interceptor {
             }
             out.add(new PrePrepare(nv.view(), n, digest, own.sign(PrePrepare.signedBytes(nv.view(), n, digest)), b));
             out.add(new Commit(nv.view(), n, digest, faulty, own.sign(Commit.signedBytes(nv.view(), n, digest, faulty))));
+        }
+        return out;
+    }
+
+    /**
+     * Pre-prepares of the largest batches it can make of real requests for the sequences above {@code pp}, up to
+     * a window above it, the same for every replica (so that they agree on them), once per view and sequence.
+     */
+    private List<Message> flood(PrePrepare pp) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        List<Message> out = new ArrayList<>();
+        for (long n = pp.sequence() + 1; n < pp.sequence() + cluster.config().watermarkWindow(); n++) {
+            long seq = n;
+            Batch b = forged.computeIfAbsent("flood/" + pp.view() + "/" + n, k -> {
+                List<Request> pool = new ArrayList<>(requests.values());
+                java.util.Collections.shuffle(pool, random);
+                List<Request> chosen = new ArrayList<>();
+                int bytes = 12;
+                for (Request r : pool) {
+                    if (bytes + 4 + r.encodedSize() > cluster.config().maxBatchBytes()) {
+                        break;
+                    }
+                    chosen.add(r);
+                    bytes += 4 + r.encodedSize();
+                }
+                return new Batch(pp.batch().timestamp() + seq, chosen);
+            });
+            if (b.isEmpty()) {
+                continue;
+            }
+            out.add(floods.computeIfAbsent(pp.view() + "/" + n,
+                    k -> new PrePrepare(pp.view(), seq, b.digest(), own.sign(PrePrepare.signedBytes(pp.view(), seq, b.digest())), b)));
+        }
+        while (floods.size() > 4_096) {
+            floods.remove(floods.keySet().iterator().next());
         }
         return out;
     }

@@ -112,6 +112,22 @@ public final class SimCluster {
     public SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
                       java.util.function.IntFunction<ConsensusLog> logFactory, ClientSettings clientSettings,
                       java.util.function.IntFunction<Application> appFactory) {
+        this(n, clientCount, seed, settings, resultSize, logFactory, clientSettings, appFactory, null);
+    }
+
+    /**
+     * A cluster of {@code n} replicas (simulation settings, in-memory logs) whose genesis bounds a request, a
+     * batch and a view's batch bytes as given ({@link ClusterConfig#maxViewBytes()}).
+     */
+    public static SimCluster withLimits(int n, int clientCount, long seed, int maxRequestBytes, int maxBatchBytes,
+                                        int maxViewBytes) {
+        return new SimCluster(n, clientCount, seed, simulationSettings(), 32, null, unbundledClients(), null,
+                new int[] {maxRequestBytes, maxBatchBytes, maxViewBytes});
+    }
+
+    private SimCluster(int n, int clientCount, long seed, ReplicaSettings settings, int resultSize,
+                       java.util.function.IntFunction<ConsensusLog> logFactory, ClientSettings clientSettings,
+                       java.util.function.IntFunction<Application> appFactory, int[] limits) {
         this.network = new SimulatedNetwork(seed);
         this.settings = settings;
         this.resultSize = resultSize;
@@ -121,7 +137,8 @@ public final class SimCluster {
             replicaKeys[i] = KeyPairs.deterministic(seed * 100 + i);
             infos.add(new ReplicaInfo(i, "127.0.0.1", 7800 + i, replicaKeys[i].publicKeys()));
         }
-        this.config = new ClusterConfig(infos, 8, 32);
+        this.config = limits == null ? new ClusterConfig(infos, 8, 32)
+                : new ClusterConfig(infos, 8, 32, limits[0], limits[1], limits[2]);
         this.replicas = new Replica[n];
         this.apps = new Application[n];
         this.appFactory = appFactory;

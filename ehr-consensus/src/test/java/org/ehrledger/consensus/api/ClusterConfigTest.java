@@ -143,6 +143,26 @@ class ClusterConfigTest {
     }
 
     @Test
+    void aViewsBatchBytesAreBoundedSoThatAPrimaryCanAlwaysReachTheNextCheckpoint() throws IOException {
+        ClusterConfig defaults = new ClusterConfig(replicas(4), 64, 256);
+        assertEquals(64 * (ClusterConfig.DEFAULT_MAX_REQUEST_BYTES + 16), defaults.maxViewBytes(),
+                "by default a one-request batch for each sequence of an interval");
+        assertEquals(ClusterConfig.DEFAULT_MAX_VIEW_BYTES, new ClusterConfig(replicas(4), 8, 32).maxViewBytes());
+        IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(replicas(4), 8, 32, 1024, 4096, 8 * 1024));
+        assertTrue(tooSmall.getMessage().contains("next checkpoint"), tooSmall.getMessage());
+
+        ClusterConfig bounded = new ClusterConfig(replicas(4), 8, 32, 1024, 4096, 16 * 1024);
+        Path genesis = dir.resolve("bounded.properties");
+        bounded.store(genesis);
+        assertEquals(16 * 1024, ClusterConfig.load(genesis).maxViewBytes());
+        Path plain = dir.resolve("plain.properties");
+        defaults.store(plain);
+        assertFalse(Files.readString(plain).contains("maxViewBytes"), "a default bound is derived, not written");
+        assertEquals(defaults.maxViewBytes(), ClusterConfig.load(plain).maxViewBytes());
+    }
+
+    @Test
     void aGenesisFileMissingAReplicaEntryIsRejectedNamingTheKey() throws IOException {
         Path full = dir.resolve("full.properties");
         new ClusterConfig(replicas(4), 8, 32).store(full);

@@ -26,7 +26,7 @@ class TimelineWatchTest {
     private final TimelineWatch watch = new TimelineWatch(timeline, status::get, reachable::get, emergency::get, 4, now::get);
 
     private static ReplicaStatus status(long view, int primary) {
-        return new ReplicaStatus(1, view, primary, false, 0, 0, 0, false, 0, null);
+        return new ReplicaStatus(1, view, primary, false, 0, 0, 0, false, 0, 0, null);
     }
 
     private List<Event> events() {
