@@ -63,6 +63,8 @@ final class Records {
 
     /** Records of a patient one request opens in memory at most (a search, its includes, {@code $everything}). */
     static final int MAX_OPENED = 2_000;
+    /** Bytes of records one request opens in memory at most, whatever their number (long reports, attachments). */
+    static final long MAX_OPENED_BYTES = 32L * 1024 * 1024;
     /** Records a search that pages forward reads for one answer, at most (opening one page of them at a time). */
     static final int MAX_SCANNED = 10_000;
     /** Records read per page. */
@@ -75,24 +77,35 @@ final class Records {
     /**
      * The records of a patient the caller may read in these categories, newest first, opened: the patient's own,
      * or a practitioner's under consent, break-glass or treatment (each page read recorded on chain as the chart's
-     * reads are). At most {@value #MAX_OPENED}: a patient with more is refused as too costly (search instead).
+     * reads are). At most {@value #MAX_OPENED} records and {@value #MAX_OPENED_BYTES} bytes: a patient with more is
+     * refused as too costly (search instead, or export).
      */
     List<ClinicalRecords.Opened> read(String patientId, Set<Category> categories) {
         List<ClinicalRecords.Opened> all = readAtMost(patientId, categories, MAX_OPENED);
         if (all == null) {
-            throw FhirException.tooCostly("the patient has more than " + MAX_OPENED + " records of "
-                    + names(categories) + ": read them with a search (newest first, paged)");
+            throw FhirException.tooCostly(tooMany(categories) + ": read them with a search (newest first, paged) or a bulk "
+                    + "export");
         }
         return all;
     }
 
-    /** {@link #read}, or null if the patient has more than {@code max} such records (no more than a page beyond is opened). */
+    /**
+     * {@link #read}, or null if the patient has more than {@code max} such records or more than
+     * {@value #MAX_OPENED_BYTES} bytes of them (no more than a page beyond is opened).
+     */
     private List<ClinicalRecords.Opened> readAtMost(String patientId, Set<Category> categories, int max) {
         List<ClinicalRecords.Opened> all = new ArrayList<>();
+        long[] bytes = {0};
         return pages(patientId, categories, p -> {
             all.addAll(p.records());
-            return all.size() <= max;
+            p.records().forEach(o -> bytes[0] += o.record().size());
+            return all.size() <= max && bytes[0] <= MAX_OPENED_BYTES;
         }) ? all : null;
+    }
+
+    private static String tooMany(Set<Category> categories) {
+        return "the patient has more than " + MAX_OPENED + " records (or " + MAX_OPENED_BYTES / (1024 * 1024) + " MiB) of "
+                + names(categories);
     }
 
     /**
@@ -168,8 +181,8 @@ final class Records {
             return Search.page(order == null ? found : found.stream().sorted(order).toList(), request);
         }
         if (order != null) {
-            throw FhirException.tooCostly("the patient has more than " + MAX_OPENED + " records of " + names(categories)
-                    + ": _sort is available up to that many; search without _sort (newest first, paged)");
+            throw FhirException.tooCostly(tooMany(categories) + ": _sort is available up to that many; search without "
+                    + "_sort (newest first, paged)");
         }
         // Forward from the last record the previous page read (none: the newest), a page of records at a time.
         if (forward != null && !Ids.RECORD_ID.matcher(forward).matches()) {

@@ -288,11 +288,18 @@ class BulkExportTest {
     /** A patient with many observations, served a page at a time as the service serves them, newest first. */
     private static final class LongHistory extends PatientService {
         final int records;
+        /** The size each observation's stored content is said to have (0: its own). */
+        final long recordBytes;
         int pages;
         int largestPage;
 
         LongHistory(int records) {
+            this(records, 0);
+        }
+
+        LongHistory(int records, long recordBytes) {
             this.records = records;
+            this.recordBytes = recordBytes;
         }
 
         private static String id(int i) {
@@ -308,7 +315,11 @@ class BulkExportTest {
                         "birthDate", "1951-02-03")));
             }
             for (int i = from; i >= 0 && out.size() < page.limit(); i--) {
-                out.add(opened(id(i), Category.OBSERVATION, MARCH + i, Map.of("title", "Heart rate", "value", "6" + i % 10)));
+                ClinicalRecords.Opened o = opened(id(i), Category.OBSERVATION, MARCH + i, Map.of("title", "Heart rate", "value",
+                        "6" + i % 10));
+                out.add(recordBytes == 0 ? o : new ClinicalRecords.Opened(new ClinicalRecord(o.record().id(), PATIENT,
+                        Category.OBSERVATION, PATIENT, o.record().contentHash(), recordBytes, o.record().createdAt(), false),
+                        o.fields()));
             }
             String last = out.get(out.size() - 1).record().id();
             pages++;
@@ -407,5 +418,21 @@ class BulkExportTest {
                 ((OperationOutcome) errors.get(0)).getIssueFirstRep().getDiagnostics());
         job.forget();
         assertEquals(0, full.used(), "its bytes are back");
+    }
+
+    @Test
+    void aWholeReadOpensAtMostItsBoundInBytesWhateverTheNumberOfRecordsButAnExportReadsThemAll() throws Exception {
+        LongHistory large = new LongHistory(40, 1024 * 1024); // 40 records of 1 MiB: few, but 40 MiB
+        FhirRequest caller = caller(PATIENT, "PATIENT", large);
+        FhirException refused = assertThrows(FhirException.class,
+                () -> new Records(caller).read(PATIENT, EnumSet.of(Category.OBSERVATION)));
+        assertEquals(422, refused.status());
+        String why = refused.outcome().getIssueFirstRep().getDiagnostics();
+        assertTrue(why.contains("32 MiB") && why.contains("bulk export"), why);
+
+        assertEquals(20, new Records(caller(PATIENT, "PATIENT", new LongHistory(20, 1024 * 1024)))
+                .read(PATIENT, EnumSet.of(Category.OBSERVATION)).size(), "20 MiB is read whole");
+        assertEquals(40, lines(run(caller, ExportJobs.MAX_BYTES, List.of(PATIENT)), "Observation").size(),
+                "an export reads a page at a time, whatever the bytes");
     }
 }
