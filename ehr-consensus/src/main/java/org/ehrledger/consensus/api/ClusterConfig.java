@@ -55,9 +55,13 @@ public final class ClusterConfig {
         return 12L + 4 + requestBytes;
     }
 
-    /** The default bound of a view's batch bytes: 64 MiB, or a one-request batch per sequence of a checkpoint interval if more. */
+    /**
+     * The default bound of a view's batch bytes: 64 MiB, or twice a one-request batch per sequence of a checkpoint
+     * interval if more (so that what a batch must leave for the rest of its interval never holds up a correct
+     * primary whose batches in flight are under half the bound: no wait at each checkpoint).
+     */
     static int defaultMaxViewBytes(int checkpointInterval, int maxRequestBytes) {
-        return (int) Math.min(1 << 30, Math.max(DEFAULT_MAX_VIEW_BYTES, checkpointInterval * oneRequestBatchBytes(maxRequestBytes)));
+        return (int) Math.min(1 << 30, Math.max(DEFAULT_MAX_VIEW_BYTES, 2 * checkpointInterval * oneRequestBatchBytes(maxRequestBytes)));
     }
 
     /** Validates and builds a configuration. */

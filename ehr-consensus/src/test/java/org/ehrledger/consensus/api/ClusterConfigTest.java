@@ -145,8 +145,8 @@ class ClusterConfigTest {
     @Test
     void aViewsBatchBytesAreBoundedSoThatAPrimaryCanAlwaysReachTheNextCheckpoint() throws IOException {
         ClusterConfig defaults = new ClusterConfig(replicas(4), 64, 256);
-        assertEquals(64 * (ClusterConfig.DEFAULT_MAX_REQUEST_BYTES + 16), defaults.maxViewBytes(),
-                "by default a one-request batch for each sequence of an interval");
+        assertEquals(2 * 64 * (ClusterConfig.DEFAULT_MAX_REQUEST_BYTES + 16), defaults.maxViewBytes(),
+                "by default twice a one-request batch for each sequence of an interval");
         assertEquals(ClusterConfig.DEFAULT_MAX_VIEW_BYTES, new ClusterConfig(replicas(4), 8, 32).maxViewBytes());
         IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class,
                 () -> new ClusterConfig(replicas(4), 8, 32, 1024, 4096, 8 * 1024));
