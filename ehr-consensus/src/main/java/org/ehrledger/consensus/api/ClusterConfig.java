@@ -50,7 +50,11 @@ public final class ClusterConfig {
                 defaultMaxViewBytes(checkpointInterval, maxRequestBytes));
     }
 
-    /** The bytes of a batch of one request of {@code requestBytes} (a batch's encoding: see {@code Batch.byteSize}). */
+    /**
+     * The bytes of a batch of one request of {@code requestBytes}, as {@code Batch.byteSize} counts them
+     * ({@code Batch.EMPTY_BYTES + Batch.entryBytes}; written out here because this package does not depend on the
+     * messages').
+     */
     public static long oneRequestBatchBytes(int requestBytes) {
         return 12L + 4 + requestBytes;
     }

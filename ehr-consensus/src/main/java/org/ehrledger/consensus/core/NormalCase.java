@@ -117,18 +117,18 @@ final class NormalCase implements Ordering {
 
     private boolean proposeBatch() {
         List<Request> requests = new ArrayList<>();
-        long bytes = 12; // as Batch.byteSize counts: its header, then each request with its length
+        long bytes = Batch.EMPTY_BYTES; // as Batch.byteSize counts
         long limit = Math.min(Math.min(s.settings.maxBatchBytes(), s.config.maxBatchBytes()), s.viewRoom(s.nextSequence));
         while (!s.pending.isEmpty() && requests.size() < s.settings.maxBatchRequests()) {
             Request r = s.pending.peek();
-            if (!requests.isEmpty() && bytes + 4 + r.encodedSize() > limit) {
+            if (!requests.isEmpty() && bytes + Batch.entryBytes(r.encodedSize()) > limit) {
                 break;
             }
             s.pending.poll();
             if (s.clients.status(r.key()) == ClientTable.Status.FRESH && !s.inFlight.contains(r.key())
                     && !revokedFor(r.clientId(), s.nextSequence)) {
                 requests.add(r);
-                bytes += 4 + r.encodedSize();
+                bytes += Batch.entryBytes(r.encodedSize());
             }
         }
         if (requests.isEmpty()) {

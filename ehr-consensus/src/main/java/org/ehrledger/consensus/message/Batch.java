@@ -117,11 +117,19 @@ public final class Batch {
                 List.copyOf(commits));
     }
 
+    /** What {@link #byteSize()} counts for a batch without requests (its timestamp and request count). */
+    public static final int EMPTY_BYTES = 12;
+
+    /** What {@link #byteSize()} counts for one request of {@code encodedSize} bytes (the request with its length). */
+    public static int entryBytes(int encodedSize) {
+        return 4 + encodedSize;
+    }
+
     /** Total encoded size of the requests. */
     public int byteSize() {
-        int size = 12;
+        int size = EMPTY_BYTES;
         for (Request r : requests) {
-            size += 4 + r.encodedSize();
+            size += entryBytes(r.encodedSize());
         }
         return size;
     }

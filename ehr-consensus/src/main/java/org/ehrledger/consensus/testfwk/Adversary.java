@@ -78,7 +78,7 @@ public final class Adversary implements SimulatedNetwork.Interceptor {
     private StateResponse oldestState;
     /** The newest new view this replica announced as primary. */
     private NewView latestNewView;
-    /** Per view and sequence, the flood's pre-prepare (signed once). */
+    /** Per view and sequence, the flood's pre-prepare with its batch (made and signed once). */
     private final LinkedHashMap<String, PrePrepare> floods = new LinkedHashMap<>();
     /** Per view and sequence, the forged batch (the same one for every victim, so that they can agree on it). */
     private final Map<String, Batch> forged = new HashMap<>();
@@ -260,25 +260,27 @@ public final class Adversary implements SimulatedNetwork.Interceptor {
         List<Message> out = new ArrayList<>();
         for (long n = pp.sequence() + 1; n < pp.sequence() + cluster.config().watermarkWindow(); n++) {
             long seq = n;
-            Batch b = forged.computeIfAbsent("flood/" + pp.view() + "/" + n, k -> {
+            PrePrepare forgedPp = floods.computeIfAbsent(pp.view() + "/" + n, k -> {
                 List<Request> pool = new ArrayList<>(requests.values());
                 java.util.Collections.shuffle(pool, random);
                 List<Request> chosen = new ArrayList<>();
-                int bytes = 12;
+                int bytes = Batch.EMPTY_BYTES;
                 for (Request r : pool) {
-                    if (bytes + 4 + r.encodedSize() > cluster.config().maxBatchBytes()) {
+                    if (bytes + Batch.entryBytes(r.encodedSize()) > cluster.config().maxBatchBytes()) {
                         break;
                     }
                     chosen.add(r);
-                    bytes += 4 + r.encodedSize();
+                    bytes += Batch.entryBytes(r.encodedSize());
                 }
-                return new Batch(pp.batch().timestamp() + seq, chosen);
+                if (chosen.isEmpty()) {
+                    return null; // not kept: tried again with the next pre-prepare
+                }
+                Batch b = new Batch(pp.batch().timestamp() + seq, chosen);
+                return new PrePrepare(pp.view(), seq, b.digest(), own.sign(PrePrepare.signedBytes(pp.view(), seq, b.digest())), b);
             });
-            if (b.isEmpty()) {
-                continue;
+            if (forgedPp != null) {
+                out.add(forgedPp);
             }
-            out.add(floods.computeIfAbsent(pp.view() + "/" + n,
-                    k -> new PrePrepare(pp.view(), seq, b.digest(), own.sign(PrePrepare.signedBytes(pp.view(), seq, b.digest())), b)));
         }
         while (floods.size() > 4_096) {
             floods.remove(floods.keySet().iterator().next());

@@ -28,9 +28,9 @@ import javax.crypto.spec.SecretKeySpec;
  * One bulk export's NDJSON files, one per name (resource type), written to the replica's disk as the export
  * reads its patients, so that an export's content is never held in the heap beyond one chunk per file. A file is
  * unreadable on the disk: it is a sequence of chunks sealed with AES-256-GCM under a key of its own that exists
- * only in this object (a restart leaves files nobody can read, and they are removed when exports are next used); a chunk's nonce
- * is its number and its associated data says whether it is the last, so a chunk altered, dropped, reordered or
- * cut off fails the download ({@link #copy}) rather than returning altered lines. What all exports hold on disk is
+ * only in this object (a restart leaves files nobody can read, and they are removed when exports are next used);
+ * a chunk's nonce is its number and its associated data says whether it is the last, so a chunk altered, dropped,
+ * reordered or cut off fails the download ({@link #copy}) rather than returning altered lines. What all exports hold on disk is
  * bounded by a shared {@link Budget}.
  */
 final class ExportFiles {
@@ -273,7 +273,8 @@ final class ExportFiles {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {
-            // A file left behind is sealed under a key that is gone with this object; it is removed when exports are next used after a start.
+            // A file left behind is sealed under a key that is gone with this object; it is removed when exports
+            // are next used after a start.
         }
     }
 

@@ -81,12 +81,13 @@ public class IntegrityChecks {
 
     /** The configured pace; a duty out of range is reported and the default used. */
     private IntegrityCheck.Pace pace() {
-        double d = duty;
-        if (!(d > 0 && d <= 1)) {
-            LOG.warning(() -> "ehr.integrity.duty is " + duty + ": it is above 0 and at most 1; the check uses 0.5");
-            d = 0.5;
+        IntegrityCheck.Pace.Sleeper sleep = n -> Thread.sleep(n / 1_000_000, (int) (n % 1_000_000));
+        try {
+            return new IntegrityCheck.Pace(duty, sleep);
+        } catch (IllegalArgumentException e) {
+            LOG.warning(() -> "ehr.integrity.duty: " + e.getMessage() + "; the check uses 0.5");
+            return new IntegrityCheck.Pace(0.5, sleep);
         }
-        return new IntegrityCheck.Pace(d, n -> Thread.sleep(n / 1_000_000, (int) (n % 1_000_000)));
     }
 
     /** "checking", "verified", "damaged", "unfinished" or "not started". */
