@@ -2,6 +2,7 @@ package org.ehrledger.ejb.application;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +38,16 @@ public final class Turns {
 
     /** Runs a task when it has a turn; {@link ErrorCode#BUSY} if none came in time. */
     public <T> T run(Supplier<T> task) {
+        try (Turn turn = take()) {
+            return task.get();
+        }
+    }
+
+    /**
+     * Waits for a turn and holds it until the returned {@link Turn} is closed (for work that throws checked
+     * exceptions, such as a servlet filter's chain); {@link ErrorCode#BUSY} if none came in time.
+     */
+    public Turn take() {
         boolean turn;
         try {
             turn = turns.tryAcquire(waitMillis, TimeUnit.MILLISECONDS);
@@ -47,10 +58,17 @@ public final class Turns {
         if (!turn) {
             throw new EhrException(ErrorCode.BUSY, busy);
         }
-        try {
-            return task.get();
-        } finally {
-            turns.release();
-        }
+        AtomicBoolean held = new AtomicBoolean(true);
+        return () -> {
+            if (held.getAndSet(false)) {
+                turns.release();
+            }
+        };
+    }
+
+    /** A turn being held: closing it gives it back (once, however often it is closed). */
+    public interface Turn extends AutoCloseable {
+        @Override
+        void close();
     }
 }

@@ -48,4 +48,16 @@ class TurnsTest {
         }));
         assertEquals("next", gate.run(() -> "next"));
     }
+
+    @Test
+    void aTakenTurnIsHeldUntilClosedAndGivenBackOnceHoweverOftenItIsClosed() {
+        Turns gate = new Turns(1, 100, "busy; try again in a few seconds");
+        Turns.Turn turn = gate.take();
+        assertEquals(ErrorCode.BUSY, assertThrows(EhrException.class, gate::take).code(), "the only turn is held");
+        turn.close();
+        turn.close(); // a second close does not give back a turn that is not held
+        Turns.Turn next = gate.take();
+        assertEquals(ErrorCode.BUSY, assertThrows(EhrException.class, gate::take).code(), "still one turn, not two");
+        next.close();
+    }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import jakarta.ejb.EJB;
-import jakarta.json.Json;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.annotation.WebFilter;
@@ -14,7 +13,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.service.NetworkService;
-import org.ehrledger.web.fhir.Outcomes;
+import org.ehrledger.web.fhir.RawOutcome;
 
 /**
  * A replica whose stored ledger is damaged serves nothing but its status ({@code GET /api/v1/cluster}):
@@ -52,16 +51,7 @@ public class DamagedReplicaFilter extends HttpFilter {
             return;
         }
         if (path.startsWith("/fhir/")) {
-            // Written by hand: a damaged replica should not load HAPI's FHIR context just to say so.
-            var coding = Json.createObjectBuilder().add("system", Outcomes.ERROR_SYSTEM).add("code", code.name());
-            var issue = Json.createObjectBuilder().add("severity", "fatal").add("code", "transient")
-                    .add("details", Json.createObjectBuilder().add("coding", Json.createArrayBuilder().add(coding))
-                            .add("text", code.title()))
-                    .add("diagnostics", damaged);
-            response.setStatus(code.httpStatus());
-            response.setContentType("application/fhir+json;charset=UTF-8");
-            response.getOutputStream().write(Json.createObjectBuilder().add("resourceType", "OperationOutcome")
-                    .add("issue", Json.createArrayBuilder().add(issue)).build().toString().getBytes(StandardCharsets.UTF_8));
+            RawOutcome.write(response, code, damaged);
             return;
         }
         Problems.write(response, code.httpStatus(), code.name(), code.title(), damaged);
