@@ -136,6 +136,8 @@ final class LocalNetwork implements AutoCloseable {
         env.put("EHR_HTTP_BASE", Integer.toString(httpBase));
         env.put("EHR_JGROUPS_BASE", Integer.toString(jgroupsBase));
         env.put("EHR_SKIP_BUILD", "1");
+        // A test network is started once and thrown away: a class archive made at each stop would be wasted work.
+        env.put("EHR_CDS", "0");
         env.put("EHR_DB", db);
         // Short checkpoint intervals, so that a replica down for a few seconds must catch up by state transfer.
         env.put("EHR_CHECKPOINT_INTERVAL", "8");
