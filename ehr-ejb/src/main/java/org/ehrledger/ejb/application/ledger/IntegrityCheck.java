@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -71,12 +72,17 @@ public final class IntegrityCheck {
      * How the check shares the machine: after each step (a chunk of blocks, a page of rows or contents) it waits
      * so that its work takes at most {@code duty} of the time it runs (1: no wait), so a replica that checks itself
      * leaves its cores to the replica's users and to the other replicas on the machine. Its work is the CPU time of
-     * the check's thread (a wait for blocks to finish, or for the disk, is not work and earns no pause).
+     * the check's thread (a wait for blocks to finish, or for the disk, is not work and earns no pause). While the
+     * machine's cores are busy (at least {@value #BUSY} of them in use since the previous step: a peer booting on the
+     * same machine, a burst of requests) it takes a quarter of that share: it slows down, but still finishes.
      */
     public static final class Pace {
+        /** The share of the machine's cores in use above which the check takes a quarter of its duty. */
+        static final double BUSY = 0.9;
         private final double duty;
         private final Sleeper sleeper;
         private final LongSupplier clock;
+        private final DoubleSupplier machineLoad;
         private long since;
         private long slept;
 
@@ -85,19 +91,26 @@ public final class IntegrityCheck {
             void sleep(long nanos) throws InterruptedException;
         }
 
-        /** A pace measuring the work as the CPU time of the thread that runs the check. */
+        /**
+         * A pace measuring the work as the CPU time of the thread that runs the check, and the machine's load as
+         * the operating system reports it.
+         */
         public Pace(double duty, Sleeper sleeper) {
-            this(duty, sleeper, Pace::threadCpuNanos);
+            this(duty, sleeper, Pace::threadCpuNanos, Pace::machineLoad);
         }
 
-        /** A pace measuring the work on {@code clock} (nanoseconds). */
-        public Pace(double duty, Sleeper sleeper, LongSupplier clock) {
+        /**
+         * A pace measuring the work on {@code clock} (nanoseconds) and the machine's load (0 to 1 of its cores,
+         * since the previous reading) with {@code machineLoad}.
+         */
+        public Pace(double duty, Sleeper sleeper, LongSupplier clock, DoubleSupplier machineLoad) {
             if (!(duty > 0 && duty <= 1)) {
                 throw new IllegalArgumentException("the check's duty is above 0 and at most 1, not " + duty);
             }
             this.duty = duty;
             this.sleeper = sleeper;
             this.clock = clock;
+            this.machineLoad = machineLoad;
         }
 
         /** Runs the check as fast as it can. */
@@ -110,15 +123,22 @@ public final class IntegrityCheck {
             return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : System.nanoTime();
         }
 
+        /** The machine's CPU use since the previous reading, 0 to 1 of all its cores (0 where it is not known). */
+        private static double machineLoad() {
+            return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                    ? Math.max(0, os.getCpuLoad()) : 0;
+        }
+
         /** Before the first step (in the thread that runs the check). */
         void start() {
             since = clock.getAsLong();
         }
 
-        /** After a step: waits (1 - duty) / duty of the work the step took. */
+        /** After a step: waits (1 - duty) / duty of the work the step took (a quarter of the duty on a busy machine). */
         void step() {
             long worked = clock.getAsLong() - since;
-            long wait = duty >= 1 ? 0 : (long) (worked * (1 - duty) / duty);
+            double share = duty >= 1 ? 1 : machineLoad.getAsDouble() >= BUSY ? duty / 4 : duty;
+            long wait = share >= 1 ? 0 : (long) (worked * (1 - share) / share);
             if (wait > 0) {
                 try {
                     sleeper.sleep(wait);

@@ -380,10 +380,20 @@ class StateTablesTest {
         long[] work = {0};
         // Each reading of the clock is 1 ms of work later; the check works a quarter of the time, so waits three times its work.
         IntegrityCheck.Outcome o = checkAfterStart(opened, new StateWatch(), () -> { },
-                new IntegrityCheck.Pace(0.25, waits::add, () -> work[0] += 1_000_000));
+                new IntegrityCheck.Pace(0.25, waits::add, () -> work[0] += 1_000_000, () -> 0.5));
         assertEquals(null, o.damage());
         assertTrue(waits.size() >= StateTable.values().length + 2, "a wait after each step: " + waits.size());
         assertTrue(waits.stream().allMatch(w -> w == 3_000_000L), "three times each step's work: " + waits);
+
+        // On a busy machine (a peer booting beside it) it takes a quarter of its share: 1/16 of the time, so it waits
+        // fifteen times its work; and it still finishes, finding the database sound.
+        waits.clear();
+        double[] load = {0.95};
+        o = checkAfterStart(reopen(), new StateWatch(), () -> { },
+                new IntegrityCheck.Pace(0.25, waits::add, () -> work[0] += 1_000_000, () -> load[0]));
+        assertEquals(null, o.damage());
+        assertTrue(waits.size() >= StateTable.values().length + 2, "a wait after each step: " + waits.size());
+        assertTrue(waits.stream().allMatch(w -> w == 15_000_000L), "fifteen times each step's work: " + waits);
         assertThrows(IllegalArgumentException.class, () -> new IntegrityCheck.Pace(0, n -> { }));
         assertThrows(IllegalArgumentException.class, () -> new IntegrityCheck.Pace(1.5, n -> { }));
     }
