@@ -68,9 +68,25 @@ public class ReadTurnsFilter extends HttpFilter {
         if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
             return false;
         }
-        // decoded, under the facade's servlet (/fhir/r4): "$" may arrive as %24
-        String rest = request.getPathInfo() == null ? "" : request.getPathInfo().replaceFirst("^/+", "");
-        return !(rest.isEmpty() || rest.equals("metadata") || rest.startsWith(".well-known/")
-                || rest.startsWith(FhirEndpoint.EXPORTS) || rest.startsWith(FhirEndpoint.IMPORTS));
+        String rest = pathUnderFacade(request);
+        return !(rest.equals("metadata") || rest.startsWith(".well-known/") || rest.startsWith(FhirEndpoint.EXPORTS)
+                || rest.startsWith(FhirEndpoint.IMPORTS));
+    }
+
+    /**
+     * The decoded path under {@code /fhir/r4/} ("$" may arrive as %24): the facade servlet's path info, or, should the
+     * container not give one, the request's path; anything not understood is counted (the bound fails closed).
+     */
+    private static String pathUnderFacade(HttpServletRequest request) {
+        String path = request.getPathInfo();
+        if (path == null) {
+            try {
+                path = java.net.URI.create(request.getRequestURI()).getPath().substring(request.getContextPath().length());
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                return "";
+            }
+            path = path.startsWith("/fhir/r4") ? path.substring("/fhir/r4".length()) : "";
+        }
+        return path.replaceFirst("^/+", "");
     }
 }

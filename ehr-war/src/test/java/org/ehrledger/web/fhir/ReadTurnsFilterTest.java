@@ -67,6 +67,12 @@ class ReadTurnsFilterTest {
         }
         assertEquals(6, ran.get());
 
+        // counted when the container gives no path info too: the request's own (decoded) path decides
+        assertTrue(ReadTurnsFilter.counted(request("GET", "/Observation", false)));
+        assertTrue(!ReadTurnsFilter.counted(request("GET", "/%24export-jobs/j1/Observation.ndjson", false)));
+        assertTrue(!ReadTurnsFilter.counted(request("GET", "/metadata", false)));
+        assertTrue(ReadTurnsFilter.counted(request("GET", "", false)), "anything else is counted");
+
         finish.countDown();
         assertEquals(200, everything.get(30, TimeUnit.SECONDS).status);
         assertEquals(200, run("GET", "/Patient/p1", ran::incrementAndGet).status, "the turn is free again");
@@ -110,10 +116,14 @@ class ReadTurnsFilterTest {
     }
 
     private static HttpServletRequest request(String method, String pathInfo) {
+        return request(method, pathInfo, true);
+    }
+
+    private static HttpServletRequest request(String method, String pathInfo, boolean withPathInfo) {
         return (HttpServletRequest) Proxy.newProxyInstance(ReadTurnsFilterTest.class.getClassLoader(),
                 new Class<?>[] {HttpServletRequest.class}, (p, m, args) -> switch (m.getName()) {
                     case "getMethod" -> method;
-                    case "getPathInfo" -> pathInfo.isEmpty() ? null : pathInfo;
+                    case "getPathInfo" -> pathInfo.isEmpty() || !withPathInfo ? null : pathInfo;
                     case "getServletPath" -> "/fhir/r4";
                     case "getContextPath" -> "";
                     case "getRequestURI" -> "/fhir/r4" + pathInfo;
