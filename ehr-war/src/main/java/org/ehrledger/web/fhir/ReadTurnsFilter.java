@@ -23,7 +23,7 @@ import org.ehrledger.ejb.application.Turns;
  * Not counted: the capability statement and SMART discovery (no records), the bulk jobs' status and file downloads
  * (streamed from disk a chunk at a time, and long), and writes (a bundle's validation takes its own turn).
  */
-@WebFilter(urlPatterns = "/fhir/r4/*")
+@WebFilter(urlPatterns = FhirApplication.PATH + "/*")
 public class ReadTurnsFilter extends HttpFilter {
 
     private static final long serialVersionUID = 1L;
@@ -85,7 +85,7 @@ public class ReadTurnsFilter extends HttpFilter {
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
                 return "";
             }
-            path = path.startsWith("/fhir/r4") ? path.substring("/fhir/r4".length()) : "";
+            path = path.startsWith(FhirApplication.PATH) ? path.substring(FhirApplication.PATH.length()) : "";
         }
         return path.replaceFirst("^/+", "");
     }

@@ -13,6 +13,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.ehrledger.web.fhir.FhirApplication;
+
 /**
  * The authorization endpoint ({@code GET /smart/authorize}): checks an app's request, then sends the person to
  * the portal's consent page (through the portal's sign-in if they are not signed in). A request naming an
@@ -131,7 +133,7 @@ public class AuthorizeServlet extends HttpServlet {
     /** This replica's FHIR base URL, as the request reached it. */
     public static String fhirBase(HttpServletRequest request) {
         String url = request.getRequestURL().toString();
-        return url.substring(0, url.length() - request.getRequestURI().length()) + request.getContextPath() + "/fhir/r4";
+        return url.substring(0, url.length() - request.getRequestURI().length()) + request.getContextPath() + FhirApplication.PATH;
     }
 
     /** The app's redirect URI with an answer's parameters (an error, or a code) and the state. */

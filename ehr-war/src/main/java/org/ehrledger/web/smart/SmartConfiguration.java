@@ -4,6 +4,7 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.spi.JsonProvider;
 
+import org.ehrledger.web.fhir.FhirApplication;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Extension;
@@ -14,7 +15,7 @@ public final class SmartConfiguration {
 
     private static final JsonProvider JSON = JsonProvider.provider();
     /** Where the FHIR facade is under the application. */
-    private static final String FHIR_PATH = "/fhir/r4";
+    private static final String FHIR_PATH = FhirApplication.PATH;
 
     private SmartConfiguration() {
     }

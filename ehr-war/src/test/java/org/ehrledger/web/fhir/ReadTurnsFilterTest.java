@@ -1,6 +1,7 @@
 package org.ehrledger.web.fhir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,8 +70,8 @@ class ReadTurnsFilterTest {
 
         // counted when the container gives no path info too: the request's own (decoded) path decides
         assertTrue(ReadTurnsFilter.counted(request("GET", "/Observation", false)));
-        assertTrue(!ReadTurnsFilter.counted(request("GET", "/%24export-jobs/j1/Observation.ndjson", false)));
-        assertTrue(!ReadTurnsFilter.counted(request("GET", "/metadata", false)));
+        assertFalse(ReadTurnsFilter.counted(request("GET", "/%24export-jobs/j1/Observation.ndjson", false)));
+        assertFalse(ReadTurnsFilter.counted(request("GET", "/metadata", false)));
         assertTrue(ReadTurnsFilter.counted(request("GET", "", false)), "anything else is counted");
 
         finish.countDown();
