@@ -17,6 +17,7 @@ import org.ehrledger.ejb.application.contracts.StateStore;
 import org.ehrledger.ejb.application.contracts.StateTable;
 import org.ehrledger.ejb.application.contracts.StateWatch;
 import org.ehrledger.ejb.application.contracts.WorldState;
+import org.ehrledger.ejb.domain.model.ledger.Block;
 import org.ehrledger.ejb.domain.model.ledger.BlockHeader;
 import org.ehrledger.ejb.domain.model.ledger.ChainVerifier;
 import org.ehrledger.ejb.domain.model.ledger.StateCommitment;
@@ -204,7 +205,14 @@ public final class IntegrityCheck {
 
     /** The stored chain up to the head as the check begins; returns the blocks verified. */
     private long chain() {
-        long top = source.read(s -> s.ledger().head().header().height());
+        Long stored = source.read(s -> {
+            Block head = s.ledger().head();
+            return head == null ? null : head.header().height();
+        });
+        if (stored == null) {
+            return 0; // a new replica whose genesis block is not committed yet: no block is stored to check
+        }
+        long top = stored;
         BlockHeader previous = null;
         long from = 0;
         while (from <= top) {

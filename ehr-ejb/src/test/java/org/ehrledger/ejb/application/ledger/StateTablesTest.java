@@ -265,6 +265,10 @@ class StateTablesTest {
     private IntegrityCheck.Outcome checkAfterStart(LedgerApplication opened, StateWatch watch, Runnable beforeEachRead,
                                                    IntegrityCheck.Pace pace) {
         opened.watch(watch);
+        return check(watch, beforeEachRead, pace);
+    }
+
+    private IntegrityCheck.Outcome check(StateWatch watch, Runnable beforeEachRead, IntegrityCheck.Pace pace) {
         IntegrityCheck.Source source = new IntegrityCheck.Source() {
             @Override
             public <T> T read(java.util.function.Function<IntegrityCheck.Stores, T> work) {
@@ -352,6 +356,19 @@ class StateTablesTest {
         assertTrue(sql("UPDATE LEDGER_ENTRY SET REASON = 'nothing to see' WHERE HEIGHT = 4") >= 1);
         LedgerDamage entry = damageFoundAfterRestart();
         assertEquals(4, entry.height(), "the chain is checked first: " + entry.summary());
+    }
+
+    @Test
+    void aCheckThatBeginsBeforeANewReplicasGenesisBlockIsStoredFindsNothingToCheckInsteadOfFailing() {
+        // A new replica starts its check while the transaction that stores its genesis block may still be open.
+        IntegrityCheck.Outcome o = check(new StateWatch(), () -> { }, IntegrityCheck.Pace.unpaced());
+        assertEquals(null, o.damage());
+        assertEquals(0, o.blocks());
+        assertEquals(0, o.rows());
+        assertEquals(0, o.contents());
+        LedgerApplication created = new LedgerApplication(Actors.T0, blocks(), tables(), true);
+        assertEquals(0, created.head().header().height(), "the ledger is then created as usual");
+        assertEquals(1, check(new StateWatch(), () -> { }, IntegrityCheck.Pace.unpaced()).blocks());
     }
 
     @Test
