@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -617,19 +619,26 @@ public final class Load {
         long start = System.nanoTime();
         Process p = new ProcessBuilder("ci/cluster.sh", "start", Integer.toString(n)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // The states the replica reports on its way (after its HTTP port answers), with when each was first seen.
+        Map<String, Double> seen = new LinkedHashMap<>();
         while (true) {
             Reply r = call("GET", api(n) + "/cluster", null, null);
-            if (r.status() == 200 && "running".equals(r.field("state"))) {
-                break;
+            if (r.status() == 200) {
+                seen.putIfAbsent(r.field("state"), (System.nanoTime() - start) / 1e9);
+                if ("running".equals(r.field("state"))) {
+                    break;
+                }
             }
             if (System.nanoTime() - start > 900e9) {
-                fail("replica " + n + " did not serve within 15 minutes of its restart");
+                fail("replica " + n + " did not serve within 15 minutes of its restart (states seen: " + seen + ")");
             }
             Thread.sleep(200);
         }
         double s = (System.nanoTime() - start) / 1e9;
         p.waitFor();
-        System.out.printf(Locale.ROOT, "  replica %d serves again %.1f s after its start%n", n, s);
+        StringBuilder path = new StringBuilder();
+        seen.forEach((state, at) -> path.append(path.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s at %.1f s", state, at)));
+        System.out.printf(Locale.ROOT, "  replica %d serves again %.1f s after its start (%s)%n", n, s, path);
         return s;
     }
 

@@ -205,14 +205,18 @@ public final class IntegrityCheck {
 
     /** The stored chain up to the head as the check begins; returns the blocks verified. */
     private long chain() {
-        Long stored = source.read(s -> {
+        long[] stored = source.read(s -> {
             Block head = s.ledger().head();
-            return head == null ? null : head.header().height();
+            return new long[] {head == null ? -1 : head.header().height(), s.state().height()};
         });
-        if (stored == null) {
+        if (stored[0] < 0) {
+            if (stored[1] != 0) {
+                throw new DamagedLedgerException(0, "no block is stored but the world-state tables hold the state after block "
+                        + stored[1]);
+            }
             return 0; // a new replica whose genesis block is not committed yet: no block is stored to check
         }
-        long top = stored;
+        long top = stored[0];
         BlockHeader previous = null;
         long from = 0;
         while (from <= top) {

@@ -372,6 +372,18 @@ class StateTablesTest {
     }
 
     @Test
+    void aCheckThatFindsNoBlockBesideStateTablesOfALaterBlockNamesTheDamage() throws SQLException {
+        populated();
+        close();
+        assertTrue(sql("DELETE FROM LEDGER_ENTRY") > 0);
+        assertTrue(sql("DELETE FROM LEDGER_BLOCK") > 0);
+        open();
+        LedgerDamage d = check(new StateWatch(), () -> { }, IntegrityCheck.Pace.unpaced()).damage();
+        assertNotNull(d, "an emptied chain beside filled state tables is damage, not a new replica");
+        assertTrue(d.reason().contains("no block is stored but the world-state tables hold the state after block 11"), d.summary());
+    }
+
+    @Test
     void aStartReadsNoBlockNoStateRowAndNoContentAndTheCheckAfterItFindsTheDatabaseSound() {
         populated();
         close();
