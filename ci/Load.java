@@ -624,8 +624,9 @@ public final class Load {
         while (true) {
             Reply r = call("GET", api(n) + "/cluster", null, null);
             if (r.status() == 200) {
-                seen.putIfAbsent(r.field("state"), (System.nanoTime() - start) / 1e9);
-                if ("running".equals(r.field("state"))) {
+                String state = r.field("state");
+                seen.putIfAbsent(state, (System.nanoTime() - start) / 1e9);
+                if ("running".equals(state)) {
                     break;
                 }
             }

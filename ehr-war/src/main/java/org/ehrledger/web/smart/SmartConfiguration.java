@@ -14,8 +14,6 @@ import org.hl7.fhir.r4.model.UriType;
 public final class SmartConfiguration {
 
     private static final JsonProvider JSON = JsonProvider.provider();
-    /** Where the FHIR facade is under the application. */
-    private static final String FHIR_PATH = FhirApplication.PATH;
 
     private SmartConfiguration() {
     }
@@ -46,7 +44,8 @@ public final class SmartConfiguration {
     }
 
     private static String root(String fhirBase) {
-        return fhirBase.endsWith(FHIR_PATH) ? fhirBase.substring(0, fhirBase.length() - FHIR_PATH.length()) : fhirBase;
+        String path = FhirApplication.PATH;
+        return fhirBase.endsWith(path) ? fhirBase.substring(0, fhirBase.length() - path.length()) : fhirBase;
     }
 
     /** {@code .well-known/smart-configuration} of this FHIR base. */

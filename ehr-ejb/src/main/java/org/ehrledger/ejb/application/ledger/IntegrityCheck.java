@@ -211,8 +211,7 @@ public final class IntegrityCheck {
         });
         if (stored[0] < 0) {
             if (stored[1] != 0) {
-                throw new DamagedLedgerException(0, "no block is stored but the world-state tables hold the state after block "
-                        + stored[1]);
+                throw DamagedLedgerException.noBlockBeside(stored[1]);
             }
             return 0; // a new replica whose genesis block is not committed yet: no block is stored to check
         }

@@ -96,8 +96,7 @@ public final class LedgerApplication implements Application {
         Block storedHead = store.head();
         if (storedHead == null) {
             if (stateStore.height() != 0) {
-                throw new DamagedLedgerException(0, "the world-state tables hold the state after block " + stateStore.height()
-                        + " but no block is stored (empty the STATE_* tables with the ledger's, see docs/STATE.md)");
+                throw DamagedLedgerException.noBlockBeside(stateStore.height());
             }
             store.append(genesis, Map.of(), List.of(), 0);
             return;
