@@ -1,6 +1,7 @@
 package org.ehrledger.web.fhir;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -47,16 +48,25 @@ public class ImportJobs {
 
     private final AsyncJobs<Job> jobs = new AsyncJobs<>(KIND, this::submit, System::currentTimeMillis);
 
-    /** How far an import got: entries checked by the validator, records committed or staged, of how many. */
+    /**
+     * How far an import got: entries checked by the validator, records committed or staged, of how many; and the
+     * threads that may validate its entries beside the one that runs it (null: none).
+     */
     static final class Progress {
         final int entries;
+        final Executor helpers;
         final AtomicInteger validated = new AtomicInteger();
         final AtomicInteger records = new AtomicInteger();
         volatile int total;
         volatile boolean cancelled;
 
         Progress(int entries) {
+            this(entries, null);
+        }
+
+        Progress(int entries, Executor helpers) {
             this.entries = entries;
+            this.helpers = helpers;
             this.total = entries;
         }
 
@@ -80,8 +90,12 @@ public class ImportJobs {
         private volatile Function<Progress, Bundle> work;
 
         Job(String id, String owner, int entries) {
+            this(id, owner, entries, null);
+        }
+
+        Job(String id, String owner, int entries, Executor helpers) {
             super(id, owner);
-            this.progress = new Progress(entries);
+            this.progress = new Progress(entries, helpers);
         }
 
         @Override
@@ -139,7 +153,7 @@ public class ImportJobs {
     Job start(FhirRequest request, int entries, Function<Progress, Bundle> work) {
         String owner = request.caller();
         return jobs.start(owner, id -> {
-            Job job = new Job(id, owner, entries);
+            Job job = new Job(id, owner, entries, executor);
             job.work = work;
             return job;
         }, Job::run);
@@ -148,6 +162,11 @@ public class ImportJobs {
     /** Runs an import on the managed executor, which carries the caller's identity to the session beans. */
     Future<?> submit(Runnable task) {
         return executor.submit(task);
+    }
+
+    /** Where an import's entries are validated beside the thread that runs it ({@link Fhir#validateEach}). */
+    Executor helpers() {
+        return executor;
     }
 
     /** The caller's import (another caller's is as unknown as one that never existed: 404). */

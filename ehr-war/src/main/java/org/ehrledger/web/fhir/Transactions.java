@@ -63,7 +63,7 @@ final class Transactions {
             ImportJobs.Job job = start(bundle, jobs, located);
             return Response.accepted().header("Content-Location", request.base() + "/" + FhirEndpoint.IMPORTS + "/" + job.id).build();
         }
-        ImportJobs.Progress progress = new ImportJobs.Progress(bundle.getEntry().size());
+        ImportJobs.Progress progress = new ImportJobs.Progress(bundle.getEntry().size(), jobs.helpers());
         return Response.ok(run(new AtomicReference<>(bundle), hashOf(bundle), progress, located)).build();
     }
 
@@ -149,7 +149,7 @@ final class Transactions {
         List<SingleValidationMessage> warnings = new ArrayList<>();
         List<Resource> resources = new ArrayList<>(entries.size());
         entries.forEach(e -> resources.add(e.getResource()));
-        Fhir.validateEach(resources, (i, f) -> {
+        Fhir.validateEach(resources, progress.helpers, (i, f) -> {
             String at = "Bundle.entry[" + i + "].";
             f.errors().forEach(m -> errors.add(located(m, at)));
             f.warnings().forEach(m -> warnings.add(located(m, at)));

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -112,6 +116,45 @@ class BundleValidationTest {
         }
         assertEquals(expected, at.stream().map(x -> x.substring(0, x.indexOf(']') + 1)).toList(), "the first 100 errors, entry by entry");
         assertTrue(progress.validated.get() < b.getEntry().size(), "validation stopped early: " + progress.validated.get());
+    }
+
+    @Test
+    void helpersValidateChunksBesideTheCallerAndTheFindingsStillComeInOrder() {
+        Bundle b = history(700);
+        for (int i : new int[] {42, 333, 690}) {
+            ((Observation) b.getEntry().get(i).getResource()).setStatus(null);
+        }
+        int n = b.getEntry().size();
+        List<String> alone = expressions(assertThrows(FhirException.class, () -> Transactions.validate(b, new ImportJobs.Progress(n))));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Set<Thread> validating = ConcurrentHashMap.newKeySet();
+        IValidatorModule who = ctx -> validating.add(Thread.currentThread());
+        Fhir.validator().registerValidatorModule(who);
+        try {
+            ImportJobs.Progress progress = new ImportJobs.Progress(n, pool);
+            List<String> helped = expressions(assertThrows(FhirException.class, () -> Transactions.validate(b, progress)));
+            assertEquals(alone, helped, "the same errors, in the order of the entries");
+            assertEquals(List.of("Bundle.entry[42]", "Bundle.entry[333]", "Bundle.entry[690]"),
+                    helped.stream().map(x -> x.substring(0, x.indexOf(']') + 1)).distinct().toList());
+            assertEquals(n, progress.validated.get(), "every entry was checked");
+            assertTrue(validating.contains(Thread.currentThread()) && validating.size() >= 2,
+                    "the caller and a helper validated: " + validating);
+
+            // A history full of errors: the first 100, in order, and the chunks not started are not validated.
+            b.getEntry().forEach(e -> {
+                if (e.getResource() instanceof Observation o) {
+                    o.setStatus(null);
+                }
+            });
+            ImportJobs.Progress stopped = new ImportJobs.Progress(n, pool);
+            List<String> first = expressions(assertThrows(FhirException.class, () -> Transactions.validate(b, stopped)));
+            assertEquals(100, first.size());
+            assertEquals("Bundle.entry[100]", first.get(99).substring(0, first.get(99).indexOf(']') + 1));
+            assertTrue(stopped.validated.get() < n, "validation stopped early: " + stopped.validated.get());
+        } finally {
+            Fhir.validator().unregisterValidatorModule(who);
+            pool.shutdownNow();
+        }
     }
 
     /** What {@code work} answers, and how many times HAPI's validator ran on this thread meanwhile. */
