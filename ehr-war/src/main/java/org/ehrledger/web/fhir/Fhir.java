@@ -7,12 +7,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiPredicate;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +19,7 @@ import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.validation.FhirValidator;
 import ca.uhn.fhir.validation.ResultSeverityEnum;
 import ca.uhn.fhir.validation.SingleValidationMessage;
+import org.ehrledger.ejb.application.SharedTask;
 import org.ehrledger.ejb.application.Turns;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
@@ -242,27 +239,22 @@ public final class Fhir {
                         }
                         end++;
                     }
-                    Chunk c = new Chunk(next, end, () -> jsons.isEmpty() ? List.of() : validateTogether(v, types, jsons));
-                    if (!pending.isEmpty()) {
-                        try {
-                            helpers.execute(c::take); // the oldest is the calling thread's to take next
-                        } catch (RejectedExecutionException e) {
-                            // the calling thread takes it in turn
-                        }
-                    }
-                    pending.add(c);
+                    SharedTask<List<List<SingleValidationMessage>>> task =
+                            new SharedTask<>(() -> jsons.isEmpty() ? List.of() : validateTogether(v, types, jsons));
+                    // the oldest is the calling thread's to do next; the others are offered to the helpers
+                    pending.add(new Chunk(next, end, pending.isEmpty() ? task : task.offer(helpers)));
                     next = end;
                 }
                 Chunk c = pending.poll();
-                c.take();
+                c.messages().run();
                 for (Chunk later : pending) { // while a helper finishes the oldest, the next no one has started
-                    if (c.answered()) {
+                    if (c.messages().done()) {
                         break;
                     }
-                    later.take();
+                    later.messages().run();
                 }
-                List<List<SingleValidationMessage>> messages = c.answer();
-                for (int i = c.from, k = 0; i < c.to; i++) {
+                List<List<SingleValidationMessage>> messages = c.messages().answer();
+                for (int i = c.from(), k = 0; i < c.to(); i++) {
                     Findings f = resources.get(i) == null ? new Findings(List.of(), List.of()) : findings(messages.get(k++));
                     if (!each.test(i, f)) {
                         return;
@@ -270,64 +262,12 @@ public final class Fhir {
                 }
             }
         } finally {
-            pending.forEach(Chunk::drop);
+            pending.forEach(c -> c.messages().drop());
         }
     }
 
-    /** A chunk of {@link #validateEach}: validated by whoever takes it first, the helper or the thread that needs it. */
-    private static final class Chunk {
-        final int from;
-        final int to;
-        private final AtomicBoolean taken = new AtomicBoolean();
-        private final CompletableFuture<List<List<SingleValidationMessage>>> answer = new CompletableFuture<>();
-        private volatile Supplier<List<List<SingleValidationMessage>>> work;
-
-        Chunk(int from, int to, Supplier<List<List<SingleValidationMessage>>> work) {
-            this.from = from;
-            this.to = to;
-            this.work = work;
-        }
-
-        /** Validates the chunk unless someone has (or it was dropped). */
-        void take() {
-            if (taken.compareAndSet(false, true)) {
-                try {
-                    answer.complete(work.get());
-                } catch (Throwable t) {
-                    answer.completeExceptionally(t);
-                } finally {
-                    work = null; // its JSON
-                }
-            }
-        }
-
-        boolean answered() {
-            return answer.isDone();
-        }
-
-        /** Its messages, validated on this thread if no one has started it. */
-        List<List<SingleValidationMessage>> answer() {
-            take();
-            try {
-                return answer.join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (e.getCause() instanceof Error err) {
-                    throw err;
-                }
-                throw e;
-            }
-        }
-
-        /** Not needed any more: not validated if no one has started it. */
-        void drop() {
-            if (taken.compareAndSet(false, true)) {
-                work = null;
-                answer.cancel(false);
-            }
-        }
+    /** A chunk of {@link #validateEach}: entries {@code from} to {@code to} (exclusive) and their validation. */
+    private record Chunk(int from, int to, SharedTask<List<List<SingleValidationMessage>>> messages) {
     }
 
     /**

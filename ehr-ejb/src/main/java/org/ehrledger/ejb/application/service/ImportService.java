@@ -1,21 +1,25 @@
 package org.ehrledger.ejb.application.service;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 
+import jakarta.annotation.Resource;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ejb.Stateless;
 import jakarta.ejb.TransactionAttribute;
 import jakarta.ejb.TransactionAttributeType;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.inject.Inject;
 
 import org.ehrledger.consensus.codec.Digest;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
+import org.ehrledger.ejb.application.SharedTask;
 import org.ehrledger.ejb.application.ledger.LedgerRuntime;
 import org.ehrledger.ejb.domain.model.record.Category;
 import org.ehrledger.ejb.domain.model.record.ClinicalRecord;
@@ -44,6 +48,16 @@ public class ImportService {
 
     @Inject
     LedgerRuntime ledger;
+
+    /** Where an import's next requests are committed while it seals the one after ({@link SharedTask}). */
+    @Resource
+    ManagedExecutorService helpers;
+
+    /**
+     * Requests of one import ordered at once. Two let the network order one while it stores the other, and the
+     * importing replica seal the next meanwhile; each holds up to {@link RecordService#MAX_BATCH_BYTES} sealed.
+     */
+    static final int IN_FLIGHT = 2;
 
     /**
      * What an import created: its id (null when the records fitted one request), its records' ids in order, and
@@ -107,29 +121,51 @@ public class ImportService {
         writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.BEGIN_IMPORT, Fields.builder()
                 .put("importId", importId).put("patient", pid).put("bundleHash", bundleHash).put("records", count)
                 .build()), null));
+        // Sealed a request at a time, so that a large history is held sealed a few requests at a time, not whole; up
+        // to IN_FLIGHT requests are ordered at once (staged records are published together, in whatever order they
+        // were staged), while the next is sealed here.
+        ArrayDeque<SharedTask<Integer>> inFlight = new ArrayDeque<>();
         try {
-            // Sealed a request at a time, so that a large history is held sealed one request at a time, not whole.
             int[] done = {0};
             Requests requests = new Requests(request -> {
                 if (cancelled.getAsBoolean()) {
                     throw new EhrException(ErrorCode.CONFLICT, "the import was cancelled; nothing of it is visible");
                 }
-                writer.commitAll(request);
-                done[0] += request.size();
-                progress.accept(done[0]);
+                while (inFlight.size() >= IN_FLIGHT) {
+                    done[0] += inFlight.poll().answer();
+                    progress.accept(done[0]);
+                }
+                inFlight.add(new SharedTask<>(() -> writer.commitAll(request).size()).offer(helpers));
             });
             for (int i = 0; i < count; i++) {
                 requests.add(seal(me, pid, p, found, importId, i));
                 p.contents().set(i, null);
             }
             requests.finish();
+            while (!inFlight.isEmpty()) {
+                done[0] += inFlight.poll().answer();
+                progress.accept(done[0]);
+            }
             writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.PUBLISH_IMPORT,
                     Fields.builder().put("importId", importId).build()), null));
         } catch (RuntimeException e) {
+            settle(inFlight);
             abort(me, importId);
             throw e;
         }
         return new Imported(importId, p.ids(), false);
+    }
+
+    /** Lets the requests still in flight end (none not yet started is sent), so that an abort is ordered after them. */
+    private static void settle(ArrayDeque<SharedTask<Integer>> inFlight) {
+        inFlight.forEach(SharedTask::drop);
+        for (SharedTask<Integer> t : inFlight) {
+            try {
+                t.answer();
+            } catch (RuntimeException e) {
+                // dropped, or failed as the import did: it is aborted either way
+            }
+        }
     }
 
     /** Whether this bundle's records were committed before: its import published, or its first record written by {@code me}. */
