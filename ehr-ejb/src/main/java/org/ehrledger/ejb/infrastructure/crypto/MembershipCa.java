@@ -9,6 +9,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.io.ByteArrayInputStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -40,26 +41,41 @@ public final class MembershipCa {
     private final String organisation;
     private final KeyPair keys;
     private final X509Certificate certificate;
+    /** When it issues: the system clock, or the clock of a test ledger. */
+    private final Clock clock;
 
     /** An existing CA. */
     public MembershipCa(String organisation, KeyPair keys, X509Certificate certificate) {
+        this(organisation, keys, certificate, Clock.systemUTC());
+    }
+
+    private MembershipCa(String organisation, KeyPair keys, X509Certificate certificate, Clock clock) {
         this.organisation = organisation;
         this.keys = keys;
         this.certificate = certificate;
+        this.clock = clock;
     }
 
     /** Creates a new CA for an organisation. */
     public static MembershipCa create(String organisation) {
+        return create(organisation, Clock.systemUTC());
+    }
+
+    /**
+     * Creates a new CA for an organisation whose certificates are issued as of {@code clock} (tests whose ledger runs
+     * on a clock of its own issue them on that clock, so that they are valid at the ledger's time).
+     */
+    public static MembershipCa create(String organisation, Clock clock) {
         try {
             KeyPair keys = KeyPairGenerator.getInstance("Ed25519", Providers.BC).generateKeyPair();
             X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, organisation)
                     .addRDN(BCStyle.CN, organisation + " membership CA").build();
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(CA_VALIDITY)), name, keys.getPublic());
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            return new MembershipCa(organisation, keys, sign(b, keys));
+            return new MembershipCa(organisation, keys, sign(b, keys), clock);
         } catch (GeneralSecurityException | CertIOException e) {
             throw new CryptoException("cannot create the membership CA of " + organisation, e);
         }
@@ -87,7 +103,7 @@ public final class MembershipCa {
         try {
             X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, organisation)
                     .addRDN(BCStyle.OU, role).addRDN(BCStyle.CN, userId).build();
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(USER_VALIDITY)), subject, key);
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));

@@ -16,11 +16,18 @@ import org.ehrledger.ejb.infrastructure.crypto.UserKeys;
 /** People of a small network and the transactions they sign, for the tests of the contracts and of the ledger. */
 public final class Actors {
 
-    /** Certificates are issued at the real time, so the simulated consensus clock starts there. */
+    /**
+     * Where the simulated consensus clock starts: the real time when the tests began. Certificates are issued as of
+     * T0 too, so that they are valid at the ledger's time however long the tests before ran (issued at the real time,
+     * a test that began more than five minutes after T0, on a loaded machine, found its actors not yet certified).
+     */
     public static final long T0 = System.currentTimeMillis();
 
-    public final MembershipCa hospital = MembershipCa.create("St Mary");
-    public final MembershipCa clinic = MembershipCa.create("Lakeside");
+    /** The clock the test certificates are issued on: T0. */
+    public static final java.time.Clock ISSUED = java.time.Clock.fixed(java.time.Instant.ofEpochMilli(T0), java.time.ZoneOffset.UTC);
+
+    public final MembershipCa hospital = MembershipCa.create("St Mary", ISSUED);
+    public final MembershipCa clinic = MembershipCa.create("Lakeside", ISSUED);
     private long nonce = 1;
 
     /** A person with keys and certificates from an organisation's CA. */

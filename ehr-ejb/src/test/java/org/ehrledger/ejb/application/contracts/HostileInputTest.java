@@ -137,7 +137,7 @@ class HostileInputTest extends ContractsHarness {
 
     @Test
     void aNewOrganisationNeedsAMajorityOfMemberOrganisations() throws Exception {
-        MembershipCa puppetCa = MembershipCa.create("Puppet");
+        MembershipCa puppetCa = MembershipCa.create("Puppet", Actors.ISSUED);
         Actors.Person puppetAdmin = a.new Person("admin-p", puppetCa, "ADMIN");
         Fields proposal = Fields.builder().put("organisation", "puppet").put("name", "Puppet Clinic")
                 .put("caCertificate", puppetCa.certificate().getEncoded()).put("adminId", "admin-p")
