@@ -212,38 +212,17 @@ public final class Fhir {
      */
     static void validateEach(List<? extends IBaseResource> resources, Executor helpers, BiPredicate<Integer, Findings> each) {
         FhirValidator v = validator();
-        int n = resources.size();
         int ahead = helpers == null ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
+        Chunks chunks = new Chunks(resources);
         ArrayDeque<Chunk> pending = new ArrayDeque<>();
-        String carried = null; // the JSON of resources[next], encoded but too large for the last chunk
-        int next = 0;
         try {
-            while (next < n || !pending.isEmpty()) {
-                while (next < n && pending.size() < ahead) {
-                    List<String> types = new ArrayList<>();
-                    List<String> jsons = new ArrayList<>();
-                    int end = next;
-                    long chars = 0;
-                    while (end < n && jsons.size() < CHUNK_ENTRIES) {
-                        IBaseResource r = resources.get(end);
-                        if (r != null) {
-                            String json = carried != null ? carried : json(r);
-                            carried = null;
-                            if (!jsons.isEmpty() && chars + json.length() > CHUNK_CHARS) {
-                                carried = json;
-                                break;
-                            }
-                            types.add(r.fhirType());
-                            jsons.add(json);
-                            chars += json.length();
-                        }
-                        end++;
+            while (chunks.more() || !pending.isEmpty()) {
+                while (chunks.more() && pending.size() < ahead) {
+                    Chunk c = chunks.next(v);
+                    if (!pending.isEmpty()) {
+                        c.messages().offer(helpers); // the oldest is the calling thread's to do next
                     }
-                    SharedTask<List<List<SingleValidationMessage>>> task =
-                            new SharedTask<>(() -> jsons.isEmpty() ? List.of() : validateTogether(v, types, jsons));
-                    // the oldest is the calling thread's to do next; the others are offered to the helpers
-                    pending.add(new Chunk(next, end, pending.isEmpty() ? task : task.offer(helpers)));
-                    next = end;
+                    pending.add(c);
                 }
                 Chunk c = pending.poll();
                 c.messages().run();
@@ -268,6 +247,51 @@ public final class Fhir {
 
     /** A chunk of {@link #validateEach}: entries {@code from} to {@code to} (exclusive) and their validation. */
     private record Chunk(int from, int to, SharedTask<List<List<SingleValidationMessage>>> messages) {
+    }
+
+    /**
+     * Resources cut in order into chunks of at most {@link #CHUNK_ENTRIES} resources and {@link #CHUNK_CHARS}
+     * characters of JSON (a larger resource alone), each encoded when it is cut.
+     */
+    private static final class Chunks {
+        private final List<? extends IBaseResource> resources;
+        private int next;
+        private String carried; // the JSON of resources[next], encoded but too large for the last chunk
+
+        Chunks(List<? extends IBaseResource> resources) {
+            this.resources = resources;
+        }
+
+        boolean more() {
+            return next < resources.size();
+        }
+
+        /** The next chunk, its validation by {@code v} not started. */
+        Chunk next(FhirValidator v) {
+            int n = resources.size();
+            List<String> types = new ArrayList<>();
+            List<String> jsons = new ArrayList<>();
+            int end = next;
+            long chars = 0;
+            while (end < n && jsons.size() < CHUNK_ENTRIES) {
+                IBaseResource r = resources.get(end);
+                if (r != null) {
+                    String json = carried != null ? carried : json(r);
+                    carried = null;
+                    if (!jsons.isEmpty() && chars + json.length() > CHUNK_CHARS) {
+                        carried = json;
+                        break;
+                    }
+                    types.add(r.fhirType());
+                    jsons.add(json);
+                    chars += json.length();
+                }
+                end++;
+            }
+            Chunk c = new Chunk(next, end, new SharedTask<>(() -> jsons.isEmpty() ? List.of() : validateTogether(v, types, jsons)));
+            next = end;
+            return c;
+        }
     }
 
     /**

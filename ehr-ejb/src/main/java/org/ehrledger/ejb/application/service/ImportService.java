@@ -131,10 +131,7 @@ public class ImportService {
                 if (cancelled.getAsBoolean()) {
                     throw new EhrException(ErrorCode.CONFLICT, "the import was cancelled; nothing of it is visible");
                 }
-                while (inFlight.size() >= IN_FLIGHT) {
-                    done[0] += inFlight.poll().answer();
-                    progress.accept(done[0]);
-                }
+                done[0] = collect(inFlight, IN_FLIGHT - 1, done[0], progress);
                 inFlight.add(new SharedTask<>(() -> writer.commitAll(request).size()).offer(helpers));
             });
             for (int i = 0; i < count; i++) {
@@ -142,10 +139,7 @@ public class ImportService {
                 p.contents().set(i, null);
             }
             requests.finish();
-            while (!inFlight.isEmpty()) {
-                done[0] += inFlight.poll().answer();
-                progress.accept(done[0]);
-            }
+            done[0] = collect(inFlight, 0, done[0], progress);
             writer.commit(new LedgerWriter.Signed(LedgerWriter.sign(caller.keys(), me, TxType.PUBLISH_IMPORT,
                     Fields.builder().put("importId", importId).build()), null));
         } catch (RuntimeException e) {
@@ -154,6 +148,18 @@ public class ImportService {
             throw e;
         }
         return new Imported(importId, p.ids(), false);
+    }
+
+    /**
+     * Waits for the oldest requests in flight until at most {@code keep} remain, telling {@code progress} the records
+     * committed so far ({@code done} before); answers that count. A request's refusal or failure is thrown.
+     */
+    private static int collect(ArrayDeque<SharedTask<Integer>> inFlight, int keep, int done, IntConsumer progress) {
+        while (inFlight.size() > keep) {
+            done += inFlight.poll().answer();
+            progress.accept(done);
+        }
+        return done;
     }
 
     /** Lets the requests still in flight end (none not yet started is sent), so that an abort is ordered after them. */
