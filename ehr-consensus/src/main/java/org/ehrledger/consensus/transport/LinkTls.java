@@ -15,6 +15,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.logging.Logger;
@@ -64,11 +65,15 @@ public final class LinkTls implements PeerTls {
     private static final Logger LOG = Logger.getLogger(LinkTls.class.getName());
     private static final String PROTOCOL = "TLSv1.3";
     /**
-     * Both ends are ours, so the suite is chosen for speed: the JDK runs AES-GCM on the CPU's AES and carry-less
-     * multiply instructions (about 0.5-0.9 GB/s per core here), and ChaCha20-Poly1305 in plain Java (about 0.04-0.1
-     * GB/s); AES-128 does 10 rounds to AES-256's 14.
+     * Both ends are ours, so the suite is chosen for speed: AES-GCM where the JIT runs it on the CPU's AES and
+     * carry-less multiply instructions (C2 with its AES and GHASH intrinsics: about 0.5-0.9 GB/s per core here),
+     * ChaCha20-Poly1305 where it does not: a JVM without C2 ({@code -XX:TieredStopAtLevel=1}, as {@code ci/cluster.sh}
+     * and the tests run replicas) runs both in plain Java, ChaCha20-Poly1305 at about 200 MB/s per core here and AES-GCM
+     * at about 39 (2026-12-04, docs/PERFORMANCE.md): a whole-history import spent 6 % of the network's CPU in the
+     * links' AES-GCM. Every node offers all three suites and the accepting side's order decides, so nodes that prefer
+     * differently (one on C2, one without) still connect.
      */
-    private static final String[] CIPHER_SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"};
+    private static final String[] CIPHER_SUITES = cipherSuites(aesAccelerated());
     private static final String SUBJECT_PREFIX = "CN=ehr-node-";
     private static final String ALIAS = "node";
     private static final ASN1ObjectIdentifier ED25519 = new ASN1ObjectIdentifier("1.3.101.112");
@@ -114,6 +119,35 @@ public final class LinkTls implements PeerTls {
         }
     }
 
+    /** TLS 1.3's suites, fastest first: AES-GCM first when {@code aesAccelerated}, else ChaCha20-Poly1305. */
+    static String[] cipherSuites(boolean aesAccelerated) {
+        String chacha = "TLS_CHACHA20_POLY1305_SHA256";
+        String aes128 = "TLS_AES_128_GCM_SHA256";
+        String aes256 = "TLS_AES_256_GCM_SHA384"; // AES-128 does 10 rounds to AES-256's 14
+        return aesAccelerated ? new String[] {aes128, aes256, chacha} : new String[] {chacha, aes128, aes256};
+    }
+
+    /**
+     * Whether this JVM runs AES-GCM on the CPU's instructions: it has C2 (HotSpot's optimising compiler, where
+     * those intrinsics live) and both intrinsics are on. A JVM that does not say is taken to (the JDK's default).
+     */
+    static boolean aesAccelerated() {
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            boolean tiered = Boolean.parseBoolean(vm.getVMOption("TieredCompilation").getValue());
+            boolean c2 = !tiered || Integer.parseInt(vm.getVMOption("TieredStopAtLevel").getValue()) >= 4;
+            return c2 && Boolean.parseBoolean(vm.getVMOption("UseAESIntrinsics").getValue())
+                    && Boolean.parseBoolean(vm.getVMOption("UseGHASHIntrinsics").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return true;
+        }
+    }
+
+    /** The suites this node offers, its preferred first (what it chooses when it accepts a connection). */
+    public static List<String> cipherSuites() {
+        return List.of(CIPHER_SUITES);
+    }
+
     /** TLS for a node of a network: replica keys from the genesis configuration, client keys from the directory. */
     public static LinkTls forNetwork(int self, NodeKeys keys, ClusterConfig genesis, ClientDirectory clients,
                                      Duration handshakeTimeout) {
@@ -126,7 +160,7 @@ public final class LinkTls implements PeerTls {
         return context;
     }
 
-    /** Parameters for the connecting side: TLS 1.3 only, AES-GCM only. */
+    /** Parameters for the connecting side: TLS 1.3 only, AEAD suites in {@link #cipherSuites()} order. */
     @Override
     public SSLParameters clientParameters() {
         SSLParameters p = context.getDefaultSSLParameters();

@@ -166,10 +166,12 @@ public class ClinicalRecords {
         List<String> notForReader = ids.stream().filter(id -> !wraps.containsKey(id)).toList();
         Map<String, byte[]> custodianWraps = !custodianMay || notForReader.isEmpty() ? Map.of()
                 : ledger.query(s -> s.wrappedKeys(notForReader, Organisation.custodianOf(config.organisationId())));
+        Map<String, String> homes = !custodianMay || notForReader.isEmpty() ? Map.of() : homesOf(rs, Set.copyOf(notForReader));
         List<Opened> out = new ArrayList<>(rs.size());
         for (ClinicalRecord r : rs) {
             try {
-                out.add(open(r, contents.get(r.id()), wraps.get(r.id()), custodianWraps.get(r.id()), readerId, keys, custodianMay));
+                out.add(open(r, contents.get(r.id()), wraps.get(r.id()), custodianWraps.get(r.id()), homes.get(r.patient()),
+                        readerId, keys, custodianMay));
             } catch (EhrException e) {
                 if (!explain) {
                     throw e;
@@ -180,8 +182,24 @@ public class ClinicalRecords {
         return out;
     }
 
-    private Opened open(ClinicalRecord r, byte[] ciphertext, byte[] wrapped, byte[] custodianWrapped, String readerId,
-                        UserKeys keys, boolean custodianMay) {
+    /** The organisation of the patient of each record of {@code rs} that {@code ids} names: one query for them all. */
+    private Map<String, String> homesOf(List<ClinicalRecord> rs, Set<String> ids) {
+        Set<String> patients = new java.util.HashSet<>();
+        rs.stream().filter(r -> ids.contains(r.id())).forEach(r -> patients.add(r.patient()));
+        return ledger.query(s -> {
+            Map<String, String> out = new java.util.HashMap<>();
+            for (String patient : patients) {
+                User u = s.user(patient);
+                if (u != null) {
+                    out.put(patient, u.organisation());
+                }
+            }
+            return out;
+        });
+    }
+
+    private Opened open(ClinicalRecord r, byte[] ciphertext, byte[] wrapped, byte[] custodianWrapped, String home,
+                        String readerId, UserKeys keys, boolean custodianMay) {
         if (r.erased()) {
             return new Opened(r, Map.of("title", "Erased", "text", "This record was erased; only its hash remains on chain."));
         }
@@ -196,7 +214,7 @@ public class ClinicalRecords {
                 dataKey = KeyWrap.unwrap(KeyWrap.Wrapped.decode(wrapped), keys.encryption().getPrivate(),
                         keys.encryption().getPublic(), context);
             } else if (custodianMay) {
-                dataKey = viaCustodian(r, custodianWrapped, context);
+                dataKey = viaCustodian(r, custodianWrapped, home, context);
             } else {
                 throw new EhrException(ErrorCode.FORBIDDEN, "record " + r.id() + " is not wrapped for " + readerId);
             }
@@ -206,10 +224,12 @@ public class ClinicalRecords {
         }
     }
 
-    /** The data key through this replica's custodian (whose wrap of the record is {@code wrapped}, or null). */
-    private byte[] viaCustodian(ClinicalRecord r, byte[] wrapped, byte[] context) {
-        String home = ledger.query(s -> s.user(r.patient()).organisation());
-        if (!home.equals(config.organisationId())) {
+    /**
+     * The data key through this replica's custodian (whose wrap of the record is {@code wrapped}, or null), for a
+     * record of a patient of organisation {@code home} (read with the others by {@link #homesOf}).
+     */
+    private byte[] viaCustodian(ClinicalRecord r, byte[] wrapped, String home, byte[] context) {
+        if (!config.organisationId().equals(home)) {
             throw new EhrException(ErrorCode.UNAVAILABLE, "record " + r.id() + " is held for you by " + home
                     + "; your access is recorded on chain, sign in at a replica of " + home + " to read it");
         }
