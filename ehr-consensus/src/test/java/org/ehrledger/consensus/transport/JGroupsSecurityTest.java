@@ -98,12 +98,34 @@ class JGroupsSecurityTest {
     void fourReplicasAndAClientOverTlsCommitEveryRequestAndAgree() throws Exception {
         Net net = new Net(true, null);
         net.start();
+        // While the view forms, JGroups may drop a hello from a node it does not count as a member yet, and that
+        // node's frames then arrive before its hello binds it: a few are dropped (and sent again), as the operators'
+        // table of these counts says. Once every node has bound every other, no genuine frame is.
+        assertTrue(waitFor(() -> {
+            for (int i = 0; i < N; i++) {
+                for (int id = 0; id < N; id++) {
+                    if (id != i && net.transports[i].boundAddress(id) == null) {
+                        return false;
+                    }
+                }
+                if (net.transports[i].boundAddress(CLIENT) == null || net.clientTransport.boundAddress(i) == null) {
+                    return false;
+                }
+            }
+            return true;
+        }, 20_000), "every node bound every other");
+        long[] whileForming = new long[N];
+        for (int i = 0; i < N; i++) {
+            whileForming[i] = net.transports[i].links().droppedFrames();
+            assertTrue(whileForming[i] <= 4, "a few frames at most while the view formed: " + whileForming[i]);
+        }
         net.commit(100, "record ");
         net.assertAgree(100);
-        for (JGroupsTransport t : net.transports) {
+        for (int i = 0; i < N; i++) {
+            JGroupsTransport t = net.transports[i];
             assertTrue(t.links().tls(), "TLS is on by default");
             assertEquals(0, t.links().rejectedPeers(), "no genuine node was turned away");
-            assertEquals(0, t.links().droppedFrames(), "no genuine frame was dropped");
+            assertEquals(whileForming[i], t.links().droppedFrames(), "no genuine frame was dropped once the network formed");
         }
     }
 
