@@ -144,7 +144,7 @@ public final class LinkTls implements PeerTls {
     }
 
     /** The suites this node offers, its preferred first (what it chooses when it accepts a connection). */
-    public static List<String> cipherSuites() {
+    static List<String> cipherSuites() {
         return List.of(CIPHER_SUITES);
     }
 

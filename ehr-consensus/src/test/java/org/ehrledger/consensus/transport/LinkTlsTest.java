@@ -2,7 +2,6 @@ package org.ehrledger.consensus.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -95,7 +94,7 @@ class LinkTlsTest {
                 assertEquals(42, out.getInputStream().read(), "data crosses the link");
                 String suite = out.getSession().getCipherSuite();
                 assertEquals(suite, accepted.get(10, TimeUnit.SECONDS), "both ends use one suite");
-                assertTrue(out.getSession().getProtocol().equals("TLSv1.3"));
+                assertEquals("TLSv1.3", out.getSession().getProtocol());
                 return suite;
             }
         }

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -164,9 +166,10 @@ public class ClinicalRecords {
         Map<String, byte[]> contents = ids.isEmpty() ? Map.of() : ledger.contents(ids);
         Map<String, byte[]> wraps = ids.isEmpty() ? Map.of() : ledger.query(s -> s.wrappedKeys(ids, readerId));
         List<String> notForReader = ids.stream().filter(id -> !wraps.containsKey(id)).toList();
-        Map<String, byte[]> custodianWraps = !custodianMay || notForReader.isEmpty() ? Map.of()
+        boolean custodianOpens = custodianMay && !notForReader.isEmpty();
+        Map<String, byte[]> custodianWraps = !custodianOpens ? Map.of()
                 : ledger.query(s -> s.wrappedKeys(notForReader, Organisation.custodianOf(config.organisationId())));
-        Map<String, String> homes = !custodianMay || notForReader.isEmpty() ? Map.of() : homesOf(rs, Set.copyOf(notForReader));
+        Map<String, String> homes = !custodianOpens ? Map.of() : homesOf(rs, Set.copyOf(notForReader));
         List<Opened> out = new ArrayList<>(rs.size());
         for (ClinicalRecord r : rs) {
             try {
@@ -184,10 +187,10 @@ public class ClinicalRecords {
 
     /** The organisation of the patient of each record of {@code rs} that {@code ids} names: one query for them all. */
     private Map<String, String> homesOf(List<ClinicalRecord> rs, Set<String> ids) {
-        Set<String> patients = new java.util.HashSet<>();
+        Set<String> patients = new HashSet<>();
         rs.stream().filter(r -> ids.contains(r.id())).forEach(r -> patients.add(r.patient()));
         return ledger.query(s -> {
-            Map<String, String> out = new java.util.HashMap<>();
+            Map<String, String> out = new HashMap<>();
             for (String patient : patients) {
                 User u = s.user(patient);
                 if (u != null) {
