@@ -20,7 +20,8 @@ FIRST_PORT=${BENCH_FIRST_PORT:-7700}
 INFLIGHT=${BENCH_INFLIGHT:-4}
 BUNDLE=${BENCH_BUNDLE:-64}
 WORK=target/bench-consensus
-JVM_OPTS=(-Xms256m -Xmx768m -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true)
+# -XX:-ReduceBulkZeroing: C2 of HotSpot 17 miscomputes a copy of a fresh Arrays.copyOfRange without it (docs/OPERATIONS.md)
+JVM_OPTS=(-Xms256m -Xmx768m -XX:+UseParallelGC -XX:-ReduceBulkZeroing -Djava.net.preferIPv4Stack=true)
 [ "${BENCH_TLS:-1}" = 0 ] && JVM_OPTS+=(-Dehr.bench.no-tls=true)
 
 echo "building ehr-consensus..." >&2

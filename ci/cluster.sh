@@ -396,9 +396,12 @@ start_one() {
   # about 2 s of CPU per start and threads for good). Nothing of the application uses it: JGroups carries the
   # replication, sessions are in memory, there are no EJB timers (the data grid's timer store is replaced by
   # a dummy one).
+  # -XX:-ReduceBulkZeroing: HotSpot 17's C2 (seen in 17.0.15) computes wrong values from a copy of an array that
+  # Arrays.copyOfRange has just made; with this option it does not (docs/OPERATIONS.md, "JVM options"). C1 alone is
+  # not affected; the option is passed always, so that EHR_JIT_OPTS="" (C2) stays exact.
   local cds; cds=$(cds_options "$dir")
   echo "$(date '+%F %T') cluster.sh: java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:+(EHR_JAVA_OPTS) }-Xmx$HEAP${cds:+ (class data sharing: ${cds%% *})}" >> "$dir/replica.log"
-  nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} $cds "-Xmx$HEAP" -Xms256m -XX:+ExitOnOutOfMemoryError -XX:+UseParallelGC -XX:ParallelGCThreads=2 -Djava.net.preferIPv4Stack=true \
+  nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} $cds "-Xmx$HEAP" -Xms256m -XX:+ExitOnOutOfMemoryError -XX:+UseParallelGC -XX:ParallelGCThreads=2 -XX:-ReduceBulkZeroing -Djava.net.preferIPv4Stack=true \
     -jar "$MICRO_JAR" --nohazelcast --disablephonehome --port "$((HTTP_BASE + n - 1))" \
     --rootdir "$dir/payara-runtime" --systemproperties "$dir/replica.properties" \
     --logproperties "$ROOT/server-config/logging.properties" \

@@ -16,4 +16,4 @@ cd "$(dirname "$0")/.."
 echo "building ehr-consensus..." >&2
 mvn -B -q -pl ehr-consensus -am package -DskipTests >&2
 CP="ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)"
-exec java -Xmx1g -XX:+UseParallelGC -cp "$CP" org.ehrledger.consensus.testfwk.ScheduleFuzzer "${@:-1000}"
+exec java -Xmx1g -XX:+UseParallelGC -XX:-ReduceBulkZeroing -cp "$CP" org.ehrledger.consensus.testfwk.ScheduleFuzzer "${@:-1000}"

@@ -80,7 +80,7 @@ done < <(sed -e "s|@DATA@|$WORK/data|" -e "s|@HOST@|127.0.0.1|" -e "s|@PORT@|$((
 for opt in "-Dehr.replica.id=0" "-Dehr.data.dir=$WORK/data" "-Dehr.genesis.dir=$WORK/cluster/genesis" \
            "-Dehr.organisation.id=smoke-hospital" "${db_opts[@]}" \
            "-Dehr.jgroups.stack=$ROOT/server-config/jgroups-tcp.xml" "-Dehr.peer.urls=$peers" \
-           "-Djava.net.preferIPv4Stack=true" "-XX\\:+ExitOnOutOfMemoryError"; do
+           "-Djava.net.preferIPv4Stack=true" "-XX\\:+ExitOnOutOfMemoryError" "-XX\\:-ReduceBulkZeroing"; do
   "${A[@]}" create-jvm-options -- "$opt" >/dev/null
 done
 "${A[@]}" restart-domain "$DOMAIN" >/dev/null || fail "the domain did not restart"

@@ -35,6 +35,19 @@ public final class Digest implements Comparable<Digest> {
         return new Digest(bytes.clone());
     }
 
+    /**
+     * The 32 bytes at {@code offset} of {@code buffer} (copied once). Use this rather than {@code of} on a range
+     * just cut from a larger array: HotSpot 17's C2 compiler (seen in 17.0.15) can compute wrong values from a copy of
+     * an array that {@code Arrays.copyOfRange} has just made, when both copies are compiled together, and a digest
+     * then got a wrong hash code in a decoder's hot loop (docs/OPERATIONS.md, "JVM options"). One copy is exact.
+     */
+    public static Digest read(byte[] buffer, int offset) {
+        if (offset < 0 || offset > buffer.length - LENGTH) {
+            throw new IllegalArgumentException("no 32-byte digest at offset " + offset + " of " + buffer.length + " bytes");
+        }
+        return new Digest(Arrays.copyOfRange(buffer, offset, offset + LENGTH));
+    }
+
     /** SHA-256 of the given bytes, with the JDK provider (SHA-NI accelerated where available). */
     public static Digest sha256(byte[] data) {
         return new Digest(SHA256.get().digest(data));

@@ -199,7 +199,10 @@ public final class Wire {
 
         /** Reads a 32-byte digest. */
         public Digest digest() {
-            return Digest.of(raw(Digest.LENGTH));
+            need(Digest.LENGTH);
+            Digest d = Digest.read(buf, pos);
+            pos += Digest.LENGTH;
+            return d;
         }
 
         /** Current offset. */

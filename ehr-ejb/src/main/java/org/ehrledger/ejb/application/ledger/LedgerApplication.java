@@ -393,7 +393,7 @@ public final class LedgerApplication implements Application {
         }
 
         Digest hash(long height) {
-            return Digest.of(java.util.Arrays.copyOfRange(hashes, (int) (height - from) * 32, (int) (height - from + 1) * 32));
+            return Digest.read(hashes, (int) (height - from) * 32);
         }
     }
 

@@ -31,6 +31,7 @@ import jakarta.inject.Inject;
 
 import org.ehrledger.consensus.api.Application;
 import org.ehrledger.consensus.api.ClientOverloadedException;
+import org.ehrledger.consensus.node.JvmCheck;
 import org.ehrledger.consensus.node.ConsensusNode;
 import org.ehrledger.consensus.api.ConsensusTimeoutException;
 import org.ehrledger.consensus.node.GenesisDirectory;
@@ -162,6 +163,10 @@ public class ConsensusGateway {
             LOG.info(() -> "replica " + id + " of " + cluster.n() + " started: JGroups " + bind + ":" + port
                     + (config.tls() ? " (TLS)" : " (no TLS)")
                     + ", organisation " + config.organisationId() + ", data " + config.dataDir());
+            String jvm = JvmCheck.problem();
+            if (jvm != null) {
+                LOG.severe(jvm);
+            }
         } catch (Exception e) {
             LedgerDamage damage = ledger.damage();
             if (damage != null) {

@@ -106,9 +106,19 @@ public final class ChainVerifier {
         for (int i = 0; i < b.entries().size(); i++) {
             LedgerEntry e = b.entries().get(i);
             RequestProof r = byDigest.get(e.requestDigest());
-            if (r == null || e.operationIndex() < 0 || e.operationIndex() >= r.operationDigests().size()
-                    || !r.operationDigests().get(e.operationIndex()).equals(Digest.sha256(e.transaction()))) {
-                return "transaction " + i + " is not the operation the replicas ordered (it was altered)";
+            if (r == null) {
+                return "transaction " + i + " names request " + e.requestDigest() + ", which the block's batch does not hold"
+                        + " (the transaction row was altered)";
+            }
+            if (e.operationIndex() < 0 || e.operationIndex() >= r.operationDigests().size()) {
+                return "transaction " + i + " names operation " + e.operationIndex() + " of request " + e.requestDigest()
+                        + ", which has " + r.operationDigests().size() + " (the transaction row was altered)";
+            }
+            Digest ordered = r.operationDigests().get(e.operationIndex());
+            Digest stored = Digest.sha256(e.transaction());
+            if (!ordered.equals(stored)) {
+                return "transaction " + i + " is not the operation the replicas ordered (it was altered): its hash is "
+                        + stored + ", operation " + e.operationIndex() + " of request " + e.requestDigest() + " is " + ordered;
             }
             Digest content = contentHash(e);
             if (content != null && e.accepted() && (e.operationIndex() + 1 >= r.operationDigests().size()
