@@ -34,8 +34,8 @@
 # block sync listener: mutual TLS with the genesis keys), data in .cluster/node-N/; .cluster/node-N/local.properties,
 # if present, is added last to the replica's system properties (its own overrides, e.g. addresses behind NAT). Environment: EHR_CLUSTER_HOME (.cluster), EHR_HTTP_BASE (8081),
 # EHR_JGROUPS_BASE (7800), EHR_REPLICA_HEAP (512m), EHR_START_TIMEOUT (seconds, 300), EHR_INTEGRITY_WAIT (seconds to wait for the
-# check of everything stored that follows a start, 20), EHR_JAVA_OPTS (extra JVM
-# options), EHR_CDS (1: class data sharing, see cds_options; 0: off); for a new network also
+# check of everything stored that follows a start, 20), EHR_JIT_OPTS (JIT options: none, i.e. C1 and C2; the end-to-end
+# tests give C2 to very hot code only), EHR_JAVA_OPTS (extra JVM options), EHR_CDS (1: class data sharing, see cds_options; 0: off); for a new network also
 # EHR_CHECKPOINT_INTERVAL (64 batches) and EHR_WATERMARK_WINDOW (256 batches); EHR_ONLY ("2 3 4") runs a subset
 # here when the other replicas run elsewhere (ci/server-smoke.sh runs replica 1 on Payara Server).
 #
@@ -307,7 +307,7 @@ proxy_up() {
     else specs+=("$((JG_BASE + n - 1)):127.0.0.1:$(hidden_port "$n")"); fi
   done
   [ -f "$HOME_DIR/link-proxy.control" ] || : > "$HOME_DIR/link-proxy.control"
-  nohup java -Xmx128m -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
+  nohup java -Xmx128m -XX:-ReduceBulkZeroing -cp "ehr-consensus/target/classes:$(cat ehr-consensus/target/runtime-classpath.txt)" \
     org.ehrledger.consensus.tool.LinkProxies "$HOME_DIR/link-proxy.control" "$FAULTY_HOST" "${specs[@]}" \
     >> "$HOME_DIR/link-proxy.log" 2>&1 &
   echo $! > "$HOME_DIR/link-proxy.pid"
@@ -389,19 +389,20 @@ start_one() {
   # Payara Micro keeps a truststore found in its root directory (and ignores -Djavax.net.ssl.trustStore).
   mkdir -p "$dir/payara-runtime/config" && cp "$(truststore)" "$dir/payara-runtime/config/cacerts.p12"
   # shellcheck disable=SC2086  # EHR_JAVA_OPTS: extra JVM options (e.g. a profiler agent), split on spaces
-  # C1 only: four application servers on a small machine otherwise spend a third to a half of their CPU
-  # in the C2 compiler, for good (measured with async-profiler; docs/PERFORMANCE.md). On a machine of its
-  # own a replica can drop this (EHR_JIT_OPTS="").
+  # The JIT: C1 and C2 as the JVM has them (EHR_JIT_OPTS adds options; "-XX:TieredStopAtLevel=1" runs C1 only).
+  # Once compiled (three or four minutes of load on this 2-core machine) C2 carries about 1.45 times C1's end-to-end
+  # writes and 1.8 times its imports (docs/PERFORMANCE.md, "2026-12-04 night"); C1 only was the default until the
+  # array-copy fault below was found, which had made C2 look no faster.
   # --nohazelcast: Payara's data grid is not started at all (--nocluster still ran a Hazelcast member of its own,
   # about 2 s of CPU per start and threads for good). Nothing of the application uses it: JGroups carries the
   # replication, sessions are in memory, there are no EJB timers (the data grid's timer store is replaced by
   # a dummy one).
   # -XX:-ReduceBulkZeroing: HotSpot 17's C2 (seen in 17.0.15) computes wrong values from a copy of an array that
   # Arrays.copyOfRange has just made; with this option it does not (docs/OPERATIONS.md, "JVM options"). C1 alone is
-  # not affected; the option is passed always, so that EHR_JIT_OPTS="" (C2) stays exact.
+  # not affected; the option is passed always.
   local cds; cds=$(cds_options "$dir")
-  echo "$(date '+%F %T') cluster.sh: java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:+(EHR_JAVA_OPTS) }-Xmx$HEAP${cds:+ (class data sharing: ${cds%% *})}" >> "$dir/replica.log"
-  nohup java ${EHR_JIT_OPTS--XX:TieredStopAtLevel=1} ${EHR_JAVA_OPTS:-} $cds "-Xmx$HEAP" -Xms256m -XX:+ExitOnOutOfMemoryError -XX:+UseParallelGC -XX:ParallelGCThreads=2 -XX:-ReduceBulkZeroing -Djava.net.preferIPv4Stack=true \
+  echo "$(date '+%F %T') cluster.sh: java ${EHR_JIT_OPTS:-(C1 and C2)} ${EHR_JAVA_OPTS:+(EHR_JAVA_OPTS) }-Xmx$HEAP${cds:+ (class data sharing: ${cds%% *})}" >> "$dir/replica.log"
+  nohup java ${EHR_JIT_OPTS:-} ${EHR_JAVA_OPTS:-} $cds "-Xmx$HEAP" -Xms256m -XX:+ExitOnOutOfMemoryError -XX:+UseParallelGC -XX:ParallelGCThreads=2 -XX:-ReduceBulkZeroing -Djava.net.preferIPv4Stack=true \
     -jar "$MICRO_JAR" --nohazelcast --disablephonehome --port "$((HTTP_BASE + n - 1))" \
     --rootdir "$dir/payara-runtime" --systemproperties "$dir/replica.properties" \
     --logproperties "$ROOT/server-config/logging.properties" \
