@@ -391,8 +391,8 @@ start_one() {
   # shellcheck disable=SC2086  # EHR_JAVA_OPTS: extra JVM options (e.g. a profiler agent), split on spaces
   # The JIT: C1 and C2 as the JVM has them (EHR_JIT_OPTS adds options; "-XX:TieredStopAtLevel=1" runs C1 only).
   # Once compiled (three or four minutes of load on this 2-core machine) C2 carries about 1.45 times C1's end-to-end
-  # writes and 1.8 times its imports (docs/PERFORMANCE.md, "2026-12-04 night"); C1 only was the default until the
-  # array-copy fault below was found, which had made C2 look no faster.
+  # writes and 1.8 times its imports (docs/PERFORMANCE.md, "2026-12-04 night"). C1 only was the default until then:
+  # earlier runs had found C2 no faster, measured within a minute of a start and with the array-copy fault below.
   # --nohazelcast: Payara's data grid is not started at all (--nocluster still ran a Hazelcast member of its own,
   # about 2 s of CPU per start and threads for good). Nothing of the application uses it: JGroups carries the
   # replication, sessions are in memory, there are no EJB timers (the data grid's timer store is replaced by
