@@ -7,12 +7,13 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
+import jakarta.persistence.Index;
 import jakarta.persistence.Lob;
 import jakarta.persistence.Table;
 
 /** One transaction of a block with its verdict. */
 @Entity
-@Table(name = "LEDGER_ENTRY")
+@Table(name = "LEDGER_ENTRY", indexes = @Index(name = "IX_LEDGER_ENTRY_HEIGHT", columnList = "HEIGHT, POSITION"))
 @IdClass(EntryRow.Key.class)
 public class EntryRow {
 

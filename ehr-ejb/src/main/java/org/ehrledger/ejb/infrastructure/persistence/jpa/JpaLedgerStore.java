@@ -48,9 +48,7 @@ public final class JpaLedgerStore implements LedgerStore {
             return List.of();
         }
         long last = blocks.get(blocks.size() - 1).height();
-        List<EntryRow> entries = em.createQuery(
-                "SELECT e FROM EntryRow e WHERE e.height BETWEEN :f AND :t ORDER BY e.height, e.position", EntryRow.class)
-                .setParameter("f", from).setParameter("t", last).getResultList();
+        List<EntryRow> entries = entries(em, from, last);
         TreeMap<Long, List<LedgerEntry>> byHeight = new TreeMap<>();
         for (EntryRow e : entries) {
             byHeight.computeIfAbsent(e.height(), h -> new ArrayList<>()).add(new LedgerEntry(e.transaction(),
@@ -67,6 +65,17 @@ public final class JpaLedgerStore implements LedgerStore {
                     requests.list(16, RequestProof::decode), b.view(), cert.list(56, SignedCommit::decode)));
         }
         return out;
+    }
+
+    /**
+     * The entries of the blocks from {@code from} to {@code to}, in order. Read through the index on (HEIGHT,
+     * POSITION) (changeset v007): the primary key's order is (POSITION, HEIGHT), by which a range of heights is
+     * every entry of the ledger (a peer's catch-up, the head at start and each page of the background check read
+     * a million entries at a million records).
+     */
+    static List<EntryRow> entries(EntityManager em, long from, long to) {
+        return em.createQuery("SELECT e FROM EntryRow e WHERE e.height BETWEEN :f AND :t ORDER BY e.height, e.position",
+                EntryRow.class).setParameter("f", from).setParameter("t", to).getResultList();
     }
 
     @Override

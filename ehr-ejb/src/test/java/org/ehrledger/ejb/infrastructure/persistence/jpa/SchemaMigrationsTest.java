@@ -40,9 +40,9 @@ class SchemaMigrationsTest {
     /**
      * Changesets of the changelog today: version 2 adds one per world-state table, version 3 one per world-state
      * index (each ends with its table's sort column and the row key), version 4 the imports' two tables, version 5
-     * the records' category column filled from their bodies and its index.
+     * the records' category column filled from their bodies and its index, version 7 the entries' index by height.
      */
-    static final int CHANGESETS = V1_CHANGESETS + 15 + 14 + 2 + 2;
+    static final int CHANGESETS = V1_CHANGESETS + 15 + 14 + 2 + 2 + 1;
     /** Changesets that run on PostgreSQL only: version 6, the state tables' keys in code point order (COLLATE "C"). */
     static final int POSTGRESQL_CHANGESETS = CHANGESETS + 1;
 
