@@ -58,7 +58,7 @@ public final class TestDatabase {
 
     /**
      * A database as a release before migrations left it: the tables EclipseLink generated, which were those of
-     * version 1 (the world-state tables of version 2 did not exist yet).
+     * version 1 (the world-state tables of version 2 and the index of version 7 did not exist yet).
      */
     static EntityManagerFactory releaseBeforeMigrations(String url) {
         return releaseBeforeMigrations(url, new Properties());
@@ -81,8 +81,11 @@ public final class TestDatabase {
                     s.executeUpdate("DROP TABLE " + table);
                 }
             }
+            try (Statement s = connection.createStatement()) { // version 7's index of a version 1 table
+                s.executeUpdate("DROP INDEX IX_LEDGER_ENTRY_HEIGHT");
+            }
         } catch (SQLException e) {
-            throw new IllegalStateException("dropping the tables of version 2 from " + url + ": " + e.getMessage(), e);
+            throw new IllegalStateException("dropping the tables and indexes of later versions from " + url + ": " + e.getMessage(), e);
         }
         return emf;
     }
