@@ -3,9 +3,9 @@ package org.ehrledger.ejb.infrastructure.persistence.jpa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,8 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.EntityManagerFactory;
 
+import org.ehrledger.ejb.testing.DerbyDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,29 +35,12 @@ class EntriesByHeightTest {
 
     @Test
     void aRangeOfHeightsVisitsOnlyItsOwnEntries() throws Exception {
-        String base = "jdbc:derby:directory:" + dir.resolve("db").toAbsolutePath();
-        EntityManagerFactory emf = TestDatabase.migrated(base + ";create=true");
+        DerbyDatabase db = new DerbyDatabase(dir);
+        db.open();
         try {
-            try (Connection c = DriverManager.getConnection(base); PreparedStatement insert = c.prepareStatement(
-                    "INSERT INTO LEDGER_ENTRY (POSITION, HEIGHT, ACCEPTED, OPERATION_INDEX, REASON, REQUEST_DIGEST, TX)"
-                            + " VALUES (?, ?, 1, 0, '', ?, ?)")) {
-                c.setAutoCommit(false);
-                for (long h = 1; h <= BLOCKS; h++) {
-                    for (int p = 0; p < PER_BLOCK; p++) {
-                        insert.setInt(1, p);
-                        insert.setLong(2, h);
-                        insert.setBytes(3, new byte[32]);
-                        insert.setBytes(4, ("tx " + h + "/" + p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                        insert.addBatch();
-                    }
-                    if (h % 500 == 0) {
-                        insert.executeBatch();
-                    }
-                }
-                c.commit();
-            }
+            EntityManager em = db.em();
+            db.transactional(() -> insertEntries(em.unwrap(Connection.class)));
 
-            EntityManager em = emf.createEntityManager();
             em.getTransaction().begin();
             Connection c = em.unwrap(Connection.class);
             try (Statement s = c.createStatement()) {
@@ -65,12 +48,12 @@ class EntriesByHeightTest {
             }
             List<EntryRow> rows = JpaLedgerStore.entries(em, 1_500, 1_502);
             String plan;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("VALUES SYSCS_UTIL.SYSCS_GET_RUNTIMESTATISTICS()")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("VALUES SYSCS_UTIL.SYSCS_GET_RUNTIMESTATISTICS()")) {
                 assertTrue(rs.next());
                 plan = rs.getString(1);
             }
             em.getTransaction().rollback();
-            em.close();
 
             assertEquals(3 * PER_BLOCK, rows.size(), "the entries of heights 1,500-1,502");
             for (int i = 0; i < rows.size(); i++) {
@@ -86,12 +69,28 @@ class EntriesByHeightTest {
             assertTrue(most > 0 && most <= 4 * PER_BLOCK, most + " rows visited for " + rows.size() + " entries of "
                     + BLOCKS * PER_BLOCK + ":\n" + plan);
         } finally {
-            emf.close();
-            try {
-                DriverManager.getConnection(base + ";shutdown=true").close();
-            } catch (SQLException expected) {
-                // Derby reports a database shut down as an exception (08006)
+            db.close();
+        }
+    }
+
+    /** {@value #BLOCKS} blocks of {@value #PER_BLOCK} entries, written with JDBC (only the entries are read here). */
+    private static void insertEntries(Connection c) {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO LEDGER_ENTRY (POSITION, HEIGHT, ACCEPTED,"
+                + " OPERATION_INDEX, REASON, REQUEST_DIGEST, TX) VALUES (?, ?, 1, 0, '', ?, ?)")) {
+            for (long h = 1; h <= BLOCKS; h++) {
+                for (int p = 0; p < PER_BLOCK; p++) {
+                    insert.setInt(1, p);
+                    insert.setLong(2, h);
+                    insert.setBytes(3, new byte[32]);
+                    insert.setBytes(4, ("tx " + h + "/" + p).getBytes(StandardCharsets.UTF_8));
+                    insert.addBatch();
+                }
+                if (h % 500 == 0) {
+                    insert.executeBatch();
+                }
             }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

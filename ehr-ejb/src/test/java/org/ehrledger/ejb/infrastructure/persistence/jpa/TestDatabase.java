@@ -85,7 +85,8 @@ public final class TestDatabase {
                 s.executeUpdate("DROP INDEX IX_LEDGER_ENTRY_HEIGHT");
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("dropping the tables and indexes of later versions from " + url + ": " + e.getMessage(), e);
+            throw new IllegalStateException("dropping the tables and indexes of later versions from " + url + ": "
+                    + e.getMessage(), e);
         }
         return emf;
     }
