@@ -505,7 +505,20 @@ public final class LedgerApplication implements Application {
      * the stored contents of the records they carry.
      */
     public BlockSource.Fetched serve(long from, int max) {
-        long to = Math.min(head.header().height(), from + Math.max(1, Math.min(max, PAGE)) - 1);
+        return serveStored(from, servedTo(from, max));
+    }
+
+    /** The last height a catch-up from {@code from} asking for {@code max} blocks gets: at most a page, up to the head. */
+    long servedTo(long from, int max) {
+        return Math.min(head.header().height(), from + Math.max(1, Math.min(max, PAGE)) - 1);
+    }
+
+    /**
+     * The stored blocks from {@code from} to {@code to} with their records' contents, read from the store alone:
+     * committed blocks never change, so this needs none of the ledger's locks (a block not committed yet is simply
+     * not in the page, and the peer asks again from there).
+     */
+    BlockSource.Fetched serveStored(long from, long to) {
         List<Block> blocks = from > to ? List.of() : store.blocks(from, to);
         Map<String, byte[]> contents = new java.util.TreeMap<>();
         for (Block b : blocks) {

@@ -341,9 +341,19 @@ public class LedgerRuntime {
         }
     }
 
-    /** Blocks and contents for a peer that is catching up (see {@link LedgerApplication#serve}). */
+    /**
+     * Blocks and contents for a peer that is catching up (see {@link LedgerApplication#serve}). Only the page's
+     * last height is taken under the read lock; the stored blocks and contents are read outside it, so a page
+     * read from the database (tens of milliseconds at a million records, longer on a busy disk) never holds this
+     * replica's own next block back.
+     */
     public BlockSource.Fetched serve(long from, int max) {
-        return read(() -> ledger.serve(from, max));
+        LedgerApplication[] serving = new LedgerApplication[1];
+        long to = read(() -> {
+            serving[0] = ledger;
+            return ledger.servedTo(from, max);
+        });
+        return serving[0].serveStored(from, to);
     }
 
     /** The last block. */

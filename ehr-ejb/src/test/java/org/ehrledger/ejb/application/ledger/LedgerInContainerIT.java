@@ -8,8 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -191,6 +196,52 @@ class LedgerInContainerIT {
 
     @Test
     @Order(6)
+    void aPeersCatchUpWaitingForTheDatabaseDoesNotHoldBackThisReplicasNextBlock() throws Exception {
+        // A page of blocks served to a lagging peer is read from the database; here that read waits for the
+        // records' contents, locked by another transaction (as a slow disk or a long page would make it wait).
+        // Meanwhile this replica's own next block must execute and commit: before, the page was read under the
+        // ledger's read lock, and the block's write lock waited for it.
+        long height = ledger.head().header().height();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (Connection locker = database.getConnection(); Statement s = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            s.execute("LOCK TABLE RECORD_CONTENT IN EXCLUSIVE MODE");
+            Future<BlockSource.Fetched> page = threads.submit(() -> ledger.serve(1, 64));
+            awaitLockWait(s, "RECORD_CONTENT");
+            Future<LedgerResult> next = threads.submit(() -> execute(A.grant(A.alice, "c-during-catch-up", "dr-house", 0, "NOTE")));
+            try {
+                assertTrue(next.get(15, TimeUnit.SECONDS).accepted(), "the next block executes while the page waits");
+                assertEquals(height + 1, ledger.head().header().height());
+                assertFalse(page.isDone(), "the page still waits for the contents");
+            } finally {
+                locker.rollback(); // lets the page read on
+            }
+            BlockSource.Fetched served = page.get(60, TimeUnit.SECONDS);
+            assertEquals(1, served.blocks().get(0).header().height());
+            assertTrue(served.blocks().size() >= height, served.blocks().size() + " blocks served up to " + height);
+            assertTrue(served.contents().containsKey("r-1"), "the record's content comes with its block");
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** Waits until some transaction waits for a lock on {@code table} (Derby's lock table says so). */
+    private static void awaitLockWait(Statement s, String table) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            try (ResultSet r = s.executeQuery("SELECT COUNT(*) FROM SYSCS_DIAG.LOCK_TABLE WHERE TABLENAME = '" + table
+                    + "' AND STATE = 'WAIT'")) {
+                r.next();
+                if (r.getInt(1) > 0) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("nothing waited for a lock on " + table + " within 10 s");
+    }
+
+    @Test
+    @Order(7)
     void erasureMakesTheRecordUnreadableWhileTheChainStillVerifies() {
         assertTrue(execute(A.erase(A.alice, "r-1", "GDPR Art. 17 request 7")).accepted());
         assertNull(ledger.content("r-1"));
@@ -199,7 +250,7 @@ class LedgerInContainerIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void chainVerificationCatchesAnEditedRowADeletedTransactionAndAReorderedBlock() throws Exception {
         try (Connection c = database.getConnection(); Statement s = c.createStatement()) {
             assertEquals(1, s.executeUpdate("UPDATE LEDGER_ENTRY SET ACCEPTED = 1 WHERE HEIGHT = 4"));
