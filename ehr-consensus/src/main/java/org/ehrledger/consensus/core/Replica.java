@@ -126,7 +126,7 @@ public final class Replica {
         if (failure != null) {
             return;
         }
-        failure = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        failure = Failures.describe(cause);
         ReplicaState.LOG.log(Level.SEVERE, "replica " + s.me + " stopped after an error and will handle nothing more"
                 + " (restart it: it recovers from its write-ahead log): " + failure, cause);
         publishStatus();

@@ -41,6 +41,7 @@ import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.api.ClientSettings;
 import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.api.ReplicaSettings;
+import org.ehrledger.consensus.core.Failures;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.contracts.WorldState;
@@ -223,7 +224,10 @@ public class ConsensusGateway {
     private String problem() {
         ConsensusNode r = node;
         if (r != null && r.failed()) {
-            return "the replica stopped after an error (" + r.status().failure() + "); restart it, it recovers from its log";
+            String failure = r.status().failure();
+            return "the replica stopped after an error (" + failure + "); "
+                    + (failure.startsWith(Failures.DISK_FULL) ? "free space on the disk of its database and data directory, then " : "")
+                    + "restart it, it recovers from its log";
         }
         return problem;
     }
