@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 
 import org.ehrledger.consensus.api.Application;
+import org.ehrledger.consensus.api.Failures;
 import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.api.ClientDirectory;
 import org.ehrledger.consensus.api.ConsensusLog;

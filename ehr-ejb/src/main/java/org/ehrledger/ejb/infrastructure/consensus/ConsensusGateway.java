@@ -41,7 +41,7 @@ import org.ehrledger.consensus.api.ReplicaStatus;
 import org.ehrledger.consensus.api.ClientSettings;
 import org.ehrledger.consensus.api.ClusterConfig;
 import org.ehrledger.consensus.api.ReplicaSettings;
-import org.ehrledger.consensus.core.Failures;
+import org.ehrledger.consensus.api.Failures;
 import org.ehrledger.ejb.application.EhrException;
 import org.ehrledger.ejb.application.ErrorCode;
 import org.ehrledger.ejb.application.contracts.WorldState;

@@ -1,4 +1,4 @@
-package org.ehrledger.consensus.core;
+package org.ehrledger.consensus.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,9 +1,9 @@
-package org.ehrledger.consensus.core;
+package org.ehrledger.consensus.api;
 
 import java.sql.SQLException;
 
 /**
- * What an operator reads when a replica stops after an error ({@link Replica#fail}): one line naming the error
+ * What an operator reads when a replica stops after an error ({@code Replica.fail}): one line naming the error
  * as its source put it, short, and never the data it was handling.
  *
  * <p>A database error arrives wrapped (JTA, JPA, then the driver); its useful words are the database's own,
