@@ -348,12 +348,9 @@ public class LedgerRuntime {
      * replica's own next block back.
      */
     public BlockSource.Fetched serve(long from, int max) {
-        LedgerApplication[] serving = new LedgerApplication[1];
-        long to = read(() -> {
-            serving[0] = ledger;
-            return ledger.servedTo(from, max);
-        });
-        return serving[0].serveStored(from, to);
+        LedgerApplication serving = ledger();
+        long to = read(() -> serving.servedTo(from, max)); // its head, written under the write lock
+        return serving.serveStored(from, to);
     }
 
     /** The last block. */
